@@ -1,0 +1,35 @@
+# Two commands do everything on a fresh machine with Python 3.11 and make:
+#   make demo   create .venv, install msrwe, run the whole job on the built-in demo cohort
+#   make test   create .venv, install msrwe with its test tools, run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/msrwe demo --out demo-output
+
+test: $(STAMP)
+	bash scripts/ensure_chromium.sh || true
+	$(BIN)/ruff check src tests bench
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+
+bench: $(STAMP)
+	$(BIN)/python bench/import_speed.py
+	$(BIN)/python bench/outcomes_speed.py
+
+clean:
+	rm -rf $(VENV) demo-output build dist src/*.egg-info

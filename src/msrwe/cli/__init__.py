@@ -1,0 +1,1 @@
+"""The ``msrwe`` command line (typer)."""

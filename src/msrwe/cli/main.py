@@ -1,0 +1,62 @@
+"""The ``msrwe`` command line.
+
+Each command lives in its own module of this package and adds itself to the app through a
+``register(app)`` function; this module only assembles them and runs the app.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from msrwe._version import __version__
+
+__all__ = ["COMMAND_MODULES", "app", "main"]
+
+#: Modules that each register one or more commands, in the order ``--help`` lists them.
+COMMAND_MODULES: tuple[str, ...] = (
+    "msrwe.cli.import_cmd",
+    "msrwe.cli.synth_cmd",
+    "msrwe.cli.outcomes_cmd",
+    "msrwe.cli.analyze_cmd",
+    "msrwe.cli.report_cmd",
+    "msrwe.cli.demo_cmd",
+)
+
+app = typer.Typer(
+    name="msrwe",
+    help="Real-world evidence for progressive MS treatments from clinic charts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"msrwe {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Real-world evidence for progressive MS treatments from clinic charts."""
+
+
+for _name in COMMAND_MODULES:
+    try:
+        importlib.import_module(_name).register(app)
+    except ModuleNotFoundError as exc:  # a command still being written in this release
+        if exc.name != _name:
+            raise
+
+
+def main() -> None:
+    """Entry point of the ``msrwe`` console script."""
+    app()

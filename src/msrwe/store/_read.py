@@ -1,0 +1,89 @@
+"""Reading the DuckDB store: every later stage reads chart tables through here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from msrwe.errors import StoreError
+
+__all__ = ["connect", "has_table", "read_table", "table_names"]
+
+
+def connect(db: str | Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the store, with a clear error when it is missing or locked.
+
+    Parameters
+    ----------
+    db
+        Path of the DuckDB file written by ``msrwe import``.
+    read_only
+        Open without the right to write (the default), so readers never change the store.
+
+    Returns
+    -------
+    duckdb.DuckDBPyConnection
+        An open connection; close it when done.
+    """
+    path = Path(db)
+    if read_only and not path.exists():
+        raise StoreError(
+            f"{path}: no store here. Run `msrwe import CHART_FOLDER --db {path}` first."
+        )
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:  # locked by another process, not a DuckDB file, ...
+        raise StoreError(f"{path}: cannot open the store ({exc}).") from exc
+
+
+def table_names(db: str | Path) -> list[str]:
+    """Names of the tables the store holds, sorted."""
+    con = connect(db)
+    try:
+        rows = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'main'"
+        ).fetchall()
+    finally:
+        con.close()
+    return sorted(r[0] for r in rows)
+
+
+def has_table(db: str | Path, name: str) -> bool:
+    """Whether the store holds a table called ``name``."""
+    return name in table_names(db)
+
+
+def read_table(db: str | Path, name: str) -> pl.DataFrame:
+    """Read one table of the store as a Polars DataFrame.
+
+    Parameters
+    ----------
+    db
+        Path of the store.
+    name
+        A chart table of the contract (``patients``, ``visits``, ...) or ``quarantine``.
+
+    Returns
+    -------
+    polars.DataFrame
+        The table with its stored types (dates as ``pl.Date``, numbers as ``pl.Float64``).
+
+    Raises
+    ------
+    StoreError
+        When the store or the table does not exist.
+    """
+    con = connect(db)
+    try:
+        exists = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'main' and table_name = ?",
+            [name],
+        ).fetchone()
+        if not exists or exists[0] == 0:
+            raise StoreError(f"{db}: the store has no table '{name}'.")
+        return con.sql(f'select * from "{name}"').pl()
+    finally:
+        con.close()

@@ -108,9 +108,10 @@ class ResultsTable:
     ) -> float | None:
         """The value of the first row that matches, or ``None``."""
         for a, g, var, lev, s, v, _, _ in self._rows:
-            if a == analysis and s == stat and g == group and (variable is None or var == variable):
-                if level is None or lev == level:
-                    return v
+            if (a, s, g) != (analysis, stat, group):
+                continue
+            if (variable is None or var == variable) and (level is None or lev == level):
+                return v
         return None
 
     def write(self, out_dir: str | Path) -> tuple[Path, Path]:

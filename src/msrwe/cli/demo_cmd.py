@@ -1,0 +1,60 @@
+"""``msrwe demo``: the whole job on the built-in synthetic cohort, in one go."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from msrwe.cli._common import console, guard, progress
+
+__all__ = ["register"]
+
+
+def demo(
+    out: Path = typer.Option(
+        Path("demo-output"), "--out", help="Folder for the charts, the store and the report."
+    ),
+    patients: int = typer.Option(83, "--patients", min=1, help="Number of synthetic patients."),
+    seed: int = typer.Option(2019, "--seed", help="Random seed of the synthetic cohort."),
+    dirty: bool = typer.Option(
+        True,
+        "--dirty/--clean",
+        help="Add realistic chart errors so the quarantine has something to show.",
+    ),
+) -> None:
+    """Synthesise a cohort, import it, analyse it and write the HTML report."""
+    _run_demo(out, patients, seed, dirty)
+
+
+@guard
+def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
+    from msrwe.io import import_folder
+    from msrwe.report import render_report
+    from msrwe.synth import write_cohort
+
+    out.mkdir(parents=True, exist_ok=True)
+    charts, db, html = out / "charts", out / "msrwe.duckdb", out / "report.html"
+    with progress() as bar:
+        task = bar.add_task("demo", total=3)
+        bar.update(task, description=f"writing {patients} synthetic charts")
+        write_cohort(charts, patients, seed=seed, dirty=dirty)
+        bar.advance(task)
+        bar.update(task, description="importing the charts")
+        summary = import_folder(charts, db)
+        bar.advance(task)
+        bar.update(task, description="analysing and writing the report")
+        render_report(db, html, export_dir=out / "results")
+        bar.advance(task)
+    totals = summary.to_json_dict()["tables"]
+    read = sum(t["read"] for t in totals.values())
+    quarantined = sum(t["quarantined"] for t in totals.values())
+    console.print(f"Charts:  {charts}  ({read} rows, {quarantined} quarantined)")
+    console.print(f"Store:   {db}")
+    console.print(f"Results: {out / 'results'}")
+    console.print(f"[bold green]Report:[/]  {html.resolve()}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``demo`` command to ``app``."""
+    app.command("demo")(demo)

@@ -1,0 +1,535 @@
+"""The report's tables, built with great_tables from the long results table.
+
+Each builder takes the results table as a Polars DataFrame (the columns of
+:data:`msrwe.tables.results.RESULT_SCHEMA`) and returns a :class:`ReportTable`: the display
+frame (every cell a string made by :mod:`msrwe.report.formatting`) and its HTML. The builders
+never compute a statistic; they only look values up and format them, so the HTML and
+``results.csv`` cannot disagree.
+
+Examples
+--------
+>>> from msrwe.tables.results import ResultsTable
+>>> r = ResultsTable()
+>>> r.add_stats("ae_incidence", "overall", "term", "Headache",
+...             {"N": 83, "n": 10, "pct": 12.048, "events": 14})
+>>> t = ae_table(r.to_polars())
+>>> t.frame.row(0, named=True)["overall__npe"]
+'10 (12.0%) [14]'
+>>> "<table" in t.html
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+from great_tables import GT
+
+from msrwe.report.formatting import (
+    MISSING,
+    fmt_ci,
+    fmt_int,
+    fmt_median_iqr,
+    fmt_n_pct,
+    fmt_n_pct_events,
+    fmt_num,
+    fmt_p,
+    is_missing,
+)
+
+__all__ = [
+    "COUNT_STATS",
+    "ReportTable",
+    "ae_table",
+    "edss_table",
+    "frame_table",
+    "generic_table",
+    "group_order",
+    "table1_table",
+]
+
+#: Stats shown as whole numbers wherever they appear.
+COUNT_STATS: frozenset[str] = frozenset(
+    {"N", "n", "events", "improved", "stable", "worsened", "n_patients", "n_doses", "n_events",
+     "excluded", "remaining", "at_risk", "n_intervals", "in_window", "below_window",
+     "above_window", "stays", "admissions"}
+)
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """A rendered table: what it shows (strings) and the HTML fragment.
+
+    Attributes
+    ----------
+    id
+        The HTML id of the table (stable, so reports are reproducible).
+    title
+        Heading shown above the table.
+    frame
+        The display frame; every cell is the exact text of the HTML cell.
+    html
+        The great_tables HTML fragment (CSS scoped to ``id``).
+    """
+
+    id: str
+    title: str
+    frame: pl.DataFrame
+    html: str
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def group_order(groups: Iterable[str]) -> list[str]:
+    """Groups in order of first appearance, with ``overall`` last.
+
+    Examples
+    --------
+    >>> group_order(["overall", "SPMS", "PPMS", "SPMS"])
+    ['SPMS', 'PPMS', 'overall']
+    """
+    seen: list[str] = []
+    for g in groups:
+        if g not in seen:
+            seen.append(g)
+    return [g for g in seen if g != "overall"] + (["overall"] if "overall" in seen else [])
+
+
+def _group_label(group: str) -> str:
+    return "Overall" if group == "overall" else group
+
+
+def _nested(df: pl.DataFrame) -> dict[tuple[str, str], dict[str, dict[str, float | None]]]:
+    """``{(variable, level): {group: {stat: value}}}`` in order of first appearance."""
+    out: dict[tuple[str, str], dict[str, dict[str, float | None]]] = {}
+    for var, lev, grp, stat, val in df.select(
+        "variable", "level", "group", "stat", "value"
+    ).iter_rows():
+        out.setdefault((var, lev), {}).setdefault(grp, {})[stat] = val
+    return out
+
+
+def _labels(df: pl.DataFrame) -> dict[tuple[str, str], str]:
+    labels: dict[tuple[str, str], str] = {}
+    for var, lev, lab in df.select("variable", "level", "label").iter_rows():
+        key = (var, lev)
+        if key not in labels or (not labels[key] and lab):
+            labels[key] = lab or ""
+    return labels
+
+
+def _methods(df: pl.DataFrame) -> list[str]:
+    return [m for m in df.get_column("method").unique(maintain_order=True).to_list() if m]
+
+
+def _group_n(df: pl.DataFrame, group: str) -> float | None:
+    vals = df.filter((pl.col("group") == group) & (pl.col("stat") == "N")).get_column("value")
+    return vals.max() if len(vals) else None  # type: ignore[return-value]
+
+
+def _render(
+    frame: pl.DataFrame,
+    *,
+    table_id: str,
+    title: str,
+    subtitle: str | None = None,
+    stub: str | None = None,
+    stubhead: str = "",
+    groupname: str | None = None,
+    labels: dict[str, str] | None = None,
+    spanners: Sequence[tuple[str, list[str]]] = (),
+    notes: Sequence[str] = (),
+) -> str:
+    shown = frame
+    gt = GT(shown, rowname_col=stub, groupname_col=groupname).with_id(table_id)
+    gt = gt.tab_header(title=title, subtitle=subtitle)
+    if stub is not None:
+        gt = gt.tab_stubhead(stubhead)
+    for label, cols in spanners:
+        gt = gt.tab_spanner(label=label, columns=cols, id=f"{table_id}-{_slug(label)}")
+    if labels:
+        gt = gt.cols_label(**{k: v for k, v in labels.items() if k in frame.columns})
+    data_cols = [c for c in frame.columns if c not in (stub, groupname)]
+    if data_cols:
+        gt = gt.cols_align("right", columns=data_cols)
+    for note in notes:
+        gt = gt.tab_source_note(note)
+    gt = gt.tab_options(
+        table_font_size="14px",
+        heading_title_font_size="17px",
+        heading_subtitle_font_size="13px",
+        heading_align="left",
+        column_labels_font_weight="600",
+        table_width="100%",
+        source_notes_font_size="12px",
+        row_group_font_weight="600",
+        data_row_padding="4px",
+    )
+    return gt.as_raw_html()
+
+
+def _empty(table_id: str, title: str, message: str) -> ReportTable:
+    frame = pl.DataFrame({"": [message]})
+    return ReportTable(table_id, title, frame, _render(frame, table_id=table_id, title=title))
+
+
+def ae_table(
+    results: pl.DataFrame,
+    *,
+    analysis: str = "ae_incidence",
+    title: str = "Adverse events by term",
+    table_id: str = "tbl-ae",
+) -> ReportTable:
+    """Adverse events sorted by frequency: ``n (%) [events]``, 95% CI, EAIR per 100 PY.
+
+    Parameters
+    ----------
+    results
+        The long results table.
+    analysis
+        Which analysis to show (``ae_incidence``, ``ae_serious``, ``ae_infection``, ...), with the
+        stats ``N, n, pct, ci_low, ci_high, events, person_years, eair, eair_ci_low,
+        eair_ci_high``.
+    title, table_id
+        Heading and HTML id.
+
+    Returns
+    -------
+    ReportTable
+        Rows ordered by the number of patients (overall, else summed over groups), then term.
+
+    Examples
+    --------
+    >>> from msrwe.tables.results import ResultsTable
+    >>> r = ResultsTable()
+    >>> for term, n in (("Fatigue", 44), ("Headache", 10)):
+    ...     r.add_stats("ae_incidence", "overall", "term", term, {"N": 83, "n": n})
+    >>> ae_table(r.to_polars()).frame.get_column("term").to_list()
+    ['Fatigue', 'Headache']
+    """
+    df = results.filter(pl.col("analysis") == analysis)
+    if df.is_empty():
+        return _empty(table_id, title, "No results for this table.")
+    groups = group_order(df.get_column("group").to_list())
+    nested, labels = _nested(df), _labels(df)
+
+    def weight(key: tuple[str, str]) -> float:
+        stats = nested[key]
+        if "overall" in stats:
+            return stats["overall"].get("n") or 0.0
+        return sum((s.get("n") or 0.0) for s in stats.values())
+
+    keys = list(nested)
+    # Summary rows (any event, variable other than 'term') first, then terms by frequency.
+    summary = [k for k in keys if k[0] != "term"]
+    terms = sorted((k for k in keys if k[0] == "term"), key=lambda k: (-weight(k), k[1].lower()))
+    rows: dict[str, list[str]] = {"term": []}
+    for g in groups:
+        for suffix in ("npe", "ci", "eair"):
+            rows[f"{g}__{suffix}"] = []
+    for key in summary + terms:
+        rows["term"].append(labels.get(key) or key[1] or key[0])
+        for g in groups:
+            s = nested[key].get(g, {})
+            rows[f"{g}__npe"].append(fmt_n_pct_events(s.get("n"), s.get("pct"), s.get("events")))
+            rows[f"{g}__ci"].append(fmt_ci(s.get("ci_low"), s.get("ci_high"), 1))
+            eair = fmt_num(s.get("eair"), 2)
+            ci = fmt_ci(s.get("eair_ci_low"), s.get("eair_ci_high"), 2)
+            rows[f"{g}__eair"].append(eair if ci == MISSING else f"{eair} ({ci})")
+    frame = pl.DataFrame(rows)
+    col_labels = {}
+    spanners = []
+    for g in groups:
+        n = _group_n(df, g)
+        head = _group_label(g) + ("" if is_missing(n) else f" (N = {fmt_int(n)})")
+        col_labels |= {
+            f"{g}__npe": "n (%) [events]",
+            f"{g}__ci": "95% CI of %",
+            f"{g}__eair": "EAIR /100 PY (95% CI)",
+        }
+        spanners.append((head, [f"{g}__npe", f"{g}__ci", f"{g}__eair"]))
+    notes = [
+        "n: patients with at least one event; %: of N; [events]: all events, repeats included. "
+        "EAIR: patients with a first event per 100 patient-years at risk."
+    ] + [f"Method: {m}" for m in _methods(df)]
+    html = _render(
+        frame, table_id=table_id, title=title, stub="term", stubhead="Term",
+        labels=col_labels, spanners=spanners, notes=notes,
+    )
+    return ReportTable(table_id, title, frame, html)
+
+
+_EDSS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("n", "n"),
+    ("baseline", "Baseline EDSS, median"),
+    ("last", "Last EDSS, median"),
+    ("change", "Change, median"),
+    ("improved", "Improved"),
+    ("stable", "Stable"),
+    ("worsened", "Worsened"),
+    ("statistic", "Statistic"),
+    ("p", "p"),
+)
+
+
+def edss_table(
+    results: pl.DataFrame,
+    *,
+    analysis: str = "edss_change",
+    title: str = "EDSS from baseline to last assessment",
+    table_id: str = "tbl-edss",
+) -> ReportTable:
+    """The EDSS outcome table: one row per group, with the test used as a note.
+
+    Parameters
+    ----------
+    results
+        The long results table; rows of ``analysis`` with the stats ``n, baseline_median,
+        last_median, change_median, improved, stable, worsened, statistic, p_value`` (and the
+        optional ``baseline_q1/q3``, ``last_q1/q3``, ``change_q1/q3``, ``improved_pct``,
+        ``stable_pct``, ``worsened_pct``).
+    analysis
+        Which analysis to show.
+    title, table_id
+        Heading and HTML id.
+
+    Returns
+    -------
+    ReportTable
+
+    Examples
+    --------
+    >>> from msrwe.tables.results import ResultsTable
+    >>> r = ResultsTable()
+    >>> r.add_stats("edss_change", "overall", "edss", "", {"n": 8, "baseline_median": 6.0,
+    ...             "last_median": 6.5, "change_median": 0.0, "improved": 1, "stable": 4,
+    ...             "worsened": 3, "statistic": 2.5, "p_value": 0.625},
+    ...             method="Wilcoxon signed-rank")
+    >>> row = edss_table(r.to_polars()).frame.row(0, named=True)
+    >>> row["baseline"], row["p"]
+    ('6.0', '0.625')
+    """
+    df = results.filter(pl.col("analysis") == analysis)
+    if df.is_empty():
+        return _empty(table_id, title, "No results for this table.")
+    nested = _nested(df)
+    rows: dict[str, list[str]] = {"group": []} | {k: [] for k, _ in _EDSS_COLUMNS}
+    many_vars = len({k[0] for k in nested}) > 1
+    labels = _labels(df)
+    for key in nested:
+        for g in group_order(nested[key]):
+            s = nested[key][g]
+            name = _group_label(g)
+            if many_vars:
+                name = f"{labels.get(key) or key[0]}: {name}"
+            rows["group"].append(name)
+            rows["n"].append(fmt_int(s.get("n")))
+            for col in ("baseline", "last", "change"):
+                med = s.get(f"{col}_median")
+                q1, q3 = s.get(f"{col}_q1"), s.get(f"{col}_q3")
+                rows[col].append(fmt_median_iqr(med, q1, q3, 1))
+            for col in ("improved", "stable", "worsened"):
+                rows[col].append(fmt_n_pct(s.get(col), s.get(f"{col}_pct")))
+            rows["statistic"].append(fmt_num(s.get("statistic"), 1))
+            rows["p"].append(fmt_p(s.get("p_value")))
+    frame = pl.DataFrame(rows)
+    notes = [f"Test: {m}" for m in _methods(df)] or ["Test: not stated in the results table."]
+    html = _render(
+        frame, table_id=table_id, title=title, stub="group", stubhead="Group",
+        labels=dict(_EDSS_COLUMNS), notes=notes,
+    )
+    return ReportTable(table_id, title, frame, html)
+
+
+def table1_table(
+    results: pl.DataFrame,
+    *,
+    analysis: str = "table1",
+    title: str = "Table 1. Characteristics at baseline",
+    table_id: str = "tbl-table1",
+) -> ReportTable:
+    """Table 1: continuous variables as median (Q1–Q3), categories as n (%), groups as columns.
+
+    Parameters
+    ----------
+    results
+        The long results table; rows of ``analysis``. A continuous variable has ``level == ""``
+        and the stats ``n, median, q1, q3`` (optionally ``mean, sd``); a categorical one has one
+        level per category with ``n, pct``. The label of the first row of a variable names it.
+        The row ``variable == "patients"``, stat ``N``, gives each group's size.
+    analysis
+        Which analysis to show.
+    title, table_id
+        Heading and HTML id.
+
+    Returns
+    -------
+    ReportTable
+        Columns ``variable`` (row group), ``row`` and one per group.
+
+    Examples
+    --------
+    >>> from msrwe.tables.results import ResultsTable
+    >>> r = ResultsTable()
+    >>> r.add("table1", "overall", "patients", "", "N", 83)
+    >>> r.add_stats("table1", "overall", "age", "", {"n": 83, "median": 52.0, "q1": 45.5,
+    ...             "q3": 58.0}, label="Age, years")
+    >>> r.add_stats("table1", "overall", "sex", "F", {"n": 50, "pct": 60.24}, label="Sex")
+    >>> table1_table(r.to_polars()).frame.get_column("overall").to_list()
+    ['83', '52.0 (45.5–58.0)', '50 (60.2%)']
+    """
+    df = results.filter(pl.col("analysis") == analysis)
+    if df.is_empty():
+        return _empty(table_id, title, "No results for this table.")
+    groups = group_order(df.get_column("group").to_list())
+    nested = _nested(df)
+    var_labels: dict[str, str] = {}
+    for var, lab in df.select("variable", "label").iter_rows():
+        if var not in var_labels and lab:
+            var_labels[var] = lab
+    rows: dict[str, list[str]] = {"variable": [], "row": []} | {g: [] for g in groups}
+    # The first row gives the number of patients per group.
+    rows["variable"].append("Patients")
+    rows["row"].append("N")
+    for g in groups:
+        rows[g].append(fmt_int(_group_n(df, g)))
+    for (var, lev), by_group in nested.items():
+        if var == "patients":
+            continue
+        rows["variable"].append(var_labels.get(var, var))
+        if lev == "":
+            has_mean = any("mean" in s for s in by_group.values())
+            rows["row"].append("Median (Q1–Q3)" + (", mean (SD)" if has_mean else ""))
+            for g in groups:
+                s = by_group.get(g, {})
+                text = fmt_median_iqr(s.get("median"), s.get("q1"), s.get("q3"), 1)
+                if has_mean and not is_missing(s.get("mean")):
+                    text += f"; {fmt_num(s.get('mean'), 1)} ({fmt_num(s.get('sd'), 1)})"
+                rows[g].append(text)
+        else:
+            rows["row"].append(lev)
+            for g in groups:
+                s = by_group.get(g, {})
+                rows[g].append(fmt_n_pct(s.get("n"), s.get("pct")) if s else MISSING)
+    frame = pl.DataFrame(rows)
+    if all(v == MISSING for v in frame.row(0)[2:]):
+        frame = frame.slice(1)
+    html = _render(
+        frame, table_id=table_id, title=title, stub="row", groupname="variable",
+        labels={g: _group_label(g) for g in groups},
+        notes=["Continuous variables: median (Q1–Q3); categories: n (% of non-missing)."]
+        + [f"Method: {m}" for m in _methods(df)],
+    )
+    return ReportTable(table_id, title, frame, html)
+
+
+def _fmt_stat(stat: str, value: float | None) -> str:
+    if stat in COUNT_STATS or stat.startswith("n_"):
+        return fmt_int(value)
+    if stat in {"p", "p_value"}:
+        return fmt_p(value)
+    if stat.endswith("pct") or stat == "pct":
+        return fmt_num(value, 1)
+    return fmt_num(value, 2)
+
+
+def generic_table(
+    results: pl.DataFrame,
+    analysis: str,
+    *,
+    title: str,
+    table_id: str | None = None,
+) -> ReportTable:
+    """Any analysis as rows (variable, level) by columns (group, stat).
+
+    Used for analyses without a dedicated layout (exposure, dose intervals, hospital stays,
+    EDSS slope, time to confirmed worsening), so that every row of the results table reaches
+    the report.
+
+    Examples
+    --------
+    >>> from msrwe.tables.results import ResultsTable
+    >>> r = ResultsTable()
+    >>> r.add_stats("exposure", "overall", "doses", "", {"n": 83, "median": 12.0})
+    >>> generic_table(r.to_polars(), "exposure", title="Exposure").frame.row(0)
+    ('doses', '83', '12.00')
+    """
+    table_id = table_id or f"tbl-{_slug(analysis)}"
+    df = results.filter(pl.col("analysis") == analysis)
+    if df.is_empty():
+        return _empty(table_id, title, "No results for this table.")
+    groups = group_order(df.get_column("group").to_list())
+    stats = df.get_column("stat").unique(maintain_order=True).to_list()
+    nested, labels = _nested(df), _labels(df)
+    present = [(g, s) for g in groups for s in stats
+               if any(s in nested[k].get(g, {}) for k in nested)]
+    rows: dict[str, list[str]] = {"row": []} | {f"{g}__{s}": [] for g, s in present}
+    for key, by_group in nested.items():
+        var, lev = key
+        name = labels.get(key) or (f"{var}: {lev}" if lev else var)
+        rows["row"].append(name)
+        for g, s in present:
+            rows[f"{g}__{s}"].append(_fmt_stat(s, by_group.get(g, {}).get(s)))
+    frame = pl.DataFrame(rows)
+    spanners = (
+        [(_group_label(g), [f"{g}__{s}" for gg, s in present if gg == g]) for g in groups]
+        if len(groups) > 1 else []
+    )
+    html = _render(
+        frame, table_id=table_id, title=title, stub="row", stubhead="",
+        labels={f"{g}__{s}": s for g, s in present}, spanners=spanners,
+        notes=[f"Method: {m}" for m in _methods(df)],
+    )
+    return ReportTable(table_id, title, frame, html)
+
+
+def frame_table(
+    frame: pl.DataFrame,
+    *,
+    title: str,
+    table_id: str,
+    subtitle: str | None = None,
+    labels: dict[str, str] | None = None,
+    notes: Sequence[str] = (),
+    max_rows: int | None = None,
+) -> ReportTable:
+    """Any small frame (attrition, import log, quarantine) as a table, every cell as text.
+
+    Parameters
+    ----------
+    frame
+        The rows to show; values are written as text (missing as an en dash).
+    title, table_id, subtitle
+        Heading, HTML id, and an optional line under the heading.
+    labels
+        Column headings, by column name.
+    notes
+        Lines under the table.
+    max_rows
+        Show at most this many rows and say how many were left out.
+
+    Examples
+    --------
+    >>> t = frame_table(pl.DataFrame({"step": [1], "remaining": [83]}), title="Flow",
+    ...                 table_id="tbl-flow")
+    >>> t.frame.to_dicts()
+    [{'step': '1', 'remaining': '83'}]
+    """
+    notes = list(notes)
+    if max_rows is not None and frame.height > max_rows:
+        notes.append(f"Showing the first {max_rows} of {frame.height} rows; "
+                     "the full list is in the exported files.")
+        frame = frame.head(max_rows)
+    text = frame.select(
+        pl.col(c).cast(pl.String).fill_null(MISSING).alias(c) for c in frame.columns
+    ) if frame.width else pl.DataFrame({"": ["(none)"]})
+    if text.is_empty():
+        text = pl.DataFrame({c: ["–" if i else "(none)"] for i, c in enumerate(text.columns)})
+    html = _render(text, table_id=table_id, title=title, subtitle=subtitle, labels=labels,
+                   notes=notes)
+    return ReportTable(table_id, title, text, html)

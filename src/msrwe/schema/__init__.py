@@ -1,1 +1,37 @@
-"""msrwe.schema."""
+"""The chart data model: the tables of DATA_CONTRACT.md declared once, as data.
+
+:data:`CONTRACT` is the single source of truth: the importer (:mod:`msrwe.io`) generates its
+validation from it, :func:`pandera_schema` builds a pandera schema of each stored table from it,
+and :func:`contract_markdown` writes ``docs/contract.md`` from it.
+
+Examples
+--------
+>>> from msrwe.schema import CONTRACT
+>>> CONTRACT.names[:3]
+('patients', 'visits', 'relapses')
+>>> CONTRACT["treatments"].row_rules[0].rule
+'stop_before_start'
+"""
+
+from msrwe.schema._contract import CONTRACT, OUTCOMES, RELATEDNESS, SERIOUS_CRITERIA
+from msrwe.schema._docs import column_rule_text, contract_markdown
+from msrwe.schema._model import DTYPES, Column, Contract, DateOrder, DType, OnlyWhen, Table
+from msrwe.schema._pandera import POLARS_TYPES, pandera_schema
+
+__all__ = [
+    "CONTRACT",
+    "DTYPES",
+    "OUTCOMES",
+    "POLARS_TYPES",
+    "RELATEDNESS",
+    "SERIOUS_CRITERIA",
+    "Column",
+    "Contract",
+    "DType",
+    "DateOrder",
+    "OnlyWhen",
+    "Table",
+    "column_rule_text",
+    "contract_markdown",
+    "pandera_schema",
+]

@@ -1,0 +1,306 @@
+"""Who qualifies: the cohort criteria of a study file and the attrition table.
+
+:func:`build_cohort` applies the criteria of ``[cohort]`` one after the other, in a fixed order,
+and counts how many patients each one removed:
+
+1. received the study drug (by the route, when one is set);
+2. at least ``min_administrations`` administrations;
+3. phenotype among ``phenotypes``;
+4. first dose within ``first_dose_from`` .. ``first_dose_to``;
+5. baseline EDSS within ``baseline_edss_min`` .. ``baseline_edss_max``;
+6. prior treatment failure (clinical-methods 7, see :mod:`msrwe.derive.prior_treatments`).
+
+A criterion that is not set removes nobody and is still listed, so the attrition table always has
+the same rows. A drug that nobody received, or a cohort that ends up empty, is a
+:class:`~msrwe.errors.StudyFileError` naming the criterion, never an empty table.
+
+Examples
+--------
+>>> import datetime as dt
+>>> import polars as pl
+>>> from msrwe.study.config import Study
+>>> patients = pl.DataFrame({"patient_id": ["A1", "A2", "A3"],
+...                          "phenotype": ["SPMS", "PPMS", "RRMS"]})
+>>> d = dt.date
+>>> adm = pl.DataFrame({"patient_id": ["A1", "A1", "A2", "A3"],
+...     "date": [d(2015, 1, 1), d(2015, 3, 1), d(2015, 1, 1), d(2015, 1, 1)],
+...     "drug": ["methotrexate"] * 4, "route": ["intrathecal"] * 4})
+>>> study = Study.from_dict({"cohort": {"drug": "methotrexate",
+...                                     "phenotypes": ["SPMS", "PPMS"]}})
+>>> c = build_cohort(study, patients=patients, administrations=adm)
+>>> c.adsl["patient_id"].to_list(), c.adsl["group"].to_list()
+(['A1', 'A2'], ['SPMS', 'PPMS'])
+>>> c.attrition.select("criterion", "excluded", "remaining").row(3)
+('phenotype SPMS or PPMS', 1, 2)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
+from msrwe.derive.prior_treatments import derive_vars_prior_failure
+from msrwe.errors import InputError, StudyFileError
+from msrwe.study.config import Study
+
+__all__ = ["ATTRITION_SCHEMA", "Cohort", "build_cohort", "most_given_drug", "study_doses"]
+
+#: Columns of the attrition table.
+ATTRITION_SCHEMA: dict[str, pl.DataType] = {
+    "step": pl.Int64(),
+    "criterion": pl.String(),
+    "excluded": pl.Int64(),
+    "remaining": pl.Int64(),
+}
+#: The value of ``group`` for a patient whose grouping column is empty.
+MISSING_GROUP = "unknown"
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """The patients who qualify, one row each, and how the others were removed.
+
+    Attributes
+    ----------
+    adsl
+        One row per included patient: ``patient_id``, ``group``, the ``patients`` columns,
+        ``first_dose``, ``last_dose``, ``n_doses``, ``base_edss`` (and its date),
+        ``last_edss`` (and its date), ``prior_drugs``, ``prior_failed``, ``prior_failed_drugs``.
+    screening
+        The same columns for every patient of the store, with ``included`` and ``excluded_by``
+        (the first criterion that removed the patient, null when included).
+    attrition
+        ``step, criterion, excluded, remaining`` (step 0 is every patient of the store).
+    doses
+        The study drug's administrations of the included patients.
+    drug
+        The study drug (resolved to the most-given drug when the study file names none).
+    """
+
+    adsl: pl.DataFrame
+    screening: pl.DataFrame
+    attrition: pl.DataFrame
+    doses: pl.DataFrame
+    drug: str
+
+
+def most_given_drug(administrations: pl.DataFrame) -> str:
+    """The drug with the most administrations (ties go to the first name alphabetically).
+
+    Examples
+    --------
+    >>> most_given_drug(pl.DataFrame({"drug": ["rituximab", "methotrexate", "methotrexate"]}))
+    'methotrexate'
+    """
+    if "drug" not in administrations.columns:
+        raise InputError("administrations has no column 'drug'.")
+    counts = (
+        administrations.filter(pl.col("drug").is_not_null())
+        .group_by("drug")
+        .len()
+        .sort(["len", "drug"], descending=[True, False])
+    )
+    if counts.height == 0:
+        raise StudyFileError("the store holds no administration, so there is no drug to analyse.")
+    return str(counts["drug"][0])
+
+
+def _drug_summary(administrations: pl.DataFrame) -> str:
+    counts = (
+        administrations.filter(pl.col("drug").is_not_null())
+        .group_by("drug")
+        .len()
+        .sort(["len", "drug"], descending=[True, False])
+    )
+    return ", ".join(f"{d} ({n} administrations)" for d, n in counts.iter_rows()) or "none"
+
+
+def study_doses(administrations: pl.DataFrame, drug: str, route: str | None) -> pl.DataFrame:
+    """The administrations of ``drug`` (by ``route`` when given), sorted by patient and date."""
+    need = ["patient_id", "date", "drug"] + (["route"] if route else [])
+    missing = [c for c in need if c not in administrations.columns]
+    if missing:
+        raise InputError(f"administrations has no column {', '.join(map(repr, missing))}.")
+    cond = pl.col("drug").str.to_lowercase() == drug
+    if route:
+        cond = cond & (pl.col("route").str.to_lowercase() == route)
+    return administrations.filter(cond.fill_null(False)).sort("patient_id", "date")
+
+
+def _empty_visits() -> pl.DataFrame:
+    return pl.DataFrame(schema={"patient_id": pl.String, "date": pl.Date, "edss": pl.Float64})
+
+
+def _empty_treatments() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "patient_id": pl.String,
+            "drug": pl.String,
+            "start_date": pl.Date,
+            "stop_date": pl.Date,
+            "stop_reason": pl.String,
+        }
+    )
+
+
+def _fmt(v: float) -> str:
+    return f"{v:g}"
+
+
+def build_cohort(
+    study: Study,
+    *,
+    patients: pl.DataFrame,
+    administrations: pl.DataFrame,
+    visits: pl.DataFrame | None = None,
+    treatments: pl.DataFrame | None = None,
+) -> Cohort:
+    """Apply the study's cohort criteria and count what each removed.
+
+    Parameters
+    ----------
+    study
+        The study settings (``[cohort]`` and ``[analysis]`` are used).
+    patients, administrations, visits, treatments
+        Chart tables in the shape of the data contract; ``visits`` and ``treatments`` may be
+        ``None`` when the store has none.
+
+    Returns
+    -------
+    Cohort
+        The included patients, the screening of every patient, and the attrition table.
+
+    Raises
+    ------
+    StudyFileError
+        When nobody received the study drug, or when no patient is left.
+    """
+    crit = study.cohort
+    visits = _empty_visits() if visits is None else visits
+    treatments = _empty_treatments() if treatments is None else treatments
+    drug = crit.drug or most_given_drug(administrations)
+    doses = study_doses(administrations, drug, crit.route)
+    if doses.height == 0 and not (administrations["drug"].str.to_lowercase() == drug).any():
+        raise StudyFileError(
+            f"{study.source}: cohort.drug = {drug!r}, but no administration in the store is of "
+            f"this drug. Drugs in the store: {_drug_summary(administrations)}."
+        )
+    per_patient = doses.group_by("patient_id").agg(
+        pl.col("date").min().alias("first_dose"),
+        pl.col("date").max().alias("last_dose"),
+        pl.len().cast(pl.Int64).alias("n_doses"),
+    )
+    group_col = study.analysis.group_column
+    if group_col is not None and group_col not in patients.columns:
+        raise StudyFileError(
+            f"{study.source}: analysis.group_by = {group_col!r}, but patients has no such column."
+        )
+    scr = patients.join(per_patient, on="patient_id", how="left", maintain_order="left")
+    scr = scr.with_columns(pl.col("n_doses").fill_null(0))
+    if group_col is None:
+        scr = scr.with_columns(pl.lit("overall").alias("group"))
+    else:
+        scr = scr.with_columns(
+            pl.col(group_col).cast(pl.String).fill_null(MISSING_GROUP).alias("group")
+        )
+    scr = derive_vars_baseline(
+        scr, visits, value="edss", window_days=study.analysis.baseline_window_days
+    )
+    scr = derive_vars_last_on_treatment(
+        scr, visits, value="edss", lag_days=study.analysis.on_treatment_days
+    )
+    pt = crit.prior_treatment
+    scr = derive_vars_prior_failure(
+        scr,
+        treatments,
+        study_drug=drug,
+        min_days=pt.min_days,
+        reasons=pt.reasons,
+        merge_gap_days=pt.merge_gap_days,
+        count_study_drug=pt.count_study_drug,
+    )
+
+    route = f" by the {crit.route} route" if crit.route else ""
+    steps: list[tuple[str, pl.Expr]] = [
+        (f"received {drug}{route}", pl.col("n_doses") >= 1),
+        (
+            f"at least {crit.min_administrations} administrations",
+            pl.col("n_doses") >= crit.min_administrations,
+        ),
+    ]
+    if crit.phenotypes:
+        if "phenotype" not in scr.columns:
+            raise StudyFileError(f"{study.source}: cohort.phenotypes is set, but patients has no "
+                                 "column 'phenotype'.")
+        steps.append((
+            f"phenotype {' or '.join(crit.phenotypes)}",
+            pl.col("phenotype").is_in(list(crit.phenotypes)),
+        ))
+    else:
+        steps.append(("phenotype (any)", pl.lit(True)))
+    d0, d1 = crit.first_dose_from, crit.first_dose_to
+    if d0 or d1:
+        cond = pl.lit(True)
+        if d0:
+            cond = cond & (pl.col("first_dose") >= d0)
+        if d1:
+            cond = cond & (pl.col("first_dose") <= d1)
+        label = f"first dose {d0 or 'any'} to {d1 or 'any'}"
+        steps.append((label, cond))
+    else:
+        steps.append(("first dose date (any)", pl.lit(True)))
+    lo, hi = crit.baseline_edss_min, crit.baseline_edss_max
+    if lo is not None or hi is not None:
+        cond = pl.col("base_edss").is_not_null()
+        if lo is not None:
+            cond = cond & (pl.col("base_edss") >= lo)
+        if hi is not None:
+            cond = cond & (pl.col("base_edss") <= hi)
+        label = (
+            f"baseline EDSS {_fmt(lo) if lo is not None else '0'} to "
+            f"{_fmt(hi) if hi is not None else '10'}"
+        )
+        steps.append((label, cond))
+    else:
+        steps.append(("baseline EDSS (any)", pl.lit(True)))
+    if pt.active:
+        steps.append((
+            f"at least {pt.min_drugs} prior drugs failed (>= {pt.min_days} days, stopped for "
+            f"{' or '.join(pt.reasons)})",
+            pl.col("prior_failed") >= pt.min_drugs,
+        ))
+    else:
+        steps.append(("prior treatment failure (not required)", pl.lit(True)))
+
+    rows = [(0, "patients in the store", 0, scr.height)]
+    scr = scr.with_columns(pl.lit(None, dtype=pl.String).alias("excluded_by"))
+    remaining = scr.height
+    for i, (label, cond) in enumerate(steps, start=1):
+        fails = pl.col("excluded_by").is_null() & ~cond.fill_null(False)
+        scr = scr.with_columns(
+            pl.when(fails).then(pl.lit(label)).otherwise(pl.col("excluded_by")).alias("excluded_by")
+        )
+        now = int(scr["excluded_by"].is_null().sum())
+        rows.append((i, label, remaining - now, now))
+        remaining = now
+    scr = scr.with_columns(pl.col("excluded_by").is_null().alias("included"))
+    attrition = pl.DataFrame(rows, schema=ATTRITION_SCHEMA, orient="row")
+    if remaining == 0:
+        detail = "; ".join(f"{c}: -{e}" for _, c, e, _ in rows[1:] if e)
+        raise StudyFileError(
+            f"{study.source}: no patient meets the cohort criteria ({detail}). "
+            "Loosen the [cohort] settings."
+        )
+    front = ["patient_id", "group"]
+    scr = scr.select(front + [c for c in scr.columns if c not in front])
+    adsl = scr.filter(pl.col("included")).drop("included", "excluded_by")
+    kept = adsl.select("patient_id")
+    return Cohort(
+        adsl=adsl,
+        screening=scr,
+        attrition=attrition,
+        doses=doses.join(kept, on="patient_id", how="semi"),
+        drug=drug,
+    )

@@ -1,0 +1,615 @@
+"""The study file: who qualifies, how they are grouped, and the definitions in force.
+
+A study file is TOML with the sections ``[study]``, ``[cohort]`` (with
+``[cohort.prior_treatment]``), ``[analysis]``, ``[exposure]``, ``[safety]`` and
+``[outcomes]``. Every key has a documented default (``docs/analysis.md`` lists them all), so the
+smallest useful study file names only the drug. An unknown key is refused with a
+:class:`~msrwe.errors.StudyFileError` that names it and lists the keys its section accepts, so a
+typo never silently falls back to a default.
+
+Every section is a frozen, validated value object; :meth:`Study.to_dict` gives the settings in
+force (defaults filled in) for the report and the methods paragraph.
+
+Examples
+--------
+>>> s = Study.from_toml_text('''
+... [study]
+... title = "Long-term intrathecal methotrexate in progressive MS"
+... [cohort]
+... drug = "methotrexate"
+... route = "intrathecal"
+... min_administrations = 18
+... phenotypes = ["SPMS", "PPMS"]
+... [analysis]
+... group_by = "phenotype"
+... ''')
+>>> s.cohort.min_administrations, s.cohort.phenotypes, s.safety.risk_window_days
+(18, ('SPMS', 'PPMS'), 90)
+>>> Study.from_dict({"cohort": {"drugs": "x"}})  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+msrwe.errors.StudyFileError: study file: unknown key 'cohort.drugs'. [cohort] accepts: ...
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from msrwe.errors import StudyFileError
+
+__all__ = [
+    "AE_GROUPINGS",
+    "GROUP_BY_CHOICES",
+    "PHENOTYPES",
+    "ROUTES",
+    "STOP_REASONS",
+    "AnalysisSettings",
+    "CohortCriteria",
+    "ExposureSettings",
+    "OutcomeSettings",
+    "PriorTreatmentCriteria",
+    "SafetySettings",
+    "Study",
+    "StudyInfo",
+    "load_study",
+]
+
+#: Phenotypes a cohort may select (``patients.phenotype`` of the data contract).
+PHENOTYPES: tuple[str, ...] = ("CIS", "RRMS", "SPMS", "PPMS")
+#: Routes of administration of the data contract.
+ROUTES: tuple[str, ...] = ("intrathecal", "iv", "oral", "sc", "im")
+#: Stop reasons of ``treatments.stop_reason``.
+STOP_REASONS: tuple[str, ...] = (
+    "inefficacy",
+    "intolerance",
+    "adverse_event",
+    "pregnancy",
+    "patient_choice",
+    "cost",
+    "other",
+)
+#: Columns of ``patients`` the analyses can be grouped by; ``"none"`` gives the overall only.
+GROUP_BY_CHOICES: tuple[str, ...] = ("phenotype", "sex", "site", "none")
+#: How adverse events are grouped: by the verbatim term or the MedDRA preferred-term code.
+AE_GROUPINGS: tuple[str, ...] = ("term", "pt_code")
+_ZERO_METHODS = ("wilcox", "pratt", "zsplit")
+_P_METHODS = ("auto", "exact", "approx")
+_BASELINES = ("fixed", "roving", "roving_impr", "roving_wors")
+_DELTA_POLICIES = ("msprog", "roche")
+_EVENTS = ("firstCDW", "first", "multiple")
+
+
+def _where(section: str, key: str) -> str:
+    return f"{section}.{key}" if section else key
+
+
+def _fail(section: str, key: str, rule: str, value: object) -> StudyFileError:
+    return StudyFileError(f"study file: {_where(section, key)} {rule}; got {value!r}.")
+
+
+def _int(section: str, key: str, value: object, *, low: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _fail(section, key, "must be a whole number", value)
+    if low is not None and value < low:
+        raise _fail(section, key, f"must be at least {low}", value)
+    return value
+
+
+def _num(section: str, key: str, value: object, *, low: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(section, key, "must be a number", value)
+    if low is not None and value < low:
+        raise _fail(section, key, f"must be at least {low}", value)
+    return float(value)
+
+
+def _choice(section: str, key: str, value: object, allowed: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise _fail(section, key, f"must be one of {', '.join(allowed)}", value)
+    return value
+
+
+def _date(section: str, key: str, value: object) -> dt.date | None:
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _fail(section, key, "must be a date such as 2015-01-31", value)
+
+
+def _text(section: str, key: str, value: object, *, lower: bool = False) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(section, key, "must be a non-empty text", value)
+    return value.strip().lower() if lower else value.strip()
+
+
+@dataclass(frozen=True)
+class StudyInfo:
+    """``[study]``: what the study is called.
+
+    Parameters
+    ----------
+    title
+        Title of the report and of the methods paragraph.
+    description
+        Free text shown under the title.
+    """
+
+    title: str = "msrwe analysis"
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        _text("study", "title", self.title)
+        if not isinstance(self.description, str):
+            raise _fail("study", "description", "must be text", self.description)
+
+
+@dataclass(frozen=True)
+class PriorTreatmentCriteria:
+    """``[cohort.prior_treatment]``: prior treatment failure (clinical-methods 7, template [D]).
+
+    Courses of ``treatments`` are grouped by drug; courses of one drug separated by at most
+    ``merge_gap_days`` are merged. A drug counts as failed when a merged course lasted at least
+    ``min_days`` and stopped for one of ``reasons``. The criterion holds when at least
+    ``min_drugs`` distinct drugs failed before the first dose of the study drug.
+
+    Parameters
+    ----------
+    min_drugs
+        Number of distinct failed drugs required; 0 (the default) switches the criterion off.
+    min_days
+        Minimum duration of a course, in days, to count as adequate (365).
+    reasons
+        Stop reasons that make an adequate course a failure (inefficacy, intolerance).
+    merge_gap_days
+        Courses of the same drug at most this many days apart are one course (90).
+    count_study_drug
+        Whether earlier courses of the study drug itself count (false).
+    """
+
+    min_drugs: int = 0
+    min_days: int = 365
+    reasons: tuple[str, ...] = ("inefficacy", "intolerance")
+    merge_gap_days: int = 90
+    count_study_drug: bool = False
+
+    def __post_init__(self) -> None:
+        sec = "cohort.prior_treatment"
+        _int(sec, "min_drugs", self.min_drugs, low=0)
+        _int(sec, "min_days", self.min_days, low=0)
+        _int(sec, "merge_gap_days", self.merge_gap_days, low=0)
+        if not isinstance(self.count_study_drug, bool):
+            raise _fail(sec, "count_study_drug", "must be true or false", self.count_study_drug)
+        reasons = _str_tuple(sec, "reasons", self.reasons)
+        if not reasons:
+            raise _fail(sec, "reasons", "must name at least one stop reason", self.reasons)
+        for r in reasons:
+            _choice(sec, "reasons", r, STOP_REASONS)
+        object.__setattr__(self, "reasons", reasons)
+
+    @property
+    def active(self) -> bool:
+        """Whether the criterion is switched on (``min_drugs`` > 0)."""
+        return self.min_drugs > 0
+
+
+def _str_tuple(section: str, key: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise _fail(section, key, "must be a list of texts", value)
+    if not all(isinstance(v, str) for v in value):
+        raise _fail(section, key, "must be a list of texts", value)
+    return tuple(value)
+
+
+@dataclass(frozen=True)
+class CohortCriteria:
+    """``[cohort]``: who qualifies. Each criterion is one row of the attrition table.
+
+    Parameters
+    ----------
+    drug
+        Generic name of the study drug (lower case). ``None`` means the most-given drug.
+    route
+        Route of the study drug's administrations; ``None`` accepts any route.
+    min_administrations
+        Minimum number of administrations of the drug (by the route) per patient (1).
+    phenotypes
+        Phenotypes to keep; empty keeps all.
+    baseline_edss_min, baseline_edss_max
+        Inclusive range of the baseline EDSS (see ``analysis.baseline_window_days``);
+        a patient without baseline EDSS fails a range that is set.
+    first_dose_from, first_dose_to
+        Inclusive range of dates of the first dose of the study drug.
+    prior_treatment
+        Prior treatment failure, see :class:`PriorTreatmentCriteria`.
+    """
+
+    drug: str | None = None
+    route: str | None = None
+    min_administrations: int = 1
+    phenotypes: tuple[str, ...] = ()
+    baseline_edss_min: float | None = None
+    baseline_edss_max: float | None = None
+    first_dose_from: dt.date | None = None
+    first_dose_to: dt.date | None = None
+    prior_treatment: PriorTreatmentCriteria = field(default_factory=PriorTreatmentCriteria)
+
+    def __post_init__(self) -> None:
+        sec = "cohort"
+        object.__setattr__(self, "drug", _text(sec, "drug", self.drug, lower=True))
+        route = _text(sec, "route", self.route, lower=True)
+        if route is not None:
+            _choice(sec, "route", route, ROUTES)
+        object.__setattr__(self, "route", route)
+        _int(sec, "min_administrations", self.min_administrations, low=1)
+        phen = tuple(p.upper() for p in _str_tuple(sec, "phenotypes", self.phenotypes))
+        for p in phen:
+            _choice(sec, "phenotypes", p, PHENOTYPES)
+        object.__setattr__(self, "phenotypes", phen)
+        for key in ("baseline_edss_min", "baseline_edss_max"):
+            v = getattr(self, key)
+            if v is not None:
+                v = _num(sec, key, v, low=0)
+                if v > 10:
+                    raise _fail(sec, key, "must be an EDSS between 0 and 10", v)
+                object.__setattr__(self, key, v)
+        lo, hi = self.baseline_edss_min, self.baseline_edss_max
+        if lo is not None and hi is not None and lo > hi:
+            raise _fail(sec, "baseline_edss_min", f"must not exceed baseline_edss_max ({hi})", lo)
+        for key in ("first_dose_from", "first_dose_to"):
+            object.__setattr__(self, key, _date(sec, key, getattr(self, key)))
+        d0, d1 = self.first_dose_from, self.first_dose_to
+        if d0 is not None and d1 is not None and d0 > d1:
+            raise _fail(sec, "first_dose_from", f"must not be after first_dose_to ({d1})", d0)
+        if not isinstance(self.prior_treatment, PriorTreatmentCriteria):
+            raise _fail(sec, "prior_treatment", "must be a table of settings", self.prior_treatment)
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """``[analysis]``: grouping, baseline and efficacy settings.
+
+    Parameters
+    ----------
+    group_by
+        Column of ``patients`` to group by (phenotype, sex, site) or ``"none"``.
+    baseline_window_days
+        Baseline EDSS is the score on the day of the first dose or, failing that, the last score
+        at most this many days before it (90).
+    on_treatment_days
+        The last score "on treatment" is the last one up to this many days after the last dose (90).
+    zero_method
+        Zero differences in the Wilcoxon signed-rank test: ``wilcox`` drops them, ``pratt`` ranks
+        them then drops them, ``zsplit`` splits them (clinical-methods 8).
+    p_method
+        ``auto``, ``exact`` or ``approx`` p value of the Wilcoxon test.
+    km_years
+        Years after the first dose at which Kaplan-Meier estimates are reported.
+    level
+        Confidence level of every interval (0.95).
+    """
+
+    group_by: str = "phenotype"
+    baseline_window_days: int = 90
+    on_treatment_days: int = 90
+    zero_method: str = "wilcox"
+    p_method: str = "auto"
+    km_years: tuple[float, ...] = (1.0, 2.0, 3.0, 4.0, 5.0)
+    level: float = 0.95
+
+    def __post_init__(self) -> None:
+        sec = "analysis"
+        _choice(sec, "group_by", self.group_by, GROUP_BY_CHOICES)
+        _int(sec, "baseline_window_days", self.baseline_window_days, low=0)
+        _int(sec, "on_treatment_days", self.on_treatment_days, low=0)
+        _choice(sec, "zero_method", self.zero_method, _ZERO_METHODS)
+        _choice(sec, "p_method", self.p_method, _P_METHODS)
+        if isinstance(self.km_years, str) or not isinstance(self.km_years, list | tuple):
+            raise _fail(sec, "km_years", "must be a list of years", self.km_years)
+        years = tuple(_num(sec, "km_years", y, low=0) for y in self.km_years)
+        if not years:
+            raise _fail(sec, "km_years", "must name at least one year", self.km_years)
+        object.__setattr__(self, "km_years", tuple(sorted(set(years))))
+        lvl = _num(sec, "level", self.level)
+        if not 0.5 <= lvl < 1:
+            raise _fail(sec, "level", "must be between 0.5 and 1 (e.g. 0.95)", self.level)
+        object.__setattr__(self, "level", lvl)
+
+    @property
+    def group_column(self) -> str | None:
+        """The ``patients`` column to group by, or ``None`` for no grouping."""
+        return None if self.group_by == "none" else self.group_by
+
+
+@dataclass(frozen=True)
+class ExposureSettings:
+    """``[exposure]``: the regimen's expected dose interval.
+
+    Parameters
+    ----------
+    interval_days
+        ``[low, high]`` days between doses counted as on schedule. Empty uses the known regimen of
+        the drug (56-77 days for intrathecal methotrexate, clinical-methods 7), if any.
+    """
+
+    interval_days: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        v = self.interval_days
+        if v is None:
+            return
+        if isinstance(v, str) or not isinstance(v, list | tuple) or len(v) != 2:
+            raise _fail("exposure", "interval_days", "must be two numbers [low, high]", v)
+        lo = _int("exposure", "interval_days", v[0], low=1)
+        hi = _int("exposure", "interval_days", v[1], low=1)
+        if lo > hi:
+            raise _fail("exposure", "interval_days", "must have low <= high", v)
+        object.__setattr__(self, "interval_days", (lo, hi))
+
+
+@dataclass(frozen=True)
+class SafetySettings:
+    """``[safety]``: which adverse events count and how they are grouped.
+
+    Parameters
+    ----------
+    risk_window_days
+        An event is treatment-emergent from the first dose to this many days after the last (90).
+    ae_grouping
+        Group events by the verbatim ``term`` or by the MedDRA ``pt_code``.
+    """
+
+    risk_window_days: int = 90
+    ae_grouping: str = "term"
+
+    def __post_init__(self) -> None:
+        _int("safety", "risk_window_days", self.risk_window_days, low=0)
+        _choice("safety", "ae_grouping", self.ae_grouping, AE_GROUPINGS)
+
+
+@dataclass(frozen=True)
+class OutcomeSettings:
+    """``[outcomes]``: the disability definitions handed to the outcome engine.
+
+    The defaults are those of msprog (clinical-methods 2.2); ``delta_policy`` picks the EDSS
+    threshold family of clinical-methods 1.4 (``msprog``: +1.5 from 0, +1.0 up to 5.0, +0.5 from
+    5.5; ``roche``: +1.0 up to 5.5, +0.5 above).
+
+    Parameters
+    ----------
+    event
+        ``firstCDW`` (first confirmed worsening, the default), ``first`` or ``multiple``.
+    baseline
+        ``fixed``, ``roving``, ``roving_impr`` or ``roving_wors``.
+    conf_days
+        Confirmation interval in days (84).
+    conf_tol_days
+        ``[before, after]`` tolerance around the confirmation interval ([7, 730.5]).
+    check_intermediate
+        Every visit between onset and confirmation must stay above threshold (true).
+    relapse_to_bl, relapse_to_event, relapse_to_conf
+        Days after a relapse in which a visit cannot serve as baseline, event or confirmation.
+    relapse_assoc
+        Days after a relapse within which a worsening is relapse-associated (90).
+    require_sust_days
+        Days a worsening must be sustained (0: only confirmed).
+    delta_policy
+        EDSS threshold family, ``msprog`` or ``roche``.
+    worsening_pct
+        Percentage change counted as worsening for the 9-hole peg and 25-foot walk tests (20).
+    """
+
+    event: str = "firstCDW"
+    baseline: str = "fixed"
+    conf_days: int = 84
+    conf_tol_days: tuple[float, float] = (7.0, 730.5)
+    check_intermediate: bool = True
+    relapse_to_bl: int = 30
+    relapse_to_event: int = 0
+    relapse_to_conf: int = 30
+    relapse_assoc: int = 90
+    require_sust_days: float = 0.0
+    delta_policy: str = "msprog"
+    worsening_pct: float = 20.0
+
+    def __post_init__(self) -> None:
+        sec = "outcomes"
+        _choice(sec, "event", self.event, _EVENTS)
+        _choice(sec, "baseline", self.baseline, _BASELINES)
+        _int(sec, "conf_days", self.conf_days, low=1)
+        tol = self.conf_tol_days
+        if isinstance(tol, str) or not isinstance(tol, list | tuple) or len(tol) != 2:
+            raise _fail(sec, "conf_tol_days", "must be two numbers [before, after]", tol)
+        tol = (_num(sec, "conf_tol_days", tol[0], low=0), _num(sec, "conf_tol_days", tol[1], low=0))
+        object.__setattr__(self, "conf_tol_days", tol)
+        if not isinstance(self.check_intermediate, bool):
+            raise _fail(sec, "check_intermediate", "must be true or false", self.check_intermediate)
+        for key in ("relapse_to_bl", "relapse_to_event", "relapse_to_conf", "relapse_assoc"):
+            _int(sec, key, getattr(self, key), low=0)
+        sust = _num(sec, "require_sust_days", self.require_sust_days, low=0)
+        object.__setattr__(self, "require_sust_days", sust)
+        _choice(sec, "delta_policy", self.delta_policy, _DELTA_POLICIES)
+        pct = _num(sec, "worsening_pct", self.worsening_pct, low=0)
+        if pct == 0:
+            raise _fail(sec, "worsening_pct", "must be more than 0", self.worsening_pct)
+        object.__setattr__(self, "worsening_pct", pct)
+
+
+_SECTIONS: dict[str, type] = {
+    "study": StudyInfo,
+    "cohort": CohortCriteria,
+    "analysis": AnalysisSettings,
+    "exposure": ExposureSettings,
+    "safety": SafetySettings,
+    "outcomes": OutcomeSettings,
+}
+
+
+def _build(cls: type, section: str, raw: object, source: str) -> Any:
+    if not isinstance(raw, Mapping):
+        raise StudyFileError(f"{source}: [{section}] must be a table of settings; got {raw!r}.")
+    allowed = {f.name for f in fields(cls)}
+    for key in raw:
+        if key not in allowed:
+            raise StudyFileError(
+                f"{source}: unknown key '{section}.{key}'. "
+                f"[{section}] accepts: {', '.join(sorted(allowed))}."
+            )
+    kwargs = dict(raw)
+    if cls is CohortCriteria and "prior_treatment" in kwargs:
+        kwargs["prior_treatment"] = _build(
+            PriorTreatmentCriteria, "cohort.prior_treatment", kwargs["prior_treatment"], source
+        )
+    try:
+        return cls(**kwargs)
+    except StudyFileError as exc:
+        msg = str(exc)
+        if source != "study file" and msg.startswith("study file:"):
+            msg = source + msg[len("study file") :]
+        raise StudyFileError(msg) from None
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Study:
+    """A whole study file: one frozen object per section.
+
+    Build it with :meth:`from_toml` (a file), :meth:`from_toml_text`, :meth:`from_dict`, or
+    :meth:`default_for` (every patient on the most-given drug of a store).
+
+    Examples
+    --------
+    >>> s = Study.from_dict({"cohort": {"drug": "Methotrexate"}})
+    >>> s.cohort.drug, s.analysis.group_by, s.outcomes.conf_days
+    ('methotrexate', 'phenotype', 84)
+    >>> s.to_dict()["cohort"]["prior_treatment"]["min_days"]
+    365
+    """
+
+    study: StudyInfo = field(default_factory=StudyInfo)
+    cohort: CohortCriteria = field(default_factory=CohortCriteria)
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    exposure: ExposureSettings = field(default_factory=ExposureSettings)
+    safety: SafetySettings = field(default_factory=SafetySettings)
+    outcomes: OutcomeSettings = field(default_factory=OutcomeSettings)
+    source: str = "study file"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "study file") -> Study:
+        """Build a study from a mapping shaped like the TOML file.
+
+        Raises
+        ------
+        StudyFileError
+            For an unknown section or key, or a value a setting does not accept.
+        """
+        if not isinstance(data, Mapping):
+            raise StudyFileError(f"{source}: a study file is a TOML table; got {data!r}.")
+        for section in data:
+            if section not in _SECTIONS:
+                raise StudyFileError(
+                    f"{source}: unknown section [{section}]. "
+                    f"A study file has the sections: {', '.join('[' + s + ']' for s in _SECTIONS)}."
+                )
+        parts = {
+            name: _build(klass, name, data.get(name, {}), source)
+            for name, klass in _SECTIONS.items()
+        }
+        return cls(**parts, source=source)
+
+    @classmethod
+    def from_toml_text(cls, text: str, *, source: str = "study file") -> Study:
+        """Parse TOML text (see the module docstring for an example)."""
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise StudyFileError(f"{source}: not valid TOML ({exc}).") from exc
+        return cls.from_dict(data, source=source)
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Study:
+        """Read a study file.
+
+        Raises
+        ------
+        StudyFileError
+            When the file is missing, not TOML, or holds an unknown or invalid setting.
+        """
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise StudyFileError(f"{p}: no study file here.") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StudyFileError(f"{p}: cannot read the study file ({exc}).") from exc
+        return cls.from_toml_text(text, source=str(p))
+
+    @classmethod
+    def default_for(cls, db: str | Path) -> Study:
+        """The default study of a store: every patient on its most-given drug, any route.
+
+        Parameters
+        ----------
+        db
+            Path of the store.
+
+        Raises
+        ------
+        StudyFileError
+            When the store holds no administration.
+        """
+        from msrwe.store import has_table, read_table
+        from msrwe.study.cohort import most_given_drug
+
+        if not has_table(db, "administrations"):
+            raise StudyFileError(
+                f"{db}: the store has no administrations, so there is no drug to analyse."
+            )
+        drug = most_given_drug(read_table(db, "administrations"))
+        return cls(
+            study=StudyInfo(title=f"Patients treated with {drug}"),
+            cohort=CohortCriteria(drug=drug),
+            source="default study (most-given drug)",
+        )
+
+    def replace(self, **sections: Any) -> Study:
+        """A copy with some sections replaced (frozen objects are never changed in place)."""
+        return dataclasses.replace(self, **sections)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings in force, defaults filled in, as plain TOML-like values."""
+        out = {name: _plain(getattr(self, name)) for name in _SECTIONS}
+        out["source"] = self.source
+        return out
+
+
+def load_study(study: Study | str | Path | Mapping[str, Any] | None, db: str | Path) -> Study:
+    """Turn what a caller gives (a path, a mapping, a :class:`Study` or nothing) into a Study.
+
+    ``None`` gives :meth:`Study.default_for` the store.
+    """
+    if study is None:
+        return Study.default_for(db)
+    if isinstance(study, Study):
+        return study
+    if isinstance(study, Mapping):
+        return Study.from_dict(study)
+    return Study.from_toml(study)

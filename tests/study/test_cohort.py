@@ -84,7 +84,8 @@ def test_case3_baseline_edss_range():
 
 # Case 4: first-dose dates
 def test_case4_dates():
-    c = run({"drug": "methotrexate", "first_dose_from": "2014-06-01", "first_dose_to": "2015-12-31"})
+    c = run({"drug": "methotrexate", "first_dose_from": "2014-06-01",
+             "first_dose_to": "2015-12-31"})
     assert c.adsl["patient_id"].to_list() == ["A1", "A3"]
     assert attrition(c)[4] == ("first dose 2014-06-01 to 2015-12-31", 2, 2)
 

@@ -115,16 +115,19 @@ def test_unknown_keys(text, needle):
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
-        ("[cohort]\nmin_administrations = 0", "cohort.min_administrations must be at least 1; got 0"),
+        ("[cohort]\nmin_administrations = 0",
+         "cohort.min_administrations must be at least 1; got 0"),
         ("[cohort]\nmin_administrations = '18'", "must be a whole number; got '18'"),
         ("[cohort]\nphenotypes = 'SPMS'", "cohort.phenotypes must be a list of texts"),
-        ("[cohort]\nphenotypes = ['SPMS', 'PRMSX']", "must be one of CIS, RRMS, SPMS, PPMS; got 'PRMSX'"),
+        ("[cohort]\nphenotypes = ['SPMS', 'PRMSX']",
+         "must be one of CIS, RRMS, SPMS, PPMS; got 'PRMSX'"),
         ("[cohort]\nroute = 'nasal'", "cohort.route must be one of intrathecal"),
         ("[cohort]\nbaseline_edss_min = 7\nbaseline_edss_max = 6",
          "baseline_edss_min must not exceed baseline_edss_max"),
         ("[cohort]\nbaseline_edss_max = 12", "must be an EDSS between 0 and 10"),
         ("[cohort]\nfirst_dose_from = 'soon'", "must be a date such as 2015-01-31"),
-        ("[analysis]\ngroup_by = 'age'", "analysis.group_by must be one of phenotype, sex, site, none"),
+        ("[analysis]\ngroup_by = 'age'",
+         "analysis.group_by must be one of phenotype, sex, site, none"),
         ("[analysis]\nzero_method = 'drop'", "analysis.zero_method must be one of wilcox, pratt"),
         ("[analysis]\nlevel = 95", "analysis.level must be between 0.5 and 1"),
         ("[safety]\nae_grouping = 'soc'", "safety.ae_grouping must be one of term, pt_code"),
@@ -164,7 +167,7 @@ def test_frozen_and_to_dict():
 
 # Case 7: direct construction validates too
 def test_direct_construction_validates():
-    with pytest.raises(StudyFileError, match="analysis.baseline_window_days must be at least 0"):
+    with pytest.raises(StudyFileError, match=r"analysis\.baseline_window_days must be at least 0"):
         AnalysisSettings(baseline_window_days=-1)
 
 

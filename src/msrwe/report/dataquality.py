@@ -1,0 +1,210 @@
+"""What the import kept and left out, read from the store for the data-quality appendix.
+
+The import writes ``import_log`` (one row per file read), ``quarantine`` (one row per refused
+value: ``table_name, file, row_number, column_name, value, rule, message``) and
+``import_warnings`` (same columns, rows kept with a warning). This module summarises them and
+builds the per-patient overview of the data report. Every function reads the store only.
+
+Examples
+--------
+>>> import duckdb, tempfile, pathlib
+>>> db = pathlib.Path(tempfile.mkdtemp()) / "s.duckdb"
+>>> con = duckdb.connect(str(db))
+>>> _ = con.execute("create table patients (patient_id varchar, phenotype varchar)")
+>>> _ = con.execute("insert into patients values ('P1', 'SPMS')")
+>>> con.close()
+>>> patient_overview(db).row(0, named=True)["n_visits"]
+0
+>>> quarantine_summary(db).height
+0
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from msrwe.store._read import connect, table_names
+
+__all__ = [
+    "ISSUE_COLUMNS",
+    "import_log",
+    "issue_rows",
+    "patient_overview",
+    "quarantine_summary",
+    "read_table",
+]
+
+#: Columns of ``quarantine`` and ``import_warnings`` in the store.
+ISSUE_COLUMNS: tuple[str, ...] = (
+    "table_name", "file", "row_number", "column_name", "value", "rule", "message",
+)
+
+
+def read_table(db: str | Path, name: str) -> pl.DataFrame:
+    """Read one table of the store (the caller has checked that it exists).
+
+    Examples
+    --------
+    >>> import duckdb, tempfile, pathlib
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.duckdb"
+    >>> con = duckdb.connect(str(db))
+    >>> _ = con.execute("create table t (a integer)")
+    >>> con.close()
+    >>> read_table(db, "t").columns
+    ['a']
+    """
+    con = connect(db)
+    try:
+        return con.sql(f'select * from "{name}"').pl()
+    finally:
+        con.close()
+
+
+def import_log(db: str | Path) -> pl.DataFrame | None:
+    """The store's ``import_log`` table (one row per file read), or ``None`` without one.
+
+    Examples
+    --------
+    >>> import duckdb, tempfile, pathlib
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.duckdb"
+    >>> duckdb.connect(str(db)).close()
+    >>> import_log(db) is None
+    True
+    """
+    if "import_log" not in table_names(db):
+        return None
+    return read_table(db, "import_log")
+
+
+def issue_rows(db: str | Path, table: str = "quarantine") -> pl.DataFrame:
+    """Every row of ``quarantine`` (or ``import_warnings``), sorted by table, file and row.
+
+    Parameters
+    ----------
+    db
+        The store.
+    table
+        ``"quarantine"`` or ``"import_warnings"``.
+
+    Returns
+    -------
+    polars.DataFrame
+        The :data:`ISSUE_COLUMNS` (empty when the store has no such table).
+
+    Examples
+    --------
+    >>> import duckdb, tempfile, pathlib
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.duckdb"
+    >>> duckdb.connect(str(db)).close()
+    >>> issue_rows(db).columns[:3]
+    ['table_name', 'file', 'row_number']
+    """
+    empty = pl.DataFrame(schema={c: pl.String for c in ISSUE_COLUMNS})
+    if table not in table_names(db):
+        return empty
+    df = read_table(db, table)
+    for c in ISSUE_COLUMNS:
+        if c not in df.columns:
+            df = df.with_columns(pl.lit(None, dtype=pl.String).alias(c))
+    df = df.select(ISSUE_COLUMNS)
+    return df.sort(
+        [pl.col("table_name"), pl.col("file"), pl.col("row_number").cast(pl.Int64, strict=False)],
+        nulls_last=True,
+    )
+
+
+def quarantine_summary(db: str | Path, table: str = "quarantine") -> pl.DataFrame:
+    """Refused values counted by table, column and rule, with an example value and message.
+
+    Parameters
+    ----------
+    db
+        The store.
+    table
+        ``"quarantine"`` or ``"import_warnings"``.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``table_name, column_name, rule, rows, example_value, message``, most frequent first.
+
+    Examples
+    --------
+    >>> import duckdb, tempfile, pathlib
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.duckdb"
+    >>> con = duckdb.connect(str(db))
+    >>> _ = con.execute("create table quarantine (table_name varchar, file varchar, "
+    ...     "row_number integer, column_name varchar, value varchar, rule varchar, "
+    ...     "message varchar)")
+    >>> _ = con.execute("insert into quarantine values ('visits', 'visits.csv', 4, 'edss', "
+    ...     "'0.5', 'edss_scale', 'EDSS 0.5 is not a valid score'), ('visits', 'visits.csv', "
+    ...     "9, 'edss', '11', 'edss_scale', 'EDSS 11 is not a valid score')")
+    >>> con.close()
+    >>> quarantine_summary(db).select("table_name", "rule", "rows").row(0)
+    ('visits', 'edss_scale', 2)
+    """
+    rows = issue_rows(db, table)
+    return (
+        rows.group_by("table_name", "column_name", "rule", maintain_order=True)
+        .agg(
+            pl.len().alias("rows"),
+            pl.col("value").cast(pl.String).drop_nulls().first().alias("example_value"),
+            pl.col("message").first().alias("message"),
+        )
+        .sort(["rows", "table_name", "column_name"], descending=[True, False, False])
+        .with_columns(pl.col("rows").cast(pl.Int64))
+    )
+
+
+def _count_by_patient(db: str | Path, table: str, alias: str, names: list[str]) -> pl.DataFrame:
+    if table not in names:
+        return pl.DataFrame(schema={"patient_id": pl.String, alias: pl.UInt32})
+    df = read_table(db, table)
+    return df.group_by("patient_id").agg(pl.len().alias(alias))
+
+
+def patient_overview(db: str | Path) -> pl.DataFrame:
+    """One row per patient: phenotype, visits, first and last visit and EDSS, doses, AEs.
+
+    Parameters
+    ----------
+    db
+        The store (must hold ``patients``).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``patient_id, phenotype, n_visits, first_visit, last_visit, edss_first, edss_last,
+        n_doses, n_adverse_events, n_relapses``, sorted by ``patient_id``.
+
+    Raises
+    ------
+    StoreError
+        When the store has no ``patients`` table.
+    """
+    names = table_names(db)
+    patients = read_table(db, "patients")
+    keep = ["patient_id"] + [c for c in ("phenotype", "sex", "site") if c in patients.columns]
+    out = patients.select(keep).with_columns(pl.col("patient_id").cast(pl.String))
+    if "visits" in names:
+        visits = read_table(db, "visits").sort("patient_id", "date")
+        edss = pl.col("edss") if "edss" in visits.columns else pl.lit(None, dtype=pl.Float64)
+        per = visits.with_columns(edss.alias("_edss")).group_by("patient_id").agg(
+            pl.len().alias("n_visits"),
+            pl.col("date").min().alias("first_visit"),
+            pl.col("date").max().alias("last_visit"),
+            pl.col("_edss").drop_nulls().first().alias("edss_first"),
+            pl.col("_edss").drop_nulls().last().alias("edss_last"),
+        )
+    else:
+        per = pl.DataFrame(schema={"patient_id": pl.String, "n_visits": pl.UInt32,
+                                   "first_visit": pl.Date, "last_visit": pl.Date,
+                                   "edss_first": pl.Float64, "edss_last": pl.Float64})
+    out = out.join(per, on="patient_id", how="left")
+    for table, alias in (("administrations", "n_doses"), ("adverse_events", "n_adverse_events"),
+                         ("relapses", "n_relapses")):
+        out = out.join(_count_by_patient(db, table, alias, names), on="patient_id", how="left")
+    counts = ["n_visits", "n_doses", "n_adverse_events", "n_relapses"]
+    return out.with_columns(pl.col(counts).fill_null(0).cast(pl.Int64)).sort("patient_id")

@@ -1,0 +1,179 @@
+"""A data-driven MS phenotype beside the charted one.
+
+The charted phenotype reflects a clinician's judgement at some moment; real-world analyses of
+progressive MS also want an objective, reproducible one. :func:`derive_phenotype` applies the
+Lorscheider 2016 SPMS conversion rule (clinical-methods.md §5.2; see
+:mod:`msrwe.derive.outcomes.spms`) to each patient's visits and adds two columns to the patients
+table, admiral style (same rows, same order, new columns):
+
+``spms_conversion_date_derived``
+    The first date the rule is met, or null.
+``phenotype_derived``
+    * ``"PPMS"`` when the chart says PPMS (or the retired PRMS): progressive from onset, the
+      conversion rule does not apply (Lublin 2014, §5.1);
+    * ``"SPMS"`` when the rule finds a conversion and the chart does not say PPMS;
+    * otherwise the relapsing-onset phenotype the data support: ``"CIS"`` for a charted CIS,
+      ``"RRMS"`` for a charted RRMS or SPMS (the visits do not show an objective conversion);
+    * null when the patient has no visit with an EDSS (nothing to judge), or when the charted
+      phenotype is empty and the rule finds no conversion (the onset course is unknown).
+
+Examples
+--------
+>>> import datetime as dt
+>>> import polars as pl
+>>> patients = pl.DataFrame({"patient_id": ["a", "b"], "phenotype": ["RRMS", "PPMS"]})
+>>> visits = pl.DataFrame({
+...     "patient_id": ["a", "a", "a", "b", "b"],
+...     "date": [dt.date(2018, 1, 1), dt.date(2019, 1, 1), dt.date(2019, 6, 1),
+...              dt.date(2018, 1, 1), dt.date(2019, 1, 1)],
+...     "edss": [3.0, 4.0, 4.0, 4.0, 6.0],
+...     "fs_pyramidal": [1, 2, 2, 2, 4],
+... })
+>>> derive_phenotype(patients, visits).select(
+...     "patient_id", "phenotype", "phenotype_derived", "spms_conversion_date_derived").rows()
+[('a', 'RRMS', 'SPMS', datetime.date(2019, 1, 1)), ('b', 'PPMS', 'PPMS', None)]
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from msrwe.derive.outcomes.spms import (
+    LORSCHEIDER_2016,
+    SpmsDefinition,
+    derive_spms_conversion,
+)
+from msrwe.derive.outcomes.spms_inputs import prepare_table
+from msrwe.errors import InputError
+
+__all__ = ["PHENOTYPES", "derive_phenotype", "describe_phenotype"]
+
+#: Charted phenotypes the data contract accepts (PRMS is read as PPMS).
+PHENOTYPES: tuple[str, ...] = ("CIS", "RRMS", "SPMS", "PPMS", "PRMS")
+
+_NEW = ("phenotype_derived", "spms_conversion_date_derived")
+
+
+def describe_phenotype(definition: SpmsDefinition = LORSCHEIDER_2016) -> str:
+    """Return the methods sentences for :func:`derive_phenotype` under ``definition``.
+
+    Examples
+    --------
+    >>> describe_phenotype().startswith("A data-driven phenotype")
+    True
+    """
+    return (
+        "A data-driven phenotype was derived beside the charted one: patients charted as PPMS "
+        "kept PPMS; any other patient meeting the SPMS conversion rule was classed as SPMS from "
+        "the conversion date; the others kept their relapsing-onset phenotype (RRMS for those "
+        "charted RRMS or SPMS, CIS for CIS), and patients without an EDSS were not classed. "
+        + definition.describe()
+    )
+
+
+def derive_phenotype(
+    patients: pl.DataFrame,
+    visits: pl.DataFrame,
+    relapses: pl.DataFrame | None = None,
+    *,
+    definition: SpmsDefinition = LORSCHEIDER_2016,
+) -> pl.DataFrame:
+    """Add ``phenotype_derived`` and ``spms_conversion_date_derived`` to the patients table.
+
+    Parameters
+    ----------
+    patients
+        The chart patients table (``patient_id``; ``phenotype`` when charted, else all empty).
+    visits
+        Chart visits with ``patient_id``, ``date``, ``edss``, ``fs_pyramidal`` and, when charted,
+        the other ``fs_*`` grades.
+    relapses
+        Chart relapses, or ``None`` when none are charted.
+    definition
+        The SPMS conversion rule's parameters (default: Lorscheider 2016 as documented in
+        :mod:`msrwe.derive.outcomes.spms`).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``patients`` with the two new columns, same rows in the same order. Visits of patients
+        absent from ``patients`` are ignored.
+
+    Raises
+    ------
+    InputError
+        When ``patients`` already has one of the new columns, has a duplicated ``patient_id``,
+        or a phenotype outside CIS, RRMS, SPMS, PPMS, PRMS.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> p = pl.DataFrame({"patient_id": ["c"], "phenotype": [None]}, schema_overrides={
+    ...     "phenotype": pl.String})
+    >>> v = pl.DataFrame({"patient_id": ["c"], "date": [dt.date(2020, 1, 1)], "edss": [2.0],
+    ...                   "fs_pyramidal": [1]})
+    >>> derive_phenotype(p, v)["phenotype_derived"].to_list()
+    [None]
+    """
+    func = "derive_phenotype"
+    pts = prepare_table(patients, "patients", required=["patient_id"], date_cols=[], func=func)
+    clash = [c for c in _NEW if c in pts.columns]
+    if clash:
+        raise InputError(
+            f"patients: column(s) {', '.join(clash)} already exist; derive_phenotype adds them "
+            "and will not overwrite them. Drop them first."
+        )
+    dup = pts["patient_id"].is_duplicated()
+    if dup.any():
+        row = int(dup.arg_max() or 0)
+        raise InputError(
+            f"patients: row {row + 1}, column 'patient_id': value {pts['patient_id'][row]!r} "
+            "appears more than once (rule: unique)."
+        )
+    if "phenotype" in pts.columns:
+        charted = pts["phenotype"].cast(pl.String).str.strip_chars().str.to_uppercase()
+        bad = charted.is_not_null() & ~charted.is_in(PHENOTYPES)
+        if bad.any():
+            row = int(bad.arg_max() or 0)
+            raise InputError(
+                f"patients: row {row + 1}, column 'phenotype': value {pts['phenotype'][row]!r} "
+                "is not a phenotype (rule: CIS, RRMS, SPMS, PPMS or PRMS)."
+            )
+    else:
+        charted = pl.Series("phenotype", [None] * pts.height, dtype=pl.String)
+    conv = derive_spms_conversion(visits, relapses, definition=definition)
+    assessed = (
+        prepare_table(visits, "visits", required=["patient_id"], date_cols=[], func=func)
+        .filter(pl.col("edss").is_not_null())
+        .select("patient_id")
+        .unique()
+        .with_columns(pl.lit(True).alias("_assessed"))
+    )
+    info = (
+        pl.DataFrame({"patient_id": pts["patient_id"], "_charted": charted})
+        .join(conv.select("patient_id", "spms_conversion_date"), on="patient_id", how="left",
+              maintain_order="left")
+        .join(assessed, on="patient_id", how="left", maintain_order="left")
+    )
+    progressive_onset = pl.col("_charted").is_in(["PPMS", "PRMS"])
+    derived = (
+        pl.when(progressive_onset)
+        .then(pl.lit("PPMS"))
+        .when(pl.col("_assessed").is_null())
+        .then(pl.lit(None, dtype=pl.String))
+        .when(pl.col("spms_conversion_date").is_not_null())
+        .then(pl.lit("SPMS"))
+        .when(pl.col("_charted") == "CIS")
+        .then(pl.lit("CIS"))
+        .when(pl.col("_charted").is_in(["RRMS", "SPMS"]))
+        .then(pl.lit("RRMS"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+    info = info.select(
+        derived.alias("phenotype_derived"),
+        pl.when(progressive_onset)
+        .then(pl.lit(None, dtype=pl.Date))
+        .otherwise(pl.col("spms_conversion_date"))
+        .alias("spms_conversion_date_derived"),
+    )
+    return pl.concat([patients, info], how="horizontal")

@@ -1,5 +1,10 @@
-"""The embedded DuckDB store: one table per chart table, plus ``quarantine`` and ``import_log``."""
+"""The embedded DuckDB store: one table per chart table, plus ``quarantine`` and ``import_log``.
+
+Reading (:func:`read_table`) is what every later stage uses; writing (:func:`write_import`) is
+what ``msrwe import`` uses.
+"""
 
 from msrwe.store._read import connect, has_table, read_table, table_names
+from msrwe.store._write import PROBLEM_TABLES, write_import
 
-__all__ = ["connect", "has_table", "read_table", "table_names"]
+__all__ = ["PROBLEM_TABLES", "connect", "has_table", "read_table", "table_names", "write_import"]

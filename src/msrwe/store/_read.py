@@ -81,8 +81,8 @@ def read_table(db: str | Path, name: str) -> pl.DataFrame:
             "select count(*) from information_schema.tables "
             "where table_schema = 'main' and table_name = ?",
             [name],
-        ).fetchone()
-        if not exists or exists[0] == 0:
+        ).fetchall()
+        if not exists or exists[0][0] == 0:
             raise StoreError(f"{db}: the store has no table '{name}'.")
         return con.sql(f'select * from "{name}"').pl()
     finally:

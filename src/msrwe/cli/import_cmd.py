@@ -1,0 +1,91 @@
+"""The ``import`` and ``quarantine`` commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from msrwe.cli._common import console, err_console, guard, progress
+
+__all__ = ["import_charts", "quarantine", "register"]
+
+
+@guard
+def import_charts(
+    folder: Path = typer.Argument(..., help="The folder of chart files (CSV, XLSX, Parquet)."),
+    db: Path = typer.Option(Path("msrwe.duckdb"), "--db", help="The DuckDB store to write."),
+    mapping: Path | None = typer.Option(
+        None, "--mapping", help="A TOML file that adapts a site's own export to the contract."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print only the JSON summary on stdout."),
+) -> None:
+    """Validate a folder of chart files and store it; rows that break a rule are quarantined."""
+    from msrwe.io import import_folder
+
+    with progress() as bar:
+        bar.add_task(f"importing {folder}", total=None)
+        summary = import_folder(folder, db, mapping=mapping)
+    if as_json:
+        typer.echo(json.dumps(summary.to_json_dict(), indent=2))
+        return
+    table = Table(title=f"Imported {folder} into {db}")
+    for name, justify in (
+        ("table", "left"),
+        ("file", "left"),
+        ("read", "right"),
+        ("imported", "right"),
+        ("quarantined", "right"),
+        ("extra columns", "left"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for t in summary.tables.values():
+        table.add_row(
+            t.table,
+            t.file,
+            str(t.read),
+            str(t.imported),
+            f"[red]{t.quarantined}[/]" if t.quarantined else "0",
+            ", ".join(t.extra_columns),
+        )
+    console.print(table)
+    if summary.quarantined_by_rule:
+        by_rule = ", ".join(f"{rule} {n}" for rule, n in summary.quarantined_by_rule.items())
+        console.print(f"Quarantined by rule: {by_rule}")
+        console.print(f"See why: msrwe quarantine --db {db}")
+    else:
+        console.print("Nothing quarantined.")
+
+
+@guard
+def quarantine(
+    db: Path = typer.Option(Path("msrwe.duckdb"), "--db", help="The DuckDB store to read."),
+    as_csv: bool = typer.Option(False, "--csv", help="Print the quarantine as CSV on stdout."),
+) -> None:
+    """List the rows the last imports quarantined, and why."""
+    from msrwe.store import has_table, read_table
+
+    if not has_table(db, "quarantine"):
+        err_console.print(f"{db} has no quarantine table: import a chart folder first.")
+        raise typer.Exit(1)
+    rows = read_table(db, "quarantine")
+    if as_csv:
+        typer.echo(rows.write_csv(), nl=False)
+        return
+    if rows.height == 0:
+        console.print("Nothing is quarantined.")
+        return
+    table = Table(title=f"{rows.height} quarantined problems in {db}")
+    for name in ("table", "file", "row", "column", "value", "rule", "message"):
+        table.add_column(name, overflow="fold")
+    for r in rows.iter_rows():
+        table.add_row(*("" if v is None else str(v) for v in r))
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``import`` and ``quarantine`` commands to ``app``."""
+    app.command("import")(import_charts)
+    app.command("quarantine")(quarantine)

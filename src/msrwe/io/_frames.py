@@ -1,0 +1,87 @@
+"""The long tables of problems the importer writes: ``quarantine`` and ``import_warnings``.
+
+Examples
+--------
+>>> empty_problems().columns
+['table_name', 'file', 'row_number', 'column_name', 'value', 'rule', 'message']
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+__all__ = ["PROBLEM_SCHEMA", "ROW", "empty_problems", "problems", "sort_problems"]
+
+#: The hidden column holding each row's number as a spreadsheet shows it (header = row 1).
+ROW = "__msrwe_row"
+
+#: Columns of ``quarantine`` and ``import_warnings``.
+PROBLEM_SCHEMA: dict[str, pl.DataType] = {
+    "table_name": pl.String(),
+    "file": pl.String(),
+    "row_number": pl.Int64(),
+    "column_name": pl.String(),
+    "value": pl.String(),
+    "rule": pl.String(),
+    "message": pl.String(),
+}
+
+
+def empty_problems() -> pl.DataFrame:
+    """An empty problem table with the quarantine's columns."""
+    return pl.DataFrame(schema=PROBLEM_SCHEMA)
+
+
+def problems(
+    rows: pl.DataFrame | pl.LazyFrame,
+    *,
+    table: str,
+    file: str,
+    column: str | pl.Expr | None,
+    value: pl.Expr | None,
+    rule: str,
+    message: pl.Expr | str,
+) -> pl.LazyFrame:
+    """One problem per row of ``rows`` (which must hold :data:`ROW`), in the quarantine's shape.
+
+    Parameters
+    ----------
+    rows
+        The offending rows.
+    table, file
+        The chart table and the file the rows come from.
+    column
+        The column concerned (a name, an expression, or ``None`` for a whole row).
+    value
+        The value as text (an expression over ``rows``), or ``None``.
+    rule
+        The stable code of the rule.
+    message
+        The clinician's message (an expression over ``rows`` or a fixed text).
+
+    Returns
+    -------
+    polars.LazyFrame
+        Columns of :data:`PROBLEM_SCHEMA`.
+    """
+    col_expr = column if isinstance(column, pl.Expr) else pl.lit(column, dtype=pl.String)
+    msg_expr = message if isinstance(message, pl.Expr) else pl.lit(message, dtype=pl.String)
+    val_expr = value if value is not None else pl.lit(None, dtype=pl.String)
+    return rows.lazy().select(
+        pl.lit(table, dtype=pl.String).alias("table_name"),
+        pl.lit(file, dtype=pl.String).alias("file"),
+        pl.col(ROW).cast(pl.Int64).alias("row_number"),
+        col_expr.cast(pl.String).alias("column_name"),
+        val_expr.cast(pl.String).alias("value"),
+        pl.lit(rule, dtype=pl.String).alias("rule"),
+        msg_expr.cast(pl.String).alias("message"),
+    )
+
+
+def sort_problems(frame: pl.DataFrame) -> pl.DataFrame:
+    """Problems in a stable order: table, file, row, column, rule, value, message."""
+    return frame.sort(
+        ["table_name", "file", "row_number", "column_name", "rule", "value", "message"],
+        nulls_last=False,
+        maintain_order=True,
+    )

@@ -1,0 +1,318 @@
+r"""Importing a folder of chart files: read, validate, quarantine, and store atomically.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from msrwe.io import import_folder
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "patients.csv").write_text("patient_id,phenotype\nA1,SPMS\nA2,PPMS\n")
+>>> _ = (folder / "visits.csv").write_text("patient_id,date,edss\nA1,2015-01-01,6.0\nA2,2015-01-01,0.5\n")
+>>> summary = import_folder(folder, folder / "msrwe.duckdb")
+>>> summary.to_json_dict()["tables"]["visits"]
+{'read': 2, 'imported': 1, 'quarantined': 1, 'extra_columns': []}
+>>> summary.quarantined_by_rule
+{'edss_half_step': 1}
+"""  # noqa: E501
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from msrwe._version import __version__
+from msrwe.errors import ImportRefused
+from msrwe.io._cross import cross_check
+from msrwe.io._frames import ROW, empty_problems, sort_problems
+from msrwe.io._mapping import Mapping, load_mapping
+from msrwe.io._read import SUFFIXES, read_raw
+from msrwe.io._validate import CheckedTable, check_table
+from msrwe.schema import CONTRACT
+
+__all__ = ["ChartFolder", "ImportSummary", "TableSummary", "import_folder", "read_chart_folder"]
+
+
+@dataclass(frozen=True)
+class TableSummary:
+    """The accounting of one imported table: rows read = imported + quarantined.
+
+    Parameters
+    ----------
+    table
+        The chart table.
+    file
+        The file it came from.
+    sha256
+        The file's SHA-256.
+    read, imported, quarantined
+        Row counts (blank rows are skipped and not counted).
+    extra_columns
+        Columns the contract does not name, kept as text.
+    warnings
+        Rows imported with a warning.
+    """
+
+    table: str
+    file: str
+    sha256: str
+    read: int
+    imported: int
+    quarantined: int
+    extra_columns: tuple[str, ...] = ()
+    warnings: int = 0
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import did, table by table.
+
+    Parameters
+    ----------
+    tables
+        Table name -> :class:`TableSummary`, in contract order.
+    quarantined_by_rule
+        Rule code -> number of quarantine entries (a row that breaks two rules counts twice).
+    db
+        The store written, or ``None`` when nothing was written (:func:`read_chart_folder`).
+    """
+
+    tables: dict[str, TableSummary]
+    quarantined_by_rule: dict[str, int] = field(default_factory=dict)
+    db: Path | None = None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The summary as ``msrwe import --json`` prints it.
+
+        Returns
+        -------
+        dict
+            ``{"tables": {name: {"read", "imported", "quarantined", "extra_columns"}},
+            "quarantined_by_rule": {rule: n}}``.
+        """
+        return {
+            "tables": {
+                name: {
+                    "read": t.read,
+                    "imported": t.imported,
+                    "quarantined": t.quarantined,
+                    "extra_columns": list(t.extra_columns),
+                }
+                for name, t in self.tables.items()
+            },
+            "quarantined_by_rule": dict(self.quarantined_by_rule),
+        }
+
+
+@dataclass(frozen=True)
+class ChartFolder:
+    """A validated folder of chart files, ready to store.
+
+    Parameters
+    ----------
+    tables
+        Table name -> the imported rows (typed contract columns in contract order, then extras).
+    quarantine
+        Every broken rule of every row, in the columns of the store's ``quarantine`` table.
+    warnings
+        Rows imported but flagged, in the same columns.
+    summary
+        The accounting per table.
+    """
+
+    tables: dict[str, pl.DataFrame]
+    quarantine: pl.DataFrame
+    warnings: pl.DataFrame
+    summary: ImportSummary
+
+    def import_log(self, imported_at: str) -> pl.DataFrame:
+        """One provenance row per table, as the store's ``import_log`` holds it."""
+        rows = [
+            {
+                "table_name": t.table,
+                "file": t.file,
+                "sha256": t.sha256,
+                "rows_read": t.read,
+                "rows_imported": t.imported,
+                "rows_quarantined": t.quarantined,
+                "extra_columns": ", ".join(t.extra_columns),
+                "imported_at": imported_at,
+                "msrwe_version": __version__,
+            }
+            for t in self.summary.tables.values()
+        ]
+        return pl.DataFrame(rows, schema=IMPORT_LOG_SCHEMA)
+
+
+#: Columns of the store's ``import_log``.
+IMPORT_LOG_SCHEMA: dict[str, pl.DataType] = {
+    "table_name": pl.String(),
+    "file": pl.String(),
+    "sha256": pl.String(),
+    "rows_read": pl.Int64(),
+    "rows_imported": pl.Int64(),
+    "rows_quarantined": pl.Int64(),
+    "extra_columns": pl.String(),
+    "imported_at": pl.String(),
+    "msrwe_version": pl.String(),
+}
+
+
+def find_table_files(folder: Path, mapping: Mapping) -> dict[str, Path]:
+    """Which file holds which chart table, patients first.
+
+    Raises
+    ------
+    ImportRefused
+        When the folder is missing, two files claim one table, or there is no patients table.
+    """
+    if not folder.exists():
+        raise ImportRefused(f"{folder}: no such folder")
+    if not folder.is_dir():
+        raise ImportRefused(f"{folder}: not a folder; give the folder that holds the chart files")
+    found: dict[str, Path] = {}
+    named = {t: m.file for t, m in mapping.tables.items() if m.file}
+    for table, name in named.items():
+        path = folder / name
+        if not path.is_file():
+            raise ImportRefused(
+                f"the mapping ({mapping.source}) says {table} is in {name!r}, but {folder} has "
+                "no such file"
+            )
+        found[table] = path
+    claimed = {p.resolve() for p in found.values()}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith((".", "~$")) or not path.is_file():
+            continue
+        if path.suffix.lower() not in SUFFIXES or path.resolve() in claimed:
+            continue
+        table = path.stem.strip().lower()
+        if table not in CONTRACT or table in named:
+            continue
+        if table in found:
+            raise ImportRefused(
+                f"{folder}: both {found[table].name} and {path.name} hold the {table} table; "
+                "keep one of them"
+            )
+        found[table] = path
+    if "patients" not in found:
+        raise ImportRefused(
+            f"{folder}: no patients table (patients.csv, .xlsx or .parquet); it is required"
+        )
+    return {name: found[name] for name in CONTRACT.names if name in found}
+
+
+def read_chart_folder(
+    folder: str | Path, mapping: str | Path | Mapping | None = None
+) -> ChartFolder:
+    """Read and validate every chart table of a folder without writing anything.
+
+    Parameters
+    ----------
+    folder
+        The folder of chart files (``patients.csv``, ``visits.xlsx``, ...).
+    mapping
+        A mapping file (TOML) or :class:`~msrwe.io.Mapping` adapting a site's export.
+
+    Returns
+    -------
+    ChartFolder
+        The rows to import, the quarantine, the warnings and the accounting.
+
+    Raises
+    ------
+    ImportRefused
+        On a fatal problem (missing folder, unreadable or binary file, not a table, a required
+        column missing), naming the file.
+    MappingError
+        When the mapping file is malformed.
+    """
+    folder = Path(folder)
+    if mapping is None:
+        mapping = Mapping()
+    elif not isinstance(mapping, Mapping):
+        mapping = load_mapping(mapping)
+    files = find_table_files(folder, mapping)
+    checked: dict[str, CheckedTable] = {}
+    for name, path in files.items():
+        raw = read_raw(path, name)
+        checked[name] = check_table(raw, CONTRACT[name], mapping.table(name))
+    cross = cross_check(checked)
+    tables: dict[str, pl.DataFrame] = {}
+    summaries: dict[str, TableSummary] = {}
+    quarantine_parts = [empty_problems()]
+    warning_parts = [empty_problems()]
+    for name, c in checked.items():
+        failures = pl.concat([c.failures, cross[name]])
+        failed_rows = failures.get_column("row_number").unique()
+        kept = c.frame.filter(~pl.col(ROW).is_in(failed_rows.implode()))
+        tables[name] = kept.drop(ROW)
+        warnings = c.warnings.filter(
+            pl.col("row_number").is_null() | ~pl.col("row_number").is_in(failed_rows.implode())
+        )
+        quarantine_parts.append(failures)
+        warning_parts.append(warnings)
+        summaries[name] = TableSummary(
+            table=name,
+            file=c.file,
+            sha256=c.sha256,
+            read=c.rows_read,
+            imported=kept.height,
+            quarantined=failed_rows.len(),
+            extra_columns=c.extra_columns,
+            warnings=warnings.get_column("row_number").n_unique(),
+        )
+    quarantine = sort_problems(pl.concat(quarantine_parts))
+    by_rule = quarantine.group_by("rule").len().sort(["len", "rule"], descending=[True, False])
+    summary = ImportSummary(summaries, dict(zip(by_rule["rule"], by_rule["len"], strict=True)))
+    return ChartFolder(tables, quarantine, sort_problems(pl.concat(warning_parts)), summary)
+
+
+def import_folder(
+    folder: str | Path,
+    db: str | Path = "msrwe.duckdb",
+    *,
+    mapping: str | Path | Mapping | None = None,
+) -> ImportSummary:
+    """Import a folder of chart files into the store, quarantining every row that breaks a rule.
+
+    Everything is validated in memory first; then the tables of the folder (and their quarantine,
+    warning and log rows) replace those of the store in one transaction. Tables the folder does
+    not contain are kept. A fatal problem leaves the store exactly as it was.
+
+    Parameters
+    ----------
+    folder
+        The folder of chart files.
+    db
+        The DuckDB store (created when missing).
+    mapping
+        A mapping file (TOML) or :class:`~msrwe.io.Mapping` adapting a site's export.
+
+    Returns
+    -------
+    ImportSummary
+        Rows read, imported and quarantined per table, and quarantine entries per rule.
+
+    Raises
+    ------
+    ImportRefused
+        On a fatal problem with a chart file, naming the file.
+    MappingError
+        When the mapping is malformed.
+    StoreError
+        When the store cannot be written (locked, not a DuckDB file).
+    """
+    from msrwe.store import write_import
+
+    chart = read_chart_folder(folder, mapping)
+    write_import(
+        db,
+        tables=chart.tables,
+        quarantine=chart.quarantine,
+        warnings=chart.warnings,
+        import_log=chart.import_log,
+    )
+    s = chart.summary
+    return ImportSummary(s.tables, s.quarantined_by_rule, Path(db))

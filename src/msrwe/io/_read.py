@@ -1,0 +1,187 @@
+r"""Reading chart files (CSV, Excel, Parquet) as tables of text, with fatal problems refused.
+
+Every cell is read as text so that nothing is guessed: the contract decides each column's type
+later, and a cell that does not fit is quarantined with the text the file holds.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "patients.csv"
+>>> _ = p.write_bytes(b"patient_id,sex\nA1,F\n")
+>>> raw = read_raw(p)
+>>> raw.frame.dtypes, raw.encoding
+([String, String], 'utf-8')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from msrwe.errors import ImportRefused
+
+__all__ = ["SUFFIXES", "RawFile", "read_raw"]
+
+#: The file types the importer reads, by suffix.
+SUFFIXES = (".csv", ".xlsx", ".xls", ".parquet")
+
+_DUPLICATED = re.compile(r"^(.*)_duplicated_\d+$")
+_EXCEL_DATETIME = r"^(\d{4}-\d{2}-\d{2})[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """One chart file read as text.
+
+    Parameters
+    ----------
+    path
+        The file.
+    frame
+        Every column as ``pl.String``; the header as written (stripped).
+    encoding
+        ``utf-8`` or ``cp1252`` (the fallback for CSV files Excel wrote on Windows).
+    sha256
+        The SHA-256 of the file's bytes, for provenance.
+    """
+
+    path: Path
+    frame: pl.DataFrame
+    encoding: str = "utf-8"
+    sha256: str = ""
+
+
+def _refuse(path: Path, message: str) -> ImportRefused:
+    return ImportRefused(message, file=str(path))
+
+
+def _read_csv(path: Path, data: bytes) -> tuple[pl.DataFrame, str]:
+    if b"\x00" in data:
+        raise _refuse(
+            path,
+            "the file holds binary data (NUL bytes), so it is not a CSV text table; "
+            "export it again as CSV (UTF-8)",
+        )
+    encoding = "utf-8"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            data = data.decode("cp1252").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _refuse(
+                path,
+                f"the file is neither UTF-8 nor Windows-1252 text (byte {exc.start + 1} "
+                "cannot be read); export it again as CSV (UTF-8)",
+            ) from exc
+        encoding = "cp1252"
+    if not data.strip(b"\xef\xbb\xbf \r\n\t"):
+        raise _refuse(path, "the file is empty: a chart table needs at least a header row")
+    try:
+        frame = pl.read_csv(
+            data,
+            infer_schema=False,
+            raise_if_empty=True,
+            truncate_ragged_lines=False,
+        )
+    except (pl.exceptions.PolarsError, ValueError) as exc:
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "more fields" in text:
+            text = "a row has more cells than the header has columns"
+        raise _refuse(path, f"not a readable CSV table ({text})") from exc
+    return frame, encoding
+
+
+def _read_excel(path: Path, table: str | None) -> pl.DataFrame:
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(str(path))
+        names = reader.sheet_names
+        sheet: int | str = table if table in names else 0
+        frame = reader.load_sheet(sheet, dtypes="string").to_polars()
+    except Exception as exc:  # fastexcel raises its own classes for bad workbooks
+        raise _refuse(path, f"not a readable Excel workbook ({exc})") from exc
+    # Excel date cells arrive as "2019-12-03 00:00:00": keep the date.
+    return frame.with_columns(pl.col(c).str.replace(_EXCEL_DATETIME, "$1") for c in frame.columns)
+
+
+def _read_parquet(path: Path) -> pl.DataFrame:
+    try:
+        frame = pl.read_parquet(path)
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        raise _refuse(path, f"not a readable Parquet file ({exc})") from exc
+    casts = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        if dtype == pl.Datetime or isinstance(dtype, pl.Datetime):
+            col = col.dt.date()
+        elif dtype.is_nested() or dtype == pl.Binary:
+            raise _refuse(path, f"column {name!r} holds {dtype} values, not cells of a table")
+        casts.append(col.cast(pl.String).alias(name))
+    return frame.select(casts)
+
+
+def read_raw(path: str | Path, table: str | None = None) -> RawFile:
+    """Read one chart file with every cell as text.
+
+    Parameters
+    ----------
+    path
+        A ``.csv``, ``.xlsx``/``.xls`` or ``.parquet`` file.
+    table
+        The chart table the file holds; an Excel workbook is read from the sheet of that name
+        when it has one, else from its first sheet.
+
+    Returns
+    -------
+    RawFile
+        The text table, with stripped header names.
+
+    Raises
+    ------
+    ImportRefused
+        When the file cannot be read, is binary, is not a table, or repeats a column name.
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    encoding = "utf-8"
+    if suffix not in SUFFIXES:
+        raise _refuse(
+            p, f"files of type {suffix or '(none)'} are not read; use CSV, XLSX or Parquet"
+        )
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise _refuse(p, f"cannot read the file ({exc.strerror or exc})") from exc
+    digest = hashlib.sha256(data).hexdigest()
+    if suffix == ".csv":
+        frame, encoding = _read_csv(p, data)
+    elif suffix in (".xlsx", ".xls"):
+        frame = _read_excel(p, table)
+    else:
+        frame = _read_parquet(p)
+    names = [str(c).strip().lstrip("\ufeff").strip() for c in frame.columns]
+    seen: set[str] = set()
+    for raw_name, name in zip(frame.columns, names, strict=True):
+        m = _DUPLICATED.match(raw_name)
+        base = m.group(1).strip() if m else name
+        if (m and base in seen) or name in seen:
+            raise _refuse(p, f"the column {base!r} appears twice in the header")
+        seen.add(name)
+    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+    # Columns with no header and no content (trailing commas, empty Excel columns) are dropped.
+    blank = [c for c in frame.columns if (c == "" or c.startswith("__UNNAMED__"))]
+    for c in blank:
+        if frame[c].drop_nulls().str.strip_chars().str.len_chars().sum() == 0:
+            frame = frame.drop(c)
+        else:
+            position = frame.columns.index(c) + 1
+            raise _refuse(p, f"column {position} has values but no name in the header row")
+    if frame.width == 0:
+        raise _refuse(p, "the file has no columns: a chart table needs a header row")
+    return RawFile(p, frame, encoding, digest)

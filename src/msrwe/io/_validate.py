@@ -1,0 +1,507 @@
+"""Validating one chart table: map the header, type every cell, and check every rule of a row.
+
+The hot path is vectorised: every column is cast at once (a cell that is not empty but becomes
+null is a type error), every rule is a boolean Polars expression, and only the rows that break a
+rule are turned into quarantine rows.
+
+Examples
+--------
+>>> import polars as pl
+>>> from msrwe.io._read import RawFile
+>>> from msrwe.io._mapping import TableMapping
+>>> from msrwe.schema import CONTRACT
+>>> raw = RawFile("visits.csv", pl.DataFrame({"patient_id": ["A1", "A1"], "date": ["2015-01-01", "2015-06-01"], "edss": ["6.0", "0.5"]}))
+>>> checked = check_table(raw, CONTRACT["visits"], TableMapping())
+>>> checked.failures["rule"].to_list()
+['edss_half_step']
+"""  # noqa: E501
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from msrwe.errors import ImportRefused
+from msrwe.io._frames import ROW, empty_problems, problems
+from msrwe.io._mapping import ISO_DATE, TableMapping
+from msrwe.io._read import RawFile
+from msrwe.schema import POLARS_TYPES, Column, DateOrder, OnlyWhen, Table
+
+__all__ = ["CheckedTable", "check_table", "typed_name"]
+
+_TRUE = ("true", "yes", "y", "1", "t")
+_FALSE = ("false", "no", "n", "0", "f")
+_BOOLS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
+
+_FORMAT_WORDS = {"%Y": "year", "%m": "month", "%d": "day", "%y": "year", "%b": "month name"}
+
+
+@dataclass(frozen=True)
+class CheckedTable:
+    """One chart table after the rules of the table itself.
+
+    Parameters
+    ----------
+    table
+        The contract table.
+    file
+        The file name the table came from.
+    frame
+        Every non-blank row: typed contract columns in contract order, then the extra columns as
+        text, then :data:`~msrwe.io._frames.ROW`.
+    failures
+        Quarantine rows (one per broken rule and column).
+    warnings
+        Warning rows (imported but flagged).
+    extra_columns
+        Columns of the file that the contract does not name (kept as text).
+    sha256
+        The SHA-256 of the file, for provenance.
+    """
+
+    table: Table
+    file: str
+    frame: pl.DataFrame
+    failures: pl.DataFrame
+    warnings: pl.DataFrame
+    extra_columns: tuple[str, ...]
+    sha256: str = ""
+
+    @property
+    def rows_read(self) -> int:
+        """Rows read from the file (blank rows are skipped and not counted)."""
+        return self.frame.height
+
+
+def typed_name(column: str) -> str:
+    """The name of the typed copy of ``column`` while a table is checked."""
+    return f"__msrwe_typed_{column}"
+
+
+def _map_header(raw: RawFile, table: Table, tmap: TableMapping) -> dict[str, str]:
+    """Header of the file -> contract name (contract columns only)."""
+    lower = {c.lower(): c for c in table.column_names}
+    site = {k.strip(): v for k, v in tmap.columns.items()}
+    site_lower = {k.lower(): v for k, v in site.items()}
+    out: dict[str, str] = {}
+    for name in raw.frame.columns:
+        target = site.get(name) or site_lower.get(name.lower()) or lower.get(name.lower())
+        if target is None:
+            continue
+        if target in out.values():
+            other = next(k for k, v in out.items() if v == target)
+            raise ImportRefused(
+                f"the columns {other!r} and {name!r} both give {table.name}.{target}; "
+                "keep one of them or rename the other",
+                file=str(raw.path),
+            )
+        out[name] = target
+    missing = [c.name for c in table.columns if c.required and c.name not in out.values()]
+    if missing:
+        hint = " (a mapping file can rename a site's columns: see docs/import.md)"
+        raise ImportRefused(
+            f"the required column {missing[0]!r} of {table.name} is missing; the file's columns "
+            f"are {', '.join(raw.frame.columns)}{hint}",
+            file=str(raw.path),
+        )
+    return out
+
+
+def _clean(name: str) -> pl.Expr:
+    s = pl.col(name).str.strip_chars()
+    return pl.when(s.str.len_bytes() > 0).then(s).alias(name)
+
+
+def _format_words(fmt: str) -> str:
+    words = fmt
+    for code, word in _FORMAT_WORDS.items():
+        words = words.replace(code, word)
+    return words
+
+
+def _example_date(fmt: str) -> str:
+    from datetime import date
+
+    return date(2019, 12, 3).strftime(fmt)
+
+
+def _typed(col: Column, source: pl.Expr, fmt: str) -> pl.Expr:
+    """The typed value of ``col`` from its cleaned, recoded text."""
+    if col.dtype == "date":
+        parsed = source.str.to_date(fmt, strict=False)
+        if fmt != ISO_DATE:
+            parsed = pl.coalesce(parsed, source.str.to_date(ISO_DATE, strict=False))
+        return parsed
+    if col.dtype == "number":
+        f = source.cast(pl.Float64, strict=False)
+        return pl.when(f.is_finite()).then(f)
+    if col.dtype == "integer":
+        f = source.cast(pl.Float64, strict=False)
+        ok = f.is_finite() & (f == f.round(0)) & (f.abs() < 2.0**53)
+        return pl.when(ok).then(f).cast(pl.Int64)
+    if col.dtype == "boolean":
+        return source.str.to_lowercase().replace_strict(
+            _BOOLS, default=None, return_dtype=pl.Boolean
+        )
+    text = source
+    for old, new, _why in col.aliases:
+        text = pl.when(text == old).then(pl.lit(new)).otherwise(text)
+    if col.check == "lower_case":
+        text = text.str.to_lowercase()
+    return text
+
+
+def _type_message(col: Column, value: pl.Expr, fmt: str) -> tuple[str, pl.Expr]:
+    q = pl.format("'{}'", value)
+    if col.dtype == "date":
+        tail = (
+            f" is not a date; {col.name} is written as {_format_words(fmt)}, "
+            f"e.g. {_example_date(fmt)}"
+        )
+        return "not_a_date", pl.concat_str(q, pl.lit(tail))
+    if col.dtype == "number":
+        tail = f" in {col.name} is not a number (write 6.5, with a point)"
+        return "not_a_number", pl.concat_str(q, pl.lit(tail))
+    if col.dtype == "integer":
+        tail = f" in {col.name} is not a whole number"
+        return "not_an_integer", pl.concat_str(q, pl.lit(tail))
+    tail = f" in {col.name} is not yes or no (write true/false, yes/no, y/n or 1/0)"
+    return "not_a_boolean", pl.concat_str(q, pl.lit(tail))
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def _range_words(col: Column) -> str:
+    lo, hi = col.minimum, col.maximum
+    if lo is not None and hi is not None:
+        words = f"runs {_num(lo)}-{_num(hi)}"
+    elif lo is not None:
+        words = f"must be {'at least' if col.minimum_inclusive else 'more than'} {_num(lo)}"
+    else:
+        words = f"must be at most {_num(hi or 0)}"
+    if col.special:
+        words += f" ({', '.join(_num(s) for s in col.special)} is allowed as a code)"
+    if col.source:
+        words += f" ({col.source})"
+    return words
+
+
+def _column_checks(col: Column, raw: pl.Expr, typed: pl.Expr, fmt: str) -> list[tuple]:
+    """``(mask, rule, message)`` for every rule of one column."""
+    label = col.description.split(",")[0].split("(")[0].strip() or col.name
+    checks: list[tuple] = []
+    if col.required:
+        checks.append(
+            (raw.is_null(), "missing_required", pl.lit(f"{col.name} is required but empty"))
+        )
+    rule, msg = _type_message(col, raw, fmt)
+    checks.append((raw.is_not_null() & typed.is_null(), rule, msg))
+    if col.allowed is not None:
+        allowed = list(col.allowed)
+        listed = ", ".join(allowed)
+        if col.multiple is not None:
+            parts = typed.str.split(col.multiple).list.eval(
+                pl.element().str.strip_chars().is_in(allowed)
+            )
+            bad = typed.is_not_null() & ~parts.list.all()
+            tail = f" is not a list of {col.name} from {listed}, separated by '{col.multiple}'"
+        else:
+            bad = typed.is_not_null() & ~typed.is_in(allowed)
+            tail = (
+                f" is not an allowed {col.name}: use one of {listed} "
+                "(a mapping file can recode a site's own values)"
+            )
+        checks.append((bad, "not_allowed", pl.concat_str(pl.format("'{}'", raw), pl.lit(tail))))
+    if col.minimum is not None or col.maximum is not None:
+        below = pl.lit(False)
+        if col.minimum is not None:
+            below = (typed < col.minimum) if col.minimum_inclusive else (typed <= col.minimum)
+        above = (typed > col.maximum) if col.maximum is not None else pl.lit(False)
+        out = typed.is_not_null() & (below | above)
+        if col.special:
+            out = out & ~typed.cast(pl.Float64).is_in(list(col.special))
+        tail = f" is out of range: {label} {_range_words(col)}"
+        checks.append(
+            (out, "out_of_range", pl.concat_str(pl.lit(f"{col.name} "), raw, pl.lit(tail)))
+        )
+    if col.check == "edss_half_step":
+        twice = typed * 2
+        bad = (
+            typed.is_not_null()
+            & (typed >= 0)
+            & (typed <= 10)
+            & ((twice != twice.round(0)) | (typed == 0.5))
+        )
+        tail = (
+            " is not a valid score: the EDSS runs 0, 1.0, 1.5, ..., 9.5, 10 "
+            "(Kurtzke 1983; clinical-methods.md section 1.1)"
+        )
+        checks.append((bad, "edss_half_step", pl.concat_str(pl.lit("EDSS "), raw, pl.lit(tail))))
+    return checks
+
+
+def _row_rule_checks(rule: DateOrder | OnlyWhen) -> tuple[str, pl.Expr, pl.Expr, pl.Expr]:
+    """``(column, mask, value, message)`` of one rule within a row."""
+    if isinstance(rule, DateOrder):
+        e, lt = pl.col(typed_name(rule.earlier)), pl.col(typed_name(rule.later))
+        mask = e.is_not_null() & lt.is_not_null() & (lt < e)
+        parts = rule.message.replace("{earlier}", rule.earlier).replace("{later}", rule.later)
+        pieces: list[pl.Expr] = []
+        for i, chunk in enumerate(parts.split("{earlier_value}")):
+            if i:
+                pieces.append(e.dt.to_string("%Y-%m-%d"))
+            for j, sub in enumerate(chunk.split("{later_value}")):
+                if j:
+                    pieces.append(lt.dt.to_string("%Y-%m-%d"))
+                pieces.append(pl.lit(sub))
+        return rule.later, mask, pl.col(rule.later), pl.concat_str(pieces)
+    c, w = pl.col(typed_name(rule.column)), pl.col(typed_name(rule.when))
+    mask = c.is_not_null() & w.is_not_null() & ~w.is_in(list(rule.values))
+    pieces = []
+    for i, chunk in enumerate(rule.message.split("{value}")):
+        if i:
+            pieces.append(pl.col(rule.column))
+        for j, sub in enumerate(chunk.split("{when_value}")):
+            if j:
+                pieces.append(w)
+            pieces.append(pl.lit(sub))
+    return rule.column, mask, pl.col(rule.column), pl.concat_str(pieces)
+
+
+def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
+    """Apply the mapping and every rule of one table to a file read as text.
+
+    Parameters
+    ----------
+    raw
+        The file, every cell as text.
+    table
+        The contract table it holds.
+    tmap
+        The mapping of this table (renames, recodes, date format).
+
+    Returns
+    -------
+    CheckedTable
+        Typed rows, quarantine rows and warning rows of the rules within the table (duplicates
+        included; the rules across tables come later).
+
+    Raises
+    ------
+    ImportRefused
+        When a required column is missing or two columns give the same contract column.
+    """
+    file = Path(raw.path).name
+    header = _map_header(raw, table, tmap)
+    frame = raw.frame.rename(header)
+    extras = tuple(c for c in frame.columns if c not in table.column_names)
+    present = set(header.values())
+    value_cols = [*table.column_names, *extras]
+    lf = frame.lazy().select(
+        *[_clean(c) for c in table.column_names if c in present],
+        *[pl.lit(None, dtype=pl.String).alias(c) for c in table.column_names if c not in present],
+        *[_clean(c) for c in extras],
+    )
+    lf = lf.with_columns(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(ROW))
+    lf = lf.filter(~pl.all_horizontal(pl.col(c).is_null() for c in value_cols))
+
+    fmt = tmap.date_format
+    typed_exprs = []
+    for col in table.columns:
+        source = pl.col(col.name)
+        recode = tmap.values.get(col.name)
+        if recode:
+            source = source.replace(recode)
+        typed_exprs.append(_typed(col, source, fmt).alias(typed_name(col.name)))
+    lf = lf.with_columns(typed_exprs)
+
+    masks: list[tuple[str, pl.Expr, str, pl.Expr, pl.Expr]] = []
+    for col in table.columns:
+        raw_c, typed_c = pl.col(col.name), pl.col(typed_name(col.name))
+        for mask, rule, msg in _column_checks(col, raw_c, typed_c, fmt):
+            masks.append((col.name, mask, rule, raw_c, msg))
+    for rule in table.row_rules:
+        column, mask, value, msg = _row_rule_checks(rule)
+        masks.append((column, mask, rule.rule, value, msg))
+    mask_names = [f"__msrwe_mask_{i}" for i in range(len(masks))]
+    lf = lf.with_columns(
+        m[1].fill_null(False).alias(n) for m, n in zip(masks, mask_names, strict=True)
+    )
+    checked = lf.collect()
+
+    failures_parts = []
+    bad = checked.select(pl.any_horizontal(mask_names).alias("bad")) if masks else None
+    if bad is not None and bad["bad"].any():
+        sub = checked.filter(bad["bad"])
+        for (column, _m, rule, value, msg), name in zip(masks, mask_names, strict=True):
+            rows = sub.filter(pl.col(name))
+            if rows.height:
+                failures_parts.append(
+                    problems(
+                        rows,
+                        table=table.name,
+                        file=file,
+                        column=column,
+                        value=value,
+                        rule=rule,
+                        message=msg,
+                    )
+                )
+        good = checked.filter(~bad["bad"])
+    else:
+        good = checked
+    failures_parts.append(_duplicates(good, table, extras, file))
+    failures = pl.concat([empty_problems().lazy(), *failures_parts]).collect()
+
+    warnings = _warnings(checked, table, tmap, file, raw.encoding)
+    out_cols = []
+    for col in table.columns:
+        t = pl.col(typed_name(col.name))
+        if col.default is not None:
+            t = t.fill_null(col.default)
+        out_cols.append(t.cast(POLARS_TYPES[col.dtype]).alias(col.name))
+    typed = checked.select(*out_cols, *[pl.col(c) for c in extras], pl.col(ROW))
+    return CheckedTable(table, file, typed, failures, warnings, extras, raw.sha256)
+
+
+def _duplicates(
+    good: pl.DataFrame, table: Table, extras: tuple[str, ...], file: str
+) -> pl.LazyFrame:
+    """Exact repeats of a row (the first is kept) and rows that share a key but differ (all go)."""
+    values = [typed_name(c) for c in table.column_names] + list(extras)
+    key = [typed_name(c) for c in table.key]
+    if good.height < 2:
+        return empty_problems().lazy()
+    candidates = good.filter(pl.struct(key or values).is_duplicated())
+    if candidates.height == 0:
+        return empty_problems().lazy()
+    first = pl.col(ROW).min().over(values, order_by=ROW) if values else pl.col(ROW)
+    candidates = candidates.with_columns(first.alias("__msrwe_first"))
+    repeats = candidates.filter(pl.col(ROW) != pl.col("__msrwe_first"))
+    key_cols = list(table.key) or ["patient_id"]
+    key_label = ", ".join(key_cols)
+    key_value = pl.concat_str([pl.col(c) for c in key_cols], separator=", ", ignore_nulls=True)
+    parts = [
+        problems(
+            repeats,
+            table=table.name,
+            file=file,
+            column=key_label,
+            value=key_value,
+            rule="duplicate_row",
+            message=pl.format(
+                "this row repeats row {} exactly; the first is kept", pl.col("__msrwe_first")
+            ),
+        )
+    ]
+    if key:
+        firsts = candidates.filter(pl.col(ROW) == pl.col("__msrwe_first"))
+        conflict = firsts.filter(pl.struct(key).is_duplicated())
+        if conflict.height:
+            rows_list = pl.col(ROW).cast(pl.String).implode().over(key).list.join(", ")
+            conflict = conflict.with_columns(rows_list.alias("__msrwe_rows"))
+            parts.append(
+                problems(
+                    conflict,
+                    table=table.name,
+                    file=file,
+                    column=key_label,
+                    value=key_value,
+                    rule="duplicate_key",
+                    message=pl.format(
+                        "rows {} have the same {} but different values; all are quarantined "
+                        "because the chart must say which is right",
+                        pl.col("__msrwe_rows"),
+                        pl.lit(key_label),
+                    ),
+                )
+            )
+    return pl.concat(parts)
+
+
+def _warnings(
+    checked: pl.DataFrame, table: Table, tmap: TableMapping, file: str, encoding: str
+) -> pl.DataFrame:
+    parts = [empty_problems().lazy()]
+    if encoding != "utf-8":
+        parts.append(
+            empty_problems()
+            .lazy()
+            .select(pl.all())
+            .pipe(
+                lambda _lf: pl.LazyFrame(
+                    {
+                        "table_name": [table.name],
+                        "file": [file],
+                        "row_number": [None],
+                        "column_name": [None],
+                        "value": [encoding],
+                        "rule": ["encoding_fallback"],
+                        "message": [
+                            "the file is not UTF-8; it was read as Windows-1252 (cp1252), "
+                            "as Excel on Windows writes it: check accented names"
+                        ],
+                    },
+                    schema=empty_problems().schema,
+                )
+            )
+        )
+    for col in table.columns:
+        t = pl.col(typed_name(col.name))
+        source = pl.col(col.name)
+        recode = tmap.values.get(col.name)
+        if recode:
+            source = source.replace(recode)
+        for old, new, why in col.aliases:
+            rows = checked.filter(source == old)
+            if rows.height:
+                parts.append(
+                    problems(
+                        rows,
+                        table=table.name,
+                        file=file,
+                        column=col.name,
+                        value=pl.col(col.name),
+                        rule=f"{old.lower()}_recorded_as_{new.lower()}",
+                        message=f"{old} is recorded as {new}: {why}",
+                    )
+                )
+        if col.check == "lower_case":
+            rows = checked.filter(t.is_not_null() & (t != source))
+            if rows.height:
+                parts.append(
+                    problems(
+                        rows,
+                        table=table.name,
+                        file=file,
+                        column=col.name,
+                        value=pl.col(col.name),
+                        rule="recorded_in_lower_case",
+                        message=pl.format(
+                            "'{}' is recorded as '{}' (generic names are stored in lower case)",
+                            pl.col(col.name),
+                            t,
+                        ),
+                    )
+                )
+    if table.measures:
+        none = pl.all_horizontal(pl.col(typed_name(m)).is_null() for m in table.measures)
+        rows = checked.filter(none)
+        if rows.height:
+            parts.append(
+                problems(
+                    rows,
+                    table=table.name,
+                    file=file,
+                    column=None,
+                    value=None,
+                    rule="no_measures",
+                    message=f"the row has none of the measures ({', '.join(table.measures)}); "
+                    "it is kept",
+                )
+            )
+    return pl.concat(parts).collect()

@@ -76,7 +76,7 @@ ae_grouping = "pt_code"
 [outcomes]
 conf_days = 168
 baseline = "roving"
-delta_policy = "roche"
+delta_policy = "trial"
 worsening_pct = 25
 """)
     assert s.cohort.drug == "mitoxantrone"
@@ -90,7 +90,7 @@ worsening_pct = 25
     assert s.exposure.interval_days == (56, 77)
     assert s.safety.ae_grouping == "pt_code"
     assert s.outcomes == OutcomeSettings(
-        conf_days=168, baseline="roving", delta_policy="roche", worsening_pct=25.0
+        conf_days=168, baseline="roving", delta_policy="trial", worsening_pct=25.0
     )
 
 

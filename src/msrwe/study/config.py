@@ -81,7 +81,7 @@ AE_GROUPINGS: tuple[str, ...] = ("term", "pt_code")
 _ZERO_METHODS = ("wilcox", "pratt", "zsplit")
 _P_METHODS = ("auto", "exact", "approx")
 _BASELINES = ("fixed", "roving", "roving_impr", "roving_wors")
-_DELTA_POLICIES = ("msprog", "roche")
+_DELTA_POLICIES = ("msprog", "trial", "lorscheider")
 _EVENTS = ("firstCDW", "first", "multiple")
 
 
@@ -384,7 +384,8 @@ class OutcomeSettings:
 
     The defaults are those of msprog (clinical-methods 2.2); ``delta_policy`` picks the EDSS
     threshold family of clinical-methods 1.4 (``msprog``: +1.5 from 0, +1.0 up to 5.0, +0.5 from
-    5.5; ``roche``: +1.0 up to 5.5, +0.5 above).
+    5.5; ``trial``: +1.0 up to 5.5, +0.5 above (ORATORIO, OLYMPUS); ``lorscheider``: +1.5 from 0,
+    +1.0 up to 5.5, +0.5 above).
 
     Parameters
     ----------
@@ -405,7 +406,7 @@ class OutcomeSettings:
     require_sust_days
         Days a worsening must be sustained (0: only confirmed).
     delta_policy
-        EDSS threshold family, ``msprog`` or ``roche``.
+        EDSS threshold family: ``msprog``, ``trial`` or ``lorscheider``.
     worsening_pct
         Percentage change counted as worsening for the 9-hole peg and 25-foot walk tests (20).
     """

@@ -18,9 +18,11 @@ Examples
 from __future__ import annotations
 
 import base64
+import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 import matplotlib as mpl
 import numpy as np
@@ -43,6 +45,8 @@ PALETTE: tuple[str, ...] = (
     "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",
 )
 _DAYS_PER_YEAR = 365.25
+P = ParamSpec("P")
+R = TypeVar("R")
 _RC = {
     "svg.hashsalt": "msrwe",
     "svg.fonttype": "path",
@@ -83,6 +87,17 @@ class ReportFigure:
     src: str
 
 
+def _styled(func: Callable[P, R]) -> Callable[P, R]:
+    """Draw inside the report's matplotlib style (global rcParams are left untouched)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with mpl.rc_context(_RC):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 def _encode(fig: Figure) -> str:
     buf = io.BytesIO()
     with mpl.rc_context(_RC):
@@ -117,6 +132,7 @@ def _groups(df: pl.DataFrame, group: str | None) -> list[tuple[str, pl.DataFrame
     return out
 
 
+@_styled
 def trajectory_figure(
     visits: pl.DataFrame,
     *,
@@ -193,7 +209,8 @@ def trajectory_figure(
                              p.get_column("value").to_numpy()))
             for p in lines.partition_by("patient_id", maintain_order=True)
         ]
-        ax.add_collection(LineCollection(segs, colors=color, alpha=0.25, linewidths=0.7))
+        alpha = float(np.clip(2.0 / np.sqrt(max(len(keep), 1)), 0.12, 0.6))
+        ax.add_collection(LineCollection(segs, colors=color, alpha=alpha, linewidths=0.8))
         med = (
             sub.with_columns((pl.col("days") / bin_days).floor().alias("_bin"))
             .group_by("_bin")
@@ -204,7 +221,7 @@ def trajectory_figure(
         if med.height:
             x = (med.get_column("_bin").to_numpy() + 0.5) * bin_days / _DAYS_PER_YEAR
             ax.plot(x, med.get_column("m").to_numpy(), color="black", lw=2.2,
-                    marker="o", ms=3, label="median, all patients")
+                    marker="o", ms=3, label="median of the group")
         ax.autoscale_view()
         if ylim:
             ax.set_ylim(*ylim)
@@ -256,6 +273,7 @@ def kaplan_meier(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.nd
     return np.concatenate(([0.0], uniq)), np.concatenate(([1.0], surv))
 
 
+@_styled
 def km_figure(
     tte: pl.DataFrame,
     *,
@@ -331,7 +349,7 @@ def km_figure(
     tab.set_title("Numbers at risk", loc="left", fontsize=8, fontweight="normal")
     for side in ("left", "bottom", "top", "right"):
         tab.spines[side].set_visible(False)
-    tab.tick_params(length=0)
+    tab.tick_params(length=0, pad=14)
     n = df.height
     n_ev = int(df.get_column("event").sum())
     caption = (
@@ -347,6 +365,7 @@ def km_figure(
     return ReportFigure(fig_id, title, caption, alt, _encode(fig))
 
 
+@_styled
 def swimmer_figure(
     followup: pl.DataFrame,
     *,
@@ -440,7 +459,7 @@ def swimmer_figure(
     ax.set_xlabel("Years since start")
     ax.spines["left"].set_visible(False)
     ax.grid(axis="x", alpha=0.25, lw=0.5)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 if height < 5 else -0.05), ncol=3)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=7.5)
     sample = (
         f" {len(ids)} of {n_all} patients are shown, evenly spaced along the follow-up order."
         if len(ids) < n_all else ""
@@ -456,6 +475,7 @@ def swimmer_figure(
     return ReportFigure(fig_id, title, caption, alt, _encode(fig))
 
 
+@_styled
 def interval_figure(
     doses: pl.DataFrame,
     *,

@@ -23,6 +23,7 @@ import math
 __all__ = [
     "MISSING",
     "fmt_ci",
+    "fmt_edss",
     "fmt_int",
     "fmt_median_iqr",
     "fmt_n_pct",
@@ -61,6 +62,23 @@ def fmt_num(value: float | int | None, digits: int = 1) -> str:
     if text.startswith("-") and float(text) == 0:
         text = text[1:]
     return text
+
+
+def fmt_edss(value: float | int | None) -> str:
+    """An EDSS value or median: one decimal, two when it falls on a quarter step.
+
+    Medians of an even number of EDSS scores can end in .25 or .75; they are written in full
+    rather than rounded to a half step that no patient had.
+
+    Examples
+    --------
+    >>> fmt_edss(5.0), fmt_edss(0.25), fmt_edss(-0.75), fmt_edss(None)
+    ('5.0', '0.25', '-0.75', '–')
+    """
+    if is_missing(value):
+        return MISSING
+    text = fmt_num(value, 2)
+    return text[:-1] if text.endswith("0") else text
 
 
 def fmt_int(value: float | int | None) -> str:

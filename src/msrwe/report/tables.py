@@ -31,6 +31,7 @@ from great_tables import GT
 from msrwe.report.formatting import (
     MISSING,
     fmt_ci,
+    fmt_edss,
     fmt_int,
     fmt_median_iqr,
     fmt_n_pct,
@@ -144,6 +145,7 @@ def _render(
     labels: dict[str, str] | None = None,
     spanners: Sequence[tuple[str, list[str]]] = (),
     notes: Sequence[str] = (),
+    left_cols: Sequence[str] = (),
 ) -> str:
     shown = frame
     gt = GT(shown, rowname_col=stub, groupname_col=groupname).with_id(table_id)
@@ -155,8 +157,12 @@ def _render(
     if labels:
         gt = gt.cols_label(**{k: v for k, v in labels.items() if k in frame.columns})
     data_cols = [c for c in frame.columns if c not in (stub, groupname)]
-    if data_cols:
-        gt = gt.cols_align("right", columns=data_cols)
+    left = [c for c in data_cols if c in left_cols]
+    if left:
+        gt = gt.cols_align("left", columns=left)
+    right = [c for c in data_cols if c not in left_cols]
+    if right:
+        gt = gt.cols_align("right", columns=right)
     for note in notes:
         gt = gt.tab_source_note(note)
     gt = gt.tab_options(
@@ -332,7 +338,10 @@ def edss_table(
             for col in ("baseline", "last", "change"):
                 med = s.get(f"{col}_median")
                 q1, q3 = s.get(f"{col}_q1"), s.get(f"{col}_q3")
-                rows[col].append(fmt_median_iqr(med, q1, q3, 1))
+                if is_missing(q1) or is_missing(q3):
+                    rows[col].append(fmt_edss(med))
+                else:
+                    rows[col].append(f"{fmt_edss(med)} ({fmt_edss(q1)}–{fmt_edss(q3)})")
             for col in ("improved", "stable", "worsened"):
                 rows[col].append(fmt_n_pct(s.get(col), s.get(f"{col}_pct")))
             rows["statistic"].append(fmt_num(s.get("statistic"), 1))
@@ -525,11 +534,12 @@ def frame_table(
         notes.append(f"Showing the first {max_rows} of {frame.height} rows; "
                      "the full list is in the exported files.")
         frame = frame.head(max_rows)
+    left = [c for c, t in frame.schema.items() if not t.is_numeric()]
     text = frame.select(
         pl.col(c).cast(pl.String).fill_null(MISSING).alias(c) for c in frame.columns
     ) if frame.width else pl.DataFrame({"": ["(none)"]})
     if text.is_empty():
         text = pl.DataFrame({c: ["–" if i else "(none)"] for i, c in enumerate(text.columns)})
     html = _render(text, table_id=table_id, title=title, subtitle=subtitle, labels=labels,
-                   notes=notes)
+                   notes=notes, left_cols=left)
     return ReportTable(table_id, title, text, html)

@@ -1,0 +1,250 @@
+"""The plain frames the figures draw, from an analysis's datasets or straight from the store.
+
+Figures take a few plainly named columns (``patient_id``, ``days``, ``value``, ``group``, ...).
+:func:`from_analysis` builds them from the derived datasets of
+:class:`~msrwe.study.result.AnalysisResult` (time zero: each patient's first dose);
+:func:`from_store` builds them from the chart tables when no analysis ran (time zero: each
+patient's first visit or dose, whichever is earlier).
+
+Examples
+--------
+>>> import datetime as dt
+>>> d = dt.date
+>>> visits = pl.DataFrame({"patient_id": ["1", "1"], "date": [d(2020, 1, 1), d(2021, 1, 1)],
+...                        "edss": [6.0, 6.5]})
+>>> fi = FigureInputs.build(visits=visits, start=_first_dates(visits))
+>>> fi.visits.get_column("days").to_list()
+[0, 366]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from msrwe.report.dataquality import read_table
+from msrwe.store._read import table_names
+
+__all__ = ["MEASURES", "FigureInputs", "from_analysis", "from_store"]
+
+#: Visit measures drawn as trajectories: (column, label, y-axis label, cap for "unable").
+MEASURES: tuple[tuple[str, str, str, float | None], ...] = (
+    ("t25fw_s", "Timed 25-foot walk", "Seconds", 180.0),
+    ("nhpt_dominant_s", "9-hole peg test, dominant hand", "Seconds", 300.0),
+    ("nhpt_nondominant_s", "9-hole peg test, non-dominant hand", "Seconds", 300.0),
+)
+
+
+def _first_dates(df: pl.DataFrame, date: str = "date") -> pl.DataFrame:
+    return df.group_by("patient_id").agg(pl.col(date).min().alias("start"))
+
+
+def _with_days(df: pl.DataFrame | None, start: pl.DataFrame, date: str) -> pl.DataFrame | None:
+    """Add ``days`` since each patient's start (keeps ``days`` when the frame has it)."""
+    if df is None or df.is_empty() or "patient_id" not in df.columns:
+        return None
+    if "days" in df.columns:
+        return df
+    if date not in df.columns:
+        return None
+    return df.join(start, on="patient_id", how="inner").with_columns(
+        (pl.col(date) - pl.col("start")).dt.total_days().alias("days")
+    )
+
+
+@dataclass(frozen=True)
+class FigureInputs:
+    """What the figures draw; any frame may be ``None`` when the data lack it.
+
+    Attributes
+    ----------
+    visits
+        ``patient_id, days`` and the visit measures (``edss``, ``t25fw_s``, ...), ``group``.
+    tte
+        ``time_days, event`` (and ``group``) for time to confirmed worsening.
+    doses
+        ``patient_id, days, interval_days``.
+    adverse_events, relapses
+        ``patient_id, days`` (adverse events also ``serious``).
+    followup
+        ``patient_id, end_days`` (and ``group``).
+    window
+        The regimen's expected dose interval in days, when the study states one.
+    """
+
+    visits: pl.DataFrame | None = None
+    tte: pl.DataFrame | None = None
+    doses: pl.DataFrame | None = None
+    adverse_events: pl.DataFrame | None = None
+    relapses: pl.DataFrame | None = None
+    followup: pl.DataFrame | None = None
+    window: tuple[float, float] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        start: pl.DataFrame,
+        visits: pl.DataFrame | None = None,
+        tte: pl.DataFrame | None = None,
+        doses: pl.DataFrame | None = None,
+        adverse_events: pl.DataFrame | None = None,
+        relapses: pl.DataFrame | None = None,
+        groups: pl.DataFrame | None = None,
+        followup_days: pl.DataFrame | None = None,
+        window: tuple[float, float] | None = None,
+    ) -> FigureInputs:
+        """Put every frame on one time axis (days since ``start``) and attach groups.
+
+        Parameters
+        ----------
+        start
+            ``patient_id, start`` (the date of day 0 for each patient).
+        visits, doses, adverse_events, relapses
+            Frames with ``patient_id`` and a date (``date`` or ``onset_date``) or ``days``.
+        tte
+            ``time_days, event`` rows (already on the time axis).
+        groups
+            ``patient_id, group`` to colour and split the figures.
+        followup_days
+            ``patient_id, end_days`` when known; otherwise the last day seen in any frame.
+        window
+            The regimen's expected interval between doses, in days.
+
+        Returns
+        -------
+        FigureInputs
+        """
+        v = _with_days(visits, start, "date")
+        d = _with_days(doses, start, "date")
+        if d is not None and "interval_days" not in d.columns:
+            d = d.sort("patient_id", "days").with_columns(
+                pl.col("days").diff().over("patient_id").alias("interval_days")
+            )
+        ae = _with_days(adverse_events, start, "onset_date")
+        rel = _with_days(relapses, start, "onset_date")
+        ends = [f.select("patient_id", pl.col("days").cast(pl.Float64).alias("end_days"))
+                for f in (v, d, ae, rel) if f is not None]
+        if followup_days is not None:
+            ends.append(followup_days.select("patient_id",
+                                             pl.col("end_days").cast(pl.Float64)))
+        fu = (
+            pl.concat(ends).group_by("patient_id").agg(pl.col("end_days").max())
+            if ends else None
+        )
+        if fu is not None:
+            fu = fu.join(start.select("patient_id"), on="patient_id", how="semi")
+        if groups is not None:
+            g = groups.select("patient_id", pl.col("group").cast(pl.String))
+            if v is not None and "group" not in v.columns:
+                v = v.join(g, on="patient_id", how="left")
+            if fu is not None:
+                fu = fu.join(g, on="patient_id", how="left")
+            if tte is not None and "group" not in tte.columns and "patient_id" in tte.columns:
+                tte = tte.join(g, on="patient_id", how="left")
+        return cls(visits=v, tte=tte, doses=d, adverse_events=ae, relapses=rel, followup=fu,
+                   window=window)
+
+
+def _store_table(db: str | Path, name: str, names: list[str]) -> pl.DataFrame | None:
+    return read_table(db, name) if name in names else None
+
+
+def _window(study: dict) -> tuple[float, float] | None:
+    iv = (study.get("exposure") or {}).get("interval_days")
+    if iv and len(iv) == 2 and all(v is not None for v in iv):
+        return float(iv[0]), float(iv[1])
+    return None
+
+
+def from_store(db: str | Path, *, study: dict | None = None) -> FigureInputs:
+    """Figure inputs from the chart tables alone (the data report).
+
+    Parameters
+    ----------
+    db
+        The store.
+    study
+        Settings in force (for the regimen window), when known.
+
+    Returns
+    -------
+    FigureInputs
+        Day 0 is each patient's earliest visit or dose; groups are phenotypes.
+    """
+    names = table_names(db)
+    visits = _store_table(db, "visits", names)
+    doses = _store_table(db, "administrations", names)
+    dated = [f.select("patient_id", "date") for f in (visits, doses) if f is not None]
+    if not dated:
+        return FigureInputs(notes=["The store has neither visits nor administrations."])
+    start = _first_dates(pl.concat(dated))
+    patients = _store_table(db, "patients", names)
+    groups = None
+    if patients is not None and "phenotype" in patients.columns:
+        groups = patients.select("patient_id", pl.col("phenotype").fill_null("unknown")
+                                 .alias("group"))
+    return FigureInputs.build(
+        start=start, visits=visits, doses=doses,
+        adverse_events=_store_table(db, "adverse_events", names),
+        relapses=_store_table(db, "relapses", names), groups=groups,
+        window=_window(study or {}),
+    )
+
+
+def _pick(df: pl.DataFrame, *candidates: str) -> str | None:
+    return next((c for c in candidates if c in df.columns), None)
+
+
+def from_analysis(
+    datasets: dict[str, pl.DataFrame], *, db: str | Path | None = None, study: dict | None = None
+) -> FigureInputs:
+    """Figure inputs from an analysis's derived datasets (day 0: each patient's first dose).
+
+    Parameters
+    ----------
+    datasets
+        ``adsl`` (``patient_id``, ``group``, ``first_dose``), ``advs``, ``addose``, ``adae``,
+        ``adtte`` as in :data:`msrwe.study.result.DATASET_NAMES`.
+    db
+        The store, read for relapses when no dataset carries them.
+    study
+        Settings in force, for the regimen window.
+
+    Returns
+    -------
+    FigureInputs
+    """
+    adsl = datasets.get("adsl")
+    if adsl is None or adsl.is_empty():
+        return FigureInputs(notes=["The analysis returned no per-patient dataset."])
+    addose = datasets.get("addose")
+    first = _pick(adsl, "first_dose", "first_dose_date", "trtsdt")
+    if first is not None:
+        start = adsl.select("patient_id", pl.col(first).alias("start"))
+    elif addose is not None and "date" in addose.columns:
+        start = _first_dates(addose)
+    else:
+        return FigureInputs(notes=["The analysis datasets give no first-dose date."])
+    groups = adsl.select("patient_id", "group") if "group" in adsl.columns else None
+    tte = datasets.get("adtte")
+    if tte is not None and not tte.is_empty() and "param" in tte.columns:
+        params = tte.get_column("param").unique().to_list()
+        cdw = [p for p in params if p and "cdw" in str(p).lower()]
+        tte = tte.filter(pl.col("param") == (cdw[0] if cdw else sorted(params)[0]))
+    if tte is not None and "event" in tte.columns and tte.schema["event"] == pl.Boolean:
+        tte = tte.with_columns(pl.col("event").cast(pl.Int8))
+    relapses = datasets.get("adrel")
+    if relapses is None and db is not None:
+        names = table_names(db)
+        relapses = _store_table(db, "relapses", names)
+        if relapses is not None:
+            relapses = relapses.join(adsl.select("patient_id"), on="patient_id", how="semi")
+    adae = datasets.get("adae")
+    return FigureInputs.build(
+        start=start, visits=datasets.get("advs"), tte=tte, doses=addose,
+        adverse_events=adae, relapses=relapses, groups=groups, window=_window(study or {}),
+    )

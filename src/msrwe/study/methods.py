@@ -1,0 +1,154 @@
+"""The methods paragraph, written from the settings in force (never by hand).
+
+Every definition that changes a number (cohort criteria, baseline window, risk window, threshold
+policy, confirmation rule, zero handling of the Wilcoxon test) is stated, so that a reader can
+reproduce the analysis from the text; the outcome engine's own ``describe()`` follows verbatim
+(clinical-methods 2.3: the full parameter set must accompany every result).
+
+Examples
+--------
+>>> from msrwe.study.config import Study
+>>> s = Study.from_dict({"cohort": {"drug": "methotrexate", "route": "intrathecal",
+...                                 "min_administrations": 18, "phenotypes": ["SPMS", "PPMS"]}})
+>>> text = describe_methods(s)
+>>> "at least 18 intrathecal administrations of methotrexate" in text
+True
+>>> "90 days after the last dose" in text
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from msrwe.derive.outcomes.thresholds import get_policy
+from msrwe.study.config import Study
+
+__all__ = ["describe_methods"]
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def _cohort_sentence(study: Study, drug: str | None) -> str:
+    c = study.cohort
+    drug = drug or c.drug or "the most-given drug"
+    route = f"{c.route} " if c.route else ""
+    parts = [
+        f"Patients were included if they had received at least {c.min_administrations} "
+        f"{route}administration{'s' if c.min_administrations != 1 else ''} of {drug}"
+    ]
+    if c.phenotypes:
+        parts.append(f"had {' or '.join(c.phenotypes)}")
+    if c.first_dose_from or c.first_dose_to:
+        parts.append(
+            f"received their first dose between {c.first_dose_from or 'any date'} and "
+            f"{c.first_dose_to or 'any date'}"
+        )
+    if c.baseline_edss_min is not None or c.baseline_edss_max is not None:
+        lo = _num(c.baseline_edss_min) if c.baseline_edss_min is not None else "0"
+        hi = _num(c.baseline_edss_max) if c.baseline_edss_max is not None else "10"
+        parts.append(f"had a baseline EDSS from {lo} to {hi}")
+    pt = c.prior_treatment
+    if pt.active:
+        parts.append(
+            f"had failed at least {pt.min_drugs} distinct disease-modifying drugs before the "
+            f"first dose, each taken for at least {pt.min_days} days (courses of the same drug "
+            f"less than {pt.merge_gap_days} days apart merged) and stopped for "
+            f"{' or '.join(pt.reasons)}"
+        )
+    text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    group = study.analysis.group_column
+    grouping = (
+        f" Results are given per {group} and overall." if group else " Results are given overall."
+    )
+    return text + "." + grouping
+
+
+def describe_methods(
+    study: Study,
+    *,
+    drug: str | None = None,
+    engine: Mapping[str, str] | None = None,
+    n_patients: int | None = None,
+) -> str:
+    """The methods paragraph for a study.
+
+    Parameters
+    ----------
+    study
+        The settings in force.
+    drug
+        The study drug when the study file names none (the most-given drug).
+    engine
+        ``describe()`` of each outcome-engine run, by measure (``edss``, ``nhpt``, ``t25fw``).
+    n_patients
+        Size of the cohort, when known.
+
+    Returns
+    -------
+    str
+        Plain text in paragraphs separated by blank lines.
+    """
+    a, s, o = study.analysis, study.safety, study.outcomes
+    lvl = f"{a.level * 100:g}%"
+    paras = [_cohort_sentence(study, drug)]
+    if n_patients is not None:
+        paras[0] += f" {n_patients} patients met the criteria."
+    paras.append(
+        "Baseline EDSS was the score on the day of the first dose or, failing that, the last "
+        f"score within {a.baseline_window_days} days before it; the follow-up score was the last "
+        f"one recorded up to {a.on_treatment_days} days after the last dose. The 9-hole peg "
+        "test time was the harmonic mean of the two hands' mean times (the MSFC time "
+        "equivalent); 777 s (unable because of MS) on either hand gave 777 s and always counted "
+        "as worsening."
+    )
+    edss_policy = get_policy(o.delta_policy, "edss")
+    paras.append(
+        "Change from baseline was summarised by its median and the numbers of patients improved, "
+        f"stable and worsened, a meaningful change being one of at least the threshold of the "
+        f"outcome engine's policy ({edss_policy}; {o.worsening_pct:g}% for the timed tests). "
+        "Baseline and follow-up were compared with the paired Wilcoxon signed-rank test with "
+        f"zero_method={a.zero_method} ("
+        + {
+            "wilcox": "zero differences dropped",
+            "pratt": "zero differences ranked, then their ranks dropped",
+            "zsplit": "ranks of zero differences split between the signs",
+        }[a.zero_method]
+        + "), p values "
+        + {"auto": "exact up to 50 non-zero differences, otherwise from the normal "
+                   "approximation", "exact": "exact", "approx": "from the normal approximation"}[
+            a.p_method]
+        + ". The annual EDSS slope was estimated by a linear mixed model with a random intercept "
+        "and slope per patient (statsmodels MixedLM; random intercept only when the full model "
+        f"did not converge), with its {lvl} confidence interval."
+    )
+    paras.append(
+        "Confirmed disability worsening was found by the outcome engine with a "
+        f"{o.baseline} baseline at the baseline assessment, confirmation at least {o.conf_days} "
+        f"days later (tolerance {_num(o.conf_tol_days[0])} days before, "
+        f"{_num(o.conf_tol_days[1])} after), "
+        + ("every intermediate visit above threshold, " if o.check_intermediate else "")
+        + f"no baseline within {o.relapse_to_bl} days and no confirmation within "
+        f"{o.relapse_to_conf} days after a relapse"
+        + (f", sustained for {_num(o.require_sust_days)} days" if o.require_sust_days else "")
+        + ". Time from the first dose to the onset of the first confirmed worsening was estimated "
+        "by the Kaplan-Meier method (lifelines), censoring patients without an event at their "
+        f"last on-treatment assessment; numbers at risk and {lvl} confidence intervals are given "
+        f"at {', '.join(_num(y) for y in a.km_years)} years."
+    )
+    paras.append(
+        "Adverse events were treatment-emergent from the first dose to "
+        f"{s.risk_window_days} days after the last dose and grouped by "
+        + ("verbatim term" if s.ae_grouping == "term" else "MedDRA preferred-term code")
+        + "; each was tagged with the days since the nearest preceding dose. Proportions of "
+        f"patients with an event have Clopper-Pearson exact {lvl} intervals; exposure-adjusted "
+        "incidence rates (time at risk stopping at the first event) are per 100 patient-years "
+        "with exact Poisson (chi-square) intervals. Serious events follow the ICH E2A criteria."
+    )
+    if engine:
+        for key, text in engine.items():
+            if text:
+                paras.append(f"Outcome engine settings ({key}): {text}")
+    return "\n\n".join(paras)

@@ -1,0 +1,268 @@
+"""make_cohort and write_cohort: the synthetic intrathecal-methotrexate cohort in the contract."""
+
+from __future__ import annotations
+
+import datetime as dt
+from numbers import Integral
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from msrwe.errors import InputError, OptionError
+from msrwe.synth import _params as par
+from msrwe.synth._clinic import make_clinic
+from msrwe.synth._contract import TABLE_NAMES, TABLES
+from msrwe.synth._dirty import (
+    MANIFEST_COLUMNS,
+    MANIFEST_FILE,
+    MIN_DIRTY_PATIENTS,
+    make_dirty,
+    to_text,
+)
+from msrwe.synth._dosing import make_administrations, make_rituximab
+from msrwe.synth._history import make_history
+from msrwe.synth._paraclinic import make_paraclinic
+from msrwe.synth._safety import make_safety
+from msrwe.synth._skeleton import make_skeleton
+
+__all__ = ["FORMATS", "MAX_PATIENTS", "make_cohort", "make_cohort_and_manifest", "write_cohort"]
+
+#: File formats write_cohort can write.
+FORMATS: tuple[str, ...] = ("csv", "parquet", "xlsx")
+#: The largest cohort make_cohort draws (about 40 million visits).
+MAX_PATIENTS = 1_000_000
+
+Format = Literal["csv", "parquet", "xlsx"]
+
+
+def _check_params(func: str, n_patients: object, seed: object, dirty: object) -> None:
+    if isinstance(n_patients, bool) or not isinstance(n_patients, Integral):
+        raise OptionError(
+            f"The 'n_patients' parameter of {func} must be a whole number of patients "
+            f"between 1 and {MAX_PATIENTS:,}. Got {n_patients!r} instead."
+        )
+    if not 1 <= int(n_patients) <= MAX_PATIENTS:
+        raise OptionError(
+            f"The 'n_patients' parameter of {func} must be between 1 and {MAX_PATIENTS:,}. "
+            f"Got {n_patients} instead."
+        )
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or int(seed) < 0:
+        raise OptionError(
+            f"The 'seed' parameter of {func} must be a whole number >= 0. Got {seed!r} instead."
+        )
+    if not isinstance(dirty, bool):
+        raise OptionError(
+            f"The 'dirty' parameter of {func} must be True or False. Got {dirty!r} instead."
+        )
+    if dirty and int(n_patients) < MIN_DIRTY_PATIENTS:
+        raise OptionError(
+            f"The 'dirty' option of {func} needs at least {MIN_DIRTY_PATIENTS} patients to place "
+            f"its chart errors on distinct patients. Got {n_patients} patients."
+        )
+
+
+def _clean_cohort(n: int, seed: int) -> dict[str, pl.DataFrame]:
+    sk = make_skeleton(n, seed)
+    rtx = make_rituximab(sk, seed)
+    history = make_history(sk, rtx, seed)
+    clinic = make_clinic(sk, rtx, seed)
+    safety = make_safety(sk, rtx, clinic.last_visit, seed)
+    para = make_paraclinic(sk, clinic.last_visit, seed)
+    tables = {
+        "patients": history.patients,
+        "visits": clinic.visits,
+        "relapses": clinic.relapses,
+        "administrations": make_administrations(sk, rtx, seed),
+        "treatments": history.treatments,
+        "adverse_events": safety.adverse_events,
+        "hospitalizations": safety.hospitalizations,
+        "mri": para.mri,
+        "biomarkers": para.biomarkers,
+    }
+    # exactly the contract's columns, order and types, whatever the generators did
+    return {
+        name: tables[name].select([pl.col(c).cast(t, strict=True) for c, t in TABLES[name].items()])
+        for name in TABLE_NAMES
+    }
+
+
+def make_cohort_and_manifest(
+    n_patients: int = par.DEFAULT_PATIENTS, *, seed: int = par.DEFAULT_SEED, dirty: bool = False
+) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    """The cohort (as :func:`make_cohort`) and the manifest of the chart errors it holds.
+
+    Parameters
+    ----------
+    n_patients, seed, dirty
+        As in :func:`make_cohort`.
+
+    Returns
+    -------
+    tuple of (dict of str to polars.DataFrame, polars.DataFrame)
+        The tables, and the manifest with columns ``table, row_number, column, value, kind``
+        (``row_number`` as a spreadsheet shows it: header = row 1). Empty when ``dirty`` is False.
+
+    Examples
+    --------
+    >>> tables, manifest = make_cohort_and_manifest(40, seed=1, dirty=True)
+    >>> manifest.columns
+    ['table', 'row_number', 'column', 'value', 'kind']
+    >>> manifest.filter(kind="edss_not_half_step")["value"].sort().to_list()
+    ['0.5', '6.25']
+    """
+    _check_params("make_cohort", n_patients, seed, dirty)
+    tables = _clean_cohort(int(n_patients), int(seed))
+    if not dirty:
+        return tables, pl.DataFrame(schema=MANIFEST_COLUMNS)
+    return make_dirty(tables, int(seed))
+
+
+def make_cohort(
+    n_patients: int = par.DEFAULT_PATIENTS, *, seed: int = par.DEFAULT_SEED, dirty: bool = False
+) -> dict[str, pl.DataFrame]:
+    """Draw the synthetic intrathecal-methotrexate cohort, one frame per contract table.
+
+    The cohort imitates the long-term ITMTX series of Stark et al. 2019 (clinical-methods.md
+    sections 7 and 9.2); docs/synth.md lists every parameter. The same seed always gives the same
+    tables.
+
+    Parameters
+    ----------
+    n_patients
+        Number of patients (1 to 1,000,000); SPMS and PPMS in the ratio 67:16, exact at 83.
+    seed
+        Seed of the random streams (a whole number >= 0).
+    dirty
+        Inject realistic chart errors (invalid EDSS, impossible dates, an unknown patient, ...)
+        at a known, seeded set of rows; then every table holds text columns, as a chart export
+        would. Needs at least 20 patients. :func:`make_cohort_and_manifest` also returns the list
+        of injected errors.
+
+    Returns
+    -------
+    dict of str to polars.DataFrame
+        ``patients, visits, relapses, administrations, treatments, adverse_events,
+        hospitalizations, mri, biomarkers``, with the contract's columns in its order; dates are
+        ``pl.Date``, numbers ``Float64``, integers ``Int64``, booleans ``Boolean`` (all ``String``
+        when ``dirty``).
+
+    Raises
+    ------
+    OptionError
+        When an option has a value it does not accept (e.g. ``n_patients=0``).
+
+    Examples
+    --------
+    >>> cohort = make_cohort()
+    >>> cohort["patients"]["phenotype"].value_counts(sort=True).rows()
+    [('SPMS', 67), ('PPMS', 16)]
+    >>> cohort["visits"].columns[:4]
+    ['patient_id', 'date', 'edss', 'fs_pyramidal']
+    """
+    return make_cohort_and_manifest(n_patients, seed=seed, dirty=dirty)[0]
+
+
+def _write_xlsx(frame: pl.DataFrame, path: Path, table: str) -> None:
+    try:
+        import xlsxwriter
+    except ModuleNotFoundError as exc:  # an optional dependency
+        raise OptionError(
+            "Writing .xlsx files needs the xlsxwriter package: pip install xlsxwriter "
+            "(or choose fmt='csv' or 'parquet')."
+        ) from exc
+    # dates and booleans as the text the contract shows; numbers stay numbers
+    text_cols = [c for c, t in frame.schema.items() if t in (pl.Date, pl.Boolean)]
+    frame = frame.with_columns(to_text(frame.select(text_cols))) if text_cols else frame
+    workbook = xlsxwriter.Workbook(str(path))
+    workbook.set_properties({"created": dt.datetime(2019, 1, 1)})  # byte-identical files
+    try:
+        frame.write_excel(workbook, worksheet=table, autofit=False, table_style=None)
+    finally:
+        workbook.close()
+
+
+def write_cohort(
+    out_dir: str | Path,
+    n_patients: int = par.DEFAULT_PATIENTS,
+    *,
+    seed: int = par.DEFAULT_SEED,
+    dirty: bool = False,
+    fmt: Format = "csv",
+) -> list[Path]:
+    """Write the synthetic cohort to a folder the importer reads, one file per table.
+
+    Parameters
+    ----------
+    out_dir
+        Folder to write into (created if needed). Files of the same names are replaced.
+    n_patients, seed, dirty
+        As in :func:`make_cohort`.
+    fmt
+        ``"csv"`` (UTF-8, comma, header row), ``"parquet"`` or ``"xlsx"`` (one sheet named after
+        the table). The same seed gives byte-identical files.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in contract order; with ``dirty`` the last one is
+        ``dirty_manifest.csv`` (``table, row_number, column, value, kind``; row numbers as a
+        spreadsheet shows them, header = row 1), which lists every injected chart error.
+
+    Raises
+    ------
+    OptionError
+        When an option has a value it does not accept.
+    InputError
+        When the folder cannot be written, or already holds the same tables in another format.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> paths = write_cohort(tempfile.mkdtemp(), 20, seed=1)
+    >>> [p.name for p in paths][:3]
+    ['patients.csv', 'visits.csv', 'relapses.csv']
+    """
+    if fmt not in FORMATS:
+        raise OptionError(
+            f"The 'fmt' parameter of write_cohort must be one of {{'csv', 'parquet', 'xlsx'}}. "
+            f"Got {fmt!r} instead."
+        )
+    _check_params("write_cohort", n_patients, seed, dirty)
+    folder = Path(out_dir)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder}: this is a file, not a folder; choose a folder to write into.")
+    clash = sorted(
+        p.name
+        for t in TABLE_NAMES
+        for other in FORMATS
+        if other != fmt and (p := folder / f"{t}.{other}").exists()
+    )
+    if clash:
+        raise InputError(
+            f"{folder} already holds {', '.join(clash)}; writing .{fmt} files next to them would "
+            "give the importer two files for the same table. Choose an empty folder."
+        )
+    tables, manifest = make_cohort_and_manifest(n_patients, seed=seed, dirty=dirty)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        paths: list[Path] = []
+        for name in TABLE_NAMES:
+            path = folder / f"{name}.{fmt}"
+            frame = tables[name]
+            if fmt == "csv":
+                frame.write_csv(path)
+            elif fmt == "parquet":
+                frame.write_parquet(path, statistics=False)
+            else:
+                _write_xlsx(frame, path, name)
+            paths.append(path)
+        stale = folder / MANIFEST_FILE
+        if dirty:
+            manifest.write_csv(stale)
+            paths.append(stale)
+        elif stale.exists():  # a manifest of an earlier dirty cohort would now be wrong
+            stale.unlink()
+    except OSError as exc:
+        raise InputError(f"{folder}: cannot write the cohort here ({exc.strerror}).") from exc
+    return paths

@@ -438,7 +438,8 @@ def swimmer_figure(
     ms = max(2.0, min(5.0, 400 / max(len(ids), 1)))
     x, yy, _ = place(doses)
     if len(x):
-        ax.scatter(x, yy, marker="|", s=ms * 12, color="#1f2d3d", lw=0.8, label="dose")
+        ax.scatter(x, yy, marker="|", s=ms * 10, color="#1f2d3d", lw=0.6, alpha=0.7,
+                   label="dose")
     x, yy, sub = place(adverse_events)
     if len(x):
         serious = (

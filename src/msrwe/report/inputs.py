@@ -233,8 +233,10 @@ def from_analysis(
     tte = datasets.get("adtte")
     if tte is not None and not tte.is_empty() and "param" in tte.columns:
         params = tte.get_column("param").unique().to_list()
-        cdw = [p for p in params if p and "cdw" in str(p).lower()]
-        tte = tte.filter(pl.col("param") == (cdw[0] if cdw else sorted(params)[0]))
+        cdw = sorted(str(p) for p in params if p and "cdw" in str(p).lower())
+        edss = [p for p in cdw if "edss" in p.lower()]
+        pick = (edss or cdw or sorted(str(p) for p in params if p is not None) or [None])[0]
+        tte = tte.filter(pl.col("param") == pick)
     if tte is not None and "event" in tte.columns and tte.schema["event"] == pl.Boolean:
         tte = tte.with_columns(pl.col("event").cast(pl.Int8))
     relapses = datasets.get("adrel")

@@ -27,7 +27,6 @@ import polars as pl
 from msrwe._version import __version__
 from msrwe.errors import InputError, OptionError, StoreError
 from msrwe.report import sections as sec
-from msrwe.report import tables as tb
 from msrwe.report.dataquality import issue_rows, patient_overview
 from msrwe.report.inputs import from_analysis, from_store
 from msrwe.report.table1 import compute_table1
@@ -36,10 +35,16 @@ from msrwe.tables.results import ResultsTable
 
 __all__ = ["RENDER_STEPS", "ProgressCallback", "render_report"]
 
-#: A callback told what the renderer is about to do; it is called :data:`RENDER_STEPS` times.
-ProgressCallback = Callable[[str], None]
-#: How many times :func:`render_report` calls its progress callback.
-RENDER_STEPS = 5
+#: ``progress(step, total, description)``, called at the start of each step (as in
+#: :func:`msrwe.study.run.analyze`); ``total`` includes the analysis's steps when it runs here.
+ProgressCallback = Callable[[int, int, str], None]
+#: The report's own steps (the analysis adds its own when :func:`render_report` runs it).
+RENDER_STEPS: tuple[str, ...] = (
+    "reading the store",
+    "drawing the figures",
+    "writing the appendix",
+    "writing the files",
+)
 
 
 def _sha256(path: Path) -> str:
@@ -64,7 +69,9 @@ def _css() -> str:
     return resources.files("msrwe.report").joinpath("static/report.css").read_text("utf-8")
 
 
-def _try_analyze(db: Path, study: Any) -> tuple[Any | None, str]:
+def _try_analyze(
+    db: Path, study: Any, progress: Callable[[int, int, str], None] | None = None
+) -> tuple[Any | None, str]:
     """Run the analysis; on a user-facing error return ``None`` and the reason."""
     try:
         from msrwe.study.run import analyze
@@ -73,9 +80,17 @@ def _try_analyze(db: Path, study: Any) -> tuple[Any | None, str]:
             raise
         return None, "this msrwe has no analysis module"
     try:
-        return analyze(db, study=study), ""
+        return analyze(db, study, progress=progress), ""
     except (InputError, StoreError) as exc:
         return None, str(exc)
+
+
+def _analysis_steps() -> int:
+    try:
+        from msrwe.study.run import STEPS
+    except ImportError:
+        return 0
+    return len(STEPS)
 
 
 def _files_frame(provenance: dict[str, Any]) -> pl.DataFrame | None:
@@ -105,9 +120,14 @@ def _keyfacts(results: pl.DataFrame) -> list[dict[str, str]]:
 
     facts = []
     n = results.filter(
-        (pl.col("analysis") == "table1") & (pl.col("variable") == "patients")
+        (pl.col("analysis") == "cohort") & (pl.col("variable") == "patients")
         & (pl.col("stat") == "N")
     )
+    if not n.height:
+        n = results.filter(
+            (pl.col("analysis") == "table1") & (pl.col("variable") == "patients")
+            & (pl.col("stat") == "N")
+        )
     if n.height:
         total = n.filter(pl.col("group") == "overall")
         facts.append({"key": "patients", "label": "patients in the cohort",
@@ -116,6 +136,22 @@ def _keyfacts(results: pl.DataFrame) -> list[dict[str, str]]:
         for g, v in groups.select("group", "value").iter_rows():
             facts.append({"key": f"patients-{g}", "label": f"{g}", "value": fmt_int(v)})
     return facts[:6]
+
+
+def _store_facts(db: Path) -> list[dict[str, str]]:
+    from msrwe.report.dataquality import import_log, patient_overview, quarantine_summary
+    from msrwe.report.formatting import fmt_int
+
+    facts = [{"key": "patients", "label": "patients in the store",
+              "value": fmt_int(patient_overview(db).height)}]
+    log = import_log(db)
+    if log is not None and "rows_read" in log.columns:
+        facts.append({"key": "rows-read", "label": "chart rows read",
+                      "value": fmt_int(log.get_column("rows_read").sum())})
+    q = quarantine_summary(db)
+    facts.append({"key": "quarantined", "label": "rows quarantined",
+                  "value": fmt_int(q.get_column("rows").sum() if q.height else 0)})
+    return facts
 
 
 def render_report(
@@ -146,7 +182,8 @@ def render_report(
         ``addose``, ``advs``, ``adae``, ``adtte``, ``adevents``; in a data report the
         per-patient overview and the quarantine.
     progress
-        Called with a short description before each step (:data:`RENDER_STEPS` calls).
+        Called as ``progress(step, total, description)`` at the start of each step: the
+        report's :data:`RENDER_STEPS` and, when the analysis runs here, its steps.
 
     Returns
     -------
@@ -175,8 +212,21 @@ def render_report(
     if out_html.is_dir():
         raise OptionError(f"{out_html} is a folder; give the report's file name, e.g. "
                           f"{out_html / 'report.html'}.")
-    tell = progress or (lambda _: None)
-    tell("reading the store")
+    n_analysis = _analysis_steps() if analysis is None else 0
+    total = len(RENDER_STEPS) + n_analysis
+    done = 0
+
+    def tell(description: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(min(done, total), total, description)
+
+    def tell_analysis(i: int, _total: int, description: str) -> None:
+        if progress is not None:
+            progress(min(1 + i, total), total, f"analysis: {description}")
+
+    tell(RENDER_STEPS[0])
     names = table_names(db)
     if "patients" not in names:
         raise StoreError(f"{db}: the store has no 'patients' table. Run `msrwe import` first.")
@@ -184,10 +234,10 @@ def render_report(
     if study_path is not None and not study_path.is_file():
         raise OptionError(f"{study_path}: no study file here.")
 
-    tell("running the analysis")
     reason = ""
     if analysis is None:
-        analysis, reason = _try_analyze(db, study)
+        analysis, reason = _try_analyze(db, study, tell_analysis)
+        done += n_analysis
 
     if analysis is not None:
         results = ResultsTable()
@@ -198,7 +248,7 @@ def render_report(
             results.extend(compute_table1(adsl))
             frame = results.to_polars()
         study_dict = dict(analysis.study or {})
-        tell("drawing the figures")
+        tell(RENDER_STEPS[1])
         fi = from_analysis(analysis.datasets, db=db, study=study_dict)
         body = sec.analysis_sections(frame, attrition=analysis.attrition,
                                    methods=analysis.methods, fi=fi)
@@ -210,23 +260,23 @@ def render_report(
         notice = ""
     else:
         results, frame, study_dict = None, None, {}
-        tell("drawing the figures")
+        tell(RENDER_STEPS[1])
         fi = from_store(db)
         body = sec.data_sections(db, fi=fi, reason=reason)
         prov_in, title, subtitle = {}, "Chart data report", f"Store {db.name}"
         kicker = "Data report"
-        keyfacts = []
+        keyfacts = _store_facts(db)
         notice = ""
 
-    tell("writing the appendix")
+    tell(RENDER_STEPS[2])
     appendix = sec.appendix_sections(db, files=_files_frame(prov_in), study=study_dict or None)
     sections = body + appendix
     sec.number_figures(sections)
-    # Provenance: the input files' checksums go into the appendix.
     files = _files_frame(prov_in)
-    if files is not None and files.height:
-        appendix[0].blocks.insert(0, {"kind": "table", "table": tb.frame_table(
-            files, title="Input files and checksums", table_id="tbl-files")})
+    if files is None:
+        from msrwe.report.dataquality import import_log
+
+        files = import_log(db)
     provenance = {
         "version": __version__,
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -237,7 +287,7 @@ def render_report(
         "results": "",
     }
 
-    tell("writing the files")
+    tell(RENDER_STEPS[3])
     if export_dir is not None:
         out_dir = Path(export_dir)
         if analysis is not None:

@@ -48,9 +48,14 @@ KNOWN_ANALYSES: dict[str, str] = {
     "ae_serious": "Serious adverse events",
     "ae_infection": "Infections",
     "hospitalization": "Hospital stays",
-    "edss_change": "EDSS change",
-    "edss_slope": "EDSS slope",
-    "time_to_cdw": "Time to confirmed disability worsening",
+    "cohort": "Patients in the cohort",
+    "edss_change": "EDSS from baseline to last assessment",
+    "nhpt_change": "9-hole peg test from baseline to last assessment",
+    "t25fw_change": "Timed 25-foot walk from baseline to last assessment",
+    "edss_slope": "EDSS slope (mixed model)",
+    "time_to_cdw": "Time to confirmed disability worsening (EDSS)",
+    "time_to_cdw_nhpt": "Time to confirmed worsening of the 9-hole peg test",
+    "time_to_cdw_t25fw": "Time to confirmed worsening of the timed 25-foot walk",
 }
 
 #: Rows of the per-patient overview shown in the HTML (all go to the exported files).
@@ -234,11 +239,16 @@ def analysis_sections(
 
     step("efficacy figures")
     eff = Section("efficacy", "Disability outcomes")
-    if _present(results, "edss_change"):
-        eff.table(tb.edss_table(results))
-    for name in ("edss_slope", "time_to_cdw"):
+    for name in ("edss_change", "nhpt_change", "t25fw_change"):
         if _present(results, name):
-            eff.table(tb.generic_table(results, name, title=KNOWN_ANALYSES[name]))
+            eff.table(tb.edss_table(results, analysis=name, title=KNOWN_ANALYSES[name],
+                                    table_id=f"tbl-{name.replace('_', '-')}"))
+    if _present(results, "edss_slope"):
+        eff.table(tb.generic_table(results, "edss_slope", title=KNOWN_ANALYSES["edss_slope"]))
+    for name in ("time_to_cdw", "time_to_cdw_nhpt", "time_to_cdw_t25fw"):
+        if _present(results, name):
+            eff.table(tb.tte_table(results, analysis=name, title=KNOWN_ANALYSES[name],
+                                   table_id=f"tbl-{name.replace('_', '-')}"))
     if fi.tte is not None and {"time_days", "event"} <= set(fi.tte.columns):
         eff.figure(fg.km_figure(fi.tte, group="group" if "group" in fi.tte.columns else None))
     _trajectories(eff, fi, edss=True, performance=True)

@@ -50,6 +50,7 @@ __all__ = [
     "generic_table",
     "group_order",
     "table1_table",
+    "tte_table",
 ]
 
 #: Stats shown as whole numbers wherever they appear.
@@ -434,6 +435,80 @@ def table1_table(
         notes=["Continuous variables: median (Q1–Q3); categories: n (% of non-missing)."]
         + [f"Method: {m}" for m in _methods(df)],
     )
+    return ReportTable(table_id, title, frame, html)
+
+
+def tte_table(
+    results: pl.DataFrame,
+    *,
+    analysis: str = "time_to_cdw",
+    title: str = "Time to confirmed disability worsening",
+    table_id: str = "tbl-tte",
+) -> ReportTable:
+    """Kaplan-Meier summary: patients, events and median per group, then survival by year.
+
+    Parameters
+    ----------
+    results
+        The long results table; rows of ``analysis``. Level ``""`` holds ``n, events, median``
+        (years); each other level is a time in years with ``n_at_risk, events, survival,
+        ci_low, ci_high``.
+    analysis
+        Which analysis to show.
+    title, table_id
+        Heading and HTML id.
+
+    Returns
+    -------
+    ReportTable
+
+    Examples
+    --------
+    >>> from msrwe.tables.results import ResultsTable
+    >>> r = ResultsTable()
+    >>> r.add_stats("time_to_cdw", "overall", "edss", "", {"n": 80, "events": 12,
+    ...             "median": None})
+    >>> r.add_stats("time_to_cdw", "overall", "edss", "1", {"n_at_risk": 70, "events": 5,
+    ...             "survival": 0.9374, "ci_low": 0.85, "ci_high": 0.97})
+    >>> tte_table(r.to_polars()).frame.get_column("overall").to_list()
+    ['80', '12', 'not reached', '70 at risk; 0.937 (0.850–0.970)']
+    """
+    df = results.filter(pl.col("analysis") == analysis)
+    if df.is_empty():
+        return _empty(table_id, title, "No results for this table.")
+    groups = group_order(df.get_column("group").to_list())
+    nested, labels = _nested(df), _labels(df)
+    rows: dict[str, list[str]] = {"row": []} | {g: [] for g in groups}
+    summary = [k for k in nested if k[1] == ""]
+    times = sorted((k for k in nested if k[1] != ""),
+                   key=lambda k: float(k[1]) if k[1].replace(".", "", 1).isdigit() else 1e9)
+    for key in summary:
+        for stat, name in (("n", "Patients"), ("events", "Events"), ("median", "Median, years")):
+            rows["row"].append(name)
+            for g in groups:
+                st = nested[key].get(g, {})
+                if stat == "median":
+                    v = st.get("median")
+                    rows[g].append("not reached" if is_missing(v) and st.get("n") else
+                                   fmt_num(v, 2))
+                else:
+                    rows[g].append(fmt_int(st.get(stat)))
+    for key in times:
+        rows["row"].append(labels.get(key) or f"{key[1]} years")
+        for g in groups:
+            st = nested[key].get(g)
+            if not st:
+                rows[g].append(MISSING)
+                continue
+            surv = fmt_num(st.get("survival"), 3)
+            ci = fmt_ci(st.get("ci_low"), st.get("ci_high"), 3)
+            text = f"{fmt_int(st.get('n_at_risk'))} at risk; {surv}"
+            rows[g].append(text if ci == MISSING else f"{text} ({ci})")
+    frame = pl.DataFrame(rows)
+    notes = ["Time points: patients at risk; Kaplan-Meier share free of the event (95% CI)."]
+    notes += [f"Method: {m}" for m in _methods(df)]
+    html = _render(frame, table_id=table_id, title=title, stub="row", stubhead="",
+                   labels={g: _group_label(g) for g in groups}, notes=notes)
     return ReportTable(table_id, title, frame, html)
 
 

@@ -198,8 +198,8 @@ def unable_guard(policy: ThresholdPolicy) -> ThresholdPolicy:
 
     return ThresholdPolicy(
         f"{policy.name}+777",
-        f"{policy.rule}; a change to 777 s (unable because of MS) from any lower time always "
-        "counts",
+        f"{policy.rule}; a change to 777 s, i.e. unable because of MS, from any lower time "
+        "always counts",
         policy.source,
         guarded,
     )

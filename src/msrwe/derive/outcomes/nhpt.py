@@ -188,7 +188,7 @@ def unable_guard(policy: ThresholdPolicy) -> ThresholdPolicy:
     >>> g(25.0), 700.0 + g(700.0) <= 777.0
     (5.0, True)
     >>> print(g)  # doctest: +ELLIPSIS
-    pct20+777: 20% of the reference value; a change to 777 s ... always counts
+    pct20+777: 20% of the reference value; a change to 777 s, i.e. unable ... always counts
     """
     base = policy.func
 

@@ -299,7 +299,8 @@ class NhptResult:
             " A time of 777 s (unable because of MS) was never treated as missing and a change "
             "to 777 s always counted as worsening."
         )
-        thr = f" Minimal meaningful change: {self.threshold.rule}."
+        rule = self.threshold.rule.split("; a change to 777 s")[0]
+        thr = f" Minimal meaningful change: {rule}."
         engine = ""
         first = next(iter(self.by_hand.values()), None)
         if first is not None and hasattr(first, "describe"):

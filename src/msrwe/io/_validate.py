@@ -35,6 +35,13 @@ _TRUE = ("true", "yes", "y", "1", "t")
 _FALSE = ("false", "no", "n", "0", "f")
 _BOOLS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
 
+_BAD, _DUP, _RETRY, _NO_MEASURES = (
+    "__msrwe_bad",
+    "__msrwe_dup",
+    "__msrwe_retry",
+    "__msrwe_no_measures",
+)
+
 _FORMAT_WORDS = {"%Y": "year", "%m": "month", "%d": "day", "%y": "year", "%b": "month name"}
 
 
@@ -192,7 +199,7 @@ def _range_words(col: Column) -> str:
 
 def _column_checks(col: Column, raw: pl.Expr, typed: pl.Expr, fmt: str) -> list[tuple]:
     """``(mask, rule, message)`` for every rule of one column."""
-    label = col.description.split(",")[0].split("(")[0].strip() or col.name
+    label = col.description.split("(")[0].split(";")[0].strip() or col.name
     checks: list[tuple] = []
     if col.required:
         checks.append(
@@ -301,44 +308,67 @@ def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
     extras = tuple(c for c in frame.columns if c not in table.column_names)
     present = set(header.values())
     value_cols = [*table.column_names, *extras]
+    fmt = tmap.date_format
     lf = frame.lazy().select(
-        *[_clean(c) for c in table.column_names if c in present],
+        *[pl.col(c) for c in table.column_names if c in present],
         *[pl.lit(None, dtype=pl.String).alias(c) for c in table.column_names if c not in present],
-        *[_clean(c) for c in extras],
+        *[pl.col(c) for c in extras],
     )
     lf = lf.with_columns(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(ROW))
     lf = lf.filter(~pl.all_horizontal(pl.col(c).is_null() for c in value_cols))
-
-    fmt = tmap.date_format
-    typed_exprs = []
-    for col in table.columns:
-        source = pl.col(col.name)
-        recode = tmap.values.get(col.name)
-        if recode:
-            source = source.replace(recode)
-        typed_exprs.append(_typed(col, source, fmt).alias(typed_name(col.name)))
-    lf = lf.with_columns(typed_exprs)
-
+    # Pass 1 (the hot path): text columns are stripped, the others are cast as they stand.
     masks: list[tuple[str, pl.Expr, str, pl.Expr, pl.Expr]] = []
     for col in table.columns:
         raw_c, typed_c = pl.col(col.name), pl.col(typed_name(col.name))
         for mask, rule, msg in _column_checks(col, raw_c, typed_c, fmt):
-            masks.append((col.name, mask, rule, raw_c, msg))
+            masks.append((col.name, mask.fill_null(False), rule, raw_c, msg))
     for rule in table.row_rules:
         column, mask, value, msg = _row_rule_checks(rule)
-        masks.append((column, mask, rule.rule, value, msg))
-    mask_names = [f"__msrwe_mask_{i}" for i in range(len(masks))]
-    lf = lf.with_columns(
-        m[1].fill_null(False).alias(n) for m, n in zip(masks, mask_names, strict=True)
-    )
-    checked = lf.collect()
+        masks.append((column, mask.fill_null(False), rule.rule, value, msg))
+    failed_casts = [
+        pl.col(c.name).is_not_null() & pl.col(typed_name(c.name)).is_null()
+        for c in table.columns
+        if c.dtype != "text" and c.name in present
+    ]
+    dup_cols = [typed_name(c) for c in table.key] or [
+        *[typed_name(c) for c in table.column_names],
+        *extras,
+    ]
+    flags = [
+        pl.any_horizontal(m[1] for m in masks).alias(_BAD),
+        pl.struct(dup_cols).is_duplicated().alias(_DUP),
+    ]
+    if failed_casts:
+        flags.append(pl.any_horizontal(failed_casts).alias(_RETRY))
+    if table.measures:
+        flags.append(
+            pl.all_horizontal(pl.col(typed_name(m)).is_null() for m in table.measures).alias(
+                _NO_MEASURES
+            )
+        )
+    # Pass 1 (the hot path, one parallel query): text columns are stripped, the others are cast
+    # as they stand, and every rule is evaluated into one flag per row.
+    checked = _typed_frame(lf, table, tmap, present, clean_all=False).with_columns(flags)
+    checked = checked.collect()
+    # Pass 2, only for rows where a cast failed: strip every cell and cast again, so that
+    # " 6.5" or an empty-looking cell is not a type error.
+    if failed_casts and checked.height and checked[_RETRY].any():
+        retry = checked[_RETRY]
+        again = checked.filter(retry).select(*value_cols, ROW).lazy()
+        again = _typed_frame(again, table, tmap, present, clean_all=True).with_columns(flags[:1])
+        if table.measures:
+            again = again.with_columns(flags[-1])
+        keep = [c for c in checked.columns if c not in (_DUP, _RETRY)]
+        checked = pl.concat([checked.filter(~retry).select(keep), again.collect().select(keep)])
+        checked = checked.sort(ROW)
+        checked = checked.with_columns(pl.struct(dup_cols).is_duplicated().alias(_DUP))
+    bad = checked[_BAD]
 
     failures_parts = []
-    bad = checked.select(pl.any_horizontal(mask_names).alias("bad")) if masks else None
-    if bad is not None and bad["bad"].any():
-        sub = checked.filter(bad["bad"])
-        for (column, _m, rule, value, msg), name in zip(masks, mask_names, strict=True):
-            rows = sub.filter(pl.col(name))
+    if bad.any():
+        sub = checked.filter(bad)
+        for column, mask, rule, value, msg in masks:
+            rows = sub.filter(mask)
             if rows.height:
                 failures_parts.append(
                     problems(
@@ -351,10 +381,7 @@ def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
                         message=msg,
                     )
                 )
-        good = checked.filter(~bad["bad"])
-    else:
-        good = checked
-    failures_parts.append(_duplicates(good, table, extras, file))
+    failures_parts.append(_duplicates(checked, table, extras, file))
     failures = pl.concat([empty_problems().lazy(), *failures_parts]).collect()
 
     warnings = _warnings(checked, table, tmap, file, raw.encoding)
@@ -368,15 +395,38 @@ def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
     return CheckedTable(table, file, typed, failures, warnings, extras, raw.sha256)
 
 
-def _duplicates(
-    good: pl.DataFrame, table: Table, extras: tuple[str, ...], file: str
+def _typed_frame(
+    lf: pl.LazyFrame, table: Table, tmap: TableMapping, present: set[str], *, clean_all: bool
 ) -> pl.LazyFrame:
-    """Exact repeats of a row (the first is kept) and rows that share a key but differ (all go)."""
+    """Add the typed copy of every contract column (text columns are always stripped)."""
+    cleaned = [
+        _clean(c.name)
+        for c in table.columns
+        if c.name in present and (clean_all or c.dtype == "text")
+    ]
+    if cleaned:
+        lf = lf.with_columns(cleaned)
+    typed_exprs = []
+    for col in table.columns:
+        source = pl.col(col.name)
+        recode = tmap.values.get(col.name)
+        if recode:
+            source = source.replace(recode)
+        typed_exprs.append(_typed(col, source, tmap.date_format).alias(typed_name(col.name)))
+    return lf.with_columns(typed_exprs)
+
+
+def _duplicates(
+    checked: pl.DataFrame, table: Table, extras: tuple[str, ...], file: str
+) -> pl.LazyFrame:
+    """Exact repeats of a row (the first is kept) and rows that share a key but differ (all go).
+
+    Only rows that passed every other rule of the table take part.
+    """
     values = [typed_name(c) for c in table.column_names] + list(extras)
     key = [typed_name(c) for c in table.key]
-    if good.height < 2:
-        return empty_problems().lazy()
-    candidates = good.filter(pl.struct(key or values).is_duplicated())
+    candidates = checked.filter(pl.col(_DUP) & ~pl.col(_BAD))
+    candidates = candidates.filter(pl.struct(key or values).is_duplicated())
     if candidates.height == 0:
         return empty_problems().lazy()
     first = pl.col(ROW).min().over(values, order_by=ROW) if values else pl.col(ROW)
@@ -489,8 +539,7 @@ def _warnings(
                     )
                 )
     if table.measures:
-        none = pl.all_horizontal(pl.col(typed_name(m)).is_null() for m in table.measures)
-        rows = checked.filter(none)
+        rows = checked.filter(pl.col(_NO_MEASURES))
         if rows.height:
             parts.append(
                 problems(

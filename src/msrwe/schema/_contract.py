@@ -41,7 +41,7 @@ SERIOUS_CRITERIA = (
 #: Outcome of an adverse event.
 OUTCOMES = ("recovered", "recovering", "not_recovered", "sequelae", "fatal", "unknown")
 
-_KURTZKE = "clinical-methods.md section 1.3 (Kurtzke functional systems)"
+_KURTZKE = "Kurtzke; clinical-methods.md section 1.3"
 
 
 def _fs(name: str, label: str, top: int) -> Column:

@@ -2,6 +2,8 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
@@ -113,3 +115,21 @@ def test_case7_errors():
         derive_vars_baseline(a, visits(), window_days=-3)
     with pytest.raises(OptionError, match="must hold dates"):
         derive_vars_baseline(a.with_columns(pl.col("first_dose").cast(pl.String)), visits())
+
+
+# Case 8 (property): the baseline is a real score of the patient, in the window, and the latest one
+@given(
+    offsets=st.lists(st.integers(-200, 200), min_size=0, max_size=12, unique=True),
+    window=st.integers(0, 150),
+)
+def test_case8_property_baseline_in_window(offsets, window):
+    ref = d(2015, 6, 1)
+    v = visits(*[("P1", ref + dt.timedelta(days=o), float(i % 10)) for i, o in enumerate(offsets)])
+    out = derive_vars_baseline(adsl(("P1", ref, ref)), v, window_days=window)
+    got = out.select("base_edss", "base_edss_date").row(0)
+    eligible = sorted(o for o in offsets if -window <= o <= 0)
+    if not eligible:
+        assert got == (None, None)
+    else:
+        assert got[1] == ref + dt.timedelta(days=eligible[-1])
+        assert got[0] == float(offsets.index(eligible[-1]) % 10)

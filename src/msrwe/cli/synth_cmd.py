@@ -1,0 +1,79 @@
+"""The ``synth`` command: write the synthetic intrathecal-methotrexate cohort to a folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import typer
+from rich.table import Table
+
+from msrwe.cli._common import console, guard, progress
+from msrwe.errors import OptionError
+
+__all__ = ["register", "synth"]
+
+
+@guard
+def synth(
+    out: Path = typer.Option(..., "--out", help="Folder to write the chart files into."),
+    patients: int = typer.Option(83, "--patients", help="Number of patients (67:16 SPMS:PPMS)."),
+    seed: int = typer.Option(
+        2019, "--seed", help="Random seed; the same seed gives the same files."
+    ),
+    dirty: bool = typer.Option(
+        False,
+        "--dirty",
+        help="Plant realistic chart errors and list them in dirty_manifest.csv.",
+    ),
+    fmt: str = typer.Option("csv", "--format", help="File format: csv, parquet or xlsx."),
+) -> None:
+    """Write a synthetic cohort modelled on the long-term intrathecal methotrexate series."""
+    from msrwe.synth import FORMATS, MANIFEST_FILE, MAX_PATIENTS, MIN_DIRTY_PATIENTS, write_cohort
+
+    if not 1 <= patients <= MAX_PATIENTS:
+        raise OptionError(f"--patients must be between 1 and {MAX_PATIENTS:,}; got {patients}.")
+    if dirty and patients < MIN_DIRTY_PATIENTS:
+        raise OptionError(
+            f"--dirty needs at least {MIN_DIRTY_PATIENTS} patients to place its chart errors on "
+            f"distinct patients; got --patients {patients}."
+        )
+    if seed < 0:
+        raise OptionError(f"--seed must be a whole number >= 0; got {seed}.")
+    if fmt not in FORMATS:
+        raise OptionError(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}.")
+    with progress() as bar:
+        bar.add_task(f"writing {patients} synthetic patients", total=None)
+        paths = write_cohort(out, patients, seed=seed, dirty=dirty, fmt=fmt)  # type: ignore[arg-type]
+    table = Table(title=f"Synthetic cohort: {patients} patients, seed {seed}, written to {out}")
+    table.add_column("file")
+    table.add_column("rows", justify="right")
+    for path in paths:
+        table.add_row(path.name, f"{_rows(path):,}")
+    console.print(table)
+    if dirty:
+        manifest = pl.read_csv(out / MANIFEST_FILE, schema_overrides={"value": pl.String})
+        kinds = manifest.group_by("kind").len().sort("kind")
+        planted = ", ".join(f"{k} {n}" for k, n in kinds.iter_rows())
+        console.print(f"Chart errors planted ({manifest.height} cells): {planted}")
+        console.print(f"Import it to see them quarantined: msrwe import {out}")
+
+
+def _rows(path: Path) -> int:
+    """Data rows of a written file (header excluded)."""
+    if path.suffix == ".csv":
+        return pl.scan_csv(path, infer_schema=False).select(pl.len()).collect().item()
+    if path.suffix == ".parquet":
+        return pl.scan_parquet(path).select(pl.len()).collect().item()
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    try:
+        return int(book.worksheets[0].max_row or 1) - 1
+    finally:
+        book.close()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``synth`` command to ``app``."""
+    app.command("synth")(synth)

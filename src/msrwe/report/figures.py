@@ -460,7 +460,8 @@ def swimmer_figure(
     ax.set_xlabel("Years since start")
     ax.spines["left"].set_visible(False)
     ax.grid(axis="x", alpha=0.25, lw=0.5)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=7.5)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=7.5)
     sample = (
         f" {len(ids)} of {n_all} patients are shown, evenly spaced along the follow-up order."
         if len(ids) < n_all else ""

@@ -1,0 +1,112 @@
+"""render_report: both modes, the appendix, exports, errors and progress."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+import pytest
+
+import msrwe.report.render as render_mod
+from msrwe.errors import OptionError, StoreError, StudyFileError
+from msrwe.report import render_report
+
+SECTIONS = ["cohort", "exposure", "safety", "efficacy", "methods", "data-quality", "settings"]
+
+
+def test_full_report_has_every_section_in_paper_order(full_report):
+    html = full_report.read_text()
+    pos = [html.find(f'<section id="{s}"') for s in SECTIONS]
+    assert all(p > 0 for p in pos)
+    assert pos == sorted(pos)
+
+
+def test_full_report_has_every_figure_with_caption_and_alt(full_report):
+    html = full_report.read_text()
+    figures = re.findall(r'<figure id="([^"]+)">\s*<img src="data:image/svg\+xml;base64,'
+                         r'[A-Za-z0-9+/=]+" alt="([^"]+)">\s*<figcaption><strong>Figure (\d+)',
+                         html)
+    ids = [f[0] for f in figures]
+    assert ids == ["fig-intervals", "fig-swimmer", "fig-km", "fig-edss", "fig-t25fw-s",
+                   "fig-nhpt-dominant-s", "fig-nhpt-nondominant-s"]
+    assert [int(f[2]) for f in figures] == list(range(1, 8))
+    assert all(len(f[1]) > 40 for f in figures)
+
+
+def test_nothing_is_loaded_from_the_network(full_report):
+    html = full_report.read_text()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "@import" not in html
+    assert "<script" not in html
+
+
+def test_key_numbers_and_methods(full_report, analysis):
+    html = full_report.read_text()
+    assert "3 (33.3%) [4]" in html  # headache, from the results table
+    assert analysis.methods in html
+    assert "Intrathecal methotrexate in progressive MS (test)" in html
+
+
+def test_appendix_lists_the_quarantine(full_report):
+    html = full_report.read_text()
+    assert "3 chart rows broke a rule" in html
+    assert "EDSS 0.5 is not a valid score" in html
+    assert "PRMS recorded as PPMS" in html  # warnings
+
+
+def test_table1_rows_are_exported_with_the_results(full_report, analysis):
+    out = full_report.parent / "export"
+    res = pl.read_csv(out / "results.csv")
+    t1 = res.filter(pl.col("analysis") == "table1")
+    assert t1.height > 0
+    # the analysis object itself is not changed
+    assert analysis.results.to_polars().filter(pl.col("analysis") == "table1").height == 0
+    for name in ("adsl", "addose", "advs", "adae", "adtte"):
+        assert (out / f"{name}.csv").exists()
+        assert (out / f"{name}.parquet").exists()
+
+
+def test_data_report_when_the_analysis_cannot_run(store, tmp_path, monkeypatch):
+    def refuse(db, study, progress=None):
+        raise StudyFileError("the store has no administrations, so no one was treated.")
+
+    import msrwe.study.run as run
+
+    monkeypatch.setattr(run, "analyze", refuse)
+    out = render_report(store, tmp_path / "r.html", export_dir=tmp_path / "x")
+    html = out.read_text()
+    assert "the store has no administrations" in html
+    assert "Per-patient overview" in html
+    assert '<section id="data-quality"' in html
+    assert 'id="fig-swimmer"' in html
+    assert (tmp_path / "x" / "patients_overview.csv").exists()
+    assert pl.read_csv(tmp_path / "x" / "quarantine.csv").height == 3
+
+
+def test_bugs_in_the_analysis_are_not_hidden(store, tmp_path, monkeypatch):
+    def broken(db, study, progress=None):
+        raise KeyError("a bug")
+
+    import msrwe.study.run as run
+
+    monkeypatch.setattr(run, "analyze", broken)
+    with pytest.raises(KeyError):
+        render_report(store, tmp_path / "r.html")
+
+
+def test_progress_is_monotonic_and_ends_at_total(store, analysis, tmp_path):
+    calls = []
+    render_report(store, tmp_path / "r.html", analysis=analysis,
+                  progress=lambda i, n, d: calls.append((i, n, d)))
+    steps = [c[0] for c in calls]
+    assert steps == sorted(steps)
+    assert calls[-1][0] == calls[-1][1] == len(render_mod.RENDER_STEPS)
+
+
+def test_errors(store, tmp_path):
+    with pytest.raises(OptionError, match="is a folder"):
+        render_report(store, tmp_path)
+    with pytest.raises(StoreError, match="no store here"):
+        render_report(tmp_path / "none.duckdb", tmp_path / "r.html")
+    with pytest.raises(OptionError, match="no study file"):
+        render_report(store, tmp_path / "r.html", study=tmp_path / "missing.toml")

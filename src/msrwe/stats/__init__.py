@@ -1,1 +1,47 @@
-"""msrwe.stats."""
+"""Statistics on plain arrays and frames: proportions, rates, tests, mixed models, survival.
+
+Every function validates its parameters (an :class:`~msrwe.errors.OptionError` or
+:class:`~msrwe.errors.InputError` with a clear message), returns a small frozen result object
+carrying a ``method`` text for the results table, and is checked in ``tests/stats`` against
+scipy, statsmodels and lifelines (golden numbers in ``tests/results/stats``).
+
+==============================  ===========================================================
+:func:`clopper_pearson`         proportion with the Clopper-Pearson exact interval
+:func:`poisson_rate_ci`         rate per person-time with the exact (chi-square) interval
+:func:`incidence_summary`       patients with an event, EAIR and event rate in one call
+:func:`wilcoxon_paired`         paired signed-rank test; zero handling and exactness stated
+:func:`mixed_slope`             annual slope from a linear mixed model (statsmodels)
+:func:`kaplan_meier`            survival and numbers at risk at chosen times (lifelines)
+==============================  ===========================================================
+
+Examples
+--------
+>>> from msrwe.stats import clopper_pearson, poisson_rate_ci
+>>> round(100 * clopper_pearson(44, 83).high, 2)
+64.07
+>>> round(poisson_rate_ci(3, 498).high, 3)
+1.76
+"""
+
+from msrwe.stats._incidence import IncidenceSummary, incidence_summary
+from msrwe.stats._mixed import SlopeResult, mixed_slope
+from msrwe.stats._poisson import RateCI, poisson_rate_ci
+from msrwe.stats._proportion import ProportionCI, clopper_pearson
+from msrwe.stats._survival import KaplanMeierResult, kaplan_meier
+from msrwe.stats._wilcoxon import EXACT_MAX_N, WilcoxonResult, wilcoxon_paired
+
+__all__ = [
+    "EXACT_MAX_N",
+    "IncidenceSummary",
+    "KaplanMeierResult",
+    "ProportionCI",
+    "RateCI",
+    "SlopeResult",
+    "WilcoxonResult",
+    "clopper_pearson",
+    "incidence_summary",
+    "kaplan_meier",
+    "mixed_slope",
+    "poisson_rate_ci",
+    "wilcoxon_paired",
+]

@@ -78,9 +78,12 @@ def quarantine(
         console.print("Nothing is quarantined.")
         return
     table = Table(title=f"{rows.height} quarantined problems in {db}")
-    for name in ("table", "file", "row", "column", "value", "rule", "message"):
-        table.add_column(name, overflow="fold")
-    for r in rows.iter_rows():
+    for name in ("table", "row", "column", "value", "rule"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("message", overflow="fold", ratio=1)
+    for r in rows.select(
+        "table_name", "row_number", "column_name", "value", "rule", "message"
+    ).iter_rows():
         table.add_row(*("" if v is None else str(v) for v in r))
     console.print(table)
 

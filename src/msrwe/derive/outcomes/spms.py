@@ -62,6 +62,7 @@ from msrwe.derive.outcomes.spms_inputs import (
     prepare_relapses,
     prepare_table,
 )
+from msrwe.derive.outcomes.thresholds import EDSS_LORSCHEIDER
 from msrwe.errors import OptionError
 
 __all__ = [
@@ -83,8 +84,9 @@ _RULE_COLS = (
 def lorscheider_increase(reference_edss: float) -> float:
     """Return the EDSS increase rule 1 of Lorscheider 2016 requires from ``reference_edss``.
 
-    +1.5 from 0, +1.0 from 1.0 to 5.5, +0.5 above 5.5 (clinical-methods.md §1.4 and §5.2). Note
-    that 5.5 needs +1.0 here, unlike msprog's default (+0.5 from 5.5).
+    +1.5 from 0, +1.0 from 1.0 to 5.5, +0.5 above 5.5 (clinical-methods.md §1.4 and §5.2): the
+    engine's ``lorscheider`` threshold policy. Note that 5.5 needs +1.0 here, unlike msprog's
+    default (+0.5 from 5.5).
 
     Parameters
     ----------
@@ -101,11 +103,7 @@ def lorscheider_increase(reference_edss: float) -> float:
     >>> [lorscheider_increase(x) for x in (0.0, 1.0, 5.5, 6.0)]
     [1.5, 1.0, 1.0, 0.5]
     """
-    if reference_edss < 1.0:
-        return 1.5
-    if reference_edss <= 5.5:
-        return 1.0
-    return 0.5
+    return float(EDSS_LORSCHEIDER(float(reference_edss)))
 
 
 @dataclass(frozen=True)
@@ -279,6 +277,7 @@ def _leading_fs(fs: np.ndarray, ref: int, i: int) -> int:
 def _evaluate_patient(
     days: np.ndarray,
     edss: np.ndarray,
+    need: np.ndarray,
     fs: np.ndarray,
     onsets: np.ndarray | None,
     d: SpmsDefinition,
@@ -296,7 +295,7 @@ def _evaluate_patient(
         if ref < 0:
             rows.append((i, None, None, None, False, False, False, False, None))
             continue
-        inc = lorscheider_increase(edss[ref])
+        inc = float(need[ref])
         target = edss[ref] + inc
         r1 = bool(edss[i] >= target)
         r2 = r1 and not _relapse_near(onsets, int(days[i]), w)
@@ -415,6 +414,7 @@ def evaluate_spms_rule(
     dates = v["date"].to_list()
     days_all = v["_d"].to_numpy()
     edss_all = v["edss"].fill_null(float("nan")).to_numpy()
+    need_all = EDSS_LORSCHEIDER(edss_all)  # rule 1 increase from each visit as a reference
     fs_all = np.full((len(FS_COLUMNS), v.height), np.nan)
     for k, c in enumerate(FS_COLUMNS):
         if c in fs_present:
@@ -430,7 +430,7 @@ def evaluate_spms_rule(
         edss = edss_all[start:stop]
         fs = fs_all[:, start:stop]
         for i, ref, inc, lead, r1, r2, r3, r4, conf in _evaluate_patient(
-            days, edss, fs, rel.get(pid), definition
+            days, edss, need_all[start:stop], fs, rel.get(pid), definition
         ):
             out["patient_id"].append(pid)
             out["date"].append(dates[start + i])

@@ -235,3 +235,14 @@ def test_property_first_event_is_the_earliest_component(patients):
         want = min(dates)
         assert got.select("date", "nevent").rows() == [(want, 1)]
         assert got["component"][0] == "+".join(k for k, d in firsts.items() if d == want)
+
+
+def test_case14_integer_ids_pandas_and_empty_input():
+    # Case 14: numeric ids become text; pandas is accepted; empty input gives empty results
+    v = visits([(0, 3.0, 8.0, 20.0, 22.0), (100, 4.0, 8.0, 25.0, 22.0),
+                (200, 4.0, 8.0, 25.0, 22.0)]).with_columns(patient_id=pl.lit(7))
+    res = detect_composite(v.to_pandas())
+    assert ev(res) == [("7", "edss+nhpt", day(100))]
+    empty = detect_composite(v.clear(), definition=EDSS_PLUS)
+    assert empty.events.height == 0
+    assert empty.summary.height == 0

@@ -246,3 +246,16 @@ def test_property_either_is_the_earliest_hand(patients):
         hands = [h for h in ("dominant", "nondominant") if want in dates[h]]
         assert got["hand"][0] == "+".join(hands)
     assert np.all(res.summary["n_events"].to_numpy() <= 1)
+
+
+def test_case15_integer_ids_pandas_and_empty_input():
+    # Case 15: ids that are numbers become text (identifiers are text in the contract);
+    # pandas frames are accepted; an empty table gives empty results, not an error
+    v = visits([(0, 20.0, 22.0), (100, 25.0, 22.0), (200, 25.0, 22.0)]).with_columns(
+        patient_id=pl.lit(7)
+    )
+    res = detect_nhpt_events(v.to_pandas())
+    assert res.events.select("patient_id", "hand").rows() == [("7", "dominant")]
+    empty = detect_nhpt_events(v.clear(), hands="harmonic")
+    assert empty.events.height == 0
+    assert empty.summary.height == 0

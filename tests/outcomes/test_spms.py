@@ -244,8 +244,10 @@ def test_case18_bad_input_is_named():
         derive_spms_conversion(bad)
     with pytest.raises(InputError, match="relapses: required column"):
         derive_spms_conversion(v, pl.DataFrame({"patient_id": ["p1"]}))
-    with pytest.raises(InputError, match="must be a polars DataFrame"):
-        derive_spms_conversion(v.to_pandas())
+    with pytest.raises(InputError, match="must be a polars"):
+        derive_spms_conversion(v.to_dicts())
+    # pandas frames are converted
+    assert derive_spms_conversion(v.to_pandas()).equals(derive_spms_conversion(v))
 
 
 @pytest.mark.parametrize(

@@ -43,6 +43,7 @@ import polars as pl
 from msrwe.derive.outcomes.composite_merge import merge_events
 from msrwe.derive.outcomes.nhpt import HANDS, detect_nhpt_events, resolve_nhpt_policy
 from msrwe.derive.outcomes.options import CHOICES, make_options
+from msrwe.derive.outcomes.spms_inputs import as_polars
 from msrwe.derive.outcomes.thresholds import ThresholdPolicy, get_policy
 from msrwe.errors import InputError, OptionError
 
@@ -420,10 +421,9 @@ def detect_composite(
         )
     shared = {**definition.options, **engine_options}
     make_options(**shared)
-    if not isinstance(visits, pl.DataFrame):
-        raise InputError(
-            f"detect_composite: 'visits' must be a polars DataFrame, got {type(visits).__name__}."
-        )
+    visits = as_polars(visits, "visits", "detect_composite")
+    if relapses is not None:
+        relapses = as_polars(relapses, "relapses", "detect_composite")
     patients = (
         visits.select(pl.col("patient_id").cast(pl.String)).unique(maintain_order=True)
     )["patient_id"].to_list()

@@ -46,6 +46,7 @@ import numpy as np
 import polars as pl
 
 from msrwe.derive.outcomes.composite_merge import merge_events
+from msrwe.derive.outcomes.spms_inputs import as_polars
 from msrwe.derive.outcomes.thresholds import ThresholdPolicy, get_policy
 from msrwe.errors import InputError, OptionError
 
@@ -392,6 +393,9 @@ def detect_nhpt_events(
     engine_options.pop("outcome", None)
     policy = resolve_nhpt_policy(engine_options.pop("delta_fun", None))
     cols = list(NHPT_COLUMNS.values())
+    visits = as_polars(visits, "visits", "detect_nhpt_events")
+    if relapses is not None:
+        relapses = as_polars(relapses, "relapses", "detect_nhpt_events")
     _check_hand_columns(visits, cols, "detect_nhpt_events")
     if hands == "harmonic":
         tmp = "_nhpt_harmonic_s"

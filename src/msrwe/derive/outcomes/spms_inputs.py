@@ -19,6 +19,7 @@ from msrwe.errors import InputError, OptionError
 __all__ = [
     "FS_COLUMNS",
     "FS_MAX",
+    "as_polars",
     "check_days",
     "check_edss",
     "check_fs",
@@ -113,6 +114,32 @@ def _as_date(df: pl.DataFrame, col: str, table: str) -> pl.DataFrame:
     )
 
 
+def as_polars(df: Any, table: str, func: str) -> pl.DataFrame:
+    """Return ``df`` as a Polars frame (pandas and lazy frames are converted) with text ids.
+
+    Examples
+    --------
+    >>> as_polars(pl.DataFrame({"patient_id": [1, 2]}), "visits", "f")["patient_id"].to_list()
+    ['1', '2']
+    """
+    if isinstance(df, pl.LazyFrame):
+        df = df.collect()
+    if not isinstance(df, pl.DataFrame):
+        try:
+            import pandas as pd
+        except ImportError:  # pragma: no cover - pandas is a dependency
+            pd = None
+        if pd is None or not isinstance(df, pd.DataFrame):
+            raise InputError(
+                f"{func}: '{table}' must be a polars (or pandas) DataFrame, got "
+                f"{type(df).__name__}."
+            )
+        df = pl.from_pandas(df)
+    if "patient_id" in df.columns and df.schema["patient_id"] != pl.String:
+        df = df.with_columns(pl.col("patient_id").cast(pl.String))
+    return df
+
+
 def prepare_table(
     df: Any,
     table: str,
@@ -126,7 +153,7 @@ def prepare_table(
     Parameters
     ----------
     df
-        The table as given by the caller.
+        The table as given by the caller (Polars, or pandas which is converted).
     table
         Its name in messages, e.g. ``"visits"``.
     required
@@ -148,11 +175,7 @@ def prepare_table(
     ...               func="f").schema["date"]
     Date
     """
-    if not isinstance(df, pl.DataFrame):
-        raise InputError(
-            f"{func}: '{table}' must be a polars DataFrame, got {type(df).__name__}. "
-            "Convert a pandas frame with polars.from_pandas()."
-        )
+    df = as_polars(df, table, func)
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise InputError(
@@ -163,8 +186,6 @@ def prepare_table(
     for col in date_cols:
         if col in out.columns:
             out = _as_date(out, col, table)
-    if "patient_id" in out.columns and out.schema["patient_id"] != pl.String:
-        out = out.with_columns(pl.col("patient_id").cast(pl.String))
     for col in required:
         nulls = out[col].is_null()
         if nulls.any():

@@ -1,0 +1,117 @@
+"""``msrwe analyze``: the study's cohort, safety and efficacy into ``results.csv``/``.parquet``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import typer
+from rich.table import Table
+
+from msrwe.cli._common import console, guard, progress
+
+__all__ = ["analyze", "register", "summary_tables"]
+
+
+def _fmt(v: float | None, digits: int = 1) -> str:
+    if v is None:
+        return "-"
+    if float(v).is_integer() and digits == 0:
+        return str(int(v))
+    return f"{v:.{digits}f}"
+
+
+def summary_tables(results: pl.DataFrame, attrition: pl.DataFrame) -> list[Table]:
+    """Short rich tables for the console: attrition, cohort per group, key safety and efficacy."""
+    tables: list[Table] = []
+    att = Table(title="Cohort and attrition")
+    for name, justify in (("criterion", "left"), ("excluded", "right"), ("remaining", "right")):
+        att.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for _step, criterion, excluded, remaining in attrition.iter_rows():
+        att.add_row(criterion, str(excluded) if excluded else "", str(remaining))
+    tables.append(att)
+
+    def stats(analysis: str, **where: str) -> dict[str, dict[str, float | None]]:
+        df = results.filter(pl.col("analysis") == analysis)
+        for col, val in where.items():
+            df = df.filter(pl.col(col) == val)
+        out: dict[str, dict[str, float | None]] = {}
+        for g, s, v in df.select("group", "stat", "value").iter_rows():
+            out.setdefault(g, {})[s] = v
+        return out
+
+    groups = stats("cohort", variable="patients")
+    if groups:
+        eff = stats("edss_change", variable="edss")
+        tte = stats("time_to_cdw", variable="edss", level="")
+        ae = stats("ae_incidence", variable="any")
+        t = Table(title="Key results per group")
+        for name in ("group", "patients", "any AE, n (%)", "EDSS baseline -> last (median)",
+                     "improved / stable / worsened", "Wilcoxon p", "CDW events"):
+            t.add_column(name, justify="left" if name == "group" else "right")
+        order = [*sorted(g for g in groups if g != "overall"), "overall"]
+        for g in order:
+            e, a, k = eff.get(g, {}), ae.get(g, {}), tte.get(g, {})
+            t.add_row(
+                g,
+                _fmt(groups[g].get("N"), 0),
+                f"{_fmt(a.get('n'), 0)} ({_fmt(a.get('pct'))}%)" if a else "-",
+                f"{_fmt(e.get('baseline_median'))} -> {_fmt(e.get('last_median'))}" if e else "-",
+                (
+                    f"{_fmt(e.get('improved'), 0)} / {_fmt(e.get('stable'), 0)} / "
+                    f"{_fmt(e.get('worsened'), 0)}"
+                    if e
+                    else "-"
+                ),
+                _fmt(e.get("p_value"), 3) if e else "-",
+                _fmt(k.get("events"), 0) if k else "-",
+            )
+        tables.append(t)
+    return tables
+
+
+@guard
+def analyze(
+    db: Path = typer.Option(Path("msrwe.duckdb"), "--db", help="The DuckDB store to analyse."),
+    study: Path | None = typer.Option(
+        None,
+        "--study",
+        help="The study file (TOML). Without it, every patient on the most-given drug.",
+    ),
+    out: Path = typer.Option(Path("results"), "--out", help="Folder for results.csv/.parquet."),
+    export: bool = typer.Option(
+        False,
+        "--export",
+        help="Also write the datasets (adsl, addose, advs, adae, adtte, adevents), the "
+        "attrition table and the methods paragraph.",
+    ),
+    quiet: bool = typer.Option(False, "--quiet", help="Print only the paths written."),
+) -> None:
+    """Analyse a store: cohort and attrition, exposure, safety and efficacy, into one table."""
+    from msrwe.study.run import analyze as run_analysis
+
+    with progress() as bar:
+        task = bar.add_task("analysing", total=None)
+
+        def on_step(i: int, total: int, description: str) -> None:
+            bar.update(task, description=description, total=total, completed=i - 1)
+
+        result = run_analysis(db, study, progress=on_step)
+    if export:
+        written = result.export(out)
+        result.attrition.write_csv(out / "attrition.csv")
+        (out / "methods.txt").write_text(result.methods + "\n", encoding="utf-8")
+        written += [out / "attrition.csv", out / "methods.txt"]
+    else:
+        written = list(result.results.write(out))
+    if not quiet:
+        for table in summary_tables(result.results.to_polars(), result.attrition):
+            console.print(table)
+    console.print(f"Wrote {len(result.results)} result rows to {written[0]} and {written[1]}")
+    if export:
+        console.print(f"Datasets, attrition and methods in {out}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``analyze`` command to ``app``."""
+    app.command("analyze")(analyze)

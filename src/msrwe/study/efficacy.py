@@ -1,0 +1,528 @@
+"""Did disability change on treatment: the efficacy analyses of a study.
+
+Three questions, each per group and overall, each into the results table:
+
+- ``edss_change`` (and ``nhpt_change``, ``t25fw_change`` where measured): baseline and last
+  on-treatment score (:mod:`msrwe.derive.baseline`), median change, patients improved, stable and
+  worsened under the outcome engine's threshold policy, and the paired Wilcoxon signed-rank test
+  with its zero handling and whether p is exact (clinical-methods 8).
+- ``edss_slope``: the annual EDSS slope from a linear mixed model with a random intercept and
+  slope per patient (clinical-methods 8).
+- ``time_to_cdw`` (and ``time_to_cdw_nhpt``, ``time_to_cdw_t25fw``): time from the first dose to
+  the onset of the first confirmed disability worsening found by the outcome engine
+  (:func:`msrwe.derive.outcomes.detect_events`), with Kaplan-Meier estimates and numbers at risk
+  at yearly times; patients without an event are censored at their last on-treatment assessment.
+
+A statistic that cannot be computed (too few patients, no follow-up) is written as a missing value
+whose ``method`` says why; nothing here raises for a small cohort.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
+from msrwe.derive.outcomes.nhpt import unable_guard
+from msrwe.derive.outcomes.thresholds import PCT20, ThresholdPolicy, get_policy
+from msrwe.study.config import Study
+from msrwe.tables.results import ResultsTable
+
+__all__ = [
+    "MEASURES",
+    "EfficacyOutput",
+    "Measure",
+    "add_change",
+    "add_efficacy",
+    "add_slope",
+    "add_time_to_event",
+    "change_stats",
+    "derive_adtte",
+    "measure_policy",
+]
+
+_DAYS_PER_YEAR = 365.25
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One disability measure analysed for change and confirmed worsening.
+
+    Attributes
+    ----------
+    key
+        Short name used in analysis names (``edss``, ``nhpt``, ``t25fw``).
+    column
+        Column of ``advs`` holding the value.
+    outcome
+        The outcome name of the outcome engine.
+    change_analysis, tte_analysis
+        Analysis names in the results table.
+    param
+        ``param`` of the ``adtte`` rows.
+    label
+        Human label.
+    """
+
+    key: str
+    column: str
+    outcome: str
+    change_analysis: str
+    tte_analysis: str
+    param: str
+    label: str
+
+
+#: The measures analysed: EDSS always, the 9-hole peg and 25-foot walk tests where measured.
+MEASURES: tuple[Measure, ...] = (
+    Measure("edss", "edss", "edss", "edss_change", "time_to_cdw", "CDW_EDSS", "EDSS"),
+    Measure("nhpt", "nhpt_s", "nhpt", "nhpt_change", "time_to_cdw_nhpt", "CDW_NHPT",
+            "9-hole peg test (s)"),
+    Measure("t25fw", "t25fw_s", "t25fw", "t25fw_change", "time_to_cdw_t25fw", "CDW_T25FW",
+            "timed 25-foot walk (s)"),
+)
+
+
+def measure_policy(measure: Measure, study: Study) -> ThresholdPolicy:
+    """The threshold policy in force for a measure (``outcomes.delta_policy``, ``worsening_pct``).
+
+    Examples
+    --------
+    >>> from msrwe.study.config import Study
+    >>> s = Study.from_dict({"outcomes": {"delta_policy": "trial", "worsening_pct": 25}})
+    >>> measure_policy(MEASURES[0], s)(5.5), measure_policy(MEASURES[2], s)(10.0)
+    (1.0, 2.5)
+    """
+    if measure.key == "edss":
+        return get_policy(study.outcomes.delta_policy, "edss")
+    pct = study.outcomes.worsening_pct
+    frac = pct / 100.0
+    policy = PCT20 if pct == 20 else ThresholdPolicy(
+        f"pct{pct:g}",
+        f"{pct:g}% of the reference value",
+        "study file outcomes.worsening_pct",
+        lambda b: np.asarray(b, dtype=np.float64) * frac,
+    )
+    # 777 s on the 9-hole peg test (unable because of MS) always counts as worsening.
+    return unable_guard(policy) if measure.key == "nhpt" else policy
+
+
+def _stat_function(name: str) -> Callable[..., Any] | None:
+    """A function of :mod:`msrwe.stats`, or ``None`` when this msrwe does not have it."""
+    import msrwe.stats
+
+    return getattr(msrwe.stats, name, None)
+
+
+def _missing(name: str) -> str:
+    return f"not computed: msrwe.stats.{name} is not available in this installation"
+
+
+def _groups(adsl: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
+    names = sorted(str(g) for g in adsl["group"].unique().to_list())
+    parts = [(g, adsl.filter(pl.col("group") == g)) for g in names if g != "overall"]
+    return [*parts, ("overall", adsl)]
+
+
+def change_stats(
+    baseline: Sequence[float | None],
+    last: Sequence[float | None],
+    policy: Callable[[Any], Any],
+    *,
+    zero_method: str = "wilcox",
+    p_method: str = "auto",
+) -> tuple[dict[str, float | None], str]:
+    """Summary of paired baseline and last values: medians, improved/stable/worsened, Wilcoxon.
+
+    A change counts as worsened when ``last - baseline >= policy(baseline)``, improved when
+    ``baseline - last >= policy(baseline)``, else stable (the same threshold both ways, as msprog).
+
+    Parameters
+    ----------
+    baseline, last
+        Paired values; pairs with a missing side are left out.
+    policy
+        Threshold policy: the minimal meaningful change from a baseline value.
+    zero_method, p_method
+        Passed to :func:`msrwe.stats.wilcoxon_paired`.
+
+    Returns
+    -------
+    tuple[dict, str]
+        The stats (``n``, ``baseline_median``, ``last_median``, ``change_median`` and their
+        ``_q1``/``_q3``, ``improved``, ``stable``, ``worsened`` and their ``_pct``, ``statistic``,
+        ``p_value``, ``n_zero``, ``exact``) and the method text.
+
+    Examples
+    --------
+    The check of clinical-methods section 8:
+
+    >>> from msrwe.derive.outcomes.thresholds import EDSS_MSPROG
+    >>> b = [6.0, 6.5, 6.0, 7.0, 6.5, 5.5, 6.0, 6.5]
+    >>> f = [6.0, 6.5, 6.5, 7.0, 6.0, 6.0, 6.5, 6.5]
+    >>> s, m = change_stats(b, f, EDSS_MSPROG)
+    >>> s["statistic"], s["p_value"], s["improved"], s["stable"], s["worsened"]
+    (2.5, 0.625, 1, 4, 3)
+    >>> m
+    'Wilcoxon signed-rank, zero_method=wilcox, exact p'
+    """
+    b = np.asarray([np.nan if v is None else v for v in baseline], dtype=np.float64)
+    f = np.asarray([np.nan if v is None else v for v in last], dtype=np.float64)
+    keep = np.isfinite(b) & np.isfinite(f)
+    b, f = b[keep], f[keep]
+    n = len(b)
+    out: dict[str, float | None] = {"n": n}
+    if n == 0:
+        for k in ("baseline_median", "baseline_q1", "baseline_q3", "last_median", "last_q1",
+                  "last_q3", "change_median", "change_q1", "change_q3",
+                  "improved", "stable", "worsened", "improved_pct", "stable_pct", "worsened_pct",
+                  "statistic", "p_value"):
+            out[k] = 0 if k in ("improved", "stable", "worsened") else None
+        return out, "not computed: no patient has both a baseline and an on-treatment value"
+    change = np.round(f - b, 9)
+    delta = np.asarray(policy(b), dtype=np.float64)
+    worse = change >= delta - 1e-9
+    better = -change >= delta - 1e-9
+    out.update({
+        "baseline_median": float(np.median(b)),
+        "baseline_q1": float(np.quantile(b, 0.25)),
+        "baseline_q3": float(np.quantile(b, 0.75)),
+        "last_median": float(np.median(f)),
+        "last_q1": float(np.quantile(f, 0.25)),
+        "last_q3": float(np.quantile(f, 0.75)),
+        "change_median": float(np.median(change)),
+        "change_q1": float(np.quantile(change, 0.25)),
+        "change_q3": float(np.quantile(change, 0.75)),
+        "improved": int(better.sum()),
+        "stable": int(n - better.sum() - worse.sum()),
+        "worsened": int(worse.sum()),
+    })
+    for k in ("improved", "stable", "worsened"):
+        out[f"{k}_pct"] = 100.0 * float(out[k] or 0) / n
+    wilcoxon_paired = _stat_function("wilcoxon_paired")
+    if wilcoxon_paired is None:
+        out.update({"statistic": None, "p_value": None})
+        return out, _missing("wilcoxon_paired")
+    w = wilcoxon_paired(b, f, zero_method=zero_method, method=p_method)
+    out.update({
+        "statistic": w.statistic,
+        "p_value": w.p_value,
+        "n_zero": w.n_zero,
+        "exact": float(w.exact),
+    })
+    method = w.method
+    if n - w.n_zero == 0:
+        method += " (every difference is zero: p = 1)"
+    return out, method
+
+
+def add_change(
+    results: ResultsTable,
+    adsl: pl.DataFrame,
+    measure: Measure,
+    study: Study,
+) -> None:
+    """Add the ``<measure>_change`` rows, per group and overall, from ``base_*``/``last_*``.
+
+    ``adsl`` needs ``group``, ``base_<column>`` and ``last_<column>``.
+    """
+    policy = measure_policy(measure, study)
+    base, last = f"base_{measure.column}", f"last_{measure.column}"
+    for group, sub in _groups(adsl):
+        stats, method = change_stats(
+            sub[base].to_list(),
+            sub[last].to_list(),
+            policy,
+            zero_method=study.analysis.zero_method,
+            p_method=study.analysis.p_method,
+        )
+        full = f"{method}; improved/worsened: change of at least {policy}"
+        results.add_stats(
+            measure.change_analysis, group, measure.key, "", stats, label=measure.label,
+            method=full,
+        )
+
+
+def add_slope(
+    results: ResultsTable,
+    advs: pl.DataFrame,
+    adsl: pl.DataFrame,
+    study: Study,
+) -> None:
+    """Add ``edss_slope``: annual EDSS change from a linear mixed model, per group and overall.
+
+    Uses the on-treatment EDSS assessments from the baseline assessment on (``advs`` rows with
+    ``on_treatment`` and ``date >= base_edss_date``), time in years since the first dose.
+    """
+    mixed_slope = _stat_function("mixed_slope")
+    df = (
+        advs.join(adsl.select("patient_id", "base_edss_date"), on="patient_id", how="inner")
+        .filter(
+            pl.col("on_treatment")
+            & pl.col("edss").is_not_null()
+            & (pl.col("date") >= pl.col("base_edss_date"))
+        )
+        .with_columns((pl.col("days") / _DAYS_PER_YEAR).alias("years"))
+    )
+    for group, sub in _groups(adsl):
+        part = df.join(sub.select("patient_id"), on="patient_id", how="semi")
+        n_pat = part["patient_id"].n_unique()
+        n_obs = part.height
+        base = {"n": n_pat, "n_obs": n_obs}
+        reason = ""
+        if n_pat < 2 or n_obs < 3:
+            reason = "not computed: a mixed model needs at least 2 patients and 3 assessments"
+        elif mixed_slope is None:
+            reason = _missing("mixed_slope")
+        if reason:
+            results.add_stats(
+                "edss_slope", group, "edss", "",
+                {**base, "slope": None, "ci_low": None, "ci_high": None},
+                label="EDSS points per year", method=reason,
+            )
+            continue
+        res = mixed_slope(
+            part.select("patient_id", "years", "edss"),
+            "edss", "years", "patient_id", level=study.analysis.level,
+        )
+        results.add_stats(
+            "edss_slope", group, "edss", "",
+            {**base, "slope": res.slope, "ci_low": res.ci_low, "ci_high": res.ci_high},
+            label="EDSS points per year",
+            method=res.method,
+        )
+
+
+def derive_adtte(
+    adsl: pl.DataFrame,
+    advs: pl.DataFrame,
+    events: pl.DataFrame,
+    measure: Measure,
+) -> pl.DataFrame:
+    """One row per patient with a baseline and follow-up: time to first confirmed worsening.
+
+    Parameters
+    ----------
+    adsl
+        ``patient_id``, ``group``, ``first_dose``, ``base_<column>_date``.
+    advs
+        Visits with ``patient_id``, ``date``, ``on_treatment`` and the measure's column.
+    events
+        The outcome engine's events (``patient_id``, ``event_type``, ``date``).
+    measure
+        The measure.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``patient_id, group, param, origin_date, event, event_date, censor_date, time_days,
+        time_years``: ``event`` is true at the onset of the first confirmed worsening (``CDW``),
+        otherwise the patient is censored at the last on-treatment assessment.
+    """
+    col, base_date = measure.column, f"base_{measure.column}_date"
+    last_seen = (
+        advs.filter(pl.col("on_treatment") & pl.col(col).is_not_null())
+        .join(adsl.select("patient_id", base_date), on="patient_id", how="inner")
+        .filter(pl.col("date") > pl.col(base_date))
+        .group_by("patient_id")
+        .agg(pl.col("date").max().alias("censor_date"))
+    )
+    first_event = (
+        events.filter(pl.col("event_type") == "CDW")
+        .group_by("patient_id")
+        .agg(pl.col("date").min().alias("event_date"))
+    )
+    out = (
+        adsl.select("patient_id", "group", pl.col("first_dose").alias("origin_date"))
+        .join(last_seen, on="patient_id", how="inner")
+        .join(first_event, on="patient_id", how="left")
+        .with_columns(
+            pl.lit(measure.param).alias("param"),
+            pl.col("event_date").is_not_null().alias("event"),
+        )
+        .with_columns(
+            (pl.coalesce("event_date", "censor_date") - pl.col("origin_date"))
+            .dt.total_days()
+            .clip(lower_bound=0)
+            .cast(pl.Float64)
+            .alias("time_days")
+        )
+        .with_columns((pl.col("time_days") / _DAYS_PER_YEAR).alias("time_years"))
+    )
+    return out.select(
+        "patient_id", "group", "param", "origin_date", "event", "event_date", "censor_date",
+        "time_days", "time_years",
+    ).sort("patient_id")
+
+
+def add_time_to_event(
+    results: ResultsTable,
+    adtte: pl.DataFrame,
+    adsl: pl.DataFrame,
+    measure: Measure,
+    study: Study,
+) -> None:
+    """Add ``time_to_cdw*`` rows: Kaplan-Meier at ``analysis.km_years``, per group and overall.
+
+    Level ``""`` holds ``n``, ``events``, ``median`` and ``median_ci_low``/``median_ci_high``
+    (years; missing when not reached); level
+    ``"<t>"`` (years since the first dose, e.g. ``"1"``) holds ``n_at_risk``, ``events``
+    (cumulative), ``survival``, ``ci_low``, ``ci_high`` (event-free probability, 0-1) and
+    ``cum_incidence_pct`` (100 x (1 - survival)).
+    """
+    kaplan_meier = _stat_function("kaplan_meier")
+    years = list(study.analysis.km_years)
+    for group, sub in _groups(adsl):
+        part = adtte.join(sub.select("patient_id"), on="patient_id", how="semi")
+        n, ev = part.height, int(part["event"].sum())
+        label = f"time to first confirmed {measure.label} worsening (years)"
+        if n == 0 or kaplan_meier is None:
+            results.add_stats(
+                measure.tte_analysis, group, measure.key, "",
+                {"n": n, "events": ev, "median": None}, label=label,
+                method=(
+                    _missing("kaplan_meier") if n else
+                    "not computed: no patient with a baseline and a later assessment"
+                ),
+            )
+            continue
+        km = kaplan_meier(
+            part["time_years"].to_numpy(), part["event"].cast(pl.Int64).to_numpy(), at=years,
+            level=study.analysis.level,
+        )
+        method = km.method
+        results.add_stats(
+            measure.tte_analysis, group, measure.key, "",
+            {"n": n, "events": ev, "median": km.median, "median_ci_low": km.median_ci_low,
+             "median_ci_high": km.median_ci_high},
+            label=label, method=method,
+        )
+        for row in km.table.iter_rows(named=True):
+            t = row["time"]
+            s = row["survival"]
+            results.add_stats(
+                measure.tte_analysis, group, measure.key, f"{t:g}",
+                {
+                    "n_at_risk": row["n_at_risk"],
+                    "events": row["events"],
+                    "survival": s,
+                    "ci_low": row["ci_low"],
+                    "ci_high": row["ci_high"],
+                    "cum_incidence_pct": None if s is None else 100.0 * (1.0 - s),
+                },
+                label=f"{t:g} years after the first dose", method=method,
+            )
+
+
+def _measured(advs: pl.DataFrame, column: str) -> bool:
+    return column in advs.columns and advs[column].drop_nulls().len() > 0
+
+
+@dataclass(frozen=True)
+class EfficacyOutput:
+    """Datasets made by :func:`add_efficacy` and the outcome engine's own descriptions.
+
+    Attributes
+    ----------
+    adsl
+        The cohort with ``base_*``/``last_*`` of every measure analysed.
+    adtte
+        One row per patient and time-to-event ``param``.
+    adevents
+        The outcome engine's events, with ``param``.
+    engine
+        ``describe()`` of each engine run, by measure key.
+    """
+
+    adsl: pl.DataFrame
+    adtte: pl.DataFrame
+    adevents: pl.DataFrame
+    engine: dict[str, str]
+
+
+def add_efficacy(
+    results: ResultsTable,
+    *,
+    adsl: pl.DataFrame,
+    advs: pl.DataFrame,
+    relapses: pl.DataFrame,
+    study: Study,
+    detect: Callable[..., Any] | None = None,
+) -> EfficacyOutput:
+    """Run every efficacy analysis and add its rows to ``results``.
+
+    Parameters
+    ----------
+    results
+        The table to add rows to.
+    adsl
+        The cohort (one row per patient) with ``group``, ``first_dose``, ``last_dose``,
+        ``base_edss``/``last_edss`` and their dates.
+    advs
+        Visits of the cohort's patients with ``days`` (since the first dose), ``on_treatment``,
+        and the measures ``edss``, ``nhpt_s``, ``t25fw_s``.
+    relapses
+        The relapses of the cohort's patients (``patient_id``, ``onset_date``).
+    study
+        The settings in force.
+    detect
+        The outcome engine (default :func:`msrwe.derive.outcomes.detect_events`).
+
+    Returns
+    -------
+    EfficacyOutput
+        ``adsl`` (with ``base_*``/``last_*`` of every measure), ``adtte``, ``adevents`` and the
+        engine's descriptions.
+    """
+    from msrwe.study._engine import EVENT_COLUMNS, run_engine
+
+    win, lag = study.analysis.baseline_window_days, study.analysis.on_treatment_days
+    tte_parts: list[pl.DataFrame] = []
+    ev_parts: list[pl.DataFrame] = []
+    engine: dict[str, str] = {}
+    for m in MEASURES:
+        if m.key != "edss" and not _measured(advs, m.column):
+            continue
+        if f"base_{m.column}" not in adsl.columns:
+            adsl = derive_vars_baseline(adsl, advs, value=m.column, window_days=win)
+            adsl = derive_vars_last_on_treatment(adsl, advs, value=m.column, lag_days=lag)
+        add_change(results, adsl, m, study)
+        if m.key == "edss":
+            add_slope(results, advs, adsl, study)
+        events, note = run_engine(
+            adsl, advs, relapses, m, measure_policy(m, study), study, detect=detect
+        )
+        engine[m.key] = note
+        if events is None:
+            results.add_stats(
+                m.tte_analysis, "overall", m.key, "", {"n": None, "events": None, "median": None},
+                method=f"not computed: {note}",
+            )
+            events = pl.DataFrame(schema=EVENT_COLUMNS)
+        else:
+            adtte = derive_adtte(adsl, advs, events, m)
+            add_time_to_event(results, adtte, adsl, m, study)
+            tte_parts.append(adtte)
+        if events.height:
+            ev_parts.append(events.with_columns(pl.lit(m.param).alias("param")))
+    adtte_all = (
+        pl.concat(tte_parts, how="diagonal_relaxed") if tte_parts else _empty_adtte()
+    )
+    adevents = (
+        pl.concat(ev_parts, how="diagonal_relaxed")
+        if ev_parts
+        else pl.DataFrame(schema={**EVENT_COLUMNS, "param": pl.String})
+    )
+    return EfficacyOutput(adsl=adsl, adtte=adtte_all, adevents=adevents, engine=engine)
+
+
+def _empty_adtte() -> pl.DataFrame:
+    return pl.DataFrame(schema={
+        "patient_id": pl.String, "group": pl.String, "param": pl.String, "origin_date": pl.Date,
+        "event": pl.Boolean, "event_date": pl.Date, "censor_date": pl.Date,
+        "time_days": pl.Float64, "time_years": pl.Float64,
+    })

@@ -1,0 +1,103 @@
+"""End to end on the demo cohort: synth -> import -> analyze gives the published shape.
+
+Stark et al. 2019 (clinical-methods 9.2): 83 patients (67 SPMS, 16 PPMS); headache at least once in
+12%, transient fatigue in 53%; no serious related adverse event; no significant EDSS change in
+either group.
+"""
+
+import json
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from msrwe.io import import_folder
+from msrwe.study import analyze
+from msrwe.synth import write_cohort
+
+pytestmark = pytest.mark.slow
+
+STUDY = """
+[study]
+title = "Long-term intrathecal methotrexate in progressive MS"
+[cohort]
+drug = "methotrexate"
+route = "intrathecal"
+min_administrations = 18
+phenotypes = ["SPMS", "PPMS"]
+[analysis]
+group_by = "phenotype"
+"""
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    root: Path = tmp_path_factory.mktemp("demo")
+    write_cohort(root / "charts")
+    db = root / "store.duckdb"
+    import_folder(root / "charts", db)
+    (root / "study.toml").write_text(STUDY)
+    start = time.perf_counter()
+    result = analyze(db, root / "study.toml")
+    return result, time.perf_counter() - start
+
+
+def test_cohort_and_speed(demo):
+    result, seconds = demo
+    r = result.results
+    assert r.get("cohort", "N") == 83
+    assert r.get("cohort", "N", group="SPMS") == 67
+    assert r.get("cohort", "N", group="PPMS") == 16
+    assert seconds < 30  # a few seconds on a quiet machine; generous for shared CI
+
+
+def test_edss_comparison_per_subtype(demo):
+    result, _ = demo
+    r = result.results
+    for group, n in (("SPMS", 67), ("PPMS", 16), ("overall", 83)):
+        assert r.get("edss_change", "n", group=group, variable="edss") == n
+        p = r.get("edss_change", "p_value", group=group, variable="edss")
+        assert p is not None
+        assert p > 0.05  # no significant change in either group
+        counts = [r.get("edss_change", s, group=group) for s in ("improved", "stable", "worsened")]
+        assert sum(counts) == n
+    assert r.get("edss_slope", "slope") is not None
+    assert r.get("time_to_cdw", "n") == 83
+
+
+def test_safety_shape(demo):
+    result, _ = demo
+    r = result.results
+    if r.get("ae_incidence", "N", variable="any") is None:
+        pytest.skip("the safety analysis (msrwe.study.safety) is not in this tree yet")
+    df = r.to_polars().filter(
+        (pl.col("analysis") == "ae_incidence") & (pl.col("group") == "overall")
+        & (pl.col("stat") == "pct")
+    )
+    pct = {lev.lower(): v for lev, v in df.select("level", "value").iter_rows()}
+    assert pct["headache"] == pytest.approx(12.0, abs=1.5)
+    assert pct["fatigue"] == pytest.approx(53.0, abs=1.5)
+    serious_related = r.to_polars().filter(
+        (pl.col("analysis") == "ae_serious") & (pl.col("group") == "overall")
+        & (pl.col("stat") == "n") & pl.col("level").str.contains("related")
+    )
+    assert serious_related["value"].sum() == 0
+
+
+GOLDEN = Path(__file__).parents[1] / "results" / "study" / "demo_edss_change.json"
+
+
+def test_edss_change_matches_independent_computation(demo):
+    """tests/results/study/make_golden_demo.py recomputes edss_change with pandas and scipy."""
+    result, _ = demo
+    r = result.results
+    golden = json.loads(GOLDEN.read_text())
+    for group, expected in golden.items():
+        for stat, value in expected.items():
+            if stat == "p_value":
+                continue
+            assert r.get("edss_change", stat, group=group) == pytest.approx(value), (group, stat)
+    # with more than 50 non-zero differences the p value is the normal approximation, as scipy's
+    assert r.get("edss_change", "exact") == 0
+    assert r.get("edss_change", "p_value") == pytest.approx(golden["overall"]["p_value"])

@@ -1,0 +1,177 @@
+"""analyze() and `msrwe analyze` end to end on a small store written by the importer."""
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from msrwe.cli.main import app
+from msrwe.errors import StoreError, StudyFileError
+from msrwe.io import import_folder
+from msrwe.study import DATASET_NAMES, analyze
+from msrwe.tables.results import read_results
+
+CHARTS = {
+    "patients.csv": """
+patient_id,sex,birth_date,ms_onset_date,diagnosis_date,phenotype
+P1,F,1960-01-01,1990-01-01,1991-01-01,SPMS
+P2,M,1962-01-01,1992-01-01,1993-01-01,SPMS
+P3,F,1970-01-01,2005-01-01,2006-01-01,PPMS
+P4,M,1980-01-01,2005-01-01,2006-01-01,RRMS
+""",
+    "visits.csv": """
+patient_id,date,edss
+P1,2015-01-01,4.0
+P1,2015-04-01,5.0
+P1,2015-07-01,5.0
+P1,2015-10-01,5.0
+P2,2014-12-01,6.0
+P2,2015-06-01,6.0
+P2,2015-12-01,6.0
+P3,2016-01-01,3.0
+P3,2016-04-01,2.0
+P4,2016-01-01,2.0
+""",
+    "administrations.csv": """
+patient_id,date,drug,route,dose,dose_unit
+P1,2015-01-01,methotrexate,intrathecal,12.5,mg
+P1,2015-03-01,methotrexate,intrathecal,12.5,mg
+P1,2015-05-01,methotrexate,intrathecal,12.5,mg
+P1,2015-07-01,methotrexate,intrathecal,12.5,mg
+P1,2015-09-01,methotrexate,intrathecal,12.5,mg
+P2,2015-01-01,methotrexate,intrathecal,12.5,mg
+P2,2015-03-01,methotrexate,intrathecal,12.5,mg
+P2,2015-05-01,methotrexate,intrathecal,12.5,mg
+P2,2015-11-01,methotrexate,intrathecal,12.5,mg
+P3,2016-01-01,methotrexate,intrathecal,12.5,mg
+P3,2016-03-01,methotrexate,intrathecal,12.5,mg
+P4,2016-01-01,rituximab,iv,1000,mg
+""",
+    "adverse_events.csv": """
+patient_id,onset_date,term,serious,related
+P1,2015-01-02,Headache,false,related
+P2,2015-03-03,Headache,false,related
+P3,2016-01-05,Fatigue,false,possibly_related
+""",
+}
+STUDY = """
+[study]
+title = "Small test study"
+[cohort]
+drug = "methotrexate"
+route = "intrathecal"
+min_administrations = 2
+phenotypes = ["SPMS", "PPMS"]
+[analysis]
+group_by = "phenotype"
+"""
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("run")
+    charts = root / "charts"
+    charts.mkdir()
+    for name, text in CHARTS.items():
+        (charts / name).write_text(text.strip() + "\n")
+    (root / "study.toml").write_text(STUDY)
+    db = root / "store.duckdb"
+    import_folder(charts, db)
+    return db
+
+
+# Case 1: analyze returns results, every dataset, attrition, methods, settings and provenance
+def test_case1_analyze(store: Path):
+    r = analyze(store, store.parent / "study.toml")
+    assert set(r.datasets) == set(DATASET_NAMES)
+    assert r.datasets["adsl"]["patient_id"].to_list() == ["P1", "P2", "P3"]
+    assert r.attrition.select("criterion", "excluded", "remaining").rows()[:4] == [
+        ("patients in the store", 0, 4),
+        ("received methotrexate by the intrathecal route", 1, 3),
+        ("at least 2 administrations", 0, 3),
+        ("phenotype SPMS or PPMS", 0, 3),
+    ]
+    res = r.results
+    assert res.get("cohort", "N") == 3
+    assert res.get("cohort", "N", group="SPMS") == 2
+    assert res.get("attrition", "excluded", variable="criterion", level="1") == 1
+    assert res.get("edss_change", "n") == 3
+    assert res.get("edss_change", "worsened") == 1
+    assert res.get("edss_change", "improved") == 1
+    assert res.get("edss_change", "n", group="PPMS") == 1
+    assert res.get("time_to_cdw", "events") == 1  # P1: 4.0 -> 5.0 confirmed 91 days later
+    cdw = r.datasets["adevents"].filter(pl.col("param") == "CDW_EDSS")
+    assert cdw["date"].to_list() == [dt.date(2015, 4, 1)]
+    assert "at least 2 intrathecal administrations of methotrexate" in r.methods
+    assert r.study["cohort"]["drug_in_force"] == "methotrexate"
+    files = {f["table_name"]: f for f in r.provenance["input_files"]}
+    assert len(files["patients"]["sha256"]) == 64
+    assert r.provenance["store"] == str(store)
+
+
+# Case 2: without a study, every patient on the most-given drug (methotrexate, 11 doses)
+def test_case2_default_study(store: Path):
+    r = analyze(store)
+    assert r.datasets["adsl"]["patient_id"].to_list() == ["P1", "P2", "P3"]
+    assert r.study["source"] == "default study (most-given drug)"
+
+
+# Case 3: bad study files and stores give clear errors, not tracebacks
+def test_case3_errors(store: Path, tmp_path: Path):
+    with pytest.raises(StudyFileError, match="no administration in the store is of this drug"):
+        analyze(store, {"cohort": {"drug": "natalizumab"}})
+    with pytest.raises(StudyFileError, match="no patient meets the cohort criteria"):
+        analyze(store, {"cohort": {"drug": "methotrexate", "phenotypes": ["CIS"]}})
+    with pytest.raises(StudyFileError, match=r"unknown key 'cohort\.drugs'"):
+        analyze(store, {"cohort": {"drugs": "methotrexate"}})
+    with pytest.raises(StoreError, match="no store here"):
+        analyze(tmp_path / "missing.duckdb")
+
+
+# Case 4: progress is reported step by step
+def test_case4_progress(store: Path):
+    seen = []
+    analyze(store, progress=lambda i, n, what: seen.append((i, n, what)))
+    assert [s[0] for s in seen] == list(range(1, len(seen) + 1))
+    assert seen[-1][0] == seen[-1][1]
+
+
+# Case 5: the command writes results.csv/.parquet with the promised columns
+def test_case5_cli(store: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["analyze", "--db", str(store), "--study",
+                                   str(store.parent / "study.toml"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    header = (out / "results.csv").read_text().splitlines()[0].split(",")
+    assert header == ["analysis", "group", "variable", "level", "stat", "value", "label",
+                      "method"]
+    df = read_results(out)
+    assert df.filter((pl.col("analysis") == "edss_change") & (pl.col("stat") == "n")
+                     & (pl.col("group") == "overall"))["value"].to_list() == [3.0]
+    assert "Cohort and attrition" in res.output
+
+
+# Case 6: --export writes the datasets, the attrition table and the methods paragraph
+def test_case6_cli_export(store: Path, tmp_path: Path):
+    out = tmp_path / "exp"
+    res = CliRunner().invoke(app, ["analyze", "--db", str(store), "--out", str(out), "--export",
+                                   "--quiet"])
+    assert res.exit_code == 0, res.output
+    for name in DATASET_NAMES:
+        assert (out / f"{name}.parquet").exists(), name
+    assert (out / "attrition.csv").exists()
+    assert "Kaplan-Meier" in (out / "methods.txt").read_text()
+
+
+# Case 7: the command turns a bad study file into a message and exit status 1
+def test_case7_cli_bad_study(store: Path, tmp_path: Path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[cohort]\nmin_doses = 3\n")
+    res = CliRunner().invoke(app, ["analyze", "--db", str(store), "--study", str(bad),
+                                   "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1
+    assert "unknown key 'cohort.min_doses'" in res.output
+    assert "Traceback" not in res.output
+    assert not (tmp_path / "o" / "results.csv").exists()

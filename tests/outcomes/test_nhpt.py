@@ -259,3 +259,16 @@ def test_case15_integer_ids_pandas_and_empty_input():
     empty = detect_nhpt_events(v.clear(), hands="harmonic")
     assert empty.events.height == 0
     assert empty.summary.height == 0
+
+
+def test_case16_engine_result_interface():
+    # Case 16: like the engine's OutcomeResult, the 9HPT result has options and unconfirmed
+    v = visits([(0, 20.0, 22.0), (100, 25.0, 22.0), (150, 20.0, 22.0), (300, 20.0, 30.0)])
+    res = detect_nhpt_events(v, return_unconfirmed=True, conf_days=168)
+    assert res.options.conf_days == (168.0,)
+    assert res.events.height == 0
+    un = res.unconfirmed
+    assert un is not None
+    assert set(un["hand"]) <= {"dominant", "nondominant"}
+    assert "dominant" in set(un["hand"])
+    assert detect_nhpt_events(v).unconfirmed is None

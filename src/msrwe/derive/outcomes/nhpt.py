@@ -267,6 +267,8 @@ class NhptResult:
         The guarded threshold policy in force.
     by_hand
         The engine's own results, by hand (or ``"harmonic"``).
+    options, unconfirmed
+        As on the engine's ``OutcomeResult`` (``unconfirmed`` gains a ``hand`` column).
     """
 
     events: pl.DataFrame
@@ -274,6 +276,22 @@ class NhptResult:
     hands: str
     threshold: ThresholdPolicy
     by_hand: dict[str, Any] = field(repr=False)
+
+    @property
+    def options(self) -> Any:
+        """The engine's validated options (those of the first hand run), as on OutcomeResult."""
+        first = next(iter(self.by_hand.values()), None)
+        return None if first is None else first.options
+
+    @property
+    def unconfirmed(self) -> pl.DataFrame | None:
+        """Unconfirmed changes of every hand run, with ``hand`` (``return_unconfirmed=True``)."""
+        parts = [
+            r.unconfirmed.with_columns(pl.lit(h).alias("hand"))
+            for h, r in self.by_hand.items()
+            if getattr(r, "unconfirmed", None) is not None
+        ]
+        return pl.concat(parts, how="diagonal_relaxed") if parts else None
 
     def describe(self) -> str:
         """Return the methods sentences for this 9HPT outcome (hand rule, 777, threshold, engine).

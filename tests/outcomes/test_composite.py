@@ -246,3 +246,15 @@ def test_case14_integer_ids_pandas_and_empty_input():
     empty = detect_composite(v.clear(), definition=EDSS_PLUS)
     assert empty.events.height == 0
     assert empty.summary.height == 0
+
+
+def test_case15_subjects_limit_events_and_summary():
+    # Case 15: subjects= (an engine option) limits every component and the summary;
+    # numeric subject ids match the ids read as text
+    a = visits([(0, 3.0, 8.0, 20.0, 22.0), (100, 4.0, 8.0, 20.0, 22.0),
+                (200, 4.0, 8.0, 20.0, 22.0)], "1")
+    b = visits([(0, 3.0, 8.0, 20.0, 22.0), (100, 4.0, 10.0, 25.0, 22.0),
+                (200, 4.0, 10.0, 25.0, 22.0)], "2")
+    res = detect_composite(pl.concat([a, b]), subjects=[2])
+    assert ev(res) == [("2", "edss+t25fw+nhpt", day(100))]
+    assert res.summary["patient_id"].to_list() == ["2"]

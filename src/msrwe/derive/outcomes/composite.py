@@ -40,7 +40,7 @@ from typing import Any
 
 import polars as pl
 
-from msrwe.derive.outcomes.composite_merge import merge_events
+from msrwe.derive.outcomes.composite_merge import merge_events, patient_order
 from msrwe.derive.outcomes.nhpt import HANDS, detect_nhpt_events, resolve_nhpt_policy
 from msrwe.derive.outcomes.options import CHOICES, make_options
 from msrwe.derive.outcomes.spms_inputs import as_polars
@@ -424,9 +424,10 @@ def detect_composite(
     visits = as_polars(visits, "visits", "detect_composite")
     if relapses is not None:
         relapses = as_polars(relapses, "relapses", "detect_composite")
-    patients = (
-        visits.select(pl.col("patient_id").cast(pl.String)).unique(maintain_order=True)
-    )["patient_id"].to_list()
+    subjects = shared.get("subjects")
+    if subjects is not None and not isinstance(subjects, str):
+        shared["subjects"] = [str(x) for x in subjects]  # ids are text here
+    patients = patient_order(visits, shared.get("subjects"))
     by_component: dict[str, Any] = {}
     tables: dict[str, pl.DataFrame] = {}
     for c in definition.components:

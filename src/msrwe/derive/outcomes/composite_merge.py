@@ -22,12 +22,30 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import polars as pl
 
 from msrwe.errors import DefinitionError
 
-__all__ = ["merge_events"]
+__all__ = ["merge_events", "patient_order"]
+
+
+def patient_order(visits: pl.DataFrame, subjects: Any = None) -> list[str]:
+    """Patients of ``visits`` in order of first appearance, as text, limited to ``subjects``.
+
+    Examples
+    --------
+    >>> v = pl.DataFrame({"patient_id": ["b", "a", "b", "c"]})
+    >>> patient_order(v), patient_order(v, subjects=["c", "b"])
+    (['b', 'a', 'c'], ['b', 'c'])
+    """
+    ids = visits.select(pl.col("patient_id").cast(pl.String)).unique(maintain_order=True)
+    out = ids["patient_id"].to_list()
+    if subjects is not None:
+        keep = {str(x) for x in subjects}
+        out = [p for p in out if p in keep]
+    return out
 
 
 def merge_events(

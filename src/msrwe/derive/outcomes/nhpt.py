@@ -45,7 +45,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from msrwe.derive.outcomes.composite_merge import merge_events
+from msrwe.derive.outcomes.composite_merge import merge_events, patient_order
 from msrwe.derive.outcomes.spms_inputs import as_polars
 from msrwe.derive.outcomes.thresholds import ThresholdPolicy, get_policy
 from msrwe.errors import InputError, OptionError
@@ -415,6 +415,9 @@ def detect_nhpt_events(
     if relapses is not None:
         relapses = as_polars(relapses, "relapses", "detect_nhpt_events")
     _check_hand_columns(visits, cols, "detect_nhpt_events")
+    subjects = engine_options.get("subjects")
+    if subjects is not None and not isinstance(subjects, str):
+        engine_options["subjects"] = [str(x) for x in subjects]  # ids are text here
     if hands == "harmonic":
         tmp = "_nhpt_harmonic_s"
         work = visits.with_columns(_harmonic_expr(*cols).alias(tmp))
@@ -434,9 +437,7 @@ def detect_nhpt_events(
         )
         by_hand[label] = res
         tables[label] = res.events
-    patients = (
-        visits.select(pl.col("patient_id").cast(pl.String)).unique(maintain_order=True)
-    )["patient_id"].to_list()
+    patients = patient_order(visits, engine_options.get("subjects"))
     first_only = engine_options.get("event", "firstCDW") in _FIRST_ONLY
     events = merge_events(tables, label_col="hand", first_only=first_only,
                           patient_order=patients)

@@ -45,9 +45,13 @@ def summary_tables(results: pl.DataFrame, attrition: pl.DataFrame) -> list[Table
         eff = stats("edss_change", variable="edss")
         tte = stats("time_to_cdw", variable="edss", level="")
         ae = stats("ae_incidence", variable="any")
-        t = Table(title="Key results per group")
-        for name in ("group", "patients", "any AE, n (%)", "EDSS baseline -> last (median)",
-                     "improved / stable / worsened", "Wilcoxon p", "CDW events"):
+        t = Table(
+            title="Key results per group",
+            caption="EDSS: median baseline and last on treatment; p: Wilcoxon signed-rank; "
+            "CDW: patients with confirmed disability worsening",
+        )
+        for name in ("group", "N", "any AE n (%)", "EDSS bl->last", "impr/stab/wors",
+                     "p", "CDW"):
             t.add_column(name, justify="left" if name == "group" else "right")
         order = [*sorted(g for g in groups if g != "overall"), "overall"]
         for g in order:
@@ -56,9 +60,9 @@ def summary_tables(results: pl.DataFrame, attrition: pl.DataFrame) -> list[Table
                 g,
                 _fmt(groups[g].get("N"), 0),
                 f"{_fmt(a.get('n'), 0)} ({_fmt(a.get('pct'))}%)" if a else "-",
-                f"{_fmt(e.get('baseline_median'))} -> {_fmt(e.get('last_median'))}" if e else "-",
+                f"{_fmt(e.get('baseline_median'))}->{_fmt(e.get('last_median'))}" if e else "-",
                 (
-                    f"{_fmt(e.get('improved'), 0)} / {_fmt(e.get('stable'), 0)} / "
+                    f"{_fmt(e.get('improved'), 0)}/{_fmt(e.get('stable'), 0)}/"
                     f"{_fmt(e.get('worsened'), 0)}"
                     if e
                     else "-"

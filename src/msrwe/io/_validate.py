@@ -134,8 +134,12 @@ def _example_date(fmt: str) -> str:
     return date(2019, 12, 3).strftime(fmt)
 
 
-def _typed(col: Column, source: pl.Expr, fmt: str) -> pl.Expr:
-    """The typed value of ``col`` from its cleaned, recoded text."""
+def _typed(col: Column, source: pl.Expr, fmt: str, *, careful: bool = True) -> pl.Expr:
+    """The typed value of ``col`` from its cleaned, recoded text.
+
+    With ``careful=False`` (the first, fast pass) an integer column accepts plain integers only;
+    the careful pass, run on the few rows where a cast failed, also accepts "3.0".
+    """
     if col.dtype == "date":
         parsed = source.str.to_date(fmt, strict=False)
         if fmt != ISO_DATE:
@@ -144,6 +148,8 @@ def _typed(col: Column, source: pl.Expr, fmt: str) -> pl.Expr:
     if col.dtype == "number":
         f = source.cast(pl.Float64, strict=False)
         return pl.when(f.is_finite()).then(f)
+    if col.dtype == "integer" and not careful:
+        return source.cast(pl.Int64, strict=False)
     if col.dtype == "integer":
         f = source.cast(pl.Float64, strict=False)
         ok = f.is_finite() & (f == f.round(0)) & (f.abs() < 2.0**53)
@@ -224,11 +230,14 @@ def _column_checks(col: Column, raw: pl.Expr, typed: pl.Expr, fmt: str) -> list[
             )
         checks.append((bad, "not_allowed", pl.concat_str(pl.format("'{}'", raw), pl.lit(tail))))
     if col.minimum is not None or col.maximum is not None:
-        below = pl.lit(False)
+        outside: list[pl.Expr] = []
         if col.minimum is not None:
-            below = (typed < col.minimum) if col.minimum_inclusive else (typed <= col.minimum)
-        above = (typed > col.maximum) if col.maximum is not None else pl.lit(False)
-        out = typed.is_not_null() & (below | above)
+            outside.append(
+                (typed < col.minimum) if col.minimum_inclusive else (typed <= col.minimum)
+            )
+        if col.maximum is not None:
+            outside.append(typed > col.maximum)
+        out = outside[0] if len(outside) == 1 else outside[0] | outside[1]
         if col.special:
             out = out & ~typed.cast(pl.Float64).is_in(list(col.special))
         tail = f" is out of range: {label} {_range_words(col)}"
@@ -336,7 +345,7 @@ def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
     ]
     flags = [
         pl.any_horizontal(m[1] for m in masks).alias(_BAD),
-        pl.struct(dup_cols).is_duplicated().alias(_DUP),
+        pl.struct(dup_cols).hash().is_duplicated().alias(_DUP),
     ]
     if failed_casts:
         flags.append(pl.any_horizontal(failed_casts).alias(_RETRY))
@@ -361,7 +370,7 @@ def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
         keep = [c for c in checked.columns if c not in (_DUP, _RETRY)]
         checked = pl.concat([checked.filter(~retry).select(keep), again.collect().select(keep)])
         checked = checked.sort(ROW)
-        checked = checked.with_columns(pl.struct(dup_cols).is_duplicated().alias(_DUP))
+        checked = checked.with_columns(pl.struct(dup_cols).hash().is_duplicated().alias(_DUP))
     bad = checked[_BAD]
 
     failures_parts = []
@@ -412,7 +421,8 @@ def _typed_frame(
         recode = tmap.values.get(col.name)
         if recode:
             source = source.replace(recode)
-        typed_exprs.append(_typed(col, source, tmap.date_format).alias(typed_name(col.name)))
+        typed = _typed(col, source, tmap.date_format, careful=clean_all)
+        typed_exprs.append(typed.alias(typed_name(col.name)))
     return lf.with_columns(typed_exprs)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from msrwe.synth import TABLE_NAMES, make_cohort, make_cohort_and_manifest, write_cohort
 from msrwe.synth._dirty import to_text
@@ -156,3 +158,20 @@ def test_case_09_text(dirty):
     tables, _ = dirty
     for frame in tables.values():
         assert set(frame.dtypes) == {pl.String}
+
+
+# Case 10 (property): for any seed and size, the manifest matches the tables and the rest of
+# the rows are clean
+@settings(max_examples=8, deadline=None)
+@given(n=st.integers(20, 45), seed=st.integers(0, 2**32 - 1))
+def test_case_10_manifest_property(n, seed):
+    tables, manifest = make_cohort_and_manifest(n, seed=seed, dirty=True)
+    for table, row, column, value, _kind in manifest.iter_rows():
+        assert _cell(tables, table, row, column) == value
+    assert set(manifest["kind"]) == KINDS
+    assert manifest.select("table", "row_number", "column").is_unique().all()
+    clean = make_cohort(n, seed=seed)
+    added = manifest.filter(pl.col("kind").is_in(["unknown_patient", "date_after_death"]))
+    assert tables["visits"].height == clean["visits"].height + 2  # + unknown patient, duplicate
+    assert tables["relapses"].height == clean["relapses"].height + 1
+    assert added.height == 2

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from msrwe.io import import_folder
 from msrwe.store._read import connect
@@ -99,3 +101,14 @@ def test_case_04_mapping_recodes(tmp_path):
         .iter_rows()
     }
     assert _quarantined_rows(tmp_path / "store.duckdb") == expected
+
+
+# Case 5 (property): for any seed, the importer quarantines exactly the manifest's rows
+@settings(max_examples=4, deadline=None)
+@given(n=st.integers(20, 40), seed=st.integers(0, 2**32 - 1))
+def test_case_05_property(tmp_path_factory, n, seed):
+    base = tmp_path_factory.mktemp("roundtrip")
+    folder = base / "charts"
+    write_cohort(folder, n, seed=seed, dirty=True)
+    import_folder(folder, base / "store.duckdb")
+    assert _quarantined_rows(base / "store.duckdb") == _manifest_rows(folder)

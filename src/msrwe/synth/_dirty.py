@@ -212,7 +212,7 @@ def make_dirty(
     # visits
     for value in ("0.5", "6.25"):
         inj.set("visits", inj.pick("visits"), "edss", value, "edss_not_half_step")
-    inj.set("visits", inj.pick("visits", pl.col("edss") == "6.5"), "edss", "6,5", "decimal_comma")
+    inj.set("visits", inj.pick("visits"), "edss", "6,5", "decimal_comma")
     inj.set("visits", inj.pick("visits"), "date", "31/02/2019", "not_a_date")
     rid = inj.pick("visits", pl.col("nhpt_dominant_s").is_not_null())
     inj.set("visits", rid, "nhpt_dominant_s", "0", "nhpt_not_positive")

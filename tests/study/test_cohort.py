@@ -131,4 +131,7 @@ def test_case9_no_visits_no_treatments():
     study = Study.from_dict({"cohort": {"drug": "methotrexate"}})
     c = build_cohort(study, patients=PATIENTS, administrations=ADM)
     assert c.adsl["base_edss"].null_count() == 4
+    c = build_cohort(study, patients=PATIENTS, administrations=ADM,
+                     visits=VISITS.drop("edss").with_columns(pl.lit(20.0).alias("t25fw_s")))
+    assert c.adsl["base_edss"].null_count() == 4
     assert c.adsl["prior_failed"].to_list() == [0, 0, 0, 0]

@@ -179,6 +179,8 @@ def build_cohort(
     """
     crit = study.cohort
     visits = _empty_visits() if visits is None else visits
+    if "edss" not in visits.columns:
+        visits = visits.with_columns(pl.lit(None, dtype=pl.Float64).alias("edss"))
     treatments = _empty_treatments() if treatments is None else treatments
     drug = crit.drug or most_given_drug(administrations)
     doses = study_doses(administrations, drug, crit.route)

@@ -258,3 +258,15 @@ def test_case15_subjects_limit_events_and_summary():
     res = detect_composite(pl.concat([a, b]), subjects=[2])
     assert ev(res) == [("2", "edss+t25fw+nhpt", day(100))]
     assert res.summary["patient_id"].to_list() == ["2"]
+
+
+def test_public_surface():
+    import msrwe.derive.outcomes.composite as comp
+    import msrwe.derive.outcomes.composite_merge as merge
+
+    assert sorted(comp.__all__) == sorted([
+        "EDSS_PLUS", "STANDARD_COMPONENTS", "Component", "CompositeDefinition",
+        "CompositeResult", "detect_composite",
+    ])
+    assert sorted(merge.__all__) == sorted(["merge_events", "patient_order"])
+    assert all(hasattr(comp, n) for n in comp.__all__)

@@ -272,3 +272,13 @@ def test_case16_engine_result_interface():
     assert set(un["hand"]) <= {"dominant", "nondominant"}
     assert "dominant" in set(un["hand"])
     assert detect_nhpt_events(v).unconfirmed is None
+
+
+def test_public_surface():
+    import msrwe.derive.outcomes.nhpt as nhpt
+
+    assert sorted(nhpt.__all__) == sorted([
+        "HANDS", "NHPT_COLUMNS", "NhptResult", "UNABLE_S", "derive_nhpt_harmonic",
+        "detect_nhpt_events", "harmonic_nhpt", "resolve_nhpt_policy", "unable_guard",
+    ])
+    assert all(hasattr(nhpt, n) for n in nhpt.__all__)

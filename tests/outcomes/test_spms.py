@@ -334,3 +334,15 @@ def test_property_patients_are_independent_and_order_free(s1, s2, rnd):
     together = derive_spms_conversion(shuffled).sort("patient_id")
     alone = pl.concat([derive_spms_conversion(a), derive_spms_conversion(b)])
     assert together.equals(alone)
+
+
+def test_public_surface():
+    import msrwe.derive.outcomes.spms as spms
+    import msrwe.derive.phenotype as phenotype
+
+    assert sorted(spms.__all__) == sorted([
+        "LORSCHEIDER_2016", "SpmsDefinition", "derive_spms_conversion", "evaluate_spms_rule",
+        "lorscheider_increase",
+    ])
+    assert phenotype.__all__ == ["PHENOTYPES", "derive_phenotype", "describe_phenotype"]
+    assert all(hasattr(spms, n) for n in spms.__all__)

@@ -65,7 +65,8 @@ def merge_events(
     label_col
         Name of the new column listing the source labels (``"component"``, ``"hand"``).
     first_only
-        Keep only each patient's earliest event (for ``event="first..."`` runs).
+        Keep only each patient's earliest event (for ``event="first..."`` runs). Should a
+        worsening and an improvement share that earliest date, both are kept.
     patient_order
         Order of patients in the output; by default sorted by ``patient_id``.
 

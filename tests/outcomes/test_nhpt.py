@@ -282,3 +282,16 @@ def test_public_surface():
         "detect_nhpt_events", "harmonic_nhpt", "resolve_nhpt_policy", "unable_guard",
     ])
     assert all(hasattr(nhpt, n) for n in nhpt.__all__)
+
+
+@given(st.floats(5.0, 650.0), st.floats(5.0, 650.0), st.sampled_from(["either", "harmonic"]),
+       st.booleans())
+def test_property_losing_a_hand_is_always_worsening(dom, nondom, hands, lose_dominant):
+    # a hand that becomes unable (777) and stays so is a confirmed worsening at the first 777
+    # visit, from any baseline time, on either hand or on the harmonic mean
+    lost = (777.0, nondom) if lose_dominant else (dom, 777.0)
+    v = visits([(0, dom, nondom), (100, *lost), (200, *lost)])
+    res = detect_nhpt_events(v, hands=hands)
+    assert res.events.select("date").rows() == [(day(100),)]
+    if hands == "either":
+        assert res.events["hand"][0] == ("dominant" if lose_dominant else "nondominant")

@@ -3,6 +3,8 @@ import datetime as dt
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from msrwe.derive.outcomes.thresholds import EDSS_MSPROG, EDSS_TRIAL
@@ -192,3 +194,22 @@ def test_case7_no_engine(monkeypatch):
     rows = r.to_polars().filter(pl.col("analysis") == "time_to_cdw")
     assert rows["value"].null_count() == rows.height
     assert rows["method"][0].startswith("not computed: the outcome engine")
+
+
+EDSS_VALUES = [0.0, *np.arange(1.0, 10.5, 0.5).tolist()]
+
+
+# Case 8 (property): every pair is improved, stable or worsened; the statistic is scipy's
+@settings(max_examples=25, deadline=None)
+@given(pairs=st.lists(st.tuples(st.sampled_from(EDSS_VALUES), st.sampled_from(EDSS_VALUES)),
+                      min_size=1, max_size=30))
+def test_case8_property_counts_and_statistic(pairs):
+    b, f = [p[0] for p in pairs], [p[1] for p in pairs]
+    s, _ = change_stats(b, f, EDSS_MSPROG)
+    assert s["improved"] + s["stable"] + s["worsened"] == s["n"] == len(pairs)
+    diffs = np.subtract(f, b)
+    if np.any(diffs != 0):
+        ref = stats.wilcoxon(f, b, zero_method="wilcox", method="approx")
+        assert s["statistic"] == pytest.approx(ref.statistic)
+    else:
+        assert s["p_value"] == 1.0

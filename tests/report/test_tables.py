@@ -90,7 +90,7 @@ def test_tte_table_rows():
                 label="1 years after the first dose")
     f = tte_table(r.to_polars()).frame
     assert f.get_column("row").to_list() == [
-        "Patients", "Events", "Median, years", "1 years after the first dose",
+        "Patients", "Events", "Median, years (95% CI)", "1 years after the first dose",
         "2 years after the first dose"]
     assert f.get_column("overall").to_list()[2:] == ["4.20", "70 at risk; 0.900",
                                                      "50 at risk; 0.800"]

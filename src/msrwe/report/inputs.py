@@ -246,6 +246,11 @@ def from_analysis(
         if relapses is not None:
             relapses = relapses.join(adsl.select("patient_id"), on="patient_id", how="semi")
     adae = datasets.get("adae")
+    if (adae is None or "patient_id" not in adae.columns) and db is not None:
+        # No safety dataset: draw the charted adverse events of the cohort's patients.
+        adae = _store_table(db, "adverse_events", table_names(db))
+        if adae is not None:
+            adae = adae.join(adsl.select("patient_id"), on="patient_id", how="semi")
     return FigureInputs.build(
         start=start, visits=datasets.get("advs"), tte=tte, doses=addose,
         adverse_events=adae, relapses=relapses, groups=groups, window=_window(study or {}),

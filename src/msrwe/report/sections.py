@@ -141,8 +141,12 @@ def _attrition_block(sec: Section, results: pl.DataFrame, attrition: pl.DataFram
     for s in steps[1:]:
         if s["excluded"] in ("0", MISSING):
             s["excluded"] = ""
-    alt = "Attrition flow: " + "; ".join(f"{s['criterion']}: {s['remaining']}" for s in steps)
-    sec.blocks.append({"kind": "flow", "steps": steps, "alt": alt})
+    # The diagram shows the criteria that removed someone; the table lists every criterion.
+    shown = [steps[0]] + [s for s in steps[1:-1] if s["excluded"]] + steps[-1:]
+    if len(steps) > 1 and not any(s["excluded"] for s in steps[1:]):
+        shown = [steps[0], {**steps[-1], "criterion": "met every criterion"}]
+    alt = "Attrition flow: " + "; ".join(f"{s['criterion']}: {s['remaining']}" for s in shown)
+    sec.blocks.append({"kind": "flow", "steps": shown, "alt": alt})
     frame = pl.DataFrame(
         {"Criterion": [s["criterion"] for s in steps],
          "Excluded": [s["excluded"] or MISSING for s in steps],
@@ -263,7 +267,9 @@ def analysis_sections(
         out.append(sec)
 
     meth = Section("methods", "Methods")
-    meth.text(methods or "The analysis did not state its methods.", "methods")
+    paragraphs = [p.strip() for p in (methods or "").split("\n") if p.strip()]
+    for p in paragraphs or ["The analysis did not state its methods."]:
+        meth.text(p, "methods")
     out.append(meth)
     return out
 

@@ -43,6 +43,7 @@ from msrwe.report.formatting import (
 
 __all__ = [
     "COUNT_STATS",
+    "STAT_LABELS",
     "ReportTable",
     "ae_table",
     "edss_table",
@@ -127,6 +128,20 @@ def _labels(df: pl.DataFrame) -> dict[tuple[str, str], str]:
 
 def _methods(df: pl.DataFrame) -> list[str]:
     return [m for m in df.get_column("method").unique(maintain_order=True).to_list() if m]
+
+
+def _method_notes(df: pl.DataFrame, prefix: str) -> list[str]:
+    """One note per method; when groups differ, each note names its groups."""
+    by_method: dict[str, list[str]] = {}
+    for g, m in df.select("group", "method").unique(maintain_order=True).iter_rows():
+        if m:
+            by_method.setdefault(m, [])
+            if g not in by_method[m]:
+                by_method[m].append(g)
+    if len(by_method) <= 1:
+        return [f"{prefix}: {m}" for m in by_method]
+    return [f"{prefix} ({', '.join(_group_label(g) for g in gs)}): {m}"
+            for m, gs in by_method.items()]
 
 
 def _group_n(df: pl.DataFrame, group: str) -> float | None:
@@ -262,8 +277,9 @@ def ae_table(
         spanners.append((head, [f"{g}__npe", f"{g}__ci", f"{g}__eair"]))
     notes = [
         "n: patients with at least one event; %: of N; [events]: all events, repeats included. "
-        "EAIR: patients with a first event per 100 patient-years at risk."
-    ] + [f"Method: {m}" for m in _methods(df)]
+        "EAIR: patients with a first event per 100 patient-years at risk.",
+        *_method_notes(df, "Method"),
+    ]
     html = _render(
         frame, table_id=table_id, title=title, stub="term", stubhead="Term",
         labels=col_labels, spanners=spanners, notes=notes,
@@ -273,9 +289,9 @@ def ae_table(
 
 _EDSS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("n", "n"),
-    ("baseline", "Baseline EDSS, median"),
-    ("last", "Last EDSS, median"),
-    ("change", "Change, median"),
+    ("baseline", "Baseline, median (Q1–Q3)"),
+    ("last", "Last, median (Q1–Q3)"),
+    ("change", "Change, median (Q1–Q3)"),
     ("improved", "Improved"),
     ("stable", "Stable"),
     ("worsened", "Worsened"),
@@ -291,7 +307,10 @@ def edss_table(
     title: str = "EDSS from baseline to last assessment",
     table_id: str = "tbl-edss",
 ) -> ReportTable:
-    """The EDSS outcome table: one row per group, with the test used as a note.
+    """A change-from-baseline table (EDSS, 9HPT, T25FW): one row per group, the test as a note.
+
+    EDSS values are written with :func:`~msrwe.report.formatting.fmt_edss` (quarter steps in
+    full); other measures (seconds) with one decimal.
 
     Parameters
     ----------
@@ -325,6 +344,11 @@ def edss_table(
     if df.is_empty():
         return _empty(table_id, title, "No results for this table.")
     nested = _nested(df)
+    edss = analysis.startswith("edss")
+
+    def fmt_value(v: float | None) -> str:
+        return fmt_edss(v) if edss else fmt_num(v, 1)
+
     rows: dict[str, list[str]] = {"group": []} | {k: [] for k, _ in _EDSS_COLUMNS}
     many_vars = len({k[0] for k in nested}) > 1
     labels = _labels(df)
@@ -340,15 +364,15 @@ def edss_table(
                 med = s.get(f"{col}_median")
                 q1, q3 = s.get(f"{col}_q1"), s.get(f"{col}_q3")
                 if is_missing(q1) or is_missing(q3):
-                    rows[col].append(fmt_edss(med))
+                    rows[col].append(fmt_value(med))
                 else:
-                    rows[col].append(f"{fmt_edss(med)} ({fmt_edss(q1)}–{fmt_edss(q3)})")
+                    rows[col].append(f"{fmt_value(med)} ({fmt_value(q1)}–{fmt_value(q3)})")
             for col in ("improved", "stable", "worsened"):
                 rows[col].append(fmt_n_pct(s.get(col), s.get(f"{col}_pct")))
             rows["statistic"].append(fmt_num(s.get("statistic"), 1))
             rows["p"].append(fmt_p(s.get("p_value")))
     frame = pl.DataFrame(rows)
-    notes = [f"Test: {m}" for m in _methods(df)] or ["Test: not stated in the results table."]
+    notes = _method_notes(df, "Test") or ["Test: not stated in the results table."]
     html = _render(
         frame, table_id=table_id, title=title, stub="group", stubhead="Group",
         labels=dict(_EDSS_COLUMNS), notes=notes,
@@ -483,14 +507,16 @@ def tte_table(
     times = sorted((k for k in nested if k[1] != ""),
                    key=lambda k: float(k[1]) if k[1].replace(".", "", 1).isdigit() else 1e9)
     for key in summary:
-        for stat, name in (("n", "Patients"), ("events", "Events"), ("median", "Median, years")):
+        for stat, name in (("n", "Patients"), ("events", "Events"),
+                           ("median", "Median, years (95% CI)")):
             rows["row"].append(name)
             for g in groups:
                 st = nested[key].get(g, {})
                 if stat == "median":
                     v = st.get("median")
-                    rows[g].append("not reached" if is_missing(v) and st.get("n") else
-                                   fmt_num(v, 2))
+                    ci = fmt_ci(st.get("median_ci_low"), st.get("median_ci_high"), 2)
+                    text = ("not reached" if is_missing(v) and st.get("n") else fmt_num(v, 2))
+                    rows[g].append(text if ci == MISSING else f"{text} ({ci})")
                 else:
                     rows[g].append(fmt_int(st.get(stat)))
     for key in times:
@@ -506,10 +532,19 @@ def tte_table(
             rows[g].append(text if ci == MISSING else f"{text} ({ci})")
     frame = pl.DataFrame(rows)
     notes = ["Time points: patients at risk; Kaplan-Meier share free of the event (95% CI)."]
-    notes += [f"Method: {m}" for m in _methods(df)]
+    notes += _method_notes(df, "Method")
     html = _render(frame, table_id=table_id, title=title, stub="row", stubhead="",
                    labels={g: _group_label(g) for g in groups}, notes=notes)
     return ReportTable(table_id, title, frame, html)
+
+
+#: Column headings of common stats in generic tables.
+STAT_LABELS: dict[str, str] = {
+    "n": "n", "N": "N", "n_obs": "Assessments", "events": "Events", "median": "Median",
+    "mean": "Mean", "sd": "SD", "q1": "Q1", "q3": "Q3", "min": "Min", "max": "Max",
+    "total": "Total", "slope": "Slope", "ci_low": "95% CI, low", "ci_high": "95% CI, high",
+    "pct": "%", "p_value": "p", "person_years": "Patient-years",
+}
 
 
 def _fmt_stat(stat: str, value: float | None) -> str:
@@ -519,7 +554,10 @@ def _fmt_stat(stat: str, value: float | None) -> str:
         return fmt_p(value)
     if stat.endswith("pct") or stat == "pct":
         return fmt_num(value, 1)
-    return fmt_num(value, 2)
+    if is_missing(value):
+        return MISSING
+    size = abs(float(value))  # type: ignore[arg-type]
+    return fmt_num(value, 3 if size < 1 else 2 if size < 100 else 1)
 
 
 def generic_table(
@@ -566,8 +604,8 @@ def generic_table(
     )
     html = _render(
         frame, table_id=table_id, title=title, stub="row", stubhead="",
-        labels={f"{g}__{s}": s for g, s in present}, spanners=spanners,
-        notes=[f"Method: {m}" for m in _methods(df)],
+        labels={f"{g}__{s}": STAT_LABELS.get(s, s.replace("_", " ")) for g, s in present},
+        spanners=spanners, notes=_method_notes(df, "Method"),
     )
     return ReportTable(table_id, title, frame, html)
 

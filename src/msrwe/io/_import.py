@@ -238,6 +238,7 @@ def read_chart_folder(
     for name, path in files.items():
         raw = read_raw(path, name)
         checked[name] = check_table(raw, CONTRACT[name], mapping.table(name))
+        del raw  # the text copy of a large file is not needed any more
     cross = cross_check(checked)
     tables: dict[str, pl.DataFrame] = {}
     summaries: dict[str, TableSummary] = {}
@@ -246,11 +247,14 @@ def read_chart_folder(
     for name, c in checked.items():
         failures = pl.concat([c.failures, cross[name]])
         failed_rows = failures.get_column("row_number").unique()
-        kept = c.frame.filter(~pl.col(ROW).is_in(failed_rows.implode()))
+        if failed_rows.len():
+            kept = c.frame.filter(~pl.col(ROW).is_in(failed_rows.implode()))
+            warnings = c.warnings.filter(
+                pl.col("row_number").is_null() | ~pl.col("row_number").is_in(failed_rows.implode())
+            )
+        else:
+            kept, warnings = c.frame, c.warnings
         tables[name] = kept.drop(ROW)
-        warnings = c.warnings.filter(
-            pl.col("row_number").is_null() | ~pl.col("row_number").is_in(failed_rows.implode())
-        )
         quarantine_parts.append(failures)
         warning_parts.append(warnings)
         summaries[name] = TableSummary(

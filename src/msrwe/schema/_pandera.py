@@ -24,11 +24,15 @@ Examples
 
 from __future__ import annotations
 
-import pandera.polars as pa
+from typing import TYPE_CHECKING
+
 import polars as pl
 
 from msrwe.schema._contract import CONTRACT
 from msrwe.schema._model import Column
+
+if TYPE_CHECKING:  # pandera (and pandas) load only when a schema is asked for
+    import pandera.polars as pa
 
 __all__ = ["POLARS_TYPES", "pandera_schema"]
 
@@ -43,6 +47,8 @@ POLARS_TYPES: dict[str, type[pl.DataType]] = {
 
 
 def _checks(col: Column) -> list[pa.Check]:
+    import pandera.polars as pa
+
     checks: list[pa.Check] = []
     if col.allowed is not None and col.multiple is None:
         checks.append(pa.Check.isin(list(col.allowed)))
@@ -128,6 +134,8 @@ def pandera_schema(table_name: str) -> pa.DataFrameSchema:
     >>> sorted(pandera_schema("relapses").columns)
     ['confirmed', 'onset_date', 'patient_id', 'steroids']
     """
+    import pandera.polars as pa
+
     table = CONTRACT[table_name]
     columns = {
         c.name: pa.Column(

@@ -1,0 +1,253 @@
+"""``detect_events``: confirmed disability worsening and improvement, msprog-compatible.
+
+This is the public entry point of the outcome engine and the single-series entry point other
+derivations build on (composites, NHPT by hand, SPMS conversion): give it one outcome series per
+patient and the relapses, get back a :class:`OutcomeResult`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from msrwe.derive.outcomes.assemble import build_events, build_summary, build_unconfirmed
+from msrwe.derive.outcomes.describe import describe_options
+from msrwe.derive.outcomes.kernel import scan_patients
+from msrwe.derive.outcomes.options import OutcomeOptions, make_options
+from msrwe.derive.outcomes.prepare import Prepared, codes, prepare
+
+__all__ = ["OutcomeResult", "detect_events", "run_prepared"]
+
+#: Below this many visits the scan runs on one thread.
+_PARALLEL_MIN_VISITS = 200_000
+
+
+@dataclass(frozen=True)
+class OutcomeResult:
+    """What :func:`detect_events` returns.
+
+    Attributes
+    ----------
+    events
+        One row per confirmed event, with msprog's ``results`` columns.
+    summary
+        One row per patient: ``patient_id``, ``n_visits``, ``total_fu``, ``event_sequence``,
+        ``event_count``, ``CDI``, ``CDW``, ``RAW``, ``PIRA``, ``undefined``.
+    unconfirmed
+        Changes that were not confirmed (only when ``return_unconfirmed=True``, else None).
+    options
+        The validated :class:`OutcomeOptions` in force.
+    """
+
+    events: pl.DataFrame
+    summary: pl.DataFrame
+    unconfirmed: pl.DataFrame | None
+    options: OutcomeOptions
+
+    def describe(self) -> str:
+        """A methods paragraph stating every definition in force, ready to paste."""
+        return describe_options(self.options)
+
+    def __repr__(self) -> str:
+        return (f"OutcomeResult({self.events.height} events in {self.summary.height} patients; "
+                f"outcome={self.options.outcome!r}, event={self.options.event!r}, "
+                f"baseline={self.options.baseline!r})")
+
+
+def run_prepared(prep: Prepared, opts: OutcomeOptions, *, threads: int | None = None,
+                 fix_direction: bool = True) -> OutcomeResult:
+    """Run the kernel on already prepared arrays and assemble the result.
+
+    Parameters
+    ----------
+    prep
+        Output of :func:`msrwe.derive.outcomes.prepare.prepare`.
+    opts
+        Validated options.
+    threads
+        Number of threads (default: 2 when the cohort is large, else 1).
+    fix_direction
+        See :func:`msrwe.derive.outcomes.prepare.codes`.
+
+    Returns
+    -------
+    OutcomeResult
+    """
+    iopt, fopt, win = codes(opts, fix_direction=fix_direction)
+    npat = len(prep.off) - 1
+    if 0 < opts.impute_last_visit < 1:
+        impu = np.random.default_rng(opts.random_state).random(npat)
+    else:
+        impu = np.zeros(npat, dtype=np.float64)
+    if threads is None:
+        threads = 2 if len(prep.day) >= _PARALLEL_MIN_VISITS else 1
+    bounds = np.linspace(0, npat, max(1, min(threads, npat)) + 1).astype(np.int64)
+    args = (prep.off, prep.day, prep.value, prep.delta, prep.validconf, prep.roff, prep.rday,
+            impu, iopt, fopt, win)
+    chunks = list(itertools.pairwise(bounds))
+    if len(chunks) > 1:
+        with ThreadPoolExecutor(len(chunks)) as ex:
+            outs = list(ex.map(lambda b: scan_patients(int(b[0]), int(b[1]), *args), chunks))
+    else:
+        outs = [scan_patients(int(chunks[0][0]), int(chunks[0][1]), *args)] if npat else []
+    ni, nf = 6 + 2 * len(opts.conf_days), 3 + 2 * len(opts.conf_days)
+    ev_i = np.concatenate([o[0][: o[2]] for o in outs]) if outs else np.zeros((0, ni), np.int32)
+    ev_f = np.concatenate([o[1][: o[2]] for o in outs]) if outs else np.zeros((0, nf))
+    events = build_events(prep, ev_i, ev_f, opts)
+    summary = build_summary(prep, events)
+    unconfirmed = None
+    if opts.return_unconfirmed:
+        un_i = (np.concatenate([o[3][: o[5]] for o in outs]) if outs
+                else np.zeros((0, 3), np.int32))
+        un_f = np.concatenate([o[4][: o[5]] for o in outs]) if outs else np.zeros((0, 4))
+        unconfirmed = build_unconfirmed(prep, un_i, un_f)
+    return OutcomeResult(events, summary, unconfirmed, opts)
+
+
+def detect_events(visits: Any, relapses: Any = None, *, outcome: str = "edss",
+                  value_col: str | None = None, delta_fun: Any = None,
+                  worsening: str | None = None, valuedelta_col: str | None = None,
+                  event: str = "firstCDW", RAW_PIRA: bool = False, baseline: str = "fixed",
+                  proceed_from: str = "firstconf", sub_threshold_rebl: str = "none",
+                  bl_geq: bool = False, relapse_rebl: bool = False,
+                  skip_local_extrema: str = "none", conf_days: Any = 84,
+                  conf_tol_days: Any = (7, 730.5), validconf_col: str | None = None,
+                  require_sust_days: float = 0, check_intermediate: bool = True,
+                  relapse_to_bl: Any = 30, relapse_to_event: Any = 0, relapse_to_conf: Any = 30,
+                  relapse_assoc: Any = 90, relapse_indep: Any = None,
+                  impute_last_visit: float = 0, subjects: Any = None,
+                  return_unconfirmed: bool = False, random_state: int | None = None,
+                  ) -> OutcomeResult:
+    """Detect confirmed disability worsening (CDW) and improvement (CDI) events, with PIRA/RAW.
+
+    Visits are scanned in date order per patient as in msprog (Montobbio et al., Mult Scler
+    2024; clinical-methods.md 2 and 3). Options have msprog's names, meanings and defaults; where
+    pymsprog 1.0.7 departs from R msprog, msrwe follows R (docs/outcomes.md lists the cases).
+
+    Parameters
+    ----------
+    visits
+        Polars or pandas table with ``patient_id``, ``date`` and the outcome column (``edss``,
+        ``sdmt``, ``t25fw_s``, or ``value_col``). Dates may be dates, ISO strings or day numbers.
+    relapses
+        Table with ``patient_id`` and ``onset_date``, or None.
+    outcome
+        ``'edss'``, ``'sdmt'``, ``'t25fw'``, ``'nhpt'`` or ``'custom'`` (then give ``value_col``,
+        ``delta_fun`` and ``worsening``). ``'nhpt'`` without ``value_col`` is handled by
+        :func:`msrwe.derive.outcomes.nhpt.detect_nhpt_events`.
+    value_col
+        Column with the outcome values (default from the outcome).
+    delta_fun
+        Threshold policy: a name (``'msprog'``, ``'trial'``, ``'lorscheider'``, ``'pct20'``,
+        ``'sdmt_msprog'``, ``'sdmt_4_or_10pct'``), a :class:`ThresholdPolicy`, or a function of
+        the reference value. Default: msprog's rule for the outcome.
+    worsening
+        ``'increase'`` or ``'decrease'``; only for ``outcome='custom'``.
+    valuedelta_col
+        Column whose value at the reference visit sets the threshold (default: ``value_col``).
+    event
+        ``'firstCDW'``, ``'firstCDI'``, ``'first'``, ``'firstPIRA'``, ``'firstRAW'`` or
+        ``'multiple'``.
+    RAW_PIRA
+        Classify worsening events as RAW, PIRA or undefined.
+    baseline
+        ``'fixed'``, ``'roving'``, ``'roving_impr'`` or ``'roving_wors'``.
+    proceed_from
+        ``'firstconf'`` or ``'event'``: where the search (and a roving baseline) resumes.
+    sub_threshold_rebl
+        ``'none'``, ``'event'``, ``'improvement'`` or ``'worsening'``: confirmed changes below
+        the threshold that move a roving baseline.
+    bl_geq
+        With ``relapse_rebl``: the new reference is never lower than the previous one.
+    relapse_rebl
+        Re-baseline after every relapse.
+    skip_local_extrema
+        ``'none'``, ``'strict'`` or ``'all'``: local extrema that cannot be a new baseline.
+    conf_days
+        Confirmation period(s) in days (one value or several).
+    conf_tol_days
+        Tolerance ``(left, right)`` around each period (right may be ``inf``), one value, or a
+        dict keyed by period.
+    validconf_col
+        Boolean column: visits usable as confirmation.
+    require_sust_days
+        Days over which the change must be sustained (``inf``: to the last visit).
+    check_intermediate
+        Whether all visits up to confirmation must also meet the threshold.
+    relapse_to_bl, relapse_to_event, relapse_to_conf
+        Minimum days from the last (and next) relapse for a baseline, onset or confirmation.
+    relapse_assoc
+        Maximum days from the last (and next) relapse for a worsening to be RAW.
+    relapse_indep
+        Relapse-free intervals for PIRA: ``{'prec': (p0, p1), 'event': (e0, e1),
+        'conf': (c0, c1), 'prec_type': 'baseline' | 'last' | 'last_delta'}``.
+    impute_last_visit
+        Probability of counting an unconfirmed worsening at the last visit, or (if > 1) the
+        follow-up in days within which it is always counted.
+    subjects
+        Patients to analyse (default all).
+    return_unconfirmed
+        Also return unconfirmed changes.
+    random_state
+        Seed for ``0 < impute_last_visit < 1`` (one draw per patient).
+
+    Returns
+    -------
+    OutcomeResult
+        ``events``, ``summary``, ``unconfirmed``, ``options`` and ``describe()``.
+
+    Raises
+    ------
+    msrwe.errors.OptionError
+        An option with a value it does not accept.
+    msrwe.errors.InputError
+        A table without the needed columns, or with values out of range.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import polars as pl
+    >>> d0 = dt.date(2020, 1, 1)
+    >>> visits = pl.DataFrame({
+    ...     "patient_id": ["A"] * 4,
+    ...     "date": [d0 + dt.timedelta(days=k) for k in (0, 90, 180, 270)],
+    ...     "edss": [3.0, 4.0, 4.0, 4.5],
+    ... })
+    >>> res = detect_events(visits)
+    >>> res.events.select("patient_id", "event_type", "date", "bl_value", "conf84_date").rows()
+    [('A', 'CDW', datetime.date(2020, 3, 31), 3.0, datetime.date(2020, 6, 29))]
+    >>> res.summary["CDW"].to_list()
+    [1]
+    """
+    opts = make_options(
+        outcome=outcome, value_col=value_col, delta_fun=delta_fun, worsening=worsening,
+        valuedelta_col=valuedelta_col, event=event, RAW_PIRA=RAW_PIRA, baseline=baseline,
+        proceed_from=proceed_from, sub_threshold_rebl=sub_threshold_rebl, bl_geq=bl_geq,
+        relapse_rebl=relapse_rebl, skip_local_extrema=skip_local_extrema, conf_days=conf_days,
+        conf_tol_days=conf_tol_days, validconf_col=validconf_col,
+        require_sust_days=require_sust_days, check_intermediate=check_intermediate,
+        relapse_to_bl=relapse_to_bl, relapse_to_event=relapse_to_event,
+        relapse_to_conf=relapse_to_conf, relapse_assoc=relapse_assoc,
+        relapse_indep=relapse_indep, impute_last_visit=impute_last_visit, subjects=subjects,
+        return_unconfirmed=return_unconfirmed, random_state=random_state,
+    ) if not (outcome == "nhpt" and value_col is None) else None
+    if opts is None:
+        from msrwe.derive.outcomes import nhpt  # lazy: owned by the progressive-MS extras
+
+        return nhpt.detect_nhpt_events(  # type: ignore[no-any-return]
+            visits, relapses, delta_fun=delta_fun, event=event, RAW_PIRA=RAW_PIRA,
+            baseline=baseline, proceed_from=proceed_from, sub_threshold_rebl=sub_threshold_rebl,
+            bl_geq=bl_geq, relapse_rebl=relapse_rebl, skip_local_extrema=skip_local_extrema,
+            conf_days=conf_days, conf_tol_days=conf_tol_days, validconf_col=validconf_col,
+            require_sust_days=require_sust_days, check_intermediate=check_intermediate,
+            relapse_to_bl=relapse_to_bl, relapse_to_event=relapse_to_event,
+            relapse_to_conf=relapse_to_conf, relapse_assoc=relapse_assoc,
+            relapse_indep=relapse_indep, impute_last_visit=impute_last_visit, subjects=subjects,
+            return_unconfirmed=return_unconfirmed, random_state=random_state,
+        )
+    return run_prepared(prepare(visits, relapses, opts), opts)

@@ -1,0 +1,238 @@
+"""From chart tables to the patient-sorted arrays the kernel scans (vectorised, Polars).
+
+Steps, following msprog's handling of its input: keep the needed columns, drop rows with a missing
+patient, date or value, keep the last row when a patient has two rows on one date, sort by date
+within patient (patients keep the order of their first row), turn dates into day numbers, and
+evaluate the threshold policy at every visit. Relapses are sorted per patient.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from msrwe.derive.outcomes.options import CHOICES, OutcomeOptions
+from msrwe.derive.outcomes.thresholds import ThresholdPolicy
+from msrwe.errors import InputError
+
+__all__ = ["Prepared", "codes", "prepare", "to_polars"]
+
+_MAX_VALUE = {"edss": 10.0, "sdmt": 110.0}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Patient-sorted arrays for the kernel, with what is needed to map results back."""
+
+    patients: pl.Series  # patient identifiers in output order
+    off: npt.NDArray[np.int64]  # visit offsets per patient (length npat + 1)
+    day: npt.NDArray[np.int32]
+    value: npt.NDArray[np.float64]
+    delta: npt.NDArray[np.float64]
+    validconf: npt.NDArray[np.bool_]
+    roff: npt.NDArray[np.int64]
+    rday: npt.NDArray[np.int32]
+    date_dtype: pl.DataType  # pl.Date, or a numeric type when dates were given as day numbers
+
+
+def to_polars(table: Any, what: str) -> pl.DataFrame:
+    """Accept a Polars or pandas table; anything else is an InputError naming ``what``."""
+    if isinstance(table, pl.DataFrame):
+        return table
+    if isinstance(table, pl.LazyFrame):
+        return table.collect()
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pd = None
+    if pd is not None and isinstance(table, pd.DataFrame):
+        return pl.from_pandas(table)
+    raise InputError(f"{what} must be a Polars or pandas DataFrame, not {type(table).__name__}.")
+
+
+def _need(df: pl.DataFrame, cols: list[str], what: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"{what} has no column {', '.join(map(repr, missing))} (it has: "
+            f"{', '.join(df.columns)})."
+        )
+
+
+def _as_days(df: pl.DataFrame, col: str, what: str) -> tuple[pl.DataFrame, pl.DataType]:
+    dt = df.schema[col]
+    if dt == pl.Date:
+        return df.with_columns(pl.col(col).cast(pl.Int32)), pl.Date()
+    if isinstance(dt, pl.Datetime):
+        return df.with_columns(pl.col(col).dt.date().cast(pl.Int32)), pl.Date()
+    if dt == pl.String:
+        parsed = pl.col(col).str.to_date("%Y-%m-%d", strict=False)
+        bad = df.filter(parsed.is_null() & pl.col(col).is_not_null())
+        if bad.height:
+            row = bad.row(0, named=True)
+            raise InputError(
+                f"{what}: column {col!r} holds {row[col]!r}, which is not an ISO date "
+                f"(YYYY-MM-DD); {bad.height} row(s) affected."
+            )
+        return df.with_columns(parsed.cast(pl.Int32)), pl.Date()
+    if dt.is_integer() or dt.is_float():
+        return df.with_columns(pl.col(col).floor().cast(pl.Int32)
+                               if dt.is_float() else pl.col(col).cast(pl.Int32)), dt
+    raise InputError(f"{what}: column {col!r} must hold dates (or day numbers), not {dt}.")
+
+
+def _delta_values(policy: Any, base: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    if isinstance(policy, ThresholdPolicy):
+        return np.ascontiguousarray(policy(base), dtype=np.float64)
+    uniq, inv = np.unique(base, return_inverse=True)
+    try:
+        out = np.array([float(policy(float(b))) for b in uniq], dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"delta_fun must take one reference value and return a number; it failed with "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    return out[inv]
+
+
+def prepare(visits: Any, relapses: Any, opts: OutcomeOptions) -> Prepared:
+    """Validate and convert the input tables; see the module docstring.
+
+    Parameters
+    ----------
+    visits, relapses
+        The chart tables (Polars or pandas); ``relapses`` may be None.
+    opts
+        Validated options.
+
+    Returns
+    -------
+    Prepared
+    """
+    df = to_polars(visits, "visits")
+    vcol = opts.value_col
+    assert_cols = ["patient_id", "date", vcol]
+    if opts.valuedelta_col:
+        assert_cols.append(opts.valuedelta_col)
+    if opts.validconf_col:
+        assert_cols.append(opts.validconf_col)
+    _need(df, [c for c in assert_cols if c is not None], "visits")
+    dcol = opts.valuedelta_col or vcol
+    ccol = opts.validconf_col
+    cols = list(dict.fromkeys(c for c in ("patient_id", "date", vcol, dcol, ccol) if c))
+    df = df.select(cols)
+    for c in {vcol, dcol}:
+        if not (df.schema[c].is_numeric() or df.schema[c] == pl.Null):
+            raise InputError(f"visits: column {c!r} must be numeric, not {df.schema[c]}.")
+    df = df.with_columns(pl.col(c).cast(pl.Float64).fill_nan(None) for c in {vcol, dcol})
+    if ccol and df.schema[ccol] != pl.Boolean:
+        if not df.schema[ccol].is_numeric():
+            raise InputError(f"visits: column {ccol!r} (validconf_col) must be boolean.")
+        df = df.with_columns(pl.col(ccol).fill_nan(None).cast(pl.Boolean))
+    df = df.drop_nulls()
+    if opts.subjects is not None:
+        df = df.filter(pl.col("patient_id").is_in(list(opts.subjects)))
+    df, date_dtype = _as_days(df, "date", "visits")
+    if opts.outcome != "custom":
+        for c in {vcol, dcol}:
+            bad = df.filter((pl.col(c) < 0) | (pl.col(c) > _MAX_VALUE.get(opts.outcome, math.inf)))
+            if bad.height:
+                row = bad.row(0, named=True)
+                raise InputError(
+                    f"visits: {opts.outcome.upper()} value {row[c]} in column {c!r} (patient "
+                    f"{row['patient_id']}) is outside 0-{_MAX_VALUE.get(opts.outcome, 'inf')}; "
+                    f"{bad.height} row(s) affected."
+                )
+    pid_dtype = df.schema["patient_id"]
+    order = df.select(pl.col("patient_id").unique(maintain_order=True)).with_row_index("pidx")
+    df = (
+        df.with_row_index("row")
+        .join(order, on="patient_id", how="left")
+        .sort(["pidx", "date", "row"])
+        .unique(subset=["pidx", "date"], keep="last", maintain_order=True)
+    )
+    npat = order.height
+    counts = np.bincount(df["pidx"].to_numpy(), minlength=npat)
+    off = np.zeros(npat + 1, dtype=np.int64)
+    np.cumsum(counts, out=off[1:])
+    day = np.ascontiguousarray(df["date"].to_numpy(), dtype=np.int32)
+    value = np.ascontiguousarray(df[vcol].to_numpy(), dtype=np.float64)
+    base = value if dcol == vcol else np.ascontiguousarray(df[dcol].to_numpy(), dtype=np.float64)
+    delta = _delta_values(opts.delta_fun, base)
+    validconf = (np.ascontiguousarray(df[ccol].to_numpy(), dtype=np.bool_) if ccol
+                 else np.ones(len(day), dtype=np.bool_))
+
+    roff = np.zeros(npat + 1, dtype=np.int64)
+    rday = np.zeros(0, dtype=np.int32)
+    if relapses is not None:
+        rel = to_polars(relapses, "relapses")
+        _need(rel, ["patient_id", "onset_date"], "relapses")
+        rel = rel.select("patient_id", "onset_date").drop_nulls()
+        if rel.height:
+            rel, rtype = _as_days(rel, "onset_date", "relapses")
+            if (rtype == pl.Date) != (date_dtype == pl.Date):
+                raise InputError("relapses: onset_date and visits: date must both be dates or "
+                                 "both be day numbers.")
+            if rel.schema["patient_id"] != pid_dtype:
+                rel = rel.with_columns(pl.col("patient_id").cast(pid_dtype, strict=False))
+            rel = rel.join(order, on="patient_id", how="inner").sort(["pidx", "onset_date"])
+            rcounts = np.bincount(rel["pidx"].to_numpy(), minlength=npat)
+            np.cumsum(rcounts, out=roff[1:])
+            rday = np.ascontiguousarray(rel["onset_date"].to_numpy(), dtype=np.int32)
+    return Prepared(order["patient_id"], off, day, value, delta, validconf, roff, rday,
+                    date_dtype)
+
+
+def _code(name: str, value: str) -> int:
+    return CHOICES[name].index(value)
+
+
+def codes(opts: OutcomeOptions, *, fix_direction: bool = True,
+          ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Integer options, float options and confirmation windows as the kernel reads them.
+
+    Parameters
+    ----------
+    opts
+        Validated options.
+    fix_direction
+        Whether sub-threshold re-baselining follows the direction of worsening (R msprog); False
+        reproduces pymsprog 1.0.7, where "improvement" always means a decrease.
+
+    Returns
+    -------
+    tuple of numpy arrays
+    """
+    ev_order = ("firstCDW", "firstCDI", "first", "firstPIRA", "firstRAW", "multiple")
+    iopt = np.array([
+        ev_order.index(opts.event),
+        ("fixed", "roving", "roving_impr", "roving_wors").index(opts.baseline),
+        _code("proceed_from", opts.proceed_from),
+        _code("sub_threshold_rebl", opts.sub_threshold_rebl),
+        int(opts.relapse_rebl),
+        int(opts.bl_geq),
+        _code("skip_local_extrema", opts.skip_local_extrema),
+        int(opts.check_intermediate),
+        int(opts.rawpira),
+        1 if opts.worsening == "increase" else -1,
+        _code("prec_type", opts.relapse_indep.prec_type),
+        len(opts.conf_days),
+        int(opts.valuedelta_col is None or opts.valuedelta_col == opts.value_col),
+        int(opts.return_unconfirmed),
+        int(fix_direction),
+    ], dtype=np.int64)
+    imp = opts.impute_last_visit
+    imp_p, imp_fu = (imp, math.inf) if imp <= 1 else (1.0, imp)
+    ri = opts.relapse_indep
+    riv = [math.nan if x is None else float(x) for x in (*ri.prec, *ri.event, *ri.conf)]
+    fopt = np.array([*opts.relapse_to_bl, *opts.relapse_to_event, *opts.relapse_to_conf,
+                     *opts.relapse_assoc, opts.require_sust_days, imp_p, imp_fu, *riv],
+                    dtype=np.float64)
+    win = np.array([(int(c) - lo, int(c) + hi) for c, (lo, hi) in
+                    zip(opts.conf_days, opts.conf_tol_days, strict=True)], dtype=np.float64)
+    return iopt, fopt, win

@@ -175,3 +175,24 @@ def test_case7_cli_bad_study(store: Path, tmp_path: Path):
     assert "unknown key 'cohort.min_doses'" in res.output
     assert "Traceback" not in res.output
     assert not (tmp_path / "o" / "results.csv").exists()
+
+
+# Case 8: a store with only patients and administrations still gives a full, honest table
+def test_case8_minimal_store(tmp_path: Path):
+    charts = tmp_path / "charts"
+    charts.mkdir()
+    for name in ("patients.csv", "administrations.csv"):
+        (charts / name).write_text(CHARTS[name].strip() + "\n")
+    db = tmp_path / "store.duckdb"
+    import_folder(charts, db)
+    r = analyze(db, {"cohort": {"drug": "methotrexate"}})
+    res = r.results
+    assert res.get("cohort", "N") == 3
+    assert res.get("edss_change", "n") == 0
+    assert res.get("edss_change", "p_value") is None
+    rows = res.to_polars().filter(pl.col("analysis") == "edss_change")
+    assert rows["method"][0].startswith("not computed: no patient has both")
+    assert res.get("time_to_cdw", "n") == 0
+    assert res.get("edss_slope", "slope") is None
+    assert r.datasets["advs"].height == 0
+    assert r.datasets["adtte"].height == 0

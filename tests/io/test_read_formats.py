@@ -155,3 +155,13 @@ def test_case_11_quoted_fields_with_commas_and_newlines(folder):
     result = read_chart_folder(folder)
     assert result.tables["adverse_events"]["term"].to_list() == ["headache, severe\nafter LP"]
     assert rules(result, "adverse_events") == [(3, "missing_required")]
+
+
+def test_case_12_semicolon_and_tab_separated(folder):
+    # Case 12: a "CSV" with semicolons (European Excel) or tabs is read by its header's separator
+    write(folder, "visits.csv", "patient_id;date;edss\nA1;2015-01-01;6.0\nA1;2015-02-01;6,5\n")
+    write(folder, "relapses.csv", "patient_id\tonset_date\nA1\t2014-01-01\n")
+    result = read_chart_folder(folder)
+    assert result.tables["visits"]["edss"].to_list() == [6.0]
+    assert rules(result, "visits") == [(3, "not_a_number")]
+    assert result.tables["relapses"].height == 1

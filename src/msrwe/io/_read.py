@@ -59,6 +59,21 @@ def _refuse(path: Path, message: str) -> ImportRefused:
     return ImportRefused(message, file=str(path))
 
 
+def _separator(data: bytes) -> str:
+    """The separator of a CSV: a comma, or a semicolon or tab when the header has no comma.
+
+    European versions of Excel write "CSV" with semicolons.
+    """
+    header = data[:65536].split(b"\n", 1)[0]
+    if b"," in header:
+        return ","
+    if b";" in header:
+        return ";"
+    if b"\t" in header:
+        return "\t"
+    return ","
+
+
 def _read_csv(path: Path, data: bytes) -> tuple[pl.DataFrame, str]:
     if b"\x00" in data:
         raise _refuse(
@@ -81,9 +96,11 @@ def _read_csv(path: Path, data: bytes) -> tuple[pl.DataFrame, str]:
         encoding = "cp1252"
     if not data.strip(b"\xef\xbb\xbf \r\n\t"):
         raise _refuse(path, "the file is empty: a chart table needs at least a header row")
+    separator = _separator(data)
     try:
         frame = pl.read_csv(
             data,
+            separator=separator,
             infer_schema=False,
             raise_if_empty=True,
             truncate_ragged_lines=False,

@@ -346,3 +346,26 @@ def test_public_surface():
     ])
     assert phenotype.__all__ == ["PHENOTYPES", "derive_phenotype", "describe_phenotype"]
     assert all(hasattr(spms, n) for n in spms.__all__)
+
+
+@given(st.lists(_visit, min_size=2, max_size=10), st.lists(st.integers(0, 1200), max_size=2),
+       st.sampled_from([
+           {"min_edss": 5.0}, {"min_pyramidal": 3}, {"leading_fs_confirmation": "onset"},
+       ]))
+def test_property_stricter_definition_never_converts_earlier(steps, rel_days, stricter):
+    # raising a floor or demanding more of the leading FS can only remove conversions;
+    # dropping the leading-FS requirement can only add them
+    v = _random_patient("p", steps)
+    r = relapses(*rel_days, pid="p")
+
+    def date(**kw):
+        return derive_spms_conversion(v, r, definition=LORSCHEIDER_2016.replace(**kw))[
+            "spms_conversion_date"][0]
+
+    base, strict, loose = date(), date(**stricter), date(require_leading_fs=False)
+    if strict is not None:
+        assert base is not None
+        assert strict >= base
+    if base is not None:
+        assert loose is not None
+        assert loose <= base

@@ -9,8 +9,9 @@ and the engine options they share, and it can state itself in a methods sentence
 the timed 25-foot walk (>= 20%) or the 9-hole peg test (>= 20% on either hand), each confirmed
 >= 24 weeks (168 days) later, as clinical-methods.md §4.2 states it. The EDSS step used here is
 the trial rule (+1.0 from a reference up to 5.5, +0.5 above), the convention of progressive-MS
-trials (§1.4); the paper's own EDSS step was not verified in full text, so the choice is stated
-and can be changed (``EDSS_PLUS.with_edss_threshold("msprog")``).
+trials (§1.4), also used by a 2025 study applying EDSS-Plus (PMID 40300408). The paper's own EDSS
+step was not verified in full text, so the choice is stated and can be changed
+(``EDSS_PLUS.with_edss_threshold("msprog")``).
 
 The output names the component(s) that drove each event in a ``component`` column; when several
 components are confirmed with the same onset date they are listed together (``"edss+t25fw"``).

@@ -58,7 +58,7 @@ def _relapses(
     pid = repeat_index(count)
     span = (end - sk.first_dose)[pid]
     day = sk.first_dose[pid] + 14 + np.floor(rng.random(len(pid)) * np.maximum(span - 28, 1))
-    order = np.lexsort((day, pid))
+    order = np.argsort(pid * 100_000 + day, kind="stable")  # by patient, then date
     return pid[order], day.astype(np.int64)[order]
 
 
@@ -149,7 +149,7 @@ def make_clinic(sk: Skeleton, rtx: Rituximab, seed: int) -> Clinic:
     day = np.concatenate((s_day, u_day, rv_day[rv_keep]))
     scheduled = np.concatenate((np.ones(len(s_pid), bool), np.zeros(len(pid) - len(s_pid), bool)))
     # one visit per patient and day; a scheduled visit wins over an unscheduled one
-    order = np.lexsort((~scheduled, day, pid))
+    order = np.argsort((pid * 100_000 + day) * 2 + ~scheduled, kind="stable")
     pid, day, scheduled = pid[order], day[order], scheduled[order]
     first = np.ones(len(pid), dtype=bool)
     first[1:] = (pid[1:] != pid[:-1]) | (day[1:] != day[:-1])
@@ -226,7 +226,7 @@ def make_clinic(sk: Skeleton, rtx: Rituximab, seed: int) -> Clinic:
         return pl.Series(values, dtype=dtype).scatter(np.flatnonzero(~keep), None)
 
     columns: dict[str, pl.Series] = {
-        "patient_id": pl.Series(sk.ids[pid], dtype=pl.String),
+        "patient_id": sk.ids_at(pid),
         "date": as_date(day),
         "edss": pl.Series(edss, dtype=pl.Float64),
     }
@@ -242,7 +242,7 @@ def make_clinic(sk: Skeleton, rtx: Rituximab, seed: int) -> Clinic:
 
     rel = pl.DataFrame(
         {
-            "patient_id": pl.Series(sk.ids[r_pid], dtype=pl.String),
+            "patient_id": sk.ids_at(r_pid),
             "onset_date": as_date(r_day),
             "confirmed": pl.Series(
                 rng.random(len(r_pid)) < par.RELAPSE_CONFIRMED, dtype=pl.Boolean

@@ -77,18 +77,21 @@ def make_administrations(sk: Skeleton, rtx: Rituximab, seed: int) -> pl.DataFram
         sk.weight_kg[pid] + trend[pid] * years + rng.normal(0.0, 0.8, len(pid)), *par.WEIGHT_RANGE
     )
     weight = np.round(weight, 1)
-    is_mtx = np.arange(len(pid)) < n_mtx
+    is_mtx = pl.Series(np.arange(len(pid)) < n_mtx)
     frame = pl.DataFrame(
         {
-            "patient_id": pl.Series(sk.ids[pid], dtype=pl.String),
+            "patient_id": sk.ids_at(pid),
             "date": as_date(day),
-            "drug": np.where(is_mtx, par.MTX_DRUG, par.RTX_DRUG).astype(object),
-            "route": np.where(is_mtx, "intrathecal", "iv").astype(object),
-            "dose": np.where(is_mtx, par.MTX_DOSE_MG, par.RTX_DOSE_MG),
-            "dose_unit": np.full(n_mtx + n_rtx, "mg", dtype=object),
+            "drug": pl.select(
+                pl.when(is_mtx).then(pl.lit(par.MTX_DRUG)).otherwise(pl.lit(par.RTX_DRUG))
+            ).to_series(),
+            "route": pl.select(
+                pl.when(is_mtx).then(pl.lit("intrathecal")).otherwise(pl.lit("iv"))
+            ).to_series(),
+            "dose": pl.Series(np.where(is_mtx.to_numpy(), par.MTX_DOSE_MG, par.RTX_DOSE_MG)),
+            "dose_unit": pl.repeat("mg", n_mtx + n_rtx, eager=True, dtype=pl.String),
             "bsa_m2": _bsa(sk.height_cm[pid], weight),
             "weight_kg": weight,
-        },
-        schema_overrides={"drug": pl.String, "route": pl.String, "dose_unit": pl.String},
+        }
     )
     return frame.sort("patient_id", "date", "drug", maintain_order=True)

@@ -29,36 +29,39 @@ class History:
     treatments: pl.DataFrame
 
 
+#: one patient's random numbers for the earlier courses (see _prior_courses)
+_Draws = tuple[int, list[int], list[int], list[float], list[float]]
+
+
 def _prior_courses(
-    rng: np.random.Generator, first_dose: int, earliest: int
+    first_dose: int, earliest: int, draws: _Draws
 ) -> list[tuple[str, int, int, str]]:
-    """Earlier courses of one patient as (drug, start, stop, reason), oldest first."""
-    n_prior = int(rng.integers(par.PRIOR_COUNT[0], par.PRIOR_COUNT[1] + 1))
-    durations = rng.integers(par.PRIOR_DURATION_DAYS[0], par.PRIOR_DURATION_DAYS[1] + 1, n_prior)
-    gaps = rng.integers(par.PRIOR_GAP_DAYS[0], par.PRIOR_GAP_DAYS[1] + 1, n_prior)
+    """Earlier courses of one patient as (drug, start, stop, reason), oldest first.
+
+    ``draws`` holds the patient's pre-drawn random numbers: the number of courses, and per course
+    its duration, the washout after it, a uniform for the drug and a uniform for the stop reason.
+    """
+    n_prior, durations, gaps, pick_u, reason_u = draws
     room = first_dose - earliest
-    while (
-        n_prior > par.PRIOR_COUNT[0]
-        and int(durations[:n_prior].sum() + gaps[:n_prior].sum()) > room
-    ):
+    while n_prior > par.PRIOR_COUNT[0] and sum(durations[:n_prior]) + sum(gaps[:n_prior]) > room:
         n_prior -= 1
     durations, gaps = durations[:n_prior], gaps[:n_prior]
-    if int(durations.sum() + gaps.sum()) > room:  # squeeze to the minimum lengths
-        gaps = np.full(n_prior, par.PRIOR_GAP_DAYS[0])
-        durations = np.full(n_prior, par.PRIOR_DURATION_DAYS[0])
+    if sum(durations) + sum(gaps) > room:  # squeeze to the minimum lengths
+        gaps = [par.PRIOR_GAP_DAYS[0]] * n_prior
+        durations = [par.PRIOR_DURATION_DAYS[0]] * n_prior
 
     courses: list[tuple[str, int, int, str]] = []
     used: set[str] = set()
     stop = first_dose
     for k in range(n_prior):  # latest course first
-        stop -= int(gaps[k])
-        start = stop - int(durations[k])
+        stop -= gaps[k]
+        start = stop - durations[k]
         candidates = [d for d, approved in par.PRIOR_DRUGS if approved <= start and d not in used]
         if not candidates:
             break
-        drug = candidates[int(rng.integers(len(candidates)))]
+        drug = candidates[int(pick_u[k] * len(candidates))]
         used.add(drug)
-        reason = "inefficacy" if rng.random() < par.PRIOR_INEFFICACY_SHARE else "intolerance"
+        reason = "inefficacy" if reason_u[k] < par.PRIOR_INEFFICACY_SHARE else "intolerance"
         courses.append((drug, start, stop, reason))
         stop = start
     courses.reverse()
@@ -93,12 +96,27 @@ def make_history(sk: Skeleton, rtx: Rituximab, seed: int) -> History:
         int(p): int(d) for p, d, f in zip(rtx.pid, rtx.day, rtx.first_course, strict=True) if f
     }
     mtx_reason = rng.choice(len(par.MTX_STOP_REASONS), size=sk.n, p=np.array(par.MTX_STOP_WEIGHTS))
+    top = par.PRIOR_COUNT[1]
+    n_prior = rng.integers(par.PRIOR_COUNT[0], top + 1, sk.n).tolist()
+    lo, hi = par.PRIOR_DURATION_DAYS
+    durations = rng.integers(lo, hi + 1, (sk.n, top)).tolist()
+    gaps = rng.integers(par.PRIOR_GAP_DAYS[0], par.PRIOR_GAP_DAYS[1] + 1, (sk.n, top)).tolist()
+    pick_u = rng.random((sk.n, top)).tolist()
+    reason_u = rng.random((sk.n, top)).tolist()
+    first_dose = sk.first_dose.tolist()
+    last_dose = sk.last_dose.tolist()
+    ongoing = sk.ongoing.tolist()
+    switch = sk.switch.tolist()
+    reasons = [par.MTX_STOP_REASONS[k] for k in mtx_reason.tolist()]
+    diag = diagnosis.tolist()
+    ons = onset.tolist()
     for p in range(sk.n):
-        courses = _prior_courses(rng, int(sk.first_dose[p]), int(diagnosis[p]) + 30)
+        draws = (n_prior[p], durations[p], gaps[p], pick_u[p], reason_u[p])
+        courses = _prior_courses(first_dose[p], diag[p] + 30, draws)
         first_start = courses[0][1]
-        if diagnosis[p] > first_start - 30:  # only when squeezed: diagnose before the first DMT
-            diagnosis[p] = first_start - 30
-            onset[p] = min(onset[p], diagnosis[p])
+        if diag[p] > first_start - 30:  # only when squeezed: diagnose before the first DMT
+            diag[p] = first_start - 30
+            ons[p] = min(ons[p], diag[p])
         for drug, start, stop, reason in courses:
             t_pid.append(p)
             t_drug.append(drug)
@@ -108,13 +126,13 @@ def make_history(sk: Skeleton, rtx: Rituximab, seed: int) -> History:
         # the methotrexate course
         t_pid.append(p)
         t_drug.append(par.MTX_DRUG)
-        t_start.append(int(sk.first_dose[p]))
-        if sk.ongoing[p]:
+        t_start.append(first_dose[p])
+        if ongoing[p]:
             t_stop.append(NO_DATE)
             t_reason.append(None)
         else:
-            t_stop.append(int(sk.last_dose[p]))
-            t_reason.append("inefficacy" if sk.switch[p] else par.MTX_STOP_REASONS[mtx_reason[p]])
+            t_stop.append(last_dose[p])
+            t_reason.append("inefficacy" if switch[p] else reasons[p])
         if p in rtx_start:
             t_pid.append(p)
             t_drug.append(par.RTX_DRUG)
@@ -122,6 +140,8 @@ def make_history(sk: Skeleton, rtx: Rituximab, seed: int) -> History:
             t_stop.append(NO_DATE)
             t_reason.append(None)
 
+    diagnosis = np.array(diag, dtype=np.int64)
+    onset = np.array(ons, dtype=np.int64)
     # SPMS conversion: one to eight years before the first dose, after the diagnosis
     conv = sk.first_dose - np.rint(
         rng.uniform(*par.SPMS_CONVERSION_BEFORE_DOSE, sk.n) * par.YEAR
@@ -145,7 +165,7 @@ def make_history(sk: Skeleton, rtx: Rituximab, seed: int) -> History:
     pid = np.array(t_pid, dtype=np.int64)
     treatments = pl.DataFrame(
         {
-            "patient_id": pl.Series(sk.ids[pid], dtype=pl.String),
+            "patient_id": sk.ids_at(pid),
             "drug": pl.Series(t_drug, dtype=pl.String),
             "start_date": as_date(np.array(t_start, dtype=np.int64)),
             "stop_date": as_date(np.array(t_stop, dtype=np.int64)),

@@ -22,15 +22,22 @@ class Paraclinic:
     biomarkers: pl.DataFrame
 
 
-def _series_days(
-    rng: np.random.Generator, start: int, stop: int, step: tuple[int, int]
-) -> list[int]:
-    days: list[int] = []
-    day = start
-    while day <= stop:
-        days.append(day)
-        day += int(rng.integers(step[0], step[1] + 1))
-    return days
+def _series(
+    rng: np.random.Generator, pids: np.ndarray, start: np.ndarray, stop: np.ndarray,
+    step: tuple[int, int],
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Repeated dates per patient from ``start`` every ``step`` days while not after ``stop``.
+
+    Returns the flat (patient, day) arrays, sorted by patient and day.
+    """
+    if len(pids) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    k = int(np.max(stop - start)) // step[0] + 2
+    steps = rng.integers(step[0], step[1] + 1, (len(pids), k))
+    steps[:, 0] = 0
+    days = start[:, None] + np.cumsum(steps, axis=1)
+    keep = days <= stop[:, None]
+    return np.broadcast_to(pids[:, None], days.shape)[keep], days[keep]
 
 
 def make_paraclinic(sk: Skeleton, last_visit: np.ndarray, seed: int) -> Paraclinic:
@@ -48,15 +55,9 @@ def make_paraclinic(sk: Skeleton, last_visit: np.ndarray, seed: int) -> Paraclin
     n = sk.n
     age55 = (sk.first_dose - sk.birth) / par.YEAR - 55.0
 
-    m_pid: list[int] = []
-    m_day: list[int] = []
-    for p in np.sort(rng.permutation(n)[: pick_count(n, par.MRI_SHARE)]):
-        start = int(sk.first_dose[p]) - int(rng.integers(0, 61))
-        days = _series_days(rng, start, int(last_visit[p]), (335, 395))
-        m_pid.extend([int(p)] * len(days))
-        m_day.extend(days)
-    mp = np.array(m_pid, dtype=np.int64)
-    md = np.array(m_day, dtype=np.int64)
+    mri_pids = np.sort(rng.permutation(n)[: pick_count(n, par.MRI_SHARE)])
+    start = sk.first_dose[mri_pids] - rng.integers(0, 61, len(mri_pids))
+    mp, md = _series(rng, mri_pids, start, last_visit[mri_pids], (335, 395))
     years = (md - sk.first_dose[mp]) / par.YEAR
     t2_base = rng.lognormal(*par.T2_VOLUME_ML, n)
     t2 = np.round(t2_base[mp] * (1 + 0.02 * years) * (1 + rng.normal(0, 0.03, len(mp))), 1)
@@ -66,7 +67,7 @@ def make_paraclinic(sk: Skeleton, last_visit: np.ndarray, seed: int) -> Paraclin
     brain = np.round(brain * (1 + rng.normal(0, 0.004, len(mp))), 1)
     mri = pl.DataFrame(
         {
-            "patient_id": pl.Series(sk.ids[mp], dtype=pl.String),
+            "patient_id": sk.ids_at(mp),
             "date": as_date(md),
             "gd_lesions": pl.Series(rng.poisson(0.05, len(mp)), dtype=pl.Int64),
             "new_t2_lesions": pl.Series(rng.poisson(0.2, len(mp)), dtype=pl.Int64),
@@ -76,31 +77,24 @@ def make_paraclinic(sk: Skeleton, last_visit: np.ndarray, seed: int) -> Paraclin
         }
     )
 
-    b_pid: list[int] = []
-    b_day: list[int] = []
-    b_marker: list[str] = []
     snfl = np.sort(rng.permutation(n)[: pick_count(n, par.SNFL_SHARE)])
     with_gfap = rng.random(n) < par.SGFAP_SHARE
-    for p in snfl:
-        days = _series_days(rng, int(sk.first_dose[p]), int(last_visit[p]), (180, 365))
-        for day in days:
-            b_pid.append(int(p))
-            b_day.append(day)
-            b_marker.append("snfl")
-            if with_gfap[p]:
-                b_pid.append(int(p))
-                b_day.append(day)
-                b_marker.append("sgfap")
-    bp = np.array(b_pid, dtype=np.int64)
-    marker = np.array(b_marker, dtype=object)
+    s_pid, s_day = _series(rng, snfl, sk.first_dose[snfl], last_visit[snfl], (180, 365))
+    # sGFAP on the same days, right after the sNfL row of that day
+    twice = with_gfap[s_pid]
+    bp = np.repeat(s_pid, np.where(twice, 2, 1))
+    b_day = np.repeat(s_day, np.where(twice, 2, 1))
+    second = np.zeros(len(bp), dtype=bool)
+    second[1:] = (bp[1:] == bp[:-1]) & (b_day[1:] == b_day[:-1])
+    marker = np.where(second, "sgfap", "snfl").astype(object)
     is_nfl = marker == "snfl"
     level = rng.normal(0, 0.25, n)[bp] + 0.01 * age55[bp]
     median = np.where(is_nfl, par.SNFL_MEDIAN, par.SGFAP_MEDIAN)
     value = np.round(median * np.exp(level + rng.normal(0, 0.2, len(bp))), 1)
     biomarkers = pl.DataFrame(
         {
-            "patient_id": pl.Series(sk.ids[bp], dtype=pl.String),
-            "date": as_date(np.array(b_day, dtype=np.int64)),
+            "patient_id": sk.ids_at(bp),
+            "date": as_date(b_day),
             "marker": pl.Series(marker, dtype=pl.String),
             "value": pl.Series(value, dtype=pl.Float64),
             "unit": pl.Series(["pg/mL"] * len(bp), dtype=pl.String),

@@ -9,50 +9,53 @@ related event and no death.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 from msrwe.synth import _params as par
 from msrwe.synth._dosing import Rituximab
-from msrwe.synth._rng import NO_DATE, as_date, pick_count, stream
+from msrwe.synth._rng import NO_DATE, as_date, pick_count, repeat_index, stream
 from msrwe.synth._skeleton import Skeleton
 
 __all__ = ["Safety", "make_safety"]
 
 
-@dataclass
 class _Rows:
-    pid: list[int] = field(default_factory=list)
-    onset: list[int] = field(default_factory=list)
-    end: list[int] = field(default_factory=list)
-    term: list[str] = field(default_factory=list)
-    grade: list[int] = field(default_factory=list)
-    serious: list[bool] = field(default_factory=list)
-    related: list[str] = field(default_factory=list)
-    infection: list[bool] = field(default_factory=list)
+    """Adverse-event rows collected as arrays, one batch per kind of event."""
+
+    def __init__(self) -> None:
+        self.batches: list[dict[str, np.ndarray]] = []
 
     def add(
         self,
-        pid: int,
-        onset: int,
-        end: int,
-        term: str,
-        grade: int,
-        related: str,
+        pid: np.ndarray,
+        onset: np.ndarray,
+        end: np.ndarray,
+        term: str | np.ndarray,
+        grade: np.ndarray,
+        related: np.ndarray,
         *,
         serious: bool = False,
-        infection: bool = False,
+        infection: bool | np.ndarray = False,
     ) -> None:
-        self.pid.append(pid)
-        self.onset.append(onset)
-        self.end.append(end)
-        self.term.append(term)
-        self.grade.append(grade)
-        self.serious.append(serious)
-        self.related.append(related)
-        self.infection.append(infection)
+        m = len(pid)
+        self.batches.append(
+            {
+                "pid": np.asarray(pid, dtype=np.int64),
+                "onset": np.asarray(onset, dtype=np.int64),
+                "end": np.asarray(end, dtype=np.int64),
+                "term": np.broadcast_to(np.asarray(term, dtype=object), (m,)),
+                "grade": np.asarray(grade, dtype=np.int64),
+                "serious": np.full(m, serious, dtype=bool),
+                "related": np.asarray(related, dtype=object),
+                "infection": np.broadcast_to(np.asarray(infection, dtype=bool), (m,)),
+            }
+        )
+
+    def column(self, name: str) -> np.ndarray:
+        return np.concatenate([b[name] for b in self.batches])
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,10 @@ class Safety:
 
     adverse_events: pl.DataFrame
     hospitalizations: pl.DataFrame
+
+
+def _pick(rng: np.random.Generator, options: tuple, m: int) -> np.ndarray:  # type: ignore[type-arg]
+    return np.asarray(options, dtype=object)[rng.integers(0, len(options), m)]
 
 
 def _dose_events(
@@ -76,19 +83,25 @@ def _dose_events(
     grades: tuple[int, ...],
     related: tuple[str, ...],
 ) -> None:
-    """Events a few days after randomly chosen methotrexate doses of each chosen patient."""
-    starts = np.searchsorted(sk.dose_pid, np.arange(sk.n))
-    for p in patients:
-        episodes = 1
-        while episodes < 4 and rng.random() < recur:
-            episodes += 1
-        doses = sk.dose_day[starts[p] : starts[p] + sk.n_doses[p]]
-        chosen = np.sort(rng.choice(doses, size=min(episodes, len(doses)), replace=False))
-        for dose in chosen:
-            onset = int(dose) + int(rng.integers(lag[0], lag[1] + 1))
-            end = onset + int(rng.integers(length[0], length[1] + 1))
-            grade = int(grades[int(rng.integers(len(grades)))])
-            rows.add(int(p), onset, end, term, grade, related[int(rng.integers(len(related)))])
+    """Events a few days after randomly chosen methotrexate doses of each chosen patient.
+
+    Each chosen patient has one episode, and each further one (up to four) with probability
+    ``recur``, after distinct doses.
+    """
+    episodes = np.zeros(sk.n, dtype=np.int64)
+    more = np.cumprod(rng.random((len(patients), 3)) < recur, axis=1).sum(axis=1)
+    episodes[patients] = 1 + more
+    # a random order of each patient's doses; keep the first `episodes` of them
+    key = rng.random(len(sk.dose_day))
+    order = np.argsort(sk.dose_pid + key)  # by patient, then by the random key
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = sk.dose_index  # dose_index runs 0..n-1 within each patient, as order does
+    chosen = np.flatnonzero(rank < episodes[sk.dose_pid])
+    m = len(chosen)
+    onset = sk.dose_day[chosen] + rng.integers(lag[0], lag[1] + 1, m)
+    end = onset + rng.integers(length[0], length[1] + 1, m)
+    grade = np.asarray(grades)[rng.integers(0, len(grades), m)]
+    rows.add(sk.dose_pid[chosen], onset, end, term, grade, _pick(rng, related, m))
 
 
 def make_safety(sk: Skeleton, rtx: Rituximab, last_visit: np.ndarray, seed: int) -> Safety:
@@ -125,78 +138,69 @@ def make_safety(sk: Skeleton, rtx: Rituximab, last_visit: np.ndarray, seed: int)
                  related=("related",))  # fmt: skip
 
     # infections over the whole follow-up, at random dates
-    years = np.maximum(last_visit - sk.first_dose, 0) / par.YEAR
+    span = np.maximum(last_visit - sk.first_dose, 1)
     for term, rate, grades, length in (
         (par.TERM_UTI, par.UTI_RATE, (1, 2, 2), (5, 14)),
         (par.TERM_URI, par.URI_RATE, (1, 1, 2), (5, 10)),
     ):
-        count = rng.poisson(rate * years)
-        for p in np.flatnonzero(count):
-            span = max(int(last_visit[p] - sk.first_dose[p]), 1)
-            for day in np.sort(sk.first_dose[p] + rng.integers(0, span, count[p])):
-                related = "possibly_related" if rng.random() < 0.3 else "unrelated"
-                rows.add(int(p), int(day), int(day) + int(rng.integers(length[0], length[1] + 1)),
-                         term, int(grades[int(rng.integers(len(grades)))]), related,
-                         infection=True)  # fmt: skip
+        count = rng.poisson(rate * span / par.YEAR)
+        pid = repeat_index(count)
+        m = len(pid)
+        day = sk.first_dose[pid] + np.floor(rng.random(m) * span[pid]).astype(np.int64)
+        end = day + rng.integers(length[0], length[1] + 1, m)
+        related = np.where(rng.random(m) < 0.3, "possibly_related", "unrelated").astype(object)
+        grade = np.asarray(grades)[rng.integers(0, len(grades), m)]
+        rows.add(pid, day, end, term, grade, related, infection=True)
 
     # infusion reactions at some first rituximab infusions
-    for p, day in zip(rtx.pid[rtx.first_course], rtx.day[rtx.first_course], strict=True):
-        if rng.random() < 0.3:
-            rows.add(int(p), int(day), int(day) + 1, "infusion related reaction", 1, "related")
+    react = rtx.first_course & (rng.random(len(rtx.day)) < 0.3)
+    m = int(react.sum())
+    rows.add(rtx.pid[react], rtx.day[react], rtx.day[react] + 1, "infusion related reaction",
+             np.ones(m), np.full(m, "related", dtype=object))  # fmt: skip
 
     # the occasional unrelated serious event with a hospital stay
-    h_pid: list[int] = []
-    h_admit: list[int] = []
-    h_discharge: list[int] = []
-    h_reason: list[str] = []
-    for p in some(par.SERIOUS_SHARE):
-        span = max(int(last_visit[p] - sk.first_dose[p]) - 30, 1)
-        onset = int(sk.first_dose[p]) + int(rng.integers(0, span))
-        term = par.SERIOUS_TERMS[int(rng.integers(len(par.SERIOUS_TERMS)))]
-        admit = onset + int(rng.integers(0, 2))
-        discharge = admit + int(rng.integers(3, 13))
-        end = discharge + int(rng.integers(0, 31))
-        rows.add(int(p), onset, end, term, 3, "unrelated", serious=True,
-                 infection=term == "pneumonia")  # fmt: skip
-        h_pid.append(int(p))
-        h_admit.append(admit)
-        h_discharge.append(discharge)
-        h_reason.append(term)
+    h_pid = some(par.SERIOUS_SHARE)
+    m = len(h_pid)
+    span = np.maximum(last_visit[h_pid] - sk.first_dose[h_pid] - 30, 1)
+    onset = sk.first_dose[h_pid] + np.floor(rng.random(m) * span).astype(np.int64)
+    term = _pick(rng, par.SERIOUS_TERMS, m)
+    admit = onset + rng.integers(0, 2, m)
+    discharge = admit + rng.integers(3, 13, m)
+    end = discharge + rng.integers(0, 31, m)
+    rows.add(h_pid, onset, end, term, np.full(m, 3), np.full(m, "unrelated", dtype=object),
+             serious=True, infection=term == "pneumonia")  # fmt: skip
 
-    pid = np.array(rows.pid, dtype=np.int64)
-    onset = np.array(rows.onset, dtype=np.int64)
-    end = np.array(rows.end, dtype=np.int64)
+    pid = rows.column("pid")
+    end = rows.column("end")
     ongoing = end > par.DATA_CUTOFF
-    serious = np.array(rows.serious, dtype=bool)
+    serious = rows.column("serious")
     ae = pl.DataFrame(
         {
-            "patient_id": pl.Series(sk.ids[pid], dtype=pl.String),
-            "onset_date": as_date(onset),
+            "patient_id": sk.ids_at(pid),
+            "onset_date": as_date(rows.column("onset")),
             "end_date": as_date(np.where(ongoing, NO_DATE, end)),
-            "term": pl.Series(rows.term, dtype=pl.String),
+            "term": pl.Series(rows.column("term"), dtype=pl.String),
             "pt_code": pl.Series([None] * len(pid), dtype=pl.String),
             "soc_code": pl.Series([None] * len(pid), dtype=pl.String),
-            "grade": pl.Series(rows.grade, dtype=pl.Int64),
+            "grade": pl.Series(rows.column("grade"), dtype=pl.Int64),
             "serious": pl.Series(serious, dtype=pl.Boolean),
             "serious_criteria": pl.Series(
                 np.where(serious, "hospitalization", None).tolist(), dtype=pl.String
             ),
-            "related": pl.Series(rows.related, dtype=pl.String),
-            "infection": pl.Series(rows.infection, dtype=pl.Boolean),
+            "related": pl.Series(rows.column("related"), dtype=pl.String),
+            "infection": pl.Series(rows.column("infection"), dtype=pl.Boolean),
             "outcome": pl.Series(
                 np.where(ongoing, "recovering", "recovered").tolist(), dtype=pl.String
             ),
         }
     ).sort("patient_id", "onset_date", "term", maintain_order=True)
-    hp = np.array(h_pid, dtype=np.int64)
-    discharge = np.array(h_discharge, dtype=np.int64)
     hosp = pl.DataFrame(
         {
-            "patient_id": pl.Series(sk.ids[hp], dtype=pl.String),
-            "admit_date": as_date(np.array(h_admit, dtype=np.int64)),
+            "patient_id": sk.ids_at(h_pid),
+            "admit_date": as_date(admit),
             "discharge_date": as_date(np.where(discharge > par.DATA_CUTOFF, NO_DATE, discharge)),
-            "reason": pl.Series(h_reason, dtype=pl.String),
-            "related": pl.Series(["unrelated"] * len(hp), dtype=pl.String),
+            "reason": pl.Series(term, dtype=pl.String),
+            "related": pl.Series(["unrelated"] * m, dtype=pl.String),
         }
     ).sort("patient_id", "admit_date", maintain_order=True)
     return Safety(adverse_events=ae, hospitalizations=hosp)

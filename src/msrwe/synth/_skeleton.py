@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 
 from msrwe.synth import _params as par
 from msrwe.synth._rng import pick_count, repeat_index, segment_offsets, stream
@@ -42,6 +43,12 @@ class Skeleton:
     def n(self) -> int:
         """Number of patients."""
         return len(self.ids)
+
+    def ids_at(self, index: np.ndarray) -> pl.Series:
+        """The patient_id of each patient index, as a polars String series."""
+        return pl.Series("patient_id", self.ids, dtype=pl.String).gather(
+            np.asarray(index, dtype=np.int64)
+        )
 
     @property
     def phenotype(self) -> np.ndarray:

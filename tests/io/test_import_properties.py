@@ -92,7 +92,10 @@ def test_valid_visits_are_all_imported(rows):
     assert (v.read, v.imported) == (len(rows), len(rows))
 
 
-@given(st.lists(messy_visit, max_size=30), st.sampled_from(["utf-8", "cp1252", "utf-8-sig"]))
+@given(
+    st.lists(messy_visit, max_size=30),
+    st.sampled_from(["utf-8", "cp1252", "utf-8-sig", "utf-16", "latin-1"]),
+)
 def test_messy_visits_balance(rows, encoding):
     header = ["patient_id", "date", "edss", "fs_pyramidal"]
     text = _csv(header, rows)

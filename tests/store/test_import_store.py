@@ -182,3 +182,20 @@ def test_case_08_write_import_directly(tmp_path):
     write_import(db, tables={"relapses": pl.DataFrame({"patient_id": ["A1"]})})
     assert read_table(db, "quarantine")["table_name"].to_list() == ["visits"]
     assert set(table_names(db)) >= {"visits", "relapses"}
+
+
+def test_case_09_foreign_quarantine_table_is_a_store_error(charts, tmp_path):
+    # Case 9: a store whose quarantine table is not msrwe's is refused with a StoreError
+    db = tmp_path / "s.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create table quarantine (x integer)")
+    con.execute("insert into quarantine values (1)")
+    con.close()
+    with pytest.raises(StoreError, match="unchanged"):
+        import_folder(charts, db)
+    con = duckdb.connect(str(db), read_only=True)
+    names = {
+        r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()
+    }
+    con.close()
+    assert names == {"quarantine"}

@@ -134,9 +134,12 @@ def write_import(
                 con.execute(f"create table if not exists import_log ({_LOG_SQL})")
                 _replace(con, "import_log", merged)
             con.execute("commit")
-        except duckdb.Error as exc:
+        except (duckdb.Error, pl.exceptions.PolarsError) as exc:
             con.execute("rollback")
-            raise StoreError(f"{db}: the import could not be written ({exc})") from exc
+            raise StoreError(
+                f"{db}: the import could not be written ({exc}); the store is unchanged. "
+                "Is this an msrwe store?"
+            ) from exc
     finally:
         con.close()
 

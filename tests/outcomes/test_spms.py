@@ -231,8 +231,9 @@ def test_case17_text_dates_and_missing_other_fs():
 
 def test_case18_bad_input_is_named():
     v = visits([(0, 3.0, 1), (200, 4.0, 2)])
-    with pytest.raises(InputError, match="'fs_pyramidal' is missing"):
+    with pytest.raises(InputError, match="'fs_pyramidal' is missing") as info:
         derive_spms_conversion(v.drop("fs_pyramidal"))
+    assert not isinstance(info.value, OptionError)  # a data problem, not a bad option
     with pytest.raises(InputError, match=r"row 2, column 'edss': value 0.5 is not a valid EDSS"):
         derive_spms_conversion(v.with_columns(edss=pl.Series([3.0, 0.5])))
     with pytest.raises(InputError, match=r"row 1, column 'fs_pyramidal': value 7"):

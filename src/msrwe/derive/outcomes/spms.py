@@ -63,7 +63,7 @@ from msrwe.derive.outcomes.spms_inputs import (
     prepare_table,
 )
 from msrwe.derive.outcomes.thresholds import EDSS_LORSCHEIDER
-from msrwe.errors import OptionError
+from msrwe.errors import InputError, OptionError
 
 __all__ = [
     "LORSCHEIDER_2016",
@@ -234,7 +234,7 @@ def _prepare_visits(visits: Any, func: str) -> pl.DataFrame:
     )
     for col in ("edss", "fs_pyramidal"):
         if col not in v.columns:
-            raise OptionError(
+            raise InputError(
                 f"visits: column '{col}' is missing; {func} needs EDSS and the pyramidal "
                 "functional system score (Lorscheider 2016, rule 3)."
             )

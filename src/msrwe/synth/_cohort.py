@@ -174,12 +174,17 @@ def _write_xlsx(frame: pl.DataFrame, path: Path, table: str) -> None:
     # dates and booleans as the text the contract shows; numbers stay numbers
     text_cols = [c for c, t in frame.schema.items() if t in (pl.Date, pl.Boolean)]
     frame = frame.with_columns(to_text(frame.select(text_cols))) if text_cols else frame
+    from xlsxwriter.exceptions import FileCreateError
+
     workbook = xlsxwriter.Workbook(str(path))
     workbook.set_properties({"created": dt.datetime(2019, 1, 1)})  # byte-identical files
     try:
         frame.write_excel(workbook, worksheet=table, autofit=False, table_style=None)
     finally:
-        workbook.close()
+        try:
+            workbook.close()
+        except FileCreateError as exc:
+            raise InputError(f"{path}: cannot write this file ({exc}).") from exc
 
 
 def write_cohort(

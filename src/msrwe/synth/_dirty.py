@@ -8,7 +8,7 @@ kind                    table.column       example
 ======================  =================  ===================================================
 edss_not_half_step      visits.edss        0.5 and 6.25 (clinical-methods.md 1.1)
 decimal_comma           visits.edss        "6,5"
-not_a_date              visits.date        31/02/2019; adverse_events.onset_date 2019-13-01
+not_a_date              mri.date           31/02/2019; adverse_events.onset_date 2019-13-01
 unknown_patient         visits.patient_id  a visit of a patient missing from patients
 duplicate_visit         visits.edss        two rows, same patient and date, different EDSS
 nhpt_not_positive       visits.nhpt_dominant_s  0
@@ -213,7 +213,7 @@ def make_dirty(
     for value in ("0.5", "6.25"):
         inj.set("visits", inj.pick("visits"), "edss", value, "edss_not_half_step")
     inj.set("visits", inj.pick("visits"), "edss", "6,5", "decimal_comma")
-    inj.set("visits", inj.pick("visits"), "date", "31/02/2019", "not_a_date")
+    inj.set("mri", inj.pick("mri"), "date", "31/02/2019", "not_a_date")
     rid = inj.pick("visits", pl.col("nhpt_dominant_s").is_not_null())
     inj.set("visits", rid, "nhpt_dominant_s", "0", "nhpt_not_positive")
     rid = inj.pick("visits", pl.col("sdmt").is_not_null())

@@ -165,3 +165,15 @@ def test_case_12_semicolon_and_tab_separated(folder):
     assert result.tables["visits"]["edss"].to_list() == [6.0]
     assert rules(result, "visits") == [(3, "not_a_number")]
     assert result.tables["relapses"].height == 1
+
+
+def test_case_13_excel_date_serial_hint(folder):
+    # Case 13: a date cell holding an unformatted Excel serial number gets a hint, not a guess
+    wb = xlsxwriter.Workbook(folder / "visits.xlsx")
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["patient_id", "date", "edss"])
+    ws.write_row(1, 0, ["A1", 42005, 6.0])
+    wb.close()
+    result = read_chart_folder(folder)
+    assert rules(result, "visits") == [(2, "not_a_date")]
+    assert "Excel date serial number" in result.quarantine["message"][0]

@@ -173,7 +173,10 @@ def _type_message(col: Column, value: pl.Expr, fmt: str) -> tuple[str, pl.Expr]:
             f" is not a date; {col.name} is written as {_format_words(fmt)}, "
             f"e.g. {_example_date(fmt)}"
         )
-        return "not_a_date", pl.concat_str(q, pl.lit(tail))
+        serial = pl.when(value.str.contains(r"^\d{5}(\.\d+)?$")).then(
+            pl.lit(" (this looks like an Excel date serial number: format the column as dates)")
+        )
+        return "not_a_date", pl.concat_str(q, pl.lit(tail), serial.fill_null(""))
     if col.dtype == "number":
         tail = f" in {col.name} is not a number (write 6.5, with a point)"
         return "not_a_number", pl.concat_str(q, pl.lit(tail))

@@ -79,8 +79,9 @@ def test_case_05_parquet_and_xlsx(tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"n_patients": 0}, "'n_patients' parameter of make_cohort must be between 1"),
+        ({"n_patients": 0}, "'n_patients' parameter of make_cohort must be between 1 and 200,000"),
         ({"n_patients": -3}, "Got -3 instead"),
+        ({"n_patients": 200_001}, "Got 200001 instead"),
         ({"n_patients": 2.5}, "must be a whole number of patients"),
         ({"n_patients": True}, "must be a whole number of patients"),
         ({"seed": -1}, "'seed' parameter of make_cohort must be a whole number >= 0"),

@@ -30,8 +30,8 @@ __all__ = ["FORMATS", "MAX_PATIENTS", "make_cohort", "make_cohort_and_manifest",
 
 #: File formats write_cohort can write.
 FORMATS: tuple[str, ...] = ("csv", "parquet", "xlsx")
-#: The largest cohort make_cohort draws (about 40 million visits).
-MAX_PATIENTS = 1_000_000
+#: The largest cohort make_cohort draws: about 8 million visits and 5 GB of memory at the peak.
+MAX_PATIENTS = 200_000
 
 Format = Literal["csv", "parquet", "xlsx"]
 
@@ -130,7 +130,7 @@ def make_cohort(
     Parameters
     ----------
     n_patients
-        Number of patients (1 to 1,000,000); SPMS and PPMS in the ratio 67:16, exact at 83.
+        Number of patients (1 to 200,000); SPMS and PPMS in the ratio 67:16, exact at 83.
     seed
         Seed of the random streams (a whole number >= 0).
     dirty

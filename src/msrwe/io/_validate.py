@@ -25,15 +25,12 @@ import polars as pl
 
 from msrwe.errors import ImportRefused
 from msrwe.io._frames import ROW, empty_problems, problems
-from msrwe.io._mapping import ISO_DATE, TableMapping
+from msrwe.io._mapping import TableMapping
 from msrwe.io._read import RawFile
-from msrwe.schema import POLARS_TYPES, Column, DateOrder, OnlyWhen, Table
+from msrwe.io._rules import column_checks, row_rule_checks, typed_expr, typed_name
+from msrwe.schema import POLARS_TYPES, Table
 
-__all__ = ["CheckedTable", "check_table", "typed_name"]
-
-_TRUE = ("true", "yes", "y", "1", "t")
-_FALSE = ("false", "no", "n", "0", "f")
-_BOOLS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
+__all__ = ["CheckedTable", "check_table"]
 
 _BAD, _DUP, _RETRY, _NO_MEASURES = (
     "__msrwe_bad",
@@ -41,8 +38,6 @@ _BAD, _DUP, _RETRY, _NO_MEASURES = (
     "__msrwe_retry",
     "__msrwe_no_measures",
 )
-
-_FORMAT_WORDS = {"%Y": "year", "%m": "month", "%d": "day", "%y": "year", "%b": "month name"}
 
 
 @dataclass(frozen=True)
@@ -82,11 +77,6 @@ class CheckedTable:
         return self.frame.height
 
 
-def typed_name(column: str) -> str:
-    """The name of the typed copy of ``column`` while a table is checked."""
-    return f"__msrwe_typed_{column}"
-
-
 def _map_header(raw: RawFile, table: Table, tmap: TableMapping) -> dict[str, str]:
     """Header of the file -> contract name (contract columns only)."""
     lower = {c.lower(): c for c in table.column_names}
@@ -119,176 +109,6 @@ def _map_header(raw: RawFile, table: Table, tmap: TableMapping) -> dict[str, str
 def _clean(name: str) -> pl.Expr:
     s = pl.col(name).str.strip_chars()
     return pl.when(s.str.len_bytes() > 0).then(s).alias(name)
-
-
-def _format_words(fmt: str) -> str:
-    words = fmt
-    for code, word in _FORMAT_WORDS.items():
-        words = words.replace(code, word)
-    return words
-
-
-def _example_date(fmt: str) -> str:
-    from datetime import date
-
-    return date(2019, 12, 3).strftime(fmt)
-
-
-def _typed(col: Column, source: pl.Expr, fmt: str, *, careful: bool = True) -> pl.Expr:
-    """The typed value of ``col`` from its cleaned, recoded text.
-
-    With ``careful=False`` (the first, fast pass) an integer column accepts plain integers only;
-    the careful pass, run on the few rows where a cast failed, also accepts "3.0".
-    """
-    if col.dtype == "date":
-        parsed = source.str.to_date(fmt, strict=False)
-        if fmt != ISO_DATE:
-            parsed = pl.coalesce(parsed, source.str.to_date(ISO_DATE, strict=False))
-        return parsed
-    if col.dtype == "number":
-        f = source.cast(pl.Float64, strict=False)
-        return pl.when(f.is_finite()).then(f)
-    if col.dtype == "integer" and not careful:
-        return source.cast(pl.Int64, strict=False)
-    if col.dtype == "integer":
-        f = source.cast(pl.Float64, strict=False)
-        ok = f.is_finite() & (f == f.round(0)) & (f.abs() < 2.0**53)
-        return pl.when(ok).then(f).cast(pl.Int64)
-    if col.dtype == "boolean":
-        return source.str.to_lowercase().replace_strict(
-            _BOOLS, default=None, return_dtype=pl.Boolean
-        )
-    text = source
-    for old, new, _why in col.aliases:
-        text = pl.when(text == old).then(pl.lit(new)).otherwise(text)
-    if col.check == "lower_case":
-        text = text.str.to_lowercase()
-    return text
-
-
-def _type_message(col: Column, value: pl.Expr, fmt: str) -> tuple[str, pl.Expr]:
-    q = pl.format("'{}'", value)
-    if col.dtype == "date":
-        tail = (
-            f" is not a date; {col.name} is written as {_format_words(fmt)}, "
-            f"e.g. {_example_date(fmt)}"
-        )
-        serial = pl.when(value.str.contains(r"^\d{5}(\.\d+)?$")).then(
-            pl.lit(" (this looks like an Excel date serial number: format the column as dates)")
-        )
-        return "not_a_date", pl.concat_str(q, pl.lit(tail), serial.fill_null(""))
-    if col.dtype == "number":
-        tail = f" in {col.name} is not a number (write 6.5, with a point)"
-        return "not_a_number", pl.concat_str(q, pl.lit(tail))
-    if col.dtype == "integer":
-        tail = f" in {col.name} is not a whole number"
-        return "not_an_integer", pl.concat_str(q, pl.lit(tail))
-    tail = f" in {col.name} is not yes or no (write true/false, yes/no, y/n or 1/0)"
-    return "not_a_boolean", pl.concat_str(q, pl.lit(tail))
-
-
-def _num(x: float) -> str:
-    return f"{x:g}"
-
-
-def _range_words(col: Column) -> str:
-    lo, hi = col.minimum, col.maximum
-    if lo is not None and hi is not None:
-        words = f"runs {_num(lo)}-{_num(hi)}"
-    elif lo is not None:
-        words = f"must be {'at least' if col.minimum_inclusive else 'more than'} {_num(lo)}"
-    else:
-        words = f"must be at most {_num(hi or 0)}"
-    if col.special:
-        words += f" ({', '.join(_num(s) for s in col.special)} is allowed as a code)"
-    if col.source:
-        words += f" ({col.source})"
-    return words
-
-
-def _column_checks(col: Column, raw: pl.Expr, typed: pl.Expr, fmt: str) -> list[tuple]:
-    """``(mask, rule, message)`` for every rule of one column."""
-    label = col.description.split("(")[0].split(";")[0].strip() or col.name
-    checks: list[tuple] = []
-    if col.required:
-        checks.append(
-            (raw.is_null(), "missing_required", pl.lit(f"{col.name} is required but empty"))
-        )
-    rule, msg = _type_message(col, raw, fmt)
-    checks.append((raw.is_not_null() & typed.is_null(), rule, msg))
-    if col.allowed is not None:
-        allowed = list(col.allowed)
-        listed = ", ".join(allowed)
-        if col.multiple is not None:
-            parts = typed.str.split(col.multiple).list.eval(
-                pl.element().str.strip_chars().is_in(allowed)
-            )
-            bad = typed.is_not_null() & ~parts.list.all()
-            tail = f" is not a list of {col.name} from {listed}, separated by '{col.multiple}'"
-        else:
-            bad = typed.is_not_null() & ~typed.is_in(allowed)
-            tail = (
-                f" is not an allowed {col.name}: use one of {listed} "
-                "(a mapping file can recode a site's own values)"
-            )
-        checks.append((bad, "not_allowed", pl.concat_str(pl.format("'{}'", raw), pl.lit(tail))))
-    if col.minimum is not None or col.maximum is not None:
-        outside: list[pl.Expr] = []
-        if col.minimum is not None:
-            outside.append(
-                (typed < col.minimum) if col.minimum_inclusive else (typed <= col.minimum)
-            )
-        if col.maximum is not None:
-            outside.append(typed > col.maximum)
-        out = outside[0] if len(outside) == 1 else outside[0] | outside[1]
-        if col.special:
-            out = out & ~typed.cast(pl.Float64).is_in(list(col.special))
-        tail = f" is out of range: {label} {_range_words(col)}"
-        checks.append(
-            (out, "out_of_range", pl.concat_str(pl.lit(f"{col.name} "), raw, pl.lit(tail)))
-        )
-    if col.check == "edss_half_step":
-        twice = typed * 2
-        bad = (
-            typed.is_not_null()
-            & (typed >= 0)
-            & (typed <= 10)
-            & ((twice != twice.round(0)) | (typed == 0.5))
-        )
-        tail = (
-            " is not a valid score: the EDSS runs 0, 1.0, 1.5, ..., 9.5, 10 "
-            "(Kurtzke 1983; clinical-methods.md section 1.1)"
-        )
-        checks.append((bad, "edss_half_step", pl.concat_str(pl.lit("EDSS "), raw, pl.lit(tail))))
-    return checks
-
-
-def _row_rule_checks(rule: DateOrder | OnlyWhen) -> tuple[str, pl.Expr, pl.Expr, pl.Expr]:
-    """``(column, mask, value, message)`` of one rule within a row."""
-    if isinstance(rule, DateOrder):
-        e, lt = pl.col(typed_name(rule.earlier)), pl.col(typed_name(rule.later))
-        mask = e.is_not_null() & lt.is_not_null() & (lt < e)
-        parts = rule.message.replace("{earlier}", rule.earlier).replace("{later}", rule.later)
-        pieces: list[pl.Expr] = []
-        for i, chunk in enumerate(parts.split("{earlier_value}")):
-            if i:
-                pieces.append(e.dt.to_string("%Y-%m-%d"))
-            for j, sub in enumerate(chunk.split("{later_value}")):
-                if j:
-                    pieces.append(lt.dt.to_string("%Y-%m-%d"))
-                pieces.append(pl.lit(sub))
-        return rule.later, mask, pl.col(rule.later), pl.concat_str(pieces)
-    c, w = pl.col(typed_name(rule.column)), pl.col(typed_name(rule.when))
-    mask = c.is_not_null() & w.is_not_null() & ~w.is_in(list(rule.values))
-    pieces = []
-    for i, chunk in enumerate(rule.message.split("{value}")):
-        if i:
-            pieces.append(pl.col(rule.column))
-        for j, sub in enumerate(chunk.split("{when_value}")):
-            if j:
-                pieces.append(w)
-            pieces.append(pl.lit(sub))
-    return rule.column, mask, pl.col(rule.column), pl.concat_str(pieces)
 
 
 def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
@@ -332,10 +152,10 @@ def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
     masks: list[tuple[str, pl.Expr, str, pl.Expr, pl.Expr]] = []
     for col in table.columns:
         raw_c, typed_c = pl.col(col.name), pl.col(typed_name(col.name))
-        for mask, rule, msg in _column_checks(col, raw_c, typed_c, fmt):
+        for mask, rule, msg in column_checks(col, raw_c, typed_c, fmt):
             masks.append((col.name, mask.fill_null(False), rule, raw_c, msg))
     for rule in table.row_rules:
-        column, mask, value, msg = _row_rule_checks(rule)
+        column, mask, value, msg = row_rule_checks(rule)
         masks.append((column, mask.fill_null(False), rule.rule, value, msg))
     failed_casts = [
         pl.col(c.name).is_not_null() & pl.col(typed_name(c.name)).is_null()
@@ -424,7 +244,7 @@ def _typed_frame(
         recode = tmap.values.get(col.name)
         if recode:
             source = source.replace(recode)
-        typed = _typed(col, source, tmap.date_format, careful=clean_all)
+        typed = typed_expr(col, source, tmap.date_format, careful=clean_all)
         typed_exprs.append(typed.alias(typed_name(col.name)))
     return lf.with_columns(typed_exprs)
 

@@ -345,9 +345,11 @@ def test_case_20_spms_conversion_only_for_spms(tmp_path):
         A1,SPMS,2005-01-01
         A2,RRMS,2005-01-01
         A3,,2005-01-01
+        A4,Secondary progressive,2005-01-01
         """,
     )
-    assert rules(result, "patients") == [(3, "spms_conversion_not_spms")]
+    # A4's phenotype is itself invalid: quarantined for that alone
+    assert rules(result, "patients") == [(3, "spms_conversion_not_spms"), (5, "not_allowed")]
     assert "phenotype is RRMS" in result.quarantine["message"][0]
 
 

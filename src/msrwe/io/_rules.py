@@ -178,7 +178,9 @@ def column_checks(col: Column, raw: pl.Expr, typed: pl.Expr, fmt: str) -> list[t
     return checks
 
 
-def row_rule_checks(rule: DateOrder | OnlyWhen) -> tuple[str, pl.Expr, pl.Expr, pl.Expr]:
+def row_rule_checks(
+    rule: DateOrder | OnlyWhen, when_allowed: tuple[str, ...] | None = None
+) -> tuple[str, pl.Expr, pl.Expr, pl.Expr]:
     """``(column, mask, value, message)`` of one rule within a row."""
     if isinstance(rule, DateOrder):
         e, lt = pl.col(typed_name(rule.earlier)), pl.col(typed_name(rule.later))
@@ -195,6 +197,8 @@ def row_rule_checks(rule: DateOrder | OnlyWhen) -> tuple[str, pl.Expr, pl.Expr, 
         return rule.later, mask, pl.col(rule.later), pl.concat_str(pieces)
     c, w = pl.col(typed_name(rule.column)), pl.col(typed_name(rule.when))
     mask = c.is_not_null() & w.is_not_null() & ~w.is_in(list(rule.values))
+    if when_allowed is not None:  # a value that is itself invalid is quarantined for that alone
+        mask = mask & w.is_in(list(when_allowed))
     pieces = []
     for i, chunk in enumerate(rule.message.split("{value}")):
         if i:

@@ -28,7 +28,7 @@ from msrwe.io._frames import ROW, empty_problems, problems
 from msrwe.io._mapping import TableMapping
 from msrwe.io._read import RawFile
 from msrwe.io._rules import column_checks, row_rule_checks, typed_expr, typed_name
-from msrwe.schema import POLARS_TYPES, Table
+from msrwe.schema import POLARS_TYPES, OnlyWhen, Table
 
 __all__ = ["CheckedTable", "check_table"]
 
@@ -155,7 +155,8 @@ def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
         for mask, rule, msg in column_checks(col, raw_c, typed_c, fmt):
             masks.append((col.name, mask.fill_null(False), rule, raw_c, msg))
     for rule in table.row_rules:
-        column, mask, value, msg = row_rule_checks(rule)
+        when = table.column(rule.when).allowed if isinstance(rule, OnlyWhen) else None
+        column, mask, value, msg = row_rule_checks(rule, when)
         masks.append((column, mask.fill_null(False), rule.rule, value, msg))
     failed_casts = [
         pl.col(c.name).is_not_null() & pl.col(typed_name(c.name)).is_null()

@@ -634,3 +634,88 @@ def test_case_37_accounting_balances(tmp_path):
     assert balanced(result)
     t = result.summary.tables["visits"]
     assert (t.read, t.imported, t.quarantined) == (4, 1, 3)
+
+
+# ---------------------------------------------------------------- the remaining columns
+
+REQUIRED_CELLS = [
+    ("patients", "patient_id,sex\nA1,F\n,M\n"),
+    ("relapses", "patient_id,onset_date\nA1,\n"),
+    ("administrations", "patient_id,date,drug\nA1,2015-01-01,\n"),
+    ("treatments", "patient_id,drug,start_date\nA1,rituximab,\n"),
+    ("treatments", "patient_id,drug,start_date\nA1,,2015-01-01\n"),
+    ("adverse_events", "patient_id,onset_date,term\nA1,,headache\n"),
+    ("hospitalizations", "patient_id,admit_date\nA1,\n"),
+    ("mri", "patient_id,date\n,2015-01-01\n"),
+    ("biomarkers", "patient_id,date,marker,value\nA1,2015-01-01,,3\n"),
+]
+
+
+@pytest.mark.parametrize(("table", "text"), REQUIRED_CELLS)
+def test_case_38_every_required_cell(tmp_path, table, text):
+    # Case 38: an empty required cell in any table is quarantined as missing_required
+    if table == "patients":  # the second patient has no identifier
+        assert rules(chart(tmp_path, patients=text), table) == [(3, "missing_required")]
+    else:
+        assert rules(chart(tmp_path, **{table: text}), table) == [(2, "missing_required")]
+
+
+def test_case_39_relapse_booleans(tmp_path):
+    # Case 39: confirmed defaults to true when empty; steroids stays empty when empty
+    result = chart(
+        tmp_path,
+        relapses="""
+        patient_id,onset_date,confirmed,steroids
+        A1,2014-01-01,,yes
+        A1,2015-01-01,no,
+        A1,2016-01-01,sometimes,
+        """,
+    )
+    r = result.tables["relapses"]
+    assert r["confirmed"].to_list() == [True, False]
+    assert r["steroids"].to_list() == [True, None]
+    assert rules(result, "relapses") == [(4, "not_a_boolean")]
+
+
+def test_case_40_hospitalization_relatedness_and_ae_flags(tmp_path):
+    # Case 40: relatedness uses the adverse-event list; serious and infection are booleans
+    result = chart(
+        tmp_path,
+        hospitalizations="""
+        patient_id,admit_date,related
+        A1,2015-01-01,unrelated
+        A1,2015-02-01,probably
+        """,
+        adverse_events="""
+        patient_id,onset_date,term,serious,infection,pt_code
+        A1,2015-01-01,pneumonia,yes,1,10035664
+        A1,2015-02-01,cold,perhaps,0,
+        """,
+    )
+    assert rules(result, "hospitalizations") == [(3, "not_allowed")]
+    assert rules(result, "adverse_events") == [(3, "not_a_boolean")]
+    ae = result.tables["adverse_events"]
+    assert ae.row(0, named=True)["infection"] is True
+    assert ae.row(0, named=True)["pt_code"] == "10035664"
+
+
+def test_case_41_body_size_and_lesion_counts(tmp_path):
+    # Case 41: BSA and weight > 0; new and enlarging T2 lesion counts >= 0; brain volume > 0
+    result = chart(
+        tmp_path,
+        administrations="""
+        patient_id,date,drug,dose,dose_unit,bsa_m2,weight_kg
+        A1,2015-01-01,mitoxantrone,12,mg/m2,1.8,70
+        A1,2015-02-01,mitoxantrone,12,mg/m2,0,70
+        A1,2015-03-01,mitoxantrone,12,mg/m2,1.8,-70
+        """,
+        mri="""
+        patient_id,date,new_t2_lesions,enlarging_t2_lesions,brain_volume_ml
+        A1,2015-01-01,0,0,1400
+        A1,2015-02-01,-1,0,1400
+        A1,2015-03-01,0,-2,1400
+        A1,2015-04-01,0,0,0
+        """,
+    )
+    assert rules(result, "administrations") == [(3, "out_of_range"), (4, "out_of_range")]
+    assert rules(result, "mri") == [(3, "out_of_range"), (4, "out_of_range"), (5, "out_of_range")]

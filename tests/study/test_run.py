@@ -106,6 +106,7 @@ def test_case1_analyze(store: Path):
     assert cdw["date"].to_list() == [dt.date(2015, 4, 1)]
     assert "at least 2 intrathecal administrations of methotrexate" in r.methods
     assert r.study["cohort"]["drug_in_force"] == "methotrexate"
+    assert r.study["exposure"]["interval_days"] == [56, 77]  # the regimen's known window
     files = {f["table_name"]: f for f in r.provenance["input_files"]}
     assert len(files["patients"]["sha256"]) == 64
     assert r.provenance["store"] == str(store)

@@ -202,6 +202,15 @@ def analyze(
     }
     settings = st.to_dict()
     settings["cohort"]["drug_in_force"] = cohort.drug
+    if st.exposure.interval_days is None:
+        # The regimen's known window (e.g. 56-77 days for intrathecal methotrexate) is in force.
+        known = _entry("msrwe.derive.exposure", "regimen_interval")
+        route = st.cohort.route
+        if route is None and "route" in cohort.doses.columns:
+            routes = cohort.doses["route"].drop_nulls().unique().to_list()
+            route = routes[0] if len(routes) == 1 else None
+        window = known(cohort.drug, route) if known is not None else None
+        settings["exposure"]["interval_days"] = list(window) if window else None
     return AnalysisResult(
         results=results,
         datasets=datasets,

@@ -101,7 +101,7 @@ def _styled(func: Callable[P, R]) -> Callable[P, R]:
 def _encode(fig: Figure) -> str:
     buf = io.BytesIO()
     with mpl.rc_context(_RC):
-        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 

@@ -142,3 +142,8 @@ def test_case_10_invariants(n, seed):
     assert (ae["end_date"].drop_nulls() >= ae.drop_nulls("end_date")["onset_date"]).all()
     t = c["treatments"].drop_nulls("stop_date")
     assert (t["stop_date"] >= t["start_date"]).all()
+    for name in TABLE_NAMES:  # the importer would quarantine an exact repeat
+        assert c[name].is_unique().all(), name
+    assert c["visits"].select("patient_id", "date").is_unique().all()
+    gaps = c["relapses"].select(pl.col("onset_date").diff().dt.total_days().over("patient_id"))
+    assert (gaps["onset_date"].drop_nulls() > 30).all()

@@ -15,7 +15,7 @@ import polars as pl
 
 from msrwe.synth import _params as par
 from msrwe.synth._dosing import Rituximab
-from msrwe.synth._rng import as_date, pick_count, repeat_index, stream
+from msrwe.synth._rng import as_date, non_overlapping, pick_count, repeat_index, stream
 from msrwe.synth._skeleton import Skeleton
 
 __all__ = ["Clinic", "make_clinic"]
@@ -59,22 +59,28 @@ def _relapses(
     span = (end - sk.first_dose)[pid]
     day = sk.first_dose[pid] + 14 + np.floor(rng.random(len(pid)) * np.maximum(span - 28, 1))
     order = np.argsort(pid * 100_000 + day, kind="stable")  # by patient, then date
-    return pid[order], day.astype(np.int64)[order]
+    pid, day = pid[order], day.astype(np.int64)[order]
+    keep = non_overlapping(pid, day, day + 30)  # within 30 days it is the same relapse
+    return pid[keep], day[keep]
 
 
 def _drift(sk: Skeleton, rng: np.random.Generator) -> np.ndarray:
     """Per-patient latent EDSS slope (points per year) from the stable/worse/better mixture.
 
-    Stratified, so that the cohort's mix does not depend on the luck of the draw: each group gets
-    its exact share of the patients, with slopes spread evenly over the group's range.
+    Stratified, so that the mix does not depend on the luck of the draw: within each phenotype,
+    each group gets its exact share of the patients, with slopes spread evenly over its range.
     """
-    counts = [pick_count(sk.n, share) for share, _, _ in par.EDSS_DRIFT[1:]]
-    counts = [sk.n - sum(counts), *counts]  # the stable group takes the rest
-    slopes = [
-        low + (np.arange(m) + rng.random(m)) / max(m, 1) * (high - low)
-        for m, (_, low, high) in zip(counts, par.EDSS_DRIFT, strict=True)
-    ]
-    return rng.permutation(np.concatenate(slopes))
+    slope = np.zeros(sk.n)
+    for members in (np.flatnonzero(sk.spms), np.flatnonzero(~sk.spms)):
+        n = len(members)
+        counts = [pick_count(n, share) for share, _, _ in par.EDSS_DRIFT[1:]]
+        counts = [n - sum(counts), *counts]  # the stable group takes the rest
+        parts = [
+            low + (np.arange(m) + rng.random(m)) / max(m, 1) * (high - low)
+            for m, (_, low, high) in zip(counts, par.EDSS_DRIFT, strict=True)
+        ]
+        slope[members] = rng.permutation(np.concatenate(parts))
+    return slope
 
 
 def _snap(x: np.ndarray) -> np.ndarray:
@@ -129,11 +135,16 @@ def make_clinic(sk: Skeleton, rtx: Rituximab, seed: int) -> Clinic:
     >>> c.visits.height >= int(sk.n_doses.sum())
     True
     """
-    rng = stream(seed, "clinic")
+    # separate streams, so that e.g. one more relapse does not reshuffle every EDSS
+    rng = stream(seed, "clinic-schedule")
+    rng_rel = stream(seed, "clinic-relapses")
+    rng_edss = stream(seed, "clinic-edss")
+    rng_fs = stream(seed, "clinic-functional-systems")
+    rng_tests = stream(seed, "clinic-timed-tests")
     s_pid, s_day = _scheduled(sk, rtx, rng)
     end = np.full(sk.n, -(10**9), dtype=np.int64)
     np.maximum.at(end, s_pid, s_day)
-    r_pid, r_day = _relapses(sk, end, rng)
+    r_pid, r_day = _relapses(sk, end, rng_rel)
 
     # unscheduled visits: a few at random, and one after each relapse
     n_extra = rng.integers(par.UNSCHEDULED_VISITS[0], par.UNSCHEDULED_VISITS[1] + 1, sk.n)
@@ -163,46 +174,46 @@ def make_clinic(sk: Skeleton, rtx: Rituximab, seed: int) -> Clinic:
     sd = np.where(sk.spms, par.EDSS_BASELINE["SPMS"][1], par.EDSS_BASELINE["PPMS"][1])
     lo = np.where(sk.spms, par.EDSS_BASELINE_RANGE["SPMS"][0], par.EDSS_BASELINE_RANGE["PPMS"][0])
     hi = np.where(sk.spms, par.EDSS_BASELINE_RANGE["SPMS"][1], par.EDSS_BASELINE_RANGE["PPMS"][1])
-    base = np.clip(rng.normal(mean, sd), lo, hi)
-    slope = _drift(sk, rng)
+    base = np.clip(rng_edss.normal(mean, sd), lo, hi)
+    slope = _drift(sk, rng_edss)
     years = (day - sk.first_dose[pid]) / par.YEAR
     latent = base[pid] + slope[pid] * years
     starts = np.searchsorted(pid, np.arange(sk.n))
     stops = np.searchsorted(pid, np.arange(sk.n), side="right")
-    amp = rng.uniform(*par.RELAPSE_EDSS_BUMP, len(r_pid))
+    amp = rng_rel.uniform(*par.RELAPSE_EDSS_BUMP, len(r_pid))
     for k in range(len(r_pid)):
         a, b = starts[r_pid[k]], stops[r_pid[k]]
         since = day[a:b] - r_day[k]
         inside = (since >= 0) & (since < 90)
         latent[a:b] += np.where(inside, amp[k] * (1.0 - since / 90.0), 0.0)
-    jump = rng.random(m)
+    jump = rng_edss.random(m)
     fluct = np.where(jump < par.EDSS_JUMP, 0.5, np.where(jump > 1 - par.EDSS_JUMP, -0.5, 0.0))
-    edss = _snap(_snap(latent + rng.normal(0.0, par.EDSS_JITTER_SD, m)) + fluct)
+    edss = _snap(_snap(latent + rng_edss.normal(0.0, par.EDSS_JITTER_SD, m)) + fluct)
 
-    fs = _fs_grades(edss, pid, sk.n, rng)
-    fs_missing = rng.random(m) < par.FS_MISSING
+    fs = _fs_grades(edss, pid, sk.n, rng_fs)
+    fs_missing = rng_fs.random(m) < par.FS_MISSING
     ambulation = _ambulation(edss)
 
     # timed tests at every 4th scheduled visit; SDMT at the first scheduled visit of each year
     sched_rank = np.cumsum(scheduled) - 1
     sched_rank = sched_rank - np.concatenate(([0], np.cumsum(scheduled)))[starts][pid]
     timed = scheduled & (sched_rank % par.TIMED_TESTS_EVERY == 0)
-    hand = rng.lognormal(0.0, 0.12, sk.n)[pid]
+    hand = rng_tests.lognormal(0.0, 0.12, sk.n)[pid]
     nhpt_mean = np.maximum(par.NHPT_BASE_S + par.NHPT_PER_EDSS_S * (edss - 4.0), 17.0) * hand
-    nhpt_dom = np.round(nhpt_mean * (1 + rng.normal(0, par.NHPT_NOISE, m)), 1)
+    nhpt_dom = np.round(nhpt_mean * (1 + rng_tests.normal(0, par.NHPT_NOISE, m)), 1)
     nhpt_non = np.round(
-        nhpt_mean * par.NHPT_NONDOMINANT_FACTOR * (1 + rng.normal(0, par.NHPT_NOISE, m)), 1
+        nhpt_mean * par.NHPT_NONDOMINANT_FACTOR * (1 + rng_tests.normal(0, par.NHPT_NOISE, m)), 1
     )
     can_fail = edss >= par.NHPT_UNABLE_EDSS
     nhpt_dom = np.where(
-        can_fail & (rng.random(m) < par.NHPT_UNABLE_SHARE), par.NHPT_UNABLE, nhpt_dom
+        can_fail & (rng_tests.random(m) < par.NHPT_UNABLE_SHARE), par.NHPT_UNABLE, nhpt_dom
     )
     nhpt_non = np.where(
-        can_fail & (rng.random(m) < par.NHPT_UNABLE_SHARE), par.NHPT_UNABLE, nhpt_non
+        can_fail & (rng_tests.random(m) < par.NHPT_UNABLE_SHARE), par.NHPT_UNABLE, nhpt_non
     )
-    gait = rng.lognormal(0.0, 0.10, sk.n)[pid]
+    gait = rng_tests.lognormal(0.0, 0.10, sk.n)[pid]
     t25 = np.maximum(par.T25FW_BASE_S + par.T25FW_PER_EDSS_S * (edss - 4.0), 4.5) * gait
-    t25 = np.round(t25 * (1 + rng.normal(0, par.T25FW_NOISE, m)), 1)
+    t25 = np.round(t25 * (1 + rng_tests.normal(0, par.T25FW_NOISE, m)), 1)
     walk = timed & (edss <= par.T25FW_MAX_EDSS)
 
     year_no = np.floor(years).astype(np.int64)
@@ -214,10 +225,12 @@ def make_clinic(sk: Skeleton, rtx: Rituximab, seed: int) -> Clinic:
     )
     new_year[sched_idx[prev_same]] = False
     sdmt_day = scheduled & new_year
-    sdmt_base = rng.integers(par.SDMT_BASELINE[0], par.SDMT_BASELINE[1] + 1, sk.n)
-    sdmt_slope = rng.uniform(*par.SDMT_DRIFT_PER_YEAR, sk.n)
+    sdmt_base = rng_tests.integers(par.SDMT_BASELINE[0], par.SDMT_BASELINE[1] + 1, sk.n)
+    sdmt_slope = rng_tests.uniform(*par.SDMT_DRIFT_PER_YEAR, sk.n)
     sdmt = np.clip(
-        np.rint(sdmt_base[pid] + sdmt_slope[pid] * years + rng.normal(0, par.SDMT_NOISE_SD, m)),
+        np.rint(
+            sdmt_base[pid] + sdmt_slope[pid] * years + rng_tests.normal(0, par.SDMT_NOISE_SD, m)
+        ),
         0,
         110,
     ).astype(np.int64)
@@ -245,9 +258,11 @@ def make_clinic(sk: Skeleton, rtx: Rituximab, seed: int) -> Clinic:
             "patient_id": sk.ids_at(r_pid),
             "onset_date": as_date(r_day),
             "confirmed": pl.Series(
-                rng.random(len(r_pid)) < par.RELAPSE_CONFIRMED, dtype=pl.Boolean
+                rng_rel.random(len(r_pid)) < par.RELAPSE_CONFIRMED, dtype=pl.Boolean
             ),
-            "steroids": pl.Series(rng.random(len(r_pid)) < par.RELAPSE_STEROIDS, dtype=pl.Boolean),
+            "steroids": pl.Series(
+                rng_rel.random(len(r_pid)) < par.RELAPSE_STEROIDS, dtype=pl.Boolean
+            ),
         }
     )
     return Clinic(visits=visits, relapses=rel, last_visit=last_visit)

@@ -18,7 +18,6 @@ from msrwe.synth._dirty import (
     MANIFEST_FILE,
     MIN_DIRTY_PATIENTS,
     make_dirty,
-    to_text,
 )
 from msrwe.synth._dosing import make_administrations, make_rituximab
 from msrwe.synth._history import make_history
@@ -171,15 +170,19 @@ def _write_xlsx(frame: pl.DataFrame, path: Path, table: str) -> None:
             "Writing .xlsx files needs the xlsxwriter package: pip install xlsxwriter "
             "(or choose fmt='csv' or 'parquet')."
         ) from exc
-    # dates and booleans as the text the contract shows; numbers stay numbers
-    text_cols = [c for c, t in frame.schema.items() if t in (pl.Date, pl.Boolean)]
-    frame = frame.with_columns(to_text(frame.select(text_cols))) if text_cols else frame
+    # native cells, as a spreadsheet holds them: dates as date cells shown as ISO dates
     from xlsxwriter.exceptions import FileCreateError
 
     workbook = xlsxwriter.Workbook(str(path))
     workbook.set_properties({"created": dt.datetime(2019, 1, 1)})  # byte-identical files
     try:
-        frame.write_excel(workbook, worksheet=table, autofit=False, table_style=None)
+        frame.write_excel(
+            workbook,
+            worksheet=table,
+            autofit=False,
+            table_style=None,
+            dtype_formats={pl.Date: "yyyy-mm-dd"},
+        )
     finally:
         try:
             workbook.close()

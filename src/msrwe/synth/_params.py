@@ -84,9 +84,9 @@ RTX_RESERVE_DAYS = 900  #: follow-up kept free for rituximab before the cut-off 
 EDSS_BASELINE = {"SPMS": (6.0, 0.8), "PPMS": (5.5, 0.9)}  #: mean, SD at first dose [D]
 EDSS_BASELINE_RANGE = {"SPMS": (4.0, 7.5), "PPMS": (3.5, 7.5)}
 #: latent drift in EDSS points per year: (share, low, high) of stable, worsening, improving
-#: patients (exact shares, slopes spread evenly); the cohort as a whole shows no significant
-#: change (Stark 2019) [D]
-EDSS_DRIFT = ((0.76, -0.04, 0.05), (0.12, 0.08, 0.18), (0.12, -0.15, -0.06))
+#: patients (exact shares within each phenotype, slopes spread evenly: mean drift zero); the
+#: cohort as a whole shows no significant change (Stark 2019) [D]
+EDSS_DRIFT = ((0.76, -0.045, 0.045), (0.12, 0.08, 0.18), (0.12, -0.18, -0.08))
 EDSS_JITTER_SD = 0.15  #: examiner variability before rounding to the half-step scale [D]
 EDSS_JUMP = 0.06  #: probability of a +0.5 and of a -0.5 fluctuation at a visit [D]
 EDSS_RANGE = (1.0, 9.5)

@@ -12,7 +12,15 @@ import zlib
 import numpy as np
 import polars as pl
 
-__all__ = ["NO_DATE", "as_date", "pick_count", "repeat_index", "segment_offsets", "stream"]
+__all__ = [
+    "NO_DATE",
+    "as_date",
+    "non_overlapping",
+    "pick_count",
+    "repeat_index",
+    "segment_offsets",
+    "stream",
+]
 
 
 #: Marks a missing date in the integer day arrays (dates before 1970 are negative numbers).
@@ -57,6 +65,24 @@ def repeat_index(counts: np.ndarray) -> np.ndarray:
     [0, 0, 2, 2, 2]
     """
     return np.repeat(np.arange(len(counts)), counts)
+
+
+def non_overlapping(pid: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Mask keeping each episode that starts after every earlier episode of its patient ended.
+
+    ``pid`` and ``start`` must be sorted by patient, then start; days are below 1,000,000.
+
+    Examples
+    --------
+    >>> keep = non_overlapping(np.array([0, 0, 0, 1]), np.array([10, 12, 30, 11]),
+    ...                        np.array([20, 14, 40, 12]))
+    >>> keep.tolist()
+    [True, False, True, True]
+    """
+    scale = np.int64(10_000_000)
+    reach = np.maximum.accumulate(pid * scale + end)
+    before = np.concatenate(([np.iinfo(np.int64).min], reach[:-1]))
+    return pid * scale + start > before
 
 
 def as_date(days: np.ndarray) -> pl.Series:

@@ -16,7 +16,7 @@ import polars as pl
 
 from msrwe.synth import _params as par
 from msrwe.synth._dosing import Rituximab
-from msrwe.synth._rng import NO_DATE, as_date, pick_count, repeat_index, stream
+from msrwe.synth._rng import NO_DATE, as_date, non_overlapping, pick_count, repeat_index, stream
 from msrwe.synth._skeleton import Skeleton
 
 __all__ = ["Safety", "make_safety"]
@@ -147,10 +147,12 @@ def make_safety(sk: Skeleton, rtx: Rituximab, last_visit: np.ndarray, seed: int)
         pid = repeat_index(count)
         m = len(pid)
         day = sk.first_dose[pid] + np.floor(rng.random(m) * span[pid]).astype(np.int64)
+        day = np.sort(day + pid * 10_000_000) - pid * 10_000_000  # by patient, then date
         end = day + rng.integers(length[0], length[1] + 1, m)
         related = np.where(rng.random(m) < 0.3, "possibly_related", "unrelated").astype(object)
         grade = np.asarray(grades)[rng.integers(0, len(grades), m)]
-        rows.add(pid, day, end, term, grade, related, infection=True)
+        keep = non_overlapping(pid, day, end)  # a new infection only once the last one is over
+        rows.add(pid[keep], day[keep], end[keep], term, grade[keep], related[keep], infection=True)
 
     # infusion reactions at some first rituximab infusions
     react = rtx.first_course & (rng.random(len(rtx.day)) < 0.3)

@@ -99,7 +99,7 @@ def run_prepared(prep: Prepared, opts: OutcomeOptions, *, threads: int | None = 
     ev_i = np.concatenate([o[0][: o[2]] for o in outs]) if outs else np.zeros((0, ni), np.int32)
     ev_f = np.concatenate([o[1][: o[2]] for o in outs]) if outs else np.zeros((0, nf))
     events = build_events(prep, ev_i, ev_f, opts)
-    summary = build_summary(prep, events)
+    summary = build_summary(prep, ev_i, opts)
     unconfirmed = None
     if opts.return_unconfirmed:
         un_i = (np.concatenate([o[3][: o[5]] for o in outs]) if outs

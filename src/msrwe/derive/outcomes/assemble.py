@@ -18,7 +18,10 @@ from msrwe.derive.outcomes.prepare import Prepared
 
 __all__ = ["build_events", "build_summary", "build_unconfirmed", "event_columns"]
 
-_TYPE_NAMES = {CDI: "CDI", CDW: "CDW", RAW: "RAW", PIRA: "PIRA"}
+# event text by code (index 0 unused)
+_TYPE_TEXT = pl.Series(["", "CDI", "CDW"], dtype=pl.String)
+_CDW_TYPE_TEXT = pl.Series(["", "", "undefined", "RAW", "PIRA"], dtype=pl.String)
+_SEQ_TEXT = pl.Series(["", "CDI", "CDW", "RAW", "PIRA"], dtype=pl.String)
 
 
 def event_columns(opts: OutcomeOptions) -> list[str]:
@@ -57,18 +60,15 @@ def build_events(prep: Prepared, ev_i: npt.NDArray[np.int32], ev_f: npt.NDArray[
         grp = np.cumsum(starts) - 1
         first_pos = np.flatnonzero(starts)
         nevent = np.arange(len(pat)) - first_pos[grp] + 1
-    types = ev_i[:, 1]
-    etype = np.where(types == CDI, "CDI", "CDW")
-    if opts.rawpira:
-        ctype = np.select([types == RAW, types == PIRA, types == CDW], ["RAW", "PIRA", "undefined"],
-                          "")
-    else:
-        ctype = np.full(len(types), "")
+    types = pl.Series(ev_i[:, 1].astype(np.int64))
+    etype = _TYPE_TEXT.gather(types.replace_strict({CDI: 1}, default=2))
+    ctype = (_CDW_TYPE_TEXT.gather(types) if opts.rawpira
+             else pl.repeat("", len(types), dtype=pl.String, eager=True))
     data: dict[str, pl.Series] = {
         "patient_id": prep.patients.gather(pat),
         "nevent": pl.Series("nevent", nevent, dtype=pl.Int32),
-        "event_type": pl.Series("event_type", etype, dtype=pl.String),
-        "cdw_type": pl.Series("cdw_type", ctype, dtype=pl.String),
+        "event_type": etype,
+        "cdw_type": ctype,
         "date": _dates(prep, onset, "date"),
         "value": pl.Series("value", ev_f[:, 0]),
         "bl_date": _dates(prep, ev_i[:, 3].astype(np.int64), "bl_date"),
@@ -92,34 +92,36 @@ def build_events(prep: Prepared, ev_i: npt.NDArray[np.int32], ev_f: npt.NDArray[
     return pl.DataFrame([data[c].alias(c) for c in event_columns(opts)])
 
 
-def build_summary(prep: Prepared, events: pl.DataFrame) -> pl.DataFrame:
+def build_summary(prep: Prepared, ev_i: npt.NDArray[np.int32], opts: OutcomeOptions,
+                  ) -> pl.DataFrame:
     """One row per patient: visits, follow-up, event sequence and counts by type."""
     off = prep.off
+    npat = len(off) - 1
     first_day = prep.day[off[:-1]].astype(np.int64)
     last_day = prep.day[np.maximum(off[1:] - 1, 0)].astype(np.int64)
-    base = pl.DataFrame({
+    pat = ev_i[:, 0].astype(np.int64)
+    types = ev_i[:, 1].astype(np.int64)
+    seq_codes = types if opts.rawpira else np.where(types == CDI, CDI, CDW)
+
+    def count(mask: npt.NDArray[np.bool_]) -> pl.Series:
+        return pl.Series(np.bincount(pat[mask], minlength=npat).astype(np.int32))
+
+    seq = pl.DataFrame({"p": pat, "lab": _SEQ_TEXT.gather(seq_codes)}).group_by(
+        "p", maintain_order=True).agg(pl.col("lab").str.join(", "))
+    sequence = (pl.DataFrame({"p": pl.int_range(npat, dtype=pl.Int64, eager=True)})
+                .join(seq, on="p", how="left", maintain_order="left")["lab"].fill_null(""))
+    return pl.DataFrame({
         "patient_id": prep.patients,
-        "n_visits": pl.Series(np.diff(off), dtype=pl.Int32),
-        "total_fu": pl.Series(last_day - first_day, dtype=pl.Int64),
+        "n_visits": pl.Series(np.diff(off).astype(np.int32)),
+        "total_fu": pl.Series(last_day - first_day),
+        "event_sequence": sequence.alias("event_sequence"),
+        "event_count": count(np.ones(len(pat), dtype=np.bool_)),
+        "CDI": count(types == CDI),
+        "CDW": count(types != CDI),
+        "RAW": count(types == RAW) if opts.rawpira else count(types < 0),
+        "PIRA": count(types == PIRA) if opts.rawpira else count(types < 0),
+        "undefined": count(types == CDW) if opts.rawpira else count(types < 0),
     })
-    label = (pl.when(pl.col("event_type") == "CDI").then(pl.lit("CDI"))
-             .when(pl.col("cdw_type").is_in(["RAW", "PIRA"])).then(pl.col("cdw_type"))
-             .otherwise(pl.lit("CDW")))
-    counts = events.group_by("patient_id", maintain_order=True).agg(
-        label.str.join(", ").alias("event_sequence"),
-        pl.len().cast(pl.Int32).alias("event_count"),
-        (pl.col("event_type") == "CDI").sum().cast(pl.Int32).alias("CDI"),
-        (pl.col("event_type") == "CDW").sum().cast(pl.Int32).alias("CDW"),
-        (pl.col("cdw_type") == "RAW").sum().cast(pl.Int32).alias("RAW"),
-        (pl.col("cdw_type") == "PIRA").sum().cast(pl.Int32).alias("PIRA"),
-        (pl.col("cdw_type") == "undefined").sum().cast(pl.Int32).alias("undefined"),
-    )
-    out = base.join(counts, on="patient_id", how="left", maintain_order="left")
-    return out.with_columns(
-        pl.col("event_sequence").fill_null(""),
-        *(pl.col(c).fill_null(0) for c in ("event_count", "CDI", "CDW", "RAW", "PIRA",
-                                            "undefined")),
-    )
 
 
 def build_unconfirmed(prep: Prepared, un_i: npt.NDArray[np.int32],

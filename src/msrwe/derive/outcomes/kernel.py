@@ -189,6 +189,13 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
             k = j - 1 if (j > r_lo and rday[j - 1] == t[i]) else j
             ca[i] = rday[k] - t[i] if k < r_hi else np.inf
         # 2. The scan.
+        for x in range(n):
+            union[x] = False
+            pconf[x] = False
+            for m in range(nconf):
+                inwin[m, x] = False
+        dirty_lo = 0
+        dirty_hi = 0
         nd = 0
         bl_idx = 0
         search_idx = 1
@@ -257,12 +264,15 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                 # 2c. Candidate confirmation visits of each window.
                 c0 = -1
                 nunion = 0
-                for x in range(n):
+                for x in range(dirty_lo, dirty_hi):  # clear what the previous onset set
                     union[x] = False
+                    pconf[x] = False
+                    for m in range(nconf):
+                        inwin[m, x] = False
+                dirty_lo = c + 1
+                dirty_hi = c + 1
                 for m in range(nconf):
                     alive[m] = False
-                    for x in range(n):
-                        inwin[m, x] = False
                     for x in range(c + 1, n):
                         dt = t[x] - t[c]
                         if dt > win[m, 1]:
@@ -270,6 +280,7 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                         if (dt >= win[m, 0] and cb[x] >= rtc0 and ca[x] >= rtc1
                                 and validconf[s + x]):
                             inwin[m, x] = True
+                            dirty_hi = max(dirty_hi, x + 1)
                             alive[m] = True
                             if not union[x]:
                                 union[x] = True
@@ -446,8 +457,6 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                                 else:
                                     tprec = t[ld]
                                 npc = 0
-                                for x in range(n):
-                                    pconf[x] = False
                                 for ic in range(c0, n):
                                     if not (union[ic] or (imputed and ic == c0)):
                                         continue
@@ -468,6 +477,8 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                                                         break
                                     if not hit:
                                         pconf[ic] = True
+                                        dirty_hi = max(dirty_hi, ic + 1)
+                                        dirty_lo = min(dirty_lo, ic)
                                         npc += 1
                                 if npc > 0:
                                     etype = PIRA

@@ -86,6 +86,32 @@ def _as_days(df: pl.DataFrame, col: str, what: str) -> tuple[pl.DataFrame, pl.Da
     raise InputError(f"{what}: column {col!r} must hold dates (or day numbers), not {dt}.")
 
 
+def _sort_visits(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Sort by patient (in order of first appearance) then date; keep the last row of a date.
+
+    Chart exports are usually grouped by patient already; that case avoids a join and a sort.
+    """
+    pid = df["patient_id"]
+    starts = (pid != pid.shift(1)).fill_null(True)
+    firsts = pid.filter(starts)
+    if firsts.n_unique() == firsts.len():  # each patient's rows are contiguous
+        df = df.with_columns((starts.cum_sum() - 1).cast(pl.UInt32).alias("pidx"))
+        order = pl.DataFrame({"pidx": pl.int_range(firsts.len(), dtype=pl.UInt32, eager=True),
+                              "patient_id": firsts})
+        p, d = df["pidx"], df["date"]
+        if bool(((p == p.shift(1)) & (d < d.shift(1))).any()):
+            df = df.sort(["pidx", "date"], maintain_order=True)
+    else:
+        order = df.select(pl.col("patient_id").unique(maintain_order=True)).with_row_index("pidx")
+        df = df.join(order, on="patient_id", how="left", maintain_order="left").sort(
+            ["pidx", "date"], maintain_order=True)
+    p, d = df["pidx"], df["date"]
+    dup = ((p == p.shift(-1)) & (d == d.shift(-1))).fill_null(False)
+    if bool(dup.any()):  # msprog keeps the last row of a day
+        df = df.filter(~dup)
+    return df, order
+
+
 def _delta_values(policy: Any, base: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     if isinstance(policy, ThresholdPolicy):
         return np.ascontiguousarray(policy(base), dtype=np.float64)
@@ -149,13 +175,7 @@ def prepare(visits: Any, relapses: Any, opts: OutcomeOptions) -> Prepared:
                     f"{bad.height} row(s) affected."
                 )
     pid_dtype = df.schema["patient_id"]
-    order = df.select(pl.col("patient_id").unique(maintain_order=True)).with_row_index("pidx")
-    df = (
-        df.with_row_index("row")
-        .join(order, on="patient_id", how="left")
-        .sort(["pidx", "date", "row"])
-        .unique(subset=["pidx", "date"], keep="last", maintain_order=True)
-    )
+    df, order = _sort_visits(df)
     npat = order.height
     counts = np.bincount(df["pidx"].to_numpy(), minlength=npat)
     off = np.zeros(npat + 1, dtype=np.int64)

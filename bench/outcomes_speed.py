@@ -1,0 +1,147 @@
+"""Speed of msrwe's outcome engine against the reference pymsprog, and a registry-size run.
+
+Usage::
+
+    .venv/bin/python bench/outcomes_speed.py [--patients 1000] [--big 1000000]
+        [--pymsprog /tmp/pymsprog-venv/bin/python]
+
+1. Makes one synthetic cohort (about 20 visits per patient, relapses), runs pymsprog on it in its
+   own environment (subprocess, /work/shared/oracle/run_pymsprog.py) and msrwe in this one, with
+   ``event="multiple", baseline="roving", RAW_PIRA=True``; checks the events are identical and
+   prints the per-patient speed-up (target: at least 1000x).
+2. Runs ``--big`` patients (default 1,000,000, about 20 million visits) through msrwe: prints the
+   time and peak memory (targets: at most 10 s and 4 GB on 2 cores) and checks the events equal
+   those of the same cohort run in pieces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from msrwe.derive.outcomes import detect_events
+
+ORACLE = Path("/work/shared/oracle/run_pymsprog.py")
+OPTIONS = {"event": "multiple", "baseline": "roving", "RAW_PIRA": True}
+EDSS_GRID = np.array([0.0, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 5.5, 6.0, 6.5, 7.0,
+                      7.5, 8.0, 8.5, 9.0, 9.5])
+
+
+def synthetic_cohort(npat: int, seed: int = 0, mean_visits: int = 20,
+                     ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A vectorised synthetic cohort: EDSS random walks on the legal grid, ~0.5 relapses/year."""
+    rng = np.random.default_rng(seed)
+    nvis = np.clip(rng.poisson(mean_visits, npat), 2, None).astype(np.int64)
+    n = int(nvis.sum())
+    pat = np.repeat(np.arange(npat, dtype=np.int64), nvis)
+    starts = np.r_[0, np.cumsum(nvis)[:-1]]
+    first = np.zeros(n, dtype=bool)
+    first[starts] = True
+    gaps = rng.choice(np.array([30, 60, 84, 90, 120, 168, 180, 365]), n).astype(np.int64)
+    gaps[first] = rng.integers(0, 3000, npat)
+    day = np.cumsum(gaps)
+    day -= np.repeat(day[starts] - gaps[starts], nvis)
+    steps = rng.choice(np.array([-2, -1, 0, 0, 0, 0, 1, 1, 2]), n).astype(np.int64)
+    steps[first] = rng.integers(0, 12, npat)
+    k = np.cumsum(steps)
+    k -= np.repeat(k[starts] - steps[starts], nvis)
+    # reflect the walk into the grid
+    k = np.abs(k) % (2 * (len(EDSS_GRID) - 1))
+    k = np.where(k >= len(EDSS_GRID), 2 * (len(EDSS_GRID) - 1) - k, k)
+    base = np.datetime64("2010-01-01")
+    visits = pl.DataFrame({
+        "patient_id": pl.Series(pat).cast(pl.String),
+        "date": pl.Series((base + day.astype("timedelta64[D]")).astype("datetime64[D]")),
+        "edss": EDSS_GRID[k],
+    })
+    span = day[np.r_[starts[1:], n] - 1] - day[starts]
+    nrel = rng.poisson(span / 365.25 * 0.5)
+    rpat = np.repeat(np.arange(npat), nrel)
+    rday = day[np.repeat(starts, nrel)] + (rng.random(int(nrel.sum())) *
+                                          np.repeat(span + 60, nrel)).astype(np.int64) - 30
+    relapses = pl.DataFrame({
+        "patient_id": pl.Series(rpat).cast(pl.String),
+        "onset_date": pl.Series((base + rday.astype("timedelta64[D]")).astype("datetime64[D]")),
+    })
+    return visits, relapses
+
+
+def run_pymsprog(python: str, visits: pl.DataFrame, relapses: pl.DataFrame, tmp: Path,
+                 ) -> tuple[float, pl.DataFrame]:
+    visits.write_csv(tmp / "visits.csv")
+    relapses.write_csv(tmp / "relapses.csv")
+    t0 = time.perf_counter()
+    subprocess.run([python, str(ORACLE), "--visits", str(tmp / "visits.csv"), "--relapses",
+                    str(tmp / "relapses.csv"), "--value-col", "edss", "--options",
+                    json.dumps({"outcome": "edss", **OPTIONS}), "--out", str(tmp / "out")],
+                   check=True, capture_output=True)
+    elapsed = time.perf_counter() - t0
+    res = pl.read_csv(tmp / "out" / "results.csv", schema_overrides={"patient_id": pl.String})
+    return elapsed, res.filter(pl.col("nevent") > 0)
+
+
+def _key(df: pl.DataFrame) -> pl.DataFrame:
+    cols = ["patient_id", "nevent", "date", "bl_date", "conf84_date", "PIRA_conf84_date"]
+    out = df.rename({"CDW_type": "cdw_type"}, strict=False).select(
+        *(pl.col(c).cast(pl.String) for c in cols), pl.col("cdw_type").cast(pl.String),
+        pl.col("event_type"), pl.col("value").cast(pl.Float64), pl.col("bl_value").cast(pl.Float64))
+    return out.sort("patient_id", "nevent")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--patients", type=int, default=1000)
+    ap.add_argument("--big", type=int, default=1_000_000)
+    ap.add_argument("--pieces", type=int, default=4)
+    ap.add_argument("--pymsprog", default=os.environ.get("PYMSPROG_PYTHON",
+                                                         "/tmp/pymsprog-venv/bin/python"))
+    a = ap.parse_args()
+
+    detect_events(*synthetic_cohort(50, seed=99), **OPTIONS)  # compile / load the kernel cache
+    visits, relapses = synthetic_cohort(a.patients, seed=1)
+    t0 = time.perf_counter()
+    ours = detect_events(visits, relapses, **OPTIONS)
+    t_ours = time.perf_counter() - t0
+    print(f"cohort: {a.patients} patients, {visits.height} visits, {relapses.height} relapses")
+    print(f"msrwe:    {t_ours:.3f} s  ({t_ours / a.patients * 1e6:.1f} us per patient)")
+    if a.pymsprog and Path(a.pymsprog).exists():
+        with tempfile.TemporaryDirectory() as tmp:
+            t_ref, ref = run_pymsprog(a.pymsprog, visits, relapses, Path(tmp))
+        same = _key(ref).equals(_key(ours.events))
+        print(f"pymsprog: {t_ref:.1f} s  ({t_ref / a.patients * 1e3:.2f} ms per patient, "
+              "including its start-up)")
+        print(f"speed-up per patient: {t_ref / t_ours:,.0f}x; identical events: {same}")
+    else:
+        print(f"pymsprog not found at {a.pymsprog!r}: run /work/shared/oracle/setup.sh")
+
+    if a.big:
+        visits, relapses = synthetic_cohort(a.big, seed=2)
+        t0 = time.perf_counter()
+        big = detect_events(visits, relapses, **OPTIONS)
+        t_big = time.perf_counter() - t0
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+        print(f"registry: {a.big:,} patients, {visits.height:,} visits: {t_big:.2f} s, "
+              f"{big.events.height:,} events, peak memory {peak:.2f} GB")
+        ids = visits["patient_id"].unique(maintain_order=True)
+        parts = []
+        for chunk in np.array_split(np.arange(ids.len()), a.pieces):
+            sub = ids.gather(chunk).implode()
+            parts.append(detect_events(visits.filter(pl.col("patient_id").is_in(sub.explode())),
+                                       relapses, **OPTIONS).events)
+        same = pl.concat(parts).equals(big.events)
+        print(f"identical to a run in {a.pieces} pieces: {same}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

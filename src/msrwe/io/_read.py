@@ -29,6 +29,7 @@ __all__ = ["SUFFIXES", "RawFile", "read_raw"]
 #: The file types the importer reads, by suffix.
 SUFFIXES = (".csv", ".xlsx", ".xls", ".parquet")
 
+_HEAD = 1 << 16
 _DUPLICATED = re.compile(r"^(.*)_duplicated_\d+$")
 _EXCEL_DATETIME = r"^(\d{4}-\d{2}-\d{2})[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"
 
@@ -64,7 +65,7 @@ def _separator(data: bytes) -> str:
 
     European versions of Excel write "CSV" with semicolons.
     """
-    header = data[:65536].split(b"\n", 1)[0]
+    header = data[:_HEAD].split(b"\n", 1)[0]
     if b"," in header:
         return ","
     if b";" in header:
@@ -74,43 +75,75 @@ def _separator(data: bytes) -> str:
     return ","
 
 
-def _read_csv(path: Path, data: bytes) -> tuple[pl.DataFrame, str]:
-    if b"\x00" in data:
+def _scan(path: Path) -> tuple[str, bool, bytes]:
+    """SHA-256, whether there is a NUL byte, and the first 64 KiB, in one streaming pass."""
+    digest = hashlib.sha256()
+    has_nul = False
+    head = b""
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+                has_nul = has_nul or b"\x00" in chunk
+                if len(head) < _HEAD:
+                    head += chunk[: _HEAD - len(head)]
+    except OSError as exc:
+        raise _refuse(path, f"cannot read the file ({exc.strerror or exc})") from exc
+    return digest.hexdigest(), has_nul, head
+
+
+def _polars_csv(source: Path | bytes, separator: str) -> pl.DataFrame:
+    return pl.read_csv(
+        source,
+        separator=separator,
+        infer_schema=False,
+        raise_if_empty=True,
+        truncate_ragged_lines=False,
+    )
+
+
+def _read_csv(path: Path, head: bytes, has_nul: bool) -> tuple[pl.DataFrame, str]:
+    if has_nul:
         raise _refuse(
             path,
             "the file holds binary data (NUL bytes), so it is not a CSV text table; "
             "export it again as CSV (UTF-8)",
         )
-    encoding = "utf-8"
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            data = data.decode("cp1252").encode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise _refuse(
-                path,
-                f"the file is neither UTF-8 nor Windows-1252 text (byte {exc.start + 1} "
-                "cannot be read); export it again as CSV (UTF-8)",
-            ) from exc
-        encoding = "cp1252"
-    if not data.strip(b"\xef\xbb\xbf \r\n\t"):
+    if not head.strip(b"\xef\xbb\xbf \r\n\t"):
         raise _refuse(path, "the file is empty: a chart table needs at least a header row")
-    separator = _separator(data)
+    separator = _separator(head)
+    header = head.split(b"\n", 1)[0]
     try:
-        frame = pl.read_csv(
-            data,
-            separator=separator,
-            infer_schema=False,
-            raise_if_empty=True,
-            truncate_ragged_lines=False,
-        )
+        header.decode("utf-8")
+        # The file is read straight from disk; Polars refuses invalid UTF-8 in the data rows.
+        return _polars_csv(path, separator), "utf-8"
+    except (UnicodeDecodeError, pl.exceptions.ComputeError) as exc:
+        if not isinstance(exc, UnicodeDecodeError) and "utf-8" not in str(exc).lower():
+            raise _refuse(path, f"not a readable CSV table ({_first_line(exc)})") from exc
     except (pl.exceptions.PolarsError, ValueError) as exc:
-        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if "more fields" in text:
-            text = "a row has more cells than the header has columns"
-        raise _refuse(path, f"not a readable CSV table ({text})") from exc
-    return frame, encoding
+        raise _refuse(path, f"not a readable CSV table ({_first_line(exc)})") from exc
+    # Not UTF-8: Excel on Windows writes cp1252.
+    try:
+        text = path.read_bytes().decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise _refuse(
+            path,
+            f"the file is neither UTF-8 nor Windows-1252 text (byte {exc.start + 1} "
+            "cannot be read); export it again as CSV (UTF-8)",
+        ) from exc
+    except OSError as exc:
+        raise _refuse(path, f"cannot read the file ({exc.strerror or exc})") from exc
+    try:
+        return _polars_csv(text.encode("utf-8"), separator), "cp1252"
+    except (pl.exceptions.PolarsError, ValueError) as exc:
+        raise _refuse(path, f"not a readable CSV table ({_first_line(exc)})") from exc
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "more fields" in text:
+        return "a row has more cells than the header has columns"
+    return text
 
 
 def _read_excel(path: Path, table: str | None) -> pl.DataFrame:
@@ -171,13 +204,9 @@ def read_raw(path: str | Path, table: str | None = None) -> RawFile:
         raise _refuse(
             p, f"files of type {suffix or '(none)'} are not read; use CSV, XLSX or Parquet"
         )
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise _refuse(p, f"cannot read the file ({exc.strerror or exc})") from exc
-    digest = hashlib.sha256(data).hexdigest()
+    digest, has_nul, head = _scan(p)
     if suffix == ".csv":
-        frame, encoding = _read_csv(p, data)
+        frame, encoding = _read_csv(p, head, has_nul)
     elif suffix in (".xlsx", ".xls"):
         frame = _read_excel(p, table)
     else:

@@ -44,10 +44,14 @@ KNOWN_ANALYSES: dict[str, str] = {
     "table1": "Table 1",
     "exposure": "Exposure",
     "dose_intervals": "Intervals between doses",
+    "exposure_alerts": "Exposure alerts",
     "ae_incidence": "Adverse events",
     "ae_serious": "Serious adverse events",
+    "ae_related": "Adverse events by relatedness",
     "ae_infection": "Infections",
     "hospitalization": "Hospital stays",
+    "ae_per_administration": "Adverse events per administration",
+    "ae_by_days_since_dose": "Adverse events by days since the last dose",
     "cohort": "Patients in the cohort",
     "edss_change": "EDSS from baseline to last assessment",
     "nhpt_change": "9-hole peg test from baseline to last assessment",
@@ -218,7 +222,7 @@ def analysis_sections(
 
     step("exposure figures")
     exposure = Section("exposure", "Exposure")
-    for name in ("exposure", "dose_intervals"):
+    for name in ("exposure", "dose_intervals", "exposure_alerts"):
         if _present(results, name):
             exposure.table(tb.generic_table(results, name, title=KNOWN_ANALYSES[name]))
     if fi.doses is not None:
@@ -231,14 +235,13 @@ def analysis_sections(
         safety.table(tb.ae_table(results))
     else:
         safety.text("The results table holds no adverse-event incidence.", "muted")
-    for name, tid in (("ae_serious", "tbl-ae-serious"), ("ae_infection", "tbl-ae-infection")):
+    for name in ("ae_serious", "ae_related", "ae_infection", "hospitalization",
+                 "ae_per_administration", "ae_by_days_since_dose"):
         if _present(results, name):
-            title = KNOWN_ANALYSES[name]
+            title, tid = KNOWN_ANALYSES[name], f"tbl-{name.replace('_', '-')}"
             safety.table(tb.ae_table(results, analysis=name, title=title, table_id=tid)
                          if _has_ae_stats(results, name)
                          else tb.generic_table(results, name, title=title, table_id=tid))
-    if _present(results, "hospitalization"):
-        safety.table(tb.generic_table(results, "hospitalization", title="Hospital stays"))
     out.append(safety)
 
     step("efficacy figures")

@@ -3,7 +3,7 @@
 The default cohort (83 patients, seed 2019) is what ``msrwe demo`` shows and what other tests
 and examples quote (10/83 patients with headache, 44/83 with fatigue, ...). The fingerprint pins
 it: any change to the generator that changes a byte of the files fails
-tests/synth/test_golden.py. When the change is intended, rerun this script and commit the
+tests/synth/test_synth_golden.py. When the change is intended, rerun this script and commit the
 regenerated JSON with the change:
 
     .venv/bin/python tests/results/synth/make_default_cohort.py

@@ -1,0 +1,203 @@
+"""Adverse events analysed against the doses: an ADAE-like dataset (clinical-methods section 6).
+
+:func:`derive_adae` keeps every adverse-event row, in the input's order, and adds:
+
+- ``first_dose``, ``last_dose``: the patient's first and last dose of the study drug;
+- ``trt_emergent``: onset on or after the first dose and at most ``risk_window_days`` after the
+  last (false for a patient without a dose);
+- ``dose_number`` and ``days_since_dose``: the nearest dose on or before the onset and the days
+  from it, so that procedure-related events (post-lumbar-puncture headache, back pain) can be told
+  apart from the rest;
+- ``study_day``: days from the first dose to the onset (0 on the day of the first dose);
+- ``ae_group``: what events are grouped by (the verbatim ``term``, trimmed and in lower case so
+  that "Headache " and "headache" count once, or the MedDRA ``pt_code``);
+- normalised flags: ``serious_flag`` (``serious`` or any ICH E2A criterion), one ``sae_<criterion>``
+  flag per ICH E2A criterion (:data:`SERIOUS_CRITERIA`), ``related_flag`` (related or possibly
+  related), ``infection_flag`` and ``fatal_flag`` (outcome fatal or criterion death).
+
+Examples
+--------
+>>> import datetime as dt
+>>> import polars as pl
+>>> ae = pl.DataFrame({"patient_id": ["P1", "P1"], "term": ["Headache ", "fatigue"],
+...     "onset_date": [dt.date(2020, 1, 2), dt.date(2020, 9, 1)]})
+>>> doses = pl.DataFrame({"patient_id": ["P1", "P1"],
+...     "date": [dt.date(2020, 1, 1), dt.date(2020, 3, 1)]})
+>>> derive_adae(ae, doses).select("ae_group", "trt_emergent", "days_since_dose").rows()
+[('headache', True, 1), ('fatigue', False, 184)]
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from msrwe.errors import InputError, OptionError
+
+__all__ = ["AE_GROUPINGS", "RELATED_VALUES", "SERIOUS_CRITERIA", "derive_adae"]
+
+#: The ICH E2A seriousness criteria, as spelled in ``adverse_events.serious_criteria``.
+SERIOUS_CRITERIA: tuple[str, ...] = (
+    "death",
+    "life_threatening",
+    "hospitalization",
+    "disability",
+    "congenital_anomaly",
+    "medically_important",
+)
+
+#: Values of ``related`` counted as related to the drug.
+RELATED_VALUES: tuple[str, ...] = ("related", "possibly_related")
+
+#: Allowed values of ``group_by``.
+AE_GROUPINGS: tuple[str, ...] = ("term", "pt_code")
+
+_TEXT = pl.String
+_OPTIONAL = {
+    "end_date": pl.Date,
+    "term": _TEXT,
+    "pt_code": _TEXT,
+    "soc_code": _TEXT,
+    "grade": pl.Int64,
+    "serious": pl.Boolean,
+    "serious_criteria": _TEXT,
+    "related": _TEXT,
+    "infection": pl.Boolean,
+    "outcome": _TEXT,
+}
+
+
+def _need(df: pl.DataFrame, name: str, cols: list[str]) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"{name} has no column {', '.join(repr(c) for c in missing)}; "
+            f"it has {', '.join(df.columns)}."
+        )
+
+
+def derive_adae(
+    adverse_events: pl.DataFrame,
+    doses: pl.DataFrame,
+    *,
+    risk_window_days: int = 90,
+    group_by: str = "term",
+    by: str = "patient_id",
+) -> pl.DataFrame:
+    """Add treatment-emergence, the nearest preceding dose and normalised flags to each event.
+
+    Parameters
+    ----------
+    adverse_events
+        The ``adverse_events`` chart table (``patient_id``, ``onset_date``, ``term`` and the
+        optional columns of the contract; absent ones are treated as missing).
+    doses
+        The study drug's administrations (``patient_id``, ``date``).
+    risk_window_days
+        Days after the last dose during which an event still counts as treatment-emergent (90).
+    group_by
+        ``"term"`` (the verbatim term, trimmed and lower-cased) or ``"pt_code"`` (MedDRA
+        preferred-term code; events without a code fall back to their term).
+    by
+        The patient key.
+
+    Returns
+    -------
+    polars.DataFrame
+        The input rows in their order with the columns listed in the module docstring.
+
+    Raises
+    ------
+    InputError
+        When a required column is missing or an onset date is missing.
+    OptionError
+        When ``risk_window_days`` or ``group_by`` is not allowed.
+    """
+    if (
+        isinstance(risk_window_days, bool)
+        or not isinstance(risk_window_days, int)
+        or (risk_window_days < 0)
+    ):
+        raise OptionError(
+            "The 'risk_window_days' parameter of derive_adae must be a whole number >= 0. "
+            f"Got {risk_window_days!r} instead."
+        )
+    if group_by not in AE_GROUPINGS:
+        raise OptionError(
+            "The 'group_by' parameter of derive_adae must be one of {'pt_code', 'term'}. "
+            f"Got {group_by!r} instead."
+        )
+    _need(adverse_events, "adverse_events", [by, "onset_date"])
+    _need(doses, "doses", [by, "date"])
+    ae = adverse_events.with_row_index("__row")
+    ae = ae.with_columns(
+        [pl.lit(None, dtype=t).alias(c) for c, t in _OPTIONAL.items() if c not in ae.columns]
+    )
+    no_onset = ae.filter(pl.col("onset_date").is_null())
+    if no_onset.height:
+        r = no_onset.row(0, named=True)
+        raise InputError(
+            f"adverse_events row {r['__row'] + 1} (patient {r[by]}): onset_date is missing; "
+            "every adverse event needs an onset date."
+        )
+    d = (
+        doses.select(pl.col(by).cast(pl.String), pl.col("date"))
+        .filter(pl.col("date").is_not_null())
+        .sort(by, "date")
+        .with_columns((pl.int_range(pl.len()).over(by) + 1).cast(pl.Int64).alias("dose_number"))
+    )
+    span = d.group_by(by).agg(
+        pl.col("date").min().alias("first_dose"), pl.col("date").max().alias("last_dose")
+    )
+    ae = ae.with_columns(pl.col(by).cast(pl.String)).join(span, on=by, how="left")
+    ae = ae.sort(by, "onset_date").join_asof(
+        d.rename({"date": "__dose_date"}),
+        left_on="onset_date",
+        right_on="__dose_date",
+        by=by,
+        strategy="backward",
+        check_sortedness=False,  # both sides are sorted by patient and date just above
+    )
+    crit = pl.col("serious_criteria").str.to_lowercase().str.replace_all(" ", "")
+    term_norm = pl.col("term").str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
+    group = (
+        term_norm
+        if group_by == "term"
+        else pl.coalesce(pl.col("pt_code").str.strip_chars(), term_norm)
+    )
+    window_end = pl.col("last_dose") + pl.duration(days=risk_window_days)
+    ae = ae.with_columns(
+        ((pl.col("onset_date") >= pl.col("first_dose")) & (pl.col("onset_date") <= window_end))
+        .fill_null(False)
+        .alias("trt_emergent"),
+        (pl.col("onset_date") - pl.col("__dose_date"))
+        .dt.total_days()
+        .cast(pl.Int64)
+        .alias("days_since_dose"),
+        (pl.col("onset_date") - pl.col("first_dose"))
+        .dt.total_days()
+        .cast(pl.Int64)
+        .alias("study_day"),
+        group.alias("ae_group"),
+        *[
+            crit.str.split(";").list.contains(c).fill_null(False).alias(f"sae_{c}")
+            for c in SERIOUS_CRITERIA
+        ],
+        pl.col("related")
+        .str.strip_chars()
+        .str.to_lowercase()
+        .is_in(RELATED_VALUES)
+        .fill_null(False)
+        .alias("related_flag"),
+        pl.col("infection").fill_null(False).alias("infection_flag"),
+    )
+    ae = ae.with_columns(
+        (
+            pl.col("serious").fill_null(False)
+            | pl.any_horizontal([pl.col(f"sae_{c}") for c in SERIOUS_CRITERIA])
+        ).alias("serious_flag"),
+        (
+            (pl.col("outcome").str.strip_chars().str.to_lowercase() == "fatal").fill_null(False)
+            | pl.col("sae_death")
+        ).alias("fatal_flag"),
+    )
+    return ae.sort("__row").drop("__row", "__dose_date")

@@ -395,6 +395,7 @@ def table1_table(
         The long results table; rows of ``analysis``. A continuous variable has ``level == ""``
         and the stats ``n, median, q1, q3`` (optionally ``mean, sd``); a categorical one has one
         level per category with ``n, pct``. The label of the first row of a variable names it.
+        Continuous variables show median (Q1–Q3); other stats stay in the results table.
         The row ``variable == "patients"``, stat ``N``, gives each group's size.
     analysis
         Which analysis to show.
@@ -437,14 +438,11 @@ def table1_table(
             continue
         rows["variable"].append(var_labels.get(var, var))
         if lev == "":
-            has_mean = any("mean" in s for s in by_group.values())
-            rows["row"].append("Median (Q1–Q3)" + (", mean (SD)" if has_mean else ""))
+            # Median (Q1–Q3) as gtsummary does; mean, SD, min and max stay in results.csv.
+            rows["row"].append("Median (Q1–Q3)")
             for g in groups:
                 s = by_group.get(g, {})
-                text = fmt_median_iqr(s.get("median"), s.get("q1"), s.get("q3"), 1)
-                if has_mean and not is_missing(s.get("mean")):
-                    text += f"; {fmt_num(s.get('mean'), 1)} ({fmt_num(s.get('sd'), 1)})"
-                rows[g].append(text)
+                rows[g].append(fmt_median_iqr(s.get("median"), s.get("q1"), s.get("q3"), 1))
         else:
             rows["row"].append(lev)
             for g in groups:

@@ -32,3 +32,22 @@ def test_summary_matches_pymsprog(case):
     got = res.summary.select(cols).with_columns(pl.col(c).cast(pl.Int64) for c in counts)
     want = want.select(cols).with_columns(pl.col(c).cast(pl.Int64) for c in counts)
     assert_frame_equal(got.sort("patient_id"), want.sort("patient_id"))
+
+
+UNCONF = [c for c in CASES if c["options"].get("return_unconfirmed")]
+
+
+@pytest.mark.parametrize("case", UNCONF, ids=[c["name"] for c in UNCONF])
+def test_unconfirmed_match_pymsprog(case):
+    from _golden import RESULTS, _norm
+
+    res = run_case(case)
+    want = pl.read_csv(RESULTS / "golden" / case["name"] / "unconfirmed.csv",
+                       schema_overrides={"patient_id": pl.String})
+    want = want.rename({"closest_rel-": "closest_rel_before", "closest_rel+": "closest_rel_after"})
+    inf = pl.col("^closest_rel_.*$").is_infinite()
+    want = want.with_columns(pl.when(inf).then(None).otherwise(pl.col("^closest_rel_.*$"))
+                             .name.keep())
+    assert want.height > 0
+    assert res.unconfirmed is not None
+    assert_frame_equal(_norm(res.unconfirmed.select(want.columns)), _norm(want))

@@ -11,6 +11,7 @@ def test_exported_names_are_exactly_the_intended_ones():
         "SlopeResult",
         "WilcoxonResult",
         "clopper_pearson",
+        "describe",
         "incidence_summary",
         "kaplan_meier",
         "mixed_slope",

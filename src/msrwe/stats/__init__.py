@@ -12,6 +12,7 @@ scipy, statsmodels and lifelines (golden numbers in ``tests/results/stats``).
 :func:`wilcoxon_paired`         paired signed-rank test; zero handling and exactness stated
 :func:`mixed_slope`             annual slope from a linear mixed model (statsmodels)
 :func:`kaplan_meier`            survival and numbers at risk at chosen times (lifelines)
+:func:`describe`                n, mean, SD, median, quartiles, range of a numeric column
 ==============================  ===========================================================
 
 Examples
@@ -23,6 +24,7 @@ Examples
 1.76
 """
 
+from msrwe.stats._describe import describe
 from msrwe.stats._incidence import IncidenceSummary, incidence_summary
 from msrwe.stats._mixed import SlopeResult, mixed_slope
 from msrwe.stats._poisson import RateCI, poisson_rate_ci
@@ -39,6 +41,7 @@ __all__ = [
     "SlopeResult",
     "WilcoxonResult",
     "clopper_pearson",
+    "describe",
     "incidence_summary",
     "kaplan_meier",
     "mixed_slope",

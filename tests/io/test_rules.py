@@ -719,3 +719,27 @@ def test_case_41_body_size_and_lesion_counts(tmp_path):
     )
     assert rules(result, "administrations") == [(3, "out_of_range"), (4, "out_of_range")]
     assert rules(result, "mri") == [(3, "out_of_range"), (4, "out_of_range"), (5, "out_of_range")]
+
+
+def test_case_42_patient_quarantined_for_own_dates_takes_their_rows(tmp_path):
+    # Case 42: a patient quarantined by a rule across tables (onset before birth) is unknown
+    # to the other tables, so the store never holds visits of a patient it does not hold
+    result = chart(
+        tmp_path,
+        patients="""
+        patient_id,birth_date,ms_onset_date
+        A1,1960-01-01,1950-01-01
+        A2,1960-01-01,1990-01-01
+        """,
+        visits="""
+        patient_id,date,edss
+        A1,2015-01-01,6.0
+        A2,2015-01-01,6.0
+        """,
+    )
+    assert problems(result) == [
+        ("patients", 2, "ms_onset_date", "date_before_birth"),
+        ("visits", 2, "patient_id", "unknown_patient"),
+    ]
+    assert result.tables["visits"]["patient_id"].to_list() == ["A2"]
+    assert "(row 2) but it was quarantined" in result.quarantine["message"][1]

@@ -43,69 +43,74 @@ def cross_check(tables: dict[str, CheckedTable]) -> dict[str, pl.DataFrame]:
         Table name -> the new quarantine rows of that table (possibly empty).
     """
     patients_checked = tables["patients"]
-    patients = _passed(patients_checked).select(
-        pl.col("patient_id"),
+    # The patients table first: a patient whose own dates break the rules is quarantined, and
+    # then counts as unknown for the other tables.
+    own = _passed(patients_checked).with_columns(
         pl.col("birth_date").alias("__msrwe_birth"),
         pl.col("death_date").alias("__msrwe_death"),
     )
+    out: dict[str, pl.DataFrame] = {"patients": _life_rules(own, patients_checked)}
+    gone = out["patients"].get_column("row_number").implode()
+    patients = own.filter(~pl.col(ROW).is_in(gone)).select(
+        "patient_id", "__msrwe_birth", "__msrwe_death"
+    )
+    known = patients.get_column("patient_id").implode()
     lost = (
         patients_checked.frame.filter(pl.col("patient_id").is_not_null())
-        .filter(~pl.col("patient_id").is_in(patients["patient_id"].implode()))
+        .filter(~pl.col("patient_id").is_in(known))
         .group_by("patient_id")
         .agg(pl.col(ROW).min().alias("__msrwe_patient_row"))
     )
-    out: dict[str, pl.DataFrame] = {}
     for name, checked in tables.items():
-        table, file = checked.table, checked.file
+        if not checked.table.needs_patient:
+            continue
         rows = _passed(checked)
+        unknown = rows.filter(~pl.col("patient_id").is_in(known))
         parts = [empty_problems().lazy()]
-        if table.needs_patient:
-            unknown = rows.filter(~pl.col("patient_id").is_in(patients["patient_id"].implode()))
-            if unknown.height:
-                unknown = unknown.join(lost, on="patient_id", how="left")
-                message = (
-                    pl.when(pl.col("__msrwe_patient_row").is_not_null())
-                    .then(
-                        pl.format(
-                            "patient {} has a row in patients (row {}) but it was quarantined, "
-                            "so this row has no patient",
-                            pl.col("patient_id"),
-                            pl.col("__msrwe_patient_row"),
-                        )
-                    )
-                    .otherwise(
-                        pl.format(
-                            "patient {} is not in the patients table",
-                            pl.col("patient_id"),
-                        )
+        if unknown.height:
+            unknown = unknown.join(lost, on="patient_id", how="left")
+            message = (
+                pl.when(pl.col("__msrwe_patient_row").is_not_null())
+                .then(
+                    pl.format(
+                        "patient {} has a row in patients (row {}) but it was quarantined, "
+                        "so this row has no patient",
+                        pl.col("patient_id"),
+                        pl.col("__msrwe_patient_row"),
                     )
                 )
-                parts.append(
-                    problems(
-                        unknown,
-                        table=name,
-                        file=file,
-                        column="patient_id",
-                        value=pl.col("patient_id"),
-                        rule="unknown_patient",
-                        message=message,
-                    )
+                .otherwise(
+                    pl.format("patient {} is not in the patients table", pl.col("patient_id"))
                 )
-            rows = rows.join(patients, on="patient_id", how="inner")
-        else:
-            rows = rows.with_columns(
-                pl.col("birth_date").alias("__msrwe_birth"),
-                pl.col("death_date").alias("__msrwe_death"),
             )
-        for col in table.date_columns:
-            if col in ("birth_date", "death_date") and not table.needs_patient:
-                if col == "death_date":
-                    parts.append(_before_birth(rows, name, file, col))
-                continue
-            parts.append(_after_death(rows, name, file, col))
-            parts.append(_before_birth(rows, name, file, col))
+            parts.append(
+                problems(
+                    unknown,
+                    table=name,
+                    file=checked.file,
+                    column="patient_id",
+                    value=pl.col("patient_id"),
+                    rule="unknown_patient",
+                    message=message,
+                )
+            )
+        rows = rows.join(patients, on="patient_id", how="inner")
+        parts.append(_life_rules(rows, checked).lazy())
         out[name] = pl.concat(parts).collect()
     return out
+
+
+def _life_rules(rows: pl.DataFrame, checked: CheckedTable) -> pl.DataFrame:
+    """``date_after_death`` and ``date_before_birth`` for every date column of ``rows``."""
+    name, file = checked.table.name, checked.file
+    parts = [empty_problems().lazy()]
+    for col in checked.table.date_columns:
+        if col == "birth_date" and not checked.table.needs_patient:
+            continue
+        if col != "death_date" or checked.table.needs_patient:
+            parts.append(_after_death(rows, name, file, col))
+        parts.append(_before_birth(rows, name, file, col))
+    return pl.concat(parts).collect()
 
 
 def _after_death(rows: pl.DataFrame, name: str, file: str, col: str) -> pl.LazyFrame:

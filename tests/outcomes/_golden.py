@@ -44,7 +44,8 @@ def _norm(df: pl.DataFrame) -> pl.DataFrame:
     for name, dt in df.schema.items():
         col = pl.col(name)
         if dt.is_numeric():
-            col = (col.cast(pl.Float64).round(9) + 0.0).cast(pl.String)  # -0.0 -> 0.0
+            col = col.cast(pl.Float64).round(9)
+            col = pl.when(col == 0).then(0.0).otherwise(col).cast(pl.String)  # -0.0 -> 0.0
         else:
             col = col.cast(pl.String)
         out.append(col.fill_null(""))

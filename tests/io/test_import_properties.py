@@ -73,6 +73,10 @@ def _balanced(result) -> None:
     for t in result.summary.tables.values():
         assert t.read == t.imported + t.quarantined
         assert result.tables[t.table].height == t.imported
+    known = set(result.tables["patients"]["patient_id"].to_list())
+    for name, frame in result.tables.items():
+        if name != "patients":  # the store never holds rows of a patient it does not hold
+            assert set(frame["patient_id"].to_list()) <= known
     q = result.quarantine
     if q.height:
         assert q["row_number"].min() >= 2

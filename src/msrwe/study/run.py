@@ -23,7 +23,7 @@ from msrwe.study.config import Study, load_study
 from msrwe.study.datasets import derive_advs, derive_vars_adsl
 from msrwe.study.efficacy import add_efficacy
 from msrwe.study.methods import describe_methods
-from msrwe.study.result import AnalysisResult
+from msrwe.study.result import DATASET_NAMES, AnalysisResult
 from msrwe.tables.results import ResultsTable
 
 __all__ = ["STEPS", "ProgressCallback", "analyze"]
@@ -181,6 +181,8 @@ def analyze(
 
     step(2)
     datasets.update(_exposure(results, adsl, cohort, st))
+    if "adexpo" in datasets:
+        adsl = _join_exposure(adsl, datasets["adexpo"])
     step(3)
     datasets.update(_safety(results, adsl, cohort, tables, st))
 
@@ -199,6 +201,7 @@ def analyze(
         "adae": datasets.get("adae", pl.DataFrame()),
         "adtte": eff.adtte,
         "adevents": eff.adevents,
+        **{k: v for k, v in datasets.items() if k not in DATASET_NAMES},
     }
     settings = st.to_dict()
     settings["cohort"]["drug_in_force"] = cohort.drug
@@ -219,6 +222,26 @@ def analyze(
         study=settings,
         provenance=_provenance(db, tables["import_log"]),
     )
+
+
+_EXPOSURE_COLUMNS = (
+    "years_on_treatment", "median_interval_days", "pct_intervals_in_window", "cum_mg",
+    "cum_mg_m2", "cum_mg_kg", "n_alerts",
+)
+
+
+def _join_exposure(adsl: pl.DataFrame, adexpo: pl.DataFrame) -> pl.DataFrame:
+    """The per-patient exposure summary as columns of ``adsl`` (``exposure_years`` too)."""
+    cols = [c for c in _EXPOSURE_COLUMNS if c in adexpo.columns and c not in adsl.columns]
+    if "patient_id" not in adexpo.columns or not cols:
+        return adsl
+    out = adsl.join(
+        adexpo.select("patient_id", *cols).unique("patient_id", keep="first"),
+        on="patient_id", how="left", maintain_order="left",
+    )
+    if "years_on_treatment" in out.columns and "exposure_years" not in out.columns:
+        out = out.with_columns(pl.col("years_on_treatment").alias("exposure_years"))
+    return out
 
 
 def _exposure(

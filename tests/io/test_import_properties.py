@@ -146,3 +146,30 @@ def test_parquet_and_csv_agree(rows):
         _balanced(a)
         _balanced(b)
         assert a.quarantine.drop("file").equals(b.quarantine.drop("file"))
+
+
+messy_patient = st.tuples(
+    st.sampled_from(IDS),
+    st.one_of(st.sampled_from(["F", "M", "X", "", "female"])),
+    st.one_of(valid_date, bad_date, st.just("")),
+    st.one_of(valid_date, st.just("")),
+    st.sampled_from(["SPMS", "PPMS", "PRMS", "RRMS", "", "Secondary progressive"]),
+    st.one_of(valid_date, st.just("")),
+)
+
+
+@given(st.lists(messy_patient, min_size=1, max_size=10), st.lists(messy_visit, max_size=20))
+def test_messy_patients_and_visits_stay_consistent(patients, visits):
+    header = ["patient_id", "sex", "birth_date", "ms_onset_date", "phenotype", "death_date"]
+    files = {
+        "patients.csv": _csv(header, patients).encode(),
+        "visits.csv": _csv(["patient_id", "date", "edss", "fs_pyramidal"], visits).encode(),
+    }
+    result = _run(files)
+    assert result is not None
+    _balanced(result)
+    p = result.tables["patients"]
+    assert p["patient_id"].is_unique().all()
+    v = result.tables["visits"].join(p, on="patient_id")
+    assert (v["date"] >= v["birth_date"]).fill_null(True).all()
+    assert (v["date"] <= v["death_date"]).fill_null(True).all()

@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 
 import pytest
-from report_builders import make_analysis, make_store
 
 from msrwe.report import render_report
 
 pytestmark = pytest.mark.slow
 
 
-def test_ten_thousand_patients_under_a_minute(tmp_path):
+def test_ten_thousand_patients_under_a_minute(tmp_path, builders):
+    make_store, make_analysis = builders
     db = make_store(tmp_path / "big.duckdb", n=10_000)
     analysis = make_analysis(db)
     start = time.perf_counter()

@@ -6,7 +6,6 @@ import re
 
 import polars as pl
 import pytest
-from html_cells import table_cells
 
 from msrwe.report.tables import (
     ae_table,
@@ -138,11 +137,13 @@ def _close(shown: str, value: float | None, digits: int) -> None:
         shown, value)
 
 
-def test_every_ae_number_in_the_html_equals_the_results_table(full_report, analysis):
+def test_every_ae_number_in_the_html_equals_the_results_table(
+    full_report, analysis, read_table_cells
+):
     """Parse the AE table out of the rendered report; check each number against results."""
     html = full_report.read_text()
     res = analysis.results.to_polars().filter(pl.col("analysis") == "ae_incidence")
-    rows = table_cells(html, "tbl-ae")
+    rows = read_table_cells(html, "tbl-ae")
     assert len(rows) == res.select("level").n_unique()
     checked = 0
     for row in rows:
@@ -173,10 +174,12 @@ def test_every_ae_number_in_the_html_equals_the_results_table(full_report, analy
     assert checked == len(rows) * 3 * res.select("group").n_unique()
 
 
-def test_every_edss_number_in_the_html_equals_the_results_table(full_report, analysis):
+def test_every_edss_number_in_the_html_equals_the_results_table(
+    full_report, analysis, read_table_cells
+):
     html = full_report.read_text()
     res = analysis.results.to_polars().filter(pl.col("analysis") == "edss_change")
-    rows = table_cells(html, "tbl-edss-change")
+    rows = read_table_cells(html, "tbl-edss-change")
     assert [r["__stub__"] for r in rows] == ["SPMS", "PPMS", "Overall"]
     for row in rows:
         group = "overall" if row["__stub__"] == "Overall" else row["__stub__"]

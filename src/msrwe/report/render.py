@@ -116,7 +116,7 @@ def _write_frames(out: Path, frames: dict[str, pl.DataFrame]) -> list[Path]:
 
 
 def _keyfacts(results: pl.DataFrame) -> list[dict[str, str]]:
-    from msrwe.report.formatting import fmt_int
+    from msrwe.report.formatting import fmt_int, fmt_num
 
     facts = []
     n = results.filter(
@@ -135,7 +135,27 @@ def _keyfacts(results: pl.DataFrame) -> list[dict[str, str]]:
         groups = n.filter(pl.col("group") != "overall")
         for g, v in groups.select("group", "value").iter_rows():
             facts.append({"key": f"patients-{g}", "label": f"{g}", "value": fmt_int(v)})
-    return facts[:6]
+    def pick(analysis: str, variable: str, stat: str, level: str = "") -> float | None:
+        rows = results.filter(
+            (pl.col("analysis") == analysis) & (pl.col("group") == "overall")
+            & (pl.col("variable") == variable) & (pl.col("level") == level)
+            & (pl.col("stat") == stat)
+        ).get_column("value")
+        return rows[0] if len(rows) else None
+
+    fu = pick("table1", "followup_years", "median")
+    if fu is not None:
+        facts.append({"key": "followup", "label": "years of follow-up, median",
+                      "value": fmt_num(fu, 1)})
+    ev = pick("time_to_cdw", "edss", "events")
+    if ev is not None:
+        facts.append({"key": "cdw-events", "label": "patients with confirmed EDSS worsening",
+                      "value": fmt_int(ev)})
+    ae = pick("ae_incidence", "any", "n")
+    if ae is not None:
+        facts.append({"key": "any-ae", "label": "patients with an adverse event",
+                      "value": fmt_int(ae)})
+    return facts[:8]
 
 
 def _store_facts(db: Path) -> list[dict[str, str]]:

@@ -1,0 +1,237 @@
+"""add_safety on small hand-written tables: every number is worked out beside the input."""
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from scipy import stats
+
+from msrwe.study.config import Study
+from msrwe.study.safety import add_safety, derive_risk_periods
+from msrwe.tables.results import ResultsTable
+
+D = dt.date
+
+# Three SPMS patients and one PPMS patient, doses every ~60 days.
+ADSL = pl.DataFrame(
+    {
+        "patient_id": ["A", "B", "C", "D"],
+        "group": ["SPMS", "SPMS", "SPMS", "PPMS"],
+        "death_date": [None, None, None, None],
+    },
+    schema={"patient_id": pl.String, "group": pl.String, "death_date": pl.Date},
+)
+DOSES = pl.DataFrame(
+    {
+        "patient_id": ["A"] * 3 + ["B"] * 2 + ["C"] * 2 + ["D"] * 3,
+        "date": [
+            D(2020, 1, 1),
+            D(2020, 3, 1),
+            D(2020, 5, 1),
+            D(2020, 1, 1),
+            D(2020, 3, 1),
+            D(2020, 1, 1),
+            D(2020, 3, 1),
+            D(2020, 1, 1),
+            D(2020, 3, 1),
+            D(2020, 5, 1),
+        ],
+    }
+)
+AE = pl.DataFrame(
+    {
+        "patient_id": ["A", "A", "A", "B", "C", "D", "A"],
+        "onset_date": [
+            D(2020, 3, 2),
+            D(2020, 5, 1),
+            D(2020, 6, 1),
+            D(2020, 1, 20),
+            D(2021, 5, 1),
+            D(2020, 1, 3),
+            D(2019, 12, 1),
+        ],
+        "term": ["Headache", "headache", "Fatigue", "Fatigue", "Fatigue", "Pneumonia", "Fatigue"],
+        "serious": [None, None, None, None, None, True, None],
+        "serious_criteria": [None, None, None, None, None, "hospitalization", None],
+        "related": ["related", "related", "unrelated", "possibly_related", None, "unrelated", None],
+        "infection": [None, None, None, None, None, True, None],
+    },
+    schema_overrides={"serious": pl.Boolean, "infection": pl.Boolean},
+)
+HOSP = pl.DataFrame(
+    {
+        "patient_id": ["D"],
+        "admit_date": [D(2020, 1, 4)],
+        "discharge_date": [D(2020, 1, 10)],
+        "reason": ["pneumonia"],
+        "related": ["unrelated"],
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def run():
+    r = ResultsTable()
+    out = add_safety(
+        r, doses=DOSES, adsl=ADSL, adverse_events=AE, hospitalizations=HOSP, study=Study()
+    )
+    return r, out
+
+
+def get(r, analysis, stat, group="overall", variable="any", level=""):
+    return r.get(analysis, stat, group=group, variable=variable, level=level)
+
+
+# Case 1: the time at risk: first dose to last dose + 90 days, cut at the data cut-off
+# (the latest date in the tables: C's fatigue on 2021-05-01 does not cut anyone here)
+def test_risk_periods(run):
+    _, out = run
+    risk = out["adrisk"].sort("patient_id")
+    assert risk["risk_end"].to_list() == [
+        D(2020, 7, 30),
+        D(2020, 5, 30),
+        D(2020, 5, 30),
+        D(2020, 7, 30),
+    ]
+    assert risk["risk_years"].to_list() == pytest.approx(
+        [211 / 365.25, 150 / 365.25, 150 / 365.25, 211 / 365.25]
+    )
+    assert risk["n_doses"].to_list() == [3, 2, 2, 3]
+
+
+# Case 2: treatment-emergent events: A's 2019 fatigue (before dosing) and C's fatigue a year
+# after the window are not; 5 events in 3 patients (A, B, D) remain
+def test_any_ae(run):
+    r, out = run
+    assert out["adae"]["trt_emergent"].to_list() == [True, True, True, True, False, True, False]
+    assert get(r, "ae_incidence", "N") == 4
+    assert get(r, "ae_incidence", "n") == 3
+    assert get(r, "ae_incidence", "events") == 5
+    ci = stats.binomtest(3, 4).proportion_ci(method="exact")
+    assert get(r, "ae_incidence", "ci_low") == pytest.approx(100 * ci.low)
+    assert get(r, "ae_incidence", "ci_high") == pytest.approx(100 * ci.high)
+    # EAIR: time to first event: A 61 d (2020-03-02), B 19 d, C 150 d (none), D 2 d
+    py = (61 + 19 + 150 + 2) / 365.25
+    assert get(r, "ae_incidence", "person_years") == pytest.approx(py)
+    assert get(r, "ae_incidence", "eair") == pytest.approx(300 / py)
+    assert get(r, "ae_incidence", "eair_ci_high") == pytest.approx(
+        100 * stats.chi2.ppf(0.975, 8) / (2 * py)
+    )
+    # EAER: 5 events over the whole time at risk
+    total = (211 + 150 + 150 + 211) / 365.25
+    assert get(r, "ae_incidence", "eaer") == pytest.approx(500 / total)
+
+
+# Case 3: per term (trimmed, lower case), per group; a group without the term shows n = 0
+def test_per_term_and_group(run):
+    r, _ = run
+    assert get(r, "ae_incidence", "n", variable="term", level="headache") == 1
+    assert get(r, "ae_incidence", "events", variable="term", level="headache") == 2
+    assert get(r, "ae_incidence", "n", variable="term", level="fatigue") == 2
+    assert get(r, "ae_incidence", "pct", group="SPMS", variable="term", level="fatigue") == (
+        pytest.approx(200 / 3)
+    )
+    assert get(r, "ae_incidence", "n", group="PPMS", variable="term", level="fatigue") == 0
+    assert get(r, "ae_incidence", "N", group="PPMS", variable="term", level="fatigue") == 1
+
+
+# Case 4: serious (by ICH E2A criterion), related, infection, hospital stays
+def test_serious_related_infection_hospital(run):
+    r, _ = run
+    assert get(r, "ae_serious", "n") == 1
+    assert get(r, "ae_serious", "n", variable="criterion", level="hospitalization") == 1
+    assert get(r, "ae_serious", "n", variable="criterion", level="death") == 0
+    assert get(r, "ae_serious", "n", variable="term", level="pneumonia") == 1
+    assert get(r, "ae_related", "n") == 2  # A (headache x2) and B (possibly related fatigue)
+    assert get(r, "ae_related", "events") == 3
+    assert get(r, "ae_related", "n", variable="serious") == 0
+    assert get(r, "ae_infection", "n") == 1
+    assert get(r, "ae_infection", "n", variable="serious") == 1
+    assert get(r, "hospitalization", "n") == 1
+    assert get(r, "hospitalization", "n", variable="related") == 0
+    assert get(r, "hospitalization", "median", variable="length_of_stay_days") == 6
+
+
+# Case 5: events per administration (5 / 10 doses) and days since the nearest dose
+def test_per_administration_and_days_since_dose(run):
+    r, _ = run
+    assert get(r, "ae_per_administration", "administrations") == 10
+    assert get(r, "ae_per_administration", "rate") == 0.5
+    low = get(r, "ae_per_administration", "ci_low")
+    high = get(r, "ae_per_administration", "ci_high")
+    assert 0 <= low <= 0.5 <= high
+    # A headache 1 day and 0 days after a dose; A fatigue 31 d; B fatigue 19 d; D pneumonia 2 d
+    assert get(r, "ae_by_days_since_dose", "n_0_1", variable="term", level="headache") == 2
+    assert get(r, "ae_by_days_since_dose", "n_0_1") == 2
+    assert get(r, "ae_by_days_since_dose", "n_2_7") == 1
+    assert get(r, "ae_by_days_since_dose", "n_8_30") == 1
+    assert get(r, "ae_by_days_since_dose", "n_31_plus") == 1
+    assert get(r, "ae_by_days_since_dose", "pct_within_7_days") == 60.0
+    assert get(r, "ae_by_days_since_dose", "median_days") == 2.0
+
+
+# Case 6: the labels keep the chart's most common spelling; methods are stated
+def test_labels_and_methods(run):
+    r, _ = run
+    df = r.to_polars().filter(
+        (pl.col("analysis") == "ae_incidence")
+        & (pl.col("level") == "headache")
+        & (pl.col("stat") == "pct")
+        & (pl.col("group") == "overall")
+    )
+    assert df["label"].to_list() == ["Headache"]
+    assert df["method"].to_list() == ["Clopper-Pearson exact 95%"]
+
+
+# Case 7: a shorter risk window (0 days) ends the time at risk at the last dose, so the
+# fatigue of A on 2020-06-01 is no longer treatment-emergent
+def test_risk_window_setting():
+    r = ResultsTable()
+    add_safety(
+        r,
+        doses=DOSES,
+        adsl=ADSL,
+        adverse_events=AE,
+        hospitalizations=None,
+        study=Study.from_dict({"safety": {"risk_window_days": 0}}),
+    )
+    assert get(r, "ae_incidence", "events") == 4
+    assert get(r, "hospitalization", "n") == 0
+
+
+# Case 8: grouping by MedDRA code: events without a code keep their term
+def test_pt_code_grouping():
+    ae = AE.with_columns(
+        pl.when(pl.col("term").str.to_lowercase() == "headache")
+        .then(pl.lit("10019211"))
+        .alias("pt_code")
+    )
+    r = ResultsTable()
+    add_safety(
+        r,
+        doses=DOSES,
+        adsl=ADSL,
+        adverse_events=ae,
+        study=Study.from_dict({"safety": {"ae_grouping": "pt_code"}}),
+    )
+    assert get(r, "ae_incidence", "n", variable="pt_code", level="10019211") == 1
+    assert get(r, "ae_incidence", "n", variable="pt_code", level="fatigue") == 2
+
+
+# Case 9: no adverse-event table at all: zero counts, not an error
+def test_no_adverse_events():
+    r = ResultsTable()
+    out = add_safety(r, doses=DOSES, adsl=ADSL, adverse_events=None)
+    assert get(r, "ae_incidence", "N") == 4
+    assert get(r, "ae_incidence", "n") == 0
+    assert get(r, "ae_incidence", "eair_ci_low") == 0
+    assert out["adae"].height == 0
+
+
+# Case 10: death cuts the time at risk
+def test_death_cuts_time_at_risk():
+    adsl = ADSL.with_columns(
+        pl.when(pl.col("patient_id") == "B").then(pl.lit(D(2020, 3, 31))).alias("death_date")
+    )
+    risk = derive_risk_periods(adsl, DOSES, risk_window_days=90)
+    assert risk.filter(pl.col("patient_id") == "B")["risk_end"].to_list() == [D(2020, 3, 31)]

@@ -86,3 +86,15 @@ def test_case_04_quarantine_without_store(tmp_path):
     result = runner.invoke(app, ["quarantine", "--db", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 1
     assert "no store here" in result.output
+
+
+def test_case_05_warnings_listing(tmp_path):
+    # Case 5: rows imported with a warning are counted in the summary and listed on request
+    folder = _folder(tmp_path)
+    write(folder, "patients.csv", "patient_id,phenotype\nA1,PRMS\nA2,PPMS\nA3,SPMS\n")
+    db = str(tmp_path / "s.duckdb")
+    result = runner.invoke(app, ["import", str(folder), "--db", db])
+    assert "1 rows imported with a warning" in result.stdout
+    listing = runner.invoke(app, ["quarantine", "--db", db, "--warnings", "--csv"])
+    assert listing.exit_code == 0
+    assert "prms_recorded_as_ppms" in listing.stdout

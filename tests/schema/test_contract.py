@@ -81,7 +81,11 @@ def test_case_03_definitions_check_themselves():
 def test_case_04_docs_are_up_to_date():
     # Case 4: docs/contract.md is what contract_markdown() writes (regenerate it if this fails)
     committed = (ROOT / "docs" / "contract.md").read_text(encoding="utf-8")
-    assert committed == contract_markdown()
+    assert committed == contract_markdown(), (
+        "docs/contract.md is stale: regenerate it with\n"
+        "  python -c 'from msrwe.schema import contract_markdown; "
+        'open("docs/contract.md", "w").write(contract_markdown())\''
+    )
 
 
 def _full(name: str, **values) -> pl.DataFrame:

@@ -57,27 +57,37 @@ def import_charts(
         console.print(f"See why: msrwe quarantine --db {db}")
     else:
         console.print("Nothing quarantined.")
+    flagged = sum(t.warnings for t in summary.tables.values())
+    if flagged:
+        console.print(
+            f"{flagged} rows imported with a warning: msrwe quarantine --db {db} --warnings"
+        )
 
 
 @guard
 def quarantine(
     db: Path = typer.Option(Path("msrwe.duckdb"), "--db", help="The DuckDB store to read."),
     as_csv: bool = typer.Option(False, "--csv", help="Print the quarantine as CSV on stdout."),
+    show_warnings: bool = typer.Option(
+        False, "--warnings", help="List the rows imported with a warning instead."
+    ),
 ) -> None:
     """List the rows the last imports quarantined, and why."""
     from msrwe.store import has_table, read_table
 
-    if not has_table(db, "quarantine"):
-        err_console.print(f"{db} has no quarantine table: import a chart folder first.")
+    name = "import_warnings" if show_warnings else "quarantine"
+    if not has_table(db, name):
+        err_console.print(f"{db} has no {name} table: import a chart folder first.")
         raise typer.Exit(1)
-    rows = read_table(db, "quarantine")
+    rows = read_table(db, name)
     if as_csv:
         typer.echo(rows.write_csv(), nl=False)
         return
+    what = "warnings" if show_warnings else "quarantined problems"
     if rows.height == 0:
-        console.print("Nothing is quarantined.")
+        console.print(f"No {what}.")
         return
-    table = Table(title=f"{rows.height} quarantined problems in {db}")
+    table = Table(title=f"{rows.height} {what} in {db}")
     for name in ("table", "row", "column", "value", "rule"):
         table.add_column(name, no_wrap=True)
     table.add_column("message", overflow="fold", ratio=1)

@@ -235,3 +235,30 @@ def test_death_cuts_time_at_risk():
     )
     risk = derive_risk_periods(adsl, DOSES, risk_window_days=90)
     assert risk.filter(pl.col("patient_id") == "B")["risk_end"].to_list() == [D(2020, 3, 31)]
+
+
+# Case 11: a table without a needed column is an InputError naming it; optional hospital
+# columns may be absent
+def test_missing_columns():
+    from msrwe.errors import InputError
+
+    with pytest.raises(InputError, match="adverse_events has no column 'onset_date'"):
+        add_safety(ResultsTable(), doses=DOSES, adsl=ADSL, adverse_events=AE.drop("onset_date"))
+    with pytest.raises(InputError, match="hospitalizations has no column 'admit_date'"):
+        add_safety(
+            ResultsTable(),
+            doses=DOSES,
+            adsl=ADSL,
+            adverse_events=AE,
+            hospitalizations=HOSP.drop("admit_date"),
+        )
+    r = ResultsTable()
+    add_safety(
+        r,
+        doses=DOSES,
+        adsl=ADSL,
+        adverse_events=AE,
+        hospitalizations=HOSP.select("patient_id", "admit_date"),
+    )
+    assert get(r, "hospitalization", "n") == 1
+    assert get(r, "hospitalization", "n", variable="length_of_stay_days") == 0

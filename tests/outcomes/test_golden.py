@@ -59,7 +59,7 @@ def _norm(df: pl.DataFrame) -> pl.DataFrame:
             col = pl.when(col == 0).then(0.0).otherwise(col).cast(pl.String)  # -0.0 -> 0.0
         else:
             col = col.cast(pl.String)
-        out.append(col.fill_null(""))
+        out.append(col.fill_null("").alias(name))
     return df.select(out)
 
 

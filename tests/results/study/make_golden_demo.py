@@ -8,6 +8,9 @@ the baseline and at most 90 days after the last dose; msprog thresholds; Wilcoxo
 zero_method='wilcox' and the normal approximation, as scipy computes it).
 
 Run from the project root:  .venv/bin/python tests/results/study/make_golden_demo.py
+It writes ``demo_edss_change.json`` (the record of the numbers). Because the synthetic cohort may
+be retuned, ``tests/study/test_demo_cohort.py`` calls :func:`compute` at test time and compares
+``analyze`` with it; the JSON is the record of the numbers at the time it was written.
 """
 
 import json
@@ -27,7 +30,8 @@ def msprog_delta(b: float) -> float:
     return 1.5 if b == 0 else (1.0 if b <= 5.0 else 0.5)
 
 
-def main() -> None:
+def compute() -> dict[str, dict[str, float]]:
+    """The expected ``edss_change`` stats per group, from the synthetic tables alone."""
     t = {k: v.to_pandas() for k, v in make_cohort(83, seed=2019).items()}
     adm = t["administrations"]
     adm = adm[(adm["drug"] == "methotrexate") & (adm["route"] == "intrathecal")]
@@ -68,6 +72,11 @@ def main() -> None:
             "statistic": float(w.statistic),
             "p_value": float(w.pvalue),
         }
+    return out
+
+
+def main() -> None:
+    out = compute()
     OUT.write_text(json.dumps(out, indent=2) + "\n")
     print(json.dumps(out, indent=2))
 

@@ -1,0 +1,155 @@
+"""``msrwe outcomes``: confirmed disability events from the store, msprog-compatible.
+
+Every option of :func:`msrwe.derive.outcomes.detect_events` is a ``--kebab-case`` flag with the
+same meaning; pairs such as ``relapse_assoc=(90, 7)`` are written ``--relapse-assoc 90,7`` and an
+infinite value as ``inf``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from msrwe.cli._common import console, guard, progress
+from msrwe.errors import OptionError
+
+__all__ = ["outcomes", "parse_number_or_pair", "register"]
+
+
+def parse_number_or_pair(name: str, text: str | None) -> float | tuple[float, float] | None:
+    """Parse ``"30"`` or ``"30,7"`` (``inf`` allowed) for the option ``name``.
+
+    Examples
+    --------
+    >>> parse_number_or_pair("relapse_assoc", "90,7")
+    (90.0, 7.0)
+    >>> parse_number_or_pair("require_sust_days", "inf")
+    inf
+    """
+    if text is None:
+        return None
+    try:
+        parts = [float(p) for p in text.split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) not in (1, 2) or any(math.isnan(p) for p in parts):
+        raise OptionError(f"--{name.replace('_', '-')} must be a number of days or two numbers "
+                          f"separated by a comma (e.g. 90,7). Got {text!r} instead.")
+    return parts[0] if len(parts) == 1 else (parts[0], parts[1])
+
+
+@guard
+def outcomes(
+    db: Path = typer.Option(Path("msrwe.duckdb"), "--db", help="The DuckDB store to read."),
+    outcome: str = typer.Option("edss", "--outcome", help="edss, sdmt, t25fw, nhpt or custom."),
+    out: Path = typer.Option(Path("events.csv"), "--out",
+                             help="Events file: CSV, or Parquet when it ends in .parquet."),
+    describe: bool = typer.Option(False, "--describe", help="Print the methods paragraph."),
+    value_col: str | None = typer.Option(None, "--value-col", help="Column of the outcome."),
+    delta_fun: str | None = typer.Option(
+        None, "--delta-fun", help="Threshold policy: msprog, trial, lorscheider, pct20, "
+        "sdmt_msprog, sdmt_4_or_10pct."),
+    worsening: str | None = typer.Option(None, "--worsening", help="increase or decrease "
+                                         "(custom outcomes)."),
+    valuedelta_col: str | None = typer.Option(None, "--valuedelta-col"),
+    event: str = typer.Option("firstCDW", "--event", help="firstCDW, firstCDI, first, "
+                              "firstPIRA, firstRAW or multiple."),
+    raw_pira: bool = typer.Option(False, "--raw-pira", help="Classify worsening as RAW/PIRA."),
+    baseline: str = typer.Option("fixed", "--baseline",
+                                 help="fixed, roving, roving_impr or roving_wors."),
+    proceed_from: str = typer.Option("firstconf", "--proceed-from", help="firstconf or event."),
+    sub_threshold_rebl: str = typer.Option("none", "--sub-threshold-rebl",
+                                           help="none, event, improvement or worsening."),
+    bl_geq: bool = typer.Option(False, "--bl-geq"),
+    relapse_rebl: bool = typer.Option(False, "--relapse-rebl"),
+    skip_local_extrema: str = typer.Option("none", "--skip-local-extrema",
+                                           help="none, strict or all."),
+    conf_days: list[float] = typer.Option([84.0], "--conf-days",
+                                          help="Confirmation period in days (repeatable)."),
+    conf_tol_days: str = typer.Option("7,730.5", "--conf-tol-days",
+                                      help="Tolerance left,right in days (right may be inf)."),
+    validconf_col: str | None = typer.Option(None, "--validconf-col"),
+    require_sust_days: str = typer.Option("0", "--require-sust-days",
+                                          help="Days the change must last (inf: to the end)."),
+    check_intermediate: bool = typer.Option(True, "--check-intermediate/--no-check-intermediate"),
+    relapse_to_bl: str = typer.Option("30", "--relapse-to-bl"),
+    relapse_to_event: str = typer.Option("0", "--relapse-to-event"),
+    relapse_to_conf: str = typer.Option("30", "--relapse-to-conf"),
+    relapse_assoc: str = typer.Option("90", "--relapse-assoc"),
+    relapse_indep: str | None = typer.Option(
+        None, "--relapse-indep",
+        help='JSON, e.g. \'{"prec": [0, 0], "event": [90, 30], "conf": [90, 30]}\'.'),
+    impute_last_visit: float = typer.Option(0.0, "--impute-last-visit"),
+    subjects: str | None = typer.Option(None, "--subjects", help="Comma-separated patient ids."),
+    unconfirmed: Path | None = typer.Option(None, "--unconfirmed",
+                                            help="Also write unconfirmed changes here."),
+    random_state: int | None = typer.Option(None, "--random-state"),
+) -> None:
+    """Detect confirmed disability worsening/improvement (PIRA/RAW) in the store's visits."""
+    from msrwe.derive.outcomes import detect_events
+    from msrwe.store._read import has_table, read_table
+
+    indep: Any = None
+    if relapse_indep is not None:
+        try:
+            indep = json.loads(relapse_indep)
+        except json.JSONDecodeError as exc:
+            raise OptionError(f"--relapse-indep must be JSON: {exc}") from exc
+    with progress() as bar:
+        task = bar.add_task("reading the store", total=None)
+        visits = read_table(db, "visits")
+        relapses = read_table(db, "relapses") if has_table(db, "relapses") else None
+        bar.update(task, description="detecting events")
+        res = detect_events(
+            visits, relapses, outcome=outcome, value_col=value_col,
+            delta_fun=delta_fun, worsening=worsening, valuedelta_col=valuedelta_col,
+            event=event, RAW_PIRA=raw_pira, baseline=baseline, proceed_from=proceed_from,
+            sub_threshold_rebl=sub_threshold_rebl, bl_geq=bl_geq, relapse_rebl=relapse_rebl,
+            skip_local_extrema=skip_local_extrema, conf_days=list(conf_days),
+            conf_tol_days=parse_number_or_pair("conf_tol_days", conf_tol_days),
+            validconf_col=validconf_col,
+            require_sust_days=parse_number_or_pair("require_sust_days", require_sust_days),
+            check_intermediate=check_intermediate,
+            relapse_to_bl=parse_number_or_pair("relapse_to_bl", relapse_to_bl),
+            relapse_to_event=parse_number_or_pair("relapse_to_event", relapse_to_event),
+            relapse_to_conf=parse_number_or_pair("relapse_to_conf", relapse_to_conf),
+            relapse_assoc=parse_number_or_pair("relapse_assoc", relapse_assoc),
+            relapse_indep=indep, impute_last_visit=impute_last_visit,
+            subjects=None if subjects is None else [s.strip() for s in subjects.split(",")],
+            return_unconfirmed=unconfirmed is not None, random_state=random_state,
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _write(res.events, out)
+    if unconfirmed is not None and res.unconfirmed is not None:
+        _write(res.unconfirmed, unconfirmed)
+    s = res.summary
+    t = Table(title=f"{outcome.upper()} events ({event}, {baseline} baseline)")
+    t.add_column("", justify="left")
+    t.add_column("patients", justify="right")
+    t.add_column("events", justify="right")
+    t.add_row("analysed", str(s.height), "")
+    for col in ("CDW", "RAW", "PIRA", "undefined", "CDI"):
+        n_ev = int(s[col].sum())
+        if n_ev or col in ("CDW", "CDI"):
+            t.add_row(col, str(int((s[col] > 0).sum())), str(n_ev))
+    console.print(t)
+    if describe:
+        console.print(res.describe(), soft_wrap=True, highlight=False)
+    console.print(f"Wrote {res.events.height} events to {out}")
+
+
+def _write(df: Any, path: Path) -> None:
+    if path.suffix.lower() == ".parquet":
+        df.write_parquet(path)
+    else:
+        df.write_csv(path)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``outcomes`` command to ``app``."""
+    app.command("outcomes")(outcomes)

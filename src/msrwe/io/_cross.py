@@ -96,7 +96,7 @@ def cross_check(tables: dict[str, CheckedTable]) -> dict[str, pl.DataFrame]:
             )
         rows = rows.join(patients, on="patient_id", how="inner")
         parts.append(_life_rules(rows, checked).lazy())
-        out[name] = pl.concat(parts).collect()
+        out[name] = pl.concat(parts).collect(engine="in-memory")
     return out
 
 
@@ -110,7 +110,7 @@ def _life_rules(rows: pl.DataFrame, checked: CheckedTable) -> pl.DataFrame:
         if col != "death_date" or checked.table.needs_patient:
             parts.append(_after_death(rows, name, file, col))
         parts.append(_before_birth(rows, name, file, col))
-    return pl.concat(parts).collect()
+    return pl.concat(parts).collect(engine="in-memory")
 
 
 def _after_death(rows: pl.DataFrame, name: str, file: str, col: str) -> pl.LazyFrame:

@@ -182,7 +182,7 @@ def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
     # Pass 1 (the hot path, one parallel query): text columns are stripped, the others are cast
     # as they stand, and every rule is evaluated into one flag per row.
     checked = _typed_frame(lf, table, tmap, present, clean_all=False).with_columns(flags)
-    checked = checked.collect()
+    checked = checked.collect(engine="in-memory")
     # Pass 2, only for rows where a cast failed: strip every cell and cast again, so that
     # " 6.5" or an empty-looking cell is not a type error.
     if failed_casts and checked.height and checked[_RETRY].any():
@@ -192,7 +192,9 @@ def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
         if table.measures:
             again = again.with_columns(flags[-1])
         keep = [c for c in checked.columns if c not in (_DUP, _RETRY)]
-        checked = pl.concat([checked.filter(~retry).select(keep), again.collect().select(keep)])
+        checked = pl.concat(
+            [checked.filter(~retry).select(keep), again.collect(engine="in-memory").select(keep)]
+        )
         checked = checked.sort(ROW)
         checked = checked.with_columns(pl.struct(dup_cols).hash().is_duplicated().alias(_DUP))
     bad = checked[_BAD]
@@ -215,7 +217,7 @@ def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
                     )
                 )
     failures_parts.append(_duplicates(checked, table, extras, file))
-    failures = pl.concat([empty_problems().lazy(), *failures_parts]).collect()
+    failures = pl.concat([empty_problems().lazy(), *failures_parts]).collect(engine="in-memory")
 
     warnings = _warnings(checked, table, tmap, file, raw.encoding)
     out_cols = []
@@ -387,4 +389,4 @@ def _warnings(
                     "it is kept",
                 )
             )
-    return pl.concat(parts).collect()
+    return pl.concat(parts).collect(engine="in-memory")

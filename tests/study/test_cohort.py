@@ -2,6 +2,8 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from msrwe.errors import StudyFileError
 from msrwe.study.cohort import build_cohort, most_given_drug
@@ -135,3 +137,36 @@ def test_case9_no_visits_no_treatments():
                      visits=VISITS.drop("edss").with_columns(pl.lit(20.0).alias("t25fw_s")))
     assert c.adsl["base_edss"].null_count() == 4
     assert c.adsl["prior_failed"].to_list() == [0, 0, 0, 0]
+
+
+# Case 10 (property): attrition adds up, and the cohort is exactly who passed every criterion
+@settings(max_examples=30, deadline=None)
+@given(
+    n_doses=st.lists(st.integers(0, 5), min_size=1, max_size=15),
+    phen=st.lists(st.sampled_from(["SPMS", "PPMS", "RRMS", None]), min_size=15, max_size=15),
+    min_adm=st.integers(1, 4),
+)
+def test_case10_property_attrition_adds_up(n_doses, phen, min_adm):
+    ids = [f"X{i}" for i in range(len(n_doses))]
+    patients = pl.DataFrame({"patient_id": ids, "phenotype": phen[: len(ids)]},
+                            schema={"patient_id": pl.String, "phenotype": pl.String})
+    rows = [(pid, d(2015, 1, 1) + dt.timedelta(days=60 * k), "methotrexate", "intrathecal")
+            for pid, n in zip(ids, n_doses, strict=True) for k in range(n)]
+    rows.append(("X0", d(2014, 1, 1), "rituximab", "iv"))
+    adm = pl.DataFrame(rows, schema={"patient_id": pl.String, "date": pl.Date,
+                                     "drug": pl.String, "route": pl.String}, orient="row")
+    study = Study.from_dict({"cohort": {"drug": "methotrexate", "min_administrations": min_adm,
+                                        "phenotypes": ["SPMS", "PPMS"]}})
+    expected = sorted(pid for pid, n, p in zip(ids, n_doses, phen, strict=False)
+                      if n >= min_adm and p in ("SPMS", "PPMS"))
+    if not expected:
+        # nobody left, or nobody received the drug at all: both are clear errors
+        with pytest.raises(StudyFileError, match=r"no patient meets|no administration in the"):
+            build_cohort(study, patients=patients, administrations=adm)
+        return
+    c = build_cohort(study, patients=patients, administrations=adm)
+    assert sorted(c.adsl["patient_id"].to_list()) == expected
+    att = c.attrition
+    assert att["remaining"][0] - att["excluded"][1:].sum() == att["remaining"][-1] == len(expected)
+    assert att["remaining"].diff().drop_nulls().le(0).all()
+    assert c.screening.filter(pl.col("included")).height == len(expected)

@@ -1,6 +1,7 @@
 """analyze() and `msrwe analyze` end to end on a small store written by the importer."""
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import polars as pl
@@ -177,6 +178,11 @@ def test_case6_cli_export(store: Path, tmp_path: Path):
         assert (out / f"{name}.parquet").exists(), name
     assert (out / "attrition.csv").exists()
     assert "Kaplan-Meier" in (out / "methods.txt").read_text()
+    settings = json.loads((out / "settings.json").read_text())
+    assert settings["cohort"]["drug_in_force"] == "methotrexate"
+    assert settings["outcomes"]["conf_days"] == 84
+    prov = json.loads((out / "provenance.json").read_text())
+    assert {f["table_name"] for f in prov["input_files"]} >= {"patients", "visits"}
 
 
 # Case 7: the command turns a bad study file into a message and exit status 1

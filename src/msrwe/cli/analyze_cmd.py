@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -86,8 +87,8 @@ def analyze(
     export: bool = typer.Option(
         False,
         "--export",
-        help="Also write the datasets (adsl, addose, advs, adae, adtte, adevents), the "
-        "attrition table and the methods paragraph.",
+        help="Also write the datasets (adsl, addose, advs, adae, adtte, adevents, ...), the "
+        "attrition table, the methods paragraph, the settings in force and the provenance.",
     ),
     quiet: bool = typer.Option(False, "--quiet", help="Print only the paths written."),
 ) -> None:
@@ -105,7 +106,11 @@ def analyze(
         written = result.export(out)
         result.attrition.write_csv(out / "attrition.csv")
         (out / "methods.txt").write_text(result.methods + "\n", encoding="utf-8")
-        written += [out / "attrition.csv", out / "methods.txt"]
+        for name, obj in (("settings.json", result.study), ("provenance.json", result.provenance)):
+            (out / name).write_text(json.dumps(obj, indent=2, default=str) + "\n",
+                                    encoding="utf-8")
+        written += [out / n for n in ("attrition.csv", "methods.txt", "settings.json",
+                                      "provenance.json")]
     else:
         written = list(result.results.write(out))
     if not quiet:
@@ -113,7 +118,7 @@ def analyze(
             console.print(table)
     console.print(f"Wrote {len(result.results)} result rows to {written[0]} and {written[1]}")
     if export:
-        console.print(f"Datasets, attrition and methods in {out}")
+        console.print(f"Datasets, attrition, methods, settings and provenance in {out}")
 
 
 def register(app: typer.Typer) -> None:

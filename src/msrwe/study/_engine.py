@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = ["engine_options", "run_engine"]
 
-#: Descriptions of the engine runs of the last analysis, by measure (read by the methods text).
+#: Columns of an empty events table (when there is nothing to search).
 EVENT_COLUMNS = {"patient_id": pl.String, "event_type": pl.String, "date": pl.Date}
 
 

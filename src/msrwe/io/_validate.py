@@ -28,7 +28,7 @@ from msrwe.io._frames import ROW, empty_problems, problems
 from msrwe.io._mapping import TableMapping
 from msrwe.io._read import RawFile
 from msrwe.io._rules import column_checks, row_rule_checks, typed_expr, typed_name
-from msrwe.schema import POLARS_TYPES, OnlyWhen, Table
+from msrwe.schema import POLARS_TYPES, DateOrder, OnlyWhen, Table
 
 __all__ = ["CheckedTable", "check_table"]
 
@@ -149,12 +149,20 @@ def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
     lf = lf.with_columns(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(ROW))
     lf = lf.filter(~pl.all_horizontal(pl.col(c).is_null() for c in value_cols))
     # Pass 1 (the hot path): text columns are stripped, the others are cast as they stand.
+    # A column absent from the file is empty: no rule of it can fail (required ones are present).
     masks: list[tuple[str, pl.Expr, str, pl.Expr, pl.Expr]] = []
     for col in table.columns:
+        if col.name not in present:
+            continue
         raw_c, typed_c = pl.col(col.name), pl.col(typed_name(col.name))
         for mask, rule, msg in column_checks(col, raw_c, typed_c, fmt):
             masks.append((col.name, mask.fill_null(False), rule, raw_c, msg))
     for rule in table.row_rules:
+        pair = (
+            (rule.earlier, rule.later) if isinstance(rule, DateOrder) else (rule.column, rule.when)
+        )
+        if not present.issuperset(pair):
+            continue
         when = table.column(rule.when).allowed if isinstance(rule, OnlyWhen) else None
         column, mask, value, msg = row_rule_checks(rule, when)
         masks.append((column, mask.fill_null(False), rule.rule, value, msg))
@@ -243,6 +251,10 @@ def _typed_frame(
         lf = lf.with_columns(cleaned)
     typed_exprs = []
     for col in table.columns:
+        if col.name not in present:
+            empty = pl.lit(None, dtype=POLARS_TYPES[col.dtype])
+            typed_exprs.append(empty.alias(typed_name(col.name)))
+            continue
         source = pl.col(col.name)
         recode = tmap.values.get(col.name)
         if recode:

@@ -136,6 +136,7 @@ def test_case6_engine_wiring_and_results():
     r = ResultsTable()
     out = add_efficacy(r, adsl=adsl, advs=ADVS, relapses=RELAPSES, study=study, detect=detect)
     assert seen["kw"]["conf_days"] == 168
+    assert seen["kw"]["RAW_PIRA"] is False
     assert seen["kw"]["delta_fun"].name == "trial"
     assert seen["kw"]["outcome"] == "edss"
     assert seen["visits"].height == 9  # every visit is on or after its patient's baseline

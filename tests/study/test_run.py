@@ -113,6 +113,13 @@ def test_case1_analyze(store: Path):
     assert r.provenance["store"] == str(store)
 
 
+# Case 1b: RAW/PIRA classification is a setting of the outcome engine
+def test_case1b_raw_pira(store: Path):
+    r = analyze(store, {"cohort": {"drug": "methotrexate"}, "outcomes": {"raw_pira": True}})
+    ev = r.datasets["adevents"].filter(pl.col("param") == "CDW_EDSS")
+    assert ev["cdw_type"].to_list() == ["PIRA"]  # P1 has no relapse
+
+
 # Case 2: without a study, every patient on the most-given drug (methotrexate, 11 doses)
 def test_case2_default_study(store: Path):
     r = analyze(store)

@@ -36,6 +36,7 @@ def engine_options(study: Study, measure: Measure, policy: ThresholdPolicy) -> d
         "relapse_to_conf": o.relapse_to_conf,
         "relapse_assoc": o.relapse_assoc,
         "require_sust_days": o.require_sust_days,
+        "RAW_PIRA": o.raw_pira,
     }
 
 

@@ -409,6 +409,9 @@ class OutcomeSettings:
         EDSS threshold family: ``msprog``, ``trial`` or ``lorscheider``.
     worsening_pct
         Percentage change counted as worsening for the 9-hole peg and 25-foot walk tests (20).
+    raw_pira
+        Classify each confirmed worsening as relapse-associated (RAW) or independent (PIRA),
+        clinical-methods 3 (false).
     """
 
     event: str = "firstCDW"
@@ -423,9 +426,12 @@ class OutcomeSettings:
     require_sust_days: float = 0.0
     delta_policy: str = "msprog"
     worsening_pct: float = 20.0
+    raw_pira: bool = False
 
     def __post_init__(self) -> None:
         sec = "outcomes"
+        if not isinstance(self.raw_pira, bool):
+            raise _fail(sec, "raw_pira", "must be true or false", self.raw_pira)
         _choice(sec, "event", self.event, _EVENTS)
         _choice(sec, "baseline", self.baseline, _BASELINES)
         _int(sec, "conf_days", self.conf_days, low=1)

@@ -112,3 +112,33 @@ def test_edss_change_matches_independent_computation(demo):
     # with more than 50 non-zero differences the p value is the normal approximation, as scipy's
     assert r.get("edss_change", "exact") == 0
     assert r.get("edss_change", "p_value") == pytest.approx(golden["overall"]["p_value"])
+
+
+def test_edss_slope_matches_statsmodels(demo):
+    """The overall annual EDSS slope against statsmodels' MixedLM fitted here directly."""
+    import statsmodels.formula.api as smf
+
+    result, _ = demo
+    r = result.results
+    adsl, advs = result.datasets["adsl"], result.datasets["advs"]
+    df = (
+        advs.join(adsl.select("patient_id", "base_edss_date"), on="patient_id")
+        .filter(pl.col("on_treatment") & pl.col("edss").is_not_null()
+                & (pl.col("date") >= pl.col("base_edss_date")))
+        .with_columns((pl.col("days") / 365.25).alias("years"))
+        .select("patient_id", "years", "edss")
+        .sort("patient_id", "years")
+        .to_pandas()
+    )
+    method = r.to_polars().filter(
+        (pl.col("analysis") == "edss_slope") & (pl.col("group") == "overall")
+    )["method"][0]
+    re_formula = "~years" if "random intercept and slope" in method else "1"
+    fit = smf.mixedlm("edss ~ years", df, groups=df["patient_id"], re_formula=re_formula).fit(
+        reml=True
+    )
+    assert r.get("edss_slope", "n_obs") == len(df)
+    assert r.get("edss_slope", "slope") == pytest.approx(fit.fe_params["years"], abs=1e-4)
+    lo, hi = fit.conf_int().loc["years"]
+    assert r.get("edss_slope", "ci_low") == pytest.approx(lo, abs=1e-3)
+    assert r.get("edss_slope", "ci_high") == pytest.approx(hi, abs=1e-3)

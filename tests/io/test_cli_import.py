@@ -94,7 +94,7 @@ def test_case_05_warnings_listing(tmp_path):
     write(folder, "patients.csv", "patient_id,phenotype\nA1,PRMS\nA2,PPMS\nA3,SPMS\n")
     db = str(tmp_path / "s.duckdb")
     result = runner.invoke(app, ["import", str(folder), "--db", db])
-    assert "1 rows imported with a warning" in result.stdout
+    assert "1 row imported with a warning" in result.stdout
     listing = runner.invoke(app, ["quarantine", "--db", db, "--warnings", "--csv"])
     assert listing.exit_code == 0
     assert "prms_recorded_as_ppms" in listing.stdout

@@ -6,7 +6,10 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from msrwe.cli._common import console, err_console, guard, progress
 
@@ -60,7 +63,8 @@ def import_charts(
     flagged = sum(t.warnings for t in summary.tables.values())
     if flagged:
         console.print(
-            f"{flagged} rows imported with a warning: msrwe quarantine --db {db} --warnings"
+            f"{flagged} row{'s' if flagged != 1 else ''} imported with a warning: "
+            f"msrwe quarantine --db {db} --warnings"
         )
 
 
@@ -87,15 +91,18 @@ def quarantine(
     if rows.height == 0:
         console.print(f"No {what}.")
         return
-    table = Table(title=f"{rows.height} {what} in {db}")
-    for name in ("table", "row", "column", "value", "rule"):
-        table.add_column(name, no_wrap=True)
-    table.add_column("message", overflow="fold", ratio=1)
-    for r in rows.select(
-        "table_name", "row_number", "column_name", "value", "rule", "message"
-    ).iter_rows():
-        table.add_row(*("" if v is None else str(v) for v in r))
-    console.print(table)
+    console.print(f"[bold]{rows.height} {what} in {db}[/]", highlight=False)
+    current = None
+    for r in rows.iter_rows(named=True):
+        if r["file"] != current:
+            current = r["file"]
+            console.print(
+                f"\n[bold]{escape(current or '')}[/] ({r['table_name']})", highlight=False
+            )
+        where = f"row {r['row_number']}" if r["row_number"] is not None else "file"
+        cell = f"{r['column_name']} = {r['value']!r}" if r["column_name"] else ""
+        console.print(f"  {where:<9} {escape(cell)}  [dim]{r['rule']}[/]", highlight=False)
+        console.print(Padding(Text(r["message"]), (0, 0, 0, 12)))
 
 
 def register(app: typer.Typer) -> None:

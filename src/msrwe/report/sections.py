@@ -23,6 +23,7 @@ from typing import Any
 import polars as pl
 
 from msrwe.report import figures as fg
+from msrwe.report import summary_tables as st
 from msrwe.report import tables as tb
 from msrwe.report.dataquality import import_log, issue_rows, patient_overview, quarantine_summary
 from msrwe.report.formatting import MISSING, fmt_int
@@ -222,9 +223,12 @@ def analysis_sections(
 
     step("exposure figures")
     exposure = Section("exposure", "Exposure")
-    for name in ("exposure", "dose_intervals", "exposure_alerts"):
+    for name in ("exposure", "dose_intervals"):
         if _present(results, name):
-            exposure.table(tb.generic_table(results, name, title=KNOWN_ANALYSES[name]))
+            exposure.table(st.describe_table(results, name, title=KNOWN_ANALYSES[name]))
+    if _present(results, "exposure_alerts"):
+        exposure.table(tb.generic_table(results, "exposure_alerts",
+                                        title=KNOWN_ANALYSES["exposure_alerts"]))
     if fi.doses is not None:
         exposure.figure(fg.interval_figure(fi.doses, window=fi.window))
     _swimmer(exposure, fi)
@@ -235,13 +239,25 @@ def analysis_sections(
         safety.table(tb.ae_table(results))
     else:
         safety.text("The results table holds no adverse-event incidence.", "muted")
-    for name in ("ae_serious", "ae_related", "ae_infection", "hospitalization",
-                 "ae_per_administration", "ae_by_days_since_dose"):
-        if _present(results, name):
-            title, tid = KNOWN_ANALYSES[name], f"tbl-{name.replace('_', '-')}"
-            safety.table(tb.ae_table(results, analysis=name, title=title, table_id=tid)
-                         if _has_ae_stats(results, name)
-                         else tb.generic_table(results, name, title=title, table_id=tid))
+    for name in ("ae_serious", "ae_related", "ae_infection", "hospitalization"):
+        if not _present(results, name):
+            continue
+        title, tid = KNOWN_ANALYSES[name], f"tbl-{name.replace('_', '-')}"
+        if not _has_ae_stats(results, name):
+            safety.table(tb.generic_table(results, name, title=title, table_id=tid))
+            continue
+        safety.table(tb.ae_table(results, analysis=name, title=title, table_id=tid))
+        rows = results.filter(pl.col("analysis") == name)
+        with_pct = rows.filter(pl.col("stat") == "pct").get_column("variable").unique()
+        other = [v for v in rows.get_column("variable").unique(maintain_order=True).to_list()
+                 if v not in with_pct.to_list()]
+        if other:
+            safety.table(st.describe_table(results, name, title=f"{title}: summaries",
+                                           table_id=f"{tid}-summary", variables=other))
+    if _present(results, "ae_per_administration"):
+        safety.table(st.per_dose_table(results))
+    if _present(results, "ae_by_days_since_dose"):
+        safety.table(st.days_since_dose_table(results))
     out.append(safety)
 
     step("efficacy figures")

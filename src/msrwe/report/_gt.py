@@ -1,0 +1,164 @@
+"""What every report table shares: the table record, results lookups, the great_tables style.
+
+Examples
+--------
+>>> group_order(["overall", "SPMS", "PPMS"])
+['SPMS', 'PPMS', 'overall']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+from great_tables import GT
+
+__all__ = ["COUNT_STATS", "ReportTable", "group_order"]
+
+#: Stats shown as whole numbers wherever they appear.
+COUNT_STATS: frozenset[str] = frozenset(
+    {"N", "n", "events", "improved", "stable", "worsened", "n_patients", "n_doses", "n_events",
+     "excluded", "remaining", "at_risk", "n_intervals", "in_window", "below_window",
+     "above_window", "stays", "admissions"}
+)
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """A rendered table: what it shows (strings) and the HTML fragment.
+
+    Attributes
+    ----------
+    id
+        The HTML id of the table (stable, so reports are reproducible).
+    title
+        Heading shown above the table.
+    frame
+        The display frame; every cell is the exact text of the HTML cell.
+    html
+        The great_tables HTML fragment (CSS scoped to ``id``).
+    """
+
+    id: str
+    title: str
+    frame: pl.DataFrame
+    html: str
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def group_order(groups: Iterable[str]) -> list[str]:
+    """Groups in order of first appearance, with ``overall`` last.
+
+    Examples
+    --------
+    >>> group_order(["overall", "SPMS", "PPMS", "SPMS"])
+    ['SPMS', 'PPMS', 'overall']
+    """
+    seen: list[str] = []
+    for g in groups:
+        if g not in seen:
+            seen.append(g)
+    return [g for g in seen if g != "overall"] + (["overall"] if "overall" in seen else [])
+
+
+def _group_label(group: str) -> str:
+    return "Overall" if group == "overall" else group
+
+
+def _nested(df: pl.DataFrame) -> dict[tuple[str, str], dict[str, dict[str, float | None]]]:
+    """``{(variable, level): {group: {stat: value}}}`` in order of first appearance."""
+    out: dict[tuple[str, str], dict[str, dict[str, float | None]]] = {}
+    for var, lev, grp, stat, val in df.select(
+        "variable", "level", "group", "stat", "value"
+    ).iter_rows():
+        out.setdefault((var, lev), {}).setdefault(grp, {})[stat] = val
+    return out
+
+
+def _labels(df: pl.DataFrame) -> dict[tuple[str, str], str]:
+    labels: dict[tuple[str, str], str] = {}
+    for var, lev, lab in df.select("variable", "level", "label").iter_rows():
+        key = (var, lev)
+        if key not in labels or (not labels[key] and lab):
+            labels[key] = lab or ""
+    return labels
+
+
+def _methods(df: pl.DataFrame) -> list[str]:
+    return [m for m in df.get_column("method").unique(maintain_order=True).to_list() if m]
+
+
+def _method_notes(df: pl.DataFrame, prefix: str) -> list[str]:
+    """One note per method; when groups differ, each note names its groups."""
+    by_method: dict[str, list[str]] = {}
+    for g, m in df.select("group", "method").unique(maintain_order=True).iter_rows():
+        if m:
+            by_method.setdefault(m, [])
+            if g not in by_method[m]:
+                by_method[m].append(g)
+    all_groups = set(df.get_column("group").unique().to_list())
+    if len(by_method) <= 1 or all(set(gs) == all_groups for gs in by_method.values()):
+        return [f"{prefix}: {m}" for m in by_method]
+    return [f"{prefix} ({', '.join(_group_label(g) for g in gs)}): {m}"
+            for m, gs in by_method.items()]
+
+
+def _group_n(df: pl.DataFrame, group: str) -> float | None:
+    vals = df.filter((pl.col("group") == group) & (pl.col("stat") == "N")).get_column("value")
+    return vals.max() if len(vals) else None  # type: ignore[return-value]
+
+
+def _render(
+    frame: pl.DataFrame,
+    *,
+    table_id: str,
+    title: str,
+    subtitle: str | None = None,
+    stub: str | None = None,
+    stubhead: str = "",
+    groupname: str | None = None,
+    labels: dict[str, str] | None = None,
+    spanners: Sequence[tuple[str, list[str]]] = (),
+    notes: Sequence[str] = (),
+    left_cols: Sequence[str] = (),
+) -> str:
+    shown = frame
+    gt = GT(shown, rowname_col=stub, groupname_col=groupname).with_id(table_id)
+    gt = gt.tab_header(title=title, subtitle=subtitle)
+    if stub is not None:
+        gt = gt.tab_stubhead(stubhead)
+    for label, cols in spanners:
+        gt = gt.tab_spanner(label=label, columns=cols, id=f"{table_id}-{_slug(label)}")
+    if labels:
+        gt = gt.cols_label(**{k: v for k, v in labels.items() if k in frame.columns})
+    data_cols = [c for c in frame.columns if c not in (stub, groupname)]
+    left = [c for c in data_cols if c in left_cols]
+    if left:
+        gt = gt.cols_align("left", columns=left)
+    right = [c for c in data_cols if c not in left_cols]
+    if right:
+        gt = gt.cols_align("right", columns=right)
+    for note in notes:
+        gt = gt.tab_source_note(note)
+    gt = gt.tab_options(
+        table_font_size="14px",
+        heading_title_font_size="17px",
+        heading_subtitle_font_size="13px",
+        heading_align="left",
+        column_labels_font_weight="600",
+        table_width="100%",
+        source_notes_font_size="12px",
+        row_group_font_weight="600",
+        data_row_padding="4px",
+    )
+    return gt.as_raw_html()
+
+
+def _empty(table_id: str, title: str, message: str) -> ReportTable:
+    frame = pl.DataFrame({"": [message]})
+    return ReportTable(table_id, title, frame, _render(frame, table_id=table_id, title=title))

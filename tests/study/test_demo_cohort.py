@@ -142,3 +142,13 @@ def test_edss_slope_matches_statsmodels(demo):
     lo, hi = fit.conf_int().loc["years"]
     assert r.get("edss_slope", "ci_low") == pytest.approx(lo, abs=1e-3)
     assert r.get("edss_slope", "ci_high") == pytest.approx(hi, abs=1e-3)
+
+
+def test_every_name_is_documented(demo):
+    """docs/results.md documents every analysis, variable and stat that analyze writes."""
+    result, _ = demo
+    doc = (Path(__file__).parents[2] / "docs" / "results.md").read_text()
+    df = result.results.to_polars().filter(pl.col("analysis") != "table1")
+    for column in ("analysis", "variable", "stat"):
+        missing = sorted(n for n in df[column].unique().to_list() if f"`{n}`" not in doc)
+        assert not missing, f"{column} names missing from docs/results.md: {missing}"

@@ -137,3 +137,13 @@ def test_case_05_numbers_recoded(tmp_path):
     result = read_chart_folder(tmp_path, mapping)
     assert result.tables["visits"]["nhpt_dominant_s"].to_list() == [777.0]
     assert problems(result) == []
+
+
+def test_case_06_dates_quoted_as_the_file_writes_them(tmp_path):
+    # Case 6: a date after death is quoted in the site's own format in the quarantine value
+    write(tmp_path, "site.toml", '[defaults]\ndate_format = "%d/%m/%Y"\n')
+    write(tmp_path, "patients.csv", "patient_id,death_date\nA1,01/06/2020\n")
+    write(tmp_path, "relapses.csv", "patient_id,onset_date\nA1,15/07/2020\nA1,15/05/2020\n")
+    result = read_chart_folder(tmp_path, tmp_path / "site.toml")
+    assert problems(result) == [("relapses", 2, "onset_date", "date_after_death")]
+    assert result.quarantine["value"][0] == "15/07/2020"

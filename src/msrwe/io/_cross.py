@@ -110,7 +110,19 @@ def _life_rules(rows: pl.DataFrame, checked: CheckedTable) -> pl.DataFrame:
         if col != "death_date" or checked.table.needs_patient:
             parts.append(_after_death(rows, name, file, col))
         parts.append(_before_birth(rows, name, file, col))
-    return pl.concat(parts).collect(engine="in-memory")
+    found = pl.concat(parts).collect(engine="in-memory")
+    text = checked.date_text
+    if found.height == 0 or text is None or text.width < 2:
+        return found
+    # Quote each date as the file writes it (it may use a mapped format such as 15/03/2015).
+    text = text.filter(pl.col(ROW).is_in(found.get_column("row_number").implode()))
+    long = text.unpivot(index=ROW, variable_name="column_name", value_name="__msrwe_text")
+    long = long.rename({ROW: "row_number"})
+    return (
+        found.join(long, on=["row_number", "column_name"], how="left")
+        .with_columns(pl.coalesce("__msrwe_text", "value").alias("value"))
+        .select(found.columns)
+    )
 
 
 def _after_death(rows: pl.DataFrame, name: str, file: str, col: str) -> pl.LazyFrame:

@@ -61,6 +61,9 @@ class CheckedTable:
         Columns of the file that the contract does not name (kept as text).
     sha256
         The SHA-256 of the file, for provenance.
+    date_text
+        :data:`~msrwe.io._frames.ROW` and each date column as the file writes it, so that the
+        rules across tables can quote a date as the file holds it.
     """
 
     table: Table
@@ -70,6 +73,7 @@ class CheckedTable:
     warnings: pl.DataFrame
     extra_columns: tuple[str, ...]
     sha256: str = ""
+    date_text: pl.DataFrame | None = None
 
     @property
     def rows_read(self) -> int:
@@ -235,7 +239,8 @@ def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
             t = t.fill_null(col.default)
         out_cols.append(t.cast(POLARS_TYPES[col.dtype]).alias(col.name))
     typed = checked.select(*out_cols, *[pl.col(c) for c in extras], pl.col(ROW))
-    return CheckedTable(table, file, typed, failures, warnings, extras, raw.sha256)
+    date_text = checked.select(ROW, *[c for c in table.date_columns if c in present])
+    return CheckedTable(table, file, typed, failures, warnings, extras, raw.sha256, date_text)
 
 
 def _typed_frame(

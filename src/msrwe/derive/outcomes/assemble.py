@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+import pyarrow as pa
 
 from msrwe.derive.outcomes.kernel import CDI, CDW, PIRA, RAW
 from msrwe.derive.outcomes.options import OutcomeOptions
@@ -38,8 +39,9 @@ def event_columns(opts: OutcomeOptions) -> list[str]:
 
 def _dates(prep: Prepared, idx: npt.NDArray[np.int64], name: str) -> pl.Series:
     ok = idx >= 0
-    days = np.where(ok, prep.day[np.where(ok, idx, 0)], 0)
-    s = pl.Series(name, days, dtype=pl.Int32).set(pl.Series(~ok), None)
+    days = prep.day[np.where(ok, idx, 0)]
+    arr = pa.array(days, type=pa.int32(), mask=None if ok.all() else ~ok)
+    s = pl.Series(name, arr)
     return s.cast(pl.Date) if prep.date_dtype == pl.Date else s.cast(pl.Int64)
 
 
@@ -106,10 +108,11 @@ def build_summary(prep: Prepared, ev_i: npt.NDArray[np.int32], opts: OutcomeOpti
     def count(mask: npt.NDArray[np.bool_]) -> pl.Series:
         return pl.Series(np.bincount(pat[mask], minlength=npat).astype(np.int32))
 
-    seq = pl.DataFrame({"p": pat, "lab": _SEQ_TEXT.gather(seq_codes)}).group_by(
-        "p", maintain_order=True).agg(pl.col("lab").str.join(", "))
-    sequence = (pl.DataFrame({"p": pl.int_range(npat, dtype=pl.Int64, eager=True)})
-                .join(seq, on="p", how="left", maintain_order="left")["lab"].fill_null(""))
+    offsets = np.zeros(npat + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pat, minlength=npat), out=offsets[1:])
+    labels = _SEQ_TEXT.gather(pl.Series(seq_codes)).to_arrow()
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), labels)
+    sequence = pl.Series("event_sequence", lists).list.join(", ")
     return pl.DataFrame({
         "patient_id": prep.patients,
         "n_visits": pl.Series(np.diff(off).astype(np.int32)),

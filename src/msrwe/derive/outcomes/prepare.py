@@ -200,10 +200,15 @@ def prepare(visits: Any, relapses: Any, opts: OutcomeOptions) -> Prepared:
                                  "both be day numbers.")
             if rel.schema["patient_id"] != pid_dtype:
                 rel = rel.with_columns(pl.col("patient_id").cast(pid_dtype, strict=False))
-            rel = rel.join(order, on="patient_id", how="inner").sort(["pidx", "onset_date"])
-            rcounts = np.bincount(rel["pidx"].to_numpy(), minlength=npat)
-            np.cumsum(rcounts, out=roff[1:])
-            rday = np.ascontiguousarray(rel["onset_date"].to_numpy(), dtype=np.int32)
+            rel = rel.join(order, on="patient_id", how="left", maintain_order="left").drop_nulls()
+            rp = rel["pidx"].to_numpy().astype(np.uint64)
+            rd = rel["onset_date"].to_numpy()
+            key = (rp << np.uint64(32)) | (rd.astype(np.int64) + 2**31).astype(np.uint64)
+            if len(key) > 1 and bool((key[1:] < key[:-1]).any()):
+                srt = np.argsort(key, kind="stable")
+                rp, rd = rp[srt], rd[srt]
+            np.cumsum(np.bincount(rp.astype(np.int64), minlength=npat), out=roff[1:])
+            rday = np.ascontiguousarray(rd, dtype=np.int32)
     return Prepared(order["patient_id"], off, day, value, delta, validconf, roff, rday,
                     date_dtype)
 

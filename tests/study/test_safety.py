@@ -262,3 +262,41 @@ def test_missing_columns():
     )
     assert get(r, "hospitalization", "n") == 1
     assert get(r, "hospitalization", "n", variable="length_of_stay_days") == 0
+
+
+# Case 12: events per administration above BOOTSTRAP_MAX_PATIENTS use the cluster-robust
+# (sandwich) interval; its standard error equals statsmodels' Poisson GLM with a log(doses)
+# offset and patient-clustered covariance (delta method back to the rate scale)
+def test_sandwich_interval_matches_statsmodels():
+    import numpy as np
+    import statsmodels.api as sm
+
+    from msrwe.study.safety import _ratio_interval
+
+    rng = np.random.default_rng(9)
+    doses = rng.integers(5, 40, 300).astype(float)
+    events = rng.poisson(0.05 * doses * rng.gamma(2, 0.5, 300)).astype(float)
+    lo, hi, how = _ratio_interval(events, doses, 0.95, None)
+    assert "sandwich" in how
+    fit = sm.GLM(events, np.ones((300, 1)), family=sm.families.Poisson(), offset=np.log(doses)).fit(
+        cov_type="cluster", cov_kwds={"groups": np.arange(300)}
+    )
+    rate = float(np.exp(fit.params[0]))
+    assert rate == pytest.approx(events.sum() / doses.sum())
+    se = rate * float(fit.bse[0])
+    z = stats.norm.ppf(0.975)
+    assert lo == pytest.approx(rate - z * se, rel=1e-6)
+    assert hi == pytest.approx(rate + z * se, rel=1e-6)
+
+
+# Case 13: the bootstrap interval is reproducible (fixed seed) and brackets the estimate
+def test_bootstrap_reproducible():
+    a, b = ResultsTable(), ResultsTable()
+    for r in (a, b):
+        add_safety(r, doses=DOSES, adsl=ADSL, adverse_events=AE)
+    assert get(a, "ae_per_administration", "ci_high") == get(b, "ae_per_administration", "ci_high")
+    df = a.to_polars().filter(pl.col("analysis") == "ae_per_administration")
+    assert df.filter(pl.col("group") != "PPMS")["method"].str.contains("bootstrap").all()
+    # one patient (PPMS) cannot be resampled: the rate is given, the interval is empty
+    assert get(a, "ae_per_administration", "rate", group="PPMS") == pytest.approx(1 / 3)
+    assert get(a, "ae_per_administration", "ci_low", group="PPMS") is None

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from scipy import stats
 
 from msrwe.derive.adverse_events import SERIOUS_CRITERIA, derive_adae
 from msrwe.errors import InputError
@@ -27,6 +28,7 @@ from msrwe.study.exposure import groups_of
 from msrwe.tables.results import ResultsTable
 
 __all__ = [
+    "BOOTSTRAP_MAX_PATIENTS",
     "BOOTSTRAP_RESAMPLES",
     "BOOTSTRAP_SEED",
     "DAYS_SINCE_DOSE_BINS",
@@ -37,6 +39,8 @@ __all__ = [
 #: Patient-level bootstrap of events per administration (clustered within patients).
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20261122
+#: Above this many patients in a group the sandwich (cluster-robust) interval is used instead.
+BOOTSTRAP_MAX_PATIENTS = 1000
 
 #: ``(stat suffix, first day, last day)`` bins of days since the nearest preceding dose.
 DAYS_SINCE_DOSE_BINS: tuple[tuple[str, int, int | None], ...] = (
@@ -110,7 +114,7 @@ def derive_risk_periods(
         pl.col("patient_id").cast(pl.String),
         *([pl.col("death_date")] if "death_date" in adsl.columns else []),
     )
-    out = base.join(span, on="patient_id", how="left")
+    out = base.join(span, on="patient_id", how="left", maintain_order="left")
     end = pl.col("__last") + pl.duration(days=risk_window_days)
     if "death_date" in out.columns:
         end = pl.min_horizontal(end, pl.col("death_date"))
@@ -187,20 +191,52 @@ def _add_incidence(
     )
 
 
-def _bootstrap_ratio(
-    events: np.ndarray, doses: np.ndarray, level: float, rng: np.random.Generator
-) -> tuple[float | None, float | None]:
+def _resample_weights(n: int, rng: np.random.Generator) -> np.ndarray | None:
+    """Patient-level bootstrap weights (how often each patient is drawn), or ``None``.
+
+    ``None`` (use the sandwich interval instead) when there are too few patients to resample or
+    so many that the resampling would be slow; see :data:`BOOTSTRAP_MAX_PATIENTS`.
+    """
+    if n < 2 or n > BOOTSTRAP_MAX_PATIENTS:
+        return None
+    return rng.multinomial(n, np.full(n, 1.0 / n), size=BOOTSTRAP_RESAMPLES).astype(float)
+
+
+def _ratio_interval(
+    events: np.ndarray, doses: np.ndarray, level: float, weights: np.ndarray | None
+) -> tuple[float | None, float | None, str]:
+    """Interval of ``sum(events) / sum(doses)`` with patients as clusters, and its method."""
     n = len(events)
-    if n < 2 or doses.sum() == 0:
-        return None, None
-    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=BOOTSTRAP_RESAMPLES)
-    num = weights @ events
-    den = weights @ doses
-    ok = den > 0
-    ratios = num[ok] / den[ok]
-    a = (1 - level) / 2
-    lo, hi = np.quantile(ratios, [a, 1 - a])
-    return float(lo), float(hi)
+    total = doses.sum()
+    lvl = f"{100 * level:g}%"
+    if n < 2 or total == 0:
+        return None, None, "events / administrations"
+    if weights is not None:
+        num = weights @ events
+        den = weights @ doses
+        ok = den > 0
+        a = (1 - level) / 2
+        lo, hi = np.quantile(num[ok] / den[ok], [a, 1 - a])
+        return (
+            float(lo),
+            float(hi),
+            (
+                f"events / administrations; patient-level bootstrap percentile {lvl} interval "
+                f"({BOOTSTRAP_RESAMPLES} resamples, seed {BOOTSTRAP_SEED})"
+            ),
+        )
+    ratio = events.sum() / total
+    resid = events - ratio * doses
+    se = float(np.sqrt(n / (n - 1) * np.sum(resid**2)) / total)
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    return (
+        max(0.0, ratio - z * se),
+        ratio + z * se,
+        (
+            f"events / administrations; cluster-robust (sandwich) Wald {lvl} interval, "
+            "patients as clusters"
+        ),
+    )
 
 
 def _labels(adae: pl.DataFrame) -> dict[str, str]:
@@ -291,11 +327,12 @@ def add_safety(
             adsl.select(pl.col("patient_id").cast(pl.String), "group"),
             on="patient_id",
             how="left",
+            maintain_order="left",
         )
     # Treatment-emergent and inside the (possibly shortened) time at risk of the patient.
-    te = adae.join(risk.select("patient_id", "risk_end"), on="patient_id", how="left").filter(
-        pl.col("trt_emergent") & (pl.col("onset_date") <= pl.col("risk_end"))
-    )
+    te = adae.join(
+        risk.select("patient_id", "risk_end"), on="patient_id", how="left", maintain_order="left"
+    ).filter(pl.col("trt_emergent") & (pl.col("onset_date") <= pl.col("risk_end")))
     labels = _labels(te)
     order = (
         te.group_by("ae_group")
@@ -303,7 +340,7 @@ def add_safety(
         .sort(["n", "ae_group"], descending=[True, False])["ae_group"]
         .to_list()
     )
-    h = hosp.join(risk, on="patient_id", how="left").filter(
+    h = hosp.join(risk, on="patient_id", how="left", maintain_order="left").filter(
         (pl.col("admit_date") >= pl.col("risk_start"))
         & (pl.col("admit_date") <= pl.col("risk_end"))
     )
@@ -453,15 +490,22 @@ def add_safety(
             describe(los),
             label="Days in hospital per stay",
         )
-        # ae_per_administration: events per dose, patient-level bootstrap interval
-        n_doses = rk["n_doses"].to_numpy().astype(float)
+        # ae_per_administration: events per dose, patients as clusters
+        weights = _resample_weights(rk.height, rng)
+        order_ids = rk.select("patient_id", "n_doses")
+        n_doses = order_ids["n_doses"].to_numpy().astype(float)
+        total_doses = float(n_doses.sum())
         for term in ["", *order]:
             sub = tg if term == "" else tg.filter(pl.col("ae_group") == term)
-            counts = rk.join(sub.group_by("patient_id").len(), on="patient_id", how="left")
+            counts = order_ids.join(
+                sub.group_by("patient_id").len(),
+                on="patient_id",
+                how="left",
+                maintain_order="left",
+            )
             ev = counts["len"].fill_null(0).to_numpy().astype(float)
-            total_doses = float(n_doses.sum())
             ratio = ev.sum() / total_doses if total_doses else None
-            lo, hi = _bootstrap_ratio(ev, n_doses, level, rng)
+            lo, hi, how = _ratio_interval(ev, n_doses, level, weights)
             results.add_stats(
                 "ae_per_administration",
                 group,
@@ -478,11 +522,7 @@ def add_safety(
                 label="Any treatment-emergent adverse event"
                 if term == ""
                 else labels.get(term, term),
-                method=(
-                    f"events / administrations; patient-level bootstrap percentile "
-                    f"{100 * level:g}% interval ({BOOTSTRAP_RESAMPLES} resamples, "
-                    f"seed {BOOTSTRAP_SEED})"
-                ),
+                method=how,
             )
         # ae_by_days_since_dose
         for term in ["", *order]:

@@ -71,13 +71,15 @@ def test_table1_layout():
     r.add_stats("table1", "overall", "age", "", {"n": 3, "median": 50.0, "q1": 45.0,
                 "q3": 55.0}, label="Age")
     r.add_stats("table1", "overall", "sex", "F", {"n": 2, "pct": 66.667}, label="Sex")
-    f = table1_table(r.to_polars()).frame
-    assert f.columns == ["variable", "row", "A", "overall"]
-    assert f.rows() == [
-        ("Patients", "N", "2", "3"),
-        ("Age", "Median (Q1–Q3)", "45.0 (42.5–47.5)", "50.0 (45.0–55.0)"),
-        ("Sex", "F", "–", "2 (66.7%)"),
+    t = table1_table(r.to_polars())
+    assert t.frame.columns == ["row", "A", "overall"]
+    assert t.frame.rows() == [
+        ("Patients, N", "2", "3"),
+        ("Age, median (Q1–Q3)", "45.0 (42.5–47.5)", "50.0 (45.0–55.0)"),
+        ("Sex, n (%)", "", ""),
+        ("F", "–", "2 (66.7%)"),
     ]
+    assert "gt_indent_2" in t.html
 
 
 def test_tte_table_rows():
@@ -118,8 +120,8 @@ def test_missing_analysis_gives_a_message_not_an_error():
     assert "No results for this table." in t.html
 
 
-def test_group_order_puts_overall_last():
-    assert group_order(["overall", "B", "A", "B"]) == ["B", "A", "overall"]
+def test_group_order_is_alphabetical_with_overall_last():
+    assert group_order(["overall", "B", "unknown", "A", "B"]) == ["A", "B", "unknown", "overall"]
 
 
 def _num(text: str) -> float:
@@ -180,7 +182,7 @@ def test_every_edss_number_in_the_html_equals_the_results_table(
     html = full_report.read_text()
     res = analysis.results.to_polars().filter(pl.col("analysis") == "edss_change")
     rows = read_table_cells(html, "tbl-edss-change")
-    assert [r["__stub__"] for r in rows] == ["SPMS", "PPMS", "Overall"]
+    assert [r["__stub__"] for r in rows] == ["PPMS", "SPMS", "Overall"]
     for row in rows:
         group = "overall" if row["__stub__"] == "Overall" else row["__stub__"]
         got = {s: v for s, v in res.filter(pl.col("group") == group)

@@ -3,7 +3,7 @@
 Examples
 --------
 >>> group_order(["overall", "SPMS", "PPMS"])
-['SPMS', 'PPMS', 'overall']
+['PPMS', 'SPMS', 'overall']
 """
 
 from __future__ import annotations
@@ -52,18 +52,18 @@ def _slug(text: str) -> str:
 
 
 def group_order(groups: Iterable[str]) -> list[str]:
-    """Groups in order of first appearance, with ``overall`` last.
+    """Groups in alphabetical order, ``unknown`` after them and ``overall`` last.
+
+    Every table and figure orders its groups the same way.
 
     Examples
     --------
-    >>> group_order(["overall", "SPMS", "PPMS", "SPMS"])
-    ['SPMS', 'PPMS', 'overall']
+    >>> group_order(["overall", "SPMS", "unknown", "PPMS", "SPMS"])
+    ['PPMS', 'SPMS', 'unknown', 'overall']
     """
-    seen: list[str] = []
-    for g in groups:
-        if g not in seen:
-            seen.append(g)
-    return [g for g in seen if g != "overall"] + (["overall"] if "overall" in seen else [])
+    seen = set(groups)
+    tail = [g for g in ("unknown", "(missing)", "overall") if g in seen]
+    return sorted(seen - set(tail)) + tail
 
 
 def _group_label(group: str) -> str:
@@ -126,6 +126,7 @@ def _render(
     spanners: Sequence[tuple[str, list[str]]] = (),
     notes: Sequence[str] = (),
     left_cols: Sequence[str] = (),
+    indent_rows: Sequence[int] = (),
 ) -> str:
     shown = frame
     gt = GT(shown, rowname_col=stub, groupname_col=groupname).with_id(table_id)
@@ -143,6 +144,8 @@ def _render(
     right = [c for c in data_cols if c not in left_cols]
     if right:
         gt = gt.cols_align("right", columns=right)
+    if indent_rows:
+        gt = gt.tab_stub_indent(rows=list(indent_rows), indent=2)
     for note in notes:
         gt = gt.tab_source_note(note)
     gt = gt.tab_options(

@@ -154,8 +154,10 @@ def _attrition_block(sec: Section, results: pl.DataFrame, attrition: pl.DataFram
     sec.blocks.append({"kind": "flow", "steps": shown, "alt": alt})
     frame = pl.DataFrame(
         {"Criterion": [s["criterion"] for s in steps],
-         "Excluded": [s["excluded"] or MISSING for s in steps],
-         "Remaining": [s["remaining"] for s in steps]}
+         "Excluded": [int(s["excluded"]) if s["excluded"].isdigit() else None for s in steps],
+         "Remaining": [int(s["remaining"]) if s["remaining"].isdigit() else None
+                       for s in steps]},
+        schema={"Criterion": pl.String, "Excluded": pl.Int64, "Remaining": pl.Int64},
     )
     sec.table(tb.frame_table(frame, title="Patients removed by each criterion",
                             table_id="tbl-attrition"))

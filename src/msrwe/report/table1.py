@@ -39,7 +39,6 @@ CONTINUOUS_VARIABLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("prior_treatments", "Prior disease-modifying treatments",
      ("n_prior_treatments", "prior_treatments", "n_prior_dmt", "n_prior_dmts")),
     ("doses", "Doses received", ("n_doses", "doses", "n_administrations")),
-    ("exposure_years", "Years on treatment", ("exposure_years", "treatment_years")),
     ("followup_years", "Follow-up, years",
      ("followup_years", "follow_up_years", "fu_years", "followup_y")),
 )

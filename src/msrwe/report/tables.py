@@ -33,7 +33,6 @@ from msrwe.report._gt import (
     _group_n,
     _labels,
     _method_notes,
-    _methods,
     _nested,
     _render,
     _slug,
@@ -274,7 +273,8 @@ def table1_table(
     Returns
     -------
     ReportTable
-        Columns ``variable`` (row group), ``row`` and one per group.
+        Columns ``row`` and one per group; a categorical variable has a heading row (empty
+        cells) followed by its indented levels.
 
     Examples
     --------
@@ -284,8 +284,9 @@ def table1_table(
     >>> r.add_stats("table1", "overall", "age", "", {"n": 83, "median": 52.0, "q1": 45.5,
     ...             "q3": 58.0}, label="Age, years")
     >>> r.add_stats("table1", "overall", "sex", "F", {"n": 50, "pct": 60.24}, label="Sex")
-    >>> table1_table(r.to_polars()).frame.get_column("overall").to_list()
-    ['83', '52.0 (45.5–58.0)', '50 (60.2%)']
+    >>> table1_table(r.to_polars()).frame.rows()  # doctest: +NORMALIZE_WHITESPACE
+    [('Patients, N', '83'), ('Age, years, median (Q1–Q3)', '52.0 (45.5–58.0)'),
+     ('Sex, n (%)', ''), ('F', '50 (60.2%)')]
     """
     df = results.filter(pl.col("analysis") == analysis)
     if df.is_empty():
@@ -296,35 +297,42 @@ def table1_table(
     for var, lab in df.select("variable", "label").iter_rows():
         if var not in var_labels and lab:
             var_labels[var] = lab
-    rows: dict[str, list[str]] = {"variable": [], "row": []} | {g: [] for g in groups}
+    rows: dict[str, list[str]] = {"row": []} | {g: [] for g in groups}
+    indent: list[int] = []
     # The first row gives the number of patients per group.
-    rows["variable"].append("Patients")
-    rows["row"].append("N")
+    rows["row"].append("Patients, N")
     for g in groups:
         rows[g].append(fmt_int(_group_n(df, g)))
+    if all(rows[g][0] == MISSING for g in groups):
+        rows = {k: [] for k in rows}
+    headed: set[str] = set()
     for (var, lev), by_group in nested.items():
         if var == "patients":
             continue
-        rows["variable"].append(var_labels.get(var, var))
+        label = var_labels.get(var, var)
         if lev == "":
             # Median (Q1–Q3) as gtsummary does; mean, SD, min and max stay in results.csv.
-            rows["row"].append("Median (Q1–Q3)")
+            rows["row"].append(f"{label}, median (Q1–Q3)")
             for g in groups:
-                s = by_group.get(g, {})
-                rows[g].append(fmt_median_iqr(s.get("median"), s.get("q1"), s.get("q3"), 1))
-        else:
-            rows["row"].append(lev)
+                st = by_group.get(g, {})
+                rows[g].append(fmt_median_iqr(st.get("median"), st.get("q1"), st.get("q3"), 1))
+            continue
+        if var not in headed:
+            headed.add(var)
+            rows["row"].append(f"{label}, n (%)")
             for g in groups:
-                s = by_group.get(g, {})
-                rows[g].append(fmt_n_pct(s.get("n"), s.get("pct")) if s else MISSING)
+                rows[g].append("")
+        indent.append(len(rows["row"]))
+        rows["row"].append(lev)
+        for g in groups:
+            st = by_group.get(g, {})
+            rows[g].append(fmt_n_pct(st.get("n"), st.get("pct")) if st else MISSING)
     frame = pl.DataFrame(rows)
-    if all(v == MISSING for v in frame.row(0)[2:]):
-        frame = frame.slice(1)
     html = _render(
-        frame, table_id=table_id, title=title, stub="row", groupname="variable",
-        labels={g: _group_label(g) for g in groups},
-        notes=["Continuous variables: median (Q1–Q3); categories: n (% of non-missing)."]
-        + [f"Method: {m}" for m in _methods(df)],
+        frame, table_id=table_id, title=title, stub="row",
+        labels={g: _group_label(g) for g in groups}, indent_rows=indent,
+        notes=["Continuous variables: median (Q1–Q3); categories: n (% of patients with a "
+               "value).", *_method_notes(df, "Method")],
     )
     return ReportTable(table_id, title, frame, html)
 

@@ -140,3 +140,8 @@ def test_no_alert_rows_for_methotrexate():
 
 def test_groups_of_without_group_column():
     assert groups_of(pl.DataFrame({"patient_id": ["x"]})) == [("overall", ["x"])]
+
+
+def test_groups_of_missing_group_value():
+    adsl = pl.DataFrame({"patient_id": ["x", "y"], "group": ["SPMS", None]})
+    assert groups_of(adsl) == [("SPMS", ["x"]), ("unknown", ["y"]), ("overall", ["x", "y"])]

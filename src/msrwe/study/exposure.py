@@ -26,6 +26,8 @@ from msrwe.tables.results import ResultsTable
 __all__ = ["add_exposure", "groups_of", "resolve_interval_window"]
 
 OVERALL = "overall"
+#: The group of a patient whose grouping value is empty (as in :mod:`msrwe.study.cohort`).
+MISSING_GROUP = "unknown"
 
 _DISTRIBUTIONS: tuple[tuple[str, str], ...] = (
     ("n_doses", "Administrations per patient"),
@@ -39,6 +41,8 @@ _DISTRIBUTIONS: tuple[tuple[str, str], ...] = (
 def groups_of(adsl: pl.DataFrame) -> list[tuple[str, list[str]]]:
     """``(group, patient ids)`` for each group value (sorted) and then ``"overall"``.
 
+    A patient without a group value is in the group ``"unknown"``.
+
     Examples
     --------
     >>> adsl = pl.DataFrame({"patient_id": ["a", "b", "c"], "group": ["SPMS", "PPMS", "SPMS"]})
@@ -50,7 +54,7 @@ def groups_of(adsl: pl.DataFrame) -> list[tuple[str, list[str]]]:
     ids = [str(p) for p in adsl["patient_id"].to_list()]
     if "group" not in adsl.columns:
         return [(OVERALL, ids)]
-    groups = [str(g) for g in adsl["group"].to_list()]
+    groups = [MISSING_GROUP if g is None else str(g) for g in adsl["group"].to_list()]
     out = [
         (g, [p for p, gg in zip(ids, groups, strict=True) if gg == g]) for g in sorted(set(groups))
     ]

@@ -81,3 +81,26 @@ def test_missing_column(data):
 def test_bad_level(data):
     with pytest.raises(OptionError, match="'level'"):
         mixed_slope(data, "edss", "years", "patient_id", level=95)
+
+
+# Case 6: no between-patient spread in slopes: the random-slope model fails or sits on the
+# boundary, the random-intercept model is reported (matching statsmodels') and the note says so
+def test_fallback_matches_random_intercept_model():
+    import numpy as np
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(1)
+    rows = []
+    for p in range(20):
+        b = rng.normal(5, 1)
+        for t in range(6):
+            rows.append({"pid": f"p{p}", "t": float(t), "y": b + 0.2 * t + rng.normal(0, 0.3)})
+    df = pd.DataFrame(rows)
+    r = mixed_slope(df, "y", "t", "pid")
+    assert not r.random_slope
+    assert r.converged
+    assert "random intercept only" in r.note
+    assert r.method.startswith("linear mixed model (REML, statsmodels MixedLM), random intercept")
+    ref = smf.mixedlm("y ~ t", df, groups=df["pid"]).fit(reml=True)
+    assert r.slope == pytest.approx(ref.fe_params["t"], rel=1e-6)
+    assert r.se == pytest.approx(ref.bse["t"], rel=1e-4)

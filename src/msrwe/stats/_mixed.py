@@ -93,6 +93,10 @@ def _fit(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray, slope: bool) -
 def mixed_slope(df: Any, y: str, time: str, group: str, *, level: float = 0.95) -> SlopeResult:
     """Average slope of ``y`` over ``time`` with a random intercept and slope per ``group``.
 
+    When the random-slope model does not converge, or its slope variance sits on the boundary
+    (estimated at zero, so the model reduces to a random intercept), the random-intercept model
+    is reported instead and ``note`` says why.
+
     Parameters
     ----------
     df
@@ -159,7 +163,13 @@ def mixed_slope(df: Any, y: str, time: str, group: str, *, level: float = 0.95) 
         res2, why2 = _fit(endog, exog, groups, slope=False)
         if res2 is not None and not why2:
             res, random_slope, converged = res2, False, True
-            note = f"random slope model did not converge ({why}); random intercept only"
+            if "boundary" in why.lower():
+                note = (
+                    "random slope variance estimated at zero (boundary of the parameter "
+                    "space); random intercept only"
+                )
+            else:
+                note = f"random slope model did not converge ({why}); random intercept only"
         elif res is not None:
             note = why
         elif res2 is not None:

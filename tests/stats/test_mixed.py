@@ -104,3 +104,16 @@ def test_fallback_matches_random_intercept_model():
     ref = smf.mixedlm("y ~ t", df, groups=df["pid"]).fit(reml=True)
     assert r.slope == pytest.approx(ref.fe_params["t"], rel=1e-6)
     assert r.se == pytest.approx(ref.bse["t"], rel=1e-4)
+
+
+# Case 7: random_slope=False fits the random-intercept model, as statsmodels' formula interface
+def test_random_intercept_option(data, golden):
+    ref = golden["mixed_slope"]["random_intercept"]
+    r = mixed_slope(data, "edss", "years", "patient_id", random_slope=False)
+    assert not r.random_slope
+    assert r.slope == pytest.approx(ref["slope"], rel=1e-5)
+    assert r.se == pytest.approx(ref["se"], rel=1e-3)
+    assert r.ci_low == pytest.approx(ref["ci_low"], rel=1e-3)
+    assert r.ci_high == pytest.approx(ref["ci_high"], rel=1e-3)
+    with pytest.raises(OptionError, match="'random_slope'"):
+        mixed_slope(data, "edss", "years", "patient_id", random_slope="no")

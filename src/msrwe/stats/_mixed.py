@@ -16,7 +16,7 @@ import pandas as pd
 from statsmodels.regression.mixed_linear_model import MixedLM
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-from msrwe.errors import InputError
+from msrwe.errors import InputError, OptionError
 from msrwe.stats._checks import check_level
 
 __all__ = ["SlopeResult", "mixed_slope"]
@@ -90,7 +90,9 @@ def _fit(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray, slope: bool) -
     return res, ""
 
 
-def mixed_slope(df: Any, y: str, time: str, group: str, *, level: float = 0.95) -> SlopeResult:
+def mixed_slope(
+    df: Any, y: str, time: str, group: str, *, level: float = 0.95, random_slope: bool = True
+) -> SlopeResult:
     """Average slope of ``y`` over ``time`` with a random intercept and slope per ``group``.
 
     When the random-slope model does not converge, or its slope variance sits on the boundary
@@ -109,6 +111,9 @@ def mixed_slope(df: Any, y: str, time: str, group: str, *, level: float = 0.95) 
         The patient identifier column.
     level
         Confidence level of the Wald interval.
+    random_slope
+        Fit a random slope per patient (the default); ``False`` fits the random-intercept model
+        only (e.g. as a sensitivity analysis).
 
     Returns
     -------
@@ -135,6 +140,11 @@ def mixed_slope(df: Any, y: str, time: str, group: str, *, level: float = 0.95) 
     (0.42, 3, 9)
     """
     level = check_level(level, "mixed_slope")
+    if not isinstance(random_slope, bool):
+        raise OptionError(
+            "The 'random_slope' parameter of mixed_slope must be True or False. "
+            f"Got {random_slope!r} instead."
+        )
     pdf = _to_pandas(df)
     missing = [c for c in (y, time, group) if c not in pdf.columns]
     if missing:
@@ -157,6 +167,11 @@ def mixed_slope(df: Any, y: str, time: str, group: str, *, level: float = 0.95) 
     endog = data[y].to_numpy(dtype=float)
     exog = np.column_stack([np.ones_like(t), t])
     groups = data[group].astype(str).to_numpy()
+    if not random_slope:
+        res, why = _fit(endog, exog, groups, slope=False)
+        if res is None:
+            return empty(f"not estimable: {why}")
+        return _result(res, level, n_pat, n_obs, False, not why, why)
     res, why = _fit(endog, exog, groups, slope=True)
     random_slope, converged, note = True, not why, ""
     if why:
@@ -176,6 +191,18 @@ def mixed_slope(df: Any, y: str, time: str, group: str, *, level: float = 0.95) 
             res, random_slope, note = res2, False, f"random intercept model: {why2}"
         else:
             return empty(f"not estimable: {why2}")
+    return _result(res, level, n_pat, n_obs, random_slope, converged, note)
+
+
+def _result(
+    res: Any,
+    level: float,
+    n_pat: int,
+    n_obs: int,
+    random_slope: bool,
+    converged: bool,
+    note: str,
+) -> SlopeResult:
     ci = res.conf_int(alpha=1 - level)
     return SlopeResult(
         slope=float(res.fe_params[1]),

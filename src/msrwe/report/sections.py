@@ -399,10 +399,16 @@ def appendix_sections(
     """
     dq = Section("data-quality", "Appendix A. Data quality", appendix=True)
     log = import_log(db)
-    if log is not None and log.height:
-        dq.table(tb.frame_table(log, title="Files imported", table_id="tbl-import-log"))
-    elif files is not None and files.height:
-        dq.table(tb.frame_table(files, title="Files imported", table_id="tbl-import-log"))
+    shown = log if log is not None and log.height else files
+    if shown is not None and shown.height:
+        dq.table(tb.frame_table(
+            shown, title="Files imported", table_id="tbl-import-log",
+            subtitle="SHA-256 checksums identify exactly which chart files this report used.",
+            labels={"table_name": "Table", "file": "File", "sha256": "SHA-256",
+                    "rows_read": "Rows read", "rows_imported": "Imported",
+                    "rows_quarantined": "Quarantined", "extra_columns": "Extra columns",
+                    "imported_at": "Imported at", "msrwe_version": "msrwe"},
+        ))
     else:
         dq.text("The store holds no import log.", "muted")
     q = quarantine_summary(db)

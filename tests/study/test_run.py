@@ -120,6 +120,15 @@ def test_case1b_raw_pira(store: Path):
     assert ev["cdw_type"].to_list() == ["PIRA"]  # P1 has no relapse
 
 
+# Case 1c: without grouping every analysis is written once, for 'overall'
+def test_case1c_no_grouping(store: Path):
+    r = analyze(store, {"cohort": {"drug": "methotrexate"}, "analysis": {"group_by": "none"}})
+    df = r.results.to_polars()
+    assert set(df["group"]) == {"overall"}
+    keys = ["analysis", "group", "variable", "level", "stat"]
+    assert df.select(keys).is_duplicated().sum() == 0
+
+
 # Case 2: without a study, every patient on the most-given drug (methotrexate, 11 doses)
 def test_case2_default_study(store: Path):
     r = analyze(store)

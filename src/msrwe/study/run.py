@@ -92,7 +92,7 @@ def _provenance(db: str | Path, import_log: pl.DataFrame | None) -> dict[str, An
 def _cohort_rows(results: ResultsTable, cohort: Cohort) -> None:
     """``cohort`` (patients per group) and ``attrition`` rows of the results table."""
     adsl = cohort.adsl
-    groups = sorted(str(g) for g in adsl["group"].unique().to_list())
+    groups = sorted(str(g) for g in adsl["group"].unique().to_list() if g != "overall")
     for g in groups:
         results.add("cohort", g, "patients", "", "N", int((adsl["group"] == g).sum()),
                     label="Patients in the cohort")
@@ -179,12 +179,16 @@ def analyze(
     _cohort_rows(results, cohort)
     datasets: dict[str, pl.DataFrame] = {"addose": cohort.doses}
 
+    # Without grouping, the exposure and safety analyses see no group column, so that they write
+    # 'overall' once (their group loop would otherwise meet 'overall' as a group value too).
+    by_group = adsl if st.analysis.group_column else adsl.drop("group")
     step(2)
-    datasets.update(_exposure(results, adsl, cohort, st))
+    datasets.update(_exposure(results, by_group, cohort, st))
     if "adexpo" in datasets:
         adsl = _join_exposure(adsl, datasets["adexpo"])
     step(3)
-    datasets.update(_safety(results, adsl, cohort, tables, st))
+    by_group = adsl if st.analysis.group_column else adsl.drop("group")
+    datasets.update(_safety(results, by_group, cohort, tables, st))
 
     step(4)
     relapses = tables["relapses"]

@@ -132,3 +132,11 @@ def test_property_exact_matches_permutation(pairs):
         )
         assert 0 < ours.p_value <= 1
         assert ours.p_value == pytest.approx(ref.pvalue, rel=1e-9)
+
+
+# Case 8: an exact p for more than 1000 non-zero differences is refused with a clear hint
+def test_exact_refused_when_huge():
+    rng = np.random.default_rng(8)
+    b = rng.normal(size=1001)
+    with pytest.raises(OptionError, match="method='approx'"):
+        wilcoxon_paired(b, b + 1 + rng.random(1001), method="exact")

@@ -16,13 +16,17 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from msrwe.errors import InputError
+from msrwe.errors import InputError, OptionError
 from msrwe.stats._checks import as_float_array, check_option
 
 __all__ = ["EXACT_MAX_N", "WilcoxonResult", "wilcoxon_paired"]
 
 #: ``method="auto"`` uses the exact p-value up to this many non-zero differences.
 EXACT_MAX_N = 50
+
+#: ``method="exact"`` is refused above this many non-zero differences (it would take seconds to
+#: minutes, and the normal approximation is accurate long before).
+_EXACT_LIMIT = 1000
 
 _ZERO_METHODS = frozenset({"wilcox", "pratt", "zsplit"})
 _METHODS = frozenset({"auto", "exact", "approx"})
@@ -130,7 +134,8 @@ def wilcoxon_paired(
     Raises
     ------
     OptionError
-        When ``zero_method`` or ``method`` is not one of the allowed values.
+        When ``zero_method`` or ``method`` is not one of the allowed values, or
+        ``method="exact"`` is asked for more than 1000 non-zero differences.
     InputError
         When the two arrays differ in length or hold something other than numbers.
 
@@ -194,6 +199,12 @@ def wilcoxon_paired(
     statistic = min(r_plus, r_minus)
     free = ranks[signs != 0]  # the ranks whose sign is random under the null hypothesis
     exact = method == "exact" or (method == "auto" and len(free) <= EXACT_MAX_N)
+    if exact and len(free) > _EXACT_LIMIT:
+        raise OptionError(
+            f"The exact p-value of wilcoxon_paired is computed for up to {_EXACT_LIMIT} non-zero "
+            f"differences; there are {len(free)}. Use method='approx' (or 'auto'): the normal "
+            "approximation is accurate at this size."
+        )
     z: float | None = None
     if len(free) == 0:
         p = 1.0

@@ -51,6 +51,8 @@ def test_cohort_and_speed(demo):
     assert r.get("cohort", "N", group="SPMS") == 67
     assert r.get("cohort", "N", group="PPMS") == 16
     assert seconds < 30  # a few seconds on a quiet machine; generous for shared CI
+    keys = ["analysis", "group", "variable", "level", "stat"]
+    assert r.to_polars().select(keys).is_duplicated().sum() == 0  # one row per key
 
 
 def test_edss_comparison_per_subtype(demo):

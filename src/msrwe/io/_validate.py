@@ -151,7 +151,9 @@ def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
         *[pl.col(c) for c in extras],
     )
     lf = lf.with_columns(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(ROW))
-    lf = lf.filter(~pl.all_horizontal(pl.col(c).is_null() for c in value_cols))
+    blank = frame.select(pl.all_horizontal(pl.col(c).is_null() for c in frame.columns))
+    if frame.width and blank.to_series().any():  # filtering copies every cell: only if needed
+        lf = lf.filter(~pl.all_horizontal(pl.col(c).is_null() for c in value_cols))
     # Pass 1 (the hot path): text columns are stripped, the others are cast as they stand.
     # A column absent from the file is empty: no rule of it can fail (required ones are present).
     masks: list[tuple[str, pl.Expr, str, pl.Expr, pl.Expr]] = []

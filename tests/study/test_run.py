@@ -181,6 +181,8 @@ def test_case5_cli(store: Path, tmp_path: Path):
         & (pl.col("group") == "overall")
     )["value"].to_list() == [3.0]
     assert "Cohort and attrition" in res.output
+    assert "Safety per group" in res.output
+    assert "EDSS per group" in res.output
 
 
 # Case 6: --export writes the datasets, the attrition table and the methods paragraph

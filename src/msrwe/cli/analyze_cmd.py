@@ -42,36 +42,57 @@ def summary_tables(results: pl.DataFrame, attrition: pl.DataFrame) -> list[Table
         return out
 
     groups = stats("cohort", variable="patients")
-    if groups:
-        eff = stats("edss_change", variable="edss")
-        tte = stats("time_to_cdw", variable="edss", level="")
-        ae = stats("ae_incidence", variable="any")
-        t = Table(
-            title="Key results per group",
-            caption="EDSS: median baseline and last on treatment; p: Wilcoxon signed-rank; "
-            "CDW: patients with confirmed disability worsening",
-        )
-        for name in ("group", "N", "any AE n (%)", "EDSS bl->last", "impr/stab/wors",
-                     "p", "CDW"):
+    if not groups:
+        return tables
+    order = [*sorted(g for g in groups if g != "overall"), "overall"]
+
+    def n_pct(d: dict[str, float | None]) -> str:
+        return f"{_fmt(d.get('n'), 0)} ({_fmt(d.get('pct'))}%)" if d else "-"
+
+    ae = stats("ae_incidence", variable="any")
+    if ae:
+        sae = stats("ae_serious", variable="any")
+        rel = stats("ae_related", variable="any")
+        srel = stats("ae_related", variable="serious")
+        inf = stats("ae_infection", variable="any")
+        t = Table(title="Safety per group: patients with at least one treatment-emergent event")
+        for name in ("group", "N", "any AE", "serious", "related", "serious related",
+                     "infection"):
             t.add_column(name, justify="left" if name == "group" else "right")
-        order = [*sorted(g for g in groups if g != "overall"), "overall"]
         for g in order:
-            e, a, k = eff.get(g, {}), ae.get(g, {}), tte.get(g, {})
             t.add_row(
-                g,
-                _fmt(groups[g].get("N"), 0),
-                f"{_fmt(a.get('n'), 0)} ({_fmt(a.get('pct'))}%)" if a else "-",
-                f"{_fmt(e.get('baseline_median'))}->{_fmt(e.get('last_median'))}" if e else "-",
-                (
-                    f"{_fmt(e.get('improved'), 0)}/{_fmt(e.get('stable'), 0)}/"
-                    f"{_fmt(e.get('worsened'), 0)}"
-                    if e
-                    else "-"
-                ),
-                _fmt(e.get("p_value"), 3) if e else "-",
-                _fmt(k.get("events"), 0) if k else "-",
+                g, _fmt(groups[g].get("N"), 0), n_pct(ae.get(g, {})), n_pct(sae.get(g, {})),
+                n_pct(rel.get(g, {})), n_pct(srel.get(g, {})), n_pct(inf.get(g, {})),
             )
         tables.append(t)
+
+    eff = stats("edss_change", variable="edss")
+    slope = stats("edss_slope", variable="edss")
+    tte = stats("time_to_cdw", variable="edss", level="")
+    t = Table(
+        title="EDSS per group",
+        caption="median at baseline and last on treatment; improved/stable/worsened; "
+        "Wilcoxon signed-rank p; mixed-model slope per year; patients with confirmed worsening",
+    )
+    for name in ("group", "n", "baseline->last", "impr/stab/wors", "p", "slope/yr", "CDW"):
+        t.add_column(name, justify="left" if name == "group" else "right")
+    for g in order:
+        e, sl, k = eff.get(g, {}), slope.get(g, {}), tte.get(g, {})
+        t.add_row(
+            g,
+            _fmt(e.get("n"), 0) if e else "-",
+            f"{_fmt(e.get('baseline_median'))}->{_fmt(e.get('last_median'))}" if e else "-",
+            (
+                f"{_fmt(e.get('improved'), 0)}/{_fmt(e.get('stable'), 0)}/"
+                f"{_fmt(e.get('worsened'), 0)}"
+                if e
+                else "-"
+            ),
+            _fmt(e.get("p_value"), 3) if e else "-",
+            _fmt(sl.get("slope"), 2) if sl else "-",
+            _fmt(k.get("events"), 0) if k else "-",
+        )
+    tables.append(t)
     return tables
 
 

@@ -1,8 +1,11 @@
+import itertools
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter
 
 from msrwe.errors import InputError
@@ -72,3 +75,23 @@ def test_median_not_reached_and_empty():
 def test_bad_input(durations, events, match):
     with pytest.raises(InputError, match=match):
         kaplan_meier(durations, events)
+
+
+# Property: on random follow-up, the survival read at any time equals lifelines' and the
+# numbers at risk never increase
+@settings(max_examples=25)
+@given(
+    data=st.lists(
+        st.tuples(st.floats(0, 10, allow_nan=False), st.booleans()), min_size=1, max_size=40
+    ),
+    at=st.lists(st.floats(0, 12, allow_nan=False), min_size=1, max_size=6),
+)
+def test_property_matches_lifelines(data, at):
+    t = np.array([round(d[0], 2) for d in data])
+    e = np.array([int(d[1]) for d in data])
+    at = sorted(at)
+    km = kaplan_meier(t, e, at=at)
+    ref = KaplanMeierFitter().fit(t, e).survival_function_at_times(at).to_numpy()
+    assert km.table["survival"].to_numpy() == pytest.approx(ref)
+    risk = km.table["n_at_risk"].to_list()
+    assert all(a >= b for a, b in itertools.pairwise(risk))

@@ -1,9 +1,11 @@
 """Make the golden numbers that tests/stats checks msrwe.stats against.
 
 Run from the repository root: ``.venv/bin/python tests/results/stats/make_golden.py``.
-Every number here comes from scipy, statsmodels or lifelines directly, never from msrwe, so the
-tests compare msrwe's own code path with an independent computation. Inputs are fixed (seeded)
-and written beside the outputs.
+Every number here comes from scipy or statsmodels directly (or from a brute-force enumeration
+written here), never from msrwe, so the tests compare msrwe's own code path with an independent
+computation. The Kaplan-Meier numbers come from statsmodels' SurvfuncRight because msrwe itself
+uses lifelines; tests/stats/test_survival.py also compares with lifelines directly. Inputs are
+fixed (seeded) and written beside the outputs.
 """
 
 from __future__ import annotations

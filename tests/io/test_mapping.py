@@ -147,3 +147,12 @@ def test_case_06_dates_quoted_as_the_file_writes_them(tmp_path):
     result = read_chart_folder(tmp_path, tmp_path / "site.toml")
     assert problems(result) == [("relapses", 2, "onset_date", "date_after_death")]
     assert result.quarantine["value"][0] == "15/07/2020"
+
+
+def test_case_07_mapping_of_the_wrong_type(tmp_path):
+    # Case 7: a mapping that is neither a path nor a Mapping is an OptionError naming the parameter
+    from msrwe.errors import OptionError
+
+    write(tmp_path, "patients.csv", "patient_id\nA1\n")
+    with pytest.raises(OptionError, match="'mapping' parameter"):
+        read_chart_folder(tmp_path, {"visits": {}})  # type: ignore[arg-type]

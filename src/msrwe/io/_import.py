@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 
 from msrwe._version import __version__
-from msrwe.errors import ImportRefused
+from msrwe.errors import ImportRefused, OptionError
 from msrwe.io._cross import cross_check
 from msrwe.io._frames import ROW, empty_problems, sort_problems
 from msrwe.io._mapping import Mapping, load_mapping
@@ -206,7 +206,7 @@ def find_table_files(folder: Path, mapping: Mapping) -> dict[str, Path]:
 def read_chart_folder(
     folder: str | Path, mapping: str | Path | Mapping | None = None
 ) -> ChartFolder:
-    """Read and validate every chart table of a folder without writing anything.
+    r"""Read and validate every chart table of a folder without writing anything.
 
     Parameters
     ----------
@@ -220,6 +220,17 @@ def read_chart_folder(
     ChartFolder
         The rows to import, the quarantine, the warnings and the accounting.
 
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "patients.csv").write_text("patient_id,sex\nA1,F\nA2,female\n")
+    >>> chart = read_chart_folder(folder)
+    >>> chart.tables["patients"]["patient_id"].to_list()
+    ['A1']
+    >>> chart.quarantine.select("row_number", "column_name", "rule").row(0)
+    (3, 'sex', 'not_allowed')
+
     Raises
     ------
     ImportRefused
@@ -231,8 +242,13 @@ def read_chart_folder(
     folder = Path(folder)
     if mapping is None:
         mapping = Mapping()
-    elif not isinstance(mapping, Mapping):
+    elif isinstance(mapping, str | Path):
         mapping = load_mapping(mapping)
+    elif not isinstance(mapping, Mapping):
+        raise OptionError(
+            "The 'mapping' parameter of read_chart_folder must be a path to a TOML file, a "
+            f"Mapping or None. Got {mapping!r} instead."
+        )
     files = find_table_files(folder, mapping)
     checked: dict[str, CheckedTable] = {}
     for name, path in files.items():
@@ -279,7 +295,7 @@ def import_folder(
     *,
     mapping: str | Path | Mapping | None = None,
 ) -> ImportSummary:
-    """Import a folder of chart files into the store, quarantining every row that breaks a rule.
+    r"""Import a folder of chart files into the store, quarantining every row that breaks a rule.
 
     Everything is validated in memory first; then the tables of the folder (and their quarantine,
     warning and log rows) replace those of the store in one transaction. Tables the folder does
@@ -298,6 +314,20 @@ def import_folder(
     -------
     ImportSummary
         Rows read, imported and quarantined per table, and quarantine entries per rule.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from msrwe.store import read_table
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "patients.csv").write_text("patient_id\nA1\n")
+    >>> text = "patient_id,onset_date\nA1,2015-01-01\nB2,2016-01-01\n"
+    >>> _ = (folder / "relapses.csv").write_text(text)
+    >>> summary = import_folder(folder, folder / "msrwe.duckdb")
+    >>> summary.tables["relapses"].imported, summary.tables["relapses"].quarantined
+    (1, 1)
+    >>> read_table(folder / "msrwe.duckdb", "quarantine")["rule"].to_list()
+    ['unknown_patient']
 
     Raises
     ------

@@ -145,3 +145,11 @@ def test_groups_of_without_group_column():
 def test_groups_of_missing_group_value():
     adsl = pl.DataFrame({"patient_id": ["x", "y"], "group": ["SPMS", None]})
     assert groups_of(adsl) == [("SPMS", ["x"]), ("unknown", ["y"]), ("overall", ["x", "y"])]
+
+
+# Case 7: doses without a drug column (a minimal chart): exposure rows, no alerts, no error
+def test_without_drug_column():
+    r = ResultsTable()
+    add_exposure(r, doses=MTX.drop("drug", "route"), adsl=ADSL, study=None)
+    assert get(r, "exposure", "total", variable="administrations") == 5
+    assert get(r, "dose_intervals", "pct_in_window", variable="interval_days") is None

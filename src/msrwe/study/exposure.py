@@ -125,7 +125,11 @@ def add_exposure(
     window = resolve_interval_window(configured, doses)
     addose = derive_vars_dose(doses)
     adexpo = derive_exposure(addose, interval_days=window)
-    alerts = derive_exposure_alerts(addose)
+    alerts = (
+        derive_exposure_alerts(addose)
+        if "drug" in addose.columns
+        else pl.DataFrame(schema={"patient_id": pl.String, "limit_id": pl.String})
+    )
     drugs = (
         set(addose["drug"].drop_nulls().str.to_lowercase().to_list())
         if ("drug" in addose.columns)

@@ -76,7 +76,7 @@ def _table_md(table: Table) -> list[str]:
         lines.append("Every row must belong to a patient imported into `patients`.")
     lines += ["", "| column | type | unit | rule | description |", "|---|---|---|---|---|"]
     for c in table.columns:
-        desc = c.description + (f" ({c.source})" if c.source else "")
+        desc = c.description + (f"; source: {c.source}" if c.source else "")
         lines.append(f"| {c.name} | {c.dtype} | {c.unit or ''} | {column_rule_text(c)} | {desc} |")
     if table.row_rules:
         lines += ["", "Rules within a row:", ""]

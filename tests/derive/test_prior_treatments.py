@@ -30,6 +30,9 @@ def test_case1_three_failed():
         ("P1", 3, 3, "fingolimod; glatiramer; interferon"),
         ("P2", 0, 0, ""),
     ]
+    # inefficacy and intolerance are also recorded separately
+    assert out.select("prior_stopped_inefficacy", "prior_stopped_intolerance").rows() == [
+        (2, 1), (0, 0)]
 
 
 # Case 2: too short, excluded reasons, ongoing and later courses do not count

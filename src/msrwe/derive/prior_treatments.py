@@ -133,7 +133,7 @@ def derive_vars_prior_failure(
     count_study_drug: bool = False,
     ref_date: str = "first_dose",
 ) -> pl.DataFrame:
-    """Add ``prior_drugs``, ``prior_failed`` and ``prior_failed_drugs`` to a per-patient dataset.
+    """Add the prior-treatment counts (``prior_drugs``, ``prior_failed``, ...) to a dataset.
 
     Parameters
     ----------
@@ -150,7 +150,10 @@ def derive_vars_prior_failure(
     -------
     polars.DataFrame
         ``dataset`` with ``prior_drugs`` (distinct prior drugs), ``prior_failed`` (distinct failed
-        drugs) and ``prior_failed_drugs`` (their names, sorted, ``"; "``-separated).
+        drugs), ``prior_failed_drugs`` (their names, sorted, ``"; "``-separated), and, recorded
+        separately as the template asks, ``prior_stopped_inefficacy`` and
+        ``prior_stopped_intolerance`` (distinct drugs with an adequate course stopped for that
+        reason, whatever ``reasons`` says).
     """
     if "patient_id" not in dataset.columns or ref_date not in dataset.columns:
         raise InputError(f"dataset needs the columns 'patient_id' and '{ref_date}'.")
@@ -168,8 +171,14 @@ def derive_vars_prior_failure(
         pl.col("drug").filter(pl.col("failed")).n_unique().cast(pl.Int64).alias("prior_failed"),
         pl.col("drug").filter(pl.col("failed")).unique().sort().str.join("; ")
         .alias("prior_failed_drugs"),
+        *(
+            pl.col("drug").filter(pl.col("adequate") & (pl.col("stop_reason") == reason))
+            .n_unique().cast(pl.Int64).alias(f"prior_stopped_{reason}")
+            for reason in ("inefficacy", "intolerance")
+        ),
     )
-    new = ("prior_drugs", "prior_failed", "prior_failed_drugs")
+    new = ("prior_drugs", "prior_failed", "prior_failed_drugs", "prior_stopped_inefficacy",
+           "prior_stopped_intolerance")
     return (
         dataset.drop([c for c in new if c in dataset.columns])
         .join(per, on="patient_id", how="left", maintain_order="left")
@@ -177,5 +186,7 @@ def derive_vars_prior_failure(
             pl.col("prior_drugs").fill_null(0),
             pl.col("prior_failed").fill_null(0),
             pl.col("prior_failed_drugs").fill_null(""),
+            pl.col("prior_stopped_inefficacy").fill_null(0),
+            pl.col("prior_stopped_intolerance").fill_null(0),
         )
     )

@@ -177,3 +177,14 @@ def test_case_13_excel_date_serial_hint(folder):
     result = read_chart_folder(folder)
     assert rules(result, "visits") == [(2, "not_a_date")]
     assert "Excel date serial number" in result.quarantine["message"][0]
+
+
+def test_case_14_excel_repeated_column_name(folder):
+    # Case 14: a workbook whose header repeats a name is refused, as a CSV would be
+    wb = xlsxwriter.Workbook(folder / "visits.xlsx")
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["patient_id", "date", "edss", "edss"])
+    ws.write_row(1, 0, ["A1", "2015-01-01", 6.0, 6.5])
+    wb.close()
+    with pytest.raises(ImportRefused, match="'edss' appears twice"):
+        read_chart_folder(folder)

@@ -154,8 +154,14 @@ def _read_excel(path: Path, table: str | None) -> pl.DataFrame:
         names = reader.sheet_names
         sheet: int | str = table if table in names else 0
         frame = reader.load_sheet(sheet, dtypes="string").to_polars()
+        header = reader.load_sheet(sheet, header_row=None, n_rows=1, dtypes="string").to_polars()
     except Exception as exc:  # fastexcel raises its own classes for bad workbooks
         raise _refuse(path, f"not a readable Excel workbook ({exc})") from exc
+    # fastexcel renames a repeated column name ("edss", "edss_1"): a repeat is refused instead.
+    names = [str(v).strip() for v in header.row(0) if v is not None] if header.height else []
+    repeated = sorted({n for n in names if n and names.count(n) > 1})
+    if repeated:
+        raise _refuse(path, f"the column {repeated[0]!r} appears twice in the header")
     # Excel date cells arrive as "2019-12-03 00:00:00": keep the date.
     return frame.with_columns(pl.col(c).str.replace(_EXCEL_DATETIME, "$1") for c in frame.columns)
 

@@ -86,30 +86,20 @@ def _as_days(df: pl.DataFrame, col: str, what: str) -> tuple[pl.DataFrame, pl.Da
     raise InputError(f"{what}: column {col!r} must hold dates (or day numbers), not {dt}.")
 
 
-def _sort_visits(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Sort by patient (in order of first appearance) then date; keep the last row of a date.
-
-    Chart exports are usually grouped by patient already; that case avoids a join and a sort.
-    """
-    pid = df["patient_id"]
-    starts = (pid != pid.shift(1)).fill_null(True)
-    firsts = pid.filter(starts)
-    if firsts.n_unique() == firsts.len():  # each patient's rows are contiguous
-        df = df.with_columns((starts.cum_sum() - 1).cast(pl.UInt32).alias("pidx"))
-        order = pl.DataFrame({"pidx": pl.int_range(firsts.len(), dtype=pl.UInt32, eager=True),
-                              "patient_id": firsts})
-        p, d = df["pidx"], df["date"]
-        if bool(((p == p.shift(1)) & (d < d.shift(1))).any()):
-            df = df.sort(["pidx", "date"], maintain_order=True)
-    else:
-        order = df.select(pl.col("patient_id").unique(maintain_order=True)).with_row_index("pidx")
-        df = df.join(order, on="patient_id", how="left", maintain_order="left").sort(
-            ["pidx", "date"], maintain_order=True)
-    p, d = df["pidx"], df["date"]
-    dup = ((p == p.shift(-1)) & (d == d.shift(-1))).fill_null(False)
-    if bool(dup.any()):  # msprog keeps the last row of a day
-        df = df.filter(~dup)
-    return df, order
+def _days_expr(dt: pl.DataType, col: str, what: str) -> tuple[pl.Expr, pl.DataType]:
+    """Expression turning a date column into Int32 day numbers, and the output date type."""
+    c = pl.col(col)
+    if dt == pl.Date:
+        return c.cast(pl.Int32), pl.Date()
+    if isinstance(dt, pl.Datetime):
+        return c.dt.date().cast(pl.Int32), pl.Date()
+    if dt == pl.String:
+        return c.str.to_date("%Y-%m-%d", strict=False).cast(pl.Int32), pl.Date()
+    if dt.is_integer():
+        return c.cast(pl.Int32), dt
+    if dt.is_float():
+        return c.floor().cast(pl.Int32), dt
+    raise InputError(f"{what}: column {col!r} must hold dates (or day numbers), not {dt}.")
 
 
 def _delta_values(policy: Any, base: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -151,58 +141,98 @@ def prepare(visits: Any, relapses: Any, opts: OutcomeOptions) -> Prepared:
     dcol = opts.valuedelta_col or vcol
     ccol = opts.validconf_col
     cols = list(dict.fromkeys(c for c in ("patient_id", "date", vcol, dcol, ccol) if c))
-    df = df.select(cols)
+    schema = df.schema
     for c in {vcol, dcol}:
-        if not (df.schema[c].is_numeric() or df.schema[c] == pl.Null):
-            raise InputError(f"visits: column {c!r} must be numeric, not {df.schema[c]}.")
-    df = df.with_columns(pl.col(c).cast(pl.Float64).fill_nan(None) for c in {vcol, dcol})
-    if ccol and df.schema[ccol] != pl.Boolean:
-        if not df.schema[ccol].is_numeric():
-            raise InputError(f"visits: column {ccol!r} (validconf_col) must be boolean.")
-        df = df.with_columns(pl.col(ccol).fill_nan(None).cast(pl.Boolean))
-    df = df.drop_nulls()
+        if not (schema[c].is_numeric() or schema[c] == pl.Null):
+            raise InputError(f"visits: column {c!r} must be numeric, not {schema[c]}.")
+    if ccol and schema[ccol] != pl.Boolean and not schema[ccol].is_numeric():
+        raise InputError(f"visits: column {ccol!r} (validconf_col) must be boolean.")
+    date_expr, date_dtype = _days_expr(schema["date"], "date", "visits")
+    lf = df.lazy().select(cols).with_columns(
+        *(pl.col(c).cast(pl.Float64).fill_nan(None) for c in {vcol, dcol}),
+        *([pl.col(ccol).cast(pl.Float64).fill_nan(None).cast(pl.Boolean)]
+          if ccol and schema[ccol] != pl.Boolean else []),
+    ).drop_nulls()
     if opts.subjects is not None:
-        df = df.filter(pl.col("patient_id").is_in(list(opts.subjects)))
-    df, date_dtype = _as_days(df, "date", "visits")
-    if opts.outcome != "custom":
-        for c in {vcol, dcol}:
-            bad = df.filter((pl.col(c) < 0) | (pl.col(c) > _MAX_VALUE.get(opts.outcome, math.inf)))
-            if bad.height:
-                row = bad.row(0, named=True)
-                raise InputError(
-                    f"visits: {opts.outcome.upper()} value {row[c]} in column {c!r} (patient "
-                    f"{row['patient_id']}) is outside 0-{_MAX_VALUE.get(opts.outcome, 'inf')}; "
-                    f"{bad.height} row(s) affected."
-                )
-    pid_dtype = df.schema["patient_id"]
-    df, order = _sort_visits(df)
-    npat = order.height
-    counts = np.bincount(df["pidx"].to_numpy(), minlength=npat)
-    off = np.zeros(npat + 1, dtype=np.int64)
-    np.cumsum(counts, out=off[1:])
-    day = np.ascontiguousarray(df["date"].to_numpy(), dtype=np.int32)
+        lf = lf.filter(pl.col("patient_id").is_in(pl.Series(list(opts.subjects)).implode()))
+    lf = lf.with_columns(
+        date_expr.alias("_day"),
+        (pl.col("patient_id") != pl.col("patient_id").shift(1)).fill_null(True).alias("_start"),
+    )
+    df = lf.collect()
+    if df["_day"].null_count():
+        _as_days(df.filter(pl.col("_day").is_null()), "date", "visits")  # raises with the value
     value = np.ascontiguousarray(df[vcol].to_numpy(), dtype=np.float64)
     base = value if dcol == vcol else np.ascontiguousarray(df[dcol].to_numpy(), dtype=np.float64)
+    if opts.outcome != "custom":
+        hi = _MAX_VALUE.get(opts.outcome, math.inf)
+        for c, arr in ((vcol, value), (dcol, base)):
+            bad = (arr < 0) | (arr > hi)
+            if bad.any():
+                row = df.row(int(np.argmax(bad)), named=True)
+                raise InputError(
+                    f"visits: {opts.outcome.upper()} value {row[c]} in column {c!r} (patient "
+                    f"{row['patient_id']}) is outside 0-{hi}; {int(bad.sum())} row(s) affected."
+                )
+    pid_dtype = df.schema["patient_id"]
+    day = df["_day"].to_numpy().astype(np.int32)
+    starts = df["_start"].to_numpy()
+    firsts = df["patient_id"].filter(df["_start"])
+    if firsts.n_unique() == firsts.len():  # each patient's rows are contiguous (usual case)
+        ids = firsts
+        pidx = np.cumsum(starts, dtype=np.int64) - 1
+    else:
+        ids = df["patient_id"].unique(maintain_order=True)
+        pidx = (df.select(pl.col("patient_id")).join(
+            pl.DataFrame({"patient_id": ids, "pidx": np.arange(ids.len(), dtype=np.int64)}),
+            on="patient_id", how="left", maintain_order="left")["pidx"].to_numpy())
+    order = pl.DataFrame({"pidx": np.arange(ids.len(), dtype=np.int64), "patient_id": ids})
+    same = pidx[1:] == pidx[:-1]
+    perm = None
+    if (~same & (pidx[1:] < pidx[:-1])).any() or (same & (day[1:] < day[:-1])).any():
+        perm = np.lexsort((np.arange(len(day)), day, pidx))  # stable: keeps row order in a day
+        pidx, day = pidx[perm], day[perm]
+        same = pidx[1:] == pidx[:-1]
+    keep = np.ones(len(day), dtype=np.bool_)
+    keep[:-1] = ~(same & (day[1:] == day[:-1]))  # msprog keeps the last row of a day
+
+    def arr(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        a = a if perm is None else a[perm]
+        return np.ascontiguousarray(a if keep.all() else a[keep])
+
+    value = arr(value)
+    base = value if dcol == vcol else arr(base)
+    validconf = (arr(df[ccol].to_numpy().astype(np.bool_)) if ccol
+                 else np.ones(int(keep.sum()), dtype=np.bool_))
+    day = np.ascontiguousarray(day if keep.all() else day[keep])
+    pidx = pidx if keep.all() else pidx[keep]
+    npat = ids.len()
+    off = np.zeros(npat + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pidx, minlength=npat), out=off[1:])
     delta = _delta_values(opts.delta_fun, base)
-    validconf = (np.ascontiguousarray(df[ccol].to_numpy(), dtype=np.bool_) if ccol
-                 else np.ones(len(day), dtype=np.bool_))
 
     roff = np.zeros(npat + 1, dtype=np.int64)
     rday = np.zeros(0, dtype=np.int32)
     if relapses is not None:
         rel = to_polars(relapses, "relapses")
         _need(rel, ["patient_id", "onset_date"], "relapses")
-        rel = rel.select("patient_id", "onset_date").drop_nulls()
+        rschema = rel.schema
+        rexpr, rtype = _days_expr(rschema["onset_date"], "onset_date", "relapses")
+        if (rtype == pl.Date) != (date_dtype == pl.Date):
+            raise InputError("relapses: onset_date and visits: date must both be dates or "
+                             "both be day numbers.")
+        pid_expr = pl.col("patient_id")
+        if rschema["patient_id"] != pid_dtype:
+            pid_expr = pid_expr.cast(pid_dtype, strict=False)
+        rel = (rel.lazy().select(pid_expr, pl.col("onset_date")).drop_nulls()
+               .with_columns(rexpr.alias("_day"))
+               .join(order.lazy(), on="patient_id", how="inner", maintain_order="left")
+               .collect())
+        if rel["_day"].null_count():
+            _as_days(rel.filter(pl.col("_day").is_null()), "onset_date", "relapses")
         if rel.height:
-            rel, rtype = _as_days(rel, "onset_date", "relapses")
-            if (rtype == pl.Date) != (date_dtype == pl.Date):
-                raise InputError("relapses: onset_date and visits: date must both be dates or "
-                                 "both be day numbers.")
-            if rel.schema["patient_id"] != pid_dtype:
-                rel = rel.with_columns(pl.col("patient_id").cast(pid_dtype, strict=False))
-            rel = rel.join(order, on="patient_id", how="left", maintain_order="left").drop_nulls()
             rp = rel["pidx"].to_numpy().astype(np.uint64)
-            rd = rel["onset_date"].to_numpy()
+            rd = rel["_day"].to_numpy()
             key = (rp << np.uint64(32)) | (rd.astype(np.int64) + 2**31).astype(np.uint64)
             if len(key) > 1 and bool((key[1:] < key[:-1]).any()):
                 srt = np.argsort(key, kind="stable")

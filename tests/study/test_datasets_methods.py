@@ -69,7 +69,8 @@ def test_case4_methods_text():
         "safety": {"risk_window_days": 60, "ae_grouping": "pt_code"},
         "outcomes": {"delta_policy": "trial", "conf_days": 168},
     })
-    text = describe_methods(s, n_patients=83, engine={"edss": "ENGINE SAYS HI"})
+    text = describe_methods(s, n_patients=83, engine={"edss": "ENGINE SAYS HI"},
+                            interval_days=(56, 77))
     for needle in (
         "at least 18 intrathecal administrations of methotrexate",
         "had SPMS or PPMS",
@@ -85,6 +86,7 @@ def test_case4_methods_text():
         "Clopper-Pearson",
         "Results are given per phenotype and overall.",
         "Outcome engine settings (edss): ENGINE SAYS HI",
+        "inside the regimen's window of 56-77 days",
     ):
         assert needle in text, needle
 

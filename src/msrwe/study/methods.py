@@ -72,6 +72,7 @@ def describe_methods(
     drug: str | None = None,
     engine: Mapping[str, str] | None = None,
     n_patients: int | None = None,
+    interval_days: tuple[int, int] | list[int] | None = None,
 ) -> str:
     """The methods paragraph for a study.
 
@@ -85,6 +86,8 @@ def describe_methods(
         ``describe()`` of each outcome-engine run, by measure (``edss``, ``nhpt``, ``t25fw``).
     n_patients
         Size of the cohort, when known.
+    interval_days
+        The dose-interval window in force (``exposure.interval_days`` or the regimen's).
 
     Returns
     -------
@@ -138,6 +141,20 @@ def describe_methods(
         f"last on-treatment assessment; numbers at risk and {lvl} confidence intervals are given "
         f"at {', '.join(_num(y) for y in a.km_years)} years."
     )
+    expo = (
+        "Exposure was described per patient by the first and last dose, the number of doses, the "
+        "years from first to last dose, the intervals between doses"
+    )
+    if interval_days:
+        expo += (
+            f" (with the share inside the regimen's window of {interval_days[0]}-"
+            f"{interval_days[1]} days)"
+        )
+    expo += (
+        " and the cumulative dose in mg, mg/m2 (from the body surface area at each dose) and "
+        "mg/kg, with alerts where a known cumulative limit was crossed."
+    )
+    paras.append(expo)
     paras.append(
         "Adverse events were treatment-emergent from the first dose to "
         f"{s.risk_window_days} days after the last dose and grouped by "

@@ -197,7 +197,6 @@ def analyze(
     eff = add_efficacy(results, adsl=adsl, advs=advs, relapses=relapses, study=st)
 
     step(5)
-    methods = describe_methods(st, drug=cohort.drug, engine=eff.engine, n_patients=adsl.height)
     datasets = {
         "adsl": eff.adsl,
         "addose": datasets.get("addose", cohort.doses),
@@ -218,6 +217,10 @@ def analyze(
             route = routes[0] if len(routes) == 1 else None
         window = known(cohort.drug, route) if known is not None else None
         settings["exposure"]["interval_days"] = list(window) if window else None
+    methods = describe_methods(
+        st, drug=cohort.drug, engine=eff.engine, n_patients=adsl.height,
+        interval_days=settings["exposure"]["interval_days"],
+    )
     return AnalysisResult(
         results=results,
         datasets=datasets,

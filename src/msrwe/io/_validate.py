@@ -404,8 +404,10 @@ def _warnings(
                     column=None,
                     value=None,
                     rule="no_measures",
-                    message=f"the row has none of the measures ({', '.join(table.measures)}); "
-                    "it is kept",
+                    message=(
+                        f"the row has none of the {len(table.measures)} measures of "
+                        f"{table.name} ({', '.join(table.measures[:2])}, ...); it is kept"
+                    ),
                 )
             )
     return pl.concat(parts).collect(engine="in-memory")

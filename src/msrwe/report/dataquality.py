@@ -33,6 +33,7 @@ __all__ = [
     "issue_rows",
     "patient_overview",
     "quarantine_summary",
+    "quarantined_rows",
     "read_table",
 ]
 
@@ -156,6 +157,21 @@ def quarantine_summary(db: str | Path, table: str = "quarantine") -> pl.DataFram
         .sort(["rows", "table_name", "column_name"], descending=[True, False, False])
         .with_columns(pl.col("rows").cast(pl.Int64))
     )
+
+
+def quarantined_rows(db: str | Path) -> tuple[int, int]:
+    """Chart rows left out, and problems found in them (a row can break several rules).
+
+    Examples
+    --------
+    >>> import duckdb, tempfile, pathlib
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.duckdb"
+    >>> duckdb.connect(str(db)).close()
+    >>> quarantined_rows(db)
+    (0, 0)
+    """
+    rows = issue_rows(db, "quarantine")
+    return rows.select("table_name", "file", "row_number").unique().height, rows.height
 
 
 def _count_by_patient(db: str | Path, table: str, alias: str, names: list[str]) -> pl.DataFrame:

@@ -281,6 +281,7 @@ def km_figure(
     title: str = "Time to confirmed disability worsening",
     group: str | None = None,
     event_label: str = "confirmed disability worsening",
+    counts: tuple[float, float] | None = None,
 ) -> ReportFigure | None:
     """Kaplan-Meier curve(s) of the share free of the event, with numbers at risk below.
 
@@ -295,6 +296,9 @@ def km_figure(
         Column to draw one curve per group.
     event_label
         Words for the event in the caption and alt text.
+    counts
+        Patients and events as the results table gives them, for the caption (so the caption
+        and the tables agree); without them the caption names no count.
 
     Returns
     -------
@@ -350,17 +354,16 @@ def km_figure(
     for side in ("left", "bottom", "top", "right"):
         tab.spines[side].set_visible(False)
     tab.tick_params(length=0, pad=14)
-    n = df.height
-    n_ev = int(df.get_column("event").sum())
+    who = ""
+    if counts is not None and all(c is not None for c in counts):
+        who = f" ({int(counts[0])} patients, {int(counts[1])} events)"
     caption = (
-        f"Kaplan-Meier estimate of the share of patients free of {event_label}, "
-        f"{n} patients, {n_ev} events; ticks mark censored follow-up. Below: numbers at risk "
-        "at the start of each year."
+        f"Kaplan-Meier estimate of the share of patients free of {event_label}{who}; ticks "
+        "mark censored follow-up. Below: numbers at risk at the start of each year."
     )
     alt = (
         f"Kaplan-Meier step curve{'s' if len(panels) > 1 else ''} of time to {event_label} "
-        f"over {t_max:.1f} years for {n} patients with {n_ev} events, with a numbers-at-risk "
-        "table underneath."
+        f"over {t_max:.1f} years{who}, with a numbers-at-risk table underneath."
     )
     return ReportFigure(fig_id, title, caption, alt, _encode(fig))
 

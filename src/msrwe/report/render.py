@@ -159,7 +159,7 @@ def _keyfacts(results: pl.DataFrame) -> list[dict[str, str]]:
 
 
 def _store_facts(db: Path) -> list[dict[str, str]]:
-    from msrwe.report.dataquality import import_log, patient_overview, quarantine_summary
+    from msrwe.report.dataquality import import_log, patient_overview, quarantined_rows
     from msrwe.report.formatting import fmt_int
 
     facts = [{"key": "patients", "label": "patients in the store",
@@ -168,9 +168,8 @@ def _store_facts(db: Path) -> list[dict[str, str]]:
     if log is not None and "rows_read" in log.columns:
         facts.append({"key": "rows-read", "label": "chart rows read",
                       "value": fmt_int(log.get_column("rows_read").sum())})
-    q = quarantine_summary(db)
     facts.append({"key": "quarantined", "label": "rows quarantined",
-                  "value": fmt_int(q.get_column("rows").sum() if q.height else 0)})
+                  "value": fmt_int(quarantined_rows(db)[0])})
     return facts
 
 

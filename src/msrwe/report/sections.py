@@ -25,7 +25,13 @@ import polars as pl
 from msrwe.report import figures as fg
 from msrwe.report import summary_tables as st
 from msrwe.report import tables as tb
-from msrwe.report.dataquality import import_log, issue_rows, patient_overview, quarantine_summary
+from msrwe.report.dataquality import (
+    import_log,
+    issue_rows,
+    patient_overview,
+    quarantine_summary,
+    quarantined_rows,
+)
 from msrwe.report.formatting import MISSING, fmt_int
 from msrwe.report.inputs import MEASURES, FigureInputs
 
@@ -275,7 +281,11 @@ def analysis_sections(
             eff.table(tb.tte_table(results, analysis=name, title=KNOWN_ANALYSES[name],
                                    table_id=f"tbl-{name.replace('_', '-')}"))
     if fi.tte is not None and {"time_days", "event"} <= set(fi.tte.columns):
-        eff.figure(fg.km_figure(fi.tte, group="group" if "group" in fi.tte.columns else None))
+        tte = results.filter((pl.col("analysis") == "time_to_cdw")
+                             & (pl.col("group") == "overall") & (pl.col("level") == ""))
+        got = dict(tte.select("stat", "value").iter_rows())
+        eff.figure(fg.km_figure(fi.tte, group="group" if "group" in fi.tte.columns else None,
+                                counts=(got.get("n"), got.get("events")) if got else None))
     _trajectories(eff, fi, edss=True, performance=True)
     out.append(eff)
 
@@ -412,12 +422,13 @@ def appendix_sections(
     else:
         dq.text("The store holds no import log.", "muted")
     q = quarantine_summary(db)
-    n_q = int(q.get_column("rows").sum()) if q.height else 0
+    n_rows, n_problems = quarantined_rows(db)
     dq.heading("Quarantine: rows left out of the analysis")
-    if n_q:
-        dq.text(f"{n_q} chart rows broke a rule of the data contract and were left out. "
-                "Each is listed with its file, row, column, value and the rule it broke; "
-                "correct them at the source and import again.")
+    if n_rows:
+        extra = f" ({n_problems} problems)" if n_problems != n_rows else ""
+        dq.text(f"{n_rows} chart rows broke a rule of the data contract{extra} and were left "
+                "out. Each problem is listed with its file, row, column, value and the rule it "
+                "broke; correct them at the source and import again.")
         dq.table(tb.frame_table(
             q, title="Quarantined rows by table, column and rule", table_id="tbl-quarantine",
             labels={"table_name": "Table", "column_name": "Column", "rule": "Rule",

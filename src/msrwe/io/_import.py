@@ -182,7 +182,11 @@ def find_table_files(folder: Path, mapping: Mapping) -> dict[str, Path]:
             )
         found[table] = path
     claimed = {p.resolve() for p in found.values()}
-    for path in sorted(folder.iterdir()):
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        raise ImportRefused(f"{folder}: cannot list the folder ({exc.strerror or exc})") from exc
+    for path in entries:
         if path.name.startswith((".", "~$")) or not path.is_file():
             continue
         if path.suffix.lower() not in SUFFIXES or path.resolve() in claimed:

@@ -35,3 +35,21 @@ def test_patient_overview(store):
     assert (first["n_doses"], first["n_visits"], first["edss_first"]) == (6, 6, 4.0)
     assert (first["n_adverse_events"], first["n_relapses"]) == (2, 0)
     assert first["edss_last"] == 4.5
+
+
+def test_a_row_with_two_problems_counts_once(tmp_path):
+    import duckdb
+
+    from msrwe.report.dataquality import quarantined_rows
+
+    db = tmp_path / "s.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create table quarantine (table_name varchar, file varchar, row_number integer,"
+                " column_name varchar, value varchar, rule varchar, message varchar)")
+    # Case: patients row 36 breaks two rules; visits row 4 one.
+    con.execute("insert into quarantine values "
+                "('patients', 'patients.csv', 36, 'sex', 'female', 'not_allowed', 'm1'),"
+                "('patients', 'patients.csv', 36, 'phenotype', 'SP', 'not_allowed', 'm2'),"
+                "('visits', 'visits.csv', 4, 'edss', '0.5', 'edss_half_step', 'm3')")
+    con.close()
+    assert quarantined_rows(db) == (2, 3)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-from msrwe.store._read import connect, table_names
+from msrwe.store import read_table, table_names
 
 __all__ = [
     "ISSUE_COLUMNS",
@@ -34,33 +34,12 @@ __all__ = [
     "patient_overview",
     "quarantine_summary",
     "quarantined_rows",
-    "read_table",
 ]
 
 #: Columns of ``quarantine`` and ``import_warnings`` in the store.
 ISSUE_COLUMNS: tuple[str, ...] = (
     "table_name", "file", "row_number", "column_name", "value", "rule", "message",
 )
-
-
-def read_table(db: str | Path, name: str) -> pl.DataFrame:
-    """Read one table of the store (the caller has checked that it exists).
-
-    Examples
-    --------
-    >>> import duckdb, tempfile, pathlib
-    >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.duckdb"
-    >>> con = duckdb.connect(str(db))
-    >>> _ = con.execute("create table t (a integer)")
-    >>> con.close()
-    >>> read_table(db, "t").columns
-    ['a']
-    """
-    con = connect(db)
-    try:
-        return con.sql(f'select * from "{name}"').pl()
-    finally:
-        con.close()
 
 
 def import_log(db: str | Path) -> pl.DataFrame | None:

@@ -24,8 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
-from msrwe.report.dataquality import read_table
-from msrwe.store._read import table_names
+from msrwe.store import read_table, table_names
 
 __all__ = ["MEASURES", "FigureInputs", "from_analysis", "from_store"]
 

@@ -30,7 +30,7 @@ from msrwe.report import sections as sec
 from msrwe.report.dataquality import issue_rows, patient_overview
 from msrwe.report.inputs import from_analysis, from_store
 from msrwe.report.table1 import compute_table1
-from msrwe.store._read import table_names
+from msrwe.store import table_names
 from msrwe.tables.results import ResultsTable
 
 __all__ = ["RENDER_STEPS", "ProgressCallback", "render_report"]

@@ -199,3 +199,60 @@ def test_case_09_foreign_quarantine_table_is_a_store_error(charts, tmp_path):
     }
     con.close()
     assert names == {"quarantine"}
+
+
+ALL_TABLES = {
+    "patients.csv": """
+        patient_id,sex,birth_date,ms_onset_date,diagnosis_date,phenotype,spms_conversion_date,site
+        A1,F,1960-01-01,1990-01-01,1991-01-01,SPMS,2005-01-01,Lyon
+        A2,M,1962-01-01,1992-01-01,1993-01-01,PRMS,,Lyon
+        """,
+    "visits.csv": """
+        patient_id,date,edss,fs_pyramidal,fs_visual,ambulation,t25fw_s,nhpt_dominant_s,sdmt,scheduled
+        A1,2015-01-01,6.0,3,2,5,7.5,777,40,yes
+        A1,2015-02-01,0.5,3,2,5,7.5,20,40,yes
+        A2,2015-01-01,,,,,,,,
+        """,
+    "relapses.csv": "patient_id,onset_date,confirmed,steroids\nA1,2014-01-01,,yes\n",
+    "administrations.csv": """
+        patient_id,date,drug,route,dose,dose_unit,bsa_m2,weight_kg
+        A1,2015-01-01,Methotrexate,intrathecal,12.5,mg,1.8,70
+        """,
+    "treatments.csv": """
+        patient_id,drug,start_date,stop_date,stop_reason
+        A1,rituximab,2010-01-01,2012-01-01,inefficacy
+        A1,ocrelizumab,2012-01-01,2011-01-01,
+        """,
+    "adverse_events.csv": """
+        patient_id,onset_date,end_date,term,grade,serious,serious_criteria,related,infection,outcome
+        A1,2015-01-02,2015-01-05,headache,2,no,,possibly_related,no,recovered
+        A1,2015-03-01,,meningitis,4,yes,hospitalization;life_threatening,related,yes,recovering
+        """,
+    "hospitalizations.csv": """
+        patient_id,admit_date,discharge_date,reason,related
+        A1,2015-03-01,2015-03-10,meningitis,related
+        """,
+    "mri.csv": "patient_id,date,gd_lesions,new_t2_lesions,t2_volume_ml\nA1,2015-01-01,0,1,12.5\n",
+    "biomarkers.csv": "patient_id,date,marker,value,unit\nA1,2015-01-01,snfl,12.3,pg/mL\n",
+}
+
+
+def test_case_10_every_stored_table_passes_its_pandera_schema(tmp_path):
+    # Case 10: the two views generated from the contract agree: what the importer stores, the
+    # pandera schema accepts, for all nine tables; and each table has the contract's columns
+    folder = tmp_path / "all"
+    for name, text in ALL_TABLES.items():
+        _write(folder, name, text)
+    db = tmp_path / "s.duckdb"
+    summary = import_folder(folder, db)
+    assert list(summary.tables) == list(CONTRACT.names)
+    for name in CONTRACT.names:
+        stored = read_table(db, name)
+        assert stored.columns[: len(CONTRACT[name].column_names)] == list(
+            CONTRACT[name].column_names
+        )
+        pandera_schema(name).validate(stored)
+    rules = sorted(read_table(db, "quarantine")["rule"].to_list())
+    assert rules == ["edss_half_step", "stop_before_start"]
+    warned = sorted(read_table(db, "import_warnings")["rule"].to_list())
+    assert warned == ["no_measures", "prms_recorded_as_ppms", "recorded_in_lower_case"]

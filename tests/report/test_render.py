@@ -61,6 +61,8 @@ def test_table1_rows_are_exported_with_the_results(full_report, analysis):
     assert t1.height > 0
     # the analysis object itself is not changed
     assert analysis.results.to_polars().filter(pl.col("analysis") == "table1").height == 0
+    assert (out / "methods.txt").read_text().strip() == analysis.methods
+    assert pl.read_csv(out / "attrition.csv").height == 3
     for name in ("adsl", "addose", "advs", "adae", "adtte"):
         assert (out / f"{name}.csv").exists()
         assert (out / f"{name}.parquet").exists()

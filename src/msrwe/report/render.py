@@ -197,9 +197,10 @@ def render_report(
         An :class:`~msrwe.study.result.AnalysisResult` already computed; when ``None`` the
         analysis is run, and if it cannot run the report is a data report saying why.
     export_dir
-        Also write the results table and derived datasets (CSV and Parquet) here: ``adsl``,
-        ``addose``, ``advs``, ``adae``, ``adtte``, ``adevents``; in a data report the
-        per-patient overview and the quarantine.
+        Also write the results table (with the Table 1 rows) and the derived datasets (CSV and
+        Parquet) here: ``adsl``, ``addose``, ``advs``, ``adae``, ``adtte``, ``adevents``, plus
+        ``attrition.csv`` and ``methods.txt``; in a data report the per-patient overview, the
+        quarantine and the warnings.
     progress
         Called as ``progress(step, total, description)`` at the start of each step: the
         report's :data:`RENDER_STEPS` and, when the analysis runs here, its steps.
@@ -311,6 +312,9 @@ def render_report(
         out_dir = Path(export_dir)
         if analysis is not None:
             dataclasses.replace(analysis, results=results).export(out_dir)
+            if analysis.attrition.width:
+                analysis.attrition.write_csv(out_dir / "attrition.csv")
+            (out_dir / "methods.txt").write_text(analysis.methods + "\n", encoding="utf-8")
         else:
             _write_frames(out_dir, {"patients_overview": patient_overview(db),
                                     "quarantine": issue_rows(db, "quarantine"),

@@ -111,6 +111,18 @@ def derive_adae(
         When a required column is missing or an onset date is missing.
     OptionError
         When ``risk_window_days`` or ``group_by`` is not allowed.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> ae = pl.DataFrame({"patient_id": ["P1"], "onset_date": [dt.date(2020, 2, 3)],
+    ...     "term": ["Pneumonia"], "serious_criteria": ["hospitalization"],
+    ...     "related": ["unrelated"], "infection": [True]})
+    >>> doses = pl.DataFrame({"patient_id": ["P1"], "date": [dt.date(2020, 2, 1)]})
+    >>> out = derive_adae(ae, doses)
+    >>> out.select("trt_emergent", "dose_number", "days_since_dose", "serious_flag",
+    ...            "sae_hospitalization", "related_flag", "infection_flag").row(0)
+    (True, 1, 2, True, True, False, True)
     """
     if (
         isinstance(risk_window_days, bool)

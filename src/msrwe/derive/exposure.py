@@ -154,6 +154,15 @@ def derive_vars_dose(
     ------
     InputError
         When a key or ``date`` is missing, or a ``dose_unit`` is not mg, g, mg/m2 or mg/kg.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> adm = pl.DataFrame({"patient_id": ["P1", "P1"], "drug": ["mitoxantrone"] * 2,
+    ...     "date": [dt.date(2020, 4, 1), dt.date(2020, 1, 1)], "dose": [12.0, 12.0],
+    ...     "dose_unit": ["mg/m2", "mg/m2"], "bsa_m2": [2.0, 2.0]})
+    >>> derive_vars_dose(adm).select("dose_number", "interval_days", "dose_mg", "cum_mg_m2").rows()
+    [(2, 91, 24.0, 24.0), (1, None, 24.0, 12.0)]
     """
     keys = _keys(administrations, by)
     _need(administrations, "administrations", [*keys, "date"])
@@ -334,6 +343,16 @@ def derive_exposure(
     ------
     OptionError
         When ``interval_days`` is not two whole numbers with low <= high.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> adm = pl.DataFrame({"patient_id": ["P1"] * 3, "drug": ["methotrexate"] * 3,
+    ...     "date": [dt.date(2020, 1, 1), dt.date(2020, 3, 1), dt.date(2020, 6, 1)],
+    ...     "dose": [12.5] * 3, "dose_unit": ["mg"] * 3})
+    >>> ex = derive_exposure(derive_vars_dose(adm), interval_days=(56, 77))
+    >>> ex.select("n_doses", "n_intervals", "pct_intervals_in_window", "cum_mg").row(0)
+    (3, 2, 50.0, 37.5)
     """
     keys = _keys(addose, by)
     _need(addose, "addose", [*keys, "date", "interval_days", "dose_mg", "dose_mg_m2", "dose_mg_kg"])

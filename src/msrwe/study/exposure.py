@@ -64,7 +64,14 @@ def groups_of(adsl: pl.DataFrame) -> list[tuple[str, list[str]]]:
 def resolve_interval_window(
     configured: tuple[int, int] | None, doses: pl.DataFrame
 ) -> tuple[int, int] | None:
-    """The configured dose-interval window, else the known regimen's of the doses' drug/route."""
+    """The configured dose-interval window, else the known regimen's of the doses' drug/route.
+
+    Examples
+    --------
+    >>> doses = pl.DataFrame({"drug": ["methotrexate"], "route": ["intrathecal"]})
+    >>> resolve_interval_window(None, doses), resolve_interval_window((50, 90), doses)
+    ((56, 77), (50, 90))
+    """
     if configured is not None:
         return (int(configured[0]), int(configured[1]))
     if doses.height == 0 or "drug" not in doses.columns:

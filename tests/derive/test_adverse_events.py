@@ -164,3 +164,14 @@ def test_bad_options(kwargs, match):
 def test_missing_columns():
     with pytest.raises(InputError, match="no column 'onset_date'"):
         derive_adae(pl.DataFrame({"patient_id": ["P1"]}), DOSES)
+
+
+def test_public_names():
+    import msrwe.derive.adverse_events as m
+
+    assert sorted(m.__all__) == [
+        "AE_GROUPINGS",
+        "RELATED_VALUES",
+        "SERIOUS_CRITERIA",
+        "derive_adae",
+    ]

@@ -191,3 +191,17 @@ def test_bad_window(window):
 def test_regimen_interval():
     assert regimen_interval("Methotrexate", "Intrathecal") == (56, 77)
     assert regimen_interval("methotrexate", None) is None
+
+
+def test_public_names():
+    import msrwe.derive.exposure as m
+
+    assert sorted(m.__all__) == [
+        "DOSE_LIMITS",
+        "REGIMEN_INTERVALS",
+        "DoseLimit",
+        "derive_exposure",
+        "derive_exposure_alerts",
+        "derive_vars_dose",
+        "regimen_interval",
+    ]

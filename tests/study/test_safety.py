@@ -300,3 +300,18 @@ def test_bootstrap_reproducible():
     # one patient (PPMS) cannot be resampled: the rate is given, the interval is empty
     assert get(a, "ae_per_administration", "rate", group="PPMS") == pytest.approx(1 / 3)
     assert get(a, "ae_per_administration", "ci_low", group="PPMS") is None
+
+
+def test_public_names():
+    import msrwe.study.exposure as e
+    import msrwe.study.safety as s
+
+    assert sorted(s.__all__) == [
+        "BOOTSTRAP_MAX_PATIENTS",
+        "BOOTSTRAP_RESAMPLES",
+        "BOOTSTRAP_SEED",
+        "DAYS_SINCE_DOSE_BINS",
+        "add_safety",
+        "derive_risk_periods",
+    ]
+    assert sorted(e.__all__) == ["add_exposure", "groups_of", "resolve_interval_window"]

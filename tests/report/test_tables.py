@@ -6,6 +6,8 @@ import re
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from msrwe.report.tables import (
     ae_table,
@@ -195,3 +197,35 @@ def test_every_edss_number_in_the_html_equals_the_results_table(
             assert int(row[col]) == got[col]
         _close(row["statistic"], got["statistic"], 1)
         _close(row["p"], got["p_value"], 3)
+
+
+_ae_stats = st.fixed_dictionaries({
+    "n": st.integers(0, 500), "pct": st.floats(0, 100, allow_nan=False),
+    "events": st.integers(0, 2000), "ci_low": st.floats(0, 50, allow_nan=False),
+    "ci_high": st.floats(50, 100, allow_nan=False), "eair": st.floats(0, 500, allow_nan=False),
+    "eair_ci_low": st.floats(0, 100, allow_nan=False),
+    "eair_ci_high": st.floats(100, 900, allow_nan=False),
+})
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(_ae_stats, min_size=1, max_size=5))
+def test_property_ae_cells_round_trip_through_the_html(read_table_cells, rows):
+    """Whatever the values, each AE cell in the HTML shows the results value, rounded."""
+    r = ResultsTable()
+    for i, stats in enumerate(rows):
+        r.add_stats("ae_incidence", "overall", "term", f"term {i}", {"N": 600, **stats})
+    res = r.to_polars()
+    cells = read_table_cells(ae_table(res).html, "tbl-ae")
+    assert len(cells) == len(rows)
+    for row in cells:
+        got = rows[int(row["__stub__"].split()[1])]
+        m = _NPE.match(row["overall__npe"])
+        assert m, row
+        assert int(m[1]) == got["n"]
+        assert int(m[3]) == got["events"]
+        _close(m[2], got["pct"], 1)
+        m = _EAIR.match(row["overall__eair"])
+        assert m, row
+        _close(m[1], got["eair"], 2)
+        _close(m[3], got["eair_ci_high"], 2)

@@ -198,8 +198,8 @@ def test_public_names():
 
     assert sorted(m.__all__) == [
         "DOSE_LIMITS",
-        "REGIMEN_INTERVALS",
         "DoseLimit",
+        "REGIMEN_INTERVALS",
         "derive_exposure",
         "derive_exposure_alerts",
         "derive_vars_dose",

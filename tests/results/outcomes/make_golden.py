@@ -3,7 +3,9 @@
 Run with the oracle's interpreter (pymsprog must never be installed into msrwe's environment)::
 
     VENV=$(bash /work/shared/oracle/setup.sh /tmp/pymsprog-venv)   # prints the venv path
-    /tmp/pymsprog-venv/bin/python tests/results/outcomes/make_golden.py
+    /tmp/pymsprog-venv/bin/python tests/results/outcomes/make_golden.py [CASE ...]
+
+(with case names, only those cases are rerun).
 
 It writes, under tests/results/outcomes/:
 
@@ -135,9 +137,13 @@ def run_case(case: dict) -> None:
 
 
 def main() -> int:
+    """Regenerate everything, or only the cases named on the command line."""
+    only = set(sys.argv[1:])
     write_inputs()
     cases = json.loads((HERE / "cases.json").read_text())
-    if GOLDEN.exists():
+    if only:
+        cases = [c for c in cases if c["name"] in only]
+    elif GOLDEN.exists():
         shutil.rmtree(GOLDEN)
     for case in cases:
         run_case(case)

@@ -112,3 +112,31 @@ def test_errors(store, tmp_path):
         render_report(tmp_path / "none.duckdb", tmp_path / "r.html")
     with pytest.raises(OptionError, match="no study file"):
         render_report(store, tmp_path / "r.html", study=tmp_path / "missing.toml")
+
+
+def test_text_from_the_charts_is_escaped(store, tmp_path):
+    from msrwe.study.result import AnalysisResult
+    from msrwe.tables.results import ResultsTable
+
+    r = ResultsTable()
+    r.add_stats("ae_incidence", "<b>group</b>", "term", "<script>alert(1)</script>",
+                {"N": 5, "n": 1, "pct": 20.0, "events": 1})
+    result = AnalysisResult(results=r, methods="EDSS < 6 & > 3 <img src=x>",
+                            study={"study": {"title": "<i>Title</i>"}})
+    html = render_report(store, tmp_path / "r.html", analysis=result).read_text()
+    assert "<script" not in html
+    assert "<img src=x>" not in html
+    assert "<i>Title</i>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "EDSS &lt; 6 &amp; &gt; 3" in html
+
+
+def test_an_analysis_without_datasets_still_renders(store, tmp_path):
+    from msrwe.study.result import AnalysisResult
+    from msrwe.tables.results import ResultsTable
+
+    html = render_report(store, tmp_path / "r.html",
+                         analysis=AnalysisResult(results=ResultsTable())).read_text()
+    assert "<figure" not in html
+    assert "The analysis reported no attrition steps." in html
+    assert '<section id="data-quality"' in html

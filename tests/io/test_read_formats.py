@@ -188,3 +188,15 @@ def test_case_14_excel_repeated_column_name(folder):
     wb.close()
     with pytest.raises(ImportRefused, match="'edss' appears twice"):
         read_chart_folder(folder)
+
+
+def test_case_15_excel_sheet_starting_lower_keeps_spreadsheet_rows(folder):
+    # Case 15: a sheet whose header is on row 3 reports rows as Excel shows them (row 6 here)
+    wb = xlsxwriter.Workbook(folder / "visits.xlsx")
+    ws = wb.add_worksheet()
+    ws.write_row(2, 0, ["patient_id", "date", "edss"])
+    ws.write_row(3, 0, ["A1", "2015-01-01", 6.0])
+    ws.write_row(5, 0, ["A1", "2015-02-01", 0.5])
+    wb.close()
+    result = read_chart_folder(folder)
+    assert rules(result, "visits") == [(6, "edss_half_step")]

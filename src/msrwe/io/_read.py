@@ -48,12 +48,15 @@ class RawFile:
         ``utf-8`` or ``cp1252`` (the fallback for CSV files Excel wrote on Windows).
     sha256
         The SHA-256 of the file's bytes, for provenance.
+    header_row
+        The row of the header as a spreadsheet shows it (1, unless an Excel sheet starts lower).
     """
 
     path: Path
     frame: pl.DataFrame
     encoding: str = "utf-8"
     sha256: str = ""
+    header_row: int = 1
 
 
 def _refuse(path: Path, message: str) -> ImportRefused:
@@ -146,7 +149,31 @@ def _first_line(exc: Exception) -> str:
     return text
 
 
-def _read_excel(path: Path, table: str | None) -> pl.DataFrame:
+def _excel_header_row(path: Path, sheet: int | str) -> int:
+    """The spreadsheet row of the first row with a value (the header), for an .xlsx file.
+
+    The Excel reader starts a sheet at its first non-empty row; row numbers in the quarantine
+    must still be those the spreadsheet shows. Only the first 100 rows are looked at.
+    """
+    if path.suffix.lower() != ".xlsx":
+        return 1
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - the reader above has opened it; row 1 is the fallback
+        return 1
+    try:
+        ws = wb[sheet] if isinstance(sheet, str) else wb.worksheets[sheet]
+        for number, row in enumerate(ws.iter_rows(min_row=1, max_row=100, values_only=True), 1):
+            if any(v is not None and str(v).strip() != "" for v in row):
+                return number
+        return 1
+    finally:
+        wb.close()
+
+
+def _read_excel(path: Path, table: str | None) -> tuple[pl.DataFrame, int]:
     import fastexcel
 
     try:
@@ -163,7 +190,8 @@ def _read_excel(path: Path, table: str | None) -> pl.DataFrame:
     if repeated:
         raise _refuse(path, f"the column {repeated[0]!r} appears twice in the header")
     # Excel date cells arrive as "2019-12-03 00:00:00": keep the date.
-    return frame.with_columns(pl.col(c).str.replace(_EXCEL_DATETIME, "$1") for c in frame.columns)
+    frame = frame.with_columns(pl.col(c).str.replace(_EXCEL_DATETIME, "$1") for c in frame.columns)
+    return frame, _excel_header_row(path, sheet)
 
 
 def _read_parquet(path: Path) -> pl.DataFrame:
@@ -206,6 +234,7 @@ def read_raw(path: str | Path, table: str | None = None) -> RawFile:
     p = Path(path)
     suffix = p.suffix.lower()
     encoding = "utf-8"
+    header_row = 1
     if suffix not in SUFFIXES:
         raise _refuse(
             p, f"files of type {suffix or '(none)'} are not read; use CSV, XLSX or Parquet"
@@ -214,7 +243,7 @@ def read_raw(path: str | Path, table: str | None = None) -> RawFile:
     if suffix == ".csv":
         frame, encoding = _read_csv(p, head, has_nul)
     elif suffix in (".xlsx", ".xls"):
-        frame = _read_excel(p, table)
+        frame, header_row = _read_excel(p, table)
     else:
         frame = _read_parquet(p)
     names = [str(c).strip().lstrip("\ufeff").strip() for c in frame.columns]
@@ -236,4 +265,4 @@ def read_raw(path: str | Path, table: str | None = None) -> RawFile:
             raise _refuse(p, f"column {position} has values but no name in the header row")
     if frame.width == 0:
         raise _refuse(p, "the file has no columns: a chart table needs a header row")
-    return RawFile(p, frame, encoding, digest)
+    return RawFile(p, frame, encoding, digest, header_row)

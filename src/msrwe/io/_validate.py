@@ -150,7 +150,8 @@ def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
         *[pl.lit(None, dtype=pl.String).alias(c) for c in table.column_names if c not in present],
         *[pl.col(c) for c in extras],
     )
-    lf = lf.with_columns(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(ROW))
+    first = raw.header_row + 1
+    lf = lf.with_columns(pl.int_range(first, pl.len() + first, dtype=pl.Int64).alias(ROW))
     blank = frame.select(pl.all_horizontal(pl.col(c).is_null() for c in frame.columns))
     if frame.width and blank.to_series().any():  # filtering copies every cell: only if needed
         lf = lf.filter(~pl.all_horizontal(pl.col(c).is_null() for c in value_cols))

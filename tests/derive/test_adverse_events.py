@@ -175,3 +175,29 @@ def test_public_names():
         "SERIOUS_CRITERIA",
         "derive_adae",
     ]
+
+
+# Case 6: criteria spelled loosely still count; any criterion makes the event serious
+def test_loose_criteria_spelling():
+    events = ae(
+        [
+            ("P1", D(2020, 2, 1), "fall", None, "Hospitalisation", None, None, None, None),
+            (
+                "P1",
+                D(2020, 2, 2),
+                "sepsis",
+                None,
+                "Life-threatening ; hospitalization",
+                None,
+                None,
+                None,
+                None,
+            ),
+            ("P1", D(2020, 2, 3), "odd", None, "other_reason", None, None, None, None),
+            ("P1", D(2020, 2, 4), "none", None, "  ", None, None, None, None),
+        ]
+    )
+    out = derive_adae(events, DOSES)
+    assert out["sae_hospitalization"].to_list() == [True, True, False, False]
+    assert out["sae_life_threatening"].to_list() == [False, True, False, False]
+    assert out["serious_flag"].to_list() == [True, True, True, False]

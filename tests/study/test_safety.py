@@ -141,6 +141,7 @@ def test_serious_related_infection_hospital(run):
     assert get(r, "ae_serious", "n") == 1
     assert get(r, "ae_serious", "n", variable="criterion", level="hospitalization") == 1
     assert get(r, "ae_serious", "n", variable="criterion", level="death") == 0
+    assert get(r, "ae_serious", "n", variable="criterion", level="not_stated") == 0
     assert get(r, "ae_serious", "n", variable="term", level="pneumonia") == 1
     assert get(r, "ae_related", "n") == 2  # A (headache x2) and B (possibly related fatigue)
     assert get(r, "ae_related", "events") == 3
@@ -315,3 +316,19 @@ def test_public_names():
         "derive_risk_periods",
     ]
     assert sorted(e.__all__) == ["add_exposure", "groups_of", "resolve_interval_window"]
+
+
+# Case 14: a serious event without a stated criterion is counted under not_stated
+def test_serious_without_criterion():
+    ae = AE.with_columns(
+        pl.when(pl.col("term") == "Headache")
+        .then(True)
+        .otherwise(pl.col("serious"))
+        .alias("serious")
+    )
+    r = ResultsTable()
+    add_safety(r, doses=DOSES, adsl=ADSL, adverse_events=ae)
+    assert get(r, "ae_serious", "n") == 2
+    assert get(r, "ae_serious", "n", variable="criterion", level="not_stated") == 1
+    assert get(r, "ae_serious", "n", variable="criterion", level="hospitalization") == 1
+    assert get(r, "ae_related", "n", variable="serious") == 1

@@ -11,8 +11,9 @@
 - ``study_day``: days from the first dose to the onset (0 on the day of the first dose);
 - ``ae_group``: what events are grouped by (the verbatim ``term``, trimmed and in lower case so
   that "Headache " and "headache" count once, or the MedDRA ``pt_code``);
-- normalised flags: ``serious_flag`` (``serious`` or any ICH E2A criterion), one ``sae_<criterion>``
-  flag per ICH E2A criterion (:data:`SERIOUS_CRITERIA`), ``related_flag`` (related or possibly
+- normalised flags: ``serious_flag`` (``serious`` true or any seriousness criterion given), one
+  ``sae_<criterion>`` flag per ICH E2A criterion (:data:`SERIOUS_CRITERIA`; case, spaces, hyphens
+  and the British "hospitalisation" are tolerated), ``related_flag`` (related or possibly
   related), ``infection_flag`` and ``fatal_flag`` (outcome fatal or criterion death).
 
 Examples
@@ -169,7 +170,15 @@ def derive_adae(
         strategy="backward",
         check_sortedness=False,  # both sides are sorted by patient and date just above
     )
-    crit = pl.col("serious_criteria").str.to_lowercase().str.replace_all(" ", "")
+    # "Life-threatening ; Hospitalisation" -> "life_threatening;hospitalization"
+    crit = (
+        pl.col("serious_criteria")
+        .str.to_lowercase()
+        .str.replace_all(r"\s*;\s*", ";")
+        .str.strip_chars()
+        .str.replace_all(r"[\s\-]+", "_")
+        .str.replace_all("hospitalisation", "hospitalization")
+    )
     term_norm = pl.col("term").str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
     group = (
         term_norm
@@ -204,8 +213,7 @@ def derive_adae(
     )
     ae = ae.with_columns(
         (
-            pl.col("serious").fill_null(False)
-            | pl.any_horizontal([pl.col(f"sae_{c}") for c in SERIOUS_CRITERIA])
+            pl.col("serious").fill_null(False) | (crit.fill_null("").str.replace_all(";", "") != "")
         ).alias("serious_flag"),
         (
             (pl.col("outcome").str.strip_chars().str.to_lowercase() == "fatal").fill_null(False)

@@ -388,6 +388,16 @@ def add_safety(
                 inc(tg.filter(pl.col(f"sae_{c}"))),
                 c.replace("_", " "),
             )
+        no_criterion = ~pl.any_horizontal([pl.col(f"sae_{c}") for c in SERIOUS_CRITERIA])
+        _add_incidence(
+            results,
+            "ae_serious",
+            group,
+            "criterion",
+            "not_stated",
+            inc(ser.filter(no_criterion)),
+            "serious, no ICH E2A criterion stated",
+        )
         ser_terms = te.filter(pl.col("serious_flag"))["ae_group"].unique().to_list()
         for term in [t for t in order if t in ser_terms]:
             _add_incidence(

@@ -24,7 +24,7 @@ def test_case_01_excel_sheet_named_after_the_table(folder):
     (folder / "patients.csv").unlink()
     wb = xlsxwriter.Workbook(folder / "patients.xlsx")
     wb.add_worksheet("notes").write_row(0, 0, ["nothing", "here"])
-    ws = wb.add_worksheet("patients")
+    ws = wb.add_worksheet("Patients")
     date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
     ws.write_row(0, 0, ["patient_id", "sex", "birth_date"])
     ws.write_row(1, 0, ["A1", "F"])

@@ -179,7 +179,8 @@ def _read_excel(path: Path, table: str | None) -> tuple[pl.DataFrame, int]:
     try:
         reader = fastexcel.read_excel(str(path))
         names = reader.sheet_names
-        sheet: int | str = table if table in names else 0
+        named = [n for n in names if table is not None and n.strip().lower() == table]
+        sheet: int | str = named[0] if named else 0
         frame = reader.load_sheet(sheet, dtypes="string").to_polars()
         header = reader.load_sheet(sheet, header_row=None, n_rows=1, dtypes="string").to_polars()
     except Exception as exc:  # fastexcel raises its own classes for bad workbooks

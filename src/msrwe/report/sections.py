@@ -147,24 +147,22 @@ def _attrition_block(sec: Section, results: pl.DataFrame, attrition: pl.DataFram
     else:
         sec.text("The analysis reported no attrition steps.", "muted")
         return
-    for s in steps[:1]:
-        s["excluded"] = ""
-    for s in steps[1:]:
-        if s["excluded"] in ("0", MISSING):
-            s["excluded"] = ""
+    frame = pl.DataFrame(
+        {"Criterion": [s["criterion"] for s in steps],
+         "Excluded": [int(s["excluded"]) if s["excluded"].isdigit() and i else None
+                      for i, s in enumerate(steps)],
+         "Remaining": [int(s["remaining"]) if s["remaining"].isdigit() else None
+                       for s in steps]},
+        schema={"Criterion": pl.String, "Excluded": pl.Int64, "Remaining": pl.Int64},
+    )
+    steps = [{**s, "excluded": "" if i == 0 or s["excluded"] in ("0", MISSING)
+              else s["excluded"]} for i, s in enumerate(steps)]
     # The diagram shows the criteria that removed someone; the table lists every criterion.
     shown = [steps[0]] + [s for s in steps[1:-1] if s["excluded"]] + steps[-1:]
     if len(steps) > 1 and not any(s["excluded"] for s in steps[1:]):
         shown = [steps[0], {**steps[-1], "criterion": "met every criterion"}]
     alt = "Attrition flow: " + "; ".join(f"{s['criterion']}: {s['remaining']}" for s in shown)
     sec.blocks.append({"kind": "flow", "steps": shown, "alt": alt})
-    frame = pl.DataFrame(
-        {"Criterion": [s["criterion"] for s in steps],
-         "Excluded": [int(s["excluded"]) if s["excluded"].isdigit() else None for s in steps],
-         "Remaining": [int(s["remaining"]) if s["remaining"].isdigit() else None
-                       for s in steps]},
-        schema={"Criterion": pl.String, "Excluded": pl.Int64, "Remaining": pl.Int64},
-    )
     sec.table(tb.frame_table(frame, title="Patients removed by each criterion",
                             table_id="tbl-attrition"))
 

@@ -353,116 +353,61 @@ def add_safety(
         def inc(events: pl.DataFrame, rk: pl.DataFrame = rk) -> IncidenceSummary:
             return _summary(rk, events, "onset_date", level)
 
+        def add(
+            analysis: str,
+            variable: str,
+            level_value: str,
+            events: pl.DataFrame,
+            label: str,
+            group: str = group,
+        ) -> None:
+            _add_incidence(results, analysis, group, variable, level_value, inc(events), label)
+
+        def per_term(analysis: str, events: pl.DataFrame, flag: str | None) -> None:
+            # every term of the cohort for ae_incidence; else the terms with a flagged event
+            seen = set(te.filter(pl.col(flag))["ae_group"].to_list()) if flag else set(order)
+            for term in (t for t in order if t in seen):
+                add(
+                    analysis,
+                    var,
+                    term,
+                    events.filter(pl.col("ae_group") == term),
+                    labels.get(term, term),
+                )
+
         # ae_incidence: any and per term
-        _add_incidence(
-            results,
-            "ae_incidence",
-            group,
-            "any",
-            "",
-            inc(tg),
-            "Any treatment-emergent adverse event",
-        )
-        for term in order:
-            _add_incidence(
-                results,
-                "ae_incidence",
-                group,
-                var,
-                term,
-                inc(tg.filter(pl.col("ae_group") == term)),
-                labels.get(term, term),
-            )
-        # ae_serious: any, per ICH E2A criterion, per term with a serious event
+        add("ae_incidence", "any", "", tg, "Any treatment-emergent adverse event")
+        per_term("ae_incidence", tg, None)
+        # ae_serious: any, per ICH E2A criterion (or none stated), per term with a serious event
         ser = tg.filter(pl.col("serious_flag"))
-        _add_incidence(
-            results, "ae_serious", group, "any", "", inc(ser), "Any serious adverse event (ICH E2A)"
-        )
+        add("ae_serious", "any", "", ser, "Any serious adverse event (ICH E2A)")
         for c in SERIOUS_CRITERIA:
-            _add_incidence(
-                results,
-                "ae_serious",
-                group,
-                "criterion",
-                c,
-                inc(tg.filter(pl.col(f"sae_{c}"))),
-                c.replace("_", " "),
-            )
+            add("ae_serious", "criterion", c, tg.filter(pl.col(f"sae_{c}")), c.replace("_", " "))
         no_criterion = ~pl.any_horizontal([pl.col(f"sae_{c}") for c in SERIOUS_CRITERIA])
-        _add_incidence(
-            results,
+        add(
             "ae_serious",
-            group,
             "criterion",
             "not_stated",
-            inc(ser.filter(no_criterion)),
+            ser.filter(no_criterion),
             "serious, no ICH E2A criterion stated",
         )
-        ser_terms = te.filter(pl.col("serious_flag"))["ae_group"].unique().to_list()
-        for term in [t for t in order if t in ser_terms]:
-            _add_incidence(
-                results,
-                "ae_serious",
-                group,
-                var,
-                term,
-                inc(ser.filter(pl.col("ae_group") == term)),
-                labels.get(term, term),
-            )
-        # ae_related: related or possibly related; serious and related
+        per_term("ae_serious", ser, "serious_flag")
+        # ae_related: related or possibly related; serious and related; per term
         rel = tg.filter(pl.col("related_flag"))
-        _add_incidence(
-            results,
+        add("ae_related", "any", "", rel, "Any related or possibly related adverse event")
+        add(
             "ae_related",
-            group,
-            "any",
-            "",
-            inc(rel),
-            "Any related or possibly related adverse event",
-        )
-        _add_incidence(
-            results,
-            "ae_related",
-            group,
             "serious",
             "",
-            inc(rel.filter(pl.col("serious_flag"))),
+            rel.filter(pl.col("serious_flag")),
             "Serious related or possibly related adverse event",
         )
-        rel_terms = te.filter(pl.col("related_flag"))["ae_group"].unique().to_list()
-        for term in [t for t in order if t in rel_terms]:
-            _add_incidence(
-                results,
-                "ae_related",
-                group,
-                var,
-                term,
-                inc(rel.filter(pl.col("ae_group") == term)),
-                labels.get(term, term),
-            )
-        # ae_infection
+        per_term("ae_related", rel, "related_flag")
+        # ae_infection: any, serious, per term
         infe = tg.filter(pl.col("infection_flag"))
-        _add_incidence(results, "ae_infection", group, "any", "", inc(infe), "Any infection")
-        _add_incidence(
-            results,
-            "ae_infection",
-            group,
-            "serious",
-            "",
-            inc(infe.filter(pl.col("serious_flag"))),
-            "Serious infection",
-        )
-        inf_terms = te.filter(pl.col("infection_flag"))["ae_group"].unique().to_list()
-        for term in [t for t in order if t in inf_terms]:
-            _add_incidence(
-                results,
-                "ae_infection",
-                group,
-                var,
-                term,
-                inc(infe.filter(pl.col("ae_group") == term)),
-                labels.get(term, term),
-            )
+        add("ae_infection", "any", "", infe, "Any infection")
+        add("ae_infection", "serious", "", infe.filter(pl.col("serious_flag")), "Serious infection")
+        per_term("ae_infection", infe, "infection_flag")
         # hospitalization
         hg = h.filter(pl.col("patient_id").is_in(ids))
         hs = _summary(rk, hg, "admit_date", level)

@@ -434,7 +434,9 @@ def swimmer_figure(
     def place(df: pl.DataFrame | None) -> tuple[np.ndarray, np.ndarray, pl.DataFrame]:
         if df is None or df.is_empty():
             return np.array([]), np.array([]), pl.DataFrame()
-        sub = df.filter(pl.col("patient_id").is_in(ids) & pl.col("days").is_not_null())
+        # Only what happened from the start on (relapses before the first dose are left out).
+        sub = df.filter(pl.col("patient_id").is_in(ids) & pl.col("days").is_not_null()
+                        & (pl.col("days") >= 0))
         yy = np.array([pos[p] for p in sub.get_column("patient_id").to_list()], dtype=float)
         return sub.get_column("days").cast(pl.Float64).to_numpy() / _DAYS_PER_YEAR, yy, sub
 
@@ -458,6 +460,7 @@ def swimmer_figure(
     if len(x):
         ax.scatter(x, yy, marker="v", s=ms * 6, color=PALETTE[2], label="relapse")
     ax.set_ylim(-1, len(ids))
+    ax.set_xlim(0, max(float(fu.get_column("end_days").max()) / _DAYS_PER_YEAR, 0.1) * 1.02)
     ax.set_yticks([])
     ax.set_ylabel("Patients, sorted by follow-up")
     ax.set_xlabel("Years since start")
@@ -471,7 +474,8 @@ def swimmer_figure(
     )
     caption = (
         f"One row per patient ({n_all} patients), from the start to the end of follow-up, "
-        f"longest at the top; marks show doses, adverse events and relapses.{sample}"
+        f"longest at the top; marks show doses, adverse events and relapses from the start "
+        f"on.{sample}"
     )
     alt = (
         f"Swimmer plot of {len(ids)} patients: horizontal bars of follow-up in years with "

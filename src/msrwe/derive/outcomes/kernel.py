@@ -18,6 +18,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from msrwe.derive.outcomes._kernel_parts import (
+    _finish_patient,
+    _grow_f,
+    _grow_i,
+    _is_event,
+    _last_delta,
+    _local_extremum,
+    _push_unconfirmed,
+)
+
 __all__ = ["CDI", "CDW", "PIRA", "RAW", "scan_patients"]
 
 CDI, CDW, RAW, PIRA = 1, 2, 3, 4
@@ -32,74 +42,6 @@ _RTB0, _RTB1, _RTE0, _RTE1, _RTC0, _RTC1, _RA0, _RA1, _RSD, _IMPP, _IMPFU, \
 _FIRSTCDW, _FIRSTCDI, _FIRST, _FIRSTPIRA, _FIRSTRAW, _MULTIPLE = range(6)
 # baseline codes
 _FIXED, _ROVING, _ROVING_IMPR, _ROVING_WORS = range(4)
-
-
-@njit(cache=True, nogil=True)
-def _is_event(x, b, d, kind, st, w):  # pragma: no cover - compiled
-    # kind 0: worsening, 1: improvement, 2: any change; st: sub-threshold (any strict change)
-    if st:
-        if kind == 2:
-            return x != b
-        if (kind == 0) == (w > 0):
-            return x > b
-        return x < b
-    if kind == 2:
-        return abs(x - b) >= d
-    if (kind == 0) == (w > 0):
-        return x - b >= d
-    return x - b <= -d
-
-
-@njit(cache=True, nogil=True)
-def _local_extremum(v, dl, k, n, st, w):  # pragma: no cover - compiled
-    p = k - 1 if k > 0 else k
-    s = k + 1 if k < n - 1 else k
-    prec2 = -1.0 if k <= 1 else v[k - 2]
-    vk = v[k]
-    d = dl[k]
-    ext = (_is_event(v[p], vk, d, 0, st, w) and _is_event(v[s], vk, d, 0, st, w)) or (
-        _is_event(v[p], vk, d, 1, st, w) and _is_event(v[s], vk, d, 1, st, w))
-    return ext and vk != prec2
-
-
-@njit(cache=True, nogil=True)
-def _last_delta(v, dl, n, c, c0, kind, checki, skipx, w):  # pragma: no cover - compiled
-    # Last visit before onset from which the onset score is a meaningful change, and that change
-    # holds up to the (first) confirmation visit; index 0 when none qualifies.
-    for iref in range(c - 1, 0, -1):
-        if skipx != 0 and _local_extremum(v, dl, iref, n, skipx == 2, w):
-            continue
-        if not _is_event(v[c], v[iref], dl[iref], kind, False, w):
-            continue
-        ok = True
-        if checki:
-            for x in range(c + 1, c0 + 1):
-                if not _is_event(v[x], v[iref], dl[iref], kind, False, w):
-                    ok = False
-                    break
-        else:
-            ok = _is_event(v[c0], v[iref], dl[iref], kind, False, w)
-        if ok:
-            return iref
-    return 0
-
-
-@njit(cache=True, nogil=True)
-def _grow_i(a, need):  # pragma: no cover - compiled
-    if need <= a.shape[0]:
-        return a
-    b = np.empty((max(need, 2 * a.shape[0]), a.shape[1]), dtype=a.dtype)
-    b[: a.shape[0]] = a
-    return b
-
-
-@njit(cache=True, nogil=True)
-def _grow_f(a, need):  # pragma: no cover - compiled
-    if need <= a.shape[0]:
-        return a
-    b = np.empty((max(need, 2 * a.shape[0]), a.shape[1]), dtype=a.dtype)
-    b[: a.shape[0]] = a
-    return b
 
 
 @njit(cache=True, nogil=True)
@@ -382,16 +324,8 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                         nd += 1
                         any_cdi = True
                     elif want_unconf:
-                        un_i = _grow_i(un_i, n_un + 1)
-                        un_f = _grow_f(un_f, n_un + 1)
-                        un_i[n_un, 0] = p
-                        un_i[n_un, 1] = s + c
-                        un_i[n_un, 2] = s + bl_pos
-                        un_f[n_un, 0] = v[c]
-                        un_f[n_un, 1] = blv
-                        un_f[n_un, 2] = cb[c]
-                        un_f[n_un, 3] = ca[c]
-                        n_un += 1
+                        un_i, un_f, n_un = _push_unconfirmed(un_i, un_f, n_un, p, s, c,
+                                                             bl_pos, v[c], blv, cb[c], ca[c])
                     if rove_impr:
                         newref = fc if from_conf else c
                         bl_idx = newref
@@ -485,16 +419,8 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                                 elif ev_code == _FIRSTPIRA and skip_pira_rebl:
                                     include = False
                     elif want_unconf:
-                        un_i = _grow_i(un_i, n_un + 1)
-                        un_f = _grow_f(un_f, n_un + 1)
-                        un_i[n_un, 0] = p
-                        un_i[n_un, 1] = s + c
-                        un_i[n_un, 2] = s + bl_pos
-                        un_f[n_un, 0] = v[c]
-                        un_f[n_un, 1] = blv
-                        un_f[n_un, 2] = cb[c]
-                        un_f[n_un, 3] = ca[c]
-                        n_un += 1
+                        un_i, un_f, n_un = _push_unconfirmed(un_i, un_f, n_un, p, s, c,
+                                                             bl_pos, v[c], blv, cb[c], ca[c])
                     fc = -1
                     for m in range(nconf):
                         first_m = -1
@@ -563,16 +489,8 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                 else:
                     search_idx = c + 1  # not confirmed
                     if want_unconf:
-                        un_i = _grow_i(un_i, n_un + 1)
-                        un_f = _grow_f(un_f, n_un + 1)
-                        un_i[n_un, 0] = p
-                        un_i[n_un, 1] = s + c
-                        un_i[n_un, 2] = s + bl_pos
-                        un_f[n_un, 0] = v[c]
-                        un_f[n_un, 1] = blv
-                        un_f[n_un, 2] = cb[c]
-                        un_f[n_un, 3] = ca[c]
-                        n_un += 1
+                        un_i, un_f, n_un = _push_unconfirmed(un_i, un_f, n_un, p, s, c,
+                                                             bl_pos, v[c], blv, cb[c], ca[c])
             # 2h. Re-baseline after a relapse crossed by the search.
             if rrebl and proceed and search_idx < n:
                 crossed = False
@@ -601,57 +519,7 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                     or (ev_code == _FIRSTRAW and any_raw)):
                 proceed = False
         # 3. Keep the last detection of a repeated onset, order by onset, select the first.
-        if nd == 0:
-            continue
-        for k in range(nd):
-            keep[k] = True
-            for k2 in range(k + 1, nd):
-                if d_i[k2, 2] == d_i[k, 2]:
-                    keep[k] = False
-                    break
-        nk = 0
-        for k in range(nd):
-            if keep[k]:
-                order[nk] = k
-                nk += 1
-        # insertion sort of kept detections by onset index (onsets are distinct)
-        for a in range(1, nk):
-            key = order[a]
-            b = a - 1
-            while b >= 0 and d_i[order[b], 2] > d_i[key, 2]:
-                order[b + 1] = order[b]
-                b -= 1
-            order[b + 1] = key
-        first = 0
-        nsel = nk
-        if ev_code != _MULTIPLE:
-            pos = -1
-            if ev_code == _FIRST:
-                pos = 0
-            else:
-                for k in range(nd):
-                    ty = d_i[k, 1]
-                    if ((ev_code == _FIRSTCDW and ty != CDI) or (ev_code == _FIRSTCDI and ty == CDI)
-                            or (ev_code == _FIRSTPIRA and ty == PIRA)
-                            or (ev_code == _FIRSTRAW and ty == RAW)):
-                        pos = k
-                        break
-            if pos < 0 or pos >= nk:
-                nsel = 0
-            else:
-                first = pos
-                nsel = 1
-        if n_ev + nsel > ev_i.shape[0]:
-            ev_i = _grow_i(ev_i, n_ev + nsel)
-            ev_f = _grow_f(ev_f, n_ev + nsel)
-        for q in range(first, first + nsel):
-            k = order[q]
-            for col in range(ni):
-                val = d_i[k, col]
-                if col >= 2 and val >= 0:
-                    val += s
-                ev_i[n_ev, col] = val
-            for col in range(nf):
-                ev_f[n_ev, col] = d_f[k, col]
-            n_ev += 1
+        if nd > 0:
+            ev_i, ev_f, n_ev = _finish_patient(d_i, d_f, nd, s, ev_code, keep, order, ev_i,
+                                               ev_f, n_ev)
     return ev_i, ev_f, n_ev, un_i, un_f, n_un

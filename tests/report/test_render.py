@@ -140,3 +140,14 @@ def test_an_analysis_without_datasets_still_renders(store, tmp_path):
     assert "<figure" not in html
     assert "The analysis reported no attrition steps." in html
     assert '<section id="data-quality"' in html
+
+
+def test_study_file_checksum_is_in_the_report(store, analysis, tmp_path):
+    import hashlib
+
+    study = tmp_path / "study.toml"
+    study.write_text('[cohort]\ndrug = "methotrexate"\n')
+    html = render_report(store, tmp_path / "r.html", analysis=analysis, study=study).read_text()
+    digest = hashlib.sha256(study.read_bytes()).hexdigest()
+    assert f"SHA-256 {digest}." in html
+    assert digest[:16] in html.split('<section id="cohort"')[0]  # in the title block too

@@ -289,7 +289,10 @@ def render_report(
         notice = ""
 
     tell(RENDER_STEPS[2])
-    appendix = sec.appendix_sections(db, files=_files_frame(prov_in), study=study_dict or None)
+    appendix = sec.appendix_sections(
+        db, files=_files_frame(prov_in), study=study_dict or None,
+        study_file=(str(study_path), _sha256(study_path)) if study_path else None,
+    )
     sections = body + appendix
     sec.number_figures(sections)
     files = _files_frame(prov_in)

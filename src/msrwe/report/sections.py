@@ -388,7 +388,11 @@ def _toml_value(v: Any) -> str:
 
 
 def appendix_sections(
-    db: str | Path, *, files: pl.DataFrame | None, study: dict[str, Any] | None
+    db: str | Path,
+    *,
+    files: pl.DataFrame | None,
+    study: dict[str, Any] | None,
+    study_file: tuple[str, str] | None = None,
 ) -> list[Section]:
     """The data-quality appendix (import log, quarantine, warnings) and the settings in force.
 
@@ -400,6 +404,8 @@ def appendix_sections(
         Input files with checksums, when known (shown in the appendix).
     study
         The settings in force, or ``None`` in a data report without a study.
+    study_file
+        The study file's path and SHA-256, when one was given.
 
     Returns
     -------
@@ -453,9 +459,11 @@ def appendix_sections(
         dq.text("No warnings.")
     out = [dq]
     if study:
-        st = Section("settings", "Appendix B. Settings in force", appendix=True)
-        st.text("Every definition used, with defaults filled in. Re-running msrwe with these "
-                "settings on the same store gives the same report.")
-        st.pre(settings_text(study))
-        out.append(st)
+        settings_sec = Section("settings", "Appendix B. Settings in force", appendix=True)
+        settings_sec.text("Every definition used, with defaults filled in. Re-running msrwe "
+                          "with these settings on the same store gives the same report.")
+        if study_file is not None:
+            settings_sec.text(f"Study file {study_file[0]}, SHA-256 {study_file[1]}.", "mono")
+        settings_sec.pre(settings_text(study))
+        out.append(settings_sec)
     return out

@@ -361,3 +361,11 @@ def test_case27_missing_values():
     res = detect_events(v)
     assert res.summary["n_visits"].to_list() == [3]
     assert res.events.select("date", "conf84_date").rows() == [(100, 200)]
+
+
+# Case 28: implausibly slow timed tests are used but warned about (as msprog)
+def test_case28_timed_test_warning():
+    v = visits(("A", [(0, 10.0), (100, 200.0), (200, 200.0)]), col="t25fw_s")
+    with pytest.warns(UserWarning, match="T25FW value"):
+        res = detect_events(v, outcome="t25fw")
+    assert res.events.height == 1

@@ -49,7 +49,8 @@ def describe_options(o: OutcomeOptions) -> str:
     head = {"firstCDW": f"Confirmed {name} worsening (CDW)",
             "firstCDI": f"Confirmed {name} improvement (CDI)"}.get(
         o.event, f"Confirmed {name} events")
-    s.append(f"{head} was detected with msrwe, which reproduces msprog (Montobbio et al., "
+    verb = "were" if head.endswith("events") else "was"
+    s.append(f"{head} {verb} detected with msrwe, which reproduces msprog (Montobbio et al., "
              f"Mult Scler 2024), scanning each patient's visits in date order and retaining "
              f"{what}")
     pol = o.delta_fun
@@ -58,6 +59,11 @@ def describe_options(o: OutcomeOptions) -> str:
     direction = "an increase" if o.worsening == "increase" else "a decrease"
     s.append(f"Worsening was {direction} and improvement the opposite change, of at least the "
              f"minimal clinically meaningful change from the reference value ({rule})")
+    if o.valuedelta_col:
+        s.append(f"The threshold was set by the value of column '{o.valuedelta_col}' at the "
+                 f"reference visit")
+    s.append("Assessments with a missing value were dropped, and of two assessments on one date "
+             "the last recorded was used")
     wins = []
     for c, (lo, hi) in zip(o.conf_days, o.conf_tol_days, strict=True):
         up = "with no upper limit" if hi == float("inf") else f"up to {_d(c + hi)} days"

@@ -9,6 +9,7 @@ evaluate the threshold policy at every visit. Relapses are sorted per patient.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from msrwe.errors import InputError
 __all__ = ["Prepared", "codes", "prepare", "to_polars"]
 
 _MAX_VALUE = {"edss": 10.0, "sdmt": 110.0}
+_WARN_ABOVE = {"t25fw": 180.0, "nhpt": 300.0}  # as msprog: plausible limits of the timed tests
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,11 @@ def prepare(visits: Any, relapses: Any, opts: OutcomeOptions) -> Prepared:
                     f"visits: {opts.outcome.upper()} value {row[c]} in column {c!r} (patient "
                     f"{row['patient_id']}) is outside 0-{hi}; {int(bad.sum())} row(s) affected."
                 )
+    limit = _WARN_ABOVE.get(opts.outcome)
+    if limit is not None and bool((value > limit).any()):
+        warnings.warn(f"visits: {int((value > limit).sum())} {opts.outcome.upper()} value(s) above "
+                      f"{limit:g} s (e.g. 777 = unable); they are used as given.", UserWarning,
+                      stacklevel=3)
     pid_dtype = df.schema["patient_id"]
     day = df["_day"].to_numpy().astype(np.int32)
     starts = df["_start"].to_numpy()

@@ -29,8 +29,11 @@ from msrwe.store import read_table, table_names
 __all__ = ["MEASURES", "FigureInputs", "from_analysis", "from_store"]
 
 #: Visit measures drawn as trajectories: (column, label, y-axis label, cap for "unable").
+#: The two-hand 9-hole peg test (``nhpt_s``, the harmonic mean the analysis uses) replaces the
+#: per-hand figures when the visits carry it.
 MEASURES: tuple[tuple[str, str, str, float | None], ...] = (
     ("t25fw_s", "Timed 25-foot walk", "Seconds", 180.0),
+    ("nhpt_s", "9-hole peg test, both hands (harmonic mean)", "Seconds", 300.0),
     ("nhpt_dominant_s", "9-hole peg test, dominant hand", "Seconds", 300.0),
     ("nhpt_nondominant_s", "9-hole peg test, non-dominant hand", "Seconds", 300.0),
 )

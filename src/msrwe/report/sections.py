@@ -177,8 +177,13 @@ def _trajectories(sec: Section, fi: FigureInputs, *, edss: bool, performance: bo
             ylabel="EDSS", group="group" if "group" in v.columns else None, ylim=(0, 10),
         ))
     if performance:
+        def measured(col: str) -> bool:
+            return col in v.columns and v.get_column(col).drop_nulls().len() > 0
+
         for col, label, unit, cap in MEASURES:
-            if col in v.columns and v.get_column(col).drop_nulls().len():
+            if col.startswith("nhpt_") and col != "nhpt_s" and measured("nhpt_s"):
+                continue
+            if measured(col):
                 sec.figure(fg.trajectory_figure(
                     v.drop("value", strict=False).rename({col: "value"}),
                     fig_id=f"fig-{col.replace('_', '-')}", title=label,

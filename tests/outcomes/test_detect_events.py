@@ -369,3 +369,13 @@ def test_case28_timed_test_warning():
     with pytest.warns(UserWarning, match="T25FW value"):
         res = detect_events(v, outcome="t25fw")
     assert res.events.height == 1
+
+
+# Case 29: subjects given with another type than patient_id still select; empty input is empty
+def test_case29_subjects_types_and_empty_input():
+    v = pl.DataFrame({"patient_id": [1, 1, 1], "date": [0, 100, 200], "edss": [3.0, 4.0, 4.0]})
+    assert detect_events(v, subjects=["1"]).events.height == 1
+    empty = v.clear()
+    res = detect_events(empty)
+    assert res.events.height == 0
+    assert res.summary.height == 0

@@ -156,7 +156,12 @@ def prepare(visits: Any, relapses: Any, opts: OutcomeOptions) -> Prepared:
           if ccol and schema[ccol] != pl.Boolean else []),
     ).drop_nulls()
     if opts.subjects is not None:
-        lf = lf.filter(pl.col("patient_id").is_in(pl.Series(list(opts.subjects)).implode()))
+        try:
+            wanted = pl.Series(list(opts.subjects)).cast(schema["patient_id"], strict=False)
+        except (pl.exceptions.PolarsError, TypeError) as exc:
+            raise InputError(f"subjects: cannot compare {list(opts.subjects)[:3]!r}... with the "
+                             f"patient_id column ({schema['patient_id']}).") from exc
+        lf = lf.filter(pl.col("patient_id").is_in(wanted.drop_nulls().implode()))
     lf = lf.with_columns(
         date_expr.alias("_day"),
         (pl.col("patient_id") != pl.col("patient_id").shift(1)).fill_null(True).alias("_start"),

@@ -101,6 +101,7 @@ def _check_files(png: Path, pdf: Path) -> None:
 
 
 @needs_chromium
+@pytest.mark.filterwarnings("ignore:visits.*NHPT value:UserWarning")  # 777 s in the demo data
 def test_demo_report_in_chromium(demo_report, tmp_path):
     dom, png, pdf = _check_in_browser(demo_report, tmp_path)
     _check_files(png, pdf)

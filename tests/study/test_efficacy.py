@@ -1,4 +1,5 @@
 import datetime as dt
+import warnings
 
 import numpy as np
 import polars as pl
@@ -120,11 +121,13 @@ class FakeResult:
 
 
 # Case 6: add_efficacy gives the engine the study's options and only assessments from baseline
+@pytest.mark.filterwarnings("error")
 def test_case6_engine_wiring_and_results():
     seen = {}
 
     def detect(visits, relapses, **kw):
         seen["visits"], seen["relapses"], seen["kw"] = visits, relapses, kw
+        warnings.warn("visits: 1 odd value; used as given.", UserWarning, stacklevel=2)
         return FakeResult(pl.DataFrame({"patient_id": ["P1"], "event_type": ["CDW"],
                                         "date": [d(2015, 4, 1)]}))
 
@@ -141,7 +144,8 @@ def test_case6_engine_wiring_and_results():
     assert seen["kw"]["outcome"] == "edss"
     assert seen["visits"].height == 9  # every visit is on or after its patient's baseline
     assert seen["relapses"].height == 1
-    assert out.engine == {"edss": "fake engine"}
+    # the engine's data warnings go into its description, not onto the console
+    assert out.engine == {"edss": "fake engine Data notes: visits: 1 odd value; used as given."}
     assert out.adevents["param"].to_list() == ["CDW_EDSS"]
     # edss_change per group and overall, with the names other tools rely on
     res = r.to_polars()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -84,8 +85,15 @@ def run_engine(
     )
     if visits.height == 0:
         return pl.DataFrame(schema=EVENT_COLUMNS), "no assessment to search for events"
-    res = detect(visits, rel, **engine_options(study, measure, policy))
+    # The engine warns about the data (e.g. implausible timed-test values); those notes belong
+    # in the methods text, not on the console as Python warnings.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = detect(visits, rel, **engine_options(study, measure, policy))
     events = res.events
     describe = getattr(res, "describe", None)
-    text = describe() if callable(describe) else ""
-    return events, str(text)
+    text = str(describe()) if callable(describe) else ""
+    notes = sorted({str(w.message) for w in caught if issubclass(w.category, UserWarning)})
+    if notes:
+        text = (text + " " if text else "") + "Data notes: " + " ".join(notes)
+    return events, text

@@ -39,6 +39,7 @@ def demo(tmp_path_factory):
     db = root / "store.duckdb"
     import_folder(root / "charts", db)
     (root / "study.toml").write_text(STUDY)
+    analyze(db, root / "study.toml")  # warm-up: imports and the engine's one-off compilation
     start = time.perf_counter()
     result = analyze(db, root / "study.toml")
     return result, time.perf_counter() - start
@@ -50,7 +51,7 @@ def test_cohort_and_speed(demo):
     assert r.get("cohort", "N") == 83
     assert r.get("cohort", "N", group="SPMS") == 67
     assert r.get("cohort", "N", group="PPMS") == 16
-    assert seconds < 30  # a few seconds on a quiet machine; generous for shared CI
+    assert seconds < 20  # a few seconds on a quiet machine; generous for a shared CI runner
     keys = ["analysis", "group", "variable", "level", "stat"]
     assert r.to_polars().select(keys).is_duplicated().sum() == 0  # one row per key
 

@@ -379,3 +379,27 @@ def test_case29_subjects_types_and_empty_input():
     res = detect_events(empty)
     assert res.events.height == 0
     assert res.summary.height == 0
+
+
+# Case 30: with relapse re-baselining an onset can be detected twice; the first CDW is still
+# reported (pymsprog 1.0.7 raises IndexError on this chart)
+def test_case30_first_event_after_duplicate_detections():
+    import datetime as dt
+
+    d0 = dt.date(2015, 1, 1)
+    days = [0, 1, 86, 146, 153, 229, 259, 350, 435, 449, 526, 527, 618, 632, 692, 782, 813, 898,
+            926, 927, 1012, 1088, 1172]
+    edss = [2.5, 2.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 2.0, 1.0, 0.0, 1.0, 0.0, 1.5, 3.0, 1.5, 0.0,
+            1.5, 2.5, 4.0, 5.5, 4.0, 3.0]
+    v = pl.DataFrame({"patient_id": "Q", "date": [d0 + dt.timedelta(days=d) for d in days],
+                      "edss": edss})
+    r = pl.DataFrame({"patient_id": "Q", "onset_date": [
+        d0 + dt.timedelta(days=d) for d in (-9, 186, 261, 398, 991)]})
+    kw = {"RAW_PIRA": True, "sub_threshold_rebl": "improvement", "relapse_rebl": True,
+          "bl_geq": True, "skip_local_extrema": "all", "conf_days": [84, 168],
+          "conf_tol_days": (14, float("inf")), "relapse_to_bl": 0, "relapse_to_event": (14, 7),
+          "relapse_to_conf": (30, 7), "impute_last_visit": 500}
+    res = detect_events(v, r, **kw)
+    assert res.events.select("cdw_type", "date").rows() == [("PIRA", d0 + dt.timedelta(days=927))]
+    mult = detect_events(v, r, event="multiple", **kw)
+    assert mult.events["event_type"].to_list() == ["CDI"] * 4 + ["CDW"]

@@ -1,4 +1,9 @@
-"""Compiled helpers of the event scan (see :mod:`msrwe.derive.outcomes.kernel`)."""
+"""Compiled helpers of the event scan (see :mod:`msrwe.derive.outcomes.kernel`).
+
+Note for developers: numba's on-disk cache of ``scan_patients`` does not notice edits to this
+module; after changing it, touch ``kernel.py`` (or delete its ``__pycache__/*.nbi``) so the scan is
+compiled again.
+"""
 
 from __future__ import annotations
 
@@ -136,7 +141,18 @@ def _finish_patient(d_i, d_f, nd, s, ev_code, keep, order, ev_i, ev_f, n_ev):  #
                         or (ev_code == _FIRSTRAW and ty == _RAW)):
                     pos = k
                     break
-        if pos < 0 or pos >= nk:
+        if pos >= nk:
+            # pymsprog 1.0.7 fails here (its position counts removed duplicates); take the first
+            # kept event of the requested type instead.
+            pos = -1
+            for q in range(nk):
+                ty = d_i[order[q], 1]
+                if ((ev_code == _FIRSTCDW and ty != _CDI) or (ev_code == _FIRSTCDI and ty == _CDI)
+                        or (ev_code == _FIRSTPIRA and ty == _PIRA)
+                        or (ev_code == _FIRSTRAW and ty == _RAW)):
+                    pos = q
+                    break
+        if pos < 0:
             nsel = 0
         else:
             first = pos

@@ -25,6 +25,7 @@ __all__ = ["Prepared", "codes", "prepare", "to_polars"]
 
 _MAX_VALUE = {"edss": 10.0, "sdmt": 110.0}
 _WARN_ABOVE = {"t25fw": 180.0, "nhpt": 300.0}  # as msprog: plausible limits of the timed tests
+_UNABLE = 777.0
 
 
 @dataclass(frozen=True)
@@ -182,10 +183,12 @@ def prepare(visits: Any, relapses: Any, opts: OutcomeOptions) -> Prepared:
                     f"{row['patient_id']}) is outside 0-{hi}; {int(bad.sum())} row(s) affected."
                 )
     limit = _WARN_ABOVE.get(opts.outcome)
-    if limit is not None and bool((value > limit).any()):
-        warnings.warn(f"visits: {int((value > limit).sum())} {opts.outcome.upper()} value(s) above "
-                      f"{limit:g} s (e.g. 777 = unable); they are used as given.", UserWarning,
-                      stacklevel=3)
+    if limit is not None:
+        odd = (value > limit) & (value != _UNABLE)  # 777 s is the contract's "unable"
+        if odd.any():
+            warnings.warn(f"visits: {int(odd.sum())} {opts.outcome.upper()} value(s) above "
+                          f"{limit:g} s (and not 777 = unable); they are used as given.",
+                          UserWarning, stacklevel=3)
     pid_dtype = df.schema["patient_id"]
     day = df["_day"].to_numpy().astype(np.int32)
     starts = df["_start"].to_numpy()

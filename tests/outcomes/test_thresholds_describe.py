@@ -93,3 +93,19 @@ def test_toy_check_numbers():
     assert seq["2"] == "RAW, PIRA"
     cdi = mult.events.filter(pl.col("event_type") == "CDI")
     assert dict(cdi.select("patient_id", "time2event").iter_rows()) == {"4": 77, "6": 120}
+
+
+def test_public_surface():
+    import dataclasses
+
+    import msrwe.derive.outcomes as pkg
+
+    assert {"OutcomeOptions", "OutcomeResult", "RelapseIndep", "ThresholdPolicy", "POLICIES",
+            "detect_events", "get_policy", "make_options"} <= set(pkg.__all__)
+    v = pl.DataFrame({"patient_id": ["A"], "date": [0], "edss": [2.0]})
+    res = detect_events(v)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.events = v  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.options.baseline = "roving"  # type: ignore[misc]
+    assert repr(res).startswith("OutcomeResult(0 events in 1 patients")

@@ -63,3 +63,22 @@ def test_outcomes_missing_store(tmp_path):
     res = CliRunner().invoke(app, ["outcomes", "--db", str(tmp_path / "none.duckdb")])
     assert res.exit_code == 1
     assert "no store here" in res.output
+
+
+def test_outcomes_nhpt_by_hand(tmp_path):
+    db = tmp_path / "n.duckdb"
+    visits = pl.DataFrame({
+        "patient_id": ["A"] * 3,
+        "date": [D0 + dt.timedelta(days=d) for d in (0, 100, 200)],
+        "nhpt_dominant_s": [20.0, 25.0, 25.0],
+        "nhpt_nondominant_s": [22.0, 22.0, 22.0],
+    })
+    con = duckdb.connect(str(db))
+    con.register("v", visits.to_arrow())
+    con.execute("create table visits as select * from v")
+    con.close()
+    out = tmp_path / "ev.csv"
+    res = CliRunner().invoke(app, ["outcomes", "--db", str(db), "--outcome", "nhpt",
+                                   "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert pl.read_csv(out).height == 1

@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import typer
 from rich.table import Table
 
@@ -127,16 +128,20 @@ def outcomes(
     _write(res.events, out)
     if unconfirmed is not None and res.unconfirmed is not None:
         _write(res.unconfirmed, unconfirmed)
-    s = res.summary
+    ev = res.events
     t = Table(title=f"{outcome.upper()} events ({event}, {baseline} baseline)")
     t.add_column("", justify="left")
     t.add_column("patients", justify="right")
     t.add_column("events", justify="right")
-    t.add_row("analysed", str(s.height), "")
-    for col in ("CDW", "RAW", "PIRA", "undefined", "CDI"):
-        n_ev = int(s[col].sum())
-        if n_ev or col in ("CDW", "CDI"):
-            t.add_row(col, str(int((s[col] > 0).sum())), str(n_ev))
+    t.add_row("analysed", str(res.summary.height), "")
+    for label, where in (("CDW", pl.col("event_type") == "CDW"),
+                         ("RAW", pl.col("cdw_type") == "RAW"),
+                         ("PIRA", pl.col("cdw_type") == "PIRA"),
+                         ("undefined", pl.col("cdw_type") == "undefined"),
+                         ("CDI", pl.col("event_type") == "CDI")):
+        sub = ev.filter(where)
+        if sub.height or label in ("CDW", "CDI"):
+            t.add_row(label, str(sub["patient_id"].n_unique()), str(sub.height))
     console.print(t)
     if describe:
         console.print(res.describe(), soft_wrap=True, highlight=False)

@@ -73,3 +73,17 @@ def test_later_visit_keeps_first_event(chart, opts, gap, value):
     if before.height:
         assert after.height == 1
         assert after["date"][0] <= before["date"][0]
+
+
+@given(st.lists(charts(), min_size=2, max_size=4), OPTIONS)
+def test_patients_are_independent(chart_list, opts):
+    # a cohort gives the events of its patients analysed one by one
+    vs, rs = [], []
+    for k, (v, r) in enumerate(chart_list):
+        vs.append(v.with_columns(pl.lit(f"P{k}").alias("patient_id")))
+        rs.append(r.with_columns(pl.lit(f"P{k}").alias("patient_id")))
+    visits, relapses = pl.concat(vs), pl.concat(rs)
+    whole = detect_events(visits, relapses, event="multiple", **opts).events
+    parts = pl.concat([detect_events(v, r, event="multiple", **opts).events
+                       for v, r in zip(vs, rs, strict=True)])
+    assert whole.equals(parts)

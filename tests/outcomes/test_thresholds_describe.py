@@ -109,3 +109,10 @@ def test_public_surface():
     with pytest.raises(dataclasses.FrozenInstanceError):
         res.options.baseline = "roving"  # type: ignore[misc]
     assert repr(res).startswith("OutcomeResult(0 events in 1 patients")
+
+
+def test_kernel_codes_agree():
+    from msrwe.derive.outcomes import assemble, kernel
+
+    assert (assemble.CDI, assemble.CDW, assemble.RAW, assemble.PIRA) == (
+        kernel.CDI, kernel.CDW, kernel.RAW, kernel.PIRA)

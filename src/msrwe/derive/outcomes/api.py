@@ -17,7 +17,6 @@ import polars as pl
 
 from msrwe.derive.outcomes.assemble import build_events, build_summary, build_unconfirmed
 from msrwe.derive.outcomes.describe import describe_options
-from msrwe.derive.outcomes.kernel import scan_patients
 from msrwe.derive.outcomes.options import OutcomeOptions, make_options
 from msrwe.derive.outcomes.prepare import Prepared, codes, prepare
 
@@ -78,6 +77,8 @@ def run_prepared(prep: Prepared, opts: OutcomeOptions, *, threads: int | None = 
     -------
     OutcomeResult
     """
+    from msrwe.derive.outcomes.kernel import scan_patients  # numba only when events are sought
+
     iopt, fopt, win = codes(opts, fix_direction=fix_direction)
     npat = len(prep.off) - 1
     if 0 < opts.impute_last_visit < 1:

@@ -13,13 +13,16 @@ import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 
-from msrwe.derive.outcomes.kernel import CDI, CDW, PIRA, RAW
 from msrwe.derive.outcomes.options import OutcomeOptions
 from msrwe.derive.outcomes.prepare import Prepared
 from msrwe.errors import DefinitionError
 
 __all__ = ["build_events", "build_summary", "build_unconfirmed", "event_columns"]
 
+
+# event type codes of the kernel (msrwe.derive.outcomes.kernel; not imported here so that importing
+# the package does not import numba)
+CDI, CDW, RAW, PIRA = 1, 2, 3, 4
 
 
 def _frame(table: pa.Table) -> pl.DataFrame:

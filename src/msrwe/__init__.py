@@ -2,8 +2,28 @@
 
 The package follows the data's way through the folders: ``schema`` (the chart tables), ``io``
 (readers and the import), ``store`` (DuckDB), ``derive`` (phenotype, exposure, outcomes),
-``stats``, ``tables`` (long results tables), ``report``, ``synth`` and ``cli``.
+``stats``, ``tables`` (long results tables), ``study`` (study file, cohort, analyses),
+``report``, ``synth`` and ``cli``.
+
+The main entry points are re-exported here and loaded on first use, so ``import msrwe`` stays
+quick::
+
+    import msrwe
+    tables = msrwe.make_cohort(83, seed=2019)           # a synthetic chart export
+    result = msrwe.detect_events(tables["visits"], tables["relapses"], outcome="edss")
+    print(result.describe())
+
+Examples
+--------
+>>> import msrwe
+>>> callable(msrwe.detect_events) and callable(msrwe.import_folder)
+True
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from msrwe._version import __version__
 from msrwe.errors import (
@@ -18,15 +38,73 @@ from msrwe.errors import (
 )
 from msrwe.tables.results import ResultsTable
 
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from msrwe.derive.outcomes import OutcomeResult, detect_events
+    from msrwe.derive.outcomes.composite import EDSS_PLUS, detect_composite
+    from msrwe.io import ImportSummary, import_folder, read_chart_folder
+    from msrwe.report import render_report
+    from msrwe.schema import CONTRACT, pandera_schema
+    from msrwe.study import AnalysisResult, Study, analyze, load_study
+    from msrwe.synth import make_cohort, write_cohort
+
+#: Public name -> module that defines it; loaded on first attribute access.
+_LAZY: dict[str, str] = {
+    "CONTRACT": "msrwe.schema",
+    "EDSS_PLUS": "msrwe.derive.outcomes.composite",
+    "AnalysisResult": "msrwe.study",
+    "ImportSummary": "msrwe.io",
+    "OutcomeResult": "msrwe.derive.outcomes",
+    "Study": "msrwe.study",
+    "analyze": "msrwe.study",
+    "detect_composite": "msrwe.derive.outcomes.composite",
+    "detect_events": "msrwe.derive.outcomes",
+    "import_folder": "msrwe.io",
+    "load_study": "msrwe.study",
+    "make_cohort": "msrwe.synth",
+    "pandera_schema": "msrwe.schema",
+    "read_chart_folder": "msrwe.io",
+    "render_report": "msrwe.report",
+    "write_cohort": "msrwe.synth",
+}
+
 __all__ = [
+    "CONTRACT",
+    "EDSS_PLUS",
+    "AnalysisResult",
     "DefinitionError",
     "ImportRefused",
+    "ImportSummary",
     "InputError",
     "MappingError",
     "MsrweError",
     "OptionError",
+    "OutcomeResult",
     "ResultsTable",
     "StoreError",
+    "Study",
     "StudyFileError",
     "__version__",
+    "analyze",
+    "detect_composite",
+    "detect_events",
+    "import_folder",
+    "load_study",
+    "make_cohort",
+    "pandera_schema",
+    "read_chart_folder",
+    "render_report",
+    "write_cohort",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'msrwe' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

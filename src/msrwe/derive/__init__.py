@@ -2,7 +2,10 @@
 
 - :mod:`msrwe.derive.outcomes`: confirmed disability worsening and improvement, PIRA and RAW
   (msprog-compatible), threshold policies, composites and the SPMS conversion rule.
-- The other modules of this package derive baselines, prior treatments and exposures.
+- :mod:`~msrwe.derive.baseline`, :mod:`~msrwe.derive.prior_treatments`,
+  :mod:`~msrwe.derive.exposure`, :mod:`~msrwe.derive.adverse_events` and
+  :mod:`~msrwe.derive.phenotype`: baselines, prior-treatment failure, exposure, ADAE-style
+  adverse events and the data-driven phenotype.
 
 Examples
 --------
@@ -11,4 +14,21 @@ Examples
 True
 """
 
-__all__: list[str] = []
+from msrwe.derive.adverse_events import derive_adae
+from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
+from msrwe.derive.exposure import derive_exposure, derive_exposure_alerts, derive_vars_dose
+from msrwe.derive.phenotype import derive_phenotype, describe_phenotype
+from msrwe.derive.prior_treatments import derive_prior_courses, derive_vars_prior_failure
+
+__all__ = [
+    "derive_adae",
+    "derive_exposure",
+    "derive_exposure_alerts",
+    "derive_phenotype",
+    "derive_prior_courses",
+    "derive_vars_baseline",
+    "derive_vars_dose",
+    "derive_vars_last_on_treatment",
+    "derive_vars_prior_failure",
+    "describe_phenotype",
+]

@@ -8,7 +8,23 @@ import typer
 
 from msrwe.cli._common import console, guard, progress
 
-__all__ = ["register"]
+__all__ = ["DEMO_STUDY", "register"]
+
+#: The study file the demo writes and uses: the published long-term intrathecal methotrexate
+#: series (clinical-methods.md section 9.2), analysed by MS phenotype.
+DEMO_STUDY = """\
+[study]
+title = "Long-term intrathecal methotrexate in progressive MS (synthetic demo cohort)"
+
+[cohort]
+drug = "methotrexate"
+route = "intrathecal"
+min_administrations = 18
+phenotypes = ["SPMS", "PPMS"]
+
+[analysis]
+group_by = "phenotype"
+"""
 
 
 def demo(
@@ -35,6 +51,8 @@ def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
 
     out.mkdir(parents=True, exist_ok=True)
     charts, db, html = out / "charts", out / "msrwe.duckdb", out / "report.html"
+    study = out / "study.toml"
+    study.write_text(DEMO_STUDY, encoding="utf-8")
     with progress() as bar:
         task = bar.add_task("demo", total=3)
         bar.update(task, description=f"writing {patients} synthetic charts")
@@ -44,13 +62,14 @@ def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
         summary = import_folder(charts, db)
         bar.advance(task)
         bar.update(task, description="analysing and writing the report")
-        render_report(db, html, export_dir=out / "results")
+        render_report(db, html, study=study, export_dir=out / "results")
         bar.advance(task)
     totals = summary.to_json_dict()["tables"]
     read = sum(t["read"] for t in totals.values())
     quarantined = sum(t["quarantined"] for t in totals.values())
     console.print(f"Charts:  {charts}  ({read} rows, {quarantined} quarantined)")
     console.print(f"Store:   {db}")
+    console.print(f"Study:   {study}")
     console.print(f"Results: {out / 'results'}")
     console.print(f"[bold green]Report:[/]  {html.resolve()}")
 

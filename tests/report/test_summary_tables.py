@@ -65,3 +65,19 @@ def test_days_since_dose_missing_bands():
                 label="Any treatment-emergent adverse event")
     assert days_since_dose_table(r.to_polars()).frame.row(0) == (
         "Any treatment-emergent adverse event", "0", "–", "–", "–")
+
+
+def test_per_dose_and_timing_pt_code_rows_sorted_by_events():
+    # Case 5: with safety.ae_grouping = "pt_code" the code rows are event rows, most events first
+    r = ResultsTable()
+    for code, label, ev in (("10028813", "Nausea", 5), ("10019211", "Headache", 14)):
+        r.add_stats("ae_per_administration", "overall", "pt_code", code,
+                    {"administrations": 3194, "events": ev, "rate": ev / 3194}, label=label)
+        r.add_stats("ae_by_days_since_dose", "overall", "pt_code", code, {"events": ev},
+                    label=label)
+    r.add_stats("ae_per_administration", "overall", "any", "",
+                {"administrations": 3194, "events": 19, "rate": 19 / 3194}, label="Any")
+    r.add_stats("ae_by_days_since_dose", "overall", "any", "", {"events": 19}, label="Any")
+    expected = ["Any", "Headache (10019211)", "Nausea (10028813)"]
+    assert per_dose_table(r.to_polars()).frame.get_column("row").to_list() == expected
+    assert days_since_dose_table(r.to_polars()).frame.get_column("row").to_list() == expected

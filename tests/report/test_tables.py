@@ -49,6 +49,34 @@ def test_ae_cell_format():
                    "overall__ci": "5.9–21.0", "overall__eair": "4.00 (1.92–7.36)"}
 
 
+def _ae_pt_code_results() -> pl.DataFrame:
+    # Input: the study grouped events by MedDRA code (safety.ae_grouping = "pt_code"); the
+    # label is the most common verbatim spelling; insertion order differs from frequency order.
+    r = ResultsTable()
+    r.add_stats("ae_incidence", "overall", "any", "", {"N": 83, "n": 50, "pct": 60.24},
+                label="Any treatment-emergent adverse event")
+    for code, label, n in (("10003988", "Back pain", 2), ("10019211", "Headache", 10),
+                           ("10016256", "Fatigue", 44), ("10028813", "", 1)):
+        r.add_stats("ae_incidence", "overall", "pt_code", code,
+                    {"N": 83, "n": n, "pct": 100 * n / 83}, label=label)
+    return r.to_polars()
+
+
+def test_ae_pt_code_rows_are_terms_sorted_by_frequency():
+    # Case 4: pt_code rows are event rows (sorted), not summary rows; the code follows the term
+    t = ae_table(_ae_pt_code_results())
+    assert t.frame.get_column("term").to_list() == [
+        "Any treatment-emergent adverse event", "Fatigue (10016256)", "Headache (10019211)",
+        "Back pain (10003988)", "10028813"]
+
+
+def test_ae_term_column_heading_follows_the_grouping():
+    # Case 5: the first column names the grouping actually present in the results
+    assert "Preferred term (MedDRA code)" in ae_table(_ae_pt_code_results()).html
+    assert "Adverse event (verbatim term)" not in ae_table(_ae_pt_code_results()).html
+    assert "Adverse event (verbatim term)" in ae_table(_ae_results()).html
+
+
 def test_ae_group_header_shows_n():
     t = ae_table(_ae_results())
     assert "Overall (N = 83)" in t.html

@@ -9,13 +9,26 @@ Examples
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import polars as pl
 from great_tables import GT
 
-__all__ = ["COUNT_STATS", "ReportTable", "group_order"]
+__all__ = ["AE_TERM_HEADINGS", "COUNT_STATS", "ReportTable", "group_order"]
+
+#: Result variables that name one kind of adverse event (the study's ``safety.ae_grouping``),
+#: with the heading of the column that lists them.
+AE_TERM_HEADINGS: dict[str, str] = {
+    "term": "Adverse event (verbatim term)",
+    "pt_code": "Preferred term (MedDRA code)",
+}
+
+#: What a table says when the results table has no row of its analysis.
+NO_RESULTS = "No results for this table."
+
+Key = tuple[str, str]
+Nested = dict[Key, dict[str, dict[str, float | None]]]
 
 #: Stats shown as whole numbers wherever they appear.
 COUNT_STATS: frozenset[str] = frozenset(
@@ -70,9 +83,9 @@ def _group_label(group: str) -> str:
     return "Overall" if group == "overall" else group
 
 
-def _nested(df: pl.DataFrame) -> dict[tuple[str, str], dict[str, dict[str, float | None]]]:
+def _nested(df: pl.DataFrame) -> Nested:
     """``{(variable, level): {group: {stat: value}}}`` in order of first appearance."""
-    out: dict[tuple[str, str], dict[str, dict[str, float | None]]] = {}
+    out: Nested = {}
     for var, lev, grp, stat, val in df.select(
         "variable", "level", "group", "stat", "value"
     ).iter_rows():
@@ -80,8 +93,8 @@ def _nested(df: pl.DataFrame) -> dict[tuple[str, str], dict[str, dict[str, float
     return out
 
 
-def _labels(df: pl.DataFrame) -> dict[tuple[str, str], str]:
-    labels: dict[tuple[str, str], str] = {}
+def _labels(df: pl.DataFrame) -> dict[Key, str]:
+    labels: dict[Key, str] = {}
     for var, lev, lab in df.select("variable", "level", "label").iter_rows():
         key = (var, lev)
         if key not in labels or (not labels[key] and lab):
@@ -165,3 +178,67 @@ def _render(
 def _empty(table_id: str, title: str, message: str) -> ReportTable:
     frame = pl.DataFrame({"": [message]})
     return ReportTable(table_id, title, frame, _render(frame, table_id=table_id, title=title))
+
+
+def _no_results(table_id: str, title: str) -> ReportTable:
+    return _empty(table_id, title, NO_RESULTS)
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """The rows of one analysis, looked up once for a table builder."""
+
+    df: pl.DataFrame
+    groups: list[str]
+    nested: Nested
+    labels: dict[Key, str]
+
+
+def _lookup(
+    results: pl.DataFrame, analysis: str, variables: Sequence[str] | None = None
+) -> _Lookup | None:
+    """The rows of ``analysis`` (of ``variables`` only, when given), or ``None`` when none."""
+    df = results.filter(pl.col("analysis") == analysis)
+    if variables is not None:
+        df = df.filter(pl.col("variable").is_in(list(variables)))
+    if df.is_empty():
+        return None
+    return _Lookup(df, group_order(df.get_column("group").to_list()), _nested(df), _labels(df))
+
+
+def _table(
+    rows: pl.DataFrame | dict[str, list[str]], *, table_id: str, title: str, **render: object
+) -> ReportTable:
+    """The display frame (built from ``rows`` when a dict) and its HTML, as a ReportTable."""
+    frame = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(rows)
+    html = _render(frame, table_id=table_id, title=title, **render)  # type: ignore[arg-type]
+    return ReportTable(table_id, title, frame, html)
+
+
+def _event_keys(keys: Iterable[Key], weight: Callable[[Key], float]) -> list[Key]:
+    """Summary rows (any event, criteria) in their order, then event terms, most frequent first.
+
+    A term row is one whose variable is a grouping of :data:`AE_TERM_HEADINGS` (``term`` or
+    ``pt_code``, whichever the study used); ties are broken by the level, case ignored.
+    """
+    keys = list(keys)
+    summary = [k for k in keys if k[0] not in AE_TERM_HEADINGS]
+    terms = sorted((k for k in keys if k[0] in AE_TERM_HEADINGS),
+                   key=lambda k: (-weight(k), k[1].lower()))
+    return summary + terms
+
+
+def _event_label(key: Key, labels: dict[Key, str]) -> str:
+    """The row label of an adverse-event row; a MedDRA code follows its term in parentheses."""
+    label = labels.get(key) or key[1] or key[0]
+    if key[0] == "pt_code" and key[1] and label.lower() != key[1].lower():
+        return f"{label} ({key[1]})"
+    return label
+
+
+def _term_heading(keys: Iterable[Key]) -> str:
+    """The heading of the adverse-event column: the grouping the rows use (term by default)."""
+    present = {k[0] for k in keys} & set(AE_TERM_HEADINGS)
+    if len(present) == 1:
+        return AE_TERM_HEADINGS[present.pop()]
+    return "Adverse event"

@@ -18,15 +18,17 @@ from __future__ import annotations
 import polars as pl
 
 from msrwe.report._gt import (
+    Key,
+    Nested,
     ReportTable,
-    _empty,
+    _event_keys,
+    _event_label,
     _group_label,
-    _labels,
+    _lookup,
     _method_notes,
-    _nested,
-    _render,
+    _no_results,
     _slug,
-    group_order,
+    _table,
 )
 from msrwe.report.formatting import (
     MISSING,
@@ -53,6 +55,11 @@ def _total_text(stats: dict[str, float | None]) -> str:
     if "N" in stats:
         return fmt_int(stats["N"])
     return MISSING
+
+
+def _events_first(nested: Nested) -> list[Key]:
+    """Summary rows first, then event terms by the overall number of events."""
+    return _event_keys(nested, lambda k: nested[k].get("overall", {}).get("events") or 0.0)
 
 
 def describe_table(
@@ -85,13 +92,10 @@ def describe_table(
         ``window``.
     """
     table_id = table_id or f"tbl-{_slug(analysis)}"
-    df = results.filter(pl.col("analysis") == analysis)
-    if variables is not None:
-        df = df.filter(pl.col("variable").is_in(variables))
-    if df.is_empty():
-        return _empty(table_id, title, "No results for this table.")
-    groups = group_order(df.get_column("group").to_list())
-    nested, labels = _nested(df), _labels(df)
+    found = _lookup(results, analysis, variables)
+    if found is None:
+        return _no_results(table_id, title)
+    df, groups, nested, labels = found.df, found.groups, found.nested, found.labels
     cols = ("n", "median", "range", "total", "window")
     rows: dict[str, list[str]] = {"row": []} | {f"{g}__{c}": [] for g in groups for c in cols}
     windows: set[str] = set()
@@ -118,9 +122,8 @@ def describe_table(
     spanners = [(_group_label(g), [c for c in keep[1:] if c.startswith(f"{g}__")])
                 for g in groups]
     notes = [f"Regimen window: {w}." for w in sorted(windows)] + _method_notes(df, "Method")
-    html = _render(frame, table_id=table_id, title=title, stub="row", labels=col_labels,
-                   spanners=[s for s in spanners if s[1]], notes=notes)
-    return ReportTable(table_id, title, frame, html)
+    return _table(frame, table_id=table_id, title=title, stub="row", labels=col_labels,
+                  spanners=[s for s in spanners if s[1]], notes=notes)
 
 
 def per_dose_table(
@@ -154,33 +157,27 @@ def per_dose_table(
     >>> per_dose_table(r.to_polars()).frame.row(0)
     ('any', '244 / 3194', '0.076 (0.067–0.086)')
     """
-    df = results.filter(pl.col("analysis") == analysis)
-    if df.is_empty():
-        return _empty(table_id, title, "No results for this table.")
-    groups = group_order(df.get_column("group").to_list())
-    nested, labels = _nested(df), _labels(df)
-    keys = [k for k in nested if k[0] != "term"] + sorted(
-        (k for k in nested if k[0] == "term"),
-        key=lambda k: (-(nested[k].get("overall", {}).get("events") or 0), k[1].lower()))
+    found = _lookup(results, analysis)
+    if found is None:
+        return _no_results(table_id, title)
+    df, groups, keys = found.df, found.groups, _events_first(found.nested)
     rows: dict[str, list[str]] = {"row": []} | {
         f"{g}__{c}": [] for g in groups for c in ("ratio", "rate")}
     for key in keys:
-        rows["row"].append(labels.get(key) or key[1] or key[0])
+        rows["row"].append(_event_label(key, found.labels))
         for g in groups:
-            s = nested[key].get(g, {})
+            s = found.nested[key].get(g, {})
             rows[f"{g}__ratio"].append(
                 f"{fmt_int(s.get('events'))} / {fmt_int(s.get('administrations'))}" if s
                 else MISSING)
             ci = fmt_ci(s.get("ci_low"), s.get("ci_high"), 3)
             rate = fmt_num(s.get("rate"), 3)
             rows[f"{g}__rate"].append(rate if ci == MISSING else f"{rate} ({ci})")
-    frame = pl.DataFrame(rows)
     col_labels = {c: ("Events / administrations" if c.endswith("ratio")
-                      else "Per administration (95% CI)") for c in frame.columns[1:]}
+                      else "Per administration (95% CI)") for c in list(rows)[1:]}
     spanners = [(_group_label(g), [f"{g}__ratio", f"{g}__rate"]) for g in groups]
-    html = _render(frame, table_id=table_id, title=title, stub="row", labels=col_labels,
-                   spanners=spanners, notes=_method_notes(df, "Method"))
-    return ReportTable(table_id, title, frame, html)
+    return _table(rows, table_id=table_id, title=title, stub="row", labels=col_labels,
+                  spanners=spanners, notes=_method_notes(df, "Method"))
 
 
 def days_since_dose_table(
@@ -217,20 +214,16 @@ def days_since_dose_table(
     >>> days_since_dose_table(r.to_polars()).frame.row(0)
     ('headache', '12', '9 / 2 / 1 / 0', '91.7', '1.0 (0.0–2.0)')
     """
-    df = results.filter(pl.col("analysis") == analysis)
-    if df.is_empty():
-        return _empty(table_id, title, "No results for this table.")
-    groups = group_order(df.get_column("group").to_list())
-    nested, labels = _nested(df), _labels(df)
-    keys = [k for k in nested if k[0] != "term"] + sorted(
-        (k for k in nested if k[0] == "term"),
-        key=lambda k: (-(nested[k].get("overall", {}).get("events") or 0), k[1].lower()))
+    found = _lookup(results, analysis)
+    if found is None:
+        return _no_results(table_id, title)
+    df, groups, keys = found.df, found.groups, _events_first(found.nested)
     cols = ("events", "bands", "within7", "median")
     rows: dict[str, list[str]] = {"row": []} | {f"{g}__{c}": [] for g in groups for c in cols}
     for key in keys:
-        rows["row"].append(labels.get(key) or key[1] or key[0])
+        rows["row"].append(_event_label(key, found.labels))
         for g in groups:
-            s = nested[key].get(g, {})
+            s = found.nested[key].get(g, {})
             rows[f"{g}__events"].append(fmt_int(s.get("events")))
             bands = [s.get(b) for b in ("n_0_1", "n_2_7", "n_8_30", "n_31_plus")]
             rows[f"{g}__bands"].append(
@@ -239,11 +232,9 @@ def days_since_dose_table(
             rows[f"{g}__within7"].append(fmt_num(s.get("pct_within_7_days"), 1))
             rows[f"{g}__median"].append(
                 fmt_median_iqr(s.get("median_days"), s.get("q1_days"), s.get("q3_days"), 1))
-    frame = pl.DataFrame(rows)
     names = {"events": "Events", "bands": "Days 0–1 / 2–7 / 8–30 / 31+",
              "within7": "% within 7 days", "median": "Day, median (Q1–Q3)"}
-    col_labels = {c: names[c.split("__")[1]] for c in frame.columns[1:]}
+    col_labels = {c: names[c.split("__")[1]] for c in list(rows)[1:]}
     spanners = [(_group_label(g), [f"{g}__{c}" for c in cols]) for g in groups]
-    html = _render(frame, table_id=table_id, title=title, stub="row", labels=col_labels,
-                   spanners=spanners, notes=_method_notes(df, "Method"))
-    return ReportTable(table_id, title, frame, html)
+    return _table(rows, table_id=table_id, title=title, stub="row", labels=col_labels,
+                  spanners=spanners, notes=_method_notes(df, "Method"))

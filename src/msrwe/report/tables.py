@@ -26,16 +26,19 @@ from collections.abc import Sequence
 import polars as pl
 
 from msrwe.report._gt import (
+    AE_TERM_HEADINGS,
     COUNT_STATS,
     ReportTable,
-    _empty,
+    _event_keys,
+    _event_label,
     _group_label,
     _group_n,
-    _labels,
+    _lookup,
     _method_notes,
-    _nested,
-    _render,
+    _no_results,
     _slug,
+    _table,
+    _term_heading,
     group_order,
 )
 from msrwe.report.formatting import (
@@ -52,6 +55,7 @@ from msrwe.report.formatting import (
 )
 
 __all__ = [
+    "AE_TERM_HEADINGS",
     "COUNT_STATS",
     "STAT_LABELS",
     "ReportTable",
@@ -88,6 +92,10 @@ def ae_table(
     -------
     ReportTable
         Rows ordered by the number of patients (overall, else summed over groups), then term.
+        Term rows are those of the study's grouping (variable ``term`` or ``pt_code``, see
+        :data:`AE_TERM_HEADINGS`), which also names the first column; a MedDRA code follows
+        its most common verbatim term in parentheses. Other rows (any event, criteria) come
+        first, in the order of the results table.
 
     Examples
     --------
@@ -99,11 +107,10 @@ def ae_table(
     >>> ae_table(r.to_polars()).frame.get_column("term").to_list()
     ['Fatigue', 'Headache']
     """
-    df = results.filter(pl.col("analysis") == analysis)
-    if df.is_empty():
-        return _empty(table_id, title, "No results for this table.")
-    groups = group_order(df.get_column("group").to_list())
-    nested, labels = _nested(df), _labels(df)
+    found = _lookup(results, analysis)
+    if found is None:
+        return _no_results(table_id, title)
+    df, groups, nested = found.df, found.groups, found.nested
 
     def weight(key: tuple[str, str]) -> float:
         stats = nested[key]
@@ -114,16 +121,13 @@ def ae_table(
     # Rows without a percentage (e.g. length of stay) belong to a descriptive table.
     keys = [k for k in nested if any("pct" in st for st in nested[k].values())]
     if not keys:
-        return _empty(table_id, title, "No results for this table.")
-    # Summary rows (any event, variable other than 'term') first, then terms by frequency.
-    summary = [k for k in keys if k[0] != "term"]
-    terms = sorted((k for k in keys if k[0] == "term"), key=lambda k: (-weight(k), k[1].lower()))
+        return _no_results(table_id, title)
     rows: dict[str, list[str]] = {"term": []}
     for g in groups:
         for suffix in ("npe", "ci", "eair"):
             rows[f"{g}__{suffix}"] = []
-    for key in summary + terms:
-        rows["term"].append(labels.get(key) or key[1] or key[0])
+    for key in _event_keys(keys, weight):
+        rows["term"].append(_event_label(key, found.labels))
         for g in groups:
             s = nested[key].get(g, {})
             rows[f"{g}__npe"].append(fmt_n_pct_events(s.get("n"), s.get("pct"), s.get("events")))
@@ -131,7 +135,6 @@ def ae_table(
             eair = fmt_num(s.get("eair"), 2)
             ci = fmt_ci(s.get("eair_ci_low"), s.get("eair_ci_high"), 2)
             rows[f"{g}__eair"].append(eair if ci == MISSING else f"{eair} ({ci})")
-    frame = pl.DataFrame(rows)
     col_labels = {}
     spanners = []
     for g in groups:
@@ -148,11 +151,10 @@ def ae_table(
         "EAIR: patients with a first event per 100 patient-years at risk.",
         *_method_notes(df, "Method"),
     ]
-    html = _render(
-        frame, table_id=table_id, title=title, stub="term", stubhead="Term",
+    return _table(
+        rows, table_id=table_id, title=title, stub="term", stubhead=_term_heading(keys),
         labels=col_labels, spanners=spanners, notes=notes,
     )
-    return ReportTable(table_id, title, frame, html)
 
 
 _EDSS_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -208,10 +210,10 @@ def edss_table(
     >>> row["baseline"], row["p"]
     ('6.0', '0.625')
     """
-    df = results.filter(pl.col("analysis") == analysis)
-    if df.is_empty():
-        return _empty(table_id, title, "No results for this table.")
-    nested = _nested(df)
+    found = _lookup(results, analysis)
+    if found is None:
+        return _no_results(table_id, title)
+    df, nested, labels = found.df, found.nested, found.labels
     edss = analysis.startswith("edss")
 
     def fmt_value(v: float | None) -> str:
@@ -219,7 +221,6 @@ def edss_table(
 
     rows: dict[str, list[str]] = {"group": []} | {k: [] for k, _ in _EDSS_COLUMNS}
     many_vars = len({k[0] for k in nested}) > 1
-    labels = _labels(df)
     for key in nested:
         for g in group_order(nested[key]):
             s = nested[key][g]
@@ -239,13 +240,11 @@ def edss_table(
                 rows[col].append(fmt_n_pct(s.get(col), s.get(f"{col}_pct")))
             rows["statistic"].append(fmt_num(s.get("statistic"), 1))
             rows["p"].append(fmt_p(s.get("p_value")))
-    frame = pl.DataFrame(rows)
     notes = _method_notes(df, "Test") or ["Test: not stated in the results table."]
-    html = _render(
-        frame, table_id=table_id, title=title, stub="group", stubhead="Group",
+    return _table(
+        rows, table_id=table_id, title=title, stub="group", stubhead="Group",
         labels=dict(_EDSS_COLUMNS), notes=notes,
     )
-    return ReportTable(table_id, title, frame, html)
 
 
 def table1_table(
@@ -288,11 +287,10 @@ def table1_table(
     [('Patients, N', '83'), ('Age, years, median (Q1–Q3)', '52.0 (45.5–58.0)'),
      ('Sex, n (%)', ''), ('F', '50 (60.2%)')]
     """
-    df = results.filter(pl.col("analysis") == analysis)
-    if df.is_empty():
-        return _empty(table_id, title, "No results for this table.")
-    groups = group_order(df.get_column("group").to_list())
-    nested = _nested(df)
+    found = _lookup(results, analysis)
+    if found is None:
+        return _no_results(table_id, title)
+    df, groups, nested = found.df, found.groups, found.nested
     var_labels: dict[str, str] = {}
     for var, lab in df.select("variable", "label").iter_rows():
         if var not in var_labels and lab:
@@ -327,14 +325,12 @@ def table1_table(
         for g in groups:
             st = by_group.get(g, {})
             rows[g].append(fmt_n_pct(st.get("n"), st.get("pct")) if st else MISSING)
-    frame = pl.DataFrame(rows)
-    html = _render(
-        frame, table_id=table_id, title=title, stub="row",
+    return _table(
+        rows, table_id=table_id, title=title, stub="row",
         labels={g: _group_label(g) for g in groups}, indent_rows=indent,
         notes=["Continuous variables: median (Q1–Q3); categories: n (% of patients with a "
                "value).", *_method_notes(df, "Method")],
     )
-    return ReportTable(table_id, title, frame, html)
 
 
 def tte_table(
@@ -372,11 +368,10 @@ def tte_table(
     >>> tte_table(r.to_polars()).frame.get_column("overall").to_list()
     ['80', '12', 'not reached', '70 at risk; 0.937 (0.850–0.970)']
     """
-    df = results.filter(pl.col("analysis") == analysis)
-    if df.is_empty():
-        return _empty(table_id, title, "No results for this table.")
-    groups = group_order(df.get_column("group").to_list())
-    nested, labels = _nested(df), _labels(df)
+    found = _lookup(results, analysis)
+    if found is None:
+        return _no_results(table_id, title)
+    df, groups, nested, labels = found.df, found.groups, found.nested, found.labels
     rows: dict[str, list[str]] = {"row": []} | {g: [] for g in groups}
     summary = [k for k in nested if k[1] == ""]
     times = sorted((k for k in nested if k[1] != ""),
@@ -405,12 +400,10 @@ def tte_table(
             ci = fmt_ci(st.get("ci_low"), st.get("ci_high"), 3)
             text = f"{fmt_int(st.get('n_at_risk'))} at risk; {surv}"
             rows[g].append(text if ci == MISSING else f"{text} ({ci})")
-    frame = pl.DataFrame(rows)
     notes = ["Time points: patients at risk; Kaplan-Meier share free of the event (95% CI)."]
     notes += _method_notes(df, "Method")
-    html = _render(frame, table_id=table_id, title=title, stub="row", stubhead="",
-                   labels={g: _group_label(g) for g in groups}, notes=notes)
-    return ReportTable(table_id, title, frame, html)
+    return _table(rows, table_id=table_id, title=title, stub="row", stubhead="",
+                  labels={g: _group_label(g) for g in groups}, notes=notes)
 
 
 #: Column headings of common stats in generic tables.
@@ -457,12 +450,11 @@ def generic_table(
     ('doses', '83', '12.00')
     """
     table_id = table_id or f"tbl-{_slug(analysis)}"
-    df = results.filter(pl.col("analysis") == analysis)
-    if df.is_empty():
-        return _empty(table_id, title, "No results for this table.")
-    groups = group_order(df.get_column("group").to_list())
+    found = _lookup(results, analysis)
+    if found is None:
+        return _no_results(table_id, title)
+    df, groups, nested, labels = found.df, found.groups, found.nested, found.labels
     stats = df.get_column("stat").unique(maintain_order=True).to_list()
-    nested, labels = _nested(df), _labels(df)
     present = [(g, s) for g in groups for s in stats
                if any(s in nested[k].get(g, {}) for k in nested)]
     rows: dict[str, list[str]] = {"row": []} | {f"{g}__{s}": [] for g, s in present}
@@ -472,17 +464,15 @@ def generic_table(
         rows["row"].append(name)
         for g, s in present:
             rows[f"{g}__{s}"].append(_fmt_stat(s, by_group.get(g, {}).get(s)))
-    frame = pl.DataFrame(rows)
     spanners = (
         [(_group_label(g), [f"{g}__{s}" for gg, s in present if gg == g]) for g in groups]
         if len(groups) > 1 else []
     )
-    html = _render(
-        frame, table_id=table_id, title=title, stub="row", stubhead="",
+    return _table(
+        rows, table_id=table_id, title=title, stub="row", stubhead="",
         labels={f"{g}__{s}": STAT_LABELS.get(s, s.replace("_", " ")) for g, s in present},
         spanners=spanners, notes=_method_notes(df, "Method"),
     )
-    return ReportTable(table_id, title, frame, html)
 
 
 def frame_table(
@@ -528,6 +518,5 @@ def frame_table(
     ) if frame.width else pl.DataFrame({"": ["(none)"]})
     if text.is_empty():
         text = pl.DataFrame({c: ["–" if i else "(none)"] for i, c in enumerate(text.columns)})
-    html = _render(text, table_id=table_id, title=title, subtitle=subtitle, labels=labels,
-                   notes=notes, left_cols=left)
-    return ReportTable(table_id, title, text, html)
+    return _table(text, table_id=table_id, title=title, subtitle=subtitle, labels=labels,
+                  notes=notes, left_cols=left)

@@ -1,29 +1,31 @@
 """Annual slope of a repeated measure from a linear mixed model (clinical-methods section 8).
 
-``y ~ time + (1 + time | patient)`` is fitted by REML with statsmodels' ``MixedLM``. When that
-model does not converge (or its random-effects covariance is singular), the model with a random
-intercept only is fitted instead, and the result says so.
+``y ~ time + (1 + time | patient)`` is fitted by REML, exactly and vectorised over patients, from
+per-patient sums (:mod:`msrwe.stats._lmm`); statsmodels' ``MixedLM`` fits the same model and is
+the oracle in the tests. When the slope variance is estimated at zero (the boundary of the
+parameter space) or the model does not converge, the model with a random intercept only is
+reported instead, and the result says so.
 """
 
 from __future__ import annotations
 
-import warnings
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from statsmodels.regression.mixed_linear_model import MixedLM
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
+from scipy import stats
 
 from msrwe.errors import InputError, OptionError
 from msrwe.stats._checks import check_level
+from msrwe.stats._lmm import LmmFit, fit_lmm, sufficient_stats
 
 __all__ = ["SlopeResult", "mixed_slope"]
 
-#: One optimizer (L-BFGS): statsmodels' default chain retries two more when the first fails,
-#: which triples the time of a random-slope fit that will not converge anyway.
-_OPTIMIZERS = ["lbfgs"]
+#: The random-slope model is taken to sit on the boundary (slope variance zero) when its REML
+#: log-likelihood is no higher than the random-intercept model's by more than this.
+_BOUNDARY_LLF = 1e-6
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,14 @@ class SlopeResult:
         Whether the reported model converged.
     note
         Why a fallback was used or why nothing could be estimated; empty otherwise.
+    var_intercept, var_slope, cov_intercept_slope
+        Random-effects variances and covariance of the reported model (``var_slope`` and
+        ``cov_intercept_slope`` are 0 for the random-intercept model), in the units of ``y``
+        and ``time``; NaN when nothing was estimated.
+    var_residual
+        Residual (within-patient) variance.
+    llf
+        REML log-likelihood of the reported model (as statsmodels' ``MixedLM`` reports it).
     """
 
     slope: float
@@ -58,12 +68,17 @@ class SlopeResult:
     random_slope: bool
     converged: bool
     note: str = ""
+    var_intercept: float = math.nan
+    var_slope: float = math.nan
+    cov_intercept_slope: float = math.nan
+    var_residual: float = math.nan
+    llf: float = math.nan
 
     @property
     def method(self) -> str:
         """A description for the ``method`` column of the results table."""
         re = "random intercept and slope" if self.random_slope else "random intercept"
-        text = f"linear mixed model (REML, statsmodels MixedLM), {re} per patient"
+        text = f"linear mixed model (REML), {re} per patient"
         if not self.converged:
             text += ", did not converge"
         return f"{text}; {self.note}" if self.note else text
@@ -77,23 +92,6 @@ def _to_pandas(df: Any) -> pd.DataFrame:
     raise InputError(
         f"mixed_slope: 'df' must be a Polars or pandas DataFrame, not {type(df).__name__}."
     )
-
-
-def _fit(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray, slope: bool) -> Any:
-    exog_re = exog if slope else None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            res = MixedLM(endog, exog, groups=groups, exog_re=exog_re).fit(
-                reml=True, method=_OPTIMIZERS
-            )
-        except (np.linalg.LinAlgError, ValueError) as exc:
-            return None, f"fit failed ({exc})"
-    trouble = [w for w in caught if issubclass(w.category, ConvergenceWarning | RuntimeWarning)]
-    if not res.converged or trouble or not np.all(np.isfinite(res.bse[:2])):
-        msg = str(trouble[0].message).splitlines()[0] if trouble else "no convergence"
-        return res, msg
-    return res, ""
 
 
 def mixed_slope(
@@ -158,8 +156,9 @@ def mixed_slope(
             f"mixed_slope: no column {missing[0]!r}; the data has {list(pdf.columns)}."
         )
     data = pdf[[y, time, group]].dropna()
-    data = data.sort_values([group, time])
-    n_obs, n_pat = len(data), int(data[group].nunique())
+    n_obs = len(data)
+    codes, labels = pd.factorize(data[group], sort=False)
+    n_pat = len(labels)
     nan = float("nan")
 
     def empty(note: str) -> SlopeResult:
@@ -168,58 +167,64 @@ def mixed_slope(
     if n_pat < 2 or n_obs < 3:
         return empty("not estimable: fewer than 2 patients or 3 measurements")
     t = data[time].to_numpy(dtype=float)
+    values = data[y].to_numpy(dtype=float)
     if np.ptp(t) == 0:
         return empty("not estimable: every measurement at the same time")
-    endog = data[y].to_numpy(dtype=float)
-    exog = np.column_stack([np.ones_like(t), t])
-    groups = data[group].astype(str).to_numpy()
+    if not (np.all(np.isfinite(t)) and np.all(np.isfinite(values))):
+        raise InputError(
+            f"mixed_slope: {y!r} and {time!r} must be finite numbers; the data has an infinite "
+            "value."
+        )
+    ss = sufficient_stats(codes, t, values)
+
+    def result(fit: LmmFit, slope_model: bool, note: str) -> SlopeResult:
+        return _result(fit, level, n_pat, n_obs, slope_model, note)
+
+    ri = fit_lmm(ss, random_slope=False)
+    if not np.isfinite(ri.llf):
+        return empty("not estimable: no residual variation around the fitted line")
     if not random_slope:
-        res, why = _fit(endog, exog, groups, slope=False)
-        if res is None:
-            return empty(f"not estimable: {why}")
-        return _result(res, level, n_pat, n_obs, False, not why, why)
-    res, why = _fit(endog, exog, groups, slope=True)
-    random_slope, converged, note = True, not why, ""
-    if why:
-        res2, why2 = _fit(endog, exog, groups, slope=False)
-        if res2 is not None and not why2:
-            res, random_slope, converged = res2, False, True
-            if "boundary" in why.lower():
-                note = (
-                    "random slope variance estimated at zero (boundary of the parameter "
-                    "space); random intercept only"
-                )
-            else:
-                note = f"random slope model did not converge ({why}); random intercept only"
-        elif res is not None:
-            note = why
-        elif res2 is not None:
-            res, random_slope, note = res2, False, f"random intercept model: {why2}"
-        else:
-            return empty(f"not estimable: {why2}")
-    return _result(res, level, n_pat, n_obs, random_slope, converged, note)
+        return result(ri, False, "" if ri.converged else "no convergence")
+    rs = fit_lmm(ss, random_slope=True)
+    gain = rs.llf - ri.llf
+    if rs.converged and not rs.singular and gain > _BOUNDARY_LLF:
+        return result(rs, True, "")
+    if not ri.converged:
+        return result(rs, True, "" if rs.converged else "no convergence")
+    if gain <= _BOUNDARY_LLF:
+        why = "random slope variance estimated at zero (boundary of the parameter space)"
+    elif rs.singular:
+        why = (
+            "random intercept and slope estimated as perfectly correlated (singular covariance, "
+            "boundary of the parameter space)"
+        )
+    else:
+        why = "random slope model did not converge"
+    return result(ri, False, f"{why}; random intercept only")
 
 
 def _result(
-    res: Any,
-    level: float,
-    n_pat: int,
-    n_obs: int,
-    random_slope: bool,
-    converged: bool,
-    note: str,
+    fit: LmmFit, level: float, n_pat: int, n_obs: int, random_slope: bool, note: str
 ) -> SlopeResult:
-    ci = res.conf_int(alpha=1 - level)
+    slope, se = float(fit.beta[1]), float(np.sqrt(fit.cov_beta[1, 1]))
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    cov = fit.cov_re
+    two = cov.shape[0] == 2
     return SlopeResult(
-        slope=float(res.fe_params[1]),
-        se=float(res.bse[1]),
-        ci_low=float(ci[1, 0]),
-        ci_high=float(ci[1, 1]),
-        p_value=float(res.pvalues[1]),
+        slope=slope,
+        se=se,
+        ci_low=slope - z * se,
+        ci_high=slope + z * se,
+        p_value=float(2 * stats.norm.sf(abs(slope / se))),
         level=level,
         n_patients=n_pat,
         n_obs=n_obs,
         random_slope=random_slope,
-        converged=converged,
+        converged=fit.converged,
         note=note,
+        var_intercept=float(cov[0, 0]),
+        var_slope=float(cov[1, 1]) if two else 0.0,
+        cov_intercept_slope=float(cov[0, 1]) if two else 0.0,
+        var_residual=fit.scale,
+        llf=fit.llf,
     )

@@ -26,7 +26,7 @@ import polars as pl
 
 from msrwe.store import read_table, table_names
 
-__all__ = ["MEASURES", "FigureInputs", "from_analysis", "from_store"]
+__all__ = ["MEASURES", "FigureInputs", "from_analysis", "from_store", "results_window"]
 
 #: Visit measures drawn as trajectories: (column, label, y-axis label, cap for "unable").
 #: The two-hand 9-hole peg test (``nhpt_s``, the harmonic mean the analysis uses) replaces the
@@ -162,6 +162,57 @@ def _window(study: dict) -> tuple[float, float] | None:
     return None
 
 
+def results_window(
+    results: pl.DataFrame | None, analysis: str = "dose_intervals"
+) -> tuple[float, float] | None:
+    """The regimen window the analysis used: stats ``window_low`` and ``window_high``.
+
+    The exposure analysis writes the window in force on its ``dose_intervals`` rows, whether
+    the study set it (``exposure.interval_days``) or it came from the drug's known regimen
+    (56-77 days for intrathecal methotrexate). The ``overall`` group's window is preferred,
+    then the first group's in the order of the results table.
+
+    Parameters
+    ----------
+    results
+        The long results table (``None`` when there is none).
+    analysis
+        The analysis whose rows carry the window.
+
+    Returns
+    -------
+    tuple of float, or None
+        ``(low, high)`` in days; ``None`` when no row of ``analysis`` has both stats.
+
+    Examples
+    --------
+    >>> from msrwe.tables.results import ResultsTable
+    >>> r = ResultsTable()
+    >>> r.add_stats("dose_intervals", "overall", "interval_days", "",
+    ...             {"n": 40, "window_low": 56, "window_high": 77})
+    >>> results_window(r.to_polars())
+    (56.0, 77.0)
+    >>> results_window(ResultsTable().to_polars()) is None
+    True
+    """
+    if results is None or results.is_empty():
+        return None
+    rows = results.filter(
+        (pl.col("analysis") == analysis)
+        & pl.col("stat").is_in(["window_low", "window_high"])
+        & pl.col("value").is_not_null()
+        & pl.col("value").is_not_nan()
+    )
+    found: dict[str, dict[str, float]] = {}
+    for group, stat, value in rows.select("group", "stat", "value").iter_rows():
+        found.setdefault(group, {}).setdefault(stat, float(value))
+    complete = [g for g, st in found.items() if len(st) == 2]
+    if not complete:
+        return None
+    st = found["overall" if "overall" in complete else complete[0]]
+    return st["window_low"], st["window_high"]
+
+
 def from_store(db: str | Path, *, study: dict | None = None) -> FigureInputs:
     """Figure inputs from the chart tables alone (the data report).
 
@@ -202,7 +253,11 @@ def _pick(df: pl.DataFrame, *candidates: str) -> str | None:
 
 
 def from_analysis(
-    datasets: dict[str, pl.DataFrame], *, db: str | Path | None = None, study: dict | None = None
+    datasets: dict[str, pl.DataFrame],
+    *,
+    db: str | Path | None = None,
+    study: dict | None = None,
+    results: pl.DataFrame | None = None,
 ) -> FigureInputs:
     """Figure inputs from an analysis's derived datasets (day 0: each patient's first dose).
 
@@ -214,7 +269,11 @@ def from_analysis(
     db
         The store, read for relapses when no dataset carries them.
     study
-        Settings in force, for the regimen window.
+        Settings in force: the regimen window (``exposure.interval_days``) when ``results``
+        has none.
+    results
+        The long results table; the regimen window is read from its ``dose_intervals`` rows
+        (:func:`results_window`), as every number of the report is.
 
     Returns
     -------
@@ -255,5 +314,6 @@ def from_analysis(
             adae = adae.join(adsl.select("patient_id"), on="patient_id", how="semi")
     return FigureInputs.build(
         start=start, visits=datasets.get("advs"), tte=tte, doses=addose,
-        adverse_events=adae, relapses=relapses, groups=groups, window=_window(study or {}),
+        adverse_events=adae, relapses=relapses, groups=groups,
+        window=results_window(results) or _window(study or {}),
     )

@@ -269,7 +269,7 @@ def render_report(
             frame = results.to_polars()
         study_dict = dict(analysis.study or {})
         tell(RENDER_STEPS[1])
-        fi = from_analysis(analysis.datasets, db=db, study=study_dict)
+        fi = from_analysis(analysis.datasets, db=db, study=study_dict, results=frame)
         body = sec.analysis_sections(frame, attrition=analysis.attrition,
                                    methods=analysis.methods, fi=fi)
         prov_in = dict(analysis.provenance or {})

@@ -29,6 +29,7 @@ _PATIENT = Column(
 
 #: Relatedness to the treatment, as charted for adverse events and hospitalizations.
 RELATEDNESS = ("related", "possibly_related", "unrelated", "unknown")
+_RELATED = Column("related", "text", "relatedness to the treatment", allowed=RELATEDNESS)
 #: ICH E2A seriousness criteria.
 SERIOUS_CRITERIA = (
     "death",
@@ -42,6 +43,37 @@ SERIOUS_CRITERIA = (
 OUTCOMES = ("recovered", "recovering", "not_recovered", "sequelae", "fatal", "unknown")
 
 _KURTZKE = "Kurtzke; clinical-methods.md section 1.3"
+
+
+def _positive(
+    name: str,
+    description: str,
+    unit: str | None = None,
+    *,
+    special: tuple[float, ...] = (),
+    source: str | None = None,
+) -> Column:
+    """A number that must be above 0 (a time, a dose, a volume)."""
+    return Column(
+        name,
+        "number",
+        description,
+        unit=unit,
+        minimum=0,
+        minimum_inclusive=False,
+        special=special,
+        source=source,
+    )
+
+
+def _nhpt(hand: str) -> Column:
+    return _positive(
+        f"nhpt_{hand.replace('-', '')}_s",
+        f"9-hole peg test, {hand} hand, mean of two trials; 777 = unable because of MS",
+        "s",
+        special=(777.0,),
+        source="clinical-methods.md section 4.1",
+    )
 
 
 def _fs(name: str, label: str, top: int) -> Column:
@@ -128,35 +160,14 @@ VISITS = Table(
             maximum=16,
             source="clinical-methods.md section 1.3",
         ),
-        Column(
+        _positive(
             "t25fw_s",
-            "number",
             "timed 25-foot walk, mean of two trials",
-            unit="s",
-            minimum=0,
-            minimum_inclusive=False,
+            "s",
             source="clinical-methods.md section 4.1",
         ),
-        Column(
-            "nhpt_dominant_s",
-            "number",
-            "9-hole peg test, dominant hand, mean of two trials; 777 = unable because of MS",
-            unit="s",
-            minimum=0,
-            minimum_inclusive=False,
-            special=(777.0,),
-            source="clinical-methods.md section 4.1",
-        ),
-        Column(
-            "nhpt_nondominant_s",
-            "number",
-            "9-hole peg test, non-dominant hand, mean of two trials; 777 = unable because of MS",
-            unit="s",
-            minimum=0,
-            minimum_inclusive=False,
-            special=(777.0,),
-            source="clinical-methods.md section 4.1",
-        ),
+        _nhpt("dominant"),
+        _nhpt("non-dominant"),
         Column(
             "sdmt",
             "integer",
@@ -215,24 +226,10 @@ ADMINISTRATIONS = Table(
             "route of administration",
             allowed=("intrathecal", "iv", "oral", "sc", "im"),
         ),
-        Column("dose", "number", "the dose given", minimum=0, minimum_inclusive=False),
+        _positive("dose", "the dose given"),
         Column("dose_unit", "text", "unit of the dose", allowed=("mg", "mg/m2", "mg/kg", "g")),
-        Column(
-            "bsa_m2",
-            "number",
-            "body surface area at the dose",
-            unit="m2",
-            minimum=0,
-            minimum_inclusive=False,
-        ),
-        Column(
-            "weight_kg",
-            "number",
-            "body weight at the dose",
-            unit="kg",
-            minimum=0,
-            minimum_inclusive=False,
-        ),
+        _positive("bsa_m2", "body surface area at the dose", "m2"),
+        _positive("weight_kg", "body weight at the dose", "kg"),
     ),
 )
 
@@ -295,7 +292,7 @@ ADVERSE_EVENTS = Table(
             allowed=SERIOUS_CRITERIA,
             multiple=";",
         ),
-        Column("related", "text", "relatedness to the treatment", allowed=RELATEDNESS),
+        _RELATED,
         Column("infection", "boolean", "an infection"),
         Column("outcome", "text", "the event's outcome", allowed=OUTCOMES),
     ),
@@ -317,7 +314,7 @@ HOSPITALIZATIONS = Table(
         Column("admit_date", "date", "the admission date", required=True),
         Column("discharge_date", "date", "the discharge date"),
         Column("reason", "text", "the reason for admission"),
-        Column("related", "text", "relatedness to the treatment", allowed=RELATEDNESS),
+        _RELATED,
     ),
     row_rules=(
         DateOrder(
@@ -338,22 +335,8 @@ MRI = Table(
         Column("gd_lesions", "integer", "gadolinium-enhancing lesions", minimum=0),
         Column("new_t2_lesions", "integer", "new T2 lesions", minimum=0),
         Column("enlarging_t2_lesions", "integer", "enlarging T2 lesions", minimum=0),
-        Column(
-            "t2_volume_ml",
-            "number",
-            "T2 lesion volume",
-            unit="mL",
-            minimum=0,
-            minimum_inclusive=False,
-        ),
-        Column(
-            "brain_volume_ml",
-            "number",
-            "brain volume",
-            unit="mL",
-            minimum=0,
-            minimum_inclusive=False,
-        ),
+        _positive("t2_volume_ml", "T2 lesion volume", "mL"),
+        _positive("brain_volume_ml", "brain volume", "mL"),
     ),
 )
 

@@ -19,13 +19,13 @@ from scipy import stats
 
 from msrwe.errors import InputError, OptionError
 from msrwe.stats._checks import check_level
-from msrwe.stats._lmm import LmmFit, fit_lmm, sufficient_stats
+from msrwe.stats._lmm import BOUNDARY_LLF, LmmFit, fit_lmm, sufficient_stats
 
 __all__ = ["SlopeResult", "mixed_slope"]
 
 #: The random-slope model is taken to sit on the boundary (slope variance zero) when its REML
 #: log-likelihood is no higher than the random-intercept model's by more than this.
-_BOUNDARY_LLF = 1e-6
+_BOUNDARY_LLF = BOUNDARY_LLF
 
 
 @dataclass(frozen=True)

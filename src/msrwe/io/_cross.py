@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from msrwe.io._frames import ROW, empty_problems, problems
+from msrwe.io._frames import ROW, Findings
 from msrwe.io._validate import CheckedTable
 
 __all__ = ["CROSS_RULES", "cross_check"]
@@ -22,6 +22,13 @@ __all__ = ["CROSS_RULES", "cross_check"]
 CROSS_RULES = ("unknown_patient", "date_after_death", "date_before_birth")
 
 _ISO = "%Y-%m-%d"
+
+#: The rules within a patient's life: the patient's date each chart date is compared with,
+#: whether the chart date must not be later (else: not earlier), and the message's words.
+_LIFE_RULES: dict[str, tuple[str, bool, str]] = {
+    "date_after_death": ("__msrwe_death", True, "after the patient's death"),
+    "date_before_birth": ("__msrwe_birth", False, "before the patient's birth"),
+}
 
 
 def _passed(checked: CheckedTable) -> pl.DataFrame:
@@ -71,7 +78,7 @@ def cross_check(tables: dict[str, CheckedTable]) -> dict[str, pl.DataFrame]:
             continue
         rows = _passed(checked)
         unknown = rows.filter(~pl.col("patient_id").is_in(known))
-        parts = [empty_problems().lazy()]
+        found = Findings(name, checked.file)
         if unknown.height:
             unknown = unknown.join(lost, on="patient_id", how="left")
             message = (
@@ -88,34 +95,29 @@ def cross_check(tables: dict[str, CheckedTable]) -> dict[str, pl.DataFrame]:
                     pl.format("patient {} is not in the patients table", pl.col("patient_id"))
                 )
             )
-            parts.append(
-                problems(
-                    unknown,
-                    table=name,
-                    file=checked.file,
-                    column="patient_id",
-                    value=pl.col("patient_id"),
-                    rule="unknown_patient",
-                    message=message,
-                )
+            found.add(
+                unknown,
+                column="patient_id",
+                value=pl.col("patient_id"),
+                rule="unknown_patient",
+                message=message,
             )
         rows = rows.join(patients, on="patient_id", how="inner")
-        parts.append(_life_rules(rows, checked).lazy())
-        out[name] = pl.concat(parts).collect(engine="in-memory")
+        found.parts.append(_life_rules(rows, checked).lazy())
+        out[name] = found.lazy().collect(engine="in-memory")
     return out
 
 
 def _life_rules(rows: pl.DataFrame, checked: CheckedTable) -> pl.DataFrame:
     """``date_after_death`` and ``date_before_birth`` for every date column of ``rows``."""
-    name, file = checked.table.name, checked.file
-    parts = [empty_problems().lazy()]
+    life = Findings(checked.table.name, checked.file)
     for col in checked.table.date_columns:
         if col == "birth_date" and not checked.table.needs_patient:
             continue
         if col != "death_date" or checked.table.needs_patient:
-            parts.append(_after_death(rows, name, file, col))
-        parts.append(_before_birth(rows, name, file, col))
-    found = pl.concat(parts).collect(engine="in-memory")
+            _life_rule(life, rows, col, "date_after_death")
+        _life_rule(life, rows, col, "date_before_birth")
+    found = life.lazy().collect(engine="in-memory")
     text = checked.date_text
     if found.height == 0 or text is None or text.width < 2:
         return found
@@ -130,37 +132,19 @@ def _life_rules(rows: pl.DataFrame, checked: CheckedTable) -> pl.DataFrame:
     )
 
 
-def _after_death(rows: pl.DataFrame, name: str, file: str, col: str) -> pl.LazyFrame:
-    bad = rows.filter(pl.col(col) > pl.col("__msrwe_death"))
-    return problems(
-        bad,
-        table=name,
-        file=file,
+def _life_rule(found: Findings, rows: pl.DataFrame, col: str, rule: str) -> None:
+    """Add the rows whose date ``col`` breaks ``rule`` of :data:`_LIFE_RULES` to ``found``."""
+    limit, not_later, words = _LIFE_RULES[rule]
+    date, bound = pl.col(col), pl.col(limit)
+    found.add(
+        rows.filter(date > bound if not_later else date < bound),
         column=col,
-        value=pl.col(col).dt.to_string(_ISO),
-        rule="date_after_death",
+        value=date.dt.to_string(_ISO),
+        rule=rule,
         message=pl.format(
-            "{} {} is after the patient's death on {}",
+            f"{{}} {{}} is {words} on {{}}",
             pl.lit(col),
-            pl.col(col).dt.to_string(_ISO),
-            pl.col("__msrwe_death").dt.to_string(_ISO),
-        ),
-    )
-
-
-def _before_birth(rows: pl.DataFrame, name: str, file: str, col: str) -> pl.LazyFrame:
-    bad = rows.filter(pl.col(col) < pl.col("__msrwe_birth"))
-    return problems(
-        bad,
-        table=name,
-        file=file,
-        column=col,
-        value=pl.col(col).dt.to_string(_ISO),
-        rule="date_before_birth",
-        message=pl.format(
-            "{} {} is before the patient's birth on {}",
-            pl.lit(col),
-            pl.col(col).dt.to_string(_ISO),
-            pl.col("__msrwe_birth").dt.to_string(_ISO),
+            date.dt.to_string(_ISO),
+            bound.dt.to_string(_ISO),
         ),
     )

@@ -8,9 +8,11 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import polars as pl
 
-__all__ = ["PROBLEM_SCHEMA", "ROW", "empty_problems", "problems", "sort_problems"]
+__all__ = ["PROBLEM_SCHEMA", "ROW", "Findings", "empty_problems", "problems", "sort_problems"]
 
 #: The hidden column holding each row's number as a spreadsheet shows it (header = row 1).
 ROW = "__msrwe_row"
@@ -76,6 +78,51 @@ def problems(
         pl.lit(rule, dtype=pl.String).alias("rule"),
         msg_expr.cast(pl.String).alias("message"),
     )
+
+
+@dataclass
+class Findings:
+    """The problems found in one file of a chart table, collected rule by rule.
+
+    Attributes
+    ----------
+    table, file
+        The chart table and the file every problem comes from.
+    parts
+        The problems added so far, one frame per rule (in the order added).
+
+    Examples
+    --------
+    >>> rows = pl.DataFrame({ROW: [4], "edss": ["11"]})
+    >>> found = Findings("visits", "visits.csv")
+    >>> found.add(rows, column="edss", value=pl.col("edss"), rule="edss_range",
+    ...           message="EDSS 11 is above 10")
+    >>> found.add(rows.head(0), column="edss", value=None, rule="never", message="")
+    >>> found.lazy().collect().select("row_number", "rule").rows()
+    [(4, 'edss_range')]
+    """
+
+    table: str
+    file: str
+    parts: list[pl.LazyFrame] = field(default_factory=list)
+
+    def add(
+        self,
+        rows: pl.DataFrame,
+        *,
+        column: str | pl.Expr | None,
+        value: pl.Expr | None,
+        rule: str,
+        message: pl.Expr | str,
+    ) -> None:
+        """Add one problem per row of ``rows`` (nothing when it has none); see :func:`problems`."""
+        if rows.height:
+            self.parts.append(problems(rows, table=self.table, file=self.file, column=column,
+                                       value=value, rule=rule, message=message))
+
+    def lazy(self) -> pl.LazyFrame:
+        """Every problem added, in the quarantine's columns (empty when none was added)."""
+        return pl.concat([empty_problems().lazy(), *self.parts])
 
 
 def sort_problems(frame: pl.DataFrame) -> pl.DataFrame:

@@ -24,7 +24,7 @@ from pathlib import Path
 import polars as pl
 
 from msrwe.errors import ImportRefused
-from msrwe.io._frames import ROW, empty_problems, problems
+from msrwe.io._frames import PROBLEM_SCHEMA, ROW, Findings, empty_problems
 from msrwe.io._mapping import TableMapping
 from msrwe.io._read import RawFile
 from msrwe.io._rules import column_checks, row_rule_checks, typed_expr, typed_name
@@ -214,25 +214,13 @@ def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
         checked = checked.with_columns(pl.struct(dup_cols).hash().is_duplicated().alias(_DUP))
     bad = checked[_BAD]
 
-    failures_parts = []
+    found = Findings(table.name, file)
     if bad.any():
         sub = checked.filter(bad)
         for column, mask, rule, value, msg in masks:
-            rows = sub.filter(mask)
-            if rows.height:
-                failures_parts.append(
-                    problems(
-                        rows,
-                        table=table.name,
-                        file=file,
-                        column=column,
-                        value=value,
-                        rule=rule,
-                        message=msg,
-                    )
-                )
-    failures_parts.append(_duplicates(checked, table, extras, file))
-    failures = pl.concat([empty_problems().lazy(), *failures_parts]).collect(engine="in-memory")
+            found.add(sub.filter(mask), column=column, value=value, rule=rule, message=msg)
+    found.parts.append(_duplicates(checked, table, extras, file))
+    failures = found.lazy().collect(engine="in-memory")
 
     warnings = _warnings(checked, table, tmap, file, raw.encoding)
     out_cols = []
@@ -291,69 +279,57 @@ def _duplicates(
     key_cols = list(table.key) or ["patient_id"]
     key_label = ", ".join(key_cols)
     key_value = pl.concat_str([pl.col(c) for c in key_cols], separator=", ", ignore_nulls=True)
-    parts = [
-        problems(
-            repeats,
-            table=table.name,
-            file=file,
-            column=key_label,
-            value=key_value,
-            rule="duplicate_row",
-            message=pl.format(
-                "this row repeats row {} exactly; the first is kept", pl.col("__msrwe_first")
-            ),
-        )
-    ]
+    found = Findings(table.name, file)
+    found.add(
+        repeats,
+        column=key_label,
+        value=key_value,
+        rule="duplicate_row",
+        message=pl.format(
+            "this row repeats row {} exactly; the first is kept", pl.col("__msrwe_first")
+        ),
+    )
     if key:
         firsts = candidates.filter(pl.col(ROW) == pl.col("__msrwe_first"))
         conflict = firsts.filter(pl.struct(key).is_duplicated())
         if conflict.height:
             rows_list = pl.col(ROW).cast(pl.String).implode().over(key).list.join(", ")
-            conflict = conflict.with_columns(rows_list.alias("__msrwe_rows"))
-            parts.append(
-                problems(
-                    conflict,
-                    table=table.name,
-                    file=file,
-                    column=key_label,
-                    value=key_value,
-                    rule="duplicate_key",
-                    message=pl.format(
-                        "rows {} have the same {} but different values; all are quarantined "
-                        "because the chart must say which is right",
-                        pl.col("__msrwe_rows"),
-                        pl.lit(key_label),
-                    ),
-                )
+            found.add(
+                conflict.with_columns(rows_list.alias("__msrwe_rows")),
+                column=key_label,
+                value=key_value,
+                rule="duplicate_key",
+                message=pl.format(
+                    "rows {} have the same {} but different values; all are quarantined "
+                    "because the chart must say which is right",
+                    pl.col("__msrwe_rows"),
+                    pl.lit(key_label),
+                ),
             )
-    return pl.concat(parts)
+    return found.lazy()
 
 
 def _warnings(
     checked: pl.DataFrame, table: Table, tmap: TableMapping, file: str, encoding: str
 ) -> pl.DataFrame:
-    parts = [empty_problems().lazy()]
+    found = Findings(table.name, file)
     if encoding != "utf-8":
-        parts.append(
-            empty_problems()
-            .lazy()
-            .select(pl.all())
-            .pipe(
-                lambda _lf: pl.LazyFrame(
-                    {
-                        "table_name": [table.name],
-                        "file": [file],
-                        "row_number": [None],
-                        "column_name": [None],
-                        "value": [encoding],
-                        "rule": ["encoding_fallback"],
-                        "message": [
-                            "the file is not UTF-8; it was read as Windows-1252 (cp1252), "
-                            "as Excel on Windows writes it: check accented names"
-                        ],
-                    },
-                    schema=empty_problems().schema,
-                )
+        # A problem of the whole file: no row number.
+        found.parts.append(
+            pl.LazyFrame(
+                {
+                    "table_name": [table.name],
+                    "file": [file],
+                    "row_number": [None],
+                    "column_name": [None],
+                    "value": [encoding],
+                    "rule": ["encoding_fallback"],
+                    "message": [
+                        "the file is not UTF-8; it was read as Windows-1252 (cp1252), "
+                        "as Excel on Windows writes it: check accented names"
+                    ],
+                },
+                schema=PROBLEM_SCHEMA,
             )
         )
     for col in table.columns:
@@ -363,52 +339,34 @@ def _warnings(
         if recode:
             source = source.replace(recode)
         for old, new, why in col.aliases:
-            rows = checked.filter(source == old)
-            if rows.height:
-                parts.append(
-                    problems(
-                        rows,
-                        table=table.name,
-                        file=file,
-                        column=col.name,
-                        value=pl.col(col.name),
-                        rule=f"{old.lower()}_recorded_as_{new.lower()}",
-                        message=f"{old} is recorded as {new}: {why}",
-                    )
-                )
-        if col.check == "lower_case":
-            rows = checked.filter(t.is_not_null() & (t != source))
-            if rows.height:
-                parts.append(
-                    problems(
-                        rows,
-                        table=table.name,
-                        file=file,
-                        column=col.name,
-                        value=pl.col(col.name),
-                        rule="recorded_in_lower_case",
-                        message=pl.format(
-                            "'{}' is recorded as '{}' (generic names are stored in lower case)",
-                            pl.col(col.name),
-                            t,
-                        ),
-                    )
-                )
-    if table.measures:
-        rows = checked.filter(pl.col(_NO_MEASURES))
-        if rows.height:
-            parts.append(
-                problems(
-                    rows,
-                    table=table.name,
-                    file=file,
-                    column=None,
-                    value=None,
-                    rule="no_measures",
-                    message=(
-                        f"the row has none of the {len(table.measures)} measures of "
-                        f"{table.name} ({', '.join(table.measures[:2])}, ...); it is kept"
-                    ),
-                )
+            found.add(
+                checked.filter(source == old),
+                column=col.name,
+                value=pl.col(col.name),
+                rule=f"{old.lower()}_recorded_as_{new.lower()}",
+                message=f"{old} is recorded as {new}: {why}",
             )
-    return pl.concat(parts).collect(engine="in-memory")
+        if col.check == "lower_case":
+            found.add(
+                checked.filter(t.is_not_null() & (t != source)),
+                column=col.name,
+                value=pl.col(col.name),
+                rule="recorded_in_lower_case",
+                message=pl.format(
+                    "'{}' is recorded as '{}' (generic names are stored in lower case)",
+                    pl.col(col.name),
+                    t,
+                ),
+            )
+    if table.measures:
+        found.add(
+            checked.filter(pl.col(_NO_MEASURES)),
+            column=None,
+            value=None,
+            rule="no_measures",
+            message=(
+                f"the row has none of the {len(table.measures)} measures of "
+                f"{table.name} ({', '.join(table.measures[:2])}, ...); it is kept"
+            ),
+        )
+    return found.lazy().collect(engine="in-memory")

@@ -22,6 +22,11 @@ from msrwe.tables.results import ResultsTable
 D0 = dt.date(2015, 1, 5)
 
 
+def _frame(rows: list[tuple], **schema: pl.DataType) -> pl.DataFrame:
+    """A frame from row tuples, columns named and typed in order by ``schema``."""
+    return pl.DataFrame(rows, orient="row", schema=schema)
+
+
 def make_store(path: Path, n: int = 12, seed: int = 7) -> Path:
     """A store of ``n`` patients on intrathecal methotrexate every ~66 days, with two quarantined
     rows and one warning."""
@@ -60,42 +65,18 @@ def make_store(path: Path, n: int = 12, seed: int = 7) -> Path:
             ae_rows.append((pid, D0 + dt.timedelta(days=200), "Urinary tract infection", i == 0))
         if i % 6 == 1:
             r_rows.append((pid, D0 + dt.timedelta(days=150)))
-    visits = pl.DataFrame(
-        v_rows,
-        orient="row",
-        schema={
-            "patient_id": pl.String,
-            "date": pl.Date,
-            "edss": pl.Float64,
-            "t25fw_s": pl.Float64,
-            "nhpt_dominant_s": pl.Float64,
-            "nhpt_nondominant_s": pl.Float64,
-        },
+    visits = _frame(
+        v_rows, patient_id=pl.String, date=pl.Date, edss=pl.Float64, t25fw_s=pl.Float64,
+        nhpt_dominant_s=pl.Float64, nhpt_nondominant_s=pl.Float64,
     )
-    adm = pl.DataFrame(
-        a_rows,
-        orient="row",
-        schema={
-            "patient_id": pl.String,
-            "date": pl.Date,
-            "drug": pl.String,
-            "route": pl.String,
-            "dose": pl.Float64,
-        },
+    adm = _frame(
+        a_rows, patient_id=pl.String, date=pl.Date, drug=pl.String, route=pl.String,
+        dose=pl.Float64,
     )
-    ae = pl.DataFrame(
-        ae_rows,
-        orient="row",
-        schema={
-            "patient_id": pl.String,
-            "onset_date": pl.Date,
-            "term": pl.String,
-            "serious": pl.Boolean,
-        },
+    ae = _frame(
+        ae_rows, patient_id=pl.String, onset_date=pl.Date, term=pl.String, serious=pl.Boolean
     )
-    rel = pl.DataFrame(
-        r_rows, orient="row", schema={"patient_id": pl.String, "onset_date": pl.Date}
-    )
+    rel = _frame(r_rows, patient_id=pl.String, onset_date=pl.Date)
     issues = pl.DataFrame(
         {
             "table_name": ["visits", "visits", "administrations"],
@@ -184,47 +165,23 @@ def make_analysis(db: Path) -> AnalysisResult:
         (pl.col("patient_id").str.slice(-1).cast(pl.Int32) % 3 == 0).alias("event"),
     )
     r = ResultsTable()
-    for g in ("SPMS", "PPMS", "overall"):
-        r.add_stats(
-            "ae_incidence",
-            g,
-            "term",
-            "Headache",
-            {
-                "N": 9 if g == "SPMS" else (3 if g == "PPMS" else 12),
-                "n": 3,
-                "pct": 33.333,
-                "ci_low": 7.49,
-                "ci_high": 70.07,
-                "events": 4,
-                "person_years": 20.5,
-                "eair": 14.634,
-                "eair_ci_low": 3.018,
-                "eair_ci_high": 42.77,
-            },
-            label="Headache",
-            method="Clopper-Pearson; exact Poisson",
-        )
-        r.add_stats(
-            "ae_incidence",
-            g,
-            "term",
-            "Urinary tract infection",
-            {
-                "N": 9 if g == "SPMS" else (3 if g == "PPMS" else 12),
-                "n": 1,
-                "pct": 8.333,
-                "ci_low": 0.21,
-                "ci_high": 38.48,
-                "events": 1,
-                "person_years": 21.2,
-                "eair": 4.717,
-                "eair_ci_low": 0.119,
-                "eair_ci_high": 26.28,
-            },
-            label="Urinary tract infection",
-            method="Clopper-Pearson; exact Poisson",
-        )
+    ae_stats = ("n", "pct", "ci_low", "ci_high", "events", "person_years", "eair",
+                "eair_ci_low", "eair_ci_high")
+    ae_rows = (
+        ("Headache", (3, 33.333, 7.49, 70.07, 4, 20.5, 14.634, 3.018, 42.77)),
+        ("Urinary tract infection", (1, 8.333, 0.21, 38.48, 1, 21.2, 4.717, 0.119, 26.28)),
+    )
+    for g, n_group in (("SPMS", 9), ("PPMS", 3), ("overall", 12)):
+        for term, values in ae_rows:
+            r.add_stats(
+                "ae_incidence",
+                g,
+                "term",
+                term,
+                {"N": n_group, **dict(zip(ae_stats, values, strict=True))},
+                label=term,
+                method="Clopper-Pearson; exact Poisson",
+            )
         r.add_stats(
             "edss_change",
             g,

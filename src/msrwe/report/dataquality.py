@@ -100,10 +100,8 @@ def quarantine_summary(db: str | Path, table: str = "quarantine") -> pl.DataFram
 
     Parameters
     ----------
-    db
-        The store.
-    table
-        ``"quarantine"`` or ``"import_warnings"``.
+    db, table
+        As for :func:`issue_rows`: the store, and ``"quarantine"`` or ``"import_warnings"``.
 
     Returns
     -------

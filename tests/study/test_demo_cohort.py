@@ -117,6 +117,7 @@ def test_edss_change_matches_independent_computation(demo):
     assert r.get("edss_change", "p_value") == pytest.approx(golden["overall"]["p_value"])
 
 
+@pytest.mark.filterwarnings("ignore:The MLE may be on the boundary")
 def test_edss_slope_matches_statsmodels(demo):
     """The overall annual EDSS slope against statsmodels' MixedLM fitted here directly."""
     import statsmodels.formula.api as smf

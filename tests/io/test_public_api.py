@@ -40,6 +40,7 @@ def test_case_02_schema_exports():
             "POLARS_TYPES",
             "RELATEDNESS",
             "SERIOUS_CRITERIA",
+            "STOP_REASONS",
             "Column",
             "Contract",
             "DType",

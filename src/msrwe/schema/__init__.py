@@ -13,7 +13,13 @@ Examples
 'stop_before_start'
 """
 
-from msrwe.schema._contract import CONTRACT, OUTCOMES, RELATEDNESS, SERIOUS_CRITERIA
+from msrwe.schema._contract import (
+    CONTRACT,
+    OUTCOMES,
+    RELATEDNESS,
+    SERIOUS_CRITERIA,
+    STOP_REASONS,
+)
 from msrwe.schema._docs import column_rule_text, contract_markdown
 from msrwe.schema._model import DTYPES, Column, Contract, DateOrder, DType, OnlyWhen, Table
 from msrwe.schema._pandera import POLARS_TYPES, pandera_schema
@@ -25,6 +31,7 @@ __all__ = [
     "POLARS_TYPES",
     "RELATEDNESS",
     "SERIOUS_CRITERIA",
+    "STOP_REASONS",
     "Column",
     "Contract",
     "DType",

@@ -21,6 +21,7 @@ __all__ = [
     "OUTCOMES",
     "RELATEDNESS",
     "SERIOUS_CRITERIA",
+    "STOP_REASONS",
 ]
 
 _PATIENT = Column(
@@ -41,6 +42,16 @@ SERIOUS_CRITERIA = (
 )
 #: Outcome of an adverse event.
 OUTCOMES = ("recovered", "recovering", "not_recovered", "sequelae", "fatal", "unknown")
+#: Why a treatment course stopped.
+STOP_REASONS = (
+    "inefficacy",
+    "intolerance",
+    "adverse_event",
+    "pregnancy",
+    "patient_choice",
+    "cost",
+    "other",
+)
 
 _KURTZKE = "Kurtzke; clinical-methods.md section 1.3"
 
@@ -130,6 +141,17 @@ PATIENTS = Table(
     ),
 )
 
+#: The Kurtzke functional systems, in the order of the contract (and of tie-breaking).
+_FUNCTIONAL_SYSTEMS = (
+    _fs("pyramidal", "pyramidal", 6),
+    _fs("cerebellar", "cerebellar", 5),
+    _fs("brainstem", "brainstem", 5),
+    _fs("sensory", "sensory", 6),
+    _fs("bowel_bladder", "bowel and bladder", 6),
+    _fs("visual", "visual", 6),
+    _fs("cerebral", "cerebral (mental)", 5),
+)
+
 VISITS = Table(
     "visits",
     "one row per patient and assessment date",
@@ -145,13 +167,7 @@ VISITS = Table(
             check="edss_half_step",
             source="clinical-methods.md section 1.1 (Kurtzke 1983)",
         ),
-        _fs("pyramidal", "pyramidal", 6),
-        _fs("cerebellar", "cerebellar", 5),
-        _fs("brainstem", "brainstem", 5),
-        _fs("sensory", "sensory", 6),
-        _fs("bowel_bladder", "bowel and bladder", 6),
-        _fs("visual", "visual", 6),
-        _fs("cerebral", "cerebral (mental)", 5),
+        *_FUNCTIONAL_SYSTEMS,
         Column(
             "ambulation",
             "integer",
@@ -181,13 +197,7 @@ VISITS = Table(
     key=("patient_id", "date"),
     measures=(
         "edss",
-        "fs_pyramidal",
-        "fs_cerebellar",
-        "fs_brainstem",
-        "fs_sensory",
-        "fs_bowel_bladder",
-        "fs_visual",
-        "fs_cerebral",
+        *(fs.name for fs in _FUNCTIONAL_SYSTEMS),
         "ambulation",
         "t25fw_s",
         "nhpt_dominant_s",
@@ -245,15 +255,7 @@ TREATMENTS = Table(
             "stop_reason",
             "text",
             "why the course stopped",
-            allowed=(
-                "inefficacy",
-                "intolerance",
-                "adverse_event",
-                "pregnancy",
-                "patient_choice",
-                "cost",
-                "other",
-            ),
+            allowed=STOP_REASONS,
         ),
     ),
     row_rules=(

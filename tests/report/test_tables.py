@@ -77,6 +77,16 @@ def test_ae_term_column_heading_follows_the_grouping():
     assert "Adverse event (verbatim term)" in ae_table(_ae_results()).html
 
 
+def test_ae_label_equal_to_the_code_is_not_repeated():
+    # Case 6: no MedDRA code charted: the grouping falls back to the term; shown once
+    r = ResultsTable()
+    r.add_stats("ae_incidence", "overall", "pt_code", "headache", {"N": 9, "n": 1, "pct": 11.1},
+                label="Headache")
+    t = ae_table(r.to_polars())
+    assert t.frame.get_column("term").to_list() == ["Headache"]
+    assert "Preferred term (MedDRA code)" in t.html
+
+
 def test_ae_group_header_shows_n():
     t = ae_table(_ae_results())
     assert "Overall (N = 83)" in t.html

@@ -389,7 +389,7 @@ def fit_lmm(
         also used when the observed information is not negative definite).
     starts
         Starting points in the log-Cholesky parameters of ``Psi`` for standardised time; the
-        best end point is kept. By default a small grid.
+        best L-BFGS-B end point is polished by Newton steps. By default a small grid.
 
     Returns
     -------
@@ -410,21 +410,25 @@ def fit_lmm(
     reml = _Reml(ss, q)
     if starts is None:
         starts = (
-            [np.array([v]) for v in (0.0, -2.0, 2.0)]
+            [np.array([v]) for v in (0.0, -3.0)]
             if q == 1
             else [np.array([0.0, 0.0, v]) for v in (-1.0, -4.0)] + [np.array([1.0, 0.0, 0.0])]
         )
     ends = [
         minimize(
             reml.value_grad, np.asarray(x0, dtype=float), jac=True, method="L-BFGS-B",
-            bounds=_bounds(q), options={"maxiter": 1000, "ftol": 1e-15, "gtol": 1e-10},
+            bounds=_bounds(q), options={"maxiter": 1000, "ftol": 1e-12, "gtol": 1e-8},
         )
         for x0 in starts
     ]
-    best = min(ends, key=lambda r: r.fun)
-    theta, fun = _polish(reml, best.x, q)
-    _, grad = reml.value_grad(theta)
-    converged = bool(np.isfinite(fun)) and _projected_grad(theta, grad, q) < 1e-6
+    polished = []
+    for end in ends:
+        theta, fun = _polish(reml, end.x, q)
+        grad_max = _projected_grad(theta, reml.value_grad(theta)[1], q)
+        ok = bool(np.isfinite(fun)) and grad_max < 1e-6
+        polished.append((not ok, fun, theta))
+    bad, _, theta = min(polished, key=lambda e: (e[0], e[1]))
+    converged = not bad
     L = _chol(theta, q)
     p = reml.parts(L)
     scale = p["qf"] / reml.df

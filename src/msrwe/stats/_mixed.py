@@ -185,7 +185,10 @@ def mixed_slope(
         return empty("not estimable: no residual variation around the fitted line")
     if not random_slope:
         return result(ri, False, "" if ri.converged else "no convergence")
-    rs = fit_lmm(ss, random_slope=True)
+    # start the random-slope fit at the random-intercept solution (plus a generic start)
+    log_l = 0.5 * float(np.log(max(ri.cov_re[0, 0] / ri.scale, 1e-10)))
+    starts = [np.array([log_l, 0.0, v]) for v in (-1.0, -4.0)] + [np.zeros(3)]
+    rs = fit_lmm(ss, random_slope=True, starts=starts)
     gain = rs.llf - ri.llf
     if rs.converged and not rs.singular and gain > _BOUNDARY_LLF:
         return result(rs, True, "")

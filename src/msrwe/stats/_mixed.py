@@ -99,9 +99,24 @@ def mixed_slope(
 ) -> SlopeResult:
     """Average slope of ``y`` over ``time`` with a random intercept and slope per ``group``.
 
-    When the random-slope model does not converge, or its slope variance sits on the boundary
-    (estimated at zero, so the model reduces to a random intercept), the random-intercept model
-    is reported instead and ``note`` says why.
+    The linear mixed model ``y ~ time + (1 + time | group)`` (clinical-methods section 8) is
+    fitted by restricted maximum likelihood (REML), exactly, from per-patient sufficient
+    statistics: the number of measurements, the sums of ``time``, ``time^2``, ``y``,
+    ``time * y`` and ``y^2``. With the Woodbury identity and the matrix determinant lemma, the
+    REML log-likelihood and its gradient are closed-form 2x2 expressions in these sums,
+    evaluated for all patients at once; the fixed effects and the residual variance are
+    profiled out, and the 3 variance parameters (log-Cholesky) are optimised by L-BFGS-B from
+    several starts, then polished by Newton steps. The maximum is the one statsmodels'
+    ``MixedLM(reml=True)`` finds (same log-likelihood, checked in the tests), in about a second
+    for 10,000 patients instead of minutes. The standard error is statsmodels' ``bse``: the
+    fixed-effect block of the inverse observed information of the fixed effects and variance
+    parameters; the interval and p value are Wald (normal).
+
+    When the REML maximum lies on the boundary of the parameter space, the random-intercept
+    model is reported instead and ``note`` says why: the slope variance is estimated at zero
+    (the random-slope model is no better than the random-intercept model, log-likelihood
+    within 1e-6), or intercept and slope are estimated as perfectly correlated (a singular
+    random-effects covariance). The same happens when the random-slope fit does not converge.
 
     Parameters
     ----------
@@ -122,14 +137,15 @@ def mixed_slope(
     Returns
     -------
     SlopeResult
-        The slope and its interval; ``random_slope`` and ``note`` say which model was used.
-        With fewer than 2 patients or 3 measurements, or no spread in time, the numbers are
-        NaN and ``note`` says why.
+        The slope and its interval, the variance components and the REML log-likelihood;
+        ``random_slope`` and ``note`` say which model was used. With fewer than 2 patients or 3
+        measurements, no spread in time or no residual variation, the numbers are NaN and
+        ``note`` says why.
 
     Raises
     ------
     InputError
-        When a named column is missing.
+        When a named column is missing or holds an infinite value.
 
     Examples
     --------
@@ -142,6 +158,10 @@ def mixed_slope(
     >>> r = mixed_slope(d, "edss", "years", "patient_id")
     >>> round(r.slope, 2), r.n_patients, r.n_obs
     (0.42, 3, 9)
+    >>> r.random_slope, "boundary of the parameter space" in r.note
+    (False, True)
+    >>> round(r.var_intercept, 3), round(r.var_residual, 4)
+    (1.806, 0.025)
     """
     level = check_level(level, "mixed_slope")
     if not isinstance(random_slope, bool):

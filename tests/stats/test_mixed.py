@@ -173,6 +173,42 @@ def test_singular_covariance_falls_back(cohorts):
     assert_matches_golden(r, ref["random_intercept"])
 
 
+# Case 5b: no between-patient variation at all (residuals of alternating sign around one line):
+# the intercept variance is estimated at zero, so the model is ordinary least squares; llf is
+# the closed-form REML log-likelihood of the linear model, slope and SE are statsmodels' OLS
+def test_zero_intercept_variance_is_ols():
+    import statsmodels.api as sm
+
+    pattern = np.array([0.5, -0.5, -0.5, 0.5])
+    sign = lambda p: 1 if p % 2 else -1  # noqa: E731
+    rows = [
+        {"pid": p, "t": float(t), "y": 1 + 0.3 * t + sign(p) * pattern[t] * (1 + p / 10)}
+        for p in range(10)
+        for t in range(4)
+    ]
+    df = pd.DataFrame(rows)
+    exog = np.column_stack([np.ones(len(df)), df["t"]])
+    ols = sm.OLS(df["y"].to_numpy(), exog).fit()
+    dof = len(df) - 2
+    rss = float(ols.ssr)
+    reml_llf = -0.5 * (
+        dof * np.log(2 * np.pi * rss / dof) + np.linalg.slogdet(exog.T @ exog)[1] + dof
+    )
+    for random_slope in (False, True):
+        r = mixed_slope(df, "y", "t", "pid", random_slope=random_slope)
+        assert not r.random_slope
+        assert r.converged
+        assert r.note.endswith(
+            "random intercept variance estimated at zero (boundary of the parameter space): "
+            "no between-patient variation beyond the residual"
+        )
+        assert r.slope == pytest.approx(ols.params[1], rel=1e-9)
+        assert r.se == pytest.approx(ols.bse[1], rel=1e-6)
+        assert r.llf == pytest.approx(reml_llf, abs=1e-6)
+        assert r.var_residual == pytest.approx(rss / dof, rel=1e-9)
+        assert r.var_intercept == pytest.approx(0.0, abs=1e-9)
+
+
 # Case 6: noise-free parallel lines: no crash, slope exact
 def test_degenerate_parallel_lines():
     rows = [{"pid": f"p{p}", "t": float(t), "y": 3.0 + p * 0.5 + 0.25 * t}

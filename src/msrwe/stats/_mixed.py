@@ -203,8 +203,14 @@ def mixed_slope(
     ri = fit_lmm(ss, random_slope=False)
     if not np.isfinite(ri.llf):
         return empty("not estimable: no residual variation around the fitted line")
+    ri_note = "" if ri.converged else "no convergence"
+    if ri.converged and ri.singular:
+        ri_note = (
+            "random intercept variance estimated at zero (boundary of the parameter space): "
+            "no between-patient variation beyond the residual"
+        )
     if not random_slope:
-        return result(ri, False, "" if ri.converged else "no convergence")
+        return result(ri, False, ri_note)
     # start the random-slope fit at the random-intercept solution (plus a generic start)
     log_l = 0.5 * float(np.log(max(ri.cov_re[0, 0] / ri.scale, 1e-10)))
     starts = [np.array([log_l, 0.0, v]) for v in (-1.0, -4.0)] + [np.zeros(3)]
@@ -223,7 +229,8 @@ def mixed_slope(
         )
     else:
         why = "random slope model did not converge"
-    return result(ri, False, f"{why}; random intercept only")
+    note = f"{why}; random intercept only"
+    return result(ri, False, f"{note}; {ri_note}" if ri_note else note)
 
 
 def _result(

@@ -295,3 +295,24 @@ def test_invariant_to_order_and_labels(seed, n_pat, max_visits):
     if r.slope == r.slope:
         assert s.slope == pytest.approx(r.slope, rel=1e-7, abs=1e-9)
         assert s.se == pytest.approx(r.se, rel=1e-3)  # numerical Hessian: see test docstring
+
+
+# Case 12: a larger registry-like cohort (1,500 patients, up to 30 visits) where statsmodels'
+# own optimiser is slow or stops early: statsmodels started at msrwe's estimate stays there
+# (its score is zero there), with the same log-likelihood, slope and SE
+def test_statsmodels_started_at_estimate_stays():
+    df = cohort(21, 1500, 30, slope_sd=0.1)
+    r = mixed_slope(df, "y", "t", "pid")
+    assert r.random_slope
+    psi = np.array(
+        [[r.var_intercept, r.cov_intercept_slope], [r.cov_intercept_slope, r.var_slope]]
+    ) / r.var_residual
+    chol = np.linalg.cholesky(psi)
+    exog = np.column_stack([np.ones(len(df)), df["t"].to_numpy(float)])
+    model = MixedLM(df["y"].to_numpy(float), exog, groups=df["pid"].to_numpy(), exog_re=exog)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = model.fit(reml=True, method="lbfgs", start_params=chol[np.tril_indices(2)])
+    assert ref.converged
+    assert ref.llf == pytest.approx(r.llf, abs=1e-6)
+    assert_matches(r, ref)

@@ -282,9 +282,9 @@ def test_level(data):
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 10_000), n_pat=st.integers(8, 20), max_visits=st.integers(3, 8))
 def test_invariant_to_order_and_labels(seed, n_pat, max_visits):
-    """The slope to 1e-7; the SE (central differences of the gradient) to 1e-3, because some
-    tiny cohorts have a residual variance 10^4 times below the intercept variance (cohort seed
-    54 with 11 patients and up to 3 visits: SE 0.097294 vs 0.097276; statsmodels 0.097289)."""
+    """Slope to 1e-5, SE to 1e-4, the tolerances against statsmodels. With 15 measurements
+    (seed 3550, 8 patients) the likelihood is so flat that two orders reach maxima 1e-12 apart
+    in llf with slopes 1e-6 apart: the optimum is defined only to that precision."""
     df = cohort(seed, n_pat, max_visits)
     rng = np.random.default_rng(seed)
     r = mixed_slope(df, "y", "t", "pid")
@@ -293,8 +293,9 @@ def test_invariant_to_order_and_labels(seed, n_pat, max_visits):
     s = mixed_slope(shuffled, "y", "t", "pid")
     assert (s.random_slope, s.n_patients, s.n_obs) == (r.random_slope, r.n_patients, r.n_obs)
     if r.slope == r.slope:
-        assert s.slope == pytest.approx(r.slope, rel=1e-7, abs=1e-9)
-        assert s.se == pytest.approx(r.se, rel=1e-3)  # numerical Hessian: see test docstring
+        assert s.slope == pytest.approx(r.slope, rel=1e-5, abs=1e-9)
+        assert s.se == pytest.approx(r.se, rel=1e-4)
+        assert s.llf == pytest.approx(r.llf, abs=1e-8)
 
 
 # Case 12: a larger registry-like cohort (1,500 patients, up to 30 visits) where statsmodels'

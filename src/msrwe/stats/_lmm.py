@@ -176,35 +176,32 @@ class _Reml:
         self.n, self.s01, self.s11 = ss.xx[:, 0, 0], ss.xx[:, 0, 1], ss.xx[:, 1, 1]
         self.c0, self.c1 = ss.xy[:, 0], ss.xy[:, 1]
 
-    def _patients(self, L: np.ndarray) -> dict[str, Any]:
-        """Per-patient pieces of the likelihood, as arrays of length P.
+    def _patients(self, psi: np.ndarray) -> dict[str, Any]:
+        """Per-patient pieces of the likelihood at ``Psi``, as arrays of length P.
 
-        ``X'V^-1X`` (w), ``X'V^-1y`` (g), ``y'V^-1y``, ``log|M|``, and for the gradient
+        ``X'V^-1X`` (w), ``X'V^-1y`` (g), ``y'V^-1y``, ``log|V|``, and for the gradient
         ``Z'V^-1Z`` (a), ``Z'V^-1X`` (b) and ``Z'V^-1y`` (zvy); ``V`` here excludes sigma^2.
+        With ``A = I + S Psi`` (``S = Z'Z``): ``K = Psi A^-1`` (symmetric), ``V^-1 = I - Z K Z'``
+        and ``log|V| = log|A|``.
         """
         n, s01, s11, c0, c1 = self.n, self.s01, self.s11, self.c0, self.c1
         if self.q == 1:
-            psi = L[0, 0] ** 2
-            f = 1.0 / (1.0 + psi * n)  # 1 - k n with k = psi / (1 + psi n)
-            k = psi * f
+            ps = psi[0, 0]
+            f = 1.0 / (1.0 + ps * n)  # 1 - k n with k = psi / (1 + psi n)
+            k = ps * f
             w = (n * f, s01 * f, s11 - k * s01 * s01)
             g = (c0 * f, c1 - k * s01 * c0)
             yvy = self.ss.yy - k * c0 * c0
-            return {"w": w, "g": g, "yvy": yvy, "logdet": np.log1p(psi * n),
+            return {"w": w, "g": g, "yvy": yvy, "logdet": np.log1p(ps * n),
                     "a": n * f, "b": (n * f, s01 * f), "zvy": c0 * f}
-        l11, l21, l22 = L[0, 0], L[1, 0], L[1, 1]
-        # C = S L, M = I + L' S L
-        c00, c01 = n * l11 + s01 * l21, s01 * l22
-        c10, c11 = s01 * l11 + s11 * l21, s11 * l22
-        m00 = 1.0 + l11 * c00 + l21 * c10
-        m01 = l11 * c01 + l21 * c11
-        m11 = 1.0 + l22 * c11
-        det = m00 * m11 - m01 * m01
-        i00, i01, i11 = m11 / det, -m01 / det, m00 / det
-        # K = L M^-1 L' = (Psi^-1 + S)^-1 when Psi is invertible
-        k00 = l11 * l11 * i00
-        k01 = l11 * (l21 * i00 + l22 * i01)
-        k11 = l21 * l21 * i00 + 2.0 * l21 * l22 * i01 + l22 * l22 * i11
+        p00, p01, p11 = psi[0, 0], psi[0, 1], psi[1, 1]
+        a00, a01 = 1.0 + n * p00 + s01 * p01, n * p01 + s01 * p11
+        a10, a11 = s01 * p00 + s11 * p01, 1.0 + s01 * p01 + s11 * p11
+        det = a00 * a11 - a01 * a10
+        i00, i01, i10, i11 = a11 / det, -a01 / det, -a10 / det, a00 / det
+        k00 = p00 * i00 + p01 * i10
+        k01 = 0.5 * ((p00 * i01 + p01 * i11) + (p01 * i00 + p11 * i10))
+        k11 = p01 * i01 + p11 * i11
         # SK = S K
         sk00, sk01 = n * k00 + s01 * k01, n * k01 + s01 * k11
         sk10, sk11 = s01 * k00 + s11 * k01, s01 * k01 + s11 * k11
@@ -212,11 +209,13 @@ class _Reml:
              s11 - (sk10 * s01 + sk11 * s11))
         g = (c0 - (sk00 * c0 + sk01 * c1), c1 - (sk10 * c0 + sk11 * c1))
         yvy = self.ss.yy - (k00 * c0 * c0 + 2.0 * k01 * c0 * c1 + k11 * c1 * c1)
-        return {"w": w, "g": g, "yvy": yvy, "logdet": np.log(det), "a": w, "b": w, "zvy": g}
+        with np.errstate(invalid="ignore"):
+            logdet = np.log(det)
+        return {"w": w, "g": g, "yvy": yvy, "logdet": logdet, "a": w, "b": w, "zvy": g}
 
-    def parts(self, L: np.ndarray, beta: np.ndarray | None = None) -> dict[str, Any]:
-        """Everything at ``Psi = L L'``; ``beta`` defaults to the GLS estimate (profiled)."""
-        pp = self._patients(L)
+    def parts(self, psi: np.ndarray, beta: np.ndarray | None = None) -> dict[str, Any]:
+        """Everything at ``Psi``; ``beta`` defaults to the GLS estimate (profiled)."""
+        pp = self._patients(psi)
         w00, w01, w11 = (float(x.sum()) for x in pp["w"])
         h = np.array([[w00, w01], [w01, w11]])
         xvy = np.array([float(pp["g"][0].sum()), float(pp["g"][1].sum())])
@@ -225,7 +224,7 @@ class _Reml:
         gls = h_inv @ xvy
         b = gls if beta is None else beta
         qf = float(pp["yvy"].sum() - 2.0 * xvy @ b + b @ h @ b)
-        ok = det_h > 0 and w00 > 0 and qf > 0
+        ok = det_h > 0 and w00 > 0 and qf > 0 and bool(np.all(np.isfinite(pp["logdet"])))
         llf = (
             -0.5 * float(pp["logdet"].sum()) - 0.5 * self.df * np.log(qf)
             - 0.5 * np.log(det_h) + self.const
@@ -233,19 +232,21 @@ class _Reml:
         return {**pp, "h": h, "h_inv": h_inv, "xvy": xvy, "gls": gls, "beta": b, "qf": qf,
                 "llf": llf}
 
-    def grad_full(
-        self, theta: np.ndarray, beta: np.ndarray | None = None
+    def grad_psi(
+        self, psi: np.ndarray, beta: np.ndarray | None = None
     ) -> tuple[float, np.ndarray, np.ndarray]:
-        """REML log-likelihood (sigma^2 profiled) and its gradient in ``beta`` and ``theta``.
+        """REML log-likelihood (sigma^2 profiled) and its gradient in ``beta`` and ``Psi``.
+
+        The gradient ``G`` in ``Psi`` is the symmetric matrix with ``dl = tr(G dPsi)``.
 
         With ``dV_i = Z_i dPsi Z_i'``: ``d log|V_i| = tr(Z'V^-1Z dPsi)``, ``d qf = -u'dPsi u``
         with ``u = Z'V^-1(y - X beta)``, and ``d log|H| = -tr(B H^-1 B' dPsi)`` with
         ``B = Z'V^-1X``, summed over patients.
         """
-        q, L = self.q, _chol(theta, self.q)
-        p = self.parts(L, beta)
+        q = self.q
+        p = self.parts(psi, beta)
         if not np.isfinite(p["llf"]):
-            return -np.inf, np.zeros(2), np.zeros_like(theta)
+            return -np.inf, np.zeros(2), np.zeros((q, q))
         (b0, b1), qf, h_inv = p["beta"], p["qf"], p["h_inv"]
         fac = 0.5 * self.df / qf
         if q == 1:
@@ -262,13 +263,21 @@ class _Reml:
             g01 = -0.5 * w01.sum() + fac * (u0 * u1).sum() + 0.5 * whw[1]
             g11 = -0.5 * w11.sum() + fac * (u1 * u1).sum() + 0.5 * whw[2]
             gpsi = np.array([[g00, g01], [g01, g11]])
-        grad_l = 2.0 * gpsi @ L
-        if q == 1:
+        dbeta = (self.df / qf) * (p["xvy"] - p["h"] @ p["beta"])
+        return float(p["llf"]), dbeta, gpsi
+
+    def grad_full(
+        self, theta: np.ndarray, beta: np.ndarray | None = None
+    ) -> tuple[float, np.ndarray, np.ndarray]:
+        """REML log-likelihood and its gradient in ``beta`` and the log-Cholesky ``theta``."""
+        L = _chol(theta, self.q)
+        llf, dbeta, gpsi = self.grad_psi(L @ L.T, beta)
+        grad_l = 2.0 * gpsi @ L  # Psi = L L'
+        if self.q == 1:
             dtheta = np.array([grad_l[0, 0] * L[0, 0]])
         else:
             dtheta = np.array([grad_l[0, 0] * L[0, 0], grad_l[1, 0], grad_l[1, 1] * L[1, 1]])
-        dbeta = (self.df / qf) * (p["xvy"] - p["h"] @ p["beta"])
-        return float(p["llf"]), dbeta, dtheta
+        return llf, dbeta, dtheta
 
     def value_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         """Minus the profiled REML log-likelihood per measurement, and its gradient."""
@@ -278,26 +287,37 @@ class _Reml:
         n = self.ss.n_obs
         return -llf / n, -dtheta / n
 
-    def observed_cov_beta(self, theta: np.ndarray, beta: np.ndarray) -> np.ndarray | None:
-        """Fixed-effect block of the inverse observed information in ``(beta, theta)``.
+    def observed_cov_beta(self, psi: np.ndarray, beta: np.ndarray) -> np.ndarray | None:
+        """Fixed-effect block of the inverse observed information in ``beta`` and ``Psi``.
 
-        This is how statsmodels' ``MixedLM`` computes ``bse`` (the full Hessian, including the
-        cross terms between fixed effects and variance parameters); the block does not depend on
-        how the variance parameters are parameterised. The Hessian is taken by central
-        differences of the analytic gradient. None when it is not negative definite.
+        This is how statsmodels' ``MixedLM`` computes ``bse``: the Hessian of the REML
+        log-likelihood (sigma^2 profiled) in the fixed effects and the distinct elements of
+        ``Psi`` together, cross terms included (at an interior maximum the block does not depend
+        on how ``Psi`` is parameterised; at a zero variance it is statsmodels' choice). The
+        Hessian is taken by central differences of the analytic gradient. None when it is not
+        negative definite.
         """
-        z0 = np.concatenate([beta, theta])
+        rows, cols = np.tril_indices(self.q)
+        z0 = np.concatenate([beta, psi[rows, cols]])
+        scale = np.concatenate([np.maximum(np.abs(beta), 1.0),
+                                np.full(rows.size, max(float(np.max(np.abs(psi))), 1e-3))])
         k = z0.size
         hess = np.empty((k, k))
+
+        def grad(z: np.ndarray) -> np.ndarray:
+            m = np.zeros((self.q, self.q))
+            m[rows, cols] = z[2:]
+            m[cols, rows] = z[2:]
+            _, gb, gp = self.grad_psi(m, z[:2])
+            mult = np.where(rows == cols, 1.0, 2.0)  # d/dPsi_01 counts both off-diagonals
+            return np.concatenate([gb, mult * gp[rows, cols]])
+
         for j in range(k):
-            step = 1e-5 * max(1.0, abs(z0[j]))
-            cols = []
-            for sgn in (1.0, -1.0):
-                z = z0.copy()
-                z[j] += sgn * step
-                _, gb, gt = self.grad_full(z[2:], z[:2])
-                cols.append(np.concatenate([gb, gt]))
-            hess[:, j] = (cols[0] - cols[1]) / (2 * step)
+            step = 1e-5 * scale[j]
+            up, down = z0.copy(), z0.copy()
+            up[j] += step
+            down[j] -= step
+            hess[:, j] = (grad(up) - grad(down)) / (2 * step)
         hess = 0.5 * (hess + hess.T)
         if not np.all(np.isfinite(hess)) or np.any(np.linalg.eigvalsh(-hess) <= 0):
             return None
@@ -430,15 +450,15 @@ def fit_lmm(
     bad, _, theta = min(polished, key=lambda e: (e[0], e[1]))
     converged = not bad
     L = _chol(theta, q)
-    p = reml.parts(L)
+    psi = L @ L.T
+    p = reml.parts(psi)
     scale = p["qf"] / reml.df
     # back to the original time and y: [1, t_std] = [1, t] @ T
     s, m = ss.t_scale, ss.t_shift
     T = np.array([[1.0, -m / s], [0.0, 1.0 / s]])
     beta = T @ p["gls"] + np.array([ss.y_shift, 0.0])
-    cov_std = reml.observed_cov_beta(theta, p["gls"]) if observed else None
+    cov_std = reml.observed_cov_beta(psi, p["gls"]) if observed else None
     cov_beta = T @ (scale * p["h_inv"] if cov_std is None else cov_std) @ T.T
-    psi = L @ L.T
     cov_re = scale * (T @ psi @ T.T if q == 2 else psi)
     llf = float(p["llf"]) - np.log(s)
     singular = False

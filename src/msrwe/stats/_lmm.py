@@ -460,7 +460,7 @@ def fit_lmm(
     cov_std = reml.observed_cov_beta(psi, p["gls"]) if observed else None
     cov_beta = T @ (scale * p["h_inv"] if cov_std is None else cov_std) @ T.T
     cov_re = scale * (T @ psi @ T.T if q == 2 else psi)
-    llf = float(p["llf"]) - np.log(s)
+    llf = float(p["llf"]) - float(np.log(s))
     singular = False
     for j in {0, theta.size - 1}:  # log-diagonal of L: a zero makes Psi singular
         edge = theta.copy()

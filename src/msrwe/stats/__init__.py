@@ -10,7 +10,7 @@ scipy, statsmodels and lifelines (golden numbers in ``tests/results/stats``).
 :func:`poisson_rate_ci`         rate per person-time with the exact (chi-square) interval
 :func:`incidence_summary`       patients with an event, EAIR and event rate in one call
 :func:`wilcoxon_paired`         paired signed-rank test; zero handling and exactness stated
-:func:`mixed_slope`             annual slope from a linear mixed model (statsmodels)
+:func:`mixed_slope`             annual slope, linear mixed model (exact REML; = statsmodels)
 :func:`kaplan_meier`            survival and numbers at risk at chosen times (lifelines)
 :func:`describe`                n, mean, SD, median, quartiles, range of a numeric column
 ==============================  ===========================================================

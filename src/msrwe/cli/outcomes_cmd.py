@@ -93,6 +93,7 @@ def outcomes(
 ) -> None:
     """Detect confirmed disability worsening/improvement (PIRA/RAW) in the store's visits."""
     from msrwe.derive.outcomes import detect_events
+    from msrwe.derive.relapses import filter_confirmed_relapses
     from msrwe.store._read import has_table, read_table
 
     indep: Any = None
@@ -105,6 +106,8 @@ def outcomes(
         task = bar.add_task("reading the store", total=None)
         visits = read_table(db, "visits")
         relapses = read_table(db, "relapses") if has_table(db, "relapses") else None
+        if relapses is not None:
+            relapses = filter_confirmed_relapses(relapses)
         bar.update(task, description="detecting events")
         res = detect_events(
             visits, relapses, outcome=outcome, value_col=value_col,

@@ -19,6 +19,7 @@ from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_trea
 from msrwe.derive.exposure import derive_exposure, derive_exposure_alerts, derive_vars_dose
 from msrwe.derive.phenotype import derive_phenotype, describe_phenotype
 from msrwe.derive.prior_treatments import derive_prior_courses, derive_vars_prior_failure
+from msrwe.derive.relapses import filter_confirmed_relapses
 
 __all__ = [
     "derive_adae",
@@ -31,4 +32,5 @@ __all__ = [
     "derive_vars_last_on_treatment",
     "derive_vars_prior_failure",
     "describe_phenotype",
+    "filter_confirmed_relapses",
 ]

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from msrwe.derive.outcomes.thresholds import get_policy
+from msrwe.derive.relapses import UNCONFIRMED_RELAPSE_NOTE
 from msrwe.study.config import Study
 
 __all__ = ["describe_methods"]
@@ -124,8 +125,10 @@ def describe_methods(
                    "approximation", "exact": "exact", "approx": "from the normal approximation"}[
             a.p_method]
         + ". The annual EDSS slope was estimated by a linear mixed model with a random intercept "
-        "and slope per patient (statsmodels MixedLM; random intercept only when the full model "
-        f"did not converge), with its {lvl} confidence interval."
+        "and slope per patient, fitted by restricted maximum likelihood (an exact fit from "
+        "per-patient sums, checked against statsmodels MixedLM; random intercept only when the "
+        "slope variance was estimated at zero, the covariance was singular or the model did not "
+        f"converge), with its {lvl} confidence interval."
     )
     paras.append(
         "Confirmed disability worsening was found by the outcome engine with a "
@@ -136,7 +139,9 @@ def describe_methods(
         + f"no baseline within {o.relapse_to_bl} days and no confirmation within "
         f"{o.relapse_to_conf} days after a relapse"
         + (f", sustained for {_num(o.require_sust_days)} days" if o.require_sust_days else "")
-        + ". Time from the first dose to the onset of the first confirmed worsening was estimated "
+        + ". "
+        + UNCONFIRMED_RELAPSE_NOTE
+        + " Time from the first dose to the onset of the first confirmed worsening was estimated "
         "by the Kaplan-Meier method (lifelines), censoring patients without an event at their "
         f"last on-treatment assessment; numbers at risk and {lvl} confidence intervals are given "
         f"at {', '.join(_num(y) for y in a.km_years)} years."

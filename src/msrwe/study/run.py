@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from msrwe._version import __version__
+from msrwe.derive.relapses import filter_confirmed_relapses
 from msrwe.errors import StoreError
 from msrwe.store import connect
 from msrwe.study.cohort import Cohort, build_cohort
@@ -194,6 +195,7 @@ def analyze(
     relapses = tables["relapses"]
     if relapses is None:
         relapses = pl.DataFrame(schema={"patient_id": pl.String, "onset_date": pl.Date})
+    relapses = filter_confirmed_relapses(relapses)
     eff = add_efficacy(results, adsl=adsl, advs=advs, relapses=relapses, study=st)
 
     step(5)

@@ -10,6 +10,6 @@ True
 """
 
 from msrwe.report.render import RENDER_STEPS, render_report
-from msrwe.report.table1 import compute_table1
+from msrwe.tables.table1 import compute_table1
 
 __all__ = ["RENDER_STEPS", "compute_table1", "render_report"]

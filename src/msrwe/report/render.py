@@ -7,7 +7,7 @@ administrations) it is a data report: the per-patient overview and what the char
 with the data-quality appendix (import log, quarantine, warnings).
 
 Every number in the tables is read from the results table; Table 1 rows are added to it from
-``adsl`` (:mod:`msrwe.report.table1`) when the analysis did not write them. CSS and images are
+``adsl`` (:mod:`msrwe.tables.table1`) when the analysis did not write them. CSS and images are
 inline, so the file opens anywhere without a network.
 """
 
@@ -29,9 +29,9 @@ from msrwe.errors import InputError, OptionError, StoreError
 from msrwe.report import sections as sec
 from msrwe.report.dataquality import issue_rows, patient_overview
 from msrwe.report.inputs import from_analysis, from_store
-from msrwe.report.table1 import compute_table1
 from msrwe.store import table_names
 from msrwe.tables.results import ResultsTable
+from msrwe.tables.table1 import compute_table1
 
 __all__ = ["RENDER_STEPS", "ProgressCallback", "render_report"]
 

@@ -48,6 +48,8 @@ def groups_of(adsl: pl.DataFrame) -> list[tuple[str, list[str]]]:
     >>> adsl = pl.DataFrame({"patient_id": ["a", "b", "c"], "group": ["SPMS", "PPMS", "SPMS"]})
     >>> groups_of(adsl)
     [('PPMS', ['b']), ('SPMS', ['a', 'c']), ('overall', ['a', 'b', 'c'])]
+    >>> groups_of(pl.DataFrame({"patient_id": ["a", "b"], "group": ["overall", "overall"]}))
+    [('overall', ['a', 'b'])]
     """
     if "patient_id" not in adsl.columns:
         raise InputError(f"adsl has no column 'patient_id'; it has {', '.join(adsl.columns)}.")
@@ -55,8 +57,10 @@ def groups_of(adsl: pl.DataFrame) -> list[tuple[str, list[str]]]:
     if "group" not in adsl.columns:
         return [(OVERALL, ids)]
     groups = [MISSING_GROUP if g is None else str(g) for g in adsl["group"].to_list()]
+    # A group value of "overall" (an analysis without grouping) is the total itself.
     out = [
-        (g, [p for p, gg in zip(ids, groups, strict=True) if gg == g]) for g in sorted(set(groups))
+        (g, [p for p, gg in zip(ids, groups, strict=True) if gg == g])
+        for g in sorted(set(groups) - {OVERALL})
     ]
     return [*out, (OVERALL, ids)]
 

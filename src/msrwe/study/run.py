@@ -26,6 +26,7 @@ from msrwe.study.efficacy import add_efficacy
 from msrwe.study.methods import describe_methods
 from msrwe.study.result import DATASET_NAMES, AnalysisResult
 from msrwe.tables.results import ResultsTable
+from msrwe.tables.table1 import compute_table1
 
 __all__ = ["STEPS", "ProgressCallback", "analyze"]
 
@@ -180,16 +181,12 @@ def analyze(
     _cohort_rows(results, cohort)
     datasets: dict[str, pl.DataFrame] = {"addose": cohort.doses}
 
-    # Without grouping, the exposure and safety analyses see no group column, so that they write
-    # 'overall' once (their group loop would otherwise meet 'overall' as a group value too).
-    by_group = adsl if st.analysis.group_column else adsl.drop("group")
     step(2)
-    datasets.update(_exposure(results, by_group, cohort, st))
+    datasets.update(_exposure(results, adsl, cohort, st))
     if "adexpo" in datasets:
         adsl = _join_exposure(adsl, datasets["adexpo"])
     step(3)
-    by_group = adsl if st.analysis.group_column else adsl.drop("group")
-    datasets.update(_safety(results, by_group, cohort, tables, st))
+    datasets.update(_safety(results, adsl, cohort, tables, st))
 
     step(4)
     relapses = tables["relapses"]
@@ -208,6 +205,7 @@ def analyze(
         "adevents": eff.adevents,
         **{k: v for k, v in datasets.items() if k not in DATASET_NAMES},
     }
+    results.extend(compute_table1(datasets["adsl"]))
     settings = st.to_dict()
     settings["cohort"]["drug_in_force"] = cohort.drug
     if st.exposure.interval_days is None:

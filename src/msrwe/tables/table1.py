@@ -1,8 +1,8 @@
 """Table 1 rows (analysis ``table1``) computed from ``adsl`` into the results table.
 
-The report prints only numbers of the results table. When the analysis did not write Table 1
-itself, :func:`compute_table1` adds its rows from the per-patient dataset ``adsl`` before
-rendering, so the rule still holds and ``results.csv`` holds Table 1 too.
+The report prints only numbers of the results table. ``msrwe analyze`` adds Table 1 rows from the
+per-patient dataset ``adsl`` with :func:`compute_table1`, so ``results.csv`` holds Table 1 too;
+the report calls it only for an analysis result that lacks them.
 
 Continuous variables get ``n, median, q1, q3, mean, sd, min, max`` (quartiles by linear
 interpolation, R's type 7); categorical variables get one level per category with ``N`` (patients
@@ -97,7 +97,8 @@ def compute_table1(
     parts: list[tuple[str, pl.DataFrame]] = []
     if group is not None:
         for (g,), sub in adsl.partition_by(group, as_dict=True, maintain_order=True).items():
-            parts.append(("(missing)" if g is None else str(g), sub))
+            if g != "overall":  # an analysis without grouping: the total itself, added below
+                parts.append(("(missing)" if g is None else str(g), sub))
     parts.append(("overall", adsl))
     out = ResultsTable()
     for g, sub in parts:

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from msrwe.errors import InputError
-from msrwe.report.table1 import compute_table1
+from msrwe.tables.table1 import compute_table1
 
 # Case input: five patients in two groups; one missing age and one missing sex.
 ADSL = pl.DataFrame({
@@ -74,3 +74,13 @@ def test_errors_name_the_column():
         compute_table1(ADSL.drop("patient_id"))
     with pytest.raises(InputError, match="'arm'"):
         compute_table1(ADSL, group="arm")
+
+
+def test_group_value_overall_is_the_total_not_a_second_group():
+    """An analysis without grouping gives every patient the group 'overall': one set of rows."""
+    adsl = pl.DataFrame({"patient_id": ["1", "2"], "group": ["overall", "overall"],
+                         "age": [40.0, 60.0]})
+    df = compute_table1(adsl).to_polars()
+    assert set(df["group"]) == {"overall"}
+    keys = ["analysis", "group", "variable", "level", "stat"]
+    assert df.select(keys).is_duplicated().sum() == 0

@@ -33,18 +33,10 @@ from __future__ import annotations
 import polars as pl
 
 from msrwe.errors import InputError, OptionError
+from msrwe.schema import SERIOUS_CRITERIA
 
 __all__ = ["AE_GROUPINGS", "RELATED_VALUES", "SERIOUS_CRITERIA", "derive_adae"]
 
-#: The ICH E2A seriousness criteria, as spelled in ``adverse_events.serious_criteria``.
-SERIOUS_CRITERIA: tuple[str, ...] = (
-    "death",
-    "life_threatening",
-    "hospitalization",
-    "disability",
-    "congenital_anomaly",
-    "medically_important",
-)
 
 #: Values of ``related`` counted as related to the drug.
 RELATED_VALUES: tuple[str, ...] = ("related", "possibly_related")

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from msrwe.errors import StudyFileError
+from msrwe.schema import STOP_REASONS
 from msrwe.study._validate import _choice, _date, _fail, _int, _num, _str_tuple, _text
 
 __all__ = [
@@ -65,16 +66,6 @@ __all__ = [
 PHENOTYPES: tuple[str, ...] = ("CIS", "RRMS", "SPMS", "PPMS")
 #: Routes of administration of the data contract.
 ROUTES: tuple[str, ...] = ("intrathecal", "iv", "oral", "sc", "im")
-#: Stop reasons of ``treatments.stop_reason``.
-STOP_REASONS: tuple[str, ...] = (
-    "inefficacy",
-    "intolerance",
-    "adverse_event",
-    "pregnancy",
-    "patient_choice",
-    "cost",
-    "other",
-)
 #: Columns of ``patients`` the analyses can be grouped by; ``"none"`` gives the overall only.
 GROUP_BY_CHOICES: tuple[str, ...] = ("phenotype", "sex", "site", "none")
 #: How adverse events are grouped: by the verbatim term or the MedDRA preferred-term code.

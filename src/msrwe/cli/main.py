@@ -50,11 +50,7 @@ def _root(
 
 
 for _name in COMMAND_MODULES:
-    try:
-        importlib.import_module(_name).register(app)
-    except ModuleNotFoundError as exc:  # a command still being written in this release
-        if exc.name != _name:
-            raise
+    importlib.import_module(_name).register(app)
 
 
 def main() -> None:

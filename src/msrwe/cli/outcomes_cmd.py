@@ -51,6 +51,10 @@ def outcomes(
     out: Path = typer.Option(Path("events.csv"), "--out",
                              help="Events file: CSV, or Parquet when it ends in .parquet."),
     describe: bool = typer.Option(False, "--describe", help="Print the methods paragraph."),
+    study: Path | None = typer.Option(
+        None, "--study", help="A study file (TOML): the events of its cohort under its "
+        "[outcomes] definitions, from each patient's baseline on (the other options are then "
+        "taken from the study file)."),
     value_col: str | None = typer.Option(None, "--value-col", help="Column of the outcome."),
     delta_fun: str | None = typer.Option(
         None, "--delta-fun", help="Threshold policy: msprog, trial, lorscheider, pct20, "
@@ -96,6 +100,9 @@ def outcomes(
     from msrwe.derive.relapses import filter_confirmed_relapses
     from msrwe.store._read import has_table, read_table
 
+    if study is not None:
+        _from_study(db, study, outcome, out, describe)
+        return
     indep: Any = None
     if relapse_indep is not None:
         try:
@@ -149,6 +156,40 @@ def outcomes(
     if describe:
         console.print(res.describe(), soft_wrap=True, highlight=False)
     console.print(f"Wrote {res.events.height} events to {out}")
+
+
+#: ``adevents.param`` of each outcome the study analyses.
+STUDY_PARAMS = {"edss": "CDW_EDSS", "nhpt": "CDW_NHPT", "t25fw": "CDW_T25FW"}
+
+
+def _from_study(db: Path, study: Path, outcome: str, out: Path, describe: bool) -> None:
+    """Write the events ``msrwe analyze`` finds for ``outcome`` under a study file."""
+    from msrwe.study import analyze
+
+    if outcome not in STUDY_PARAMS:
+        raise OptionError(
+            f"With --study, --outcome must be one of {{{', '.join(map(repr, STUDY_PARAMS))}}} "
+            f"(the outcomes a study analyses). Got {outcome!r} instead."
+        )
+    with progress() as bar:
+        task = bar.add_task("analysing the study", total=None)
+        result = analyze(db, study)
+        bar.update(task, description="writing events")
+    events = result.datasets.get("adevents")
+    if events is None or "param" not in events.columns:
+        events = pl.DataFrame(schema={"patient_id": pl.String, "event_type": pl.String})
+    else:
+        events = events.filter(pl.col("param") == STUDY_PARAMS[outcome])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _write(events, out)
+    n_cohort = result.datasets["adsl"].height if "adsl" in result.datasets else 0
+    console.print(
+        f"{outcome.upper()} under {study}: {events.height} events in "
+        f"{events['patient_id'].n_unique() if events.height else 0} of {n_cohort} patients."
+    )
+    if describe:
+        console.print(result.methods, soft_wrap=True, highlight=False)
+    console.print(f"Wrote {events.height} events to {out}")
 
 
 def _write(df: Any, path: Path) -> None:

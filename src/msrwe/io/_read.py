@@ -30,6 +30,12 @@ __all__ = ["SUFFIXES", "RawFile", "read_raw"]
 SUFFIXES = (".csv", ".xlsx", ".xls", ".parquet")
 
 _HEAD = 1 << 16
+#: The longest header row and the most columns a CSV may have. Wider files are not chart
+#: tables (a wrong separator, a transposed export) and would exhaust memory when read.
+_MAX_HEADER_BYTES = 1 << 20
+_MAX_COLUMNS = 1000
+#: Byte-order marks of UTF-16 text (Excel's "Unicode Text" export).
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _DUPLICATED = re.compile(r"^(.*)_duplicated_\d+$")
 _EXCEL_DATETIME = r"^(\d{4}-\d{2}-\d{2})[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"
 
@@ -45,7 +51,8 @@ class RawFile:
     frame
         Every column as ``pl.String``; the header as written (stripped).
     encoding
-        ``utf-8`` or ``cp1252`` (the fallback for CSV files Excel wrote on Windows).
+        ``utf-8``, ``utf-16`` (a CSV with a UTF-16 byte-order mark, as Excel's "Unicode Text"
+        export writes) or ``cp1252`` (the fallback for CSV files Excel wrote on Windows).
     sha256
         The SHA-256 of the file's bytes, for provenance.
     header_row
@@ -105,7 +112,60 @@ def _polars_csv(source: Path | bytes, separator: str) -> pl.DataFrame:
     )
 
 
+def _check_width(path: Path, header: str, separator: str, complete: bool) -> None:
+    """Refuse a CSV whose header row is too long or has too many columns to be a chart table."""
+    if not complete:
+        raise _refuse(
+            path,
+            f"the header row (the first line) is longer than {_MAX_HEADER_BYTES >> 20} MiB, so "
+            "the file is not a chart table; check that it is the right file",
+        )
+    n = header.count(separator) + 1
+    if n > _MAX_COLUMNS:
+        raise _refuse(
+            path,
+            f"the header row has {n:,} columns; a chart table has at most {_MAX_COLUMNS:,}. "
+            "Check that it is the right file, exported with one column per variable",
+        )
+
+
+def _header_line(path: Path) -> tuple[bytes, bool]:
+    """The first line of a file (up to 1 MiB) and whether it ended within that limit."""
+    try:
+        with path.open("rb") as f:
+            line = f.readline(_MAX_HEADER_BYTES + 2)
+    except OSError as exc:
+        raise _refuse(path, f"cannot read the file ({exc.strerror or exc})") from exc
+    return line, len(line.rstrip(b"\r\n")) <= _MAX_HEADER_BYTES
+
+
+def _read_utf16(path: Path) -> tuple[pl.DataFrame, str]:
+    """A CSV saved as UTF-16 with a byte-order mark (Excel's "Unicode Text"), read losslessly."""
+    try:
+        text = path.read_bytes().decode("utf-16")
+    except UnicodeDecodeError as exc:
+        raise _refuse(
+            path,
+            f"the file starts as UTF-16 text but byte {exc.start + 1} cannot be read; "
+            "export it again as CSV (UTF-8)",
+        ) from exc
+    except OSError as exc:
+        raise _refuse(path, f"cannot read the file ({exc.strerror or exc})") from exc
+    data = text.lstrip("\ufeff").encode("utf-8")
+    if not data.strip(b" \r\n\t"):
+        raise _refuse(path, "the file is empty: a chart table needs at least a header row")
+    separator = _separator(data[:_HEAD])
+    first = data.split(b"\n", 1)[0]
+    _check_width(path, first.decode("utf-8"), separator, len(first) <= _MAX_HEADER_BYTES)
+    try:
+        return _polars_csv(data, separator), "utf-16"
+    except (pl.exceptions.PolarsError, ValueError) as exc:
+        raise _refuse(path, f"not a readable CSV table ({_first_line(exc)})") from exc
+
+
 def _read_csv(path: Path, head: bytes, has_nul: bool) -> tuple[pl.DataFrame, str]:
+    if head.startswith(_UTF16_BOMS):
+        return _read_utf16(path)
     if has_nul:
         raise _refuse(
             path,
@@ -115,6 +175,8 @@ def _read_csv(path: Path, head: bytes, has_nul: bool) -> tuple[pl.DataFrame, str
     if not head.strip(b"\xef\xbb\xbf \r\n\t"):
         raise _refuse(path, "the file is empty: a chart table needs at least a header row")
     separator = _separator(head)
+    line, complete = _header_line(path)
+    _check_width(path, line.decode("latin-1"), separator, complete)
     header = head.split(b"\n", 1)[0]
     try:
         header.decode("utf-8")

@@ -313,7 +313,7 @@ def _warnings(
     checked: pl.DataFrame, table: Table, tmap: TableMapping, file: str, encoding: str
 ) -> pl.DataFrame:
     found = Findings(table.name, file)
-    if encoding != "utf-8":
+    if encoding == "cp1252":
         # A problem of the whole file: no row number.
         found.parts.append(
             pl.LazyFrame(

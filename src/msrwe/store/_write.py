@@ -114,6 +114,7 @@ def write_import(
     from msrwe.io._frames import empty_problems
 
     names = set(tables)
+    created = not Path(db).exists()
     con = connect(db, read_only=False)
     try:
         con.execute("begin transaction")
@@ -136,8 +137,13 @@ def write_import(
             con.execute("commit")
         except (duckdb.Error, pl.exceptions.PolarsError) as exc:
             con.execute("rollback")
+            con.close()
+            if created:  # a store this import created is removed again, not left empty
+                for leftover in (Path(db), Path(f"{db}.wal")):
+                    leftover.unlink(missing_ok=True)
+            unchanged = "no store was created" if created else "the store is unchanged"
             raise StoreError(
-                f"{db}: the import could not be written ({exc}); the store is unchanged. "
+                f"{db}: the import could not be written ({exc}); {unchanged}. "
                 "Is this an msrwe store?"
             ) from exc
     finally:

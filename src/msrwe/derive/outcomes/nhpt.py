@@ -437,7 +437,13 @@ def detect_nhpt_events(
         )
         by_hand[label] = res
         tables[label] = res.events
-    patients = patient_order(visits, engine_options.get("subjects"))
+    # Patients with at least one time to analyse, as the engine counts them for the other
+    # outcomes: visits without 9-hole peg test times analyse nobody.
+    measured = set(
+        pl.concat([frame.filter(pl.col(col).is_not_null()).select("patient_id")
+                   for frame, col in runs.values()])["patient_id"].cast(pl.String).to_list()
+    )
+    patients = [p for p in patient_order(visits, engine_options.get("subjects")) if p in measured]
     first_only = engine_options.get("event", "firstCDW") in _FIRST_ONLY
     events = merge_events(tables, label_col="hand", first_only=first_only,
                           patient_order=patients)

@@ -6,7 +6,7 @@ Usage::
         [--pymsprog /tmp/pymsprog-venv/bin/python]
 
 1. Makes one synthetic cohort (about 20 visits per patient, relapses), runs pymsprog on it in its
-   own environment (subprocess, /work/shared/oracle/run_pymsprog.py) and msrwe in this one, with
+   own environment (subprocess, ../shared/oracle/run_pymsprog.py) and msrwe in this one, with
    ``event="multiple", baseline="roving", RAW_PIRA=True``; checks the events are identical and
    prints the per-patient speed-up (target: at least 1000x).
 2. Runs ``--big`` patients (default 1,000,000, about 20 million visits) through msrwe: prints the
@@ -31,7 +31,13 @@ import polars as pl
 
 from msrwe.derive.outcomes import detect_events
 
-ORACLE = Path("/work/shared/oracle/run_pymsprog.py")
+#: The oracle of ../shared (beside the checkout, as in CI); MSRWE_ORACLE overrides it.
+ORACLE = Path(
+    os.environ.get(
+        "MSRWE_ORACLE",
+        Path(__file__).resolve().parents[2] / "shared" / "oracle" / "run_pymsprog.py",
+    )
+)
 OPTIONS = {"event": "multiple", "baseline": "roving", "RAW_PIRA": True}
 EDSS_GRID = np.array([0.0, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 5.5, 6.0, 6.5, 7.0,
                       7.5, 8.0, 8.5, 9.0, 9.5])
@@ -128,7 +134,7 @@ def main() -> int:
         print(f"speed-up per patient: {t_ref / t_ours:,.0f}x (target >= 1000x); "
               f"identical events: {same}")
     else:
-        print(f"pymsprog not found at {a.pymsprog!r}: run /work/shared/oracle/setup.sh")
+        print(f"pymsprog not found at {a.pymsprog!r}: run ../shared/oracle/setup.sh")
 
     if a.big:
         visits, relapses = synthetic_cohort(a.big, seed=2)

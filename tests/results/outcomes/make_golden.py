@@ -2,7 +2,7 @@
 
 Run with the oracle's interpreter (pymsprog must never be installed into msrwe's environment)::
 
-    VENV=$(bash /work/shared/oracle/setup.sh /tmp/pymsprog-venv)   # prints the venv path
+    VENV=$(bash ../shared/oracle/setup.sh /tmp/pymsprog-venv)   # prints the venv path
     /tmp/pymsprog-venv/bin/python tests/results/outcomes/make_golden.py [CASE ...]
 
 (with case names, only those cases are rerun).

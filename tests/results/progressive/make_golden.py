@@ -11,7 +11,7 @@ Run from the repository root (the oracle lives outside msrwe's environment):
 
 It writes visits.csv and relapses.csv (a synthetic cohort made here with a fixed seed, including
 9HPT hands at 777 s) and, for each option set and component, <set>/<component>/results.csv plus
-call.json from /work/shared/oracle/run_pymsprog.py.
+call.json from ../shared/oracle/run_pymsprog.py.
 """
 
 import csv
@@ -21,9 +21,13 @@ import os
 import random
 import subprocess
 import sys
+from pathlib import Path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ORACLE = os.environ.get("MSRWE_ORACLE", "/work/shared/oracle/run_pymsprog.py")
+ORACLE = os.environ.get(
+    "MSRWE_ORACLE",
+    str(Path(__file__).resolve().parents[4] / "shared" / "oracle" / "run_pymsprog.py"),
+)
 EDSS_STEPS = [0.0] + [x / 2 for x in range(2, 20)]
 
 OPTION_SETS = {

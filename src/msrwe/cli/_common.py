@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -20,9 +22,9 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from msrwe.errors import DefinitionError, MsrweError
+from msrwe.errors import DefinitionError, MsrweError, OptionError
 
-__all__ = ["console", "err_console", "fail", "guard", "progress"]
+__all__ = ["console", "err_console", "fail", "guard", "out_folder", "progress"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,8 +53,78 @@ def guard(func: F) -> F:
             raise fail(f"{exc} (this is a bug in msrwe; please report it)") from exc
         except MsrweError as exc:
             raise fail(str(exc)) from exc
+        except OSError as exc:  # the file system refused: a path, a permission, a full disk
+            raise fail(os_message(exc)) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+_ERRNO_WORDS = {
+    errno.EEXIST: "a file of that name is in the way",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EISDIR: "it is a folder, not a file",
+    errno.ENOENT: "there is no such file or folder",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENOSPC: "the disk is full",
+    errno.EROFS: "the disk is read-only",
+}
+
+
+def os_message(exc: OSError) -> str:
+    """What the file system refused, in words: the path and the reason, no traceback.
+
+    Examples
+    --------
+    >>> os_message(FileExistsError(17, "File exists", "results"))
+    'results: cannot write here (a file of that name is in the way).'
+    """
+    why = _ERRNO_WORDS.get(exc.errno or 0, exc.strerror or str(exc))
+    where = exc.filename if exc.filename is not None else "a file"
+    return f"{where}: cannot write here ({why})."
+
+
+def out_folder(path: Path, option: str = "--out", given: Path | None = None) -> Path:
+    """Check, before any work, that ``path`` is a folder or can be created as one.
+
+    Parameters
+    ----------
+    path
+        The folder a command will write into.
+    option
+        The option that gave it, for the message.
+    given
+        The option's value when ``path`` is derived from it (the folder of an output file).
+
+    Returns
+    -------
+    Path
+        ``path``, unchanged (nothing is created).
+
+    Raises
+    ------
+    OptionError
+        When ``path`` or one of its parents is a file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "notes.txt"
+    >>> _ = f.write_text("x")
+    >>> out_folder(f / "results")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    msrwe.errors.OptionError: --out ...notes.txt is a file, not a folder; choose a folder ...
+    """
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise OptionError(
+                    f"{option} {given or path}: {p} is a file, not a folder; "
+                    "choose a folder to write into."
+                )
+            break
+    return path
 
 
 @contextmanager

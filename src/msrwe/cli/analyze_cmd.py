@@ -9,7 +9,7 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from msrwe.cli._common import console, guard, progress
+from msrwe.cli._common import console, guard, out_folder, progress
 
 __all__ = ["analyze", "register", "summary_tables"]
 
@@ -116,6 +116,7 @@ def analyze(
     """Analyse a store: cohort and attrition, exposure, safety and efficacy, into one table."""
     from msrwe.study.run import analyze as run_analysis
 
+    out_folder(out)  # before minutes of analysis, not after
     with progress() as bar:
         task = bar.add_task("analysing", total=None)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from msrwe.cli._common import console, guard, progress
+from msrwe.cli._common import console, guard, out_folder, progress
 
 __all__ = ["DEMO_STUDY", "register"]
 
@@ -49,7 +49,7 @@ def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
     from msrwe.report import render_report
     from msrwe.synth import write_cohort
 
-    out.mkdir(parents=True, exist_ok=True)
+    out_folder(out).mkdir(parents=True, exist_ok=True)
     charts, db, html = out / "charts", out / "msrwe.duckdb", out / "report.html"
     study = out / "study.toml"
     study.write_text(DEMO_STUDY, encoding="utf-8")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
-from msrwe.cli._common import console, guard, progress
+from msrwe.cli._common import console, guard, out_folder, progress
 
 __all__ = ["register", "report"]
 
@@ -30,6 +31,9 @@ def report(
     """Analyse the store and write a self-contained HTML report (opens with no internet)."""
     from msrwe.report import render_report
 
+    out_folder(out.parent, given=out)  # before minutes of analysis, not after
+    if export is not None:
+        out_folder(export, "--export")
     with progress() as bar:
         task = bar.add_task("report", total=None)
 
@@ -40,7 +44,7 @@ def report(
         bar.update(task, description="done", total=1, completed=1)
     if export is not None:
         console.print(f"Results and datasets: {export}")
-    console.print(f"[bold green]Report:[/] {path.resolve()}")
+    console.print(f"[bold green]Report:[/] {escape(str(path.resolve()))}")
 
 
 def register(app: typer.Typer) -> None:

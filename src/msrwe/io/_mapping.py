@@ -237,8 +237,15 @@ def load_mapping(path: str | Path) -> Mapping:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise MappingError(f"{p}: no mapping file here") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MappingError(f"{p}: cannot read the mapping file ({exc})") from exc
+    except IsADirectoryError:
+        raise MappingError(f"{p} is a folder; --mapping takes a mapping file (TOML)") from None
+    except UnicodeDecodeError as exc:
+        raise MappingError(
+            f"{p}: the mapping file is not UTF-8 text (byte {exc.start + 1} cannot be read); "
+            "save it as UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise MappingError(f"{p}: cannot read the mapping file ({exc.strerror or exc})") from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -99,6 +99,17 @@ def _map_header(raw: RawFile, table: Table, tmap: TableMapping) -> dict[str, str
                 file=str(raw.path),
             )
         out[name] = target
+    # A renamed column the file lacks would leave its contract column empty without a word
+    # (a typo in the mapping); refused unless the file gives the contract column otherwise.
+    header = {c.lower() for c in raw.frame.columns}
+    for key, target in site.items():
+        if key.lower() not in header and target not in out.values():
+            raise ImportRefused(
+                f"the mapping renames the column {key!r} to {table.name}.{target}, but the file "
+                f"has no column {key!r} (nor {target!r}); the file's columns are "
+                f"{', '.join(raw.frame.columns)}. Correct the name in the mapping file",
+                file=str(raw.path),
+            )
     missing = [c.name for c in table.columns if c.required and c.name not in out.values()]
     if missing:
         hint = " (a mapping file can rename a site's columns: see docs/import.md)"

@@ -190,6 +190,16 @@ def _write_xlsx(frame: pl.DataFrame, path: Path, table: str) -> None:
             raise InputError(f"{path}: cannot write this file ({exc}).") from exc
 
 
+#: The note ``write_cohort`` leaves in every folder it writes: the charts are synthetic, and the
+#: folder may be written over by the next ``msrwe synth``.
+SYNTHETIC_NOTE = "SYNTHETIC_DATA.txt"
+_NOTE_TEXT = (
+    "The chart files in this folder are synthetic: msrwe synth wrote them from a model of a\n"
+    "published series. No file here describes a real patient. msrwe synth may write over\n"
+    "them; it never writes into a folder of chart files without this note.\n"
+)
+
+
 def write_cohort(
     out_dir: str | Path,
     n_patients: int = par.DEFAULT_PATIENTS,
@@ -203,7 +213,9 @@ def write_cohort(
     Parameters
     ----------
     out_dir
-        Folder to write into (created if needed). Files of the same names are replaced.
+        Folder to write into (created if needed). It gets a ``SYNTHETIC_DATA.txt`` note saying
+        the charts are synthetic; files of the same names are replaced only in a folder with that
+        note, so real chart exports are never overwritten.
     n_patients, seed, dirty
         As in :func:`make_cohort`.
     fmt
@@ -222,7 +234,8 @@ def write_cohort(
     OptionError
         When an option has a value it does not accept.
     InputError
-        When the folder cannot be written, or already holds the same tables in another format.
+        When the folder cannot be written, already holds the same tables in another format, or
+        holds chart files that ``write_cohort`` did not write.
 
     Examples
     --------
@@ -251,9 +264,18 @@ def write_cohort(
             f"{folder} already holds {', '.join(clash)}; writing .{fmt} files next to them would "
             "give the importer two files for the same table. Choose an empty folder."
         )
+    ours = (folder / SYNTHETIC_NOTE).is_file()
+    theirs = sorted(p.name for t in TABLE_NAMES if (p := folder / f"{t}.{fmt}").exists())
+    if theirs and not ours:
+        raise InputError(
+            f"{folder} already holds {', '.join(theirs)}, which msrwe synth did not write (the "
+            f"folder has no {SYNTHETIC_NOTE}); a synthetic cohort would overwrite these charts. "
+            "Choose an empty folder."
+        )
     tables, manifest = make_cohort_and_manifest(n_patients, seed=seed, dirty=dirty)
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        (folder / SYNTHETIC_NOTE).write_text(_NOTE_TEXT, encoding="utf-8")
         paths: list[Path] = []
         for name in TABLE_NAMES:
             path = folder / f"{name}.{fmt}"

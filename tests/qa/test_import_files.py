@@ -95,3 +95,20 @@ def test_case6_a_wide_but_plausible_export_is_still_read(tmp_path):
     )
     result = read_chart_folder(folder)
     assert result.tables["visits"]["edss"].to_list() == [6.5]
+
+
+@pytest.mark.parametrize("name", ["patients.xls", "patients.xlsx"])
+def test_case7_broken_workbook_says_what_to_do(tmp_path, name):
+    # Case 7: a file named .xls/.xlsx that is not a workbook printed the Excel reader's
+    # multi-line report ("calamine error: ... Context: 0: Could not open workbook ..."); the
+    # message gives the likely causes and the fix on one line
+    folder = tmp_path / "charts"
+    folder.mkdir()
+    (folder / name).write_bytes(b"patient_id,sex\nA1,F\n")
+    with pytest.raises(ImportRefused) as info:
+        read_chart_folder(folder)
+    message = str(info.value)
+    assert message.startswith(str(folder / name))
+    assert "save it again as .xlsx" in message
+    assert "\n" not in message
+    assert "Context:" not in message

@@ -246,7 +246,13 @@ def _read_excel(path: Path, table: str | None) -> tuple[pl.DataFrame, int]:
         frame = reader.load_sheet(sheet, dtypes="string").to_polars()
         header = reader.load_sheet(sheet, header_row=None, n_rows=1, dtypes="string").to_polars()
     except Exception as exc:  # fastexcel raises its own classes for bad workbooks
-        raise _refuse(path, f"not a readable Excel workbook ({exc})") from exc
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise _refuse(
+            path,
+            "not a readable Excel workbook: it is damaged, protected by a password, or not an "
+            "Excel file under an Excel name. Open it in Excel and save it again as .xlsx "
+            f"(the reader said: {detail})",
+        ) from exc
     # fastexcel renames a repeated column name ("edss", "edss_1"): a repeat is refused instead.
     names = [str(v).strip() for v in header.row(0) if v is not None] if header.height else []
     repeated = sorted({n for n in names if n and names.count(n) > 1})

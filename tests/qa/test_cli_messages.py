@@ -80,3 +80,18 @@ def test_case5_a_path_with_brackets_is_printed_as_written(tmp_path):
     res = runner.invoke(app, ["quarantine", "--db", str(missing)])
     assert res.exit_code == 1
     assert "[old]" in res.output
+
+
+def test_case6_quarantine_of_a_store_never_imported_into(tmp_path):
+    # Case 6: `msrwe quarantine` on a DuckDB file without a quarantine table printed a plain
+    # line without "error:" (unlike every other refusal); it goes through the same error path
+    import duckdb
+
+    db = tmp_path / "other.duckdb"
+    duckdb.connect(str(db)).close()
+    for extra in ([], ["--warnings"]):
+        res = runner.invoke(app, ["quarantine", "--db", str(db), *extra])
+        assert res.exit_code == 1
+        out = " ".join(res.output.split())
+        assert out.startswith("error: ")
+        assert "import a chart folder into it first" in out

@@ -11,7 +11,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from msrwe.cli._common import console, err_console, guard, progress
+from msrwe.cli._common import console, guard, progress
 
 __all__ = ["import_charts", "quarantine", "register"]
 
@@ -77,12 +77,15 @@ def quarantine(
     ),
 ) -> None:
     """List the rows the last imports quarantined, and why."""
+    from msrwe.errors import StoreError
     from msrwe.store import has_table, read_table
 
     name = "import_warnings" if show_warnings else "quarantine"
     if not has_table(db, name):
-        err_console.print(f"{db} has no {name} table: import a chart folder first.")
-        raise typer.Exit(1)
+        raise StoreError(
+            f"{db} has no {name} table: import a chart folder into it first "
+            f"(msrwe import CHART_FOLDER --db {db})."
+        )
     rows = read_table(db, name)
     if as_csv:
         typer.echo(rows.write_csv(), nl=False)

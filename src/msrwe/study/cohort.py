@@ -228,7 +228,8 @@ def build_cohort(
     steps: list[tuple[str, pl.Expr]] = [
         (f"received {drug}{route}", pl.col("n_doses") >= 1),
         (
-            f"at least {crit.min_administrations} administrations",
+            f"at least {crit.min_administrations} administration"
+            f"{'s' if crit.min_administrations != 1 else ''}",
             pl.col("n_doses") >= crit.min_administrations,
         ),
     ]

@@ -197,7 +197,7 @@ def test_risk_window_setting():
         study=Study.from_dict({"safety": {"risk_window_days": 0}}),
     )
     assert get(r, "ae_incidence", "events") == 4
-    assert get(r, "hospitalization", "n") == 0
+    assert get(r, "hospitalization", "n") is None  # no hospitalizations table: unknown
 
 
 # Case 8: grouping by MedDRA code: events without a code keep their term
@@ -219,14 +219,34 @@ def test_pt_code_grouping():
     assert get(r, "ae_incidence", "n", variable="pt_code", level="fatigue") == 2
 
 
-# Case 9: no adverse-event table at all: zero counts, not an error
+# Case 9: no adverse-event table at all: the counts are unknown (missing, "not computed"),
+# never zeros that would read as evidence of safety; the cohort size is still given
 def test_no_adverse_events():
     r = ResultsTable()
     out = add_safety(r, doses=DOSES, adsl=ADSL, adverse_events=None)
     assert get(r, "ae_incidence", "N") == 4
+    assert get(r, "ae_incidence", "n") is None
+    assert get(r, "ae_incidence", "ci_high") is None
+    assert get(r, "ae_serious", "n") is None
+    df = r.to_polars().filter(pl.col("analysis") == "ae_incidence")
+    assert set(df["method"]) == {"not computed: no adverse_events table was imported"}
+    assert out["adae"].height == 0
+
+
+# Case 9b: an imported adverse-event table with no rows is a true zero
+def test_empty_adverse_event_table_gives_zero_counts():
+    r = ResultsTable()
+    add_safety(r, doses=DOSES, adsl=ADSL, adverse_events=AE.clear())
     assert get(r, "ae_incidence", "n") == 0
     assert get(r, "ae_incidence", "eair_ci_low") == 0
-    assert out["adae"].height == 0
+
+
+# Case 9c: no hospitalizations table: hospital stays are unknown, adverse events still counted
+def test_no_hospitalizations_table():
+    r = ResultsTable()
+    add_safety(r, doses=DOSES, adsl=ADSL, adverse_events=AE, hospitalizations=None)
+    assert get(r, "hospitalization", "n") is None
+    assert get(r, "ae_incidence", "n") is not None
 
 
 # Case 10: death cuts the time at risk

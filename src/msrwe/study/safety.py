@@ -254,6 +254,17 @@ def _labels(adae: pl.DataFrame) -> dict[str, str]:
     return {str(g): (str(t) if t is not None else str(g)) for g, t, _ in counts.iter_rows()}
 
 
+#: The analyses computed from the adverse_events table.
+AE_ANALYSES: tuple[str, ...] = (
+    "ae_incidence",
+    "ae_serious",
+    "ae_related",
+    "ae_infection",
+    "ae_per_administration",
+    "ae_by_days_since_dose",
+)
+
+
 def add_safety(
     results: ResultsTable,
     *,
@@ -275,8 +286,8 @@ def add_safety(
         One row per cohort patient with ``patient_id``, ``group`` and, when known,
         ``death_date`` (visits dates such as ``last_edss_date`` extend the data cut-off).
     adverse_events, hospitalizations
-        Chart tables (``None`` when the store has none: the event counts are then 0 and the
-        rows say so through ``N`` and ``n``).
+        Chart tables (``None`` when the store has none: the rows that depend on the table are
+        then written as missing, method ``not computed: ...``, never as zero counts).
     study
         Study settings: ``study.safety.risk_window_days`` (90), ``study.safety.ae_grouping``
         (``term`` or ``pt_code``), ``study.analysis.level`` (0.95).
@@ -301,6 +312,7 @@ def add_safety(
     >>> r.get("ae_by_days_since_dose", "n_0_1", variable="term", level="headache")
     1.0
     """
+    start = len(results)
     safety = getattr(study, "safety", None)
     window = int(getattr(safety, "risk_window_days", 90))
     grouping = str(getattr(safety, "ae_grouping", "term"))
@@ -503,4 +515,14 @@ def add_safety(
                 else labels.get(term, term),
                 method="days from the nearest preceding dose to the onset",
             )
+    # A table that was never imported is unknown, not empty: zero counts with exact intervals
+    # would read as evidence of safety. An imported table with no rows does give zeros.
+    if adverse_events is None:
+        results.mark_not_computed(
+            AE_ANALYSES, "no adverse_events table was imported", since=start
+        )
+    if hospitalizations is None:
+        results.mark_not_computed(
+            ["hospitalization"], "no hospitalizations table was imported", since=start
+        )
     return {"adae": adae, "adrisk": risk}

@@ -90,6 +90,35 @@ class ResultsTable:
         rows = other._rows if isinstance(other, ResultsTable) else list(other)
         self._rows.extend(rows)
 
+    def mark_not_computed(
+        self,
+        analyses: Iterable[str],
+        reason: str,
+        *,
+        since: int = 0,
+        keep_stats: Iterable[str] = ("N",),
+    ) -> None:
+        """Blank the values of rows that cannot be known, saying why in ``method``.
+
+        Rows from position ``since`` on whose analysis is in ``analyses`` get a missing value
+        (except the stats in ``keep_stats``, e.g. the number of patients ``N``) and the method
+        ``"not computed: <reason>"``, so that no renderer mistakes them for zero counts.
+
+        Examples
+        --------
+        >>> r = ResultsTable()
+        >>> r.add_stats("ae_incidence", "overall", "any", "", {"N": 83, "n": 0})
+        >>> r.mark_not_computed(["ae_incidence"], "no adverse_events table was imported")
+        >>> r.get("ae_incidence", "n") is None, r.get("ae_incidence", "N")
+        (True, 83.0)
+        """
+        wanted, keep = set(analyses), set(keep_stats)
+        note = f"not computed: {reason}"
+        for i in range(since, len(self._rows)):
+            a, g, var, lev, stat, value, label, _ = self._rows[i]
+            if a in wanted:
+                self._rows[i] = (a, g, var, lev, stat, value if stat in keep else None, label, note)
+
     def __len__(self) -> int:
         return len(self._rows)
 

@@ -117,10 +117,10 @@ def test_unknown_keys(text, needle):
     [
         ("[cohort]\nmin_administrations = 0",
          "cohort.min_administrations must be at least 1; got 0"),
-        ("[cohort]\nmin_administrations = '18'", "must be a whole number; got '18'"),
+        ("[cohort]\nmin_administrations = '18'", "must be a whole number; got \"18\""),
         ("[cohort]\nphenotypes = 'SPMS'", "cohort.phenotypes must be a list of texts"),
         ("[cohort]\nphenotypes = ['SPMS', 'PRMSX']",
-         "must be one of CIS, RRMS, SPMS, PPMS; got 'PRMSX'"),
+         "must be one of CIS, RRMS, SPMS, PPMS; got \"PRMSX\""),
         ("[cohort]\nroute = 'nasal'", "cohort.route must be one of intrathecal"),
         ("[cohort]\nbaseline_edss_min = 7\nbaseline_edss_max = 6",
          "baseline_edss_min must not exceed baseline_edss_max"),

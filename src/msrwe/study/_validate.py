@@ -13,8 +13,32 @@ def _where(section: str, key: str) -> str:
     return f"{section}.{key}" if section else key
 
 
+def _toml_value(value: object) -> str:
+    """A value as the study file writes it (TOML), not as Python prints it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace('"', '\\"') + '"'
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
 def _fail(section: str, key: str, rule: str, value: object) -> StudyFileError:
-    return StudyFileError(f"study file: {_where(section, key)} {rule}; got {value!r}.")
+    """The error for a setting that breaks its rule, quoting the value as the file writes it.
+
+    Examples
+    --------
+    >>> print(_fail("cohort", "first_dose_from", "must be a date", dt.date(2015, 1, 31)))
+    study file: cohort.first_dose_from must be a date; got 2015-01-31.
+    >>> print(_fail("cohort", "route", "must be one of ...", True))
+    study file: cohort.route must be one of ...; got true.
+    """
+    return StudyFileError(f"study file: {_where(section, key)} {rule}; got {_toml_value(value)}.")
 
 
 def _int(section: str, key: str, value: object, *, low: int | None = None) -> int:

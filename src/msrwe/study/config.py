@@ -500,8 +500,14 @@ class Study:
             text = p.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise StudyFileError(f"{p}: no study file here.") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise StudyFileError(f"{p}: cannot read the study file ({exc}).") from exc
+        except IsADirectoryError:
+            raise StudyFileError(f"{p}: this is a folder; give the study file (.toml).") from None
+        except UnicodeDecodeError as exc:
+            raise StudyFileError(
+                f"{p}: the study file is not UTF-8 text (byte {exc.start}); save it as UTF-8."
+            ) from None
+        except OSError as exc:
+            raise StudyFileError(f"{p}: cannot read the study file ({exc.strerror}).") from exc
         return cls.from_toml_text(text, source=str(p))
 
     @classmethod

@@ -52,7 +52,7 @@ def test_outcomes_bad_option_is_a_clean_error(store, tmp_path):
     res = CliRunner().invoke(app, ["outcomes", "--db", str(store), "--baseline", "rolling",
                                    "--out", str(tmp_path / "x.csv")])
     assert res.exit_code == 1
-    assert "The 'baseline' parameter of detect_events must be one of" in res.output
+    assert "The option --baseline must be one of" in res.output
     res = CliRunner().invoke(app, ["outcomes", "--db", str(store), "--relapse-assoc", "x",
                                    "--out", str(tmp_path / "x.csv")])
     assert res.exit_code == 1

@@ -50,7 +50,8 @@ def test_case2_harmonic_mean_needs_both_hands():
 
 def test_case3_outcome_nhpt_on_a_store_without_peg_tests_analyses_nobody(tmp_path: Path):
     # Case 3: `msrwe outcomes --outcome nhpt` on a store whose visits have no 9HPT times printed
-    # "analysed 2" (every patient) as if the test had been analysed for them
+    # "analysed 2" (every patient) as if the test had been analysed for them; it is now refused
+    # before any work, naming the columns that hold no value
     folder = tmp_path / "charts"
     folder.mkdir()
     (folder / "patients.csv").write_text("patient_id,sex\nA1,F\nA2,M\n", encoding="utf-8")
@@ -62,6 +63,7 @@ def test_case3_outcome_nhpt_on_a_store_without_peg_tests_analyses_nobody(tmp_pat
     assert runner.invoke(app, ["import", str(folder), "--db", str(db)]).exit_code == 0
     res = runner.invoke(app, ["outcomes", "--db", str(db), "--outcome", "nhpt",
                               "--out", str(tmp_path / "ev.csv")])
-    assert res.exit_code == 0, res.output
-    analysed = next(line for line in res.output.splitlines() if "analysed" in line)
-    assert analysed.split("│")[2].strip() == "0", analysed
+    assert res.exit_code == 1, res.output
+    assert "No visit in the store has a value for nhpt_dominant_s or nhpt_nondominant_s" in (
+        res.output
+    )

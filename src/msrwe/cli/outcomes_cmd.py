@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from msrwe.cli._common import console, guard, progress
+from msrwe.cli._common import console, guard, out_folder, progress
 from msrwe.errors import OptionError
 
 __all__ = ["outcomes", "parse_number_or_pair", "register"]
@@ -100,6 +101,9 @@ def outcomes(
     from msrwe.derive.relapses import filter_confirmed_relapses
     from msrwe.store._read import has_table, read_table
 
+    out_folder(out.parent, given=out)
+    if unconfirmed is not None:
+        out_folder(unconfirmed.parent, "--unconfirmed", given=unconfirmed)
     if study is not None:
         _from_study(db, study, outcome, out, describe)
         return
@@ -115,8 +119,10 @@ def outcomes(
         relapses = read_table(db, "relapses") if has_table(db, "relapses") else None
         if relapses is not None:
             relapses = filter_confirmed_relapses(relapses)
+        subject_ids = None if subjects is None else [x.strip() for x in subjects.split(",")]
+        _check_inputs(visits, outcome, value_col, subject_ids)
         bar.update(task, description="detecting events")
-        res = detect_events(
+        res = _as_flags(detect_events)(
             visits, relapses, outcome=outcome, value_col=value_col,
             delta_fun=delta_fun, worsening=worsening, valuedelta_col=valuedelta_col,
             event=event, RAW_PIRA=raw_pira, baseline=baseline, proceed_from=proceed_from,
@@ -131,7 +137,7 @@ def outcomes(
             relapse_to_conf=parse_number_or_pair("relapse_to_conf", relapse_to_conf),
             relapse_assoc=parse_number_or_pair("relapse_assoc", relapse_assoc),
             relapse_indep=indep, impute_last_visit=impute_last_visit,
-            subjects=None if subjects is None else [s.strip() for s in subjects.split(",")],
+            subjects=subject_ids,
             return_unconfirmed=unconfirmed is not None, random_state=random_state,
         )
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -156,6 +162,52 @@ def outcomes(
     if describe:
         console.print(res.describe(), soft_wrap=True, highlight=False)
     console.print(f"Wrote {res.events.height} events to {out}")
+
+
+#: The chart column each named outcome reads when ``--value-col`` is not given.
+OUTCOME_COLUMNS = {
+    "edss": ("edss",),
+    "sdmt": ("sdmt",),
+    "t25fw": ("t25fw_s",),
+    "nhpt": ("nhpt_dominant_s", "nhpt_nondominant_s"),
+}
+
+
+def _check_inputs(
+    visits: pl.DataFrame, outcome: str, value_col: str | None, subjects: list[str] | None
+) -> None:
+    """Refuse, before any work, an outcome without data or patients that are not in the store."""
+    columns = (value_col,) if value_col else OUTCOME_COLUMNS.get(outcome, ())
+    present = [c for c in columns if c in visits.columns]
+    if columns and not any(visits[c].is_not_null().any() for c in present):
+        raise OptionError(
+            f"No visit in the store has a value for {' or '.join(columns)}, so there is no "
+            f"{outcome} outcome to analyse."
+        )
+    if subjects:
+        known = set(visits["patient_id"].cast(pl.String).to_list())
+        unknown = [p for p in subjects if p not in known]
+        if len(unknown) == len(subjects):
+            raise OptionError(
+                f"--subjects: none of {', '.join(subjects)} has a visit in the store."
+            )
+
+
+def _as_flags(func: Any) -> Any:
+    """Call ``func``; its option errors name the command-line flags, not the Python parameters."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except OptionError as exc:
+            text = re.sub(
+                r"The '(\w+)' parameter of detect_events",
+                lambda m: "The option --" + m.group(1).lower().replace("_", "-"),
+                str(exc),
+            )
+            raise OptionError(text) from exc
+
+    return call
 
 
 #: ``adevents.param`` of each outcome the study analyses.

@@ -30,6 +30,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/import_speed.py
 	$(BIN)/python bench/outcomes_speed.py
+	$(BIN)/python bench/report_speed.py
 
 clean:
 	rm -rf $(VENV) demo-output build dist src/*.egg-info

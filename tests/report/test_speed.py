@@ -1,8 +1,9 @@
-"""A 10,000-patient report renders in well under a minute (figures sample, tables aggregate)."""
+"""A 10,000-patient report samples its figures and aggregates its tables.
+
+Its speed (under a minute) is measured by ``bench/report_speed.py``, not by a timed test.
+"""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 
@@ -11,14 +12,11 @@ from msrwe.report import render_report
 pytestmark = pytest.mark.slow
 
 
-def test_ten_thousand_patients_under_a_minute(tmp_path, builders):
+def test_ten_thousand_patients_sampled_figures(tmp_path, builders):
     make_store, make_analysis = builders
     db = make_store(tmp_path / "big.duckdb", n=10_000)
     analysis = make_analysis(db)
-    start = time.perf_counter()
     out = render_report(db, tmp_path / "r.html", analysis=analysis)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 60, f"{elapsed:.1f} s"
     html = out.read_text()
     assert "150 of 10000 patients are shown" in html
     assert "random sample of at most 200 patients" in html

@@ -3,39 +3,16 @@ Stark et al. 2019 (clinical-methods 9.2): 83 patients; headache at least once in
 transient fatigue in 53% (44/83); no serious related adverse event; doses every 8-11 weeks.
 """
 
-from pathlib import Path
 
 import polars as pl
 import pytest
 from scipy import stats
 
-from msrwe.io import import_folder
-from msrwe.study import analyze
-from msrwe.synth import write_cohort
-
 pytestmark = pytest.mark.slow
 
-STUDY = """
-[study]
-title = "Long-term intrathecal methotrexate in progressive MS"
-[cohort]
-drug = "methotrexate"
-route = "intrathecal"
-min_administrations = 18
-phenotypes = ["SPMS", "PPMS"]
-[analysis]
-group_by = "phenotype"
-"""
-
-
-@pytest.fixture(scope="module")
-def result(tmp_path_factory):
-    root: Path = tmp_path_factory.mktemp("demo_safety")
-    write_cohort(root / "charts")
-    db = root / "store.duckdb"
-    import_folder(root / "charts", db)
-    (root / "study.toml").write_text(STUDY)
-    return analyze(db, root / "study.toml")
+@pytest.fixture
+def result(demo_result):
+    return demo_result
 
 
 def rows(result, analysis, stat, group="overall"):

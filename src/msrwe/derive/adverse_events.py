@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from msrwe.derive._columns import require_columns
 from msrwe.errors import InputError, OptionError
 from msrwe.schema import SERIOUS_CRITERIA
 
@@ -57,15 +58,6 @@ _OPTIONAL = {
     "infection": pl.Boolean,
     "outcome": _TEXT,
 }
-
-
-def _need(df: pl.DataFrame, name: str, cols: list[str]) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"{name} has no column {', '.join(repr(c) for c in missing)}; "
-            f"it has {', '.join(df.columns)}."
-        )
 
 
 def derive_adae(
@@ -131,8 +123,8 @@ def derive_adae(
             "The 'group_by' parameter of derive_adae must be one of {'pt_code', 'term'}. "
             f"Got {group_by!r} instead."
         )
-    _need(adverse_events, "adverse_events", [by, "onset_date"])
-    _need(doses, "doses", [by, "date"])
+    require_columns(adverse_events, "adverse_events", [by, "onset_date"])
+    require_columns(doses, "doses", [by, "date"])
     ae = adverse_events.with_row_index("__row")
     ae = ae.with_columns(
         [pl.lit(None, dtype=t).alias(c) for c, t in _OPTIONAL.items() if c not in ae.columns]

@@ -26,19 +26,15 @@ from __future__ import annotations
 
 import polars as pl
 
-from msrwe.errors import InputError, OptionError
+from msrwe.derive._columns import require_columns
+from msrwe.errors import OptionError
 
 __all__ = ["derive_vars_baseline", "derive_vars_last_on_treatment"]
 
 
 def _check(dataset: pl.DataFrame, visits: pl.DataFrame, cols: dict[str, list[str]]) -> None:
     for name, frame in (("dataset", dataset), ("visits", visits)):
-        missing = [c for c in cols[name] if c not in frame.columns]
-        if missing:
-            raise InputError(
-                f"{name} has no column {', '.join(repr(c) for c in missing)}; "
-                f"it has {', '.join(frame.columns)}."
-            )
+        require_columns(frame, name, cols[name])
     for c in cols["dataset"][1:]:
         if dataset.schema[c] != pl.Date:
             raise OptionError(

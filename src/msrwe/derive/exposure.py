@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from msrwe.derive._columns import require_columns
 from msrwe.errors import InputError, OptionError
 
 __all__ = [
@@ -114,15 +115,6 @@ def regimen_interval(drug: str, route: str | None) -> tuple[int, int] | None:
     return REGIMEN_INTERVALS.get((drug.lower(), (route or "").lower()))
 
 
-def _need(df: pl.DataFrame, name: str, cols: list[str]) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"{name} has no column {', '.join(repr(c) for c in missing)}; "
-            f"it has {', '.join(df.columns)}."
-        )
-
-
 def _keys(df: pl.DataFrame, by: tuple[str, ...] | None) -> list[str]:
     if by is None:
         return ["patient_id", "drug"] if "drug" in df.columns else ["patient_id"]
@@ -165,7 +157,7 @@ def derive_vars_dose(
     [(2, 91, 24.0, 24.0), (1, None, 24.0, 12.0)]
     """
     keys = _keys(administrations, by)
-    _need(administrations, "administrations", [*keys, "date"])
+    require_columns(administrations, "administrations", [*keys, "date"])
     df = administrations.with_row_index("__row")
     for col in ("dose", "bsa_m2", "weight_kg"):
         if col not in df.columns:
@@ -256,7 +248,9 @@ def derive_exposure_alerts(
     [('mitoxantrone_eu_72', 84.0, datetime.date(2011, 6, 25))]
     """
     keys = _keys(addose, by)
-    _need(addose, "addose", [*keys, "drug", "date", "dose_mg_m2", "dose_mg_kg", "dose_mg"])
+    require_columns(
+        addose, "addose", [*keys, "drug", "date", "dose_mg_m2", "dose_mg_kg", "dose_mg"]
+    )
     out_schema = {
         "patient_id": pl.String,
         "drug": pl.String,
@@ -355,7 +349,9 @@ def derive_exposure(
     (3, 2, 50.0, 37.5)
     """
     keys = _keys(addose, by)
-    _need(addose, "addose", [*keys, "date", "interval_days", "dose_mg", "dose_mg_m2", "dose_mg_kg"])
+    require_columns(
+        addose, "addose", [*keys, "date", "interval_days", "dose_mg", "dose_mg_m2", "dose_mg_kg"]
+    )
     if interval_days is not None:
         ok = (
             isinstance(interval_days, tuple | list)

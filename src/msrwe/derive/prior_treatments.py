@@ -35,6 +35,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from msrwe.derive._columns import require_columns
 from msrwe.errors import InputError, OptionError
 
 __all__ = ["derive_prior_courses", "derive_vars_prior_failure"]
@@ -45,12 +46,7 @@ _TREATMENT_COLUMNS = ("patient_id", "drug", "start_date", "stop_date", "stop_rea
 def _validate(
     treatments: pl.DataFrame, min_days: int, merge_gap_days: int, reasons: Sequence[str]
 ) -> None:
-    missing = [c for c in _TREATMENT_COLUMNS if c not in treatments.columns]
-    if missing:
-        raise InputError(
-            f"treatments has no column {', '.join(repr(c) for c in missing)}; "
-            f"it has {', '.join(treatments.columns)}."
-        )
+    require_columns(treatments, "treatments", _TREATMENT_COLUMNS)
     for name, v in (("min_days", min_days), ("merge_gap_days", merge_gap_days)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:
             raise OptionError(f"{name} must be a whole number of days >= 0; got {v!r}.")

@@ -21,8 +21,8 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from msrwe.derive._columns import require_columns
 from msrwe.derive.adverse_events import SERIOUS_CRITERIA, derive_adae
-from msrwe.errors import InputError
 from msrwe.stats import IncidenceSummary, describe, incidence_summary
 from msrwe.study.exposure import groups_of
 from msrwe.tables.results import ResultsTable
@@ -61,15 +61,6 @@ _HOSP_SCHEMA = {
     "reason": pl.String,
     "related": pl.String,
 }
-
-
-def _need(df: pl.DataFrame, name: str, cols: list[str]) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"{name} has no column {', '.join(repr(c) for c in missing)}; "
-            f"it has {', '.join(df.columns)}."
-        )
 
 
 def _max_date(frames: Iterable[tuple[pl.DataFrame | None, str]]) -> dt.date | None:
@@ -319,10 +310,10 @@ def add_safety(
     level = float(getattr(getattr(study, "analysis", None), "level", 0.95))
     ae_in = adverse_events if adverse_events is not None else pl.DataFrame(schema=_AE_SCHEMA)
     hosp = hospitalizations if hospitalizations is not None else pl.DataFrame(schema=_HOSP_SCHEMA)
-    _need(ae_in, "adverse_events", ["patient_id", "onset_date", "term"])
-    _need(hosp, "hospitalizations", ["patient_id", "admit_date"])
-    _need(doses, "administrations", ["patient_id", "date"])
-    _need(adsl, "adsl", ["patient_id"])
+    require_columns(ae_in, "adverse_events", ["patient_id", "onset_date", "term"])
+    require_columns(hosp, "hospitalizations", ["patient_id", "admit_date"])
+    require_columns(doses, "administrations", ["patient_id", "date"])
+    require_columns(adsl, "adsl", ["patient_id"])
     hosp = hosp.with_columns(
         [pl.lit(None, dtype=t).alias(c) for c, t in _HOSP_SCHEMA.items() if c not in hosp.columns]
     )

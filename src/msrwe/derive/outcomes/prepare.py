@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from msrwe.derive._columns import require_columns
 from msrwe.derive.outcomes.options import CHOICES, OutcomeOptions
 from msrwe.derive.outcomes.thresholds import ThresholdPolicy
 from msrwe.errors import InputError
@@ -56,15 +57,6 @@ def to_polars(table: Any, what: str) -> pl.DataFrame:
     if pd is not None and isinstance(table, pd.DataFrame):
         return pl.from_pandas(table)
     raise InputError(f"{what} must be a Polars or pandas DataFrame, not {type(table).__name__}.")
-
-
-def _need(df: pl.DataFrame, cols: list[str], what: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"{what} has no column {', '.join(map(repr, missing))} (it has: "
-            f"{', '.join(df.columns)})."
-        )
 
 
 def _as_days(df: pl.DataFrame, col: str, what: str) -> tuple[pl.DataFrame, pl.DataType]:
@@ -140,7 +132,7 @@ def prepare(visits: Any, relapses: Any, opts: OutcomeOptions) -> Prepared:
         assert_cols.append(opts.valuedelta_col)
     if opts.validconf_col:
         assert_cols.append(opts.validconf_col)
-    _need(df, [c for c in assert_cols if c is not None], "visits")
+    require_columns(df, "visits", [c for c in assert_cols if c is not None])
     dcol = opts.valuedelta_col or vcol
     ccol = opts.validconf_col
     cols = list(dict.fromkeys(c for c in ("patient_id", "date", vcol, dcol, ccol) if c))
@@ -230,7 +222,7 @@ def prepare(visits: Any, relapses: Any, opts: OutcomeOptions) -> Prepared:
     rday = np.zeros(0, dtype=np.int32)
     if relapses is not None:
         rel = to_polars(relapses, "relapses")
-        _need(rel, ["patient_id", "onset_date"], "relapses")
+        require_columns(rel, "relapses", ["patient_id", "onset_date"])
         rschema = rel.schema
         rexpr, rtype = _days_expr(rschema["onset_date"], "onset_date", "relapses")
         if (rtype == pl.Date) != (date_dtype == pl.Date):

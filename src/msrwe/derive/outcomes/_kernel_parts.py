@@ -67,7 +67,7 @@ def _last_delta(v, dl, n, c, c0, kind, checki, skipx, w):  # pragma: no cover - 
 
 
 @njit(cache=True, nogil=True)
-def _grow_i(a, need):  # pragma: no cover - compiled
+def _grow(a, need):  # pragma: no cover - compiled (once per dtype)
     if need <= a.shape[0]:
         return a
     b = np.empty((max(need, 2 * a.shape[0]), a.shape[1]), dtype=a.dtype)
@@ -76,18 +76,41 @@ def _grow_i(a, need):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _grow_f(a, need):  # pragma: no cover - compiled
-    if need <= a.shape[0]:
-        return a
-    b = np.empty((max(need, 2 * a.shape[0]), a.shape[1]), dtype=a.dtype)
-    b[: a.shape[0]] = a
-    return b
+def _sustained(v, t, c, c0, n, blv, bld, direction, w, rsd, checki, union):  # pragma: no cover
+    """How long a confirmed change at visit ``c`` lasts, for CDI (direction 1) and CDW (0).
+
+    Returns the first visit after ``c0`` that no longer meets the change (-1 if none), after
+    clearing ``union`` from it on, and whether the change holds for ``rsd`` days
+    (``require_sust_days``): with ``checki`` at every visit, else at the first visit ``rsd``
+    days or more after onset (the last visit when follow-up is shorter).
+    """
+    nns = -1
+    for x in range(c0 + 1, n):
+        if not _is_event(v[x], blv, bld, direction, False, w):
+            nns = x
+            break
+    if nns >= 0:
+        for x in range(nns, n):
+            union[x] = False
+    valid = True
+    if rsd != 0:
+        if checki:
+            valid = nns < 0 or t[nns] - t[c] >= rsd
+        else:
+            sv = n - 1
+            if t[n - 1] - t[c] >= rsd:
+                for x in range(c + 1, n):
+                    if t[x] - t[c] >= rsd:
+                        sv = x
+                        break
+            valid = _is_event(v[sv], blv, bld, direction, False, w)
+    return nns, valid
 
 
 @njit(cache=True, nogil=True)
 def _push_unconfirmed(un_i, un_f, n_un, p, s, c, bl_pos, value, blv, cb, ca):  # pragma: no cover
-    un_i = _grow_i(un_i, n_un + 1)
-    un_f = _grow_f(un_f, n_un + 1)
+    un_i = _grow(un_i, n_un + 1)
+    un_f = _grow(un_f, n_un + 1)
     un_i[n_un, 0] = p
     un_i[n_un, 1] = s + c
     un_i[n_un, 2] = s + bl_pos
@@ -158,8 +181,8 @@ def _finish_patient(d_i, d_f, nd, s, ev_code, keep, order, ev_i, ev_f, n_ev):  #
             first = pos
             nsel = 1
     if n_ev + nsel > ev_i.shape[0]:
-        ev_i = _grow_i(ev_i, n_ev + nsel)
-        ev_f = _grow_f(ev_f, n_ev + nsel)
+        ev_i = _grow(ev_i, n_ev + nsel)
+        ev_f = _grow(ev_f, n_ev + nsel)
     for q in range(first, first + nsel):
         k = order[q]
         for col in range(ni):

@@ -20,12 +20,12 @@ from numba import njit
 
 from msrwe.derive.outcomes._kernel_parts import (
     _finish_patient,
-    _grow_f,
-    _grow_i,
+    _grow,
     _is_event,
     _last_delta,
     _local_extremum,
     _push_unconfirmed,
+    _sustained,
 )
 
 __all__ = ["CDI", "CDW", "PIRA", "RAW", "scan_patients"]
@@ -265,26 +265,9 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                     worse_c = v[c] > blv
                 if impr_conf and _is_event(v[c], blv, bld, 1, False, w):
                     # 2d. Confirmed improvement (CDI).
-                    nns = -1
-                    for x in range(c0 + 1, n):
-                        if not _is_event(v[x], blv, bld, 1, False, w):
-                            nns = x
-                            break
-                    if nns >= 0:
-                        for x in range(nns, n):
-                            union[x] = False
-                    valid = True
-                    if rsd != 0:
-                        if checki:
-                            valid = nns < 0 or t[nns] - t[c] >= rsd
-                        else:
-                            sv = n - 1
-                            if t[n - 1] - t[c] >= rsd:
-                                for x in range(c + 1, n):
-                                    if t[x] - t[c] >= rsd:
-                                        sv = x
-                                        break
-                            valid = _is_event(v[sv], blv, bld, 1, False, w)
+                    nns, valid = _sustained(
+                        v, t, c, c0, n, blv, bld, 1, w, rsd, checki, union
+                    )
                     fc = -1
                     for m in range(nconf):
                         first_m = -1
@@ -299,8 +282,8 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                         ld = _last_delta(v, dl, n, c, c0, 1, checki, skipx, w)
                         su = n - 1 if nns < 0 else nns - 1
                         if nd >= d_i.shape[0]:
-                            d_i = _grow_i(d_i, nd + 1)
-                            d_f = _grow_f(d_f, nd + 1)
+                            d_i = _grow(d_i, nd + 1)
+                            d_f = _grow(d_f, nd + 1)
                         d_i[nd, 0] = p
                         d_i[nd, 1] = CDI
                         d_i[nd, 2] = c
@@ -348,26 +331,9 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                     imputed = c == n - 1
                     if imputed:
                         c0 = n - 1
-                    nns = -1
-                    for x in range(c0 + 1, n):
-                        if not _is_event(v[x], blv, bld, 0, False, w):
-                            nns = x
-                            break
-                    if nns >= 0:
-                        for x in range(nns, n):
-                            union[x] = False
-                    valid = True
-                    if rsd != 0:
-                        if checki:
-                            valid = nns < 0 or t[nns] - t[c] >= rsd
-                        else:
-                            sv = n - 1
-                            if t[n - 1] - t[c] >= rsd:
-                                for x in range(c + 1, n):
-                                    if t[x] - t[c] >= rsd:
-                                        sv = x
-                                        break
-                            valid = _is_event(v[sv], blv, bld, 0, False, w)
+                    nns, valid = _sustained(
+                        v, t, c, c0, n, blv, bld, 0, w, rsd, checki, union
+                    )
                     include = valid
                     etype = CDW
                     ld = 0
@@ -434,8 +400,8 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                     if include:
                         su = n - 1 if nns < 0 else nns - 1
                         if nd >= d_i.shape[0]:
-                            d_i = _grow_i(d_i, nd + 1)
-                            d_f = _grow_f(d_f, nd + 1)
+                            d_i = _grow(d_i, nd + 1)
+                            d_f = _grow(d_f, nd + 1)
                         d_i[nd, 0] = p
                         d_i[nd, 1] = etype
                         d_i[nd, 2] = c

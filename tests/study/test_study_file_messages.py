@@ -32,5 +32,5 @@ def test_case3_not_utf8(tmp_path):
 
 # Case 4: a folder given as the study file
 def test_case4_folder(tmp_path):
-    with pytest.raises(StudyFileError, match="this is a folder"):
+    with pytest.raises(StudyFileError, match="is a folder; --study takes a study file"):
         Study.from_toml(tmp_path)

@@ -29,13 +29,13 @@ Examples
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from msrwe.errors import MappingError
+from msrwe.io._settings import read_toml_file
 from msrwe.schema import CONTRACT
 
 __all__ = ["ISO_DATE", "Mapping", "TableMapping", "load_mapping"]
@@ -233,21 +233,5 @@ def load_mapping(path: str | Path) -> Mapping:
     '%d/%m/%Y'
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise MappingError(f"{p}: no mapping file here") from None
-    except IsADirectoryError:
-        raise MappingError(f"{p} is a folder; --mapping takes a mapping file (TOML)") from None
-    except UnicodeDecodeError as exc:
-        raise MappingError(
-            f"{p}: the mapping file is not UTF-8 text (byte {exc.start + 1} cannot be read); "
-            "save it as UTF-8"
-        ) from exc
-    except OSError as exc:
-        raise MappingError(f"{p}: cannot read the mapping file ({exc.strerror or exc})") from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise MappingError(f"{p}: not valid TOML ({exc})") from exc
+    data = read_toml_file(p, kind="mapping file", option="--mapping", error=MappingError)
     return Mapping.from_dict(data, source=str(p))

@@ -35,13 +35,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from msrwe.errors import StudyFileError
+from msrwe.io._settings import parse_toml, read_toml_file
 from msrwe.schema import STOP_REASONS
 from msrwe.study._validate import _choice, _date, _fail, _int, _num, _str_tuple, _text
 
@@ -480,11 +480,7 @@ class Study:
     @classmethod
     def from_toml_text(cls, text: str, *, source: str = "study file") -> Study:
         """Parse TOML text (see the module docstring for an example)."""
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise StudyFileError(f"{source}: not valid TOML ({exc}).") from exc
-        return cls.from_dict(data, source=source)
+        return cls.from_dict(parse_toml(text, source=source, error=StudyFileError), source=source)
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Study:
@@ -496,19 +492,8 @@ class Study:
             When the file is missing, not TOML, or holds an unknown or invalid setting.
         """
         p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise StudyFileError(f"{p}: no study file here.") from None
-        except IsADirectoryError:
-            raise StudyFileError(f"{p}: this is a folder; give the study file (.toml).") from None
-        except UnicodeDecodeError as exc:
-            raise StudyFileError(
-                f"{p}: the study file is not UTF-8 text (byte {exc.start}); save it as UTF-8."
-            ) from None
-        except OSError as exc:
-            raise StudyFileError(f"{p}: cannot read the study file ({exc.strerror}).") from exc
-        return cls.from_toml_text(text, source=str(p))
+        data = read_toml_file(p, kind="study file", option="--study", error=StudyFileError)
+        return cls.from_dict(data, source=str(p))
 
     @classmethod
     def default_for(cls, db: str | Path) -> Study:

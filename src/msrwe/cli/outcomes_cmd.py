@@ -164,20 +164,23 @@ def outcomes(
     console.print(f"Wrote {res.events.height} events to {out}")
 
 
-#: The chart column each named outcome reads when ``--value-col`` is not given.
-OUTCOME_COLUMNS = {
-    "edss": ("edss",),
-    "sdmt": ("sdmt",),
-    "t25fw": ("t25fw_s",),
-    "nhpt": ("nhpt_dominant_s", "nhpt_nondominant_s"),
-}
+def _outcome_columns(outcome: str, value_col: str | None) -> tuple[str, ...]:
+    """The chart columns the engine reads for ``outcome`` (its own defaults)."""
+    from msrwe.derive.outcomes.nhpt import NHPT_COLUMNS
+    from msrwe.derive.outcomes.options import _DEFAULT_VALUE_COL
+
+    if value_col:
+        return (value_col,)
+    if outcome == "nhpt":
+        return tuple(NHPT_COLUMNS.values())
+    return (_DEFAULT_VALUE_COL[outcome],) if outcome in _DEFAULT_VALUE_COL else ()
 
 
 def _check_inputs(
     visits: pl.DataFrame, outcome: str, value_col: str | None, subjects: list[str] | None
 ) -> None:
     """Refuse, before any work, an outcome without data or patients that are not in the store."""
-    columns = (value_col,) if value_col else OUTCOME_COLUMNS.get(outcome, ())
+    columns = _outcome_columns(outcome, value_col)
     present = [c for c in columns if c in visits.columns]
     if columns and not any(visits[c].is_not_null().any() for c in present):
         raise OptionError(
@@ -210,17 +213,17 @@ def _as_flags(func: Any) -> Any:
     return call
 
 
-#: ``adevents.param`` of each outcome the study analyses.
-STUDY_PARAMS = {"edss": "CDW_EDSS", "nhpt": "CDW_NHPT", "t25fw": "CDW_T25FW"}
 
 
 def _from_study(db: Path, study: Path, outcome: str, out: Path, describe: bool) -> None:
     """Write the events ``msrwe analyze`` finds for ``outcome`` under a study file."""
     from msrwe.study import analyze
+    from msrwe.study.efficacy import MEASURES
 
-    if outcome not in STUDY_PARAMS:
+    params = {m.outcome: m.param for m in MEASURES}  # adevents.param of each analysed outcome
+    if outcome not in params:
         raise OptionError(
-            f"With --study, --outcome must be one of {{{', '.join(map(repr, STUDY_PARAMS))}}} "
+            f"With --study, --outcome must be one of {{{', '.join(map(repr, params))}}} "
             f"(the outcomes a study analyses). Got {outcome!r} instead."
         )
     with progress() as bar:
@@ -231,7 +234,7 @@ def _from_study(db: Path, study: Path, outcome: str, out: Path, describe: bool) 
     if events is None or "param" not in events.columns:
         events = pl.DataFrame(schema={"patient_id": pl.String, "event_type": pl.String})
     else:
-        events = events.filter(pl.col("param") == STUDY_PARAMS[outcome])
+        events = events.filter(pl.col("param") == params[outcome])
     out.parent.mkdir(parents=True, exist_ok=True)
     _write(events, out)
     n_cohort = result.datasets["adsl"].height if "adsl" in result.datasets else 0

@@ -84,3 +84,15 @@ def test_group_value_overall_is_the_total_not_a_second_group():
     assert set(df["group"]) == {"overall"}
     keys = ["analysis", "group", "variable", "level", "stat"]
     assert df.select(keys).is_duplicated().sum() == 0
+
+
+def test_patients_without_a_group_value_are_in_the_same_group_as_everywhere_else():
+    """Table 1 names the group of an empty grouping value as exposure and safety do."""
+    from msrwe.tables.groups import MISSING_GROUP
+
+    adsl = pl.DataFrame({"patient_id": ["1", "2", "3"], "group": ["SPMS", None, "SPMS"],
+                         "age": [40.0, 50.0, 60.0]})
+    r = compute_table1(adsl)
+    assert r.get("table1", "N", group=MISSING_GROUP, variable="patients") == 1.0
+    assert r.get("table1", "N", group="SPMS", variable="patients") == 2.0
+    assert set(r.to_polars()["group"]) == {"SPMS", MISSING_GROUP, "overall"}

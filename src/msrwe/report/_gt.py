@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import polars as pl
 from great_tables import GT
 
+from msrwe.tables.groups import MISSING_GROUP, OVERALL
+
 __all__ = ["AE_TERM_HEADINGS", "COUNT_STATS", "ReportTable", "group_order"]
 
 #: Result variables that name one kind of adverse event (the study's ``safety.ae_grouping``),
@@ -75,7 +77,7 @@ def group_order(groups: Iterable[str]) -> list[str]:
     ['PPMS', 'SPMS', 'unknown', 'overall']
     """
     seen = set(groups)
-    tail = [g for g in ("unknown", "(missing)", "overall") if g in seen]
+    tail = [g for g in (MISSING_GROUP, OVERALL) if g in seen]
     return sorted(seen - set(tail)) + tail
 
 

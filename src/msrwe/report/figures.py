@@ -30,6 +30,8 @@ import polars as pl
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
+from msrwe.tables.groups import MISSING_GROUP
+
 __all__ = [
     "PALETTE",
     "ReportFigure",
@@ -128,7 +130,7 @@ def _groups(df: pl.DataFrame, group: str | None) -> list[tuple[str, pl.DataFrame
     for (g,), sub in sorted(
         df.partition_by(group, as_dict=True).items(), key=lambda kv: str(kv[0][0])
     ):
-        out.append(("(missing)" if g is None else str(g), sub))
+        out.append((MISSING_GROUP if g is None else str(g), sub))
     return out
 
 

@@ -40,10 +40,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from msrwe.derive._columns import require_columns
 from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
 from msrwe.derive.prior_treatments import derive_vars_prior_failure
-from msrwe.errors import InputError, StudyFileError
+from msrwe.errors import StudyFileError
 from msrwe.study.config import Study
+from msrwe.tables.groups import MISSING_GROUP
 
 __all__ = ["ATTRITION_SCHEMA", "Cohort", "build_cohort", "most_given_drug", "study_doses"]
 
@@ -54,8 +56,6 @@ ATTRITION_SCHEMA: dict[str, pl.DataType] = {
     "excluded": pl.Int64(),
     "remaining": pl.Int64(),
 }
-#: The value of ``group`` for a patient whose grouping column is empty.
-MISSING_GROUP = "unknown"
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,7 @@ def most_given_drug(administrations: pl.DataFrame) -> str:
     >>> most_given_drug(pl.DataFrame({"drug": ["rituximab", "methotrexate", "methotrexate"]}))
     'methotrexate'
     """
-    if "drug" not in administrations.columns:
-        raise InputError("administrations has no column 'drug'.")
+    require_columns(administrations, "administrations", ["drug"])
     counts = (
         administrations.filter(pl.col("drug").is_not_null())
         .group_by("drug")
@@ -120,9 +119,7 @@ def _drug_summary(administrations: pl.DataFrame) -> str:
 def study_doses(administrations: pl.DataFrame, drug: str, route: str | None) -> pl.DataFrame:
     """The administrations of ``drug`` (by ``route`` when given), sorted by patient and date."""
     need = ["patient_id", "date", "drug"] + (["route"] if route else [])
-    missing = [c for c in need if c not in administrations.columns]
-    if missing:
-        raise InputError(f"administrations has no column {', '.join(map(repr, missing))}.")
+    require_columns(administrations, "administrations", need)
     cond = pl.col("drug").str.to_lowercase() == drug
     if route:
         cond = cond & (pl.col("route").str.to_lowercase() == route)

@@ -19,15 +19,12 @@ from msrwe.derive.exposure import (
     derive_vars_dose,
     regimen_interval,
 )
-from msrwe.errors import InputError
 from msrwe.stats import clopper_pearson, describe
+from msrwe.tables.groups import groups_of
 from msrwe.tables.results import ResultsTable
 
 __all__ = ["add_exposure", "groups_of", "resolve_interval_window"]
 
-OVERALL = "overall"
-#: The group of a patient whose grouping value is empty (as in :mod:`msrwe.study.cohort`).
-MISSING_GROUP = "unknown"
 
 _DISTRIBUTIONS: tuple[tuple[str, str], ...] = (
     ("n_doses", "Administrations per patient"),
@@ -36,33 +33,6 @@ _DISTRIBUTIONS: tuple[tuple[str, str], ...] = (
     ("cum_mg_m2", "Cumulative dose (mg/m2)"),
     ("cum_mg_kg", "Cumulative dose (mg/kg)"),
 )
-
-
-def groups_of(adsl: pl.DataFrame) -> list[tuple[str, list[str]]]:
-    """``(group, patient ids)`` for each group value (sorted) and then ``"overall"``.
-
-    A patient without a group value is in the group ``"unknown"``.
-
-    Examples
-    --------
-    >>> adsl = pl.DataFrame({"patient_id": ["a", "b", "c"], "group": ["SPMS", "PPMS", "SPMS"]})
-    >>> groups_of(adsl)
-    [('PPMS', ['b']), ('SPMS', ['a', 'c']), ('overall', ['a', 'b', 'c'])]
-    >>> groups_of(pl.DataFrame({"patient_id": ["a", "b"], "group": ["overall", "overall"]}))
-    [('overall', ['a', 'b'])]
-    """
-    if "patient_id" not in adsl.columns:
-        raise InputError(f"adsl has no column 'patient_id'; it has {', '.join(adsl.columns)}.")
-    ids = [str(p) for p in adsl["patient_id"].to_list()]
-    if "group" not in adsl.columns:
-        return [(OVERALL, ids)]
-    groups = [MISSING_GROUP if g is None else str(g) for g in adsl["group"].to_list()]
-    # A group value of "overall" (an analysis without grouping) is the total itself.
-    out = [
-        (g, [p for p, gg in zip(ids, groups, strict=True) if gg == g])
-        for g in sorted(set(groups) - {OVERALL})
-    ]
-    return [*out, (OVERALL, ids)]
 
 
 def resolve_interval_window(

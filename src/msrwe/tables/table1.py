@@ -26,6 +26,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from msrwe.errors import InputError
+from msrwe.tables.groups import groups_of
 from msrwe.tables.results import ResultsTable
 
 __all__ = ["CATEGORICAL_VARIABLES", "CONTINUOUS_VARIABLES", "GROUP_COLUMNS", "compute_table1"]
@@ -94,12 +95,8 @@ def compute_table1(
     if group is not None and group not in adsl.columns:
         raise InputError(f"adsl has no column '{group}' to group Table 1 by.")
     group = group or _first_present(adsl, GROUP_COLUMNS)
-    parts: list[tuple[str, pl.DataFrame]] = []
-    if group is not None:
-        for (g,), sub in adsl.partition_by(group, as_dict=True, maintain_order=True).items():
-            if g != "overall":  # an analysis without grouping: the total itself, added below
-                parts.append(("(missing)" if g is None else str(g), sub))
-    parts.append(("overall", adsl))
+    ids = adsl["patient_id"].cast(pl.String)
+    parts = [(g, adsl.filter(ids.is_in(members))) for g, members in groups_of(adsl, group)]
     out = ResultsTable()
     for g, sub in parts:
         out.add("table1", g, "patients", "", "N", sub.height, label="Patients",

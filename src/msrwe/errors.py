@@ -69,7 +69,23 @@ class StudyFileError(InputError):
 
 
 class OptionError(InputError, ValueError):
-    """An option of a public function has a value it does not accept."""
+    """An option of a public function has a value it does not accept.
+
+    Parameters
+    ----------
+    message
+        The whole message.
+    option
+        The option's name, when the error is about one option.
+    rule
+        What the option must be and what it got ("must be one of {...}. Got 'x' instead."), so
+        that a command line can restate the error with its own flag name.
+    """
+
+    def __init__(self, message: str, *, option: str | None = None, rule: str | None = None) -> None:
+        self.option = option
+        self.rule = rule
+        super().__init__(message)
 
 
 class StoreError(MsrweError):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from pathlib import Path
 from typing import Any
 
@@ -203,12 +202,11 @@ def _as_flags(func: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except OptionError as exc:
-            text = re.sub(
-                r"The '(\w+)' parameter of detect_events",
-                lambda m: "The option --" + m.group(1).lower().replace("_", "-"),
-                str(exc),
-            )
-            raise OptionError(text) from exc
+            if exc.option is None or exc.rule is None:
+                raise
+            flag = "--" + exc.option.lower().replace("_", "-")
+            raise OptionError(f"The option {flag} {exc.rule}", option=exc.option,
+                              rule=exc.rule) from exc
 
     return call
 

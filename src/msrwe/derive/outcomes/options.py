@@ -189,9 +189,8 @@ class OutcomeOptions:
 
 
 def _err(name: str, expected: str, got: Any) -> OptionError:
-    return OptionError(
-        f"The {name!r} parameter of detect_events must be {expected}. Got {got!r} instead."
-    )
+    rule = f"must be {expected}. Got {got!r} instead."
+    return OptionError(f"The {name!r} parameter of detect_events {rule}", option=name, rule=rule)
 
 
 def _choice(name: str, value: Any) -> str:

@@ -63,3 +63,10 @@ def test_case5_events_found(db, tmp_path):
     res = run("--db", db, "--out", tmp_path / "e.csv")
     assert res.exit_code == 0, res.output
     assert "A1" in (tmp_path / "e.csv").read_text()
+
+
+# Case 6: a threshold policy the outcome has not names the flag too
+def test_case6_bad_threshold_policy_names_the_flag(db, tmp_path):
+    res = run("--db", db, "--delta-fun", "nonsense", "--out", tmp_path / "e.csv")
+    assert res.exit_code == 1
+    assert "The option --delta-fun must be one of" in res.output

@@ -193,9 +193,11 @@ def get_policy(name: str, outcome: str = "edss") -> ThresholdPolicy:
     if outcome != "edss" and outcome in _MSPROG_DEFAULT:
         allowed = ("msprog", *allowed)
     if name not in allowed:
+        rule = (
+            f"must be one of {{{', '.join(repr(a) for a in allowed)}}} or a function for "
+            f"outcome={outcome!r}. Got {name!r} instead."
+        )
         raise OptionError(
-            f"The 'delta_fun' parameter of detect_events must be one of "
-            f"{{{', '.join(repr(a) for a in allowed)}}} or a function for outcome={outcome!r}. "
-            f"Got {name!r} instead."
+            f"The 'delta_fun' parameter of detect_events {rule}", option="delta_fun", rule=rule
         )
     return POLICIES[name]

@@ -18,7 +18,7 @@ def _run(demo, **kw):
 def test_1_every_endpoint_writes_rows_on_the_demo(endpoint_demo):
     rows, data = _run(endpoint_demo)
     names = set(rows["analysis"].unique())
-    assert {"arr", "mri_activity", "t2_lesion_rate", "neda", "lublin_activity"} <= names
+    assert {"arr", "mri_activity", "t2_lesion_rate", "neda", "lublin_activity", "pirma"} <= names
     assert data.adsl.height == endpoint_demo.adsl.height
 
 
@@ -37,5 +37,9 @@ def test_3_counts_add_up(endpoint_demo):
     assert n_rel == data.adsl.filter(pl.col("person_years") > 0)["n_relapses"].sum()
     years = get("mri_activity", "patient_years", "", "years")
     assert years == data.adyears.height == data.adneda.height
+    pira = get("pirma", "events", "PIRA", "events")
+    parts = [get("pirma", "events", c, "events") for c in
+             ("PIRMA", "PIRA, MRI active", "PIRA, MRI not evaluable")]
+    assert pira == sum(parts) == data.adpirma.filter(pl.col("cdw_type") == "PIRA").height
     tot = sum(get("neda", "neda3", "all", s) for s in ("n_neda", "n_eda", "n_not_evaluable"))
     assert tot == data.adneda.height

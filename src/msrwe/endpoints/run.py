@@ -22,10 +22,12 @@ from msrwe.derive.mri import (
     follow_up_years,
 )
 from msrwe.derive.neda import derive_neda_years
+from msrwe.derive.pirma import derive_vars_pirma
 from msrwe.derive.relapse_rates import derive_vars_relapse_counts, merge_relapse_onsets
 from msrwe.endpoints.arr import add_arr
 from msrwe.endpoints.mri import add_mri_activity, add_t2_lesion_rate
 from msrwe.endpoints.neda import add_lublin_activity, add_neda
+from msrwe.endpoints.pirma import add_pirma
 from msrwe.endpoints.settings import EndpointSettings
 from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable
@@ -50,6 +52,8 @@ class EndpointData:
         The cohort's scans with comparison and activity columns.
     admri, adyears, adneda, adlublin
         Per patient (MRI summary), per patient-year (MRI activity, NEDA, Lublin).
+    adpirma
+        The worsening events with their PIRMA class.
     events
         Every confirmed EDSS worsening (``event="multiple"``) with its RAW/PIRA class.
     """
@@ -62,6 +66,7 @@ class EndpointData:
     adyears: pl.DataFrame | None
     adneda: pl.DataFrame | None
     adlublin: pl.DataFrame | None
+    adpirma: pl.DataFrame | None
 
 
 def worsening_events(
@@ -120,7 +125,7 @@ def derive_endpoint_datasets(
     base = derive_var_end_date(adsl, visits=advs, lag_days=lag_days)
     base = derive_vars_relapse_counts(base, relapses=counted, merge_days=0)
     years = follow_up_years(base)
-    scans = admri = adyears = adneda = adlublin = None
+    scans = admri = adyears = adneda = adlublin = adpirma = None
     visits = advs.select("patient_id", "date", "edss")
     ev = events.select("patient_id", "date")
     if mri is not None:
@@ -136,8 +141,12 @@ def derive_endpoint_datasets(
                 else base.select("patient_id", pl.lit(None, dtype=pl.String).alias("phenotype")))
         adlublin = derive_lublin_years(years, phenotypes=phen, scans=scans, visits=visits,
                                        relapses=counted, events=ev)
+        if "cdw_type" in events.columns:
+            adpirma = derive_vars_pirma(events, scans=scans,
+                                        lookback_days=settings.pirma_mri_lookback_days,
+                                        coverage_days=settings.pirma_coverage_days)
     return EndpointData(adsl=base, relapses=counted, events=events, scans=scans, admri=admri,
-                        adyears=adyears, adneda=adneda, adlublin=adlublin)
+                        adyears=adyears, adneda=adneda, adlublin=adlublin, adpirma=adpirma)
 
 
 def add_endpoints(
@@ -192,4 +201,8 @@ def add_endpoints(
                      bvl_threshold_pct=cfg.bvl_threshold_pct)
         if cfg.runs("lublin_activity") and data.adlublin is not None:
             add_lublin_activity(results, adsl=data.adsl, adlublin=data.adlublin)
+        if cfg.runs("pirma") and data.adpirma is not None:
+            add_pirma(results, adsl=data.adsl, adpirma=data.adpirma, level=level,
+                      lookback_days=cfg.pirma_mri_lookback_days,
+                      coverage_days=cfg.pirma_coverage_days)
     return data

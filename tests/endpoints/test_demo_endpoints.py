@@ -9,8 +9,7 @@ from msrwe.tables.results import ResultsTable
 
 def _run(demo, **kw):
     r = ResultsTable()
-    adsl = demo.adsl.with_columns(pl.lit("overall").alias("group"))
-    data = add_endpoints(r, adsl=adsl, advs=demo.advs, tables=demo.tables,
+    data = add_endpoints(r, adsl=demo.adsl, advs=demo.advs, tables=demo.tables,
                          study=demo.study, settings=EndpointSettings(**kw))
     return r.to_polars(), data
 
@@ -43,3 +42,13 @@ def test_3_counts_add_up(endpoint_demo):
     assert pira == sum(parts) == data.adpirma.filter(pl.col("cdw_type") == "PIRA").height
     tot = sum(get("neda", "neda3", "all", s) for s in ("n_neda", "n_eda", "n_not_evaluable"))
     assert tot == data.adneda.height
+
+
+def test_4_rate_ratios_between_the_demo_groups(endpoint_demo):
+    rows, _ = _run(endpoint_demo)
+    rr = rows.filter((pl.col("variable") == "rate_ratio") & (pl.col("stat") == "rate_ratio"))
+    assert set(rr["analysis"]) == {"arr", "t2_lesion_rate"}
+    assert rr["level"].unique().to_list() == ["PPMS"]  # the reference: first group by name
+    assert (rr["value"] > 0).all()
+    nb = rows.filter((pl.col("variable") == "nb_rate") & (pl.col("analysis") == "arr"))
+    assert set(nb["group"]) == {"PPMS", "SPMS"}

@@ -16,7 +16,8 @@ Rows (analysis ``arr``): variable ``relapses`` (level ``""``: ``N``, ``relapses`
 ``relapse_free`` (Kaplan-Meier: level ``""`` ``n``, ``events``, ``median``...; level ``"<t>"``
 ``n_at_risk``, ``events``, ``survival``, ``ci_low``, ``ci_high``), and variable
 ``rate_ratio`` (group = the compared group, level = the reference: ``rate_ratio``,
-``ci_low``, ``ci_high``, ``p_value``, ``dispersion``).
+``ci_low``, ``ci_high``, ``p_value``, ``dispersion``) and ``nb_rate`` (per group: the model's
+``rate``, ``ci_low``, ``ci_high``).
 """
 
 from __future__ import annotations
@@ -131,8 +132,9 @@ def add_rate_ratio(
 
     NB2 regression of ``count`` with a log ``person_years`` offset and robust (sandwich)
     standard errors (:func:`msrwe.stats.negbin_rate_ratio`); rows ``variable = "rate_ratio"``,
-    ``group`` = the compared group, ``level`` = the reference group. Nothing is added with
-    fewer than two groups.
+    ``group`` = the compared group, ``level`` = the reference group; and the model-based rate of
+    each group (``variable = "nb_rate"``: ``rate``, ``ci_low``, ``ci_high`` per patient-year).
+    Nothing is added with fewer than two groups.
     """
     data = data.filter(pl.col("group").is_not_null() & (pl.col(person_years) > 0))
     groups = sorted(str(g) for g in data["group"].unique().to_list())
@@ -162,4 +164,10 @@ def add_rate_ratio(
             {"rate_ratio": row["rate_ratio"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
              "p_value": row["p_value"], "dispersion": res.dispersion},
             label=label, method=res.method,
+        )
+    for row in res.rates.iter_rows(named=True):
+        results.add_stats(
+            analysis, str(row["level"]), "nb_rate", "",
+            {"rate": row["rate"], "ci_low": row["ci_low"], "ci_high": row["ci_high"]},
+            label="model-based rate per patient-year", method=res.method,
         )

@@ -62,8 +62,8 @@ def test_4_relapse_free_kaplan_meier():
 
 def test_5_negative_binomial_rate_ratio_on_the_reference_example():
     # endpoints.md 6 worked example: NB2 MLE RR 0.3300, ARR0 0.9113, ARR1 0.3007
-    counts = [0, 0, 5, 0, 4, 1, 0, 2] + [0, 0, 3, 0, 0, 0, 1, 0]
-    years = [2, 1.5, 2, 1, 2, 0.5, 2, 2] + [2, 2, 1.5, 1, 2, 2, 2, 1.5]
+    counts = [*[0, 0, 5, 0, 4, 1, 0, 2], *[0, 0, 3, 0, 0, 0, 1, 0]]
+    years = [*[2, 1.5, 2, 1, 2, 0.5, 2, 2], *[2, 2, 1.5, 1, 2, 2, 2, 1.5]]
     data = _adrr(counts, [float(y) for y in years], ["arm0"] * 8 + ["arm1"] * 8)
     r = ResultsTable()
     add_arr(r, adrr=data, adsl=data, km_years=[1])

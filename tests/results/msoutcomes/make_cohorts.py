@@ -44,9 +44,10 @@ CASES: dict[str, tuple[list[tuple[int, float, int | None]], list[int]]] = {
     # 8: FS-driven SPMS conversion (pyramidal leads and is confirmed)
     "c08": ([(0, 3.0, 1), (200, 3.0, 1), (400, 4.5, 3), (520, 4.5, 3), (700, 4.5, 3),
              (900, 5.0, 3)], []),
-    # 9: same EDSS path, the leading FS (cerebellar) falls back: no SPMS with FS, yes without
-    "c09": ([(0, 3.0, 2), (200, 3.0, 2), (400, 4.5, 2), (520, 4.5, 2), (700, 4.5, 2),
-             (900, 5.0, 2)], []),
+    # 9: same EDSS path, the leading FS (cerebellar) falls back within 60 days: no SPMS with FS,
+    # SPMS without
+    "c09": ([(0, 3.0, 2), (200, 3.0, 2), (400, 4.5, 2), (460, 4.5, 2), (520, 4.5, 2),
+             (700, 4.5, 2), (900, 5.0, 2)], []),
     # 10: after an event the baseline is the lowest EDSS within the confirmation period
     "c10": ([(0, 2.0, 1), (100, 3.5, 2), (150, 3.0, 2), (250, 3.5, 2), (400, 4.5, 3),
              (500, 4.5, 3), (600, 4.5, 3)], []),
@@ -87,7 +88,7 @@ def cases() -> tuple[pl.DataFrame, pl.DataFrame]:
     rows, rel = [], []
     for pid, (vis, onsets) in CASES.items():
         for day, edss, pyr in vis:
-            other = 1 if pid != "c09" else (3 if day in (400, 520) else 1)
+            other = 1 if pid != "c09" else (3 if day in (400, 460) else 1)
             rows.append({"patient_id": pid, "date": _date(day), "edss": edss,
                          "fs_pyramidal": pyr, "fs_cerebellar": other, "fs_brainstem": 1,
                          "fs_sensory": 1, "fs_bowel_bladder": 1, "fs_visual": 1,

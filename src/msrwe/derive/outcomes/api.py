@@ -127,7 +127,7 @@ def detect_events(visits: Any, relapses: Any = None, *, outcome: str = "edss",
                   impute_last_visit: float = 0, subjects: Any = None,
                   return_unconfirmed: bool = False, random_state: int | None = None,
                   profile: str = "msprog", mconf: float = 3 * 30.25,
-                  tRelapse: float = 30, sustained: bool = True,  # noqa: N803
+                  tRelapse: float = 30, sustained: bool = True,
                   ) -> OutcomeResult | MSOutcomesResult:
     """Detect confirmed disability worsening (CDW) and improvement (CDI) events, with PIRA/RAW.
 

@@ -265,7 +265,7 @@ def _summary(a: _Arrays, events: pl.DataFrame) -> pl.DataFrame:
 
 
 def detect_msoutcomes_events(visits: Any, relapses: Any = None, *, event: str = "CDW",
-                             mconf: float = 3 * 30.25, tRelapse: float = 30,  # noqa: N803
+                             mconf: float = 3 * 30.25, tRelapse: float = 30,
                              sustained: bool = True, early_stop: bool = True,
                              value_col: str | None = None,
                              days_post_relapse_col: str | None = None,

@@ -45,7 +45,7 @@ class MSOutcomesOptions:
 
     event: str = "CDW"
     mconf: float = 3 * 30.25
-    tRelapse: float = 30.0  # noqa: N815 - the package's name
+    tRelapse: float = 30.0
     sustained: bool = True
     early_stop: bool = True
     value_col: str = "edss"
@@ -74,7 +74,7 @@ def _days(name: str, value: Any, positive: bool) -> float:
 
 
 def make_msoutcomes_options(*, event: str = "CDW", mconf: float = 3 * 30.25,
-                            tRelapse: float = 30, sustained: bool = True,  # noqa: N803
+                            tRelapse: float = 30, sustained: bool = True,
                             early_stop: bool = True, value_col: str | None = None,
                             days_post_relapse_col: str | None = None,
                             subjects: Iterable[Any] | None = None) -> MSOutcomesOptions:
@@ -139,8 +139,9 @@ def describe_msoutcomes(o: MSOutcomesOptions) -> str:
     Examples
     --------
     >>> text = describe_msoutcomes(make_msoutcomes_options(event="CDEseq"))
-    >>> text.startswith("Sequential confirmed EDSS worsening and improvement events (CDEseq) "
-    ...                 "were detected with msrwe's MSoutcomes profile")
+    >>> text.startswith("Sequential confirmed EDSS worsening and improvement events (CDEseq; "
+    ...                 "Sharmin et al., Eur J Neurol 2022) were detected with msrwe's "
+    ...                 "MSoutcomes profile")
     True
     >>> "MSoutcomes 0.2.1" in text and "mconf = 90.75 days" in text
     True

@@ -111,10 +111,9 @@ def event_columns_msoutcomes() -> list[str]:
             "bl2event", "d_value", "timepoint", "sust_date", "sust_days", "sust_last"]
 
 
-def _days_post_relapse(df: pl.DataFrame, relapses: Any, date_dtype: pl.DataType) -> pl.Series:
-    """Days from the latest relapse onset on or before each visit (null when none)."""
-    if relapses is None:
-        return pl.Series("dpr", [None] * df.height, dtype=pl.Float64)
+def _relapse_days(relapses: Any, ids: pl.Series, date_dtype: pl.DataType,
+                  ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Relapse onsets as (patient index, day), sorted; patients not in ``ids`` are left out."""
     rel = to_polars(relapses, "relapses")
     require_columns(rel, "relapses", ["patient_id", "onset_date"])
     rexpr, rtype = _days_expr(rel.schema["onset_date"], "onset_date", "relapses")
@@ -122,15 +121,30 @@ def _days_post_relapse(df: pl.DataFrame, relapses: Any, date_dtype: pl.DataType)
         raise InputError("relapses: onset_date and visits: date must both be dates or both be "
                          "day numbers.")
     pid = pl.col("patient_id")
-    if rel.schema["patient_id"] != df.schema["patient_id"]:
-        pid = pid.cast(df.schema["patient_id"], strict=False)
+    if rel.schema["patient_id"] != ids.dtype:
+        pid = pid.cast(ids.dtype, strict=False)
+    order = pl.DataFrame({"patient_id": ids, "_p": np.arange(ids.len(), dtype=np.int64)})
     rel = (rel.lazy().select(pid, rexpr.alias("_rday")).drop_nulls()
-           .unique().sort("patient_id", "_rday").collect())
-    left = df.select("patient_id", "_day", pl.int_range(pl.len()).alias("_i")).sort("_day")
-    joined = left.join_asof(rel.sort("_rday"), left_on="_day", right_on="_rday",
-                            by="patient_id", strategy="backward",
-                            check_sortedness=False).sort("_i")
-    return (joined["_day"] - joined["_rday"]).cast(pl.Float64).alias("dpr")
+           .join(order.lazy(), on="patient_id", how="inner").sort("_p", "_rday").collect())
+    return rel["_p"].to_numpy().astype(np.int64), rel["_rday"].to_numpy().astype(np.int64)
+
+
+def _days_post_relapse(pidx: npt.NDArray[np.int64], day: npt.NDArray[np.int64],
+                       rp: npt.NDArray[np.int64], rd: npt.NDArray[np.int64],
+                       ) -> npt.NDArray[np.float64]:
+    """Days from the latest relapse onset on or before each visit (NaN when none)."""
+    out = np.full(len(day), np.nan)
+    if not len(rp):
+        return out
+    shift = np.int64(1) << np.int64(32)
+    lo = min(int(day.min()), int(rd.min()))
+    vkey = pidx * shift + (day - lo)
+    rkey = rp * shift + (rd - lo)
+    j = np.searchsorted(rkey, vkey, side="right") - 1
+    ok = j >= 0
+    ok[ok] &= rp[j[ok]] == pidx[ok]
+    out[ok] = (day[ok] - rd[j[ok]]).astype(np.float64)
+    return out
 
 
 def prepare_msoutcomes(visits: Any, relapses: Any, opts: MSOutcomesOptions) -> _Arrays:
@@ -160,17 +174,31 @@ def prepare_msoutcomes(visits: Any, relapses: Any, opts: MSOutcomesOptions) -> _
     if opts.subjects is not None:
         wanted = pl.Series(list(opts.subjects)).cast(raw.schema["patient_id"], strict=False)
         raw = raw.filter(pl.col("patient_id").is_in(wanted.drop_nulls().implode()))
-    ids = raw["patient_id"].unique(maintain_order=True)
-    order = pl.DataFrame({"patient_id": ids, "_p": np.arange(ids.len(), dtype=np.int64)})
-    raw = (raw.with_columns(pl.int_range(pl.len()).alias("_row"))
-           .join(order, on="patient_id", how="left").sort("_p", "_day", "_row"))
-    dpr = raw["_dpr"] if dcol else _days_post_relapse(raw, relapses, date_dtype)
+    starts = (raw["patient_id"] != raw["patient_id"].shift(1)).fill_null(True).to_numpy()
+    firsts = raw["patient_id"].filter(starts)
+    if firsts.n_unique() == firsts.len():  # each patient's rows together (the usual case)
+        ids = firsts
+        pidx = np.cumsum(starts, dtype=np.int64) - 1
+    else:
+        ids = raw["patient_id"].unique(maintain_order=True)
+        pidx = raw.select("patient_id").join(
+            pl.DataFrame({"patient_id": ids, "_p": np.arange(ids.len(), dtype=np.int64)}),
+            on="patient_id", how="left", maintain_order="left")["_p"].to_numpy()
+    day = raw["_day"].to_numpy().astype(np.int64)
+    edss = raw["_edss"].to_numpy().astype(np.float64)
+    dpr = raw["_dpr"].fill_null(np.nan).to_numpy().astype(np.float64) if dcol else None
+    same = pidx[1:] == pidx[:-1]
+    if (~same & (pidx[1:] < pidx[:-1])).any() or (same & (day[1:] < day[:-1])).any():
+        perm = np.lexsort((np.arange(len(day)), day, pidx))  # stable: same-day rows keep order
+        pidx, day, edss = pidx[perm], day[perm], edss[perm]
+        dpr = None if dpr is None else dpr[perm]
+    if dpr is None:
+        dpr = (_days_post_relapse(pidx, day, *_relapse_days(relapses, ids, date_dtype))
+               if relapses is not None else np.full(len(day), np.nan))
     off = np.zeros(ids.len() + 1, dtype=np.int64)
-    np.cumsum(np.bincount(raw["_p"].to_numpy(), minlength=ids.len()), out=off[1:])
-    return _Arrays(ids, off, raw["_day"].to_numpy().astype(np.int64),
-                   np.ascontiguousarray(raw["_edss"].to_numpy(), dtype=np.float64),
-                   np.ascontiguousarray(dpr.fill_null(np.nan).to_numpy(), dtype=np.float64),
-                   date_dtype)
+    np.cumsum(np.bincount(pidx, minlength=ids.len()), out=off[1:])
+    return _Arrays(ids, off, np.ascontiguousarray(day), np.ascontiguousarray(edss),
+                   np.ascontiguousarray(dpr), date_dtype)
 
 
 def _scan(a: _Arrays, o: MSOutcomesOptions,

@@ -128,7 +128,6 @@ class _Patient:
 
     def run(self) -> int | None:
         """Index (in the kept visits) of the conversion visit, or None."""
-        p = self.p
         base = int(np.argmax(self.norel)) if self.norel.any() else -1
         bday = self.day[base] if base >= 0 else math.nan
         self.dpb = self.day - bday
@@ -157,7 +156,7 @@ class _Patient:
                 return None
 
     def _step(self, rows: npt.NDArray[np.int64], b: tuple[Any, ...], first: tuple[Any, ...],
-              ) -> int | None | tuple[npt.NDArray[np.int64], tuple[Any, ...]]:
+              ) -> int | tuple[npt.NDArray[np.int64], tuple[Any, ...]] | None:
         p = self.p
         bday, bedss, bfs = b
         m = len(rows)
@@ -165,7 +164,8 @@ class _Patient:
         d = e - bedss
         raw = _worsens(bedss, d) & (e >= p.minEDSS)
         grp = np.cumsum(raw)
-        zeros_in = np.bincount(grp, weights=(~raw).astype(np.float64), minlength=int(grp.max()) + 1 if m else 1)
+        zeros_in = np.bincount(grp, weights=(~raw).astype(np.float64),
+                               minlength=int(grp.max()) + 1 if m else 1)
         prog = np.r_[raw | (zeros_in[grp] == 1), False]  # the package's run smoothing
         reg = np.r_[d <= -0.5, False]
         norel = np.r_[self.norel[rows], True]
@@ -290,9 +290,9 @@ class _Patient:
         return cand[0] if cand else onset
 
 
-def derive_spms_msoutcomes(visits: Any, relapses: Any = None, *, fss: bool = True,
-                           days_post_relapse_col: str | None = None,
-                           **params: Any) -> pl.DataFrame:
+def derive_spms_msoutcomes(visits: Any, relapses: Any = None, *,
+                           definition: MSoutcomesSpms | None = None,
+                           days_post_relapse_col: str | None = None) -> pl.DataFrame:
     """``spmsDx`` (``fss=True``) or ``spmsDx_no_fss`` of MSoutcomes 0.2.1, one row per patient.
 
     Parameters
@@ -302,13 +302,11 @@ def derive_spms_msoutcomes(visits: Any, relapses: Any = None, *, fss: bool = Tru
         :data:`MSOUTCOMES_FS_COLUMNS`; missing grades are allowed.
     relapses
         Relapse onsets (``patient_id``, ``onset_date``), or None.
-    fss
-        With functional system scores (``spmsDx``) or without (``spmsDx_no_fss``).
+    definition
+        :class:`MSoutcomesSpms` (default: ``spmsDx`` with its defaults; ``fss=False`` for
+        ``spmsDx_no_fss``).
     days_post_relapse_col
         A column of recorded days since the last relapse, instead of the relapse table.
-    **params
-        ``minEDSS``, ``minFSpyr``, ``tRelapse``, ``tProgression``, ``tRegression``,
-        ``tRelProg`` (see :class:`MSoutcomesSpms`).
 
     Returns
     -------
@@ -327,7 +325,8 @@ def derive_spms_msoutcomes(visits: Any, relapses: Any = None, *, fss: bool = Tru
     >>> derive_spms_msoutcomes(v).select("spms", "spms_conversion_date").row(0)
     (1, datetime.date(2021, 2, 4))
     """
-    p = MSoutcomesSpms(fss=fss, **params)
+    p = definition if definition is not None else MSoutcomesSpms()
+    fss = p.fss
     df = to_polars(visits, "visits")
     cols = ["patient_id", "date", "edss"] + ([days_post_relapse_col] if days_post_relapse_col
                                              else [])

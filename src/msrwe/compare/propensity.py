@@ -96,7 +96,8 @@ def preference_score(ps: np.ndarray, treat: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> preference_score(np.array([0.25, 0.25, 0.5, 0.75]), np.array([1, 0, 0, 0])).round(3).tolist()
+    >>> ps = np.array([0.25, 0.25, 0.5, 0.75])
+    >>> preference_score(ps, np.array([1, 0, 0, 0])).round(3).tolist()
     [0.5, 0.5, 0.75, 0.9]
     """
     ps = np.asarray(ps, dtype=float)
@@ -282,7 +283,8 @@ def fit_propensity(
             bz = np.full(z.shape[1], np.nan)
             cov_z = np.full((z.shape[1], z.shape[1]), np.nan)
     lin = z @ bz
-    ps = 1 / (1 + np.exp(-lin))
+    with np.errstate(over="ignore"):
+        ps = 1 / (1 + np.exp(-lin))
     if separated or not np.all(np.isfinite(ps)) or np.any((ps < 1e-10) | (ps > 1 - 1e-10)):
         raise InputError(
             f"{pre}the covariates together separate the arms (almost) perfectly: some patients "

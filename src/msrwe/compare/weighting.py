@@ -139,7 +139,8 @@ def ps_weights(
         qlo, qhi = np.percentile(w, [lo, hi])
         w = np.clip(w, qlo, qhi)
     if max_weight is not None:
-        if isinstance(max_weight, bool) or not isinstance(max_weight, int | float) or max_weight <= 0:
+        bad = isinstance(max_weight, bool) or not isinstance(max_weight, int | float)
+        if bad or max_weight <= 0:
             raise OptionError(
                 f"The 'max_weight' parameter of ps_weights must be a number > 0. Got "
                 f"{max_weight!r} instead.",

@@ -158,7 +158,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--max-evals", type=int, default=150)
     ap.add_argument("--out", type=Path, default=Path(__file__).with_name("calibration.json"))
     a = ap.parse_args(argv)
-    rec = calibrate(n_patients=a.patients, seed=a.seed, max_evals=a.max_evals)
+    start = None
+    if a.out.exists():  # start from the committed fit
+        fitted = json.loads(a.out.read_text(encoding="utf-8")).get("fitted", {})
+        start = NaturalHistoryParams().replace(**fitted) if fitted else None
+    rec = calibrate(n_patients=a.patients, seed=a.seed, max_evals=a.max_evals, start=start)
     tmp = a.out.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(rec, indent=2) + "\n", encoding="utf-8")
     tmp.replace(a.out)

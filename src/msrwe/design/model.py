@@ -200,8 +200,11 @@ def simulate_cohort(rng: np.random.Generator, patient_ids: IntArray,
     jit[:, 0] = 0
     days = np.maximum(sched[None, :] + jit, 0.0)
     days[:, 1:] = np.maximum(days[:, 1:], days[:, :1] + 1)
-    keep = days <= end[:, None]
+    # a visit happens when planned within follow-up (its window may pass the end) and before
+    # the patient leaves
+    keep = (sched[None, :] <= horizon_days[:, None]) & (days <= drop_day[:, None])
     keep[:, 0] = True
+    end = np.maximum(end, np.where(keep, days, 0.0).max(axis=1))
     # relapses (Poisson counts over each patient's follow-up)
     ph_rate = np.array([params.relapse_rate.get(str(p), 0.0) for p in np.unique(phenotypes)])
     rate_of = dict(zip(np.unique(phenotypes).tolist(), ph_rate.tolist(), strict=True))

@@ -34,7 +34,7 @@ from msrwe.design.model import simulate_cohort
 from msrwe.design.multiplicity import reject
 from msrwe.design.params import NaturalHistoryParams, published_params
 from msrwe.design.schoenfeld import schoenfeld_power
-from msrwe.design.survival import cox_by_trial, logrank_by_trial
+from msrwe.design.survival import analyse_trials
 from msrwe.errors import OptionError
 
 __all__ = ["DesignResult", "GridPoint", "simulate"]
@@ -315,8 +315,8 @@ def _analyse(design: Design, pts: _Patients, firsts: Mapping[str, tuple[FirstEve
                                  drop[sel], True)
             tr, arm = pts.trial[sel][inc], pts.treated[sel][inc]
             tm, ev = tm[inc], ev[inc]
-            lr = logrank_by_trial(tr, tm, ev, arm, T)
-            cox = cox_by_trial(tr, tm, ev, arm, T)
+            lr, cox = analyse_trials(tr, tm, ev, arm, T)
+            assert cox is not None
             pvals[:, k] = lr.p_value
             size_c = np.bincount(tr, weights=~arm, minlength=T)
             size_t = np.bincount(tr, weights=arm, minlength=T)
@@ -359,7 +359,7 @@ def _type1(design: Design, pts: _Patients, fe: FirstEvents, last: Any, drop: Any
     idx, trial, flag = null
     sub = FirstEvents(fe.event[idx], fe.onset[idx], fe.confirmed[idx])
     tm, ev, inc = _times(design, trial, T, pts.entry[idx], sub, last[idx], drop[idx], True)
-    lr = logrank_by_trial(trial[inc], tm[inc], ev[inc], flag[inc], T)
+    lr, _ = analyse_trials(trial[inc], tm[inc], ev[inc], flag[inc], T, cox=False)
     return float(np.mean(lr.p_value <= design.analysis.alpha))
 
 

@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-__all__ = ["CoxFits", "LogRank", "cox_by_trial", "logrank_by_trial"]
+__all__ = ["CoxFits", "LogRank", "analyse_trials", "cox_by_trial", "logrank_by_trial"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -88,8 +88,17 @@ class _RiskSets:
 def _risk_sets(trial: npt.NDArray[np.integer], time: FloatArray, event: npt.NDArray[np.bool_],
                arm: npt.NDArray[np.bool_], n_trials: int) -> _RiskSets:
     trial = np.asarray(trial, dtype=np.int64)
-    order = np.lexsort((np.asarray(time, dtype=np.float64), trial))
-    tr, ti = trial[order], np.asarray(time, dtype=np.float64)[order]
+    time = np.asarray(time, dtype=np.float64)
+    if time.size and float(time.min()) >= 0 and np.all(time == np.floor(time)) \
+            and float(time.max()) * max(n_trials, 1) < 2**62:
+        key = trial * (int(time.max()) + 1) + time.astype(np.int64)  # one integer sort key
+        order = np.argsort(key, kind="stable")
+    elif time.size and float(time.min()) >= 0 and np.isfinite(time).all():
+        key_f = trial * (float(time.max()) + 1.0) + time  # order within trial kept to ~1e-9
+        order = np.argsort(key_f, kind="stable")
+    else:
+        order = np.lexsort((time, trial))
+    tr, ti = trial[order], time[order]
     ev, a = np.asarray(event, bool)[order], np.asarray(arm, bool)[order]
     m = tr.size
     new = np.ones(m, dtype=bool)
@@ -132,7 +141,10 @@ def logrank_by_trial(trial: npt.NDArray[np.integer], time: FloatArray,
     -------
     LogRank
     """
-    rs = _risk_sets(trial, time, event, arm, n_trials)
+    return _logrank(_risk_sets(trial, time, event, arm, n_trials), n_trials)
+
+
+def _logrank(rs: _RiskSets, n_trials: int) -> LogRank:
     p1 = rs.n1 / rs.n
     e1 = rs.d * p1
     var = rs.d * p1 * (1.0 - p1) * (rs.n - rs.d) / np.maximum(rs.n - 1.0, 1.0)
@@ -162,7 +174,10 @@ def cox_by_trial(trial: npt.NDArray[np.integer], time: FloatArray,
         NaN for a trial where every event is in one arm (the estimate is infinite) or with no
         events.
     """
-    rs = _risk_sets(trial, time, event, arm, n_trials)
+    return _cox(_risk_sets(trial, time, event, arm, n_trials), n_trials, max_iter, tol)
+
+
+def _cox(rs: _RiskSets, n_trials: int, max_iter: int, tol: float) -> CoxFits:
     reps = rs.d.astype(np.int64)
     row = np.repeat(np.arange(rs.d.size), reps)
     first = np.r_[0, np.cumsum(reps)[:-1]]
@@ -193,3 +208,11 @@ def cox_by_trial(trial: npt.NDArray[np.integer], time: FloatArray,
     with np.errstate(divide="ignore"):
         se = np.where(degenerate, np.nan, 1.0 / np.sqrt(np.where(info > 0, info, 1.0)))
     return CoxFits(np.where(degenerate, np.nan, beta), se, converged & ~degenerate)
+
+
+def analyse_trials(trial: npt.NDArray[np.integer], time: FloatArray,
+                   event: npt.NDArray[np.bool_], arm: npt.NDArray[np.bool_], n_trials: int,
+                   *, cox: bool = True) -> tuple[LogRank, CoxFits | None]:
+    """Log-rank test and (optionally) Cox fit per trial, sharing one sort of the data."""
+    rs = _risk_sets(trial, time, event, arm, n_trials)
+    return _logrank(rs, n_trials), (_cox(rs, n_trials, 50, 1e-9) if cox else None)

@@ -68,27 +68,28 @@ def _cohort(n=3000, seed=1, params=None, **sched):
 
 
 def test_dropout_case_1_no_dropout_keeps_every_visit():
-    c, s = _cohort(n=200, relapse_visits=False)
+    c, _s = _cohort(n=200, relapse_visits=False)
     assert not c.dropout.any()
     assert c.visits.group_by("patient_id").len()["len"].unique().to_list() == [9]
 
 
 def test_dropout_case_2_rate_per_year_and_no_visit_after_leaving():
-    c, s = _cohort(n=20_000, dropout_per_year=0.2, relapse_visits=False, visit_window_days=0)
+    c, _s = _cohort(n=20_000, dropout_per_year=0.2, relapse_visits=False, visit_window_days=0)
     # P(leave within 96 weeks) = 1 - 0.8 ** (672 / 365.25)
     assert c.dropout.mean() == pytest.approx(1 - 0.8 ** (672 / 365.25), abs=0.01)
     n_vis = c.visits.group_by("patient_id", maintain_order=True).len()["len"].to_numpy()
-    assert (n_vis[c.dropout] < 9).all() and (n_vis[~c.dropout] == 9).all()
+    assert (n_vis[c.dropout] < 9).all()
+    assert (n_vis[~c.dropout] == 9).all()
     assert (c.last_day[c.dropout] < 672).all()
 
 
 def test_dropout_case_3_baseline_always_kept():
-    c, s = _cohort(n=2000, dropout_per_year=0.99, relapse_visits=False)
+    c, _s = _cohort(n=2000, dropout_per_year=0.99, relapse_visits=False)
     assert c.visits.filter(pl.col("date") == 0).height == 2000
 
 
 def test_visits_within_window_and_relapse_visits():
-    c, s = _cohort(n=3000, visit_window_days=7)
+    c, _s = _cohort(n=3000, visit_window_days=7)
     v = c.visits.join(c.relapses.with_columns((pl.col("onset_date") + 14).alias("date"))
                       .select("patient_id", "date", pl.lit(True).alias("rv")),
                       on=["patient_id", "date"], how="left")
@@ -103,7 +104,8 @@ def test_baseline_edss_within_range_and_weighted():
     rng = np.random.default_rng(2)
     p = NaturalHistoryParams()
     e = baseline_edss(rng, np.array(["SPMS"] * 20_000), p, (3.0, 6.5))
-    assert e.min() >= 3.0 and e.max() <= 6.5
+    assert e.min() >= 3.0
+    assert e.max() <= 6.5
     assert np.mean(e >= 6.0) == pytest.approx(0.63, abs=0.02)  # IMPACT's share at 6.0-6.5
 
 
@@ -117,7 +119,8 @@ def test_noise_makes_spurious_improvement_and_practice_makes_faster_pegs():
     # without progression, visits below baseline are as frequent as visits above it
     down = (later["edss"] < later["bl"]).mean()
     up = (later["edss"] > later["bl"]).mean()
-    assert down > 0.1 and abs(up - down) < 0.03
+    assert down > 0.1
+    assert abs(up - down) < 0.03
     # practice: the peg test gets faster than baseline on average (log scale)
     ratio = np.log(later["nhpt_dominant_s"] / later["hbl"]).mean()
     assert ratio < -0.02

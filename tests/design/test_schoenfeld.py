@@ -45,8 +45,8 @@ def _p_event(rate: float, hr: float, dropout: float, days: float) -> float:
     return lam / (lam + mu) * (1 - math.exp(-(lam + mu) * days))
 
 
-@pytest.mark.parametrize("row", list(GOLDEN.iter_rows(named=True)), ids=lambda r: f"{r['hazard_ratio']}"
-                         f"-{r['power']}")
+@pytest.mark.parametrize("row", list(GOLDEN.iter_rows(named=True)),
+                         ids=lambda r: f"{r['hazard_ratio']}-{r['power']}")
 def test_events_and_patients_match_rpact(row):
     hr, power = row["hazard_ratio"], row["power"]
     assert schoenfeld_events(hr, power=power) == pytest.approx(row["events"], rel=1e-9)

@@ -65,7 +65,8 @@ def test_grid_and_plausible_numbers(result):
     assert [(g.endpoint, g.n_per_arm) for g in result.grid] == [
         (e, n) for n in (40, 80) for e in ("nhpt_20pct", "edss_cdw12", "edss_plus")]
     for g in result.grid:
-        assert 0 <= g.power <= 1 and 0 <= g.type1_error <= 1
+        assert 0 <= g.power <= 1
+        assert 0 <= g.type1_error <= 1
         assert g.power_adjusted <= g.power + 1e-12 or g.endpoint == "nhpt_20pct"
         assert g.active_rate < g.placebo_rate  # the treatment slows progression
         assert 0.05 < g.placebo_rate < 0.9
@@ -81,13 +82,14 @@ def test_grid_and_plausible_numbers(result):
 
 def test_results_rows(result, tmp_path):
     t = design_results_table(result).to_polars()
-    assert set(t["analysis"]) == {"design_power"} and set(t["group"]) == {"overall"}
+    assert set(t["analysis"]) == {"design_power"}
+    assert set(t["group"]) == {"overall"}
     assert set(t["stat"]) == set(STATS)
     assert t.filter(pl.col("stat") == "n_per_arm")["value"].to_list() == [
         40.0, 40.0, 40.0, 80.0, 80.0, 80.0]
     assert (t.filter(pl.col("stat") == "n_per_arm")["level"].cast(pl.Float64)
             == t.filter(pl.col("stat") == "n_per_arm")["value"]).all()
-    csv, html = write_design_outputs(result, tmp_path)
+    csv, _html = write_design_outputs(result, tmp_path)
     back = read_results(csv)
     assert back.height == t.height
     assert not list(tmp_path.glob("*.tmp"))
@@ -95,7 +97,8 @@ def test_results_rows(result, tmp_path):
 
 def test_report_is_self_contained(result):
     html = render_design_report(result)
-    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+    assert "Content-Security-Policy" in html
+    assert "default-src 'none'" in html
     assert not re.search(r"(src|href)=\"https?://", html)
     for words in ("Statistical analysis plan", "Schoenfeld", "Why they differ", "IMPACT",
                   "ORATORIO", "59.5%", "fixed sequence", "randomised 1:1"):
@@ -134,7 +137,8 @@ def test_multiplicity_rules():
     rng = np.random.default_rng(0)
     p = rng.random((500, 3))
     none, seq, holm = (reject(p, 0.05, m) for m in ("none", "fixed_sequence", "holm"))
-    assert (seq <= none).all() and (holm <= none).all()
+    assert (seq <= none).all()
+    assert (holm <= none).all()
     assert (holm.any(axis=1) == (p.min(axis=1) <= 0.05 / 3)).all()
 
 
@@ -153,7 +157,8 @@ def test_cli_bad_design_is_a_message_not_a_traceback(tmp_path):
                  encoding="utf-8")
     r = CliRunner().invoke(app, ["design", str(f), "--out", str(tmp_path / "out")])
     assert r.exit_code == 1
-    assert "longer than the trial" in r.output and "Traceback" not in r.output
+    assert "longer than the trial" in r.output
+    assert "Traceback" not in r.output
     assert not (tmp_path / "out").exists()
 
 
@@ -162,7 +167,8 @@ def test_store_source_needs_db(tmp_path):
     f.write_text(SMALL.replace('edss = [3.0, 6.5]', 'edss = [3.0, 6.5]\nsource = "store"'),
                  encoding="utf-8")
     r = CliRunner().invoke(app, ["design", str(f), "--out", str(tmp_path / "out")])
-    assert r.exit_code == 1 and "--db" in r.output
+    assert r.exit_code == 1
+    assert "--db" in r.output
 
 
 @pytest.mark.slow

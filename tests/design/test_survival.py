@@ -87,9 +87,11 @@ def test_degenerate_trials():
     event = np.array([1, 1, 0, 0, 0, 0], dtype=bool)
     arm = np.array([0, 0, 1, 1, 0, 1], dtype=bool)
     cox = cox_by_trial(trial, time, event, arm, 2)
-    assert np.isnan(cox.log_hr).all() and not cox.converged.any()
+    assert np.isnan(cox.log_hr).all()
+    assert not cox.converged.any()
     lr = logrank_by_trial(trial, time, event, arm, 2)
-    assert lr.p_value[1] == 1.0 and lr.events.tolist() == [2.0, 0.0]
+    assert lr.p_value[1] == 1.0
+    assert lr.events.tolist() == [2.0, 0.0]
 
 
 def test_trial_order_of_rows_does_not_matter():

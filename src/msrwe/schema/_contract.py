@@ -19,7 +19,10 @@ from msrwe.schema._model import Column, Contract, DateOrder, OnlyWhen, Table
 __all__ = [
     "CONTRACT",
     "OUTCOMES",
+    "PHENOTYPES",
+    "PHENOTYPE_ALIASES",
     "RELATEDNESS",
+    "ROUTES",
     "SERIOUS_CRITERIA",
     "STOP_REASONS",
 ]
@@ -53,6 +56,15 @@ STOP_REASONS = (
     "cost",
     "other",
 )
+
+#: MS courses a patient's ``phenotype`` may hold (Lublin 2014; clinical-methods.md section 5.1).
+PHENOTYPES = ("CIS", "RRMS", "SPMS", "PPMS")
+#: Retired phenotypes recoded on import: old value -> (new value, why).
+PHENOTYPE_ALIASES: dict[str, tuple[str, str]] = {
+    "PRMS": ("PPMS", "PRMS was retired by Lublin 2014 and is now PPMS"),
+}
+#: Routes of administration.
+ROUTES = ("intrathecal", "iv", "oral", "sc", "im")
 
 _KURTZKE = "Kurtzke; clinical-methods.md section 1.3"
 
@@ -114,8 +126,8 @@ PATIENTS = Table(
             "phenotype",
             "text",
             "MS course (Lublin 2014); PRMS is recorded as PPMS with a warning",
-            allowed=("CIS", "RRMS", "SPMS", "PPMS"),
-            aliases=(("PRMS", "PPMS", "PRMS was retired by Lublin 2014 and is now PPMS"),),
+            allowed=PHENOTYPES,
+            aliases=tuple((old, new, why) for old, (new, why) in PHENOTYPE_ALIASES.items()),
             source="clinical-methods.md section 5.1 (Lublin 2014)",
         ),
         Column("spms_conversion_date", "date", "date of conversion to SPMS (SPMS only)"),
@@ -237,7 +249,7 @@ ADMINISTRATIONS = Table(
             "route",
             "text",
             "route of administration",
-            allowed=("intrathecal", "iv", "oral", "sc", "im"),
+            allowed=ROUTES,
         ),
         _positive("dose", "the dose given"),
         Column("dose_unit", "text", "unit of the dose", allowed=("mg", "mg/m2", "mg/kg", "g")),

@@ -17,7 +17,7 @@ from msrwe.derive.outcomes.msoutcomes import detect_msoutcomes_events, prepare_m
 from msrwe.derive.outcomes.msoutcomes_options import make_msoutcomes_options
 
 HERE = Path(__file__).resolve().parents[1] / "results" / "msoutcomes"
-COHORTS = ("cases", "random")
+COHORTS = ("cases", "random", "relapsing")
 
 #: The runs of msoutcomes_golden.R and the msrwe options that reproduce each.
 RUNS: dict[str, dict[str, Any]] = {

@@ -27,7 +27,7 @@ def _inputs(cohort: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     return v, r
 
 
-@pytest.mark.parametrize("cohort", ["cases", "random"])
+@pytest.mark.parametrize("cohort", ["cases", "random", "relapsing"])
 @pytest.mark.parametrize("fun", list(FUNS))
 def test_spms_equal_r(cohort: str, fun: str) -> None:
     v, r = _inputs(cohort)

@@ -1,0 +1,365 @@
+"""``run_comparison``: a study's ``[compare]`` design into ``compare_*`` rows of the results table.
+
+Each comparator arm is compared with the reference arm in its own propensity model (pairwise
+comparisons, as MSBase studies do; comparative-effectiveness.md 2.1): propensity score, matching
+or weighting, balance before and after, then for each outcome a weighted Cox model (robust CI
+clustered on the matched set, or on the patient), the naive (unadjusted) HR beside it, the
+Schoenfeld test and, when proportional hazards fail (p < 0.05), the RMST difference; relapses
+give per-arm annualised rates and a negative binomial rate ratio; every ratio gets an E-value.
+
+The results vocabulary (docs/compare.md, docs/results.md):
+
+- ``compare_cohort``: group = arm; ``variable = "patients"``: ``n_eligible`` (level ""), and per
+  comparison (level = the comparator arm) ``n_matched`` (matching) or ``ess`` (weighting);
+  ``variable = <outcome>`` (level = comparator): ``n``, ``person_years``, ``events``,
+  ``improved``, ``improved_pct``.
+- ``compare_balance``: group = comparator arm, variable = covariate: ``smd_before``,
+  ``smd_after``, ``vr_before``, ``vr_after``, ``mean_<arm>_before``, ``mean_<arm>_after``.
+- ``compare_effect``: group = comparator arm, variable = outcome: ``hr``, ``hr_ci_low``,
+  ``hr_ci_high``, ``p_value``, ``hr_naive``, ``hr_naive_ci_low``, ``hr_naive_ci_high``,
+  ``e_value``, ``e_value_ci``, ``ph_p_value``, ``rmst_diff``.
+- ``compare_arr``: group = arm, variable = ``relapses``, level = comparator: ``arr``,
+  ``arr_ci_low``, ``arr_ci_high``; group = ``overall``, level = comparator: ``rate_ratio``,
+  ``rate_ratio_ci_low``, ``rate_ratio_ci_high``, ``e_value``.
+- ``compare_overlap``: group = comparator arm: ``equipoise_pct`` (share with a preference score
+  in 0.3-0.7), ``ps_min``/``ps_max`` per arm.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from msrwe.compare._adjust import (
+    balance_table,
+    check_overlap,
+    effective_sample_size,
+    fit_propensity,
+    match_units,
+    weight_units,
+)
+from msrwe.compare._effects import cox_effect, e_value, nb_rate_ratio, rmst_diff
+from msrwe.compare.cohort import CompareCohort, build_compare_cohort, covariate_matrix
+from msrwe.compare.design import OUTCOMES, CompareDesign
+from msrwe.compare.outcomes import (
+    OutcomeDates,
+    derive_outcome_dates,
+    relapse_counts,
+    time_to_event,
+)
+from msrwe.errors import StudyFileError
+from msrwe.study.config import Study
+from msrwe.tables.results import ResultsTable
+
+__all__ = ["MIN_PER_ARM", "ComparisonResult", "run_comparison"]
+
+#: Fewer eligible patients than this in an arm gives a warning (the analysis is still shown).
+MIN_PER_ARM = 10
+_TABLES = ("patients", "administrations", "visits", "relapses", "treatments", "mri",
+           "biomarkers")
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    """What :func:`run_comparison` returns.
+
+    Attributes
+    ----------
+    results
+        The ``compare_*`` rows.
+    datasets
+        ``adcmp`` (one row per unit: arm, index, covariates, follow-up), ``adcmpps`` (per
+        comparison: unit, treat, propensity score, weight), ``adcmptte`` (per comparison and
+        outcome: time, event, weight, cluster).
+    cohort
+        The comparison cohort (units and attrition).
+    design
+        The design in force.
+    notes
+        Warnings and notes for the report (small arms, dropped covariates, ...).
+    methods
+        The generated methods paragraph.
+    """
+
+    results: ResultsTable
+    datasets: dict[str, pl.DataFrame]
+    cohort: CompareCohort
+    design: CompareDesign
+    notes: tuple[str, ...] = field(default=())
+    methods: str = ""
+
+
+def _pair_label(design: CompareDesign, comparator: str) -> str:
+    return f"{comparator} vs {design.reference}"
+
+
+def _treat_weights(
+    design: CompareDesign, pair: pl.DataFrame, ps: np.ndarray, treat: np.ndarray
+) -> pl.DataFrame:
+    """One row per use of a unit with its weight and cluster (matching) or per unit (weights)."""
+    if design.method == "matching":
+        logit = np.log(ps / (1 - ps))
+        m = match_units(logit, treat, caliper=design.caliper, ratio=design.ratio,
+                        replace=design.replace)
+        idx = pair.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
+        used = m.join(idx, on="row", how="left")
+        return used.with_columns(set_id=pl.col("set_id").cast(pl.String))
+    w = weight_units(ps, treat, estimand=design.estimand,
+                     truncate_percentiles=design.truncate_percentiles,
+                     max_weight=design.max_weight)
+    return pair.with_columns(weight=pl.Series(w), set_id=pl.col("patient_id"))
+
+
+def _unit_weights(used: pl.DataFrame) -> pl.DataFrame:
+    return used.group_by("unit_id").agg(weight=pl.col("weight").sum())
+
+
+def run_comparison(
+    tables: Mapping[str, pl.DataFrame | None],
+    study: Study,
+    design: CompareDesign | None = None,
+) -> ComparisonResult:
+    """Run the comparison a study's ``[compare]`` section designs.
+
+    Parameters
+    ----------
+    tables
+        Chart tables by name (``patients`` and ``administrations`` at least).
+    study
+        The study (its ``[outcomes]`` rules and ``analysis.level``).
+    design
+        The design; default ``study.compare``.
+
+    Returns
+    -------
+    ComparisonResult
+
+    Raises
+    ------
+    StudyFileError
+        For a design the data cannot answer: an arm nobody received or with no eligible patient,
+        a constant covariate named in ``compare.covariates``, perfect separation, no overlap.
+    """
+    design = design or study.compare
+    if design is None:
+        raise StudyFileError("study file: the study has no [compare] section, so there is "
+                             "nothing to compare. docs/compare.md shows a minimal one.")
+    if tables.get("administrations") is None:
+        raise StudyFileError("the store has no administrations, so no arm has any patient.")
+    cohort = build_compare_cohort(design, **{k: tables.get(k) for k in _TABLES})
+    units = cohort.units
+    notes = list(cohort.notes)
+    counts = dict(units.group_by("arm").len().iter_rows())
+    for arm in design.arms:
+        n = counts.get(arm, 0)
+        if n == 0:
+            raise StudyFileError(
+                f"study file: compare.arms names '{arm}', but no patient on {arm} is eligible "
+                "after the comparison's criteria (see the attrition table: "
+                f"{_attrition_text(cohort)}). Relax the eligibility keys of [compare]."
+            )
+        if n < MIN_PER_ARM:
+            notes.append(
+                f"Warning: only {n} eligible patient(s) on {arm} (fewer than {MIN_PER_ARM}); "
+                "the estimates for this arm are very uncertain."
+            )
+    results = ResultsTable()
+    level = study.analysis.level
+    alpha = 1 - level
+    dates = derive_outcome_dates(units, visits=tables.get("visits"),
+                                 relapses=tables.get("relapses"), study=study, design=design)
+    for arm in design.arms:
+        results.add("compare_cohort", arm, "patients", "", "n_eligible", counts.get(arm, 0),
+                    label="Eligible patients")
+    ps_frames, tte_frames = [], []
+    for comp in design.comparators:
+        label = f"compare ({_pair_label(design, comp)})"
+        pair = units.filter(pl.col("arm").is_in([design.reference, comp]))
+        pair, names = covariate_matrix(pair, cohort.covariates,
+                                       explicit=bool(design.covariates))
+        treat = (pair["arm"] == comp).cast(pl.Int64).to_numpy()
+        x = pair.select(names).to_numpy().astype(float) if names else np.zeros((pair.height, 0))
+        if names:
+            prop = fit_propensity(x, treat, names, penalty=design.penalty, label=label)
+            ps = prop.ps
+        else:
+            notes.append(f"{label}: no covariate varies, so the propensity score is constant.")
+            ps = np.full(pair.height, treat.mean())
+        check_overlap(ps, treat, label)
+        used = _treat_weights(design, pair.select("unit_id", "patient_id", "arm"), ps, treat)
+        uw = _unit_weights(used)
+        w_after = pair.select("unit_id").join(uw, on="unit_id", how="left")["weight"] \
+            .fill_null(0.0).to_numpy()
+        ps_frames.append(pair.select("unit_id", "patient_id", "arm").with_columns(
+            comparison=pl.lit(comp), treat=pl.Series(treat), ps=pl.Series(ps),
+            weight=pl.Series(w_after),
+        ))
+        _overlap_rows(results, comp, design, ps, treat)
+        _cohort_rows(results, comp, design, pair, treat, w_after)
+        if names:
+            bal = balance_table(x, names, treat, np.ones(len(treat)), w_after)
+            _balance_rows(results, comp, design, bal)
+            residual = [r["covariate"] for r in bal.iter_rows(named=True)
+                        if abs(r["smd_after"]) >= design.residual_smd]
+        else:
+            residual = []
+        adjust = residual if design.adjust_residual else []
+        cluster = "patient_id" if (design.replace or design.allow_switch
+                                   or design.method == "weighting") else "set_id"
+        used = used.join(pair.select("unit_id", "index_date", "end_date", *names),
+                         on="unit_id", how="left")
+        if design.censoring == "pairwise":
+            used = used.with_columns(cut_date=pl.col("end_date").min().over("set_id"))
+        else:
+            used = used.with_columns(cut_date=pl.col("end_date"))
+        used = used.with_columns(treat=(pl.col("arm") == comp).cast(pl.Int64))
+        for outcome in design.outcomes:
+            tte_frames.append(_effect(results, comp, design, outcome, used, pair, dates,
+                                      adjust, cluster, alpha, notes))
+        _arr(results, comp, design, used, pair, tables.get("relapses"), adjust, cluster, alpha,
+             notes)
+    datasets = {
+        "adcmp": units,
+        "adcmpps": pl.concat(ps_frames) if ps_frames else pl.DataFrame(),
+        "adcmptte": pl.concat(tte_frames, how="diagonal_relaxed") if tte_frames
+        else pl.DataFrame(),
+    }
+    from msrwe.compare.methods import describe_comparison
+
+    methods = describe_comparison(design, cohort, level=level, outcome_methods=dates.methods)
+    return ComparisonResult(results=results, datasets=datasets, cohort=cohort, design=design,
+                            notes=tuple(notes), methods=methods)
+
+
+def _attrition_text(cohort: CompareCohort) -> str:
+    return "; ".join(f"{c}: {r} left" for _, c, _, r in cohort.attrition.iter_rows())
+
+
+def _overlap_rows(results: ResultsTable, comp: str, design: CompareDesign, ps: np.ndarray,
+                  treat: np.ndarray) -> None:
+    # preference score (Walker et al. 2013): the PS with the arms' shares taken out
+    p = treat.mean()
+    with np.errstate(divide="ignore"):
+        lg = np.log(ps / (1 - ps)) - math.log(p / (1 - p))
+    pref = 1 / (1 + np.exp(-lg))
+    eq = float(np.mean((pref >= 0.3) & (pref <= 0.7)) * 100)
+    results.add("compare_overlap", comp, "preference_score", "", "equipoise_pct", eq,
+                label="Patients in equipoise (preference score 0.3-0.7), %")
+    for arm, t in ((comp, 1), (design.reference, 0)):
+        results.add("compare_overlap", comp, "ps", arm, "ps_min", float(ps[treat == t].min()))
+        results.add("compare_overlap", comp, "ps", arm, "ps_max", float(ps[treat == t].max()))
+
+
+def _cohort_rows(results: ResultsTable, comp: str, design: CompareDesign, pair: pl.DataFrame,
+                 treat: np.ndarray, w: np.ndarray) -> None:
+    for arm, t in ((comp, 1), (design.reference, 0)):
+        sel = treat == t
+        if design.method == "matching":
+            results.add("compare_cohort", arm, "patients", comp, "n_matched",
+                        int(np.sum(w[sel] > 0)), label=f"Matched ({_pair_label(design, comp)})")
+        else:
+            results.add("compare_cohort", arm, "patients", comp, "ess",
+                        effective_sample_size(w[sel]),
+                        label=f"Effective sample size ({_pair_label(design, comp)})")
+
+
+def _balance_rows(results: ResultsTable, comp: str, design: CompareDesign,
+                  bal: pl.DataFrame) -> None:
+    how = ("standardised mean difference (pooled SD of the unadjusted sample); "
+           "|SMD| < 0.1 is balanced; variance ratio 0.5-2 is balanced")
+    for r in bal.iter_rows(named=True):
+        stats = {
+            "smd_before": r["smd_before"], "smd_after": r["smd_after"],
+            "vr_before": r["vr_before"], "vr_after": r["vr_after"],
+            f"mean_{comp}_before": r["mean1_before"], f"mean_{comp}_after": r["mean1_after"],
+            f"mean_{design.reference}_before": r["mean0_before"],
+            f"mean_{design.reference}_after": r["mean0_after"],
+        }
+        results.add_stats("compare_balance", comp, r["covariate"], "", stats,
+                          label=r["covariate"], method=how)
+
+
+def _effect(
+    results: ResultsTable, comp: str, design: CompareDesign, outcome: str, used: pl.DataFrame,
+    pair: pl.DataFrame, dates: OutcomeDates, adjust: list[str], cluster: str, alpha: float,
+    notes: list[str],
+) -> pl.DataFrame:
+    tte = time_to_event(used, dates, outcome, end="cut_date")
+    naive_df = time_to_event(pair.with_columns(treat=(pl.col("arm") == comp).cast(pl.Int64)),
+                             dates, outcome)
+    for arm, t in ((comp, 1), (design.reference, 0)):
+        d = tte.filter(pl.col("treat") == t)
+        wsum = float(d["weight"].sum()) if d.height else 0.0
+        results.add_stats("compare_cohort", arm, outcome, comp, {
+            "n": d["unit_id"].n_unique(),
+            "person_years": float((d["time"] * d["weight"]).sum()) if d.height else 0.0,
+            "events": int(d["event"].sum()) if d.height else 0,
+            "improved": int(d["improved"].sum()) if d.height else 0,
+            "improved_pct": (float((d["improved"] * d["weight"]).sum()) / wsum * 100)
+            if wsum > 0 else None,
+        }, label=OUTCOMES[outcome])
+    stats: dict[str, float | None] = dict.fromkeys(
+        ("hr", "hr_ci_low", "hr_ci_high", "p_value", "hr_naive", "hr_naive_ci_low",
+         "hr_naive_ci_high", "e_value", "e_value_ci", "ph_p_value", "rmst_diff"))
+    method = ""
+    ev1 = tte.filter(pl.col("treat") == 1)["event"].sum()
+    ev0 = tte.filter(pl.col("treat") == 0)["event"].sum()
+    if ev1 == 0 or ev0 == 0:
+        method = "not computed: no event in one of the arms"
+        notes.append(f"{_pair_label(design, comp)}, {OUTCOMES[outcome]}: no event in one arm, "
+                     "so no hazard ratio.")
+    else:
+        adj = cox_effect(tte, covariates=adjust, weights="weight", cluster=cluster, alpha=alpha)
+        naive = cox_effect(naive_df, cluster="patient_id", alpha=alpha)
+        ev, ev_ci = e_value(adj.hr, adj.ci_low, adj.ci_high, hr_common=True)
+        stats.update(hr=adj.hr, hr_ci_low=adj.ci_low, hr_ci_high=adj.ci_high,
+                     p_value=adj.p_value, hr_naive=naive.hr, hr_naive_ci_low=naive.ci_low,
+                     hr_naive_ci_high=naive.ci_high, e_value=ev, e_value_ci=ev_ci,
+                     ph_p_value=adj.ph_p_value)
+        if adj.ph_p_value is not None and adj.ph_p_value < 0.05:
+            tau = design.rmst_years or float(min(
+                tte.filter(pl.col("treat") == t)["time"].max() for t in (0, 1)))
+            stats["rmst_diff"] = rmst_diff(tte, tau, weights="weight")
+        method = (f"Cox model weighted by the {design.method} weights, robust 95% CI clustered "
+                  f"on the {'matched set' if cluster == 'set_id' else 'patient'}"
+                  + (f", adjusted for {', '.join(adjust)}" if adjust else "")
+                  + "; naive: unweighted Cox; E-value with the common-outcome HR conversion")
+    results.add_stats("compare_effect", comp, outcome, "", stats,
+                      label=f"{OUTCOMES[outcome]}: {_pair_label(design, comp)}", method=method)
+    return tte.select("unit_id", "patient_id", "arm", "treat", "time", "event", "weight",
+                      "set_id").with_columns(comparison=pl.lit(comp), outcome=pl.lit(outcome))
+
+
+def _arr(
+    results: ResultsTable, comp: str, design: CompareDesign, used: pl.DataFrame,
+    pair: pl.DataFrame, relapses: pl.DataFrame | None, adjust: list[str], cluster: str,
+    alpha: float, notes: list[str],
+) -> None:
+    rc = relapse_counts(used, relapses, end="cut_date")
+    if rc.height == 0 or rc["relapses"].sum() == 0:
+        notes.append(f"{_pair_label(design, comp)}: no relapse during follow-up, so no "
+                     "relapse rates.")
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rr = nb_rate_ratio(rc, covariates=adjust, weights="weight", cluster=cluster,
+                           alpha=alpha)
+    method = ("negative binomial model with a log person-years offset, weighted, robust 95% CI "
+              f"clustered on the {'matched set' if cluster == 'set_id' else 'patient'}")
+    for arm, t in ((comp, 1), (design.reference, 0)):
+        rate, lo, hi = rr.rates[t]
+        results.add_stats("compare_arr", arm, "relapses", comp,
+                          {"arr": rate, "arr_ci_low": lo, "arr_ci_high": hi},
+                          label=f"Annualised relapse rate ({_pair_label(design, comp)})",
+                          method=method)
+    ev, ev_ci = e_value(rr.rate_ratio, rr.ci_low, rr.ci_high)
+    results.add_stats("compare_arr", "overall", "relapses", comp, {
+        "rate_ratio": rr.rate_ratio, "rate_ratio_ci_low": rr.ci_low,
+        "rate_ratio_ci_high": rr.ci_high, "p_value": rr.p_value, "e_value": ev,
+        "e_value_ci": ev_ci,
+    }, label=f"Relapse rate ratio, {_pair_label(design, comp)}", method=method)

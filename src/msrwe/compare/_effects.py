@@ -68,7 +68,7 @@ def cox_effect(
             warnings.simplefilter("ignore")
             test = proportional_hazard_test(cph, pdf, time_transform="rank")
         ph = float(test.summary.loc["treat", "p"])
-    except Exception:  # the test needs events in both arms; say "not computed" instead
+    except Exception:  # noqa: BLE001 - lifelines raises various errors; report "not computed"
         ph = None
     from scipy.stats import norm
 
@@ -76,7 +76,7 @@ def cox_effect(
     b, se = float(s["coef"]), float(s["se(coef)"])
     return HazardRatio(
         hr=math.exp(b), ci_low=math.exp(b - z * se), ci_high=math.exp(b + z * se),
-        p_value=float(s["p"]), ph_p_value=ph, n=int(len(pdf)), events=int(pdf["event"].sum()),
+        p_value=float(s["p"]), ph_p_value=ph, n=len(pdf), events=int(pdf["event"].sum()),
     )
 
 
@@ -110,7 +110,7 @@ def nb_rate_ratio(
         try:
             nb = sm.NegativeBinomial(y, x, offset=off).fit(disp=0, maxiter=200)
             disp = float(np.clip(nb.params[-1], 1e-8, 1e3))
-        except Exception:
+        except Exception:  # noqa: BLE001 - no dispersion estimable: fall back to ~Poisson
             disp = 1e-8
         glm = sm.GLM(y, x, family=sm.families.NegativeBinomial(alpha=disp), offset=off,
                      var_weights=w)

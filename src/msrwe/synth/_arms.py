@@ -35,8 +35,8 @@ TRUE_HR = 0.70
 #: Default true relapse rate ratio, each non-reference arm vs the reference [D].
 TRUE_RR = 0.80
 CHOICE_SLOPE = 1.0  #: log-odds of a non-reference arm per unit of sickness [D]
-OUTCOME_SLOPE = 0.8  #: log-hazard of worsening per unit of sickness [D]
-BASE_RATE = 0.12  #: worsening steps per year at average sickness on the reference arm [D]
+OUTCOME_SLOPE = 0.45  #: log-hazard of worsening per unit of sickness [D]
+BASE_RATE = 0.15  #: worsening steps per year at average sickness on the reference arm [D]
 BASE_ARR = 0.25  #: relapses per year at average sickness on the reference arm [D]
 INDEX_FROM, INDEX_TO = _day("2012-01-01"), _day("2020-12-31")  #: index dates, uniform [D]
 FOLLOW_UP_YEARS = (2.0, 8.0)  #: planned follow-up, uniform, cut at the data cut-off [D]
@@ -207,8 +207,9 @@ def make_arms_cohort(
             years = (hi - lo) / YEAR
             m = int(rng_r.poisson(lam * years))
             if m:
-                r_day.extend(sorted(int(x) for x in rng_r.integers(lo, hi + 1, m)))
-                r_pid.extend([pid[i]] * m)
+                days_r = sorted({int(x) for x in rng_r.integers(lo, hi + 1, m)})
+                r_day.extend(days_r)
+                r_pid.extend([pid[i]] * len(days_r))
     relapses = _frame("relapses", {
         "patient_id": r_pid, "onset_date": _dates(np.array(r_day, dtype=np.int64)),
         "confirmed": [True] * len(r_pid),

@@ -16,8 +16,8 @@ import numpy as np
 import polars as pl
 from matplotlib.figure import Figure
 
-from msrwe.compare._effects import weighted_km
 from msrwe.report.figures import PALETTE, ReportFigure
+from msrwe.stats import kaplan_meier
 
 __all__ = ["forest_figure", "km_figures", "love_figure", "overlap_figure"]
 
@@ -128,12 +128,13 @@ def km_figures(tte: pl.DataFrame, reference: str, *, labels: dict[str, str]) -> 
                 a = d.filter(pl.col("treat") == t)
                 if a.is_empty():
                     continue
-                km = weighted_km(a["time"].to_numpy(), a["event"].to_numpy(),
-                                 a["weight"].to_numpy())
-                km = km.filter(pl.col("at_risk") >= MIN_AT_RISK)
-                ax.step(km["time"].to_numpy(), km["surv"].to_numpy(), where="post",
-                        color=PALETTE[1 - i], label=str(arm))
                 times = a["time"].to_numpy()
+                grid = np.unique(np.concatenate([[0.0], times]))
+                km = kaplan_meier(times, a["event"].to_numpy(), at=grid,
+                                  weights=a["weight"].to_numpy()).table
+                km = km.filter(pl.col("n_at_risk") >= MIN_AT_RISK)
+                ax.step(km["time"].to_numpy(), km["survival"].to_numpy(), where="post",
+                        color=PALETTE[1 - i], label=str(arm))
                 rows.append((str(arm), [int(np.sum(times >= x)) for x in ticks]))
             ax.set_ylim(0, 1.02)
             ax.set_ylabel("free of the event")

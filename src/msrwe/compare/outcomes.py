@@ -24,7 +24,13 @@ from msrwe.compare.design import OUTCOMES, CompareDesign
 from msrwe.derive.relapses import filter_confirmed_relapses
 from msrwe.study.config import Study
 
-__all__ = ["OutcomeDates", "derive_outcome_dates", "relapse_counts", "time_to_event"]
+__all__ = [
+    "OutcomeDates",
+    "censor_follow_up",
+    "derive_outcome_dates",
+    "relapse_counts",
+    "time_to_event",
+]
 
 _DPY = 365.25
 #: outcome -> (visit column(s) needed, the engine's outcome name)
@@ -263,3 +269,27 @@ def relapse_counts(
 
 
 
+
+
+def censor_follow_up(used: pl.DataFrame, censoring: str) -> pl.DataFrame:
+    """Add ``cut_date``: each unit's end of follow-up under the design's censoring.
+
+    ``pairwise``: every member of a matched set (``set_id``) is followed up to the shortest
+    ``end_date`` of the set (the CORe/MSBase recipe, comparative-effectiveness.md 2.1); a unit
+    used in several sets (matching with replacement) has one cut per use. ``arm``: each unit to
+    its own ``end_date``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> d = dt.date
+    >>> u = pl.DataFrame({"unit_id": ["t", "c"], "set_id": ["1", "1"],
+    ...                   "end_date": [d(2022, 1, 1), d(2021, 1, 1)]})
+    >>> censor_follow_up(u, "pairwise")["cut_date"].to_list()
+    [datetime.date(2021, 1, 1), datetime.date(2021, 1, 1)]
+    >>> censor_follow_up(u, "arm")["cut_date"].to_list()
+    [datetime.date(2022, 1, 1), datetime.date(2021, 1, 1)]
+    """
+    if censoring == "pairwise":
+        return used.with_columns(cut_date=pl.col("end_date").min().over("set_id"))
+    return used.with_columns(cut_date=pl.col("end_date"))

@@ -28,7 +28,6 @@ The results vocabulary (docs/compare.md, docs/results.md):
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -43,16 +42,17 @@ from msrwe.compare._adjust import (
     match_units,
     weight_units,
 )
-from msrwe.compare._effects import cox_effect, e_value, nb_rate_ratio, rmst_diff
 from msrwe.compare.cohort import CompareCohort, build_compare_cohort, covariate_matrix
 from msrwe.compare.design import OUTCOMES, CompareDesign
 from msrwe.compare.outcomes import (
     OutcomeDates,
+    censor_follow_up,
     derive_outcome_dates,
     relapse_counts,
     time_to_event,
 )
-from msrwe.errors import StudyFileError
+from msrwe.errors import InputError, StudyFileError
+from msrwe.stats import cox_hr, e_value, negbin_rate_ratio, rmst_difference
 from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable
 
@@ -213,10 +213,7 @@ def run_comparison(
                                    or design.method == "weighting") else "set_id"
         used = used.join(pair.select("unit_id", "index_date", "end_date", *names),
                          on="unit_id", how="left")
-        if design.censoring == "pairwise":
-            used = used.with_columns(cut_date=pl.col("end_date").min().over("set_id"))
-        else:
-            used = used.with_columns(cut_date=pl.col("end_date"))
+        used = censor_follow_up(used, design.censoring)
         used = used.with_columns(treat=(pl.col("arm") == comp).cast(pl.Int64))
         for outcome in design.outcomes:
             tte_frames.append(_effect(results, comp, design, outcome, used, pair, dates,
@@ -314,21 +311,33 @@ def _effect(
         notes.append(f"{_pair_label(design, comp)}, {OUTCOMES[outcome]}: no event in one arm, "
                      "so no hazard ratio.")
     else:
-        adj = cox_effect(tte, covariates=adjust, weights="weight", cluster=cluster, alpha=alpha)
-        naive = cox_effect(naive_df, cluster="patient_id", alpha=alpha)
-        ev, ev_ci = e_value(adj.hr, adj.ci_low, adj.ci_high, hr_common=True)
+        term = f"arm={comp}"
+        adj = cox_hr(tte, time="time", event="event", group="arm", reference=design.reference,
+                     covariates=adjust, weights="weight", cluster=cluster, alpha=alpha)
+        naive = cox_hr(naive_df, time="time", event="event", group="arm",
+                       reference=design.reference, cluster="patient_id", alpha=alpha)
+        # a common outcome (> 15% with the event) has its HR converted before the E-value
+        rare = float(tte["event"].mean()) < 0.15
+        ev, ev_ci = e_value(adj.hr, adj.ci_low, adj.ci_high, measure="hr", rare=rare)
+        ph_row = adj.ph_terms.filter(pl.col("term") == term)
+        ph = ph_row["p_value"].item(0) if ph_row.height else adj.ph_p_value
         stats.update(hr=adj.hr, hr_ci_low=adj.ci_low, hr_ci_high=adj.ci_high,
                      p_value=adj.p_value, hr_naive=naive.hr, hr_naive_ci_low=naive.ci_low,
                      hr_naive_ci_high=naive.ci_high, e_value=ev, e_value_ci=ev_ci,
-                     ph_p_value=adj.ph_p_value)
-        if adj.ph_p_value is not None and adj.ph_p_value < 0.05:
+                     ph_p_value=ph)
+        if ph is not None and ph < 0.05:
             tau = design.rmst_years or float(min(
                 tte.filter(pl.col("treat") == t)["time"].max() for t in (0, 1)))
-            stats["rmst_diff"] = rmst_diff(tte, tau, weights="weight")
-        method = (f"Cox model weighted by the {design.method} weights, robust 95% CI clustered "
-                  f"on the {'matched set' if cluster == 'set_id' else 'patient'}"
-                  + (f", adjusted for {', '.join(adjust)}" if adjust else "")
-                  + "; naive: unweighted Cox; E-value with the common-outcome HR conversion")
+            try:
+                stats["rmst_diff"] = rmst_difference(
+                    tte, time="time", event="event", group="arm", reference=design.reference,
+                    comparator=comp, tau=tau, weights="weight", alpha=alpha)["diff"]
+            except InputError as exc:  # e.g. rmst_years beyond an arm's follow-up
+                notes.append(f"{_pair_label(design, comp)}, {OUTCOMES[outcome]}: no RMST "
+                             f"difference ({exc}).")
+        method = (f"{adj.method} Naive: {naive.method} E-value "
+                  + ("for a rare outcome." if rare else "after the common-outcome conversion "
+                     "of the HR.") + (f" Adjusted for {', '.join(adjust)}." if adjust else ""))
     results.add_stats("compare_effect", comp, outcome, "", stats,
                       label=f"{OUTCOMES[outcome]}: {_pair_label(design, comp)}", method=method)
     return tte.select("unit_id", "patient_id", "arm", "treat", "time", "event", "weight",
@@ -345,16 +354,18 @@ def _arr(
         notes.append(f"{_pair_label(design, comp)}: no relapse during follow-up, so no "
                      "relapse rates.")
         return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        rr = nb_rate_ratio(rc, covariates=adjust, weights="weight", cluster=cluster,
-                           alpha=alpha)
-    method = ("negative binomial model with a log person-years offset, weighted, robust 95% CI "
-              f"clustered on the {'matched set' if cluster == 'set_id' else 'patient'}")
-    for arm, t in ((comp, 1), (design.reference, 0)):
-        rate, lo, hi = rr.rates[t]
+    rr = negbin_rate_ratio(rc, count="relapses", person_years="person_years", group="arm",
+                           reference=design.reference, covariates=adjust, weights="weight",
+                           cluster=cluster, alpha=alpha)
+    method = rr.method
+    rates = {str(r["level"]): r for r in rr.rates.iter_rows(named=True)}
+    for arm in (comp, design.reference):
+        r = rates.get(arm)
+        if r is None:
+            continue
         results.add_stats("compare_arr", arm, "relapses", comp,
-                          {"arr": rate, "arr_ci_low": lo, "arr_ci_high": hi},
+                          {"arr": r["rate"], "arr_ci_low": r["ci_low"],
+                           "arr_ci_high": r["ci_high"]},
                           label=f"Annualised relapse rate ({_pair_label(design, comp)})",
                           method=method)
     ev, ev_ci = e_value(rr.rate_ratio, rr.ci_low, rr.ci_high)

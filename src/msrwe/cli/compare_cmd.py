@@ -2,39 +2,29 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import polars as pl
 import typer
 from rich.table import Table
 
+from msrwe._atomic import atomic_path, check_output_path
 from msrwe.cli._common import console, err_console, guard, out_folder, progress
 
 __all__ = ["compare", "effect_table", "register", "write_atomic"]
 
 
 def write_atomic(frame: pl.DataFrame, path: Path) -> Path:
-    """Write ``frame`` to ``path`` (CSV or Parquet by suffix) through a temporary file + rename.
+    """Write ``frame`` to ``path`` (CSV or Parquet by suffix) through ``msrwe._atomic``.
 
     A reader never sees a half-written file, and an error leaves any earlier file as it was.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # as an ordinary file would be, not mkstemp's 0600
-    try:
+    with atomic_path(path) as tmp:
         if path.suffix == ".parquet":
             frame.write_parquet(tmp)
         else:
             frame.write_csv(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 
@@ -75,6 +65,7 @@ def compare(
     from msrwe.study.run import _read_tables
 
     out_folder(out)
+    check_output_path(out / "results.csv", [db, study], what="the results table")
     st = Study.from_toml(study)
     if st.compare is None:
         raise StudyFileError(

@@ -6,6 +6,13 @@ covariates at index and their follow-up; :func:`run_comparison` adjusts for conf
 writes the ``compare_*`` rows of the results table (comparative-effectiveness.md 2.1 and 2.4).
 Names are loaded on first use, so the study file parser can import the design alone.
 
+The statistics of the comparison live in their own modules, imported by their full path:
+:mod:`msrwe.compare.propensity` (propensity model, preference score, equipoise),
+:mod:`msrwe.compare.matching` (MatchIt-style nearest-neighbour matching),
+:mod:`msrwe.compare.weighting` (IPTW, ATT and overlap weights, truncation, ESS) and
+:mod:`msrwe.compare.balance` (SMDs and variance ratios as cobalt defines them, Love plot,
+propensity-score overlap plot).
+
 Examples
 --------
 >>> from msrwe.compare import CompareDesign

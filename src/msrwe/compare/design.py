@@ -214,8 +214,9 @@ class CompareDesign:
         ``[low, high]`` percentiles at which weights are truncated (none by default).
     max_weight
         Largest weight kept (weights above it are set to it); none by default.
-    penalty
-        L2 penalty of the propensity model (0: ordinary maximum likelihood).
+    propensity_penalty
+        L2 penalty of the propensity model on the standardised coefficients (0: ordinary
+        maximum likelihood).
     censoring
         ``pairwise`` (each matched set's follow-up cut to the shortest; matching only) or ``arm``.
     follow_up
@@ -257,7 +258,7 @@ class CompareDesign:
     estimand: str = "ate"
     truncate_percentiles: tuple[float, float] | None = None
     max_weight: float | None = None
-    penalty: float = 0.0
+    propensity_penalty: float = 0.0
     censoring: str = "pairwise"
     follow_up: str = "itt"
     grace_days: int = 90
@@ -347,7 +348,8 @@ class CompareDesign:
         if mw is not None and mw <= 1:
             raise _fail(_SEC, "max_weight", "must be more than 1 (10 is usual)", self.max_weight)
         object.__setattr__(self, "max_weight", mw)
-        object.__setattr__(self, "penalty", _num(_SEC, "penalty", self.penalty, low=0))
+        object.__setattr__(self, "propensity_penalty",
+                           _num(_SEC, "propensity_penalty", self.propensity_penalty, low=0))
         _choice(_SEC, "censoring", self.censoring, _CENSORING)
         if self.censoring == "pairwise" and self.method != "matching":
             raise _fail(_SEC, "censoring", 'can be "pairwise" only with method = "matching" '

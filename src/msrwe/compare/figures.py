@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 from matplotlib.figure import Figure
 
+from msrwe.compare.balance import love_plot, ps_overlap_plot
 from msrwe.report.figures import PALETTE, ReportFigure
 from msrwe.stats import kaplan_meier
 
@@ -46,67 +47,44 @@ def _new(width: float, height: float, nrows: int = 1, ncols: int = 1,
     return fig, axes
 
 
-def love_figure(results: pl.DataFrame, *, threshold: float = 0.1) -> ReportFigure | None:
-    """Absolute SMD per covariate before and after adjustment, one panel per comparison."""
+def love_figure(results: pl.DataFrame, comparison: str, reference: str, *,
+                threshold: float = 0.1) -> ReportFigure | None:
+    """The Love plot of one comparison (:func:`msrwe.compare.balance.love_plot`)."""
     bal = results.filter(pl.col("analysis") == "compare_balance",
+                         pl.col("group") == comparison,
                          pl.col("stat").is_in(["smd_before", "smd_after"]))
     if bal.is_empty():
         return None
-    comps = bal["group"].unique(maintain_order=True).to_list()
-    covs = bal["variable"].unique(maintain_order=True).to_list()
+    wide = bal.pivot(on="stat", index="variable", values="value").rename(
+        {"variable": "covariate"})
     with mpl.rc_context(_RC):
-        fig, axes = _new(3.2 * len(comps) + 1.2, 0.3 * len(covs) + 1.2, 1, len(comps),
-                         sharey=True)
-        for ax, comp in zip(axes[0], comps, strict=True):
-            d = bal.filter(pl.col("group") == comp)
-            y = np.arange(len(covs))
-            for stat, colour, marker, name in (("smd_before", PALETTE[1], "o", "before"),
-                                               ("smd_after", PALETTE[0], "s", "after")):
-                vals = [abs(d.filter(pl.col("variable") == c, pl.col("stat") == stat)["value"]
-                            .fill_null(np.nan).item(0)) if d.filter(pl.col("variable") == c).height
-                        else np.nan for c in covs]
-                ax.scatter(vals, y, color=colour, marker=marker, label=name, zorder=3)
-            ax.axvline(threshold, color="grey", linestyle="--", linewidth=0.8)
-            ax.set_yticks(y, covs)
-            ax.invert_yaxis()
-            ax.set_xlabel("|standardised mean difference|")
-            ax.set_title(f"{comp} vs reference")
-        axes[0][0].legend(loc="lower right")
+        fig = love_plot(wide, threshold=threshold, title=f"{comparison} vs {reference}")
     return ReportFigure(
-        id="fig-compare-love", title="Covariate balance (Love plot)",
-        caption=f"Absolute standardised mean differences before (circles) and after (squares) "
+        id=f"fig-compare-love-{comparison}", title=f"Covariate balance (Love plot): "
+        f"{comparison} vs {reference}",
+        caption=f"Absolute standardised mean differences before (open) and after (filled) "
         f"adjustment; the dashed line is the {threshold:g} threshold of balance.",
         alt="Dot plot of absolute standardised mean differences per covariate before and "
         "after adjustment.", src=_encode(fig),
     )
 
 
-def overlap_figure(ps: pl.DataFrame, reference: str) -> ReportFigure | None:
-    """Mirrored histograms of the propensity score per arm, one panel per comparison."""
+def overlap_figure(ps: pl.DataFrame, comparison: str, reference: str) -> ReportFigure | None:
+    """Propensity-score overlap of one comparison (``balance.ps_overlap_plot``)."""
     if ps.is_empty():
         return None
-    comps = ps["comparison"].unique(maintain_order=True).to_list()
-    bins = np.linspace(0, 1, 26)
+    d = ps.filter(pl.col("comparison") == comparison)
+    if d.is_empty():
+        return None
     with mpl.rc_context(_RC):
-        fig, axes = _new(3.2 * len(comps) + 0.4, 2.8, 1, len(comps))
-        for ax, comp in zip(axes[0], comps, strict=True):
-            d = ps.filter(pl.col("comparison") == comp)
-            h1, _ = np.histogram(d.filter(pl.col("treat") == 1)["ps"].to_numpy(), bins=bins)
-            h0, _ = np.histogram(d.filter(pl.col("treat") == 0)["ps"].to_numpy(), bins=bins)
-            mid, width = (bins[:-1] + bins[1:]) / 2, bins[1] - bins[0]
-            ax.bar(mid, h1, width=width, color=PALETTE[1], label=comp)
-            ax.bar(mid, -h0, width=width, color=PALETTE[0], label=reference)
-            ax.axhline(0, color="black", linewidth=0.6)
-            ax.set_xlabel(f"propensity score (probability of {comp})")
-            ax.set_ylabel("patients")
-            ax.set_title(f"{comp} vs {reference}")
-            ax.legend(loc="upper center")
+        fig = ps_overlap_plot(d.select("treat", "ps"), labels=(reference, comparison),
+                              title=f"{comparison} vs {reference}")
     return ReportFigure(
-        id="fig-compare-overlap", title="Propensity-score overlap",
-        caption="Distribution of the propensity score in each arm before adjustment (comparator "
-        "above, reference below the axis). Regions where one arm has no patients are outside "
-        "the common support.",
-        alt="Mirrored histograms of the propensity score of the two arms of each comparison.",
+        id=f"fig-compare-overlap-{comparison}",
+        title=f"Propensity-score overlap: {comparison} vs {reference}",
+        caption="Distribution of the propensity score in each arm before adjustment. Regions "
+        "where one arm has no patients are outside the common support.",
+        alt="Mirrored histograms of the propensity score of the two arms.",
         src=_encode(fig),
     )
 

@@ -54,7 +54,8 @@ def _estimand(d: CompareDesign) -> str:
 
 
 def _adjustment(d: CompareDesign, covs: tuple[str, ...]) -> str:
-    model = "logistic regression" + (f" with an L2 penalty ({d.penalty:g})" if d.penalty else "")
+    model = "logistic regression" + (f" with an L2 penalty ({d.propensity_penalty:g})"
+                                     if d.propensity_penalty else "")
     names = ", ".join(COVARIATES[c].split(" (")[0] for c in covs)
     if d.method == "matching":
         how = (f"greedy nearest-neighbour matching on the logit of the propensity score, "

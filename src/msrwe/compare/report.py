@@ -165,9 +165,10 @@ def comparison_section(result: ComparisonResult, *, number: str = "") -> Section
         if eq:
             sec.text(f"{comp} vs {design.reference}: {fmt_num(eq.get('equipoise_pct'), 1)}% of "
                      "patients are in equipoise (preference score 0.3-0.7).")
-    sec.figure(love_figure(res, threshold=design.residual_smd))
-    sec.figure(overlap_figure(result.datasets.get("adcmpps", pl.DataFrame()),
-                              design.reference))
+    for comp in design.comparators:
+        sec.figure(love_figure(res, comp, design.reference, threshold=0.1))
+        sec.figure(overlap_figure(result.datasets.get("adcmpps", pl.DataFrame()), comp,
+                                  design.reference))
     sec.heading("Outcomes")
     for fig in km_figures(result.datasets.get("adcmptte", pl.DataFrame()), design.reference,
                           labels=OUTCOMES):

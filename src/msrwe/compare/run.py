@@ -27,23 +27,16 @@ The results vocabulary (docs/compare.md, docs/results.md):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 
-from msrwe.compare._adjust import (
-    balance_table,
-    check_overlap,
-    effective_sample_size,
-    fit_propensity,
-    match_units,
-    weight_units,
-)
+from msrwe.compare.balance import balance_table
 from msrwe.compare.cohort import CompareCohort, build_compare_cohort, covariate_matrix
 from msrwe.compare.design import OUTCOMES, CompareDesign
+from msrwe.compare.matching import match_nearest
 from msrwe.compare.outcomes import (
     OutcomeDates,
     censor_follow_up,
@@ -51,6 +44,8 @@ from msrwe.compare.outcomes import (
     relapse_counts,
     time_to_event,
 )
+from msrwe.compare.propensity import check_overlap, fit_propensity
+from msrwe.compare.weighting import effective_sample_size, ps_weights
 from msrwe.errors import InputError, StudyFileError
 from msrwe.stats import cox_hr, e_value, negbin_rate_ratio, rmst_difference
 from msrwe.study.config import Study
@@ -99,19 +94,20 @@ def _pair_label(design: CompareDesign, comparator: str) -> str:
 
 
 def _treat_weights(
-    design: CompareDesign, pair: pl.DataFrame, ps: np.ndarray, treat: np.ndarray
+    design: CompareDesign, pair: pl.DataFrame, ps: np.ndarray, logit: np.ndarray,
+    treat: np.ndarray,
 ) -> pl.DataFrame:
-    """One row per use of a unit with its weight and cluster (matching) or per unit (weights)."""
+    """One row per use of a unit with its weight and set (matching) or per unit (weights)."""
     if design.method == "matching":
-        logit = np.log(ps / (1 - ps))
-        m = match_units(logit, treat, caliper=design.caliper, ratio=design.ratio,
-                        replace=design.replace)
+        m = match_nearest(logit, treat, caliper=design.caliper, ratio=design.ratio,
+                          replace=design.replace)
         idx = pair.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
-        used = m.join(idx, on="row", how="left")
+        used = m.uses.with_columns(pl.col("row").cast(pl.Int64)).join(idx, on="row",
+                                                                       how="left")
         return used.with_columns(set_id=pl.col("set_id").cast(pl.String))
-    w = weight_units(ps, treat, estimand=design.estimand,
-                     truncate_percentiles=design.truncate_percentiles,
-                     max_weight=design.max_weight)
+    w = ps_weights(ps, treat, estimand=design.estimand,
+                   truncate_percentiles=design.truncate_percentiles,
+                   max_weight=design.max_weight).weights
     return pair.with_columns(weight=pl.Series(w), set_id=pl.col("patient_id"))
 
 
@@ -185,24 +181,28 @@ def run_comparison(
         treat = (pair["arm"] == comp).cast(pl.Int64).to_numpy()
         x = pair.select(names).to_numpy().astype(float) if names else np.zeros((pair.height, 0))
         if names:
-            prop = fit_propensity(x, treat, names, penalty=design.penalty, label=label)
-            ps = prop.ps
+            prop = fit_propensity(x, treat, names, penalty=design.propensity_penalty,
+                                  label=label)
+            ps, logit, pref = prop.ps, prop.logit, prop.preference
         else:
             notes.append(f"{label}: no covariate varies, so the propensity score is constant.")
             ps = np.full(pair.height, treat.mean())
+            logit, pref = np.log(ps / (1 - ps)), np.full(pair.height, 0.5)
         check_overlap(ps, treat, label)
-        used = _treat_weights(design, pair.select("unit_id", "patient_id", "arm"), ps, treat)
+        used = _treat_weights(design, pair.select("unit_id", "patient_id", "arm"), ps, logit,
+                              treat)
         uw = _unit_weights(used)
         w_after = pair.select("unit_id").join(uw, on="unit_id", how="left")["weight"] \
             .fill_null(0.0).to_numpy()
         ps_frames.append(pair.select("unit_id", "patient_id", "arm").with_columns(
             comparison=pl.lit(comp), treat=pl.Series(treat), ps=pl.Series(ps),
-            weight=pl.Series(w_after),
+            preference=pl.Series(pref), weight=pl.Series(w_after),
         ))
-        _overlap_rows(results, comp, design, ps, treat)
+        _overlap_rows(results, comp, design, ps, pref, treat)
         _cohort_rows(results, comp, design, pair, treat, w_after)
         if names:
-            bal = balance_table(x, names, treat, np.ones(len(treat)), w_after)
+            estimand = "att" if design.method == "matching" else design.estimand
+            bal = balance_table(x, names, treat, w_after, estimand=estimand)
             _balance_rows(results, comp, design, bal)
             residual = [r["covariate"] for r in bal.iter_rows(named=True)
                         if abs(r["smd_after"]) >= design.residual_smd]
@@ -238,12 +238,7 @@ def _attrition_text(cohort: CompareCohort) -> str:
 
 
 def _overlap_rows(results: ResultsTable, comp: str, design: CompareDesign, ps: np.ndarray,
-                  treat: np.ndarray) -> None:
-    # preference score (Walker et al. 2013): the PS with the arms' shares taken out
-    p = treat.mean()
-    with np.errstate(divide="ignore"):
-        lg = np.log(ps / (1 - ps)) - math.log(p / (1 - p))
-    pref = 1 / (1 + np.exp(-lg))
+                  pref: np.ndarray, treat: np.ndarray) -> None:
     eq = float(np.mean((pref >= 0.3) & (pref <= 0.7)) * 100)
     results.add("compare_overlap", comp, "preference_score", "", "equipoise_pct", eq,
                 label="Patients in equipoise (preference score 0.3-0.7), %")
@@ -267,15 +262,18 @@ def _cohort_rows(results: ResultsTable, comp: str, design: CompareDesign, pair: 
 
 def _balance_rows(results: ResultsTable, comp: str, design: CompareDesign,
                   bal: pl.DataFrame) -> None:
-    how = ("standardised mean difference (pooled SD of the unadjusted sample); "
+    sd = ("SD of the comparator arm" if design.method == "matching" or design.estimand == "att"
+          else "pooled SD")
+    how = (f"standardised mean difference ({sd}, unadjusted sample, as cobalt); "
            "|SMD| < 0.1 is balanced; variance ratio 0.5-2 is balanced")
     for r in bal.iter_rows(named=True):
         stats = {
             "smd_before": r["smd_before"], "smd_after": r["smd_after"],
             "vr_before": r["vr_before"], "vr_after": r["vr_after"],
-            f"mean_{comp}_before": r["mean1_before"], f"mean_{comp}_after": r["mean1_after"],
-            f"mean_{design.reference}_before": r["mean0_before"],
-            f"mean_{design.reference}_after": r["mean0_after"],
+            f"mean_{comp}_before": r["mean_treated_before"],
+            f"mean_{comp}_after": r["mean_treated_after"],
+            f"mean_{design.reference}_before": r["mean_control_before"],
+            f"mean_{design.reference}_after": r["mean_control_after"],
         }
         results.add_stats("compare_balance", comp, r["covariate"], "", stats,
                           label=r["covariate"], method=how)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from msrwe.derive.outcomes.msoutcomes_spms import MSoutcomesSpms
 from msrwe.derive.outcomes.spms import (
     LORSCHEIDER_2016,
     SpmsDefinition,
@@ -54,7 +55,7 @@ PHENOTYPES: tuple[str, ...] = ("CIS", "RRMS", "SPMS", "PPMS", "PRMS")
 _NEW = ("phenotype_derived", "spms_conversion_date_derived")
 
 
-def describe_phenotype(definition: SpmsDefinition = LORSCHEIDER_2016) -> str:
+def describe_phenotype(definition: SpmsDefinition | MSoutcomesSpms = LORSCHEIDER_2016) -> str:
     """Return the methods sentences for :func:`derive_phenotype` under ``definition``.
 
     Examples
@@ -76,7 +77,7 @@ def derive_phenotype(
     visits: pl.DataFrame,
     relapses: pl.DataFrame | None = None,
     *,
-    definition: SpmsDefinition = LORSCHEIDER_2016,
+    definition: SpmsDefinition | MSoutcomesSpms = LORSCHEIDER_2016,
 ) -> pl.DataFrame:
     """Add ``phenotype_derived`` and ``spms_conversion_date_derived`` to the patients table.
 
@@ -91,7 +92,8 @@ def derive_phenotype(
         Chart relapses, or ``None`` when none are charted.
     definition
         The SPMS conversion rule's parameters (default: Lorscheider 2016 as documented in
-        :mod:`msrwe.derive.outcomes.spms`).
+        :mod:`msrwe.derive.outcomes.spms`); ``MSoutcomesSpms()`` uses the MSoutcomes profile
+        (``spmsDx`` of MSoutcomes 0.2.1; ``MSoutcomesSpms(fss=False)``: ``spmsDx_no_fss``).
 
     Returns
     -------

@@ -25,7 +25,8 @@ __all__ = [
 ]
 
 _PATIENT = Column(
-    "patient_id", "text", "the patient's identifier in the chart (text)", required=True
+    "patient_id", "text", "the patient's identifier in the chart (text)", required=True,
+    privacy="identifier",
 )
 
 #: Relatedness to the treatment, as charted for adverse events and hospitalizations.
@@ -102,9 +103,11 @@ PATIENTS = Table(
     "patients",
     "one row per patient",
     (
-        Column("patient_id", "text", "the patient's identifier (unique)", required=True),
+        Column("patient_id", "text", "the patient's identifier (unique)", required=True,
+               privacy="identifier"),
         Column("sex", "text", "F, M or X", allowed=("F", "M", "X")),
-        Column("birth_date", "date", "date of birth; not after any other date of the patient"),
+        Column("birth_date", "date", "date of birth; not after any other date of the patient",
+               privacy="birth_date"),
         Column("ms_onset_date", "date", "date of the first MS symptom"),
         Column("diagnosis_date", "date", "date of the MS diagnosis"),
         Column(
@@ -116,7 +119,7 @@ PATIENTS = Table(
             source="clinical-methods.md section 5.1 (Lublin 2014)",
         ),
         Column("spms_conversion_date", "date", "date of conversion to SPMS (SPMS only)"),
-        Column("site", "text", "the clinic or centre"),
+        Column("site", "text", "the clinic or centre", privacy="quasi"),
         Column("death_date", "date", "date of death; nothing of the patient is dated after it"),
     ),
     key=("patient_id",),
@@ -275,7 +278,8 @@ ADVERSE_EVENTS = Table(
         _PATIENT,
         Column("onset_date", "date", "the event's onset date", required=True),
         Column("end_date", "date", "the event's end date"),
-        Column("term", "text", "the verbatim term as charted", required=True),
+        Column("term", "text", "the verbatim term as charted", required=True,
+               privacy="free_text"),
         Column("pt_code", "text", "MedDRA preferred-term code, when the site has one"),
         Column("soc_code", "text", "MedDRA system-organ-class code, when the site has one"),
         Column(
@@ -315,7 +319,7 @@ HOSPITALIZATIONS = Table(
         _PATIENT,
         Column("admit_date", "date", "the admission date", required=True),
         Column("discharge_date", "date", "the discharge date"),
-        Column("reason", "text", "the reason for admission"),
+        Column("reason", "text", "the reason for admission", privacy="free_text"),
         _RELATED,
     ),
     row_rules=(

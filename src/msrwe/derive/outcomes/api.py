@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -19,6 +19,9 @@ from msrwe.derive.outcomes.assemble import build_events, build_summary, build_un
 from msrwe.derive.outcomes.describe import describe_options
 from msrwe.derive.outcomes.options import OutcomeOptions, make_options
 from msrwe.derive.outcomes.prepare import Prepared, codes, prepare
+
+if TYPE_CHECKING:
+    from msrwe.derive.outcomes.msoutcomes import MSOutcomesResult
 
 __all__ = ["OutcomeResult", "detect_events", "run_prepared"]
 
@@ -123,7 +126,9 @@ def detect_events(visits: Any, relapses: Any = None, *, outcome: str = "edss",
                   relapse_assoc: Any = 90, relapse_indep: Any = None,
                   impute_last_visit: float = 0, subjects: Any = None,
                   return_unconfirmed: bool = False, random_state: int | None = None,
-                  ) -> OutcomeResult:
+                  profile: str = "msprog", mconf: float = 3 * 30.25,
+                  tRelapse: float = 30, sustained: bool = True,
+                  ) -> OutcomeResult | MSOutcomesResult:
     """Detect confirmed disability worsening (CDW) and improvement (CDI) events, with PIRA/RAW.
 
     Visits are scanned in date order per patient as in msprog (Montobbio et al., Mult Scler
@@ -196,11 +201,23 @@ def detect_events(visits: Any, relapses: Any = None, *, outcome: str = "edss",
         Also return unconfirmed changes.
     random_state
         Seed for ``0 < impute_last_visit < 1`` (one draw per patient).
+    profile
+        ``'msprog'`` (default: everything above) or ``'msoutcomes'``: the MSBase definitions of
+        the R package MSoutcomes 0.2.1 (:mod:`msrwe.derive.outcomes.msoutcomes`). That profile
+        takes ``event`` (``'CDW'``, ``'CDI'``, ``'CDEseq'``, ``'PIRA'``), ``mconf``,
+        ``tRelapse``, ``sustained``, ``value_col`` and ``subjects``; the other options must keep
+        their defaults.
+    mconf, tRelapse, sustained
+        MSoutcomes' confirmation period (days, default 90.75), minimum days from a relapse
+        (default 30) and whether events must be sustained to the last visit (default True);
+        only with ``profile='msoutcomes'``.
 
     Returns
     -------
     OutcomeResult
-        ``events``, ``summary``, ``unconfirmed``, ``options`` and ``describe()``.
+        ``events``, ``summary``, ``unconfirmed``, ``options`` and ``describe()``
+        (:class:`~msrwe.derive.outcomes.msoutcomes.MSOutcomesResult`, with the same fields,
+        under ``profile='msoutcomes'``).
 
     Raises
     ------
@@ -225,6 +242,11 @@ def detect_events(visits: Any, relapses: Any = None, *, outcome: str = "edss",
     >>> res.summary["CDW"].to_list()
     [1]
     """
+    if profile != "msprog" or (mconf, tRelapse, sustained) != (3 * 30.25, 30, True):
+        from msrwe.derive.outcomes.msoutcomes import run_profile
+
+        given = {k: v for k, v in locals().items() if k not in ("visits", "relapses")}
+        return run_profile(visits, relapses, given)
     opts = make_options(
         outcome=outcome, value_col=value_col, delta_fun=delta_fun, worsening=worsening,
         valuedelta_col=valuedelta_col, event=event, RAW_PIRA=RAW_PIRA, baseline=baseline,

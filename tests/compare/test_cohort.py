@@ -296,3 +296,26 @@ def test_15_missing_data() -> None:
     row = ind.units.filter(pl.col("patient_id") == "c").row(0, named=True)
     assert row["edss_missing"] == 1.0
     assert row["edss"] == 5.0
+
+
+# Test 16: MRI activity and sNfL enter the default covariates when charted (year before index)
+def test_16_mri_and_snfl_when_charted() -> None:
+    mri = pl.DataFrame({"patient_id": ["a", "b", "b"],
+                        "date": [d(2019, 6, 1), d(2018, 1, 1), d(2019, 9, 1)],
+                        "gd_lesions": [1, 3, 0], "new_t2_lesions": [0, 0, 0]})
+    bio = pl.DataFrame({"patient_id": ["a", "a", "b"], "marker": ["snfl", "snfl", "sgfap"],
+                        "date": [d(2019, 3, 1), d(2019, 11, 1), d(2019, 11, 1)],
+                        "value": [12.0, 15.5, 90.0]})
+    c = build(
+        CompareDesign(arms=ARMS, missing="indicator"),
+        patients=patients(("a", "SPMS", ""), ("b", "SPMS", "")),
+        administrations=doses(("a", "mtx", d(2020, 1, 1)), ("b", "rtx", d(2020, 1, 1))),
+        visits=visits(("a", d(2020, 1, 1), 4.0), ("a", d(2021, 1, 1), 4.0),
+                      ("b", d(2020, 1, 1), 4.0), ("b", d(2021, 1, 1), 4.0)),
+        mri=mri, biomarkers=bio,
+    )
+    assert c.covariates[-2:] == ("mri_active", "snfl")
+    u = {r["patient_id"]: r for r in c.units.iter_rows(named=True)}
+    assert (u["a"]["mri_active"], u["b"]["mri_active"]) == (1.0, 0.0)  # b's active MRI is old
+    assert u["a"]["snfl"] == 15.5
+    assert u["b"]["snfl_missing"] == 1.0  # b has no sNfL (sGFAP is another marker)

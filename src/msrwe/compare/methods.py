@@ -131,8 +131,8 @@ def describe_comparison(
         + ". Covariates were measured at index. ",
         f"Confounding was addressed by {_adjustment(d, cohort.covariates)}; each comparator "
         "was compared with the reference in its own propensity model. Balance was judged by "
-        "standardised mean differences (|SMD| < 0.1) and variance ratios (0.5-2), never by "
-        "p values. ",
+        "standardised mean differences as cobalt defines them (|SMD| < 0.1) and variance "
+        "ratios (0.5-2), never by p values. ",
         f"Follow-up ran {_follow_up(d)}. ",
         "Time to each outcome was compared with a Cox model weighted by the "
         f"{'matching' if d.method == 'matching' else 'propensity-score'} weights, with a robust "

@@ -158,9 +158,10 @@ def comparison_section(result: ComparisonResult, *, number: str = "") -> Section
                 frame, title=f"Baseline by arm before and after adjustment: {comp} vs "
                 f"{design.reference}", table_id=f"tbl-compare-baseline-{comp}",
                 notes=["Means (proportions for 0/1 covariates). SMD: standardised mean "
-                       "difference (pooled SD of the unadjusted sample); |SMD| < 0.1 is "
-                       "balanced. VR: variance ratio, 0.5-2 is balanced. No p values are "
-                       "given for balance."]))
+                       "difference as cobalt defines it (the unadjusted sample's SD of the "
+                       "comparator arm for matching or ATT weights, the pooled SD otherwise); "
+                       "|SMD| < 0.1 is balanced. VR: variance ratio, 0.5-2 is balanced. No p "
+                       "values are given for balance."]))
         eq = _stats(res, "compare_overlap", group=comp, variable="preference_score")
         if eq:
             sec.text(f"{comp} vs {design.reference}: {fmt_num(eq.get('equipoise_pct'), 1)}% of "

@@ -61,7 +61,7 @@ class OutcomeDates:
 
 
 def _options(study: Study, outcome: str) -> dict[str, object]:
-    o = study.outcomes
+    o = study.outcomes.options
     opts: dict[str, object] = {
         "event": "multiple",
         "baseline": "fixed",
@@ -77,7 +77,7 @@ def _options(study: Study, outcome: str) -> dict[str, object]:
     if outcome == "pira":
         opts["RAW_PIRA"] = True
     if outcome in ("edss", "pira"):
-        opts["delta_fun"] = o.delta_policy
+        opts["delta_fun"] = o.delta_fun
     return opts
 
 

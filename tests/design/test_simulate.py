@@ -181,3 +181,14 @@ def test_type1_error_over_10000_null_trials():
     for g in r.grid:
         assert abs(g.power - 0.05) <= 0.01, (g.endpoint, g.power)
         assert abs(g.type1_error - 0.05) <= 0.01, (g.endpoint, g.type1_error)
+
+
+@pytest.mark.slow
+def test_demo_design_runs_and_writes_its_files(tmp_path):
+    from msrwe.design.demo import run_demo_design
+
+    html = run_demo_design(tmp_path)
+    assert html == tmp_path / "design.html" and html.exists()
+    t = read_results(tmp_path / "results.csv")
+    assert set(t["variable"]) == {"edss_cdw24", "nhpt_20pct", "edss_plus"}
+    assert (tmp_path / "design.toml").exists()

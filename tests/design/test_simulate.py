@@ -188,7 +188,8 @@ def test_demo_design_runs_and_writes_its_files(tmp_path):
     from msrwe.design.demo import run_demo_design
 
     html = run_demo_design(tmp_path)
-    assert html == tmp_path / "design.html" and html.exists()
+    assert html == tmp_path / "design.html"
+    assert html.exists()
     t = read_results(tmp_path / "results.csv")
     assert set(t["variable"]) == {"edss_cdw24", "nhpt_20pct", "edss_plus"}
     assert (tmp_path / "design.toml").exists()

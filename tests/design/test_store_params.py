@@ -65,7 +65,8 @@ def test_recovers_the_parameters_of_simulated_charts():
     assert est.noise_sd["t25fw"] == pytest.approx(0.08, rel=0.15)
     assert est.relapse_rate["SPMS"] == pytest.approx(truth.relapse_rate["SPMS"], rel=0.25)
     bl = est.edss_baseline["SPMS"]
-    assert sum(bl.values()) == 1500 and all(3.0 <= k <= 6.5 for k in bl)
+    assert sum(bl.values()) == 1500
+    assert all(3.0 <= k <= 6.5 for k in bl)
     assert est.t25fw_log_mean == pytest.approx(2.05 + 0.22 * (5.7 - 5), abs=0.15)
 
 

@@ -2,10 +2,12 @@
 
 :func:`simulate` draws every patient of every simulated trial at once (patient ids encode trial,
 arm and rank within arm), runs each endpoint through msrwe's outcome engine in one call over all
-of them, and analyses every trial with the log-rank test and a Cox model computed for all trials
-together (:mod:`msrwe.design.survival`). The sample-size grid reuses the same patients: the trial
-of ``n`` patients per arm is the first ``n`` of each arm of the largest trial (common random
-numbers, so power rises smoothly with ``n``).
+of them (an endpoint that is also a component of a composite endpoint of the design is taken from
+that component's run, :func:`msrwe.design.endpoints.endpoint_runs`), and analyses every trial
+with the log-rank test and a Cox model computed for all trials together
+(:mod:`msrwe.design.survival`). The sample-size grid reuses the same patients: the trial of ``n``
+patients per arm is the first ``n`` of each arm of the largest trial (common random numbers, so
+power rises smoothly with ``n``).
 
 The type I error is estimated without another run of the engine: under the null both arms are
 placebo patients, so null trial ``j`` compares the placebo arm of trial ``j`` with placebo
@@ -29,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from msrwe.design.config import Design, Endpoint
-from msrwe.design.endpoints import FirstEvents, first_events
+from msrwe.design.endpoints import FirstEvents, endpoint_runs
 from msrwe.design.model import simulate_cohort
 from msrwe.design.multiplicity import reject
 from msrwe.design.params import NaturalHistoryParams, published_params
@@ -281,12 +283,15 @@ def simulate(design: Design, *, params: NaturalHistoryParams | None = None,
         cohort = simulate_cohort(rng, np.arange(n, dtype=np.int64), phenotypes, factors, params,
                                  design.population, design.schedule, _horizon(design, pts.entry))
     firsts: dict[str, tuple[FirstEvents, Any, Any]] = {}
-    for i, ep in enumerate(design.endpoints):
-        tick(2 + i, steps, f"endpoint {ep.name}: running the outcome engine")
-        if cohort is not None:
-            fe = first_events(ep, cohort.visits, cohort.relapses, n)
-            firsts[ep.name] = (fe, cohort.last_day, cohort.dropout)
-        else:
+    names = [e.name for e in design.endpoints]
+    if cohort is not None:
+        runs = endpoint_runs(design.endpoints, cohort.visits, cohort.relapses, n,
+                             lambda ep: tick(2 + names.index(ep.name), steps,
+                                             f"endpoint {ep.name}: running the outcome engine"))
+        for name in names:
+            firsts[name] = (runs[name], cohort.last_day, cohort.dropout)
+    else:
+        for ep in design.endpoints:
             firsts[ep.name] = _exponential(design, rng, pts, ep, exponential_rates or {})
     tick(steps, steps, "analysing the simulated trials")
     grid = _analyse(design, pts, firsts, nc_max)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from msrwe.design._atomic import write_text_atomic
+from msrwe._atomic import atomic_write_text
 from msrwe.design.config import load_design
 from msrwe.design.report import write_design_outputs
 from msrwe.design.simulate import ProgressCallback, simulate
@@ -80,6 +80,7 @@ def run_demo_design(out_dir: str | Path, *, progress: ProgressCallback | None = 
         The report ``design.html``.
     """
     out = Path(out_dir)
-    path = write_text_atomic(out / "design.toml", DEMO_DESIGN)
+    out.mkdir(parents=True, exist_ok=True)
+    path = atomic_write_text(out / "design.toml", DEMO_DESIGN)
     result = simulate(load_design(path), progress=progress)
     return write_design_outputs(result, out)[1]

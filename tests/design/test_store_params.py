@@ -88,3 +88,18 @@ def test_store_params_from_a_real_store(tmp_path):
     p = store_params(tmp_path / "s.duckdb", d)
     assert p.source.startswith("store:")
     assert all(np.isfinite(v) and v > 0 for v in p.slope_median.values())
+
+
+def test_store_baseline_profiles_are_resampled_as_charted():
+    patients, visits, relapses = _charts(published_params(), n=300)
+    est = params_from_tables(patients, visits, relapses, DESIGN)
+    prof = np.asarray(est.baseline_profiles["SPMS"])
+    assert prof.shape == (300, 5)
+    n = 400
+    c = simulate_cohort(np.random.default_rng(1), np.arange(n), np.array(["SPMS"] * n), {}, est,
+                        Population(), Schedule(), np.full(n, 672.0))
+    base = c.visits.filter(pl.col("date") == 0)
+    charted = {tuple(r) for r in prof[:, [0, 1]].round(1).tolist()}
+    got = {tuple(r) for r in base.select("edss", "t25fw_s").rows()}
+    assert got <= charted  # every simulated baseline is a charted patient's (EDSS, T25FW)
+    assert len(got) > 100

@@ -45,6 +45,7 @@ def demo(
 
 @guard
 def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
+    from msrwe.design.demo import run_demo_design
     from msrwe.io import import_folder
     from msrwe.report import render_report
     from msrwe.synth import write_cohort
@@ -72,6 +73,7 @@ def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
     console.print(f"Study:   {study}")
     console.print(f"Results: {out / 'results'}")
     console.print(f"[bold green]Report:[/]  {html.resolve()}")
+    console.print(f"Design:  {run_demo_design(out / 'design').resolve()}")
 
 
 def register(app: typer.Typer) -> None:

@@ -23,6 +23,10 @@ The results vocabulary (docs/compare.md, docs/results.md):
   ``rate_ratio_ci_low``, ``rate_ratio_ci_high``, ``e_value``.
 - ``compare_overlap``: group = comparator arm: ``equipoise_pct`` (share with a preference score
   in 0.3-0.7), ``ps_min``/``ps_max`` per arm.
+- ``compare_attrition``: group ``overall``, variable ``criterion``, level = step:
+  ``excluded``, ``remaining`` (units), label = the criterion.
+- ``compare_cohort`` rows with group ``overall``, variable ``notes``, stat ``note``: warnings
+  and notes (e.g. fewer than 10 patients in an arm) as text in ``label``, ``method = "note"``.
 """
 
 from __future__ import annotations
@@ -220,6 +224,12 @@ def run_comparison(
                                       adjust, cluster, alpha, notes))
         _arr(results, comp, design, used, pair, tables.get("relapses"), adjust, cluster, alpha,
              notes)
+    for step_no, criterion, excluded, remaining in cohort.attrition.iter_rows():
+        results.add_stats("compare_attrition", "overall", "criterion", str(step_no),
+                          {"excluded": excluded, "remaining": remaining}, label=criterion)
+    for i, note in enumerate(notes, start=1):
+        results.add("compare_cohort", "overall", "notes", str(i), "note", None, label=note,
+                    method="note")
     datasets = {
         "adcmp": units,
         "adcmpps": pl.concat(ps_frames) if ps_frames else pl.DataFrame(),

@@ -27,7 +27,7 @@ from msrwe.report.formatting import fmt_ci, fmt_num, fmt_p
 from msrwe.report.sections import Section
 from msrwe.report.tables import frame_table
 
-__all__ = ["comparison_html", "comparison_section"]
+__all__ = ["comparison_html", "comparison_page", "comparison_section"]
 
 
 def _est_ci(s: dict[str, float | None], est: str, lo: str, hi: str, digits: int = 2) -> str:
@@ -251,3 +251,22 @@ def comparison_html(result: ComparisonResult) -> str:
             )
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def comparison_page(result: ComparisonResult, *, title: str) -> str:
+    """A self-contained HTML page of the section (the report's stylesheet, no network).
+
+    Examples
+    --------
+    >>> comparison_page.__name__
+    'comparison_page'
+    """
+    from importlib import resources
+
+    css = resources.files("msrwe.report").joinpath("static/report.css").read_text("utf-8")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{css}</style></head>"
+        f'<body><main class="report"><h1>{html.escape(title)}</h1>\n'
+        f"{comparison_html(result)}\n</main></body></html>\n"
+    )

@@ -33,6 +33,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -120,8 +122,8 @@ def _unit_weights(used: pl.DataFrame) -> pl.DataFrame:
 
 
 def run_comparison(
-    tables: Mapping[str, pl.DataFrame | None],
-    study: Study,
+    tables: Mapping[str, pl.DataFrame | None] | str | Path,
+    study: Study | str | Path | Mapping[str, Any],
     design: CompareDesign | None = None,
 ) -> ComparisonResult:
     """Run the comparison a study's ``[compare]`` section designs.
@@ -129,9 +131,11 @@ def run_comparison(
     Parameters
     ----------
     tables
-        Chart tables by name (``patients`` and ``administrations`` at least).
+        Chart tables by name (``patients`` and ``administrations`` at least), or the path of a
+        store written by ``msrwe import``.
     study
-        The study (its ``[outcomes]`` rules and ``analysis.level``).
+        The study (a :class:`~msrwe.study.config.Study`, a study file's path or a mapping shaped
+        like one); its ``[outcomes]`` rules and ``analysis.level`` are used.
     design
         The design; default ``study.compare``.
 
@@ -143,8 +147,16 @@ def run_comparison(
     ------
     StudyFileError
         For a design the data cannot answer: an arm nobody received or with no eligible patient,
-        a constant covariate named in ``compare.covariates``, perfect separation, no overlap.
+        a constant covariate named in ``compare.covariates``.
+    InputError
+        Perfect separation or no overlap of the propensity scores.
     """
+    if isinstance(tables, str | Path):
+        from msrwe.study.run import _read_tables
+
+        tables = _read_tables(tables)
+    if not isinstance(study, Study):
+        study = Study.from_dict(study) if isinstance(study, Mapping) else Study.from_toml(study)
     design = design or study.compare
     if design is None:
         raise StudyFileError("study file: the study has no [compare] section, so there is "

@@ -23,12 +23,18 @@ The results vocabulary (docs/compare.md, docs/results.md):
   ``rate_ratio_ci_low``, ``rate_ratio_ci_high``, ``e_value``.
 - ``compare_overlap``: group = comparator arm: ``equipoise_pct`` (share with a preference score
   in 0.3-0.7), ``ps_min``/``ps_max`` per arm.
+- ``compare_attrition``: group ``overall``, variable ``criterion``, level = step:
+  ``excluded``, ``remaining`` (units), label = the criterion.
+- ``compare_cohort`` rows with group ``overall``, variable ``notes``, stat ``note``: warnings
+  and notes (e.g. fewer than 10 patients in an arm) as text in ``label``, ``method = "note"``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -116,8 +122,8 @@ def _unit_weights(used: pl.DataFrame) -> pl.DataFrame:
 
 
 def run_comparison(
-    tables: Mapping[str, pl.DataFrame | None],
-    study: Study,
+    tables: Mapping[str, pl.DataFrame | None] | str | Path,
+    study: Study | str | Path | Mapping[str, Any],
     design: CompareDesign | None = None,
 ) -> ComparisonResult:
     """Run the comparison a study's ``[compare]`` section designs.
@@ -125,9 +131,11 @@ def run_comparison(
     Parameters
     ----------
     tables
-        Chart tables by name (``patients`` and ``administrations`` at least).
+        Chart tables by name (``patients`` and ``administrations`` at least), or the path of a
+        store written by ``msrwe import``.
     study
-        The study (its ``[outcomes]`` rules and ``analysis.level``).
+        The study (a :class:`~msrwe.study.config.Study`, a study file's path or a mapping shaped
+        like one); its ``[outcomes]`` rules and ``analysis.level`` are used.
     design
         The design; default ``study.compare``.
 
@@ -139,8 +147,16 @@ def run_comparison(
     ------
     StudyFileError
         For a design the data cannot answer: an arm nobody received or with no eligible patient,
-        a constant covariate named in ``compare.covariates``, perfect separation, no overlap.
+        a constant covariate named in ``compare.covariates``.
+    InputError
+        Perfect separation or no overlap of the propensity scores.
     """
+    if isinstance(tables, str | Path):
+        from msrwe.study.run import _read_tables
+
+        tables = _read_tables(tables)
+    if not isinstance(study, Study):
+        study = Study.from_dict(study) if isinstance(study, Mapping) else Study.from_toml(study)
     design = design or study.compare
     if design is None:
         raise StudyFileError("study file: the study has no [compare] section, so there is "
@@ -220,6 +236,12 @@ def run_comparison(
                                       adjust, cluster, alpha, notes))
         _arr(results, comp, design, used, pair, tables.get("relapses"), adjust, cluster, alpha,
              notes)
+    for step_no, criterion, excluded, remaining in cohort.attrition.iter_rows():
+        results.add_stats("compare_attrition", "overall", "criterion", str(step_no),
+                          {"excluded": excluded, "remaining": remaining}, label=criterion)
+    for i, note in enumerate(notes, start=1):
+        results.add("compare_cohort", "overall", "notes", str(i), "note", None, label=note,
+                    method="note")
     datasets = {
         "adcmp": units,
         "adcmpps": pl.concat(ps_frames) if ps_frames else pl.DataFrame(),

@@ -7,7 +7,6 @@ each analysis the settings switch on and the data allow, and returns the dataset
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -74,19 +73,20 @@ def worsening_events(
 ) -> pl.DataFrame:
     """Every confirmed EDSS worsening on treatment, classified RAW/PIRA.
 
-    The study's ``[outcomes]`` definitions with ``event = "multiple"`` and ``raw_pira = true``:
+    The study's ``[outcomes]`` definitions with ``event = "multiple"`` and ``RAW_PIRA = true``:
     NEDA, Lublin and PIRMA need every worsening, not only the first.
     """
     from msrwe.study._engine import run_engine
     from msrwe.study.efficacy import MEASURES, measure_policy
 
-    st = study.replace(outcomes=dataclasses.replace(study.outcomes, event="multiple",
-                                                    raw_pira=True))
     if "base_edss_date" not in adsl.columns or advs.height == 0:
         return pl.DataFrame(schema=_EV_SCHEMA)
-    events, _ = run_engine(adsl, advs, relapses, MEASURES[0], measure_policy(MEASURES[0], st), st)
-    if events is None:
-        return pl.DataFrame(schema=_EV_SCHEMA)
+    edss = MEASURES[0]
+    options = study.outcomes.options.replace(
+        event="multiple", RAW_PIRA=True, outcome=edss.outcome, value_col=edss.column,
+        delta_fun=measure_policy(edss, study),
+    )
+    events, _ = run_engine(adsl, advs, relapses, options)
     return events.filter(pl.col("event_type") == "CDW")
 
 

@@ -17,7 +17,7 @@ from msrwe.derive.outcomes.msoutcomes import detect_msoutcomes_events, prepare_m
 from msrwe.derive.outcomes.msoutcomes_options import make_msoutcomes_options
 
 HERE = Path(__file__).resolve().parents[1] / "results" / "msoutcomes"
-COHORTS = ("cases", "random")
+COHORTS = ("cases", "random", "relapsing")
 
 #: The runs of msoutcomes_golden.R and the msrwe options that reproduce each.
 RUNS: dict[str, dict[str, Any]] = {
@@ -116,3 +116,17 @@ def test_days_post_relapse_column_reproduces_the_derived_one() -> None:
                                  days_post_relapse_col="days_post_relapse").events
     b = detect_msoutcomes_events(v, r, event="PIRA").events
     assert a.equals(b)
+
+
+@pytest.mark.parametrize("run", ["CDW", "CDI", "CDEseq", "PIRA"])
+def test_threads_give_the_same_events(run: str) -> None:
+    import numpy as np
+
+    from msrwe.derive.outcomes.msoutcomes import _scan
+
+    v, r = _inputs("random")
+    o = make_msoutcomes_options(event=run)
+    a = prepare_msoutcomes(v, r, o)
+    one, three = _scan(a, o, threads=1), _scan(a, o, threads=3)
+    assert np.array_equal(one[0], three[0])
+    assert np.array_equal(one[1], three[1])

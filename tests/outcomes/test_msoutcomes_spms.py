@@ -13,7 +13,7 @@ from hypothesis import given, settings
 
 from msrwe.derive import derive_phenotype, describe_phenotype
 from msrwe.derive.outcomes import derive_spms_conversion
-from msrwe.derive.outcomes.msoutcomes_spms import MSoutcomesSpms, derive_spms_msoutcomes
+from msrwe.derive.outcomes.msoutcomes_spms import MSOutcomesSpms, derive_spms_msoutcomes
 from msrwe.errors import OptionError
 
 HERE = Path(__file__).resolve().parents[1] / "results" / "msoutcomes"
@@ -27,7 +27,7 @@ def _inputs(cohort: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     return v, r
 
 
-@pytest.mark.parametrize("cohort", ["cases", "random"])
+@pytest.mark.parametrize("cohort", ["cases", "random", "relapsing"])
 @pytest.mark.parametrize("fun", list(FUNS))
 def test_spms_equal_r(cohort: str, fun: str) -> None:
     v, r = _inputs(cohort)
@@ -91,18 +91,18 @@ def test_phenotype_uses_the_msoutcomes_profile() -> None:
     v, r = _inputs("cases")
     pts = pl.DataFrame({"patient_id": v["patient_id"].unique(maintain_order=True),
                         "phenotype": "RRMS"})
-    out = derive_phenotype(pts, v, r, definition=MSoutcomesSpms())
+    out = derive_phenotype(pts, v, r, definition=MSOutcomesSpms())
     conv = derive_spms_conversion(v, r, profile="msoutcomes")
     spms = out.filter(pl.col("phenotype_derived") == "SPMS")["patient_id"].to_list()
     assert spms == conv.filter(pl.col("spms") == 1)["patient_id"].to_list()
-    text = describe_phenotype(MSoutcomesSpms())
+    text = describe_phenotype(MSOutcomesSpms())
     assert "function spmsDx of the R package MSoutcomes 0.2.1" in text
     assert "minFSpyr = 2" in text
     assert "tRelProg = 181.5 days" in text
 
 
 def test_describe_no_fss_and_parameters() -> None:
-    text = MSoutcomesSpms(fss=False, minEDSS=5.5, tProgression=180).describe()
+    text = MSOutcomesSpms(fss=False, minEDSS=5.5, tProgression=180).describe()
     assert "spmsDx_no_fss" in text
     assert "minEDSS = 5.5" in text
     assert "tProgression = 180" in text
@@ -115,7 +115,7 @@ def test_describe_no_fss_and_parameters() -> None:
 ])
 def test_parameter_errors(kw: dict[str, Any], option: str) -> None:
     with pytest.raises(OptionError) as exc:
-        MSoutcomesSpms(**kw)
+        MSOutcomesSpms(**kw)
     assert exc.value.option == option
 
 
@@ -159,7 +159,7 @@ def patients(draw: Any) -> tuple[pl.DataFrame, pl.DataFrame]:
 @given(patients(), st.booleans())
 def test_conversion_is_a_visit_meeting_min_edss(data: Any, fss: bool) -> None:
     v, r = data
-    out = derive_spms_msoutcomes(v, r, definition=MSoutcomesSpms(fss=fss))
+    out = derive_spms_msoutcomes(v, r, definition=MSOutcomesSpms(fss=fss))
     assert out.height == v["patient_id"].n_unique()
     for row in out.filter(pl.col("spms") == 1).iter_rows(named=True):
         visit = v.filter((pl.col("patient_id") == row["patient_id"])
@@ -169,6 +169,6 @@ def test_conversion_is_a_visit_meeting_min_edss(data: Any, fss: bool) -> None:
         assert row["spms_edss"] >= 4.0
     alone = [derive_spms_msoutcomes(v.filter(pl.col("patient_id") == pid),
                                     r.filter(pl.col("patient_id") == pid),
-                                    definition=MSoutcomesSpms(fss=fss))
+                                    definition=MSOutcomesSpms(fss=fss))
              for pid in out["patient_id"]]
     assert pl.concat(alone).equals(out)

@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "msrwe.cli.report_cmd",
     "msrwe.cli.demo_cmd",
     "msrwe.cli.design_cmd",
+    "msrwe.cli.compare_cmd",
 )
 
 app = typer.Typer(

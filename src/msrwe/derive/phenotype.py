@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from msrwe.derive.outcomes.msoutcomes_spms import MSoutcomesSpms
+from msrwe.derive.outcomes.msoutcomes_spms import MSOutcomesSpms
 from msrwe.derive.outcomes.spms import (
     LORSCHEIDER_2016,
     SpmsDefinition,
@@ -58,7 +58,7 @@ PHENOTYPES: tuple[str, ...] = (*_CONTRACT_PHENOTYPES, *PHENOTYPE_ALIASES)
 _NEW = ("phenotype_derived", "spms_conversion_date_derived")
 
 
-def describe_phenotype(definition: SpmsDefinition | MSoutcomesSpms = LORSCHEIDER_2016) -> str:
+def describe_phenotype(definition: SpmsDefinition | MSOutcomesSpms = LORSCHEIDER_2016) -> str:
     """Return the methods sentences for :func:`derive_phenotype` under ``definition``.
 
     Examples
@@ -80,7 +80,7 @@ def derive_phenotype(
     visits: pl.DataFrame,
     relapses: pl.DataFrame | None = None,
     *,
-    definition: SpmsDefinition | MSoutcomesSpms = LORSCHEIDER_2016,
+    definition: SpmsDefinition | MSOutcomesSpms = LORSCHEIDER_2016,
 ) -> pl.DataFrame:
     """Add ``phenotype_derived`` and ``spms_conversion_date_derived`` to the patients table.
 
@@ -95,8 +95,8 @@ def derive_phenotype(
         Chart relapses, or ``None`` when none are charted.
     definition
         The SPMS conversion rule's parameters (default: Lorscheider 2016 as documented in
-        :mod:`msrwe.derive.outcomes.spms`); ``MSoutcomesSpms()`` uses the MSoutcomes profile
-        (``spmsDx`` of MSoutcomes 0.2.1; ``MSoutcomesSpms(fss=False)``: ``spmsDx_no_fss``).
+        :mod:`msrwe.derive.outcomes.spms`); ``MSOutcomesSpms()`` uses the MSoutcomes profile
+        (``spmsDx`` of MSoutcomes 0.2.1; ``MSOutcomesSpms(fss=False)``: ``spmsDx_no_fss``).
 
     Returns
     -------

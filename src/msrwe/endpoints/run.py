@@ -73,20 +73,22 @@ def worsening_events(
 ) -> pl.DataFrame:
     """Every confirmed EDSS worsening on treatment, classified RAW/PIRA.
 
-    The study's ``[outcomes]`` definitions with ``event = "multiple"`` and ``RAW_PIRA = true``:
+    The study's ``[outcomes]`` definitions with ``event = "multiple"`` and ``raw_pira = true``:
     NEDA, Lublin and PIRMA need every worsening, not only the first.
     """
     from msrwe.study._engine import run_engine
     from msrwe.study.efficacy import MEASURES, measure_policy
 
+    m = MEASURES[0]
+    options = study.outcomes.options.replace(
+        event="multiple", RAW_PIRA=True, outcome=m.outcome, value_col=m.column,
+        delta_fun=measure_policy(m, study),
+    )
     if "base_edss_date" not in adsl.columns or advs.height == 0:
         return pl.DataFrame(schema=_EV_SCHEMA)
-    edss = MEASURES[0]
-    options = study.outcomes.options.replace(
-        event="multiple", RAW_PIRA=True, outcome=edss.outcome, value_col=edss.column,
-        delta_fun=measure_policy(edss, study),
-    )
     events, _ = run_engine(adsl, advs, relapses, options)
+    if events is None:
+        return pl.DataFrame(schema=_EV_SCHEMA)
     return events.filter(pl.col("event_type") == "CDW")
 
 

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from msrwe.compare.design import CompareDesign
 from msrwe.derive.outcomes.options import DEFAULTS, OutcomeOptions, make_options
 from msrwe.errors import OptionError, StudyFileError
 from msrwe.io._settings import parse_toml, read_toml_file
@@ -530,6 +531,8 @@ class Study:
     safety: SafetySettings = field(default_factory=SafetySettings)
     outcomes: OutcomeSettings = field(default_factory=OutcomeSettings)
     source: str = "study file"
+    #: ``[compare]``: a comparative-effectiveness design (docs/compare.md), or ``None``.
+    compare: CompareDesign | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "study file") -> Study:
@@ -543,16 +546,20 @@ class Study:
         if not isinstance(data, Mapping):
             raise StudyFileError(f"{source}: a study file is a TOML table; got {data!r}.")
         for section in data:
-            if section not in _SECTIONS:
+            if section not in _SECTIONS and section != "compare":
                 raise StudyFileError(
                     f"{source}: unknown section [{section}]. "
-                    f"A study file has the sections: {', '.join('[' + s + ']' for s in _SECTIONS)}."
+                    "A study file has the sections: "
+                    f"{', '.join('[' + s + ']' for s in (*_SECTIONS, 'compare'))}."
                 )
         parts = {
             name: _build(klass, name, data.get(name, {}), source)
             for name, klass in _SECTIONS.items()
         }
-        return cls(**parts, source=source)
+        compare = (
+            CompareDesign.from_dict(data["compare"], source=source) if "compare" in data else None
+        )
+        return cls(**parts, source=source, compare=compare)
 
     @classmethod
     def from_toml_text(cls, text: str, *, source: str = "study file") -> Study:
@@ -601,6 +608,8 @@ class Study:
     def to_dict(self) -> dict[str, Any]:
         """The settings in force, defaults filled in, as plain TOML-like values."""
         out = {name: _plain(getattr(self, name)) for name in _SECTIONS}
+        if self.compare is not None:
+            out["compare"] = self.compare.to_dict()
         out["source"] = self.source
         return out
 

@@ -6,7 +6,8 @@ Usage (from the repository root)::
     Rscript tests/results/msoutcomes/msoutcomes_golden.R tests/results/msoutcomes
 
 Writes ``cases_visits.csv`` / ``cases_relapses.csv`` (the numbered hand-written cases of
-``cases.md``) and ``random_visits.csv`` / ``random_relapses.csv`` (300 seeded random patients).
+``cases.md``) and ``random_visits.csv`` / ``random_relapses.csv`` (300 seeded random patients) and
+``relapsing_*`` (200 patients with frequent relapses and visits at the ``tRelapse`` edges).
 Visits carry EDSS, the seven Kurtzke functional system grades and the ambulation score, in the
 column names of msrwe's data contract; dates are ISO dates.
 """
@@ -130,8 +131,35 @@ def random_cohort(npat: int = 300, seed: int = 20261207) -> tuple[pl.DataFrame, 
     return pl.DataFrame(rows), pl.DataFrame(rel)
 
 
+def relapsing_cohort(npat: int = 200, seed: int = 7) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Frequent relapses (about 2 a year), with visits on the relapse day, 30 days and 31 days
+    after it (the edges of ``tRelapse``), and EDSS bumps at relapses."""
+    rng = np.random.default_rng(seed)
+    rows, rel = [], []
+    for p in range(npat):
+        pid = f"s{p:03d}"
+        n = int(rng.integers(3, 14))
+        days = list(np.cumsum(rng.choice([60, 91, 120, 182], n)))
+        onsets = sorted({int(rng.integers(-40, days[-1])) for _ in range(rng.poisson(
+            max(days[-1], 1) / 365.25 * 2))})
+        for o in onsets:
+            days += [o + int(rng.choice([0, 30, 31, 45]))]
+        days = sorted({int(d) for d in days if d >= 0})
+        k = int(rng.integers(2, 12))
+        for day in days:
+            k = int(np.clip(k + rng.choice([-1, 0, 0, 1, 1]), 0, len(EDSS_GRID) - 1))
+            bump = 2 if any(0 <= day - o <= 30 for o in onsets) else 0
+            edss = float(EDSS_GRID[min(k + bump, len(EDSS_GRID) - 1)])
+            fs = [int(np.clip(edss // 1.5 + rng.choice([-1, 0, 1]), 0, 5)) for _ in range(7)]
+            rows.append({"patient_id": pid, "date": _date(day), "edss": edss,
+                         **dict(zip(FS, [*fs, int(max(0, edss * 2 - 8))], strict=True))})
+        rel += [{"patient_id": pid, "onset_date": _date(o)} for o in onsets]
+    return pl.DataFrame(rows), pl.DataFrame(rel)
+
+
 def main() -> None:
-    for name, (v, r) in {"cases": cases(), "random": random_cohort()}.items():
+    cohorts = {"cases": cases(), "random": random_cohort(), "relapsing": relapsing_cohort()}
+    for name, (v, r) in cohorts.items():
         v.write_csv(HERE / f"{name}_visits.csv")
         r.write_csv(HERE / f"{name}_relapses.csv")
 

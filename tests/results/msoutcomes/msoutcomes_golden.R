@@ -2,7 +2,7 @@
 #
 #   Rscript tests/results/msoutcomes/msoutcomes_golden.R tests/results/msoutcomes
 #
-# Reads <dir>/{cases,random}_{visits,relapses}.csv (written by make_cohorts.py), derives
+# Reads <dir>/{cases,random,relapsing}_{visits,relapses}.csv (written by make_cohorts.py), derives
 # daysPostRelapse per visit (days since the latest relapse onset on or before the visit; NA when
 # none), runs every MSoutcomes function with its defaults and the variants listed in RUNS, and
 # writes <dir>/<cohort>_dpr.csv, <cohort>_events.csv, <cohort>_spms.csv and <cohort>_warnings.csv.
@@ -66,7 +66,7 @@ run_quiet <- function(expr) {
   list(value = val, warnings = n)
 }
 
-for (cohort in c("cases", "random")) {
+for (cohort in c("cases", "random", "relapsing")) {
   v <- read.csv(file.path(dir, paste0(cohort, "_visits.csv")), stringsAsFactors = FALSE)
   r <- read.csv(file.path(dir, paste0(cohort, "_relapses.csv")), stringsAsFactors = FALSE)
   v$day <- as.numeric(as.Date(v$date))

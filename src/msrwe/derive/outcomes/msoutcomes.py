@@ -37,6 +37,8 @@ Examples
 
 from __future__ import annotations
 
+import itertools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +64,8 @@ PROFILES = ("msprog", "msoutcomes")
 _OWN = ("profile", "outcome", "event", "mconf", "tRelapse", "sustained", "value_col", "subjects")
 
 _KIND = {1: "CDI", 2: "CDW", 4: "CDW"}
+#: Below this many visits the scan runs on one thread (as the msprog engine).
+_PARALLEL_MIN_VISITS = 200_000
 
 
 @dataclass(frozen=True)
@@ -201,24 +205,48 @@ def prepare_msoutcomes(visits: Any, relapses: Any, opts: MSOutcomesOptions) -> _
                    np.ascontiguousarray(dpr), date_dtype)
 
 
-def _scan(a: _Arrays, o: MSOutcomesOptions,
-          ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    norel = np.isnan(a.dpr) | (a.dpr > o.tRelapse)
+def _scan_block(a: _Arrays, o: MSOutcomesOptions, off: npt.NDArray[np.int64],
+                norel: npt.NDArray[np.bool_],
+                ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], int]:
     if o.event in ("CDW", "CDI"):
         from msrwe.derive.outcomes.msoutcomes_rules import scan_cdw_cdi
 
-        ev_i, ev_f, n = scan_cdw_cdi(a.off, a.day, a.edss, norel, 1 if o.event == "CDW" else -1,
-                                     o.sustained, o.mconf)
-    elif o.event == "CDEseq":
+        return scan_cdw_cdi(off, a.day, a.edss, norel, 1 if o.event == "CDW" else -1,
+                            o.sustained, o.mconf)
+    if o.event == "CDEseq":
         from msrwe.derive.outcomes.msoutcomes_cdeseq import scan_cdeseq
 
-        ev_i, ev_f, n = scan_cdeseq(a.off, a.day, a.edss, norel, o.mconf, o.early_stop)
-    else:
-        from msrwe.derive.outcomes.msoutcomes_pira import scan_pira
+        return scan_cdeseq(off, a.day, a.edss, norel, o.mconf, o.early_stop)
+    from msrwe.derive.outcomes.msoutcomes_pira import scan_pira
 
-        ev_i, ev_f, n = scan_pira(a.off, a.day, a.edss, a.dpr, norel, o.sustained, o.mconf,
-                                  o.tRelapse)
-    ev_i, ev_f = ev_i[:n], ev_f[:n]
+    return scan_pira(off, a.day, a.edss, a.dpr, norel, o.sustained, o.mconf,
+                     o.tRelapse)
+
+
+def _scan(a: _Arrays, o: MSOutcomesOptions, threads: int | None = None,
+          ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    norel = np.isnan(a.dpr) | (a.dpr > o.tRelapse)
+    npat = len(a.off) - 1
+    if threads is None:  # as the msprog engine: two threads for large cohorts
+        threads = 2 if len(a.day) >= _PARALLEL_MIN_VISITS else 1
+    bounds = np.linspace(0, npat, max(1, min(threads, npat)) + 1).astype(np.int64)
+    blocks = list(itertools.pairwise(bounds))
+
+    def run(b: tuple[np.int64, np.int64]) -> tuple[npt.NDArray[np.int64],
+                                                   npt.NDArray[np.float64]]:
+        ev_i, ev_f, n = _scan_block(a, o, np.ascontiguousarray(a.off[b[0]:b[1] + 1]), norel)
+        ev_i = ev_i[:n].copy()
+        ev_i[:, 0] += b[0]
+        return ev_i, ev_f[:n]
+
+    if len(blocks) > 1:
+        with ThreadPoolExecutor(len(blocks)) as ex:
+            outs = list(ex.map(run, blocks))
+    else:
+        outs = [run(blocks[0])] if npat else []
+    ev_i = np.concatenate([x[0] for x in outs]) if outs else np.zeros((0, 6), np.int64)
+    ev_f = np.concatenate([x[1] for x in outs]) if outs else np.zeros((0, 2))
+    n = len(ev_i)
     # as the package: one event per patient, kind and date (first kept), then timepoint > 0
     key = np.stack([ev_i[:, 0], ev_i[:, 1], a.day[ev_i[:, 2]]], axis=1) if n else ev_i[:, :3]
     _, first = np.unique(key, axis=0, return_index=True)

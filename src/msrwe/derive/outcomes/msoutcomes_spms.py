@@ -49,7 +49,7 @@ from msrwe.derive.outcomes.msoutcomes_options import MSOUTCOMES_VERSION
 from msrwe.derive.outcomes.prepare import _days_expr, to_polars
 from msrwe.errors import InputError, OptionError
 
-__all__ = ["MSOUTCOMES_FS_COLUMNS", "MSoutcomesSpms", "derive_spms_msoutcomes"]
+__all__ = ["MSOUTCOMES_FS_COLUMNS", "MSOutcomesSpms", "derive_spms_msoutcomes"]
 
 #: msrwe's columns for the package's FSpyr, FScrbl, FSbstem, FSsens, FSsph, FSvis, FScereb, FSamb.
 MSOUTCOMES_FS_COLUMNS = ("fs_pyramidal", "fs_cerebellar", "fs_brainstem", "fs_sensory",
@@ -63,7 +63,7 @@ class _PackageError(Exception):
 
 
 @dataclass(frozen=True)
-class MSoutcomesSpms:
+class MSOutcomesSpms:
     """Parameters of ``spmsDx`` / ``spmsDx_no_fss`` (the package's names and defaults)."""
 
     fss: bool = True
@@ -117,7 +117,7 @@ class _Patient:
 
     def __init__(self, day: npt.NDArray[np.float64], edss: npt.NDArray[np.float64],
                  fs: npt.NDArray[np.float64], dpr: npt.NDArray[np.float64],
-                 p: MSoutcomesSpms) -> None:
+                 p: MSOutcomesSpms) -> None:
         self.all_day, self.all_edss = day, edss
         self.p = p
         fsna = np.isnan(fs).all(axis=1) if p.fss else np.zeros(len(day), dtype=np.bool_)
@@ -291,7 +291,7 @@ class _Patient:
 
 
 def derive_spms_msoutcomes(visits: Any, relapses: Any = None, *,
-                           definition: MSoutcomesSpms | None = None,
+                           definition: MSOutcomesSpms | None = None,
                            days_post_relapse_col: str | None = None) -> pl.DataFrame:
     """``spmsDx`` (``fss=True``) or ``spmsDx_no_fss`` of MSoutcomes 0.2.1, one row per patient.
 
@@ -303,7 +303,7 @@ def derive_spms_msoutcomes(visits: Any, relapses: Any = None, *,
     relapses
         Relapse onsets (``patient_id``, ``onset_date``), or None.
     definition
-        :class:`MSoutcomesSpms` (default: ``spmsDx`` with its defaults; ``fss=False`` for
+        :class:`MSOutcomesSpms` (default: ``spmsDx`` with its defaults; ``fss=False`` for
         ``spmsDx_no_fss``).
     days_post_relapse_col
         A column of recorded days since the last relapse, instead of the relapse table.
@@ -325,7 +325,7 @@ def derive_spms_msoutcomes(visits: Any, relapses: Any = None, *,
     >>> derive_spms_msoutcomes(v).select("spms", "spms_conversion_date").row(0)
     (1, datetime.date(2021, 2, 4))
     """
-    p = definition if definition is not None else MSoutcomesSpms()
+    p = definition if definition is not None else MSOutcomesSpms()
     fss = p.fss
     df = to_polars(visits, "visits")
     cols = ["patient_id", "date", "edss"] + ([days_post_relapse_col] if days_post_relapse_col

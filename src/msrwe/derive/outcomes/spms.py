@@ -51,7 +51,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from msrwe.derive.outcomes.msoutcomes_spms import MSoutcomesSpms, derive_spms_msoutcomes
+from msrwe.derive.outcomes.msoutcomes_spms import MSOutcomesSpms, derive_spms_msoutcomes
 from msrwe.derive.outcomes.spms_inputs import (
     FS_COLUMNS,
     check_days,
@@ -474,7 +474,7 @@ def derive_spms_conversion(
     visits: pl.DataFrame,
     relapses: pl.DataFrame | None = None,
     *,
-    definition: SpmsDefinition | MSoutcomesSpms = LORSCHEIDER_2016,
+    definition: SpmsDefinition | MSOutcomesSpms = LORSCHEIDER_2016,
     profile: str | None = None,
 ) -> pl.DataFrame:
     """Derive each patient's data-driven SPMS conversion date (Lorscheider 2016, §5.2).
@@ -488,7 +488,7 @@ def derive_spms_conversion(
         Chart relapses (``patient_id``, ``onset_date``, optional ``confirmed``), or ``None``.
     definition
         The rule's parameters; see :class:`SpmsDefinition` and its ``describe()``. An
-        :class:`~msrwe.derive.outcomes.msoutcomes_spms.MSoutcomesSpms` selects the MSoutcomes
+        :class:`~msrwe.derive.outcomes.msoutcomes_spms.MSOutcomesSpms` selects the MSoutcomes
         profile with those parameters.
     profile
         ``"msoutcomes"`` reproduces ``spmsDx`` of the R package MSoutcomes 0.2.1 and
@@ -525,8 +525,8 @@ def derive_spms_conversion(
             rule = f"must be 'msoutcomes', 'msoutcomes_no_fss' or None. Got {profile!r} instead."
             raise OptionError(f"The 'profile' parameter of derive_spms_conversion {rule}",
                               option="profile", rule=rule)
-        definition = MSoutcomesSpms(fss=profile == "msoutcomes")
-    if isinstance(definition, MSoutcomesSpms):
+        definition = MSOutcomesSpms(fss=profile == "msoutcomes")
+    if isinstance(definition, MSOutcomesSpms):
         return derive_spms_msoutcomes(visits, relapses, definition=definition)
     ev = evaluate_spms_rule(visits, relapses, definition=definition)
     v = prepare_table(

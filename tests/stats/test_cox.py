@@ -89,18 +89,23 @@ def test_5_reference_level_and_term_names():
     assert fwd.ci_low == pytest.approx(1 / rev.ci_high, rel=1e-6)
 
 
-def test_6_schoenfeld_test_equals_lifelines_per_term():
+@pytest.mark.parametrize(("untie", "rel"), [(True, 1e-6), (False, 2e-2)])
+def test_6_schoenfeld_test_equals_lifelines_per_term(untie, rel):
+    # without tied event times exactly lifelines' test; with ties lifelines takes Efron's
+    # adjusted risk-set means, msrwe the plain (Breslow) ones: within 2% here
     from lifelines import CoxPHFitter
     from lifelines.statistics import proportional_hazard_test
 
     d = cohort("a")
+    if untie:
+        d = d.with_columns(pl.col("time") + pl.col("id") * 1e-6)
     res = cox_hr(d, time="time", event="event", group="treat", covariates=["age", "edss"])
     pdf = d.select("time", "event", "treat", "age", "edss").to_pandas()
     cph = CoxPHFitter().fit(pdf, "time", "event")
     ref = proportional_hazard_test(cph, pdf, time_transform="km").summary
     mine = dict(zip(res.ph_terms["term"], res.ph_terms["statistic"], strict=True))
     for term, key in (("treat=1", "treat"), ("age", "age"), ("edss", "edss")):
-        assert mine[term] == pytest.approx(ref.loc[key, "test_statistic"], rel=1e-4)
+        assert mine[term] == pytest.approx(ref.loc[key, "test_statistic"], rel=rel)
     assert 0 < res.ph_p_value < 1
 
 

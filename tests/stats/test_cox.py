@@ -145,3 +145,24 @@ def test_9_bad_options():
         cox_hr(d, time="time", event="event", group="treat", reference="2")
     with pytest.raises(OptionError, match="'alpha' parameter"):
         cox_hr(d, time="time", event="event", group="treat", alpha=1.5)
+
+
+def test_10_three_groups_give_one_term_per_comparator():
+    d = cohort("b").with_columns(
+        arm=pl.when(pl.col("treat") == 1)
+        .then(pl.lit("rituximab"))
+        .when(pl.col("id") % 3 == 0)
+        .then(pl.lit("cladribine"))
+        .otherwise(pl.lit("methotrexate"))
+    )
+    res = cox_hr(d, time="time", event="event", group="arm", reference="methotrexate",
+                 cluster="id")
+    assert res.terms["term"].to_list() == ["arm=cladribine", "arm=rituximab"]
+    assert res.hr == res.terms["hr"][0]
+    assert res.ph_terms.height == 2
+    assert res.terms["se_log_hr"].is_finite().all()
+    # reversing the reference inverts the rituximab-vs-methotrexate contrast
+    rev = cox_hr(d, time="time", event="event", group="arm", reference="rituximab",
+                 cluster="id")
+    mtx = rev.terms.filter(pl.col("term") == "arm=methotrexate")["hr"][0]
+    assert mtx == pytest.approx(1 / res.terms["hr"][1], rel=1e-6)

@@ -20,9 +20,14 @@ from collections.abc import Mapping
 import polars as pl
 
 from msrwe.compare.design import OUTCOMES, CompareDesign
-from msrwe.compare.figures import forest_figure, km_figures, love_figure, overlap_figure
 from msrwe.compare.methods import target_trial
 from msrwe.compare.run import ComparisonResult
+from msrwe.report.comparison_figures import (
+    forest_figure,
+    km_figures,
+    love_figure,
+    overlap_figure,
+)
 from msrwe.report.formatting import fmt_ci, fmt_num, fmt_p
 from msrwe.report.sections import Section
 from msrwe.report.tables import frame_table

@@ -38,11 +38,13 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from msrwe.errors import StudyFileError
 from msrwe.io._settings import parse_toml, read_toml_file
 from msrwe.schema import STOP_REASONS
+from msrwe.study._toml import to_toml_text
 from msrwe.study._validate import _choice, _date, _fail, _int, _num, _str_tuple, _text
 
 __all__ = [
@@ -422,6 +424,31 @@ def _build(cls: type, section: str, raw: object, source: str) -> Any:
         raise StudyFileError(msg) from None
 
 
+def _frozen(tables: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Mapping[str, Any]]:
+    return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in tables.items()})
+
+
+def _analyses_tables(raw: object, source: str) -> Mapping[str, Mapping[str, Any]]:
+    """``[analyses.<name>]`` tables: each a table, ``enabled`` true or false.
+
+    Which names and keys are accepted is declared by the analyses themselves and checked when
+    the study is analysed (:func:`msrwe.study.registry.check_study`).
+    """
+    if not isinstance(raw, Mapping):
+        raise StudyFileError(f"{source}: [analyses] must be a table of tables; got {raw!r}.")
+    for name, table in raw.items():
+        if not isinstance(table, Mapping):
+            raise StudyFileError(
+                f"{source}: analyses.{name} must be a table ([analyses.{name}]); got {table!r}."
+            )
+        if not isinstance(table.get("enabled", True), bool):
+            raise StudyFileError(
+                f"{source}: analyses.{name}.enabled must be true or false; got "
+                f"{table['enabled']!r}."
+            )
+    return _frozen(raw)
+
+
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
@@ -452,7 +479,11 @@ class Study:
     exposure: ExposureSettings = field(default_factory=ExposureSettings)
     safety: SafetySettings = field(default_factory=SafetySettings)
     outcomes: OutcomeSettings = field(default_factory=OutcomeSettings)
-    source: str = "study file"
+    analyses: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _frozen({}))
+    source: str = field(default="study file", compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "analyses", _analyses_tables(self.analyses, self.source))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "study file") -> Study:
@@ -466,16 +497,17 @@ class Study:
         if not isinstance(data, Mapping):
             raise StudyFileError(f"{source}: a study file is a TOML table; got {data!r}.")
         for section in data:
-            if section not in _SECTIONS:
+            if section not in _SECTIONS and section != "analyses":
+                names = [*_SECTIONS, "analyses"]
                 raise StudyFileError(
                     f"{source}: unknown section [{section}]. "
-                    f"A study file has the sections: {', '.join('[' + s + ']' for s in _SECTIONS)}."
+                    f"A study file has the sections: {', '.join('[' + s + ']' for s in names)}."
                 )
         parts = {
             name: _build(klass, name, data.get(name, {}), source)
             for name, klass in _SECTIONS.items()
         }
-        return cls(**parts, source=source)
+        return cls(**parts, analyses=data.get("analyses", {}), source=source)
 
     @classmethod
     def from_toml_text(cls, text: str, *, source: str = "study file") -> Study:
@@ -496,32 +528,55 @@ class Study:
         return cls.from_dict(data, source=str(p))
 
     @classmethod
-    def default_for(cls, db: str | Path) -> Study:
-        """The default study of a store: every patient on its most-given drug, any route.
+    def default(cls, drug: str) -> Study:
+        """The default study of a drug: every patient on it, any route, defaults elsewhere.
 
-        Parameters
-        ----------
-        db
-            Path of the store.
+        Examples
+        --------
+        >>> Study.default("Methotrexate").cohort.drug
+        'methotrexate'
+        """
+        return cls(
+            study=StudyInfo(title=f"Patients treated with {drug.lower()}"),
+            cohort=CohortCriteria(drug=drug),
+            source="default study (most-given drug)",
+        )
+
+    @classmethod
+    def default_for(cls, db: str | Path) -> Study:
+        """Deprecated: the default study of a store (``analyze(store)`` resolves it itself).
 
         Raises
         ------
         StudyFileError
             When the store holds no administration.
         """
-        from msrwe.store import has_table, read_table
-        from msrwe.study.cohort import most_given_drug
+        import warnings
 
+        from msrwe.store import connect, has_table
+
+        warnings.warn(
+            "Study.default_for(db) is deprecated: analyze(store) without a study uses the "
+            "store's most-given drug; Study.default(drug) builds that study.",
+            DeprecationWarning, stacklevel=2,
+        )
         if not has_table(db, "administrations"):
             raise StudyFileError(
                 f"{db}: the store has no administrations, so there is no drug to analyse."
             )
-        drug = most_given_drug(read_table(db, "administrations"))
-        return cls(
-            study=StudyInfo(title=f"Patients treated with {drug}"),
-            cohort=CohortCriteria(drug=drug),
-            source="default study (most-given drug)",
-        )
+        con = connect(db)
+        try:
+            row = con.execute(
+                "select drug from administrations where drug is not null group by drug "
+                "order by count(*) desc, drug limit 1"
+            ).fetchone()
+        finally:
+            con.close()
+        if row is None:
+            raise StudyFileError(
+                "the store holds no administration, so there is no drug to analyse."
+            )
+        return cls.default(str(row[0]))
 
     def replace(self, **sections: Any) -> Study:
         """A copy with some sections replaced (frozen objects are never changed in place)."""
@@ -530,8 +585,25 @@ class Study:
     def to_dict(self) -> dict[str, Any]:
         """The settings in force, defaults filled in, as plain TOML-like values."""
         out = {name: _plain(getattr(self, name)) for name in _SECTIONS}
+        out["analyses"] = {k: dict(v) for k, v in self.analyses.items()}
         out["source"] = self.source
         return out
+
+    def to_toml(self) -> str:
+        """A study file of the settings in force (defaults filled in) that reads back equal.
+
+        Examples
+        --------
+        >>> s = Study.from_dict({"cohort": {"drug": "methotrexate", "min_administrations": 18},
+        ...                      "analyses": {"safety": {"enabled": False}}})
+        >>> Study.from_toml_text(s.to_toml()) == s
+        True
+        >>> print(s.to_toml().splitlines()[0])
+        # msrwe study file: the settings in force (source: study file)
+        """
+        data = {k: v for k, v in self.to_dict().items() if k != "source"}
+        head = f"# msrwe study file: the settings in force (source: {self.source})\n"
+        return head + to_toml_text(data)
 
 
 def load_study(study: Study | str | Path | Mapping[str, Any] | None, db: str | Path) -> Study:

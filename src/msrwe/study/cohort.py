@@ -81,6 +81,7 @@ ATTRITION = Output(
         "store); `label` is the criterion in words (e.g. `at least 18 administrations`)."
     ),
     display="attrition",
+    missing="The analysis reported no attrition steps.",
 )
 TABLE1_OUTPUT = Output(
     TABLE1, "Table 1",

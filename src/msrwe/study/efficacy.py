@@ -529,9 +529,9 @@ class Efficacy(Analysis):
     doc = (
         "Rows of `msrwe.study.efficacy.Efficacy`, per group and `overall`: EDSS always, the "
         "9-hole peg test (two-hand harmonic mean, seconds) and the timed 25-foot walk (seconds) "
-        "where measured. Datasets: `adtte` (one row per patient and time-to-event `param`) and "
-        "`adevents` (the outcome engine's events); `adsl` gains `base_*`/`last_*` of each "
-        "measure."
+        "where measured. Datasets: `adtte` (one row per patient and time-to-event `param`), "
+        "`adevents` (the outcome engine's events) and `adrel` (the cohort's charted relapses); "
+        "`adsl` gains `base_*`/`last_*` of each measure."
     )
     outputs = EFFICACY_OUTPUTS
     section = ("efficacy", "Disability outcomes")
@@ -568,7 +568,12 @@ class Efficacy(Analysis):
             results, adsl=context.adsl, advs=context.datasets["advs"],
             relapses=filter_confirmed_relapses(relapses), study=context.study,
         )
-        context.datasets.update({"adsl": eff.adsl, "adtte": eff.adtte, "adevents": eff.adevents})
+        context.datasets.update({
+            "adsl": eff.adsl, "adtte": eff.adtte, "adevents": eff.adevents,
+            # the cohort's charted relapses, for the report's swimmer plot
+            "adrel": relapses.join(context.adsl.select("patient_id"), on="patient_id",
+                                   how="semi"),
+        })
         context.notes[self.name] = eff.engine
 
     def methods(self, context: Context) -> list[str]:

@@ -10,7 +10,7 @@ Examples
 >>> [a.name for a in ANALYSES]
 ['cohort', 'table1', 'exposure', 'safety', 'efficacy']
 >>> output("ae_incidence").title
-'Adverse events'
+'Adverse events by term'
 """
 
 from __future__ import annotations

@@ -243,17 +243,27 @@ class AnalysisResult:
     methods
         The methods paragraph generated from the definitions in force.
     analyses
-        The names of the analyses that ran, in the order they ran.
+        The names of the analyses that ran, in the order they ran (empty: not recorded, the
+        report then shows every declared analysis present in the results).
     """
 
-    study: Study
-    in_force: InForce
-    provenance: Provenance
     results: ResultsTable
+    study: Study = field(default_factory=Study)
+    in_force: InForce = field(default_factory=lambda: InForce("", None, None, ("overall",)))
+    provenance: Provenance = field(default_factory=lambda: Provenance(store=""))
     datasets: dict[str, pl.DataFrame] = field(default_factory=dict)
     attrition: pl.DataFrame = field(default_factory=pl.DataFrame)
     methods: str = ""
     analyses: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name, kind in (("results", ResultsTable), ("study", Study), ("in_force", InForce),
+                           ("provenance", Provenance)):
+            if not isinstance(getattr(self, name), kind):
+                raise TypeError(
+                    f"AnalysisResult.{name} must be a {kind.__name__}; got "
+                    f"{type(getattr(self, name)).__name__}"
+                )
 
     def settings(self) -> dict[str, Any]:
         """The settings in force: the study's sections and, under ``in_force``, the resolved."""

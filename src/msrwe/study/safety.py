@@ -72,7 +72,7 @@ INCIDENCE_STATS: tuple[Stat, ...] = (
 _TERM = "`term` (or `pt_code` with `safety.ae_grouping = \"pt_code\"`)"
 
 AE_INCIDENCE = Output(
-    "ae_incidence", "Adverse events", stats=INCIDENCE_STATS, display="incidence",
+    "ae_incidence", "Adverse events by term", stats=INCIDENCE_STATS, display="incidence",
     missing="The results table holds no adverse-event incidence.",
     doc=(
         "Treatment-emergent adverse events. Variable `any` (level empty): any event; variable "

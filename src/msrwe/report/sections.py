@@ -500,3 +500,13 @@ def appendix_sections(
         settings_sec.pre(study_toml)
         out.append(settings_sec)
     return out
+
+
+def __getattr__(name: str) -> Any:
+    if name == "KNOWN_ANALYSES":
+        import warnings
+
+        warnings.warn("KNOWN_ANALYSES is deprecated: the analyses declare their outputs; use "
+                      "known_analyses()", DeprecationWarning, stacklevel=2)
+        return known_analyses()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -30,7 +30,8 @@ from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_trea
 from msrwe.derive.outcomes.nhpt import unable_guard
 from msrwe.derive.outcomes.thresholds import PCT20, ThresholdPolicy, get_policy
 from msrwe.derive.relapses import filter_confirmed_relapses
-from msrwe.derive.tte import ADTTE_SCHEMA, derive_adtte
+from msrwe.derive.tte import ADTTE_SCHEMA
+from msrwe.derive.tte import derive_adtte as _derive_adtte
 from msrwe.stats import kaplan_meier, mixed_slope, wilcoxon_paired
 from msrwe.study._engine import EVENT_COLUMNS, run_engine
 from msrwe.study.analysis import Analysis, Column, Context, KeyFact, Output, Stat, SummarySpec
@@ -501,7 +502,7 @@ def add_efficacy(
             )
             events = pl.DataFrame(schema=EVENT_COLUMNS)
         else:
-            adtte = derive_adtte(adsl, advs, events, value=m.column, param=m.param)
+            adtte = _derive_adtte(adsl, advs, events, value=m.column, param=m.param)
             add_time_to_event(results, adtte, adsl, m, study)
             tte_parts.append(adtte)
         if events.height:
@@ -594,7 +595,7 @@ def __getattr__(name: str) -> object:
         def derive_adtte_compat(
             adsl: pl.DataFrame, advs: pl.DataFrame, events: pl.DataFrame, measure: Measure
         ) -> pl.DataFrame:
-            return derive_adtte(adsl, advs, events, value=measure.column, param=measure.param)
+            return _derive_adtte(adsl, advs, events, value=measure.column, param=measure.param)
 
         return derive_adtte_compat
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -133,18 +133,22 @@ def analyze(
     StoreError
         When the store is missing or holds no ``patients`` table.
     """
-    steps = ("reading the store", "building the cohort",
-             *(a.title.lower() for a in analyses), "methods and provenance")
+    total = 3 + len(analyses)  # until the study says which analyses are on
+    done = 0
 
-    def step(i: int) -> None:
+    def step(description: str) -> None:
+        nonlocal done
+        done += 1
         if progress is not None:
-            progress(i + 1, len(steps), steps[i])
+            progress(done, total, description)
 
-    step(0)
+    step("reading the store")
     tables = read_chart_tables(store)
     st = resolve_study(study, tables["administrations"])
     check_study(st, analyses)
-    step(1)
+    order = run_order(st, analyses)
+    total = 3 + len(order)
+    step("building the cohort")
     adm = tables["administrations"]
     if adm is None:
         raise StudyFileError(f"{store}: the store has no administrations, so no one was treated.")
@@ -170,8 +174,8 @@ def analyze(
     )
     results = ResultsTable()
     ran: list[Analysis] = []
-    for analysis in run_order(st, analyses):
-        step(2 + analyses.index(analysis))
+    for analysis in order:
+        step(analysis.title.lower())
         reason = _skip_reason(analysis, tables)
         if reason:
             analysis.skip(results, reason)
@@ -179,7 +183,7 @@ def analyze(
         analysis.run(context, results)
         ran.append(analysis)
 
-    step(len(steps) - 1)
+    step("methods and provenance")
     methods = [p for a in analyses if a in ran for p in a.methods(context)]
     ds = context.datasets
     datasets = {n: ds[n] for n in DATASET_NAMES if n in ds}

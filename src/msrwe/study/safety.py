@@ -22,7 +22,7 @@ from scipy import stats
 
 from msrwe.derive._columns import require_columns
 from msrwe.derive.adverse_events import SERIOUS_CRITERIA, derive_adae
-from msrwe.derive.risk import derive_risk_periods
+from msrwe.derive.risk import derive_risk_periods as _derive_risk_periods
 from msrwe.stats import IncidenceSummary, describe, incidence_summary
 from msrwe.study.analysis import Analysis, Column, Context, KeyFact, Output, Stat, SummarySpec
 from msrwe.study.config import Study
@@ -369,7 +369,7 @@ def add_safety(
     cutoff = _max_date(
         [(doses, "date"), (ae_in, "onset_date"), (hosp, "admit_date"), (adsl, "last_edss_date")]
     )
-    risk = derive_risk_periods(adsl, doses, risk_window_days=window, cutoff=cutoff)
+    risk = _derive_risk_periods(adsl, doses, risk_window_days=window, cutoff=cutoff)
     adae = derive_adae(ae_in, doses, risk_window_days=window, group_by=grouping)
     if "group" in adsl.columns:
         adae = adae.join(
@@ -632,5 +632,5 @@ def __getattr__(name: str) -> object:
             "msrwe.study.safety.derive_risk_periods moved to msrwe.derive.risk.derive_risk_periods",
             DeprecationWarning, stacklevel=2,
         )
-        return derive_risk_periods
+        return _derive_risk_periods
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,9 +12,9 @@ True
 
 from typing import Any
 
-from msrwe.report.compose import build_report
+from msrwe.report.compose import build_report, render_report
 from msrwe.report.dataquality import DataQuality
-from msrwe.report.render import RENDER_STEPS, render_report
+from msrwe.report.render import RENDER_STEPS
 
 __all__ = ["RENDER_STEPS", "DataQuality", "build_report", "render_report"]
 

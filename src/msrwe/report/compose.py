@@ -10,6 +10,7 @@ report is a data report that says why; a bug is never turned into such a report.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,14 +18,15 @@ from typing import Any
 import polars as pl
 
 from msrwe.errors import InputError, OptionError, StoreError
+from msrwe.report import render as _render
 from msrwe.report.dataquality import DataQuality, overview_of
 from msrwe.report.inputs import CHART_NAMES
-from msrwe.report.render import RENDER_STEPS, render_report
+from msrwe.report.render import RENDER_STEPS
 from msrwe.study import run
 from msrwe.study.config import Study
 from msrwe.study.result import AnalysisResult, _atomic
 
-__all__ = ["build_report", "export_data_report"]
+__all__ = ["build_report", "export_data_report", "render_report"]
 
 
 def export_data_report(
@@ -113,7 +115,29 @@ def build_report(
             results_file = str(Path(export) / "results.csv")
         else:
             export_data_report(export, {k: charts.get(k) for k in CHART_NAMES}, quality)
-    return render_report(
+    return _render.render_report(
         analysis, quality, out_html, charts={k: charts.get(k) for k in CHART_NAMES},
         reason=reason, store=db.name, results_file=results_file, progress=render_step,
     )
+
+
+def render_report(result: Any, quality: Any = None, out: Any = None, **kwargs: Any) -> Path:
+    """:func:`msrwe.report.render.render_report`, also accepting the deprecated old call.
+
+    ``render_report(result, quality, out)`` renders a result. The old
+    ``render_report(db, out_html, study=..., analysis=..., export_dir=..., progress=...)`` (a
+    store path first) warns and runs :func:`build_report`.
+    """
+    if isinstance(result, str | Path):
+        warnings.warn(
+            "render_report(db, out_html, ...) is deprecated: compose analyze() and "
+            "render_report(result, quality, out), or call msrwe.report.build_report",
+            DeprecationWarning, stacklevel=2,
+        )
+        return build_report(result, quality, study=kwargs.get("study"),
+                            analysis=kwargs.get("analysis"), export=kwargs.get("export_dir"),
+                            progress=kwargs.get("progress"))
+    return _render.render_report(result, quality, out, **kwargs)
+
+
+render_report.__doc__ = _render.render_report.__doc__

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -159,7 +158,7 @@ def render_report(
         Called as ``progress(step, total, description)`` at the start of each of
         :data:`RENDER_STEPS`.
     **legacy
-        ``study``, ``analysis``, ``export_dir`` of the deprecated call (see Notes).
+        Refused here; :func:`msrwe.report.render_report` accepts the deprecated call.
 
     Returns
     -------
@@ -173,21 +172,11 @@ def render_report(
 
     Notes
     -----
-    The old call ``render_report(db, out_html, study=..., analysis=..., export_dir=...)``
-    still works, with a :class:`DeprecationWarning`: it composes the steps through
-    :func:`msrwe.report.compose.build_report`.
+    ``msrwe.report.render_report`` is this function, and also accepts the old call
+    ``render_report(db, out_html, study=..., analysis=..., export_dir=...)`` with a
+    :class:`DeprecationWarning` (it then composes the steps with
+    :func:`msrwe.report.compose.build_report`).
     """
-    if isinstance(result, str | Path):
-        from msrwe.report.compose import build_report
-
-        warnings.warn(
-            "render_report(db, out_html, ...) is deprecated: compose analyze() and "
-            "render_report(result, quality, out), or call msrwe.report.compose.build_report",
-            DeprecationWarning, stacklevel=2,
-        )
-        return build_report(result, quality, study=legacy.get("study"),
-                            analysis=legacy.get("analysis"), export=legacy.get("export_dir"),
-                            progress=progress)
     if legacy:
         raise TypeError(f"render_report() got unexpected arguments: {', '.join(legacy)}")
     if out is None or quality is None:

@@ -88,7 +88,7 @@ def resolve_study(
         return Study.from_toml(study)
     if administrations is None:
         raise StudyFileError("the store has no administrations, so there is no drug to analyse.")
-    return Study.default(most_given_drug(administrations))
+    return Study.default_for(most_given_drug(administrations))
 
 
 def _skip_reason(analysis: Analysis, tables: Mapping[str, pl.DataFrame | None]) -> str:

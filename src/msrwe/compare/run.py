@@ -23,6 +23,8 @@ The results vocabulary (docs/compare.md, docs/results.md):
   ``rate_ratio_ci_low``, ``rate_ratio_ci_high``, ``e_value``.
 - ``compare_overlap``: group = comparator arm: ``equipoise_pct`` (share with a preference score
   in 0.3-0.7), ``ps_min``/``ps_max`` per arm.
+- ``compare_design``: group ``overall``, variable = a ``[compare]`` key, stat ``setting``:
+  the value in force as JSON in ``label`` (the results table describes its own design).
 - ``compare_attrition``: group ``overall``, variable ``criterion``, level = step:
   ``excluded``, ``remaining`` (units), label = the criterion.
 - ``compare_cohort`` rows with group ``overall``, variable ``notes``, stat ``note``: warnings
@@ -31,6 +33,7 @@ The results vocabulary (docs/compare.md, docs/results.md):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,6 +248,9 @@ def run_comparison(
                                       adjust, cluster, alpha, notes))
         _arr(results, comp, design, used, pair, tables.get("relapses"), adjust, cluster, alpha,
              notes)
+    for key, value in design.to_dict().items():
+        results.add("compare_design", "overall", key, "", "setting", None,
+                    label=json.dumps(value, default=str), method="setting")
     for step_no, criterion, excluded, remaining in cohort.attrition.iter_rows():
         results.add_stats("compare_attrition", "overall", "criterion", str(step_no),
                           {"excluded": excluded, "remaining": remaining}, label=criterion)

@@ -8,7 +8,7 @@ facts and ``docs/results.md`` all read this list.
 Examples
 --------
 >>> [a.name for a in ANALYSES]
-['cohort', 'table1', 'exposure', 'safety', 'efficacy']
+['cohort', 'table1', 'exposure', 'safety', 'efficacy', 'compare']
 >>> output("ae_incidence").title
 'Adverse events by term'
 """
@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from msrwe.errors import DefinitionError, StudyFileError
 from msrwe.study.analysis import Analysis, Output
 from msrwe.study.cohort import CohortCounts, Table1
+from msrwe.study.comparison import Comparison
 from msrwe.study.config import Study
 from msrwe.study.efficacy import Efficacy
 from msrwe.study.exposure import Exposure
@@ -34,6 +35,7 @@ ANALYSES: tuple[Analysis, ...] = (
     Exposure(),
     Safety(),
     Efficacy(),
+    Comparison(),
 )
 
 

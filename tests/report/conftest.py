@@ -16,7 +16,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from msrwe.study.result import AnalysisResult
+from msrwe.study.config import Study
+from msrwe.study.result import AnalysisResult, InForce, Provenance
+from msrwe.tables import compute_table1
 from msrwe.tables.results import ResultsTable
 
 D0 = dt.date(2015, 1, 5)
@@ -213,17 +215,19 @@ def make_analysis(db: Path) -> AnalysisResult:
             "remaining": [12, 12, 12],
         }
     )
+    r.extend(compute_table1(adsl))  # as analyze does: Table 1 is an analysis like the others
     return AnalysisResult(
         results=r,
         datasets={"adsl": adsl, "addose": addose, "advs": advs, "adae": adae, "adtte": adtte},
         attrition=attrition,
         methods="Confirmed disability worsening was defined as in msprog (test methods).",
-        study={
-            "study": {"title": "Intrathecal methotrexate in progressive MS (test)"},
-            "exposure": {"interval_days": [56, 77]},
-            "source": "test study",
-        },
-        provenance={"files": {"patients.csv": "a" * 64}},
+        study=Study.from_dict(
+            {"study": {"title": "Intrathecal methotrexate in progressive MS (test)"},
+             "exposure": {"interval_days": [56, 77]}},
+            source="test study",
+        ),
+        in_force=InForce("methotrexate", "intrathecal", (56, 77), ("PPMS", "SPMS", "overall")),
+        provenance=Provenance(store=str(db), files=({"file": "patients.csv", "sha256": "a" * 64},)),
     )
 
 
@@ -304,7 +308,7 @@ def analysis(store: Path) -> AnalysisResult:
 
 @pytest.fixture(scope="session")
 def full_report(tmp_path_factory: pytest.TempPathFactory, store: Path, analysis) -> Path:
-    from msrwe.report import render_report
+    from msrwe.report import build_report
 
     out = tmp_path_factory.mktemp("full")
-    return render_report(store, out / "report.html", analysis=analysis, export_dir=out / "export")
+    return build_report(store, out / "report.html", analysis=analysis, export=out / "export")

@@ -1,56 +1,59 @@
-"""``analyze``: from the store and a study file to one :class:`~msrwe.study.result.AnalysisResult`.
+"""``analyze``: from the store and a study to one :class:`~msrwe.study.result.AnalysisResult`.
 
-The steps, in order: read the chart tables; build the cohort and its attrition table; derive the
-per-visit dataset; add the cohort, exposure, safety and efficacy rows to one results table; write
-the methods paragraph; record where the data came from (the store's ``import_log``).
+The steps, in order: read the chart tables; build the cohort and its attrition table and resolve
+what is in force (:class:`~msrwe.study.result.InForce`: drug, route, dose window, groups);
+derive the per-visit dataset; run each declared analysis of
+:data:`msrwe.study.registry.ANALYSES` that the study turns on (an analysis whose store tables
+are missing writes ``not computed`` rows instead); write the methods paragraph from the
+analyses' own sentences; record the provenance.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from msrwe._version import __version__
-from msrwe.derive.relapses import filter_confirmed_relapses
-from msrwe.errors import StoreError
+from msrwe.derive.visits import derive_advs, derive_vars_adsl
+from msrwe.errors import StoreError, StudyFileError
 from msrwe.store import connect
-from msrwe.study.cohort import Cohort, build_cohort
-from msrwe.study.config import Study, load_study
-from msrwe.study.datasets import derive_advs, derive_vars_adsl
-from msrwe.study.efficacy import add_efficacy
-from msrwe.study.methods import describe_methods
-from msrwe.study.result import DATASET_NAMES, AnalysisResult
+from msrwe.study.analysis import Analysis, Context
+from msrwe.study.cohort import build_cohort, most_given_drug
+from msrwe.study.config import Study
+from msrwe.study.registry import ANALYSES, check_study, run_order
+from msrwe.study.result import DATASET_NAMES, AnalysisResult, InForce, Provenance
 from msrwe.tables.results import ResultsTable
-from msrwe.tables.table1 import compute_table1
 
-__all__ = ["STEPS", "ProgressCallback", "analyze"]
+__all__ = ["STEPS", "ProgressCallback", "analyze", "read_chart_tables", "resolve_study"]
 
-#: The steps :func:`analyze` reports to its progress callback, in order.
+#: The steps :func:`analyze` reports to its progress callback, in order (one per analysis).
 STEPS: tuple[str, ...] = (
     "reading the store",
     "building the cohort",
-    "exposure",
-    "safety",
-    "efficacy",
+    *(a.title.lower() for a in ANALYSES),
     "methods and provenance",
 )
 
 #: ``progress(step_number, total_steps, description)``, called at the start of each step.
 ProgressCallback = Callable[[int, int, str], None]
 
-_OPTIONAL_TABLES = (
-    "visits", "relapses", "administrations", "treatments", "adverse_events",
+#: Chart tables the analyses read (``None`` when the store lacks one).
+CHART_TABLES: tuple[str, ...] = (
+    "patients", "visits", "relapses", "administrations", "treatments", "adverse_events",
     "hospitalizations", "mri", "biomarkers",
 )
 
 
-def _read_tables(db: str | Path) -> dict[str, pl.DataFrame | None]:
-    """Every chart table the analysis uses (``None`` when absent), through one connection."""
+def read_chart_tables(db: str | Path) -> dict[str, pl.DataFrame | None]:
+    """Every chart table the analysis uses and the import log (``None`` when absent).
+
+    Raises
+    ------
+    StoreError
+        When the store has no ``patients`` table.
+    """
     con = connect(db)
     try:
         names = {
@@ -66,83 +69,62 @@ def _read_tables(db: str | Path) -> dict[str, pl.DataFrame | None]:
             )
         return {
             name: con.sql(f'select * from "{name}"').pl() if name in names else None
-            for name in ("patients", *_OPTIONAL_TABLES, "import_log")
+            for name in (*CHART_TABLES, "import_log")
         }
     finally:
         con.close()
 
 
-def _provenance(db: str | Path, import_log: pl.DataFrame | None) -> dict[str, Any]:
-    files: list[dict[str, Any]] = []
-    if import_log is not None:
-        keep = [
-            c for c in ("table_name", "file", "sha256", "rows_read", "rows_imported",
-                        "rows_quarantined", "imported_at", "msrwe_version")
-            if c in import_log.columns
-        ]
-        for row in import_log.select(keep).iter_rows(named=True):
-            files.append({k: (str(v) if isinstance(v, dt.date | dt.datetime) else v)
-                          for k, v in row.items()})
-    return {
-        "store": str(db),
-        "msrwe_version": __version__,
-        "run_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        "input_files": files,
-    }
+def resolve_study(
+    study: Study | str | Path | Mapping[str, Any] | None,
+    administrations: pl.DataFrame | None,
+) -> Study:
+    """A :class:`Study` from what the caller gave (``None``: the most-given drug's patients)."""
+    if isinstance(study, Study):
+        return study
+    if isinstance(study, Mapping):
+        return Study.from_dict(study)
+    if study is not None:
+        return Study.from_toml(study)
+    if administrations is None:
+        raise StudyFileError("the store has no administrations, so there is no drug to analyse.")
+    return Study.default_for(most_given_drug(administrations))
 
 
-def _cohort_rows(results: ResultsTable, cohort: Cohort) -> None:
-    """``cohort`` (patients per group) and ``attrition`` rows of the results table."""
-    adsl = cohort.adsl
-    groups = sorted(str(g) for g in adsl["group"].unique().to_list() if g != "overall")
-    for g in groups:
-        results.add("cohort", g, "patients", "", "N", int((adsl["group"] == g).sum()),
-                    label="Patients in the cohort")
-    results.add("cohort", "overall", "patients", "", "N", adsl.height,
-                label="Patients in the cohort")
-    for step, criterion, excluded, remaining in cohort.attrition.iter_rows():
-        level = str(step)
-        results.add("attrition", "overall", "criterion", level, "excluded", excluded,
-                    label=criterion)
-        results.add("attrition", "overall", "criterion", level, "remaining", remaining,
-                    label=criterion)
-
-
-def _entry(module: str, name: str) -> Callable[..., Any] | None:
-    """A function of another engineer's module, or ``None`` while it does not exist yet."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
-    return getattr(mod, name, None)
+def _skip_reason(analysis: Analysis, tables: Mapping[str, pl.DataFrame | None]) -> str:
+    missing = [t for t in analysis.requires if tables.get(t) is None]
+    if not missing:
+        return ""
+    return f"the store has no {' or '.join(missing)} table"
 
 
 def analyze(
-    db: str | Path,
+    store: str | Path,
     study: Study | str | Path | Mapping[str, Any] | None = None,
     *,
     progress: ProgressCallback | None = None,
+    analyses: tuple[Analysis, ...] = ANALYSES,
 ) -> AnalysisResult:
-    """Analyse a store: cohort, exposure, safety and efficacy into one results table.
+    """Analyse a store: the cohort, then every declared analysis, into one result.
 
     Parameters
     ----------
-    db
+    store
         Path of the DuckDB store written by ``msrwe import``.
     study
-        A study file (path), a mapping shaped like one, a :class:`~msrwe.study.config.Study`, or
-        ``None`` for every patient on the store's most-given drug.
+        A :class:`~msrwe.study.config.Study`, a study file (path) or a mapping shaped like one,
+        or ``None`` for every patient on the store's most-given drug.
     progress
         Called as ``progress(step, total, description)`` at the start of each of :data:`STEPS`.
+    analyses
+        The analyses, in report order (default: :data:`msrwe.study.registry.ANALYSES`).
 
     Returns
     -------
     AnalysisResult
-        The results table, the datasets ``adsl``, ``addose``, ``advs``, ``adae``, ``adtte``,
-        ``adevents``, the attrition table, the methods paragraph, the settings in force and the
-        provenance.
+        The study, what was in force, the provenance, the results table, the datasets
+        (``adsl``, ``addose``, ``advs``, ``adae``, ``adtte``, ``adevents``, ...), the attrition
+        table and the methods paragraph.
 
     Raises
     ------
@@ -151,134 +133,71 @@ def analyze(
     StoreError
         When the store is missing or holds no ``patients`` table.
     """
+    total = 3 + len(analyses)  # until the study says which analyses are on
+    done = 0
 
-    def step(i: int) -> None:
+    def step(description: str) -> None:
+        nonlocal done
+        done += 1
         if progress is not None:
-            progress(i + 1, len(STEPS), STEPS[i])
+            progress(done, total, description)
 
-    step(0)
-    tables = _read_tables(db)
-    st = load_study(study, db)
-    step(1)
+    step("reading the store")
+    tables = read_chart_tables(store)
+    st = resolve_study(study, tables["administrations"])
+    check_study(st, analyses)
+    order = run_order(st, analyses)
+    total = 3 + len(order)
+    step("building the cohort")
     adm = tables["administrations"]
     if adm is None:
-        from msrwe.errors import StudyFileError
-
-        raise StudyFileError(f"{db}: the store has no administrations, so no one was treated.")
+        raise StudyFileError(f"{store}: the store has no administrations, so no one was treated.")
     cohort = build_cohort(
-        st,
-        patients=tables["patients"],
-        administrations=adm,
-        visits=tables["visits"],
+        st, patients=tables["patients"], administrations=adm, visits=tables["visits"],
         treatments=tables["treatments"],
+    )
+    in_force = InForce.resolve(
+        st, drug=cohort.drug, doses=cohort.doses,
+        groups=cohort.adsl["group"].unique().to_list(),
     )
     visits = tables["visits"]
     if visits is None:
         visits = pl.DataFrame(schema={"patient_id": pl.String, "date": pl.Date})
-    advs = derive_advs(visits, cohort.adsl, st)
-    adsl = derive_vars_adsl(cohort.adsl, advs)
-    results = ResultsTable()
-    _cohort_rows(results, cohort)
-    datasets: dict[str, pl.DataFrame] = {"addose": cohort.doses}
-
-    step(2)
-    datasets.update(_exposure(results, adsl, cohort, st))
-    if "adexpo" in datasets:
-        adsl = _join_exposure(adsl, datasets["adexpo"])
-    step(3)
-    datasets.update(_safety(results, adsl, cohort, tables, st))
-
-    step(4)
-    relapses = tables["relapses"]
-    if relapses is None:
-        relapses = pl.DataFrame(schema={"patient_id": pl.String, "onset_date": pl.Date})
-    relapses = filter_confirmed_relapses(relapses)
-    eff = add_efficacy(results, adsl=adsl, advs=advs, relapses=relapses, study=st)
-
-    step(5)
-    datasets = {
-        "adsl": eff.adsl,
-        "addose": datasets.get("addose", cohort.doses),
-        "advs": advs,
-        "adae": datasets.get("adae", pl.DataFrame()),
-        "adtte": eff.adtte,
-        "adevents": eff.adevents,
-        **{k: v for k, v in datasets.items() if k not in DATASET_NAMES},
-    }
-    results.extend(compute_table1(datasets["adsl"]))
-    settings = st.to_dict()
-    settings["cohort"]["drug_in_force"] = cohort.drug
-    if st.exposure.interval_days is None:
-        # The regimen's known window (e.g. 56-77 days for intrathecal methotrexate) is in force.
-        known = _entry("msrwe.derive.exposure", "regimen_interval")
-        route = st.cohort.route
-        if route is None and "route" in cohort.doses.columns:
-            routes = cohort.doses["route"].drop_nulls().unique().to_list()
-            route = routes[0] if len(routes) == 1 else None
-        window = known(cohort.drug, route) if known is not None else None
-        settings["exposure"]["interval_days"] = list(window) if window else None
-    methods = describe_methods(
-        st, drug=cohort.drug, engine=eff.engine, n_patients=adsl.height,
-        interval_days=settings["exposure"]["interval_days"],
+    advs = derive_advs(
+        visits, cohort.adsl, baseline_window_days=st.analysis.baseline_window_days,
+        on_treatment_days=st.analysis.on_treatment_days,
     )
+    context = Context(
+        study=st, tables=tables, cohort=cohort, in_force=in_force,
+        datasets={"adsl": derive_vars_adsl(cohort.adsl, advs), "addose": cohort.doses,
+                  "advs": advs},
+    )
+    results = ResultsTable()
+    ran: list[Analysis] = []
+    for analysis in order:
+        step(analysis.title.lower())
+        reason = _skip_reason(analysis, tables)
+        if reason:
+            analysis.skip(results, reason)
+            continue
+        analysis.run(context, results)
+        ran.append(analysis)
+
+    step("methods and provenance")
+    methods = [p for a in analyses if a in ran for p in a.methods(context)]
+    ds = context.datasets
+    datasets = {n: ds[n] for n in DATASET_NAMES if n in ds}
+    datasets.update({n: df for n, df in ds.items() if n not in datasets})
     return AnalysisResult(
+        study=st,
+        in_force=in_force,
+        provenance=Provenance.build(
+            store, import_log=tables["import_log"], study=st,
+            study_file=study if isinstance(study, str | Path) else None,
+        ),
         results=results,
         datasets=datasets,
         attrition=cohort.attrition,
-        methods=methods,
-        study=settings,
-        provenance=_provenance(db, tables["import_log"]),
+        methods="\n\n".join(methods),
+        analyses=tuple(a.name for a in ran),
     )
-
-
-_EXPOSURE_COLUMNS = (
-    "years_on_treatment", "median_interval_days", "pct_intervals_in_window", "cum_mg",
-    "cum_mg_m2", "cum_mg_kg", "n_alerts",
-)
-
-
-def _join_exposure(adsl: pl.DataFrame, adexpo: pl.DataFrame) -> pl.DataFrame:
-    """The per-patient exposure summary as columns of ``adsl`` (``exposure_years`` too)."""
-    cols = [c for c in _EXPOSURE_COLUMNS if c in adexpo.columns and c not in adsl.columns]
-    if "patient_id" not in adexpo.columns or not cols:
-        return adsl
-    out = adsl.join(
-        adexpo.select("patient_id", *cols).unique("patient_id", keep="first"),
-        on="patient_id", how="left", maintain_order="left",
-    )
-    if "years_on_treatment" in out.columns and "exposure_years" not in out.columns:
-        out = out.with_columns(pl.col("years_on_treatment").alias("exposure_years"))
-    return out
-
-
-def _exposure(
-    results: ResultsTable, adsl: pl.DataFrame, cohort: Cohort, study: Study
-) -> dict[str, pl.DataFrame]:
-    """Exposure rows and ``addose`` (engineer A's :mod:`msrwe.study.exposure`)."""
-    add = _entry("msrwe.study.exposure", "add_exposure")
-    if add is None:
-        return {}
-    out = add(results, doses=cohort.doses, adsl=adsl, study=study)
-    return dict(out) if isinstance(out, Mapping) else {}
-
-
-def _safety(
-    results: ResultsTable,
-    adsl: pl.DataFrame,
-    cohort: Cohort,
-    tables: Mapping[str, pl.DataFrame | None],
-    study: Study,
-) -> dict[str, pl.DataFrame]:
-    """Safety rows and ``adae`` (engineer A's :mod:`msrwe.study.safety`)."""
-    add = _entry("msrwe.study.safety", "add_safety")
-    if add is None:
-        return {}
-    out = add(
-        results,
-        doses=cohort.doses,
-        adsl=adsl,
-        adverse_events=tables["adverse_events"],
-        hospitalizations=tables["hospitalizations"],
-        study=study,
-    )
-    return dict(out) if isinstance(out, Mapping) else {}

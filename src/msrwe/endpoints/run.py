@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from msrwe.derive.biomarkers import derive_vars_biomarker_samples, read_biomarker_reference
 from msrwe.derive.followup import derive_var_end_date
 from msrwe.derive.lublin import derive_lublin_years
 from msrwe.derive.mri import (
@@ -25,6 +26,7 @@ from msrwe.derive.neda import derive_neda_years
 from msrwe.derive.pirma import derive_vars_pirma
 from msrwe.derive.relapse_rates import derive_vars_relapse_counts, merge_relapse_onsets
 from msrwe.endpoints.arr import add_arr
+from msrwe.endpoints.biomarkers import add_biomarker_change
 from msrwe.endpoints.mri import add_mri_activity, add_t2_lesion_rate
 from msrwe.endpoints.neda import add_lublin_activity, add_neda
 from msrwe.endpoints.pirma import add_pirma
@@ -54,6 +56,8 @@ class EndpointData:
         Per patient (MRI summary), per patient-year (MRI activity, NEDA, Lublin).
     adpirma
         The worsening events with their PIRMA class.
+    adbm
+        The cohort's biomarker samples, normalised and flagged.
     events
         Every confirmed EDSS worsening (``event="multiple"``) with its RAW/PIRA class.
     """
@@ -67,6 +71,7 @@ class EndpointData:
     adneda: pl.DataFrame | None
     adlublin: pl.DataFrame | None
     adpirma: pl.DataFrame | None
+    adbm: pl.DataFrame | None
 
 
 def worsening_events(
@@ -98,6 +103,7 @@ def derive_endpoint_datasets(
     mri: pl.DataFrame | None,
     events: pl.DataFrame,
     settings: EndpointSettings,
+    biomarkers: pl.DataFrame | None = None,
     lag_days: int = 90,
 ) -> EndpointData:
     """Build the endpoint datasets of a cohort.
@@ -112,6 +118,8 @@ def derive_endpoint_datasets(
         Confirmed relapses (``None`` when the store has no relapses table).
     mri
         The ``mri`` table, or ``None``.
+    biomarkers
+        The ``biomarkers`` table, or ``None``.
     events
         Confirmed worsening events (:func:`worsening_events`).
     settings
@@ -145,8 +153,18 @@ def derive_endpoint_datasets(
             adpirma = derive_vars_pirma(events, scans=scans,
                                         lookback_days=settings.pirma_mri_lookback_days,
                                         coverage_days=settings.pirma_coverage_days)
+    adbm = None
+    if biomarkers is not None and "birth_date" in base.columns:
+        ref = (read_biomarker_reference(settings.biomarker_reference)
+               if settings.biomarker_reference else None)
+        adbm = derive_vars_biomarker_samples(
+            biomarkers.join(base.select("patient_id"), on="patient_id", how="semi"),
+            patients=base, relapses=rel, scans=scans, reference=ref,
+            before_days=settings.biomarker_relapse_before_days,
+            after_days=settings.biomarker_relapse_after_days)
     return EndpointData(adsl=base, relapses=counted, events=events, scans=scans, admri=admri,
-                        adyears=adyears, adneda=adneda, adlublin=adlublin, adpirma=adpirma)
+                        adyears=adyears, adneda=adneda, adlublin=adlublin, adpirma=adpirma,
+                        adbm=adbm)
 
 
 def add_endpoints(
@@ -185,7 +203,8 @@ def add_endpoints(
                               else pl.DataFrame(schema=_REL_SCHEMA), study)
     data = derive_endpoint_datasets(adsl, advs=advs, relapses=rel, mri=tables.get("mri"),
                                     events=events, settings=cfg,
-                                    lag_days=study.analysis.on_treatment_days)
+                                    lag_days=study.analysis.on_treatment_days,
+                                    biomarkers=tables.get("biomarkers"))
     if cfg.runs("arr") and rel is not None:
         add_arr(results, adrr=data.adsl, adsl=data.adsl, km_years=study.analysis.km_years,
                 level=level, merge_days=cfg.relapse_merge_days)
@@ -205,4 +224,12 @@ def add_endpoints(
             add_pirma(results, adsl=data.adsl, adpirma=data.adpirma, level=level,
                       lookback_days=cfg.pirma_mri_lookback_days,
                       coverage_days=cfg.pirma_coverage_days)
+    if cfg.runs("biomarker_change") and data.adbm is not None:
+        add_biomarker_change(
+            results, adsl=data.adsl, samples=data.adbm, level=level,
+            baseline_days=cfg.biomarker_baseline_days, zero_method=study.analysis.zero_method,
+            p_method=study.analysis.p_method,
+            proximal_note=(f"{cfg.biomarker_relapse_before_days} days before to "
+                           f"{cfg.biomarker_relapse_after_days} days after a relapse onset or up "
+                           f"to {cfg.biomarker_relapse_after_days} days after a Gd+ scan"))
     return data

@@ -73,6 +73,9 @@ class EndpointSettings:
     biomarker_baseline_days
         The baseline sample is the last one up to this many days before the first dose, or the
         first within the same number of days after it (180).
+    biomarker_reference
+        Path of a reference table for sNfL/GFAP z-scores (docs/endpoints.md, "Serum
+        neurofilament light and GFAP"); without one, z-scores come only from the chart.
     severity_matrix
         Path of the MSSS/ARMSS matrix file (docs/endpoints.md, "MS severity"); without one,
         ``severity`` is not computed.
@@ -94,6 +97,7 @@ class EndpointSettings:
     biomarker_relapse_before_days: int = 30
     biomarker_relapse_after_days: int = 90
     biomarker_baseline_days: int = 180
+    biomarker_reference: str | None = None
     severity_matrix: str | None = None
     severity_matrix_kind: str = "msss"
     milestone_values: tuple[float, ...] = (4.0, 6.0, 7.0)
@@ -114,6 +118,8 @@ class EndpointSettings:
         _int(_SEC, "milestone_conf_days", self.milestone_conf_days, low=1)
         object.__setattr__(self, "bvl_threshold_pct",
                            _num(_SEC, "bvl_threshold_pct", self.bvl_threshold_pct, low=0))
+        object.__setattr__(self, "biomarker_reference",
+                           _text(_SEC, "biomarker_reference", self.biomarker_reference))
         object.__setattr__(self, "severity_matrix",
                            _text(_SEC, "severity_matrix", self.severity_matrix))
         if self.severity_matrix_kind not in ("msss", "armss"):

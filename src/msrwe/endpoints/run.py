@@ -25,12 +25,14 @@ from msrwe.derive.mri import (
 from msrwe.derive.neda import derive_neda_years
 from msrwe.derive.pirma import derive_vars_pirma
 from msrwe.derive.relapse_rates import derive_vars_relapse_counts, merge_relapse_onsets
+from msrwe.derive.severity import derive_vars_severity, read_severity_matrix
 from msrwe.endpoints.arr import add_arr
 from msrwe.endpoints.biomarkers import add_biomarker_change
 from msrwe.endpoints.mri import add_mri_activity, add_t2_lesion_rate
 from msrwe.endpoints.neda import add_lublin_activity, add_neda
 from msrwe.endpoints.pirma import add_pirma
 from msrwe.endpoints.settings import EndpointSettings
+from msrwe.endpoints.severity import add_severity
 from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable
 
@@ -232,4 +234,21 @@ def add_endpoints(
             proximal_note=(f"{cfg.biomarker_relapse_before_days} days before to "
                            f"{cfg.biomarker_relapse_after_days} days after a relapse onset or up "
                            f"to {cfg.biomarker_relapse_after_days} days after a Gd+ scan"))
+    if cfg.runs("severity"):
+        _severity(results, data.adsl, advs, cfg, study)
     return data
+
+
+def _severity(results: ResultsTable, adsl: pl.DataFrame, advs: pl.DataFrame,
+              cfg: EndpointSettings, study: Study) -> None:
+    need = ("ms_onset_date", "birth_date", "base_edss", "base_edss_date", "last_edss",
+            "last_edss_date")
+    if any(c not in adsl.columns for c in need):
+        return
+    msss = read_severity_matrix(cfg.msss_matrix, kind="msss") if cfg.msss_matrix else None
+    armss = read_severity_matrix(cfg.armss_matrix, kind="armss") if cfg.armss_matrix else None
+    adsev = derive_vars_severity(adsl, visits=advs.select("patient_id", "date", "edss"),
+                                 msss=msss, armss=armss, indexing=cfg.severity_indexing)
+    add_severity(results, adsl=adsl, adsev=adsev, msss_matrix=msss.name if msss else None,
+                 armss_matrix=armss.name if armss else None, indexing=cfg.severity_indexing,
+                 zero_method=study.analysis.zero_method, p_method=study.analysis.p_method)

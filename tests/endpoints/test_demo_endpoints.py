@@ -18,7 +18,7 @@ def test_1_every_endpoint_writes_rows_on_the_demo(endpoint_demo):
     rows, data = _run(endpoint_demo)
     names = set(rows["analysis"].unique())
     assert {"arr", "mri_activity", "t2_lesion_rate", "neda", "lublin_activity", "pirma",
-            "biomarker_change", "severity"} <= names
+            "biomarker_change", "severity", "milestone"} <= names
     assert data.adsl.height == endpoint_demo.adsl.height
 
 

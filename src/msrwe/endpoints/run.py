@@ -28,6 +28,7 @@ from msrwe.derive.relapse_rates import derive_vars_relapse_counts, merge_relapse
 from msrwe.derive.severity import derive_vars_severity, read_severity_matrix
 from msrwe.endpoints.arr import add_arr
 from msrwe.endpoints.biomarkers import add_biomarker_change
+from msrwe.endpoints.milestones import add_milestones, derive_admilestone
 from msrwe.endpoints.mri import add_mri_activity, add_t2_lesion_rate
 from msrwe.endpoints.neda import add_lublin_activity, add_neda
 from msrwe.endpoints.pirma import add_pirma
@@ -236,7 +237,29 @@ def add_endpoints(
                            f"to {cfg.biomarker_relapse_after_days} days after a Gd+ scan"))
     if cfg.runs("severity"):
         _severity(results, data.adsl, advs, cfg, study)
+    if cfg.runs("milestone") and tables.get("visits") is not None \
+            and "base_edss_date" in data.adsl.columns:
+        _milestones(results, data.adsl, tables["visits"], rel, cfg, study)
     return data
+
+
+def _milestones(results: ResultsTable, adsl: pl.DataFrame, visits: pl.DataFrame,
+                relapses: pl.DataFrame | None, cfg: EndpointSettings, study: Study) -> None:
+    o = study.outcomes
+    cohort_visits = visits.join(adsl.select("patient_id"), on="patient_id", how="semi").filter(
+        pl.col("edss").is_not_null()).select("patient_id", "date", "edss")
+    adm = derive_admilestone(
+        adsl, visits=cohort_visits, relapses=relapses, milestones=cfg.milestone_values,
+        conf_days=cfg.milestone_conf_days, conf_tol_days=o.conf_tol_days,
+        relapse_to_conf=o.relapse_to_conf, require_sust_days=o.require_sust_days)
+    method = (
+        f"first EDSS at or above the milestone confirmed {cfg.milestone_conf_days} days later "
+        f"(-{o.conf_tol_days[0]:g}/+{o.conf_tol_days[1]:g} days) with every value in between at "
+        f"or above it, no confirmation within {o.relapse_to_conf} days after a relapse "
+        "(R msprog value_milestone)"
+    )
+    add_milestones(results, adsl=adsl, admilestone=adm, km_years=study.analysis.km_years,
+                   level=study.analysis.level, method=method)
 
 
 def _severity(results: ResultsTable, adsl: pl.DataFrame, advs: pl.DataFrame,

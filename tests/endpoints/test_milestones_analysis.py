@@ -1,4 +1,4 @@
-"""derive_admilestone / add_milestones: origins, patients already at the milestone, delayed entry."""
+"""derive_admilestone / add_milestones: origins, patients already at the milestone, entry."""
 
 import datetime as dt
 

@@ -7,7 +7,6 @@ each analysis the settings switch on and the data allow, and returns the dataset
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -88,11 +87,14 @@ def worsening_events(
     from msrwe.study._engine import run_engine
     from msrwe.study.efficacy import MEASURES, measure_policy
 
-    st = study.replace(outcomes=dataclasses.replace(study.outcomes, event="multiple",
-                                                    raw_pira=True))
+    m = MEASURES[0]
+    options = study.outcomes.options.replace(
+        event="multiple", RAW_PIRA=True, outcome=m.outcome, value_col=m.column,
+        delta_fun=measure_policy(m, study),
+    )
     if "base_edss_date" not in adsl.columns or advs.height == 0:
         return pl.DataFrame(schema=_EV_SCHEMA)
-    events, _ = run_engine(adsl, advs, relapses, MEASURES[0], measure_policy(MEASURES[0], st), st)
+    events, _ = run_engine(adsl, advs, relapses, options)
     if events is None:
         return pl.DataFrame(schema=_EV_SCHEMA)
     return events.filter(pl.col("event_type") == "CDW")

@@ -29,7 +29,7 @@ from msrwe.io._frames import ROW, empty_problems, sort_problems
 from msrwe.io._mapping import Mapping, load_mapping
 from msrwe.io._read import SUFFIXES, read_raw
 from msrwe.io._validate import CheckedTable, check_table
-from msrwe.schema import CONTRACT
+from msrwe.schema import BOOKKEEPING, CONTRACT
 
 __all__ = ["ChartFolder", "ImportSummary", "TableSummary", "import_folder", "read_chart_folder"]
 
@@ -145,18 +145,8 @@ class ChartFolder:
         return pl.DataFrame(rows, schema=IMPORT_LOG_SCHEMA)
 
 
-#: Columns of the store's ``import_log``.
-IMPORT_LOG_SCHEMA: dict[str, pl.DataType] = {
-    "table_name": pl.String(),
-    "file": pl.String(),
-    "sha256": pl.String(),
-    "rows_read": pl.Int64(),
-    "rows_imported": pl.Int64(),
-    "rows_quarantined": pl.Int64(),
-    "extra_columns": pl.String(),
-    "imported_at": pl.String(),
-    "msrwe_version": pl.String(),
-}
+#: Columns of the store's ``import_log`` (declared in ``msrwe.schema.BOOKKEEPING``).
+IMPORT_LOG_SCHEMA: dict[str, pl.DataType] = BOOKKEEPING["import_log"].polars_schema()
 
 
 def find_table_files(folder: Path, mapping: Mapping) -> dict[str, Path]:

@@ -24,33 +24,15 @@ import duckdb
 import polars as pl
 
 from msrwe.errors import StoreError
-from msrwe.store._read import connect
+from msrwe.schema import BOOKKEEPING
+from msrwe.store._connect import connect
 
 __all__ = ["PROBLEM_TABLES", "write_import"]
 
-#: The bookkeeping tables of an import, and the columns that sort them.
+#: The bookkeeping tables of an import, and the columns that sort them (from ``schema``).
 PROBLEM_TABLES: dict[str, list[str]] = {
-    "quarantine": ["table_name", "file", "row_number", "column_name", "rule", "value", "message"],
-    "import_warnings": [
-        "table_name",
-        "file",
-        "row_number",
-        "column_name",
-        "rule",
-        "value",
-        "message",
-    ],
-    "import_log": ["table_name"],
+    name: list(table.order) for name, table in BOOKKEEPING.items()
 }
-
-_PROBLEM_SQL = (
-    "table_name VARCHAR, file VARCHAR, row_number BIGINT, column_name VARCHAR, value VARCHAR, "
-    "rule VARCHAR, message VARCHAR"
-)
-_LOG_SQL = (
-    "table_name VARCHAR, file VARCHAR, sha256 VARCHAR, rows_read BIGINT, rows_imported BIGINT, "
-    "rows_quarantined BIGINT, extra_columns VARCHAR, imported_at VARCHAR, msrwe_version VARCHAR"
-)
 
 
 def _existing(con: duckdb.DuckDBPyConnection, name: str) -> pl.DataFrame | None:
@@ -111,8 +93,6 @@ def write_import(
     StoreError
         When the store cannot be opened or written; nothing is written then.
     """
-    from msrwe.io._frames import empty_problems
-
     names = set(tables)
     created = not Path(db).exists()
     con = connect(db, read_only=False)
@@ -122,9 +102,10 @@ def write_import(
             for name, frame in tables.items():
                 _replace(con, name, frame)
             for name, frame in (("quarantine", quarantine), ("import_warnings", warnings)):
-                new = frame if frame is not None else empty_problems()
+                spec = BOOKKEEPING[name]
+                new = frame if frame is not None else spec.empty()
                 merged = _merge(_existing(con, name), new, names, PROBLEM_TABLES[name])
-                con.execute(f'create table if not exists "{name}" ({_PROBLEM_SQL})')
+                con.execute(f'create table if not exists "{name}" ({spec.sql()})')
                 _replace(con, name, merged)
             if import_log is not None:
                 now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -132,7 +113,9 @@ def write_import(
                 old = _existing(con, "import_log")
                 log = _keep_times(old, log)
                 merged = _merge(old, log, names, PROBLEM_TABLES["import_log"])
-                con.execute(f"create table if not exists import_log ({_LOG_SQL})")
+                con.execute(
+                    f"create table if not exists import_log ({BOOKKEEPING['import_log'].sql()})"
+                )
                 _replace(con, "import_log", merged)
             con.execute("commit")
         except (duckdb.Error, pl.exceptions.PolarsError) as exc:

@@ -44,7 +44,7 @@ def derive_admilestone(
     milestones: Sequence[float] = (4.0, 6.0, 7.0),
     conf_days: int = 84,
     conf_tol_days: Sequence[float] = (7, 730.5),
-    relapse_to_conf: int = 30,
+    relapse_to_conf: float | Sequence[float] = 30,
     require_sust_days: float = 0,
 ) -> pl.DataFrame:
     """One row per patient, milestone and origin.
@@ -63,8 +63,9 @@ def derive_admilestone(
     )
     onset = adsl.select("patient_id", "ms_onset_date") if "ms_onset_date" in adsl.columns \
         else None
+    rtc = relapse_to_conf if isinstance(relapse_to_conf, int | float) else tuple(relapse_to_conf)
     opts = {"conf_days": conf_days, "conf_tol_days": tuple(conf_tol_days),
-            "relapse_to_conf": relapse_to_conf, "require_sust_days": require_sust_days}
+            "relapse_to_conf": rtc, "require_sust_days": require_sust_days}
     for m in milestones:
         res = derive_milestone(on_tx, milestone=m, relapses=relapses, **opts)
         parts.append(res.select(

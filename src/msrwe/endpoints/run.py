@@ -247,17 +247,20 @@ def add_endpoints(
 
 def _milestones(results: ResultsTable, adsl: pl.DataFrame, visits: pl.DataFrame,
                 relapses: pl.DataFrame | None, cfg: EndpointSettings, study: Study) -> None:
-    o = study.outcomes
+    o = study.outcomes.options
+    tol = o.conf_tol_days[0] if isinstance(o.conf_tol_days[0], tuple | list) else o.conf_tol_days
+    rtc = (o.relapse_to_conf if isinstance(o.relapse_to_conf, tuple | list)
+           else (o.relapse_to_conf, 0.0))
     cohort_visits = visits.join(adsl.select("patient_id"), on="patient_id", how="semi").filter(
         pl.col("edss").is_not_null()).select("patient_id", "date", "edss")
     adm = derive_admilestone(
         adsl, visits=cohort_visits, relapses=relapses, milestones=cfg.milestone_values,
-        conf_days=cfg.milestone_conf_days, conf_tol_days=o.conf_tol_days,
-        relapse_to_conf=o.relapse_to_conf, require_sust_days=o.require_sust_days)
+        conf_days=cfg.milestone_conf_days, conf_tol_days=tuple(tol),
+        relapse_to_conf=tuple(rtc), require_sust_days=o.require_sust_days)
     method = (
         f"first EDSS at or above the milestone confirmed {cfg.milestone_conf_days} days later "
-        f"(-{o.conf_tol_days[0]:g}/+{o.conf_tol_days[1]:g} days) with every value in between at "
-        f"or above it, no confirmation within {o.relapse_to_conf} days after a relapse "
+        f"(-{tol[0]:g}/+{tol[1]:g} days) with every value in between at "
+        f"or above it, no confirmation within {rtc[0]:g} days after a relapse "
         "(R msprog value_milestone)"
     )
     add_milestones(results, adsl=adsl, admilestone=adm, km_years=study.analysis.km_years,

@@ -10,7 +10,8 @@ from msrwe.tables.results import ResultsTable
 def _run(demo, **kw):
     r = ResultsTable()
     data = add_endpoints(r, adsl=demo.adsl, advs=demo.advs, tables=demo.tables,
-                         study=demo.study, settings=EndpointSettings(**kw))
+                         study=demo.study, settings=EndpointSettings(**kw),
+                         adtte=demo.adtte)
     return r.to_polars(), data
 
 
@@ -18,7 +19,7 @@ def test_1_every_endpoint_writes_rows_on_the_demo(endpoint_demo):
     rows, data = _run(endpoint_demo)
     names = set(rows["analysis"].unique())
     assert {"arr", "mri_activity", "t2_lesion_rate", "neda", "lublin_activity", "pirma",
-            "biomarker_change", "severity", "milestone"} <= names
+            "biomarker_change", "severity", "milestone", "cox"} <= names
     assert data.adsl.height == endpoint_demo.adsl.height
 
 

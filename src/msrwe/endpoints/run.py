@@ -27,6 +27,7 @@ from msrwe.derive.relapse_rates import derive_vars_relapse_counts, merge_relapse
 from msrwe.derive.severity import derive_vars_severity, read_severity_matrix
 from msrwe.endpoints.arr import add_arr
 from msrwe.endpoints.biomarkers import add_biomarker_change
+from msrwe.endpoints.cox import add_cox
 from msrwe.endpoints.milestones import add_milestones, derive_admilestone
 from msrwe.endpoints.mri import add_mri_activity, add_t2_lesion_rate
 from msrwe.endpoints.neda import add_lublin_activity, add_neda
@@ -180,6 +181,7 @@ def add_endpoints(
     tables: Mapping[str, pl.DataFrame | None],
     study: Study,
     settings: EndpointSettings | None = None,
+    adtte: pl.DataFrame | None = None,
 ) -> EndpointData:
     """Add the rows of every endpoint analysis switched on and possible with the data.
 
@@ -197,6 +199,8 @@ def add_endpoints(
         The study in force.
     settings
         ``[endpoints]`` (default: every analysis, every default).
+    adtte
+        The efficacy analysis' time-to-event dataset (for ``cox``), or ``None``.
     """
     from msrwe.derive.relapses import filter_confirmed_relapses
 
@@ -237,6 +241,8 @@ def add_endpoints(
             proximal_note=(f"{cfg.biomarker_relapse_before_days} days before to "
                            f"{cfg.biomarker_relapse_after_days} days after a relapse onset or up "
                            f"to {cfg.biomarker_relapse_after_days} days after a Gd+ scan"))
+    if cfg.runs("cox") and adtte is not None and adtte.height:
+        add_cox(results, adtte=adtte, level=level)
     if cfg.runs("severity"):
         _severity(results, data.adsl, advs, cfg, study)
     if cfg.runs("milestone") and tables.get("visits") is not None \

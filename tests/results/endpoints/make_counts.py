@@ -6,8 +6,9 @@
 ``counts.csv``: one row per patient of the demo study (83-patient synthetic cohort, seed 2019) with
 ``group``, ``n_relapses``, ``person_years`` (msrwe.derive.relapse_rates) and ``t2_count``,
 ``t2_years`` (msrwe.derive.mri). ``adtte_edss.csv``: time to the first confirmed EDSS worsening
-(years from the first dose, event 0/1) per patient, for the Cox golden (make_golden_cox.R). The test checks that these derived counts are still what msrwe
-derives and that add_arr / add_t2_lesion_rate give R's glm.nb rate ratios on them.
+(years from the first dose, event 0/1) per patient, for the Cox golden (make_golden_cox.R).
+The tests check that these are still what msrwe derives and that add_arr / add_t2_lesion_rate /
+add_cox give R's numbers on them.
 """
 
 from __future__ import annotations

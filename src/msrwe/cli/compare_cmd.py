@@ -61,8 +61,8 @@ def compare(
     """Compare treatments (the study's [compare] section): matching or weighting, effects."""
     from msrwe.compare.run import run_comparison
     from msrwe.errors import StudyFileError
+    from msrwe.pipeline.run import read_chart_tables as _read_tables
     from msrwe.study.config import Study
-    from msrwe.study.run import _read_tables
 
     out_folder(out)
     check_output_path(out / "results.csv", [db, study], what="the results table")

@@ -47,7 +47,7 @@ def demo(
 @guard
 def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
     from msrwe.io import import_folder
-    from msrwe.report import build_report
+    from msrwe.pipeline import build_report
     from msrwe.synth import write_cohort
 
     out_folder(out).mkdir(parents=True, exist_ok=True)

@@ -8,9 +8,9 @@ import pytest
 
 from msrwe.cli.demo_cmd import DEMO_STUDY
 from msrwe.io import import_folder
-from msrwe.study import analyze
+from msrwe.pipeline import analyze
+from msrwe.pipeline.run import read_chart_tables as _read_tables
 from msrwe.study.config import Study
-from msrwe.study.run import _read_tables
 from msrwe.synth import write_cohort
 
 

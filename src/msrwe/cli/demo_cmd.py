@@ -55,9 +55,10 @@ def demo(
     patients: int = typer.Option(83, "--patients", min=1, help="Number of synthetic patients."),
     seed: int = typer.Option(2019, "--seed", help="Random seed of the synthetic cohort."),
     dirty: bool = typer.Option(
-        True,
+        False,
         "--dirty/--clean",
-        help="Add realistic chart errors so the quarantine has something to show.",
+        help="Plant realistic chart errors so the quarantine has something to show "
+        "(as `msrwe synth --dirty`).",
     ),
 ) -> None:
     """Synthesise a cohort, import it, analyse it and write the HTML report."""
@@ -68,7 +69,7 @@ def demo(
 def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
     from msrwe.design.demo import run_demo_design
     from msrwe.io import import_folder
-    from msrwe.report import render_report
+    from msrwe.pipeline import build_report
     from msrwe.synth import write_cohort
 
     out_folder(out).mkdir(parents=True, exist_ok=True)
@@ -84,7 +85,7 @@ def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
         summary = import_folder(charts, db)
         bar.advance(task)
         bar.update(task, description="analysing and writing the report")
-        render_report(db, html, study=study, export_dir=out / "results")
+        build_report(db, html, study=study, export=out / "results")
         bar.advance(task)
         bar.update(task, description="comparing methotrexate, rituximab and cladribine")
         compare_html = _run_compare_demo(out / "compare", seed)

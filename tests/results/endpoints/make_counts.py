@@ -21,9 +21,9 @@ import polars as pl
 from msrwe.cli.demo_cmd import DEMO_STUDY
 from msrwe.endpoints.run import add_endpoints
 from msrwe.io import import_folder
-from msrwe.study import analyze
+from msrwe.pipeline import analyze
+from msrwe.pipeline.run import read_chart_tables as _read_tables
 from msrwe.study.config import Study
-from msrwe.study.run import _read_tables
 from msrwe.synth import write_cohort
 from msrwe.tables.results import ResultsTable
 

@@ -517,7 +517,7 @@ def _analyses_tables(raw: object, source: str) -> Mapping[str, Mapping[str, Any]
     """``[analyses.<name>]`` tables: each a table, ``enabled`` true or false.
 
     Which names and keys are accepted is declared by the analyses themselves and checked when
-    the study is analysed (:func:`msrwe.study.registry.check_study`).
+    the study is analysed (:func:`msrwe.pipeline.registry.check_study`).
     """
     if not isinstance(raw, Mapping):
         raise StudyFileError(f"{source}: [analyses] must be a table of tables; got {raw!r}.")

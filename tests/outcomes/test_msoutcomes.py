@@ -236,3 +236,13 @@ def test_study_file_profile_and_other_measures() -> None:
     ev, text = run_engine(adsl, advs, rel, opts.replace(outcome="t25fw", value_col="t25fw_s"))
     assert ev["date"].to_list() == [d[1]]
     assert text.startswith("MSoutcomes defines EDSS outcomes only")
+
+
+def test_outcome_options_round_trip_under_the_profile() -> None:
+    from msrwe.derive.outcomes.options import make_options
+
+    for kw in ({"profile": "msoutcomes", "event": "CDEseq", "mconf": 120.0},
+               {"profile": "msoutcomes", "event": "PIRA", "tRelapse": 45, "sustained": False}):
+        o = make_options(**kw)
+        assert make_options(**o.to_dict()) == o
+        assert o.replace() == o

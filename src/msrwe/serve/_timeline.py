@@ -1,0 +1,123 @@
+"""A patient's timeline as inline SVG (matplotlib, as the report draws) and the events' "why".
+
+The "why" of an event is written from the engine's own output columns (``bl_date``,
+``bl_value``, ``date``, ``value``, ``conf<days>_date``/``_value``, ``cdw_type``) of
+:func:`msrwe.detect_events` (msprog definitions, clinical-methods.md 2 and 3); nothing is
+re-derived here, the text only puts those columns into words.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from typing import Any
+
+import polars as pl
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+
+__all__ = ["event_why", "timeline_svg"]
+
+_LOCK = threading.Lock()
+_MEASURES = (("edss", "EDSS"), ("nhpt_dominant_s", "9HPT dom. (s)"), ("t25fw_s", "T25FW (s)"),
+             ("sdmt", "SDMT"))
+
+
+def _num(x: Any) -> str:
+    return f"{x:g}" if isinstance(x, int | float) else str(x)
+
+
+def event_why(event: dict[str, Any], options: dict[str, Any]) -> str:
+    """Put one row of the engine's events into words.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> e = {"event_type": "CDW", "cdw_type": "PIRA", "bl_date": dt.date(2020, 1, 1),
+    ...      "bl_value": 5.5, "date": dt.date(2021, 1, 1), "value": 6.0,
+    ...      "conf84_date": dt.date(2021, 3, 28), "conf84_value": 6.0}
+    >>> print(event_why(e, {"conf_days": 84, "baseline": "fixed"}))
+    EDSS 5.5 -> 6 (+0.5 from the fixed baseline of 5.5 on 2020-01-01) at the visit of 2021-01-01; confirmed 87 days later at 6 (2021-03-28); no relapse within 90 days of onset: PIRA.
+    """
+    conf = options.get("conf_days", 84)
+    bl, val = event.get("bl_value"), event.get("value")
+    kind = "worsening" if event.get("event_type") == "CDW" else "improvement"
+    delta = (val - bl) if isinstance(val, int | float) and isinstance(bl, int | float) else None
+    sign = f"{delta:+g} " if delta is not None else ""
+    text = (f"EDSS {_num(bl)} -> {_num(val)} ({sign}from the {options.get('baseline', 'fixed')} "
+            f"baseline of {_num(bl)} on {event.get('bl_date')}) at the visit of {event.get('date')}")
+    cdate, cval = event.get(f"conf{conf}_date"), event.get(f"conf{conf}_value")
+    if cdate is not None and event.get("date") is not None:
+        days = (cdate - event["date"]).days
+        text += f"; confirmed {days} days later at {_num(cval)} ({cdate})"
+    label = event.get("cdw_type") or ""
+    if event.get("event_type") != "CDW":
+        return text + f": confirmed {kind} ({event.get('event_type')})."
+    if label == "PIRA":
+        return text + "; no relapse within 90 days of onset: PIRA."
+    if label == "RAW":
+        return text + "; a relapse within 90 days of onset: RAW (relapse-associated worsening)."
+    return text + f": confirmed worsening, not classified as RAW or PIRA ({label or 'no label'})."
+
+
+def timeline_svg(tables: dict[str, pl.DataFrame], events: pl.DataFrame,
+                 options: dict[str, Any]) -> str:
+    """Draw the measures on one time axis with doses, relapses, AEs, stays, MRI and samples.
+
+    Returns the ``<svg>`` element (no XML prolog) to place inline in the page.
+    """
+    visits = tables.get("visits", pl.DataFrame())
+    measures = [(c, lab) for c, lab in _MEASURES
+                if c in visits.columns and visits[c].drop_nulls().len()] or [("edss", "EDSS")]
+    with _LOCK:
+        fig = Figure(figsize=(9, 1.6 + 1.5 * len(measures)))
+        axes = fig.subplots(len(measures) + 1, 1, sharex=True,
+                            gridspec_kw={"height_ratios": [3] * len(measures) + [2]})
+        conf = options.get("conf_days", 84)
+        for ax, (col, label) in zip(axes, measures, strict=False):
+            if col in visits.columns:
+                v = visits.select("date", col).drop_nulls().sort("date")
+                ax.plot(v["date"].to_list(), v[col].to_list(), "-o", color="#345", ms=3, lw=1)
+            ax.set_ylabel(label, fontsize=8)
+            if col == "edss" and events.height:
+                for e in events.iter_rows(named=True):
+                    color = {"PIRA": "#b5179e", "RAW": "#d62828"}.get(e.get("cdw_type") or "",
+                                                                    "#2a9d8f")
+                    ax.plot([e["bl_date"]], [e["bl_value"]], "s", color=color, mfc="none", ms=8)
+                    ax.plot([e["date"]], [e["value"]], "^", color=color, ms=8)
+                    cd = e.get(f"conf{conf}_date")
+                    if cd is not None:
+                        ax.plot([cd], [e.get(f"conf{conf}_value")], "D", color=color, ms=6)
+                    ax.annotate(f"#{e['nevent']} {e.get('cdw_type') or e['event_type']}",
+                                (e["date"], e["value"]), textcoords="offset points",
+                                xytext=(0, 8), fontsize=7, color=color, ha="center")
+        strip = axes[-1]
+        lanes = [("administrations", "date", "doses", "#264653"),
+                 ("relapses", "onset_date", "relapses", "#d62828"),
+                 ("adverse_events", "onset_date", "AEs", "#f4a261"),
+                 ("hospitalizations", "admit_date", "hospital", "#6d597a"),
+                 ("mri", "date", "MRI", "#457b9d"), ("biomarkers", "date", "samples", "#8a5a44")]
+        for y, (table, col, _lab, color) in enumerate(lanes):
+            df = tables.get(table)
+            if df is not None and df.height and col in df.columns:
+                dates = df[col].drop_nulls().to_list()
+                strip.plot(dates, [y] * len(dates), "|", color=color, ms=9)
+                if table == "hospitalizations" and "discharge_date" in df.columns:
+                    for row in df.iter_rows(named=True):
+                        if row["admit_date"] and row["discharge_date"]:
+                            strip.plot([row["admit_date"], row["discharge_date"]], [y, y],
+                                       color=color, lw=4)
+                if table == "relapses":
+                    for ax in axes[:-1]:
+                        for d in dates:
+                            ax.axvline(d, color=color, lw=0.8, ls="--", alpha=0.6)
+        strip.set_yticks(range(len(lanes)), [lab for _t, _c, lab, _k in lanes], fontsize=7)
+        strip.set_ylim(-0.7, len(lanes) - 0.3)
+        for ax in axes:
+            ax.tick_params(labelsize=7)
+            ax.grid(alpha=0.3)
+        fig.tight_layout()
+        buf = io.StringIO()
+        FigureCanvasSVG(fig).print_svg(buf, metadata={"Date": None})
+    svg = buf.getvalue()
+    return svg[svg.index("<svg"):]

@@ -28,7 +28,8 @@ __all__ = ["PAGE_SIZE", "Cohort", "PatientRecord", "hidden_columns", "role_sees_
 PAGE_SIZE = 50
 #: Sort keys of the list (name -> SQL expression over the list's columns).
 SORTS: dict[str, str] = {"id": "shown_id", "phenotype": "phenotype, shown_id",
-                         "visits": "n_visits desc, shown_id", "edss": "last_edss desc nulls last, shown_id"}
+                         "visits": "n_visits desc, shown_id",
+                         "edss": "last_edss desc nulls last, shown_id"}
 #: Event filters of the list.
 EVENT_FILTERS: tuple[str, ...] = ("", "any", "PIRA", "RAW", "none")
 
@@ -145,7 +146,8 @@ class Cohort:
             ).fetchall()]
         if "treatments" in self.tables:
             out["drug"] = [r[0] for r in cur.execute(
-                "select distinct drug from treatments where drug is not null order by 1").fetchall()]
+                "select distinct drug from treatments where drug is not null order by 1"
+            ).fetchall()]
         return out
 
     def patient_page(self, role: str, *, phenotype: str = "", drug: str = "", event: str = "",
@@ -189,7 +191,8 @@ class Cohort:
         total = cur.execute(f"select count(*) from ({base})", params).fetchone()[0]
         order = SORTS.get(sort, SORTS["id"])
         page = max(1, page)
-        rows = cur.execute(f"{base} order by {order} limit {PAGE_SIZE} offset {(page - 1) * PAGE_SIZE}",
+        offset = (page - 1) * PAGE_SIZE
+        rows = cur.execute(f"{base} order by {order} limit {PAGE_SIZE} offset {offset}",
                            params).fetchall()
         names = ["shown_id", "phenotype", "n_visits", "last_edss", "n_cdw", "n_pira", "n_raw"]
         cur.close()
@@ -209,7 +212,8 @@ class Cohort:
         for t in CONTRACT:
             if t.name not in self.tables or t.name == "patients":
                 continue
-            df = cur.sql(f'select * from "{t.name}" where patient_id = ?', params=[patient_id]).pl()
+            df = cur.sql(f'select * from "{t.name}" where patient_id = ?',
+                         params=[patient_id]).pl()
             tables[t.name] = df.drop([c for c in hidden.get(t.name, ()) if c in df.columns])
         prow = cur.sql("select * from patients where patient_id = ?", params=[patient_id]).pl()
         patient = {k: v for k, v in (prow.row(0, named=True) if prow.height else {}).items()

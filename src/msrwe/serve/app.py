@@ -21,7 +21,7 @@ from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -102,7 +102,7 @@ def create_app(db: str | Path, study: str | Path | None = None, *, secure_cookie
                 try:
                     analysis["result"] = analyze(db, study)
                     analysis["error"] = None
-                except Exception as exc:  # shown on the overview, never a traceback
+                except Exception as exc:  # noqa: BLE001 shown on the overview, never a traceback
                     analysis["result"], analysis["error"] = None, str(exc)
             return analysis["result"]
 
@@ -226,7 +226,7 @@ def create_app(db: str | Path, study: str | Path | None = None, *, secure_cookie
         events = [dict(e, why=event_why(e, rec.options)) for e in rec.events.iter_rows(named=True)]
         svg = await run_in_threadpool(lambda: timeline_svg(rec.tables, rec.events, rec.options))
         return page(request, "patient.html", session, rec=rec, events=events,
-                    svg=Markup(svg), baseline=baseline, conf=conf,  # noqa: S704 matplotlib's own SVG, no chart text from the data
+                    svg=Markup(svg), baseline=baseline, conf=conf,
                     tables={k: v for k, v in rec.tables.items() if k != "visits" and v.height})
 
     def quarantine_rows() -> list[dict[str, Any]]:
@@ -316,7 +316,7 @@ def create_app(db: str | Path, study: str | Path | None = None, *, secure_cookie
         Route("/logout", logout, methods=["POST"]),
         Route("/", overview),
         Route("/patients", patients),
-        Route("/patients/{pid:str}", patient),
+        Route("/patients/{pid:path}", patient),
         Route("/quality", quality),
         Route("/quality/review", review, methods=["POST"]),
         Route("/downloads", downloads),

@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from tests.serve.conftest import PASSWORDS
 
 CHROMIUM = os.environ.get("MSRWE_CHROMIUM", "/usr/bin/chromium")
@@ -44,7 +43,7 @@ def server(store: Path, study: Path) -> Iterator[str]:
         try:
             for _ in range(600):
                 try:
-                    urllib.request.urlopen(url + "/login", timeout=1)  # noqa: S310 local test server
+                    urllib.request.urlopen(url + "/login", timeout=1)
                     break
                 except OSError:
                     if proc.poll() is not None:
@@ -57,11 +56,12 @@ def server(store: Path, study: Path) -> Iterator[str]:
     text = log.read_text()
     for secret in PASSWORDS.values():
         assert secret not in text
-    assert "P001" not in text and "GET /" not in text
+    assert "P001" not in text
+    assert "GET /" not in text
 
 
 @pytest.fixture(scope="module")
-def browser():  # noqa: ANN201
+def browser():
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         print("SKIP: Debian's chromium is not installed (make test installs it)")
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
@@ -72,14 +72,14 @@ def browser():  # noqa: ANN201
         b.close()
 
 
-def _login(page, url: str, user: str, password: str | None = None) -> None:  # noqa: ANN001
+def _login(page, url: str, user: str, password: str | None = None) -> None:
     page.goto(url + "/login")
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", password or PASSWORDS[user])
     page.click("#login")
 
 
-def test_case1_data_manager_walk(server: str, browser) -> None:  # noqa: ANN001
+def test_case1_data_manager_walk(server: str, browser) -> None:
     page = browser.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -94,12 +94,15 @@ def test_case1_data_manager_walk(server: str, browser) -> None:  # noqa: ANN001
     page.select_option("select[name=event]", "PIRA")
     page.click("#apply")
     filtered = page.inner_text("#count")
-    assert filtered != total and int(filtered.split()[0]) < int(total.split()[0])
+    assert filtered != total
+    assert int(filtered.split()[0]) < int(total.split()[0])
     page.click("a.pid >> nth=0")
     page.wait_for_selector("#events")
     whys = page.locator("li.PIRA .why").all_inner_texts()
     assert whys
-    assert "PIRA" in whys[0] and "baseline" in whys[0] and "confirmed" in whys[0]
+    assert "PIRA" in whys[0]
+    assert "baseline" in whys[0]
+    assert "confirmed" in whys[0]
     assert page.locator(".chart svg").count() == 1
     before = page.inner_text("#events")
     page.select_option("#baseline", "roving")
@@ -122,7 +125,7 @@ def test_case1_data_manager_walk(server: str, browser) -> None:  # noqa: ANN001
     assert not errors, errors  # nothing blocked by the CSP, no script errors
 
 
-def test_case2_viewer_limits(server: str, browser) -> None:  # noqa: ANN001
+def test_case2_viewer_limits(server: str, browser) -> None:
     page = browser.new_page()
     _login(page, server, "vera")
     page.wait_for_selector("#flow", timeout=120_000)
@@ -130,14 +133,15 @@ def test_case2_viewer_limits(server: str, browser) -> None:  # noqa: ANN001
     assert page.locator("text=Data quality").count() == 0
     page.goto(server + "/patients")
     ids = page.locator("a.pid").all_inner_texts()
-    assert ids and all(i.startswith("S-") for i in ids)
+    assert ids
+    assert all(i.startswith("S-") for i in ids)
     resp = page.goto(server + "/downloads/results.csv")
     assert resp.status == 403
     resp = page.goto(server + "/patients/P001")
     assert resp.status == 404
 
 
-def test_case3_csrf_and_throttle(server: str, browser) -> None:  # noqa: ANN001
+def test_case3_csrf_and_throttle(server: str, browser) -> None:
     page = browser.new_page()
     _login(page, server, "dora")
     page.wait_for_selector("#flow", timeout=120_000)

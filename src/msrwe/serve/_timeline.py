@@ -12,13 +12,18 @@ import io
 import threading
 from typing import Any
 
+import matplotlib
 import polars as pl
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
+from msrwe.schema import CONTRACT
+
 __all__ = ["event_why", "timeline_svg"]
 
 _LOCK = threading.Lock()
+#: Codes that are not measurements (e.g. 9HPT 777 = unable because of MS), from the contract.
+_SPECIAL = {c.name: c.special for t in CONTRACT if t.name == "visits" for c in t.columns}
 _MEASURES = (("edss", "EDSS"), ("nhpt_dominant_s", "9HPT dom. (s)"), ("t25fw_s", "T25FW (s)"),
              ("sdmt", "SDMT"))
 
@@ -73,7 +78,7 @@ def timeline_svg(tables: dict[str, pl.DataFrame], events: pl.DataFrame,
     visits = tables.get("visits", pl.DataFrame())
     measures = [(c, lab) for c, lab in _MEASURES
                 if c in visits.columns and visits[c].drop_nulls().len()] or [("edss", "EDSS")]
-    with _LOCK:
+    with _LOCK, matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "msrwe"}):
         fig = Figure(figsize=(9, 1.6 + 1.5 * len(measures)))
         axes = fig.subplots(len(measures) + 1, 1, sharex=True,
                             gridspec_kw={"height_ratios": [3] * len(measures) + [2]})
@@ -81,20 +86,28 @@ def timeline_svg(tables: dict[str, pl.DataFrame], events: pl.DataFrame,
         for ax, (col, label) in zip(axes, measures, strict=False):
             if col in visits.columns:
                 v = visits.select("date", col).drop_nulls().sort("date")
+                v = v.filter(~pl.col(col).is_in(list(_SPECIAL.get(col, ()))))
                 ax.plot(v["date"].to_list(), v[col].to_list(), "-o", color="#345", ms=3, lw=1)
             ax.set_ylabel(label, fontsize=8)
             if col == "edss" and events.height:
-                for e in events.iter_rows(named=True):
-                    color = {"PIRA": "#b5179e", "RAW": "#d62828"}.get(e.get("cdw_type") or "",
-                                                                    "#2a9d8f")
-                    ax.plot([e["bl_date"]], [e["bl_value"]], "s", color=color, mfc="none", ms=8)
-                    ax.plot([e["date"]], [e["value"]], "^", color=color, ms=8)
-                    cd = e.get(f"conf{conf}_date")
-                    if cd is not None:
-                        ax.plot([cd], [e.get(f"conf{conf}_value")], "D", color=color, ms=6)
-                    ax.annotate(f"#{e['nevent']} {e.get('cdw_type') or e['event_type']}",
-                                (e["date"], e["value"]), textcoords="offset points",
-                                xytext=(0, 8), fontsize=7, color=color, ha="center")
+                ev = events.with_columns(pl.col("cdw_type").fill_null("") if "cdw_type"
+                                         in events.columns else pl.lit("").alias("cdw_type"))
+                for kind, color in (("PIRA", "#b5179e"), ("RAW", "#d62828"), ("", "#2a9d8f")):
+                    part = (ev.filter(pl.col("cdw_type") == kind) if kind else
+                            ev.filter(~pl.col("cdw_type").is_in(["PIRA", "RAW"])))
+                    if not part.height:
+                        continue
+                    ax.plot(part["bl_date"].to_list(), part["bl_value"].to_list(), "s",
+                            color=color, mfc="none", ms=8)
+                    ax.plot(part["date"].to_list(), part["value"].to_list(), "^", color=color,
+                            ms=8)
+                    if f"conf{conf}_date" in part.columns:
+                        c = part.select(f"conf{conf}_date", f"conf{conf}_value").drop_nulls()
+                        ax.plot(c[:, 0].to_list(), c[:, 1].to_list(), "D", color=color, ms=6)
+                    for e in part.iter_rows(named=True):
+                        ax.annotate(f"#{e['nevent']} {e['cdw_type'] or e['event_type']}",
+                                    (e["date"], e["value"]), textcoords="offset points",
+                                    xytext=(0, 8), fontsize=7, color=color, ha="center")
         strip = axes[-1]
         lanes = [("administrations", "date", "doses", "#264653"),
                  ("relapses", "onset_date", "relapses", "#d62828"),
@@ -111,16 +124,16 @@ def timeline_svg(tables: dict[str, pl.DataFrame], events: pl.DataFrame,
                         if row["admit_date"] and row["discharge_date"]:
                             strip.plot([row["admit_date"], row["discharge_date"]], [y, y],
                                        color=color, lw=4)
-                if table == "relapses":
+                if table == "relapses" and dates:
                     for ax in axes[:-1]:
-                        for d in dates:
-                            ax.axvline(d, color=color, lw=0.8, ls="--", alpha=0.6)
+                        ax.vlines(dates, 0, 1, transform=ax.get_xaxis_transform(),
+                                  color=color, lw=0.8, ls="--", alpha=0.6)
         strip.set_yticks(range(len(lanes)), [lab for _t, _c, lab, _k in lanes], fontsize=7)
         strip.set_ylim(-0.7, len(lanes) - 0.3)
         for ax in axes:
             ax.tick_params(labelsize=7)
             ax.grid(alpha=0.3)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.1, right=0.98, top=0.97, bottom=0.06, hspace=0.12)
         buf = io.StringIO()
         FigureCanvasSVG(fig).print_svg(buf, metadata={"Date": None})
     svg = buf.getvalue()

@@ -15,6 +15,7 @@ def test_case_01_io_exports():
             "ISO_DATE",
             "SUFFIXES",
             "ChartFolder",
+            "IgnoredFile",
             "ImportSummary",
             "Mapping",
             "RawFile",

@@ -8,6 +8,7 @@ writing. A :class:`Mapping` (TOML file) adapts a site's own export.
 from msrwe.io._import import (
     IMPORT_LOG_SCHEMA,
     ChartFolder,
+    IgnoredFile,
     ImportSummary,
     TableSummary,
     import_folder,
@@ -21,6 +22,7 @@ __all__ = [
     "ISO_DATE",
     "SUFFIXES",
     "ChartFolder",
+    "IgnoredFile",
     "ImportSummary",
     "Mapping",
     "RawFile",

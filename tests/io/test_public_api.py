@@ -23,6 +23,7 @@ def test_case_01_io_exports():
             "TableSummary",
             "import_folder",
             "load_mapping",
+            "neutralise_formulas",
             "read_chart_folder",
             "read_raw",
         ]

@@ -73,7 +73,8 @@ def test_item7_a_two_digit_year_format_is_refused_with_the_fix(tmp_path):
 def test_item7_age_over_110_is_quarantined(tmp_path):
     # Item 7: a visit 120 years after the birth date was imported
     folder = _folder(tmp_path, visits="patient_id,date\nA1,2015-01-01\nA1,2071-01-01\n")
-    chart = read_chart_folder(folder, Mapping.from_dict({"defaults": {"latest_date": "2099-01-01"}}))
+    later = Mapping.from_dict({"defaults": {"latest_date": "2099-01-01"}})
+    chart = read_chart_folder(folder, later)
     assert _rules(chart, "visits") == [(3, "age_over_110")]
     assert "110th birthday" in chart.quarantine["message"][0]
 
@@ -126,7 +127,7 @@ def test_item17_a_date_format_that_is_not_a_date_is_refused(fmt):
 def test_item16_a_column_named_like_msrwe_bookkeeping_is_refused(tmp_path):
     # Item 16: an extra column `__msrwe_row` gave a polars DuplicateError traceback
     folder = _folder(tmp_path, visits="patient_id,date,__msrwe_row\nA1,2015-01-01,x\n")
-    with pytest.raises(ImportRefused, match="__msrwe_row.*rename it"):
+    with pytest.raises(ImportRefused, match=r"__msrwe_row.*rename it"):
         read_chart_folder(folder)
 
 
@@ -159,7 +160,7 @@ def test_item22_a_constant_is_checked_and_cannot_hide_a_column(tmp_path):
     # is refused rather than silently overwritten
     folder = _folder(tmp_path, administrations="patient_id,date,drug,dose_unit\n"
                      "A1,2015-01-01,rituximab,mg\n")
-    with pytest.raises(ImportRefused, match="constants.*has the column 'dose_unit' too"):
+    with pytest.raises(ImportRefused, match=r"constants.*has the column 'dose_unit' too"):
         read_chart_folder(folder, Mapping.from_dict(
             {"administrations": {"constants": {"dose_unit": "mg"}}}))
     with pytest.raises(MappingError, match="names no column"):

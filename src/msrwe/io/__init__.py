@@ -5,6 +5,7 @@ against :data:`msrwe.schema.CONTRACT`, and stores it; :func:`read_chart_folder` 
 writing. A :class:`Mapping` (TOML file) adapts a site's own export.
 """
 
+from msrwe.io._csvsafe import neutralise_formulas
 from msrwe.io._import import (
     IMPORT_LOG_SCHEMA,
     ChartFolder,
@@ -30,6 +31,7 @@ __all__ = [
     "TableSummary",
     "import_folder",
     "load_mapping",
+    "neutralise_formulas",
     "read_chart_folder",
     "read_raw",
 ]

@@ -292,6 +292,18 @@ def find_table_files(
     return {name: found[name] for name in CONTRACT.names if name in found}, tuple(ignored)
 
 
+def _a_path(value: object, name: str, function: str) -> str | Path:
+    """``value`` when it is a path (text or :class:`~pathlib.Path`), else an OptionError."""
+    if isinstance(value, str | Path) and str(value).strip():
+        return value
+    raise OptionError(
+        f"The {name!r} parameter of {function} must be a path (a str or pathlib.Path). "
+        f"Got {value!r} instead.",
+        option=name,
+        rule=f"must be a path (a str or pathlib.Path). Got {value!r} instead.",
+    )
+
+
 def read_chart_folder(
     folder: str | Path, mapping: str | Path | Mapping | None = None
 ) -> ChartFolder:
@@ -328,7 +340,7 @@ def read_chart_folder(
     MappingError
         When the mapping file is malformed.
     """
-    folder = Path(folder)
+    folder = Path(_a_path(folder, "folder", "read_chart_folder"))
     if mapping is None:
         mapping = Mapping()
     elif isinstance(mapping, str | Path):
@@ -436,6 +448,8 @@ def import_folder(
     """
     from msrwe.store import write_import
 
+    _a_path(db, "db", "import_folder")
+    _a_path(folder, "folder", "import_folder")
     chart = read_chart_folder(folder, mapping)
     write_import(
         db,

@@ -1,10 +1,11 @@
 r"""Reading delimited text tables (CSV, TSV, TXT, also gzip-compressed) as text, as Excel does.
 
-A clean file (no quote character, ordinary line ends) is read by Polars. A file with quotes or
-with old Mac line ends (CR only) is read by Python's ``csv`` module, which reads a stray quote
-inside a cell (``height 5'3"``, ``said "fine" today``) as Excel does. Either way a row with fewer
-cells than the header (a line broken in two) or with more is reported with its row number, and
-the importer quarantines it; a quote that is never closed refuses the file, naming the row.
+A file is read by Polars when it can be. A file that Polars refuses (a stray quote, a row with
+too many cells) or with old Mac line ends (CR only) is read by Python's ``csv`` module, which
+reads a stray quote inside a cell (``height 5'3"``, ``said "fine" today``) as Excel does. Either
+way a row with fewer cells than the header (a line broken in two) or with more is reported with
+its row number, and the importer quarantines it; a quote that is never closed refuses the file,
+naming the row.
 
 Examples
 --------
@@ -186,34 +187,41 @@ def _unique_header(path: str, header: list[str]) -> list[str]:
     return out
 
 
-def _short_rows(source: Path | bytes, frame: pl.DataFrame, separator: str) -> pl.DataFrame:
-    """Rows of a file without quotes that have fewer cells than the header (Polars fills them)."""
+def _short_rows(data: bytes, frame: pl.DataFrame, separator: str, quotes: bool) -> pl.DataFrame:
+    """Rows that have fewer cells than the header (the fast reader fills them with nulls).
+
+    Only looked for when the last column has an empty cell. Without quotes a line is a row and
+    its separators are counted; with quotes the csv module counts the cells of each row.
+    """
     if frame.width < 2 or frame.height == 0 or frame[frame.columns[-1]].null_count() == 0:
         return _problem_frame([])
-    lines = pl.read_csv(
-        source, has_header=False, new_columns=["line"], separator="\x00", quote_char=None,
-        infer_schema=False, raise_if_empty=False,
-    )
-    counts = lines.with_row_index("i").with_columns(
-        pl.col("line").str.count_matches(separator, literal=True).alias("n")
-    ).filter(pl.col("i") > 0)
-    short = counts.filter(
-        (pl.col("n") < frame.width - 1) & pl.col("line").str.strip_chars().str.len_bytes().gt(0)
-    )
-    return pl.DataFrame(
-        {
-            "row": (short["i"].cast(pl.Int64) + 1),
-            "column": pl.Series([None] * short.height, dtype=pl.String),
-            "value": pl.Series([None] * short.height, dtype=pl.String),
-            "rule": ["short_row"] * short.height,
-            "message": [
-                f"the row has {n + 1} of the {frame.width} cells of the header (a line break "
-                "inside a cell, or a cut line?); the row is not imported"
-                for n in short["n"]
-            ],
-        },
-        schema=_PROBLEMS,
-    )
+    if quotes:
+        text = data.decode("utf-8").lstrip("\ufeff")
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+        next(reader, None)
+        counts = [
+            (i + 2, len(cells)) for i, cells in enumerate(reader)
+            if cells and cells != [""] and len(cells) < frame.width
+        ]
+    else:
+        lines = pl.read_csv(
+            data, has_header=False, new_columns=["line"], separator="\x00", quote_char=None,
+            infer_schema=False, raise_if_empty=False,
+        )
+        short = lines.with_row_index("i").with_columns(
+            pl.col("line").str.count_matches(separator, literal=True).alias("n")
+        ).filter(
+            (pl.col("i") > 0)
+            & (pl.col("n") < frame.width - 1)
+            & pl.col("line").str.strip_chars().str.len_bytes().gt(0)
+        )
+        counts = list(zip((short["i"] + 1).to_list(), (short["n"] + 1).to_list(), strict=True))
+    return _problem_frame([
+        (row, None, None, "short_row",
+         f"the row has {n} of the {frame.width} cells of the header (a line break inside a "
+         "cell, or a cut line?); the row is not imported")
+        for row, n in counts
+    ])
 
 
 def read_text(
@@ -259,22 +267,23 @@ def read_text(
         raise _refuse(name, "the file is empty: a chart table needs at least a header row")
     separator = "\t" if tab else _separator(data)
     _check_width(name, data[: _MAX_HEADER_BYTES + 2], separator)
-    quoted = b'"' in data or _LONE_CR.search(data) is not None
-    if not quoted:
+    has_quote = b'"' in data
+    careful = _LONE_CR.search(data) is not None  # old Mac line ends: only csv reads them
+    if not careful:
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
-            quoted = True  # cp1252: decoded and read by the csv module
-    if not quoted:
+            careful = True  # cp1252: decoded and read by the csv module
+    if not careful:
         try:
             frame = pl.read_csv(
                 data, separator=separator, infer_schema=False, raise_if_empty=True,
-                truncate_ragged_lines=False, quote_char=None,
+                truncate_ragged_lines=False, quote_char='"' if has_quote else None,
             )
         except (pl.exceptions.PolarsError, ValueError):
-            quoted = True  # a row with too many cells: the csv module names it
+            pass  # a stray quote, or a row with too many cells: the csv module reads or names it
         else:
-            return frame, encoding, _short_rows(data, frame, separator)
+            return frame, encoding, _short_rows(data, frame, separator, has_quote)
     text, decoded = _decode(name, data)
     frame, problems = _python_csv(name, text, separator)
     return frame, encoding if encoding == "utf-16" else decoded, problems

@@ -39,6 +39,7 @@ def test_case_01_json_summary(tmp_path):
         },
         "quarantined_by_rule": {"edss_half_step": 1, "unknown_patient": 1},
         "ignored": [],
+        "rechecked": {},
     }
 
 

@@ -54,10 +54,26 @@ def import_charts(
             escape(safe_text(", ".join(t.extra_columns))),
         )
     console.print(table)
+    for r in summary.rechecked.values():
+        parts = []
+        if r.quarantined:
+            parts.append(f"{r.quarantined} now quarantined (their patient or dates changed)")
+        if r.released:
+            parts.append(f"{r.released} released from the quarantine (the cause is gone)")
+        console.print(
+            f"Re-checked {escape(safe_text(r.table))} ({escape(safe_text(r.file))}, not in this "
+            f"folder) against the new patients: {'; '.join(parts)}; rows in the store: "
+            f"{r.imported}.",
+            highlight=False,
+        )
     for ignored in summary.ignored:
         what = f"{safe_text(ignored.file)}: {safe_text(ignored.reason)}"
         console.print(f"[yellow]Ignored[/] {escape(what)}", highlight=False)
-    if summary.quarantined_by_rule:
+    if any(r.quarantined for r in summary.rechecked.values()) and not (
+        summary.quarantined_by_rule
+    ):
+        console.print(f"See why: msrwe quarantine --db {escape(str(db))}")
+    elif summary.quarantined_by_rule:
         by_rule = ", ".join(f"{rule} {n}" for rule, n in summary.quarantined_by_rule.items())
         console.print(f"Quarantined by rule: {by_rule}")
         console.print(f"See why: msrwe quarantine --db {db}")

@@ -31,6 +31,7 @@ from msrwe.io._frames import ROW, empty_problems, sort_problems
 from msrwe.io._mapping import Mapping, load_mapping
 from msrwe.io._names import name_key, table_of_name
 from msrwe.io._read import SUFFIXES, file_type, read_raw
+from msrwe.io._reconcile import Rechecked, reconcile, stored_state
 from msrwe.io._validate import CheckedTable, check_table
 from msrwe.schema import CONTRACT
 
@@ -91,12 +92,16 @@ class ImportSummary:
         The store written, or ``None`` when nothing was written (:func:`read_chart_folder`).
     ignored
         Every other entry of the folder, with the reason it was not read.
+    rechecked
+        The store's tables that the folder did not hold and whose rows changed when the rules
+        across tables were checked again (a patient gone or back): table -> what changed.
     """
 
     tables: dict[str, TableSummary]
     quarantined_by_rule: dict[str, int] = field(default_factory=dict)
     db: Path | None = None
     ignored: tuple[IgnoredFile, ...] = ()
+    rechecked: dict[str, Rechecked] = field(default_factory=dict)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The summary as ``msrwe import --json`` prints it.
@@ -105,8 +110,9 @@ class ImportSummary:
         -------
         dict
             ``{"tables": {name: {"read", "imported", "quarantined", "extra_columns"}},
-            "quarantined_by_rule": {rule: n}, "ignored": [{"file", "reason"}]}``; a table read
-            from a workbook also has ``"sheet"``.
+            "quarantined_by_rule": {rule: n}, "ignored": [{"file", "reason"}],
+            "rechecked": {name: {"file", "imported", "released", "quarantined"}}}``; a table
+            read from a workbook also has ``"sheet"``.
         """
         tables: dict[str, Any] = {}
         for name, t in self.tables.items():
@@ -122,6 +128,15 @@ class ImportSummary:
             "tables": tables,
             "quarantined_by_rule": dict(self.quarantined_by_rule),
             "ignored": [{"file": i.file, "reason": i.reason} for i in self.ignored],
+            "rechecked": {
+                name: {
+                    "file": r.file,
+                    "imported": r.imported,
+                    "released": r.released,
+                    "quarantined": r.quarantined,
+                }
+                for name, r in self.rechecked.items()
+            },
         }
 
 
@@ -139,12 +154,24 @@ class ChartFolder:
         Rows imported but flagged, in the same columns.
     summary
         The accounting per table.
+    checked
+        Each table after its own rules (before the rules across tables), which the store keeps
+        so that a later import can check the rules across tables again.
     """
+
+    def passed_own_rules(self) -> dict[str, pl.DataFrame]:
+        """Each table's rows that passed the table's own rules, with their row numbers."""
+        out = {}
+        for name, c in self.checked.items():
+            failed = c.failures.get_column("row_number").unique().implode()
+            out[name] = c.frame.filter(~pl.col(ROW).is_in(failed))
+        return out
 
     tables: dict[str, pl.DataFrame]
     quarantine: pl.DataFrame
     warnings: pl.DataFrame
     summary: ImportSummary
+    checked: dict[str, CheckedTable] = field(default_factory=dict)
 
     def import_log(self, imported_at: str) -> pl.DataFrame:
         """One provenance row per table, as the store's ``import_log`` holds it."""
@@ -225,7 +252,9 @@ def _why_ignored(path: Path) -> str | None:
         return "not a regular file"
     if suffix not in SUFFIXES:
         kinds = "CSV, TSV, TXT (also .gz), XLSX, XLS or Parquet"
-        return f"files of type {suffix or '(none)'} are not read{like}; export it as {kinds}"
+        if table:
+            return f"files of type {suffix or '(none)'} are not read{like}; export it as {kinds}"
+        return f"not a chart table (files of type {suffix or '(none)'} are not read)"
     if table is None:
         return f"the name is not a chart table{_did_you_mean(stem)}"
     return None
@@ -394,7 +423,9 @@ def read_chart_folder(
     summary = ImportSummary(
         summaries, dict(zip(by_rule["rule"], by_rule["len"], strict=True)), ignored=ignored
     )
-    return ChartFolder(tables, quarantine, sort_problems(pl.concat(warning_parts)), summary)
+    return ChartFolder(
+        tables, quarantine, sort_problems(pl.concat(warning_parts)), summary, checked
+    )
 
 
 def import_folder(
@@ -451,12 +482,31 @@ def import_folder(
     _a_path(db, "db", "import_folder")
     _a_path(folder, "folder", "import_folder")
     chart = read_chart_folder(folder, mapping)
+    tables = dict(chart.tables)
+    quarantine, warnings = chart.quarantine, chart.warnings
+    rechecked: dict[str, Rechecked] = {}
+    stored = stored_state(Path(db), set(chart.tables))
+    other_log = None
+    if stored is not None:
+        again, q, w, other_log, rechecked = reconcile(chart.checked, stored)
+        tables.update(again)
+        quarantine = sort_problems(pl.concat([quarantine, q]))
+        warnings = sort_problems(pl.concat([warnings, w]))
+
+    def import_log(now: str) -> pl.DataFrame:
+        log = chart.import_log(now)
+        if other_log is None or other_log.height == 0:
+            return log
+        other = other_log.select([pl.col(c).cast(t) for c, t in log.schema.items()])
+        return pl.concat([log, other])
+
     write_import(
         db,
-        tables=chart.tables,
-        quarantine=chart.quarantine,
-        warnings=chart.warnings,
-        import_log=chart.import_log,
+        tables=tables,
+        quarantine=quarantine,
+        warnings=warnings,
+        import_log=import_log,
+        checked=chart.passed_own_rules(),
     )
     s = chart.summary
-    return ImportSummary(s.tables, s.quarantined_by_rule, Path(db), s.ignored)
+    return ImportSummary(s.tables, s.quarantined_by_rule, Path(db), s.ignored, rechecked)

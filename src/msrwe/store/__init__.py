@@ -5,6 +5,14 @@ what ``msrwe import`` uses.
 """
 
 from msrwe.store._read import connect, has_table, read_table, table_names
-from msrwe.store._write import PROBLEM_TABLES, write_import
+from msrwe.store._write import CHECKED_SCHEMA, PROBLEM_TABLES, write_import
 
-__all__ = ["PROBLEM_TABLES", "connect", "has_table", "read_table", "table_names", "write_import"]
+__all__ = [
+    "CHECKED_SCHEMA",
+    "PROBLEM_TABLES",
+    "connect",
+    "has_table",
+    "read_table",
+    "table_names",
+    "write_import",
+]

@@ -61,6 +61,7 @@ def test_case_02_schema_exports():
 def test_case_03_store_exports():
     # Case 3: msrwe.store keeps its read API and adds write_import
     assert sorted(msrwe.store.__all__) == [
+        "CHECKED_SCHEMA",
         "PROBLEM_TABLES",
         "connect",
         "has_table",

@@ -31,7 +31,7 @@ from msrwe.io._frames import ROW, empty_problems, sort_problems
 from msrwe.io._mapping import Mapping, load_mapping
 from msrwe.io._names import name_key, table_of_name
 from msrwe.io._read import SUFFIXES, file_type, read_raw
-from msrwe.io._reconcile import Rechecked, reconcile, stored_state
+from msrwe.io._reconcile import ROW_NUMBERS, Rechecked, reconcile, stored_state
 from msrwe.io._validate import CheckedTable, check_table
 from msrwe.schema import CONTRACT
 
@@ -159,19 +159,31 @@ class ChartFolder:
         so that a later import can check the rules across tables again.
     """
 
-    def passed_own_rules(self) -> dict[str, pl.DataFrame]:
-        """Each table's rows that passed the table's own rules, with their row numbers."""
-        out = {}
-        for name, c in self.checked.items():
-            failed = c.failures.get_column("row_number").unique().implode()
-            out[name] = c.frame.filter(~pl.col(ROW).is_in(failed))
-        return out
-
     tables: dict[str, pl.DataFrame]
     quarantine: pl.DataFrame
     warnings: pl.DataFrame
     summary: ImportSummary
     checked: dict[str, CheckedTable] = field(default_factory=dict)
+
+    def kept_for_rechecks(self) -> dict[str, pl.DataFrame]:
+        """What the store keeps so that a later import can check the rules across tables again.
+
+        For each table: ``NAME`` holds the rows that passed the table's own rules but broke a
+        rule across tables (they can come back), and ``NAME__row_numbers`` the row number of
+        each imported row, in the order of the stored table. See :mod:`msrwe.io._reconcile`.
+        """
+        out: dict[str, pl.DataFrame] = {}
+        for name, c in self.checked.items():
+            own = c.failures.get_column("row_number").unique().implode()
+            stored = self.tables[name].height
+            failed = self.quarantine.filter(pl.col("table_name") == name)
+            failed = failed.get_column("row_number").unique().implode()
+            out[name] = c.frame.filter(~pl.col(ROW).is_in(own) & pl.col(ROW).is_in(failed))
+            rows = c.frame.filter(~pl.col(ROW).is_in(failed)).select(ROW)
+            if rows.height != stored:  # the same filter as the stored table
+                raise AssertionError(f"{name}: {rows.height} row numbers for {stored} rows")
+            out[f"{name}{ROW_NUMBERS}"] = rows
+        return out
 
     def import_log(self, imported_at: str) -> pl.DataFrame:
         """One provenance row per table, as the store's ``import_log`` holds it."""
@@ -485,11 +497,13 @@ def import_folder(
     tables = dict(chart.tables)
     quarantine, warnings = chart.quarantine, chart.warnings
     rechecked: dict[str, Rechecked] = {}
+    checked = chart.kept_for_rechecks()
     stored = stored_state(Path(db), set(chart.tables))
     other_log = None
     if stored is not None:
-        again, q, w, other_log, rechecked = reconcile(chart.checked, stored)
+        again, q, w, other_log, rechecked, held = reconcile(chart.checked, stored)
         tables.update(again)
+        checked.update(held)
         quarantine = sort_problems(pl.concat([quarantine, q]))
         warnings = sort_problems(pl.concat([warnings, w]))
 
@@ -506,7 +520,7 @@ def import_folder(
         quarantine=quarantine,
         warnings=warnings,
         import_log=import_log,
-        checked=chart.passed_own_rules(),
+        checked=checked,
     )
     s = chart.summary
     return ImportSummary(s.tables, s.quarantined_by_rule, Path(db), s.ignored, rechecked)

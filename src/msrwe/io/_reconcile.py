@@ -5,9 +5,11 @@ checked against the patients of an earlier import, so they are checked again aga
 ones: a row whose patient is gone (or whose dates now fall outside the patient's life) moves to
 the quarantine, and a row that was quarantined only because of such a rule comes back when its
 cause is gone. This works because every import also keeps, in the schema
-:data:`~msrwe.store.CHECKED_SCHEMA`, each table's rows that passed the table's own rules (with
-their row numbers). A store written before this existed has no such rows: its tables are still
-checked again (rows can leave, without a row number), but nothing can come back.
+:data:`~msrwe.store.CHECKED_SCHEMA`, each table's rows that passed the table's own rules but
+broke a rule across tables (``visits``), and the row number of each stored row
+(``visits__row_numbers``, in the order of the stored table). A store written before this
+existed has no such rows: its tables are still checked again (rows can leave, without a row
+number), but nothing can come back.
 
 Examples
 --------
@@ -39,7 +41,10 @@ from msrwe.io._frames import ROW, empty_problems, sort_problems
 from msrwe.io._validate import CheckedTable
 from msrwe.schema import CONTRACT
 
-__all__ = ["Rechecked", "StoredState", "reconcile", "stored_state"]
+__all__ = ["ROW_NUMBERS", "Rechecked", "StoredState", "reconcile", "stored_state"]
+
+#: The suffix of the table that holds the row numbers of a stored table.
+ROW_NUMBERS = "__row_numbers"
 
 
 @dataclass(frozen=True)
@@ -99,11 +104,19 @@ def stored_state(db: Path, replaced: set[str]) -> StoredState | None:
         checked: dict[str, pl.DataFrame] = {}
         legacy: set[str] = set()
         for name in kept:
-            if name in checked_tables:
-                checked[name] = con.sql(f'select * from {CHECKED_SCHEMA}."{name}"').pl()
-            else:  # an older store: the imported rows, without their row numbers
+            frame = con.sql(f'select * from "{name}" order by rowid').pl()
+            numbers = None
+            if name in checked_tables and f"{name}{ROW_NUMBERS}" in checked_tables:
+                numbers = con.sql(
+                    f'select "{ROW}" from {CHECKED_SCHEMA}."{name}{ROW_NUMBERS}" order by rowid'
+                ).pl()
+            if numbers is not None and numbers.height == frame.height:
+                held = con.sql(f'select * from {CHECKED_SCHEMA}."{name}"').pl()
+                checked[name] = pl.concat(
+                    [frame.with_columns(numbers.get_column(ROW)), held], how="diagonal_relaxed"
+                )
+            else:  # an older store (or a table changed by hand): no row numbers
                 legacy.add(name)
-                frame = con.sql(f'select * from "{name}"').pl()
                 stand_in = -pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
                 checked[name] = frame.with_columns(stand_in.alias(ROW))
 
@@ -130,7 +143,14 @@ def stored_state(db: Path, replaced: set[str]) -> StoredState | None:
 
 def reconcile(
     new: dict[str, CheckedTable], stored: StoredState
-) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame, pl.DataFrame, dict[str, Rechecked]]:
+) -> tuple[
+    dict[str, pl.DataFrame],
+    pl.DataFrame,
+    pl.DataFrame,
+    pl.DataFrame,
+    dict[str, Rechecked],
+    dict[str, pl.DataFrame],
+]:
     """Check the rules across tables again for the stored tables, against the new patients.
 
     Parameters
@@ -144,7 +164,8 @@ def reconcile(
     -------
     tuple
         For the stored tables whose rows change: table -> its rows now; all their quarantine
-        rows; all their warning rows; their import_log rows; and what changed, per table.
+        rows; all their warning rows; their import_log rows; what changed, per table; and what
+        the store keeps for the next re-check (see the module).
     """
     files: dict[str, str] = {}
     if stored.log is not None:
@@ -159,6 +180,7 @@ def reconcile(
     tables: dict[str, pl.DataFrame] = {}
     quarantine_parts, warning_parts, log_parts = [empty_problems()], [empty_problems()], []
     changes: dict[str, Rechecked] = {}
+    keep: dict[str, pl.DataFrame] = {}
     is_cross = pl.col("rule").is_in(list(CROSS_RULES))
     for name, frame in stored.checked.items():
         old_q = stored.quarantine.filter(pl.col("table_name") == name)
@@ -179,6 +201,9 @@ def reconcile(
             continue
         kept = frame.filter(~pl.col(ROW).is_in(sorted(after)))
         tables[name] = kept.drop(ROW)
+        if name not in stored.legacy:
+            keep[name] = frame.filter(pl.col(ROW).is_in(sorted(after)))
+            keep[f"{name}{ROW_NUMBERS}"] = kept.select(ROW)
         quarantine_parts.extend([own, failures])
         warnings = stored.warnings.filter(pl.col("table_name") == name)
         warning_parts.append(warnings.filter(
@@ -194,4 +219,4 @@ def reconcile(
     quarantine = sort_problems(pl.concat(quarantine_parts))
     warnings_all = sort_problems(pl.concat(warning_parts))
     log = pl.concat(log_parts) if log_parts else pl.DataFrame()
-    return tables, quarantine, warnings_all, log, changes
+    return tables, quarantine, warnings_all, log, changes, keep

@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/msrwe demo --out demo-output
 
 test: $(STAMP)
-	bash scripts/ensure_chromium.sh || true
+	bash scripts/ensure_system_deps.sh || true
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest -q
 

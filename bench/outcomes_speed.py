@@ -8,7 +8,8 @@ Usage::
 1. Makes one synthetic cohort (about 20 visits per patient, relapses), runs pymsprog on it in its
    own environment (subprocess, ../shared/oracle/run_pymsprog.py) and msrwe in this one, with
    ``event="multiple", baseline="roving", RAW_PIRA=True``; checks the events are identical and
-   prints the per-patient speed-up (target: at least 1000x).
+   prints the per-patient speed-up (target: at least 1000x). The same cohort is also run with
+   the msprog defaults and with the MSoutcomes profile (CDW, CDI, CDEseq, PIRA), side by side.
 2. Runs ``--big`` patients (default 1,000,000, about 20 million visits) through msrwe: prints the
    time and peak memory (targets: at most 10 s and 4 GB on 2 cores) and checks the events equal
    those of the same cohort run in pieces.
@@ -104,6 +105,23 @@ def _key(df: pl.DataFrame) -> pl.DataFrame:
     return out.sort("patient_id", "nevent")
 
 
+def _profiles(visits: pl.DataFrame, relapses: pl.DataFrame, npat: int, repeat: int) -> None:
+    """The MSoutcomes profile beside the msprog one on the same cohort (best of ``repeat``)."""
+    runs = {"msprog firstCDW, fixed baseline": {},
+            "msprog multiple, roving, RAW/PIRA": OPTIONS}
+    runs |= {f"msoutcomes {ev}": {"profile": "msoutcomes", "event": ev}
+             for ev in ("CDW", "CDI", "CDEseq", "PIRA")}
+    print("profile                              time (s)   us/patient   events")
+    for label, opts in runs.items():
+        detect_events(*synthetic_cohort(20, seed=98), **opts)  # compile / load the cache
+        best, n = float("inf"), 0
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            n = detect_events(visits, relapses, **opts).events.height
+            best = min(best, time.perf_counter() - t0)
+        print(f"{label:36s} {best:8.3f}   {best / npat * 1e6:10.1f}   {n:6d}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--patients", type=int, default=1000)
@@ -124,6 +142,7 @@ def main() -> int:
     t_ours = min(times)
     print(f"cohort: {a.patients} patients, {visits.height} visits, {relapses.height} relapses")
     print(f"msrwe:    {t_ours:.3f} s  ({t_ours / a.patients * 1e6:.1f} us per patient)")
+    _profiles(visits, relapses, a.patients, a.repeat)
     t_ref = None
     if a.pymsprog and Path(a.pymsprog).exists():
         with tempfile.TemporaryDirectory() as tmp:

@@ -6,7 +6,8 @@ The package follows the data's way through the folders: ``schema`` (the chart ta
 ``report``, ``synth`` and ``cli``.
 
 The main entry points are re-exported here and loaded on first use, so ``import msrwe`` stays
-quick::
+quick: it loads none of numba, matplotlib, scipy, the outcome engine or the report
+(``tests/test_import_graph.py`` checks it)::
 
     import msrwe
     tables = msrwe.make_cohort(83, seed=2019)           # a synthetic chart export
@@ -36,7 +37,6 @@ from msrwe.errors import (
     StoreError,
     StudyFileError,
 )
-from msrwe.tables.results import ResultsTable
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from msrwe.derive.outcomes import OutcomeResult, detect_events
@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from msrwe.schema import CONTRACT, pandera_schema
     from msrwe.study import AnalysisResult, Study, analyze, load_study
     from msrwe.synth import make_cohort, write_cohort
+    from msrwe.tables.results import ResultsTable
 
 #: Public name -> module that defines it; loaded on first attribute access.
 _LAZY: dict[str, str] = {
@@ -54,6 +55,7 @@ _LAZY: dict[str, str] = {
     "AnalysisResult": "msrwe.study",
     "ImportSummary": "msrwe.io",
     "OutcomeResult": "msrwe.derive.outcomes",
+    "ResultsTable": "msrwe.tables.results",
     "Study": "msrwe.study",
     "analyze": "msrwe.study",
     "detect_composite": "msrwe.derive.outcomes.composite",

@@ -13,6 +13,7 @@ a traceback::
     │   ├── StudyFileError         a study file (TOML) is malformed or selects nothing
     │   └── OptionError            an option of a function has a value it does not accept
     ├── StoreError                 the DuckDB store is missing, locked or not an msrwe store
+    ├── MissingExtraError          an optional part (e.g. PySpark) is not installed
     └── DefinitionError            an internal definition is inconsistent (a bug: please report it)
 
 Examples
@@ -29,6 +30,7 @@ __all__ = [
     "ImportRefused",
     "InputError",
     "MappingError",
+    "MissingExtraError",
     "MsrweError",
     "OptionError",
     "StoreError",
@@ -90,6 +92,10 @@ class OptionError(InputError, ValueError):
 
 class StoreError(MsrweError):
     """The DuckDB store is missing, locked, or does not hold what was asked for."""
+
+
+class MissingExtraError(MsrweError, ImportError):
+    """An optional part of msrwe is not installed; the message says how to install it."""
 
 
 class DefinitionError(MsrweError):

@@ -203,5 +203,6 @@ def test_public_names():
         "derive_exposure",
         "derive_exposure_alerts",
         "derive_vars_dose",
+        "most_given_drug",
         "regimen_interval",
     ]

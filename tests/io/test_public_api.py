@@ -36,11 +36,16 @@ def test_case_02_schema_exports():
     # Case 2: msrwe.schema exports the contract, its building blocks and its generators
     assert sorted(msrwe.schema.__all__) == sorted(
         [
+            "BOOKKEEPING",
             "CONTRACT",
             "DTYPES",
             "OUTCOMES",
+            "PHENOTYPES",
+            "PHENOTYPE_ALIASES",
             "POLARS_TYPES",
+            "PROBLEM_COLUMNS",
             "RELATEDNESS",
+            "ROUTES",
             "SERIOUS_CRITERIA",
             "STOP_REASONS",
             "Column",
@@ -48,6 +53,7 @@ def test_case_02_schema_exports():
             "DType",
             "DateOrder",
             "OnlyWhen",
+            "StoreTable",
             "Table",
             "column_rule_text",
             "contract_markdown",
@@ -59,12 +65,15 @@ def test_case_02_schema_exports():
 
 
 def test_case_03_store_exports():
-    # Case 3: msrwe.store keeps its read API and adds write_import
+    # Case 3: msrwe.store offers the Store handle, keeps its one-table read API and write_import
     assert sorted(msrwe.store.__all__) == [
         "CHECKED_SCHEMA",
         "PROBLEM_TABLES",
+        "Store",
+        "StoreQuality",
         "connect",
         "has_table",
+        "opened",
         "read_table",
         "table_names",
         "write_import",

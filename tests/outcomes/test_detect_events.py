@@ -276,23 +276,20 @@ def test_r_behaviour_sub_threshold_direction():
 
 
 def test_nhpt_delegates(monkeypatch):
-    import sys
-    import types
+    # NHPT without value_col goes to the either-hand rule, with the validated options object
+    import msrwe.derive.outcomes.api as api
 
     calls = {}
-    fake = types.ModuleType("msrwe.derive.outcomes.nhpt")
 
     def detect_nhpt_events(v, r, **kw):
         calls.update(kw)
         return "delegated"
 
-    fake.detect_nhpt_events = detect_nhpt_events
-    monkeypatch.setitem(sys.modules, "msrwe.derive.outcomes.nhpt", fake)
-    import msrwe.derive.outcomes as pkg
-
-    monkeypatch.setattr(pkg, "nhpt", fake, raising=False)
+    monkeypatch.setattr(api, "detect_nhpt_events", detect_nhpt_events)
     assert detect_events(visits(("A", [(0, 20.0)])), outcome="nhpt", conf_days=168) == "delegated"
-    assert calls["conf_days"] == 168
+    assert set(calls) == {"options"}
+    assert calls["options"].conf_days == (168.0,)
+    assert calls["options"].outcome == "nhpt"
     # with value_col the engine handles NHPT itself (20% rule)
     v = visits(("A", [(0, 20.0), (100, 24.0), (200, 24.0)]), col="nhpt_dominant_s")
     assert detect_events(v, outcome="nhpt", value_col="nhpt_dominant_s").events.height == 1

@@ -1,6 +1,6 @@
 """The demo report in headless Chromium: screenshot, PDF, DOM, and no request off the machine.
 
-Needs Debian's ``chromium`` (``make test`` installs it via scripts/ensure_chromium.sh); the
+Needs Debian's ``chromium`` (``make test`` installs it via scripts/ensure_system_deps.sh); the
 tests are skipped, saying so, only when no Chromium is installed.
 """
 
@@ -23,7 +23,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None,
     reason="headless Chromium is not installed (apt-get install chromium, or run "
-    "scripts/ensure_chromium.sh)",
+    "scripts/ensure_system_deps.sh)",
 )
 NETWORK_SCHEMES = re.compile(r"^(https?|wss?|ftp)://", re.IGNORECASE)
 

@@ -3,19 +3,26 @@ import msrwe.stats
 
 def test_exported_names_are_exactly_the_intended_ones():
     assert sorted(msrwe.stats.__all__) == [
+        "CoxResult",
         "EXACT_MAX_N",
         "IncidenceSummary",
         "KaplanMeierResult",
         "ProportionCI",
         "RateCI",
+        "RateRatioResult",
         "SlopeResult",
         "WilcoxonResult",
         "clopper_pearson",
+        "cox_hr",
         "describe",
+        "e_value",
         "incidence_summary",
         "kaplan_meier",
         "mixed_slope",
+        "negbin_rate_ratio",
         "poisson_rate_ci",
+        "rmst",
+        "rmst_difference",
         "wilcoxon_paired",
     ]
     for name in msrwe.stats.__all__:

@@ -67,7 +67,7 @@ def test_case4_methods_text():
                    "prior_treatment": {"min_drugs": 3}},
         "analysis": {"zero_method": "pratt", "baseline_window_days": 30},
         "safety": {"risk_window_days": 60, "ae_grouping": "pt_code"},
-        "outcomes": {"delta_policy": "trial", "conf_days": 168},
+        "outcomes": {"delta_fun": "trial", "conf_days": 168},
     })
     text = describe_methods(s, n_patients=83, engine={"edss": "ENGINE SAYS HI"},
                             interval_days=(56, 77))

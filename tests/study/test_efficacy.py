@@ -125,23 +125,24 @@ class FakeResult:
 def test_case6_engine_wiring_and_results():
     seen = {}
 
-    def detect(visits, relapses, **kw):
-        seen["visits"], seen["relapses"], seen["kw"] = visits, relapses, kw
+    def detect(visits, relapses, options):
+        seen["visits"], seen["relapses"], seen["options"] = visits, relapses, options
         warnings.warn("visits: 1 odd value; used as given.", UserWarning, stacklevel=2)
         return FakeResult(pl.DataFrame({"patient_id": ["P1"], "event_type": ["CDW"],
                                         "date": [d(2015, 4, 1)]}))
 
-    study = Study.from_dict({"outcomes": {"conf_days": 168, "delta_policy": "trial"},
+    study = Study.from_dict({"outcomes": {"conf_days": 168, "delta_fun": "trial"},
                              "analysis": {"km_years": [0.5, 1]}})
     from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
 
     adsl = derive_vars_last_on_treatment(derive_vars_baseline(ADSL, ADVS), ADVS)
     r = ResultsTable()
     out = add_efficacy(r, adsl=adsl, advs=ADVS, relapses=RELAPSES, study=study, detect=detect)
-    assert seen["kw"]["conf_days"] == 168
-    assert seen["kw"]["RAW_PIRA"] is False
-    assert seen["kw"]["delta_fun"].name == "trial"
-    assert seen["kw"]["outcome"] == "edss"
+    assert seen["options"].conf_days == (168.0,)
+    assert seen["options"].RAW_PIRA is False
+    assert seen["options"].delta_fun.name == "trial"
+    assert seen["options"].outcome == "edss"
+    assert seen["options"].value_col == "edss"
     assert seen["visits"].height == 9  # every visit is on or after its patient's baseline
     assert seen["relapses"].height == 1
     # the engine's data warnings go into its description, not onto the console
@@ -186,19 +187,19 @@ def test_case6_engine_wiring_and_results():
     assert "t25fw_change" not in set(res["analysis"])
 
 
-# Case 7: without an outcome engine the time-to-event rows say why they are missing
-def test_case7_no_engine(monkeypatch):
-    import msrwe.study._engine as eng
-
-    monkeypatch.setattr(eng, "_default_detect", lambda: None)
+# Case 7: the default engine is the real outcome engine (a missing one fails, never a silent
+# "not computed" row)
+def test_case7_default_engine_is_the_real_one():
     from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
 
     adsl = derive_vars_last_on_treatment(derive_vars_baseline(ADSL, ADVS), ADVS)
     r = ResultsTable()
-    add_efficacy(r, adsl=adsl, advs=ADVS, relapses=RELAPSES, study=Study())
+    out = add_efficacy(r, adsl=adsl, advs=ADVS, relapses=RELAPSES, study=Study())
     rows = r.to_polars().filter(pl.col("analysis") == "time_to_cdw")
-    assert rows["value"].null_count() == rows.height
-    assert rows["method"][0].startswith("not computed: the outcome engine")
+    assert rows.height
+    assert rows["value"].null_count() < rows.height
+    assert not any(str(m).startswith("not computed") for m in rows["method"].to_list())
+    assert out.engine["edss"].startswith("Confirmed EDSS worsening (CDW) was detected")
 
 
 EDSS_VALUES = [0.0, *np.arange(1.0, 10.5, 0.5).tolist()]

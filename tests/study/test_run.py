@@ -115,7 +115,7 @@ def test_case1_analyze(store: Path):
 
 # Case 1b: RAW/PIRA classification is a setting of the outcome engine
 def test_case1b_raw_pira(store: Path):
-    r = analyze(store, {"cohort": {"drug": "methotrexate"}, "outcomes": {"raw_pira": True}})
+    r = analyze(store, {"cohort": {"drug": "methotrexate"}, "outcomes": {"RAW_PIRA": True}})
     ev = r.datasets["adevents"].filter(pl.col("param") == "CDW_EDSS")
     assert ev["cdw_type"].to_list() == ["PIRA"]  # P1 has no relapse
 

@@ -40,8 +40,8 @@ def test_issue_example_loads(tmp_path: Path):
     assert s.analysis.baseline_window_days == 90
     assert s.safety.risk_window_days == 90
     assert s.safety.ae_grouping == "term"
-    assert s.outcomes.conf_days == 84
-    assert s.outcomes.conf_tol_days == (7.0, 730.5)
+    assert s.outcomes.conf_days == (84.0,)
+    assert s.outcomes.conf_tol_days == ((7.0, 730.5),)
     assert s.cohort.prior_treatment.active is False
     assert s.source == str(path)
 
@@ -76,7 +76,7 @@ ae_grouping = "pt_code"
 [outcomes]
 conf_days = 168
 baseline = "roving"
-delta_policy = "trial"
+delta_fun = "trial"
 worsening_pct = 25
 """)
     assert s.cohort.drug == "mitoxantrone"
@@ -90,7 +90,7 @@ worsening_pct = 25
     assert s.exposure.interval_days == (56, 77)
     assert s.safety.ae_grouping == "pt_code"
     assert s.outcomes == OutcomeSettings(
-        conf_days=168, baseline="roving", delta_policy="trial", worsening_pct=25.0
+        conf_days=168, baseline="roving", delta_fun="trial", worsening_pct=25.0
     )
 
 
@@ -159,7 +159,9 @@ def test_frozen_and_to_dict():
     d = s.to_dict()
     assert d["cohort"]["phenotypes"] == ["SPMS", "PPMS"]
     assert d["analysis"]["km_years"] == [1.0, 2.0, 3.0, 4.0, 5.0]
-    assert d["outcomes"]["delta_policy"] == "msprog"
+    assert d["outcomes"]["delta_fun"] == "msprog"
+    assert d["outcomes"]["conf_days"] == 84
+    assert d["outcomes"]["RAW_PIRA"] is False
     assert Study.from_dict({k: v for k, v in d.items() if k != "source"}) == s.replace(
         source="study file"
     )
@@ -179,3 +181,75 @@ def test_load_study(tmp_path: Path):
     p = tmp_path / "s.toml"
     p.write_text(ISSUE_EXAMPLE)
     assert load_study(p, tmp_path / "db").cohort.min_administrations == 18
+
+
+# Case 9: [outcomes] takes msprog's option names, checked by the engine's own function
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("[outcomes]\nevent = 'firstCDI'",
+         "outcomes.event must be one of firstCDW, first, multiple (a study analyses"),
+        ("[outcomes]\nRAW_PIRA = 'yes'", 'outcomes.RAW_PIRA must be True or False; got "yes"'),
+        ("[outcomes]\ndelta_fun = 'pct20'", "outcomes.delta_fun must be one of msprog, trial, "
+         "lorscheider"),
+        ("[outcomes]\nconf_tol_days = [-1, 30]", "outcomes.conf_tol_days must be a non-negative"),
+        ("[outcomes]\nrelapse_indep = {prec = [0, 0]}", "outcomes.relapse_indep must be a dict"),
+        ("[outcomes]\nvalue_col = 'edss2'", "outcomes.value_col is set by the study for each "
+         "measure"),
+        ("[outcomes]\nconfdays = 84", "unknown key 'outcomes.confdays'. [outcomes] accepts: "
+         "baseline, bl_geq, check_intermediate, conf_days"),
+        ("[outcomes]\nraw_pira = true\nRAW_PIRA = true", "outcomes.RAW_PIRA gives RAW_PIRA a "
+         "second time"),
+        ("[outcomes]\nworsening_pct = 0", "outcomes.worsening_pct must be more than 0"),
+    ],
+)
+def test_outcomes_bad_values(text, needle):
+    with pytest.raises(StudyFileError) as e:
+        Study.from_toml_text(text, source="my.toml")
+    assert needle in str(e.value)
+    assert str(e.value).startswith("my.toml: outcomes.") or "unknown key" in str(e.value)
+
+
+# Case 10: the earlier names raw_pira and delta_policy still work, with a warning
+def test_outcomes_old_names_warn():
+    with pytest.warns(FutureWarning, match="outcomes.raw_pira is now called RAW_PIRA"):
+        old = Study.from_dict({"outcomes": {"raw_pira": True, "conf_days": 168}})
+    with pytest.warns(FutureWarning, match="outcomes.delta_policy is now called delta_fun"):
+        old2 = Study.from_dict({"outcomes": {"delta_policy": "trial"}})
+    assert old.outcomes.options.RAW_PIRA is True
+    assert old == Study.from_dict({"outcomes": {"RAW_PIRA": True, "conf_days": 168}})
+    assert old2.outcomes.options.delta_fun.name == "trial"
+    with pytest.warns(DeprecationWarning, match="delta_policy is now delta_fun"):
+        assert old2.outcomes.delta_policy == "trial"
+    with pytest.warns(DeprecationWarning, match="raw_pira is now RAW_PIRA"):
+        assert old.outcomes.raw_pira is True
+
+
+# Case 11: every engine option a study may set is accepted, and to_dict reads back equal
+def test_outcomes_every_engine_option_round_trips():
+    s = Study.from_dict({"outcomes": {
+        "event": "multiple", "RAW_PIRA": True, "baseline": "roving_wors",
+        "proceed_from": "event", "sub_threshold_rebl": "worsening", "bl_geq": True,
+        "relapse_rebl": True, "skip_local_extrema": "strict", "conf_days": [84, 168],
+        "conf_tol_days": {"84": [7, 30], "168": [14, 60]}, "require_sust_days": 30,
+        "check_intermediate": False, "relapse_to_bl": [30, 7], "relapse_to_event": 10,
+        "relapse_to_conf": 20, "relapse_assoc": [90, 7], "delta_fun": "lorscheider",
+        "relapse_indep": {"prec": [0, 0], "event": [60, 30], "conf": [60, 30]},
+        "impute_last_visit": 0.5, "random_state": 3, "worsening_pct": 15,
+    }})
+    o = s.outcomes.options
+    assert o.conf_days == (84.0, 168.0)
+    assert o.conf_tol_days == ((7.0, 30.0), (14.0, 60.0))
+    assert o.bl_geq is True
+    assert o.relapse_to_bl == (30.0, 7.0)
+    d = s.to_dict()["outcomes"]
+    assert d["conf_tol_days"] == [[7, 30], [14, 60]]
+    assert Study.from_dict({"outcomes": d}) == s.replace(source="study file")
+
+
+# Case 12: the defaults of [outcomes] are the engine's (msprog's) defaults
+def test_outcomes_defaults_are_the_engines():
+    from msrwe.derive.outcomes import make_options
+
+    assert OutcomeSettings().options == make_options()
+    assert Study().outcomes.options == make_options()

@@ -22,6 +22,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "msrwe.cli.analyze_cmd",
     "msrwe.cli.report_cmd",
     "msrwe.cli.demo_cmd",
+    "msrwe.cli.design_cmd",
+    "msrwe.cli.compare_cmd",
 )
 
 app = typer.Typer(

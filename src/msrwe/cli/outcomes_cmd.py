@@ -1,12 +1,15 @@
 """``msrwe outcomes``: confirmed disability events from the store, msprog-compatible.
 
 Every option of :func:`msrwe.derive.outcomes.detect_events` is a ``--kebab-case`` flag with the
-same meaning; pairs such as ``relapse_assoc=(90, 7)`` are written ``--relapse-assoc 90,7`` and an
-infinite value as ``inf``.
+same meaning, default and allowed values: the flags are generated from the options' declaration
+(:data:`msrwe.derive.outcomes.options.OPTIONS`), so a new engine option is a new flag. Pairs such
+as ``relapse_assoc=(90, 7)`` are written ``--relapse-assoc 90,7``, an infinite value as ``inf``,
+and ``return_unconfirmed`` is ``--unconfirmed FILE``.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 from pathlib import Path
@@ -14,12 +17,26 @@ from typing import Any
 
 import polars as pl
 import typer
-from rich.table import Table
 
 from msrwe.cli._common import console, guard, out_folder, progress
+from msrwe.derive.outcomes.options import OPTIONS, Option
 from msrwe.errors import OptionError
 
-__all__ = ["outcomes", "parse_number_or_pair", "register"]
+__all__ = ["FLAG_OPTIONS", "flag_name", "outcomes", "parse_number_or_pair", "register"]
+
+#: The engine options that are flags (``return_unconfirmed`` is ``--unconfirmed FILE``).
+FLAG_OPTIONS: tuple[Option, ...] = tuple(o for o in OPTIONS if o.name != "return_unconfirmed")
+
+
+def flag_name(option: str) -> str:
+    """The command-line flag of an engine option.
+
+    Examples
+    --------
+    >>> flag_name("RAW_PIRA"), flag_name("conf_tol_days")
+    ('--raw-pira', '--conf-tol-days')
+    """
+    return "--" + option.lower().replace("_", "-")
 
 
 def parse_number_or_pair(name: str, text: str | None) -> float | tuple[float, float] | None:
@@ -39,112 +56,118 @@ def parse_number_or_pair(name: str, text: str | None) -> float | tuple[float, fl
     except ValueError:
         parts = []
     if len(parts) not in (1, 2) or any(math.isnan(p) for p in parts):
-        raise OptionError(f"--{name.replace('_', '-')} must be a number of days or two numbers "
+        raise OptionError(f"{flag_name(name)} must be a number of days or two numbers "
                           f"separated by a comma (e.g. 90,7). Got {text!r} instead.")
     return parts[0] if len(parts) == 1 else (parts[0], parts[1])
 
 
-@guard
-def outcomes(
-    db: Path = typer.Option(Path("msrwe.duckdb"), "--db", help="The DuckDB store to read."),
-    outcome: str = typer.Option("edss", "--outcome", help="edss, sdmt, t25fw, nhpt or custom."),
-    out: Path = typer.Option(Path("events.csv"), "--out",
-                             help="Events file: CSV, or Parquet when it ends in .parquet."),
-    describe: bool = typer.Option(False, "--describe", help="Print the methods paragraph."),
-    study: Path | None = typer.Option(
-        None, "--study", help="A study file (TOML): the events of its cohort under its "
-        "[outcomes] definitions, from each patient's baseline on (the other options are then "
-        "taken from the study file)."),
-    value_col: str | None = typer.Option(None, "--value-col", help="Column of the outcome."),
-    delta_fun: str | None = typer.Option(
-        None, "--delta-fun", help="Threshold policy: msprog, trial, lorscheider, pct20, "
-        "sdmt_msprog, sdmt_4_or_10pct."),
-    worsening: str | None = typer.Option(None, "--worsening", help="increase or decrease "
-                                         "(custom outcomes)."),
-    valuedelta_col: str | None = typer.Option(None, "--valuedelta-col"),
-    event: str = typer.Option("firstCDW", "--event", help="firstCDW, firstCDI, first, "
-                              "firstPIRA, firstRAW or multiple."),
-    raw_pira: bool = typer.Option(False, "--raw-pira", help="Classify worsening as RAW/PIRA."),
-    baseline: str = typer.Option("fixed", "--baseline",
-                                 help="fixed, roving, roving_impr or roving_wors."),
-    proceed_from: str = typer.Option("firstconf", "--proceed-from", help="firstconf or event."),
-    sub_threshold_rebl: str = typer.Option("none", "--sub-threshold-rebl",
-                                           help="none, event, improvement or worsening."),
-    bl_geq: bool = typer.Option(False, "--bl-geq"),
-    relapse_rebl: bool = typer.Option(False, "--relapse-rebl"),
-    skip_local_extrema: str = typer.Option("none", "--skip-local-extrema",
-                                           help="none, strict or all."),
-    conf_days: list[float] = typer.Option([84.0], "--conf-days",
-                                          help="Confirmation period in days (repeatable)."),
-    conf_tol_days: str = typer.Option("7,730.5", "--conf-tol-days",
-                                      help="Tolerance left,right in days (right may be inf)."),
-    validconf_col: str | None = typer.Option(None, "--validconf-col"),
-    require_sust_days: str = typer.Option("0", "--require-sust-days",
-                                          help="Days the change must last (inf: to the end)."),
-    check_intermediate: bool = typer.Option(True, "--check-intermediate/--no-check-intermediate"),
-    relapse_to_bl: str = typer.Option("30", "--relapse-to-bl"),
-    relapse_to_event: str = typer.Option("0", "--relapse-to-event"),
-    relapse_to_conf: str = typer.Option("30", "--relapse-to-conf"),
-    relapse_assoc: str = typer.Option("90", "--relapse-assoc"),
-    relapse_indep: str | None = typer.Option(
-        None, "--relapse-indep",
-        help='JSON, e.g. \'{"prec": [0, 0], "event": [90, 30], "conf": [90, 30]}\'.'),
-    impute_last_visit: float = typer.Option(0.0, "--impute-last-visit"),
-    subjects: str | None = typer.Option(None, "--subjects", help="Comma-separated patient ids."),
-    unconfirmed: Path | None = typer.Option(None, "--unconfirmed",
-                                            help="Also write unconfirmed changes here."),
-    random_state: int | None = typer.Option(None, "--random-state"),
+def _text(value: Any) -> str:
+    """A declared default as the flag writes it (``(7, 730.5)`` -> ``"7,730.5"``)."""
+    if isinstance(value, tuple | list):
+        return ",".join(_text(v) for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+#: How each kind of option is typed on the command line and read back.
+_NUMBER_TEXT = ("days", "pair", "tolerance")
+
+
+def _parameter(o: Option) -> inspect.Parameter:
+    """The typer parameter of one engine option, from its declaration."""
+    flag = flag_name(o.name)
+    helptext = o.help
+    if o.choices:
+        helptext += " One of: " + ", ".join(o.choices) + "."
+    annotation: Any
+    if o.kind == "bool":
+        default = typer.Option(bool(o.default), f"{flag}/--no-{flag[2:]}", help=helptext)
+        annotation = bool
+    elif o.kind == "days_list":
+        first = o.default if isinstance(o.default, list | tuple) else [o.default]
+        default = typer.Option([float(x) for x in first], flag,
+                               help=helptext + " Repeat the flag for several periods.")
+        annotation = list[float]
+    elif o.kind in _NUMBER_TEXT:
+        default = typer.Option(_text(o.default), flag, help=helptext + (
+            " A number of days, or two separated by a comma." if o.kind != "days" else ""))
+        annotation = str
+    elif o.kind == "impute":
+        default = typer.Option(float(o.default), flag, help=helptext)
+        annotation = float
+    elif o.kind == "seed":
+        default = typer.Option(o.default, flag, help=helptext)
+        annotation = int | None
+    elif o.kind == "intervals":
+        default = typer.Option(o.default, flag, help=helptext + ' JSON, e.g. \'{"prec": [0, 0], '
+                               '"event": [90, 30], "conf": [90, 30]}\'.')
+        annotation = str | None
+    elif o.kind == "ids":
+        default = typer.Option(o.default, flag, help=helptext + " Comma-separated.")
+        annotation = str | None
+    else:  # choice, column, policy: text
+        default = typer.Option(o.default, flag, help=helptext)
+        annotation = str | None if o.default is None else str
+    return inspect.Parameter(o.name.lower(), inspect.Parameter.KEYWORD_ONLY, default=default,
+                             annotation=annotation)
+
+
+def _engine_value(o: Option, value: Any) -> Any:
+    """A flag's value as the engine takes it."""
+    if o.kind in _NUMBER_TEXT:
+        return parse_number_or_pair(o.name, value)
+    if o.kind == "days_list":
+        return list(value)
+    if o.kind == "intervals" and value is not None:
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise OptionError(f"{flag_name(o.name)} must be JSON: {exc}") from exc
+    if o.kind == "ids" and value is not None:
+        return [x.strip() for x in value.split(",")]
+    return value
+
+
+def _outcomes(
+    *,
+    db: Path,
+    out: Path,
+    describe: bool,
+    study: Path | None,
+    unconfirmed: Path | None,
+    **flags: Any,
 ) -> None:
     """Detect confirmed disability worsening/improvement (PIRA/RAW) in the store's visits."""
-    from msrwe.derive.outcomes import detect_events
+    from rich.table import Table
+
+    from msrwe.derive.outcomes import detect_events, make_options
     from msrwe.derive.relapses import filter_confirmed_relapses
-    from msrwe.store._read import has_table, read_table
+    from msrwe.store import Store
 
     out_folder(out.parent, given=out)
     if unconfirmed is not None:
         out_folder(unconfirmed.parent, "--unconfirmed", given=unconfirmed)
     if study is not None:
-        _from_study(db, study, outcome, out, describe)
+        _from_study(db, study, flags["outcome"], out, describe)
         return
-    indep: Any = None
-    if relapse_indep is not None:
-        try:
-            indep = json.loads(relapse_indep)
-        except json.JSONDecodeError as exc:
-            raise OptionError(f"--relapse-indep must be JSON: {exc}") from exc
+    options = {o.name: _engine_value(o, flags[o.name.lower()]) for o in FLAG_OPTIONS}
+    options["return_unconfirmed"] = unconfirmed is not None
+    opts = _as_flags(make_options)(**options)  # every flag checked before the store is read
     with progress() as bar:
         task = bar.add_task("reading the store", total=None)
-        visits = read_table(db, "visits")
-        relapses = read_table(db, "relapses") if has_table(db, "relapses") else None
+        with Store(db) as store:
+            visits = store.read("visits")
+            relapses = store.read_or_none("relapses")
         if relapses is not None:
             relapses = filter_confirmed_relapses(relapses)
-        subject_ids = None if subjects is None else [x.strip() for x in subjects.split(",")]
-        _check_inputs(visits, outcome, value_col, subject_ids)
+        _check_inputs(visits, opts.outcome, options["value_col"], options["subjects"])
         bar.update(task, description="detecting events")
-        res = _as_flags(detect_events)(
-            visits, relapses, outcome=outcome, value_col=value_col,
-            delta_fun=delta_fun, worsening=worsening, valuedelta_col=valuedelta_col,
-            event=event, RAW_PIRA=raw_pira, baseline=baseline, proceed_from=proceed_from,
-            sub_threshold_rebl=sub_threshold_rebl, bl_geq=bl_geq, relapse_rebl=relapse_rebl,
-            skip_local_extrema=skip_local_extrema, conf_days=list(conf_days),
-            conf_tol_days=parse_number_or_pair("conf_tol_days", conf_tol_days),
-            validconf_col=validconf_col,
-            require_sust_days=parse_number_or_pair("require_sust_days", require_sust_days),
-            check_intermediate=check_intermediate,
-            relapse_to_bl=parse_number_or_pair("relapse_to_bl", relapse_to_bl),
-            relapse_to_event=parse_number_or_pair("relapse_to_event", relapse_to_event),
-            relapse_to_conf=parse_number_or_pair("relapse_to_conf", relapse_to_conf),
-            relapse_assoc=parse_number_or_pair("relapse_assoc", relapse_assoc),
-            relapse_indep=indep, impute_last_visit=impute_last_visit,
-            subjects=subject_ids,
-            return_unconfirmed=unconfirmed is not None, random_state=random_state,
-        )
+        res = _as_flags(detect_events)(visits, relapses, **options)
     out.parent.mkdir(parents=True, exist_ok=True)
     _write(res.events, out)
     if unconfirmed is not None and res.unconfirmed is not None:
         _write(res.unconfirmed, unconfirmed)
     ev = res.events
-    t = Table(title=f"{outcome.upper()} events ({event}, {baseline} baseline)")
+    t = Table(title=f"{opts.outcome.upper()} events ({opts.event}, {opts.baseline} baseline)")
     t.add_column("", justify="left")
     t.add_column("patients", justify="right")
     t.add_column("events", justify="right")
@@ -161,6 +184,42 @@ def outcomes(
     if describe:
         console.print(res.describe(), soft_wrap=True, highlight=False)
     console.print(f"Wrote {res.events.height} events to {out}")
+
+
+_FIXED = [
+    inspect.Parameter("db", inspect.Parameter.KEYWORD_ONLY, annotation=Path, default=typer.Option(
+        Path("msrwe.duckdb"), "--db", help="The DuckDB store to read.")),
+    inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, annotation=Path, default=typer.Option(
+        Path("events.csv"), "--out",
+        help="Events file: CSV, or Parquet when it ends in .parquet.")),
+    inspect.Parameter("describe", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
+                      default=typer.Option(False, "--describe",
+                                           help="Print the methods paragraph.")),
+    inspect.Parameter("study", inspect.Parameter.KEYWORD_ONLY, annotation=Path | None,
+                      default=typer.Option(
+        None, "--study", help="A study file (TOML): the events of its cohort under its "
+        "\\[outcomes] definitions, from each patient's baseline on (the other options are then "
+        "taken from the study file).")),
+    inspect.Parameter("unconfirmed", inspect.Parameter.KEYWORD_ONLY, annotation=Path | None,
+                      default=typer.Option(None, "--unconfirmed",
+                                           help="Also write unconfirmed changes here.")),
+]
+
+
+def _command() -> Any:
+    params = [*_FIXED, *(_parameter(o) for o in FLAG_OPTIONS)]
+
+    def outcomes(**kwargs: Any) -> None:
+        """Detect confirmed disability worsening/improvement (PIRA/RAW) in the store's visits."""
+        _outcomes(**kwargs)
+
+    outcomes.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    outcomes.__annotations__ = {p.name: p.annotation for p in params}
+    return guard(outcomes)
+
+
+#: The ``outcomes`` command, its flags generated from the engine's option declaration.
+outcomes = _command()
 
 
 def _outcome_columns(outcome: str, value_col: str | None) -> tuple[str, ...]:

@@ -17,7 +17,10 @@ __all__ = ["register", "synth"]
 @guard
 def synth(
     out: Path = typer.Option(..., "--out", help="Folder to write the chart files into."),
-    patients: int = typer.Option(83, "--patients", help="Number of patients (67:16 SPMS:PPMS)."),
+    patients: int | None = typer.Option(
+        None, "--patients",
+        help="Number of patients (default 83, 67:16 SPMS:PPMS; 900 with --arms).",
+    ),
     seed: int = typer.Option(
         2019, "--seed", help="Random seed; the same seed gives the same files."
     ),
@@ -27,9 +30,31 @@ def synth(
         help="Plant realistic chart errors and list them in dirty_manifest.csv.",
     ),
     fmt: str = typer.Option("csv", "--format", help="File format: csv, parquet or xlsx."),
+    arms: str | None = typer.Option(
+        None, "--arms",
+        help="Write a comparison cohort instead: new users of these drugs, comma-separated, "
+        "the first the reference (e.g. methotrexate,rituximab,cladribine), with confounding by "
+        "indication and a true hazard ratio printed in SYNTHETIC_DATA.txt.",
+    ),
 ) -> None:
     """Write a synthetic cohort modelled on the long-term intrathecal methotrexate series."""
     from msrwe.synth import FORMATS, MANIFEST_FILE, MAX_PATIENTS, MIN_DIRTY_PATIENTS, write_cohort
+    from msrwe.synth._arms import ARM_REGIMENS
+
+    arm_names: tuple[str, ...] | None = None
+    if arms is not None:
+        arm_names = tuple(a.strip().lower() for a in arms.split(",") if a.strip())
+        unknown = [a for a in arm_names if a not in ARM_REGIMENS]
+        if len(arm_names) < 2 or len(set(arm_names)) != len(arm_names) or unknown:
+            raise OptionError(
+                f"--arms must name two or more distinct drugs of {', '.join(ARM_REGIMENS)}, "
+                f"separated by commas; got {arms!r}."
+            )
+        if dirty:
+            raise OptionError("--dirty cannot be combined with --arms (the comparison cohort "
+                              "has no planted chart errors).")
+    if patients is None:
+        patients = 900 if arm_names else 83
 
     if not 1 <= patients <= MAX_PATIENTS:
         raise OptionError(f"--patients must be between 1 and {MAX_PATIENTS:,}; got {patients}.")
@@ -44,13 +69,18 @@ def synth(
         raise OptionError(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}.")
     with progress() as bar:
         bar.add_task(f"writing {patients} synthetic patients", total=None)
-        paths = write_cohort(out, patients, seed=seed, dirty=dirty, fmt=fmt)  # type: ignore[arg-type]
+        paths = write_cohort(out, patients, seed=seed, dirty=dirty, fmt=fmt,  # type: ignore[arg-type]
+                             arms=arm_names)
     table = Table(title=f"Synthetic cohort: {patients} patients, seed {seed}, written to {out}")
     table.add_column("file")
     table.add_column("rows", justify="right")
     for path in paths:
         table.add_row(path.name, f"{_rows(path):,}")
     console.print(table)
+    if arm_names:
+        from msrwe.synth._arms import arms_note
+
+        console.print(arms_note(arm_names).rstrip(), highlight=False)
     if dirty:
         manifest = pl.read_csv(out / MANIFEST_FILE, schema_overrides={"value": pl.String})
         kinds = manifest.group_by("kind").len().sort("kind")

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from msrwe.derive._columns import require_columns
-from msrwe.errors import InputError, OptionError
+from msrwe.errors import InputError, OptionError, StudyFileError
 
 __all__ = [
     "DOSE_LIMITS",
@@ -44,6 +44,7 @@ __all__ = [
     "derive_exposure",
     "derive_exposure_alerts",
     "derive_vars_dose",
+    "most_given_drug",
     "regimen_interval",
 ]
 
@@ -430,3 +431,23 @@ def derive_exposure(
         "alerts",
     ]
     return out.select(cols).sort(keys)
+
+
+def most_given_drug(administrations: pl.DataFrame) -> str:
+    """The drug with the most administrations (ties go to the first name alphabetically).
+
+    Examples
+    --------
+    >>> most_given_drug(pl.DataFrame({"drug": ["rituximab", "methotrexate", "methotrexate"]}))
+    'methotrexate'
+    """
+    require_columns(administrations, "administrations", ["drug"])
+    counts = (
+        administrations.filter(pl.col("drug").is_not_null())
+        .group_by("drug")
+        .len()
+        .sort(["len", "drug"], descending=[True, False])
+    )
+    if counts.height == 0:
+        raise StudyFileError("the store holds no administration, so there is no drug to analyse.")
+    return str(counts["drug"][0])

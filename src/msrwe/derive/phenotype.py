@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from msrwe.derive.outcomes.msoutcomes_spms import MSOutcomesSpms
 from msrwe.derive.outcomes.spms import (
     LORSCHEIDER_2016,
     SpmsDefinition,
@@ -45,16 +46,19 @@ from msrwe.derive.outcomes.spms import (
 )
 from msrwe.derive.outcomes.spms_inputs import prepare_table
 from msrwe.errors import InputError
+from msrwe.schema import PHENOTYPE_ALIASES
+from msrwe.schema import PHENOTYPES as _CONTRACT_PHENOTYPES
 
 __all__ = ["PHENOTYPES", "derive_phenotype", "describe_phenotype"]
 
-#: Charted phenotypes the data contract accepts (PRMS is read as PPMS).
-PHENOTYPES: tuple[str, ...] = ("CIS", "RRMS", "SPMS", "PPMS", "PRMS")
+#: Charted phenotypes this derivation reads: the contract's (``msrwe.schema.PHENOTYPES``) and the
+#: retired ones it recodes (PRMS is read as PPMS).
+PHENOTYPES: tuple[str, ...] = (*_CONTRACT_PHENOTYPES, *PHENOTYPE_ALIASES)
 
 _NEW = ("phenotype_derived", "spms_conversion_date_derived")
 
 
-def describe_phenotype(definition: SpmsDefinition = LORSCHEIDER_2016) -> str:
+def describe_phenotype(definition: SpmsDefinition | MSOutcomesSpms = LORSCHEIDER_2016) -> str:
     """Return the methods sentences for :func:`derive_phenotype` under ``definition``.
 
     Examples
@@ -76,7 +80,7 @@ def derive_phenotype(
     visits: pl.DataFrame,
     relapses: pl.DataFrame | None = None,
     *,
-    definition: SpmsDefinition = LORSCHEIDER_2016,
+    definition: SpmsDefinition | MSOutcomesSpms = LORSCHEIDER_2016,
 ) -> pl.DataFrame:
     """Add ``phenotype_derived`` and ``spms_conversion_date_derived`` to the patients table.
 
@@ -91,7 +95,8 @@ def derive_phenotype(
         Chart relapses, or ``None`` when none are charted.
     definition
         The SPMS conversion rule's parameters (default: Lorscheider 2016 as documented in
-        :mod:`msrwe.derive.outcomes.spms`).
+        :mod:`msrwe.derive.outcomes.spms`); ``MSOutcomesSpms()`` uses the MSoutcomes profile
+        (``spmsDx`` of MSoutcomes 0.2.1; ``MSOutcomesSpms(fss=False)``: ``spmsDx_no_fss``).
 
     Returns
     -------
@@ -137,7 +142,7 @@ def derive_phenotype(
             row = int(bad.arg_max() or 0)
             raise InputError(
                 f"patients: row {row + 1}, column 'phenotype': value {pts['phenotype'][row]!r} "
-                "is not a phenotype (rule: CIS, RRMS, SPMS, PPMS or PRMS)."
+                f"is not a phenotype (rule: {', '.join(PHENOTYPES[:-1])} or {PHENOTYPES[-1]})."
             )
     else:
         charted = pl.Series("phenotype", [None] * pts.height, dtype=pl.String)
@@ -155,7 +160,9 @@ def derive_phenotype(
               maintain_order="left")
         .join(assessed, on="patient_id", how="left", maintain_order="left")
     )
-    progressive_onset = pl.col("_charted").is_in(["PPMS", "PRMS"])
+    progressive_onset = pl.col("_charted").is_in(
+        ["PPMS", *(old for old, (new, _) in PHENOTYPE_ALIASES.items() if new == "PPMS")]
+    )
     derived = (
         pl.when(progressive_onset)
         .then(pl.lit("PPMS"))

@@ -12,21 +12,15 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from msrwe.schema import BOOKKEEPING
+
 __all__ = ["PROBLEM_SCHEMA", "ROW", "Findings", "empty_problems", "problems", "sort_problems"]
 
 #: The hidden column holding each row's number as a spreadsheet shows it (header = row 1).
 ROW = "__msrwe_row"
 
-#: Columns of ``quarantine`` and ``import_warnings``.
-PROBLEM_SCHEMA: dict[str, pl.DataType] = {
-    "table_name": pl.String(),
-    "file": pl.String(),
-    "row_number": pl.Int64(),
-    "column_name": pl.String(),
-    "value": pl.String(),
-    "rule": pl.String(),
-    "message": pl.String(),
-}
+#: Columns of ``quarantine`` and ``import_warnings`` (declared in ``msrwe.schema.BOOKKEEPING``).
+PROBLEM_SCHEMA: dict[str, pl.DataType] = BOOKKEEPING["quarantine"].polars_schema()
 
 
 def empty_problems() -> pl.DataFrame:
@@ -128,7 +122,7 @@ class Findings:
 def sort_problems(frame: pl.DataFrame) -> pl.DataFrame:
     """Problems in a stable order: table, file, row, column, rule, value, message."""
     return frame.sort(
-        ["table_name", "file", "row_number", "column_name", "rule", "value", "message"],
+        list(BOOKKEEPING["quarantine"].order),
         nulls_last=False,
         maintain_order=True,
     )

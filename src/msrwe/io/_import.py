@@ -33,7 +33,7 @@ from msrwe.io._names import name_key, table_of_name
 from msrwe.io._read import SUFFIXES, file_type, read_raw
 from msrwe.io._reconcile import ROW_NUMBERS, Rechecked, reconcile, stored_state
 from msrwe.io._validate import CheckedTable, check_table
-from msrwe.schema import CONTRACT
+from msrwe.schema import BOOKKEEPING, CONTRACT
 
 __all__ = [
     "ChartFolder",
@@ -204,18 +204,8 @@ class ChartFolder:
         return pl.DataFrame(rows, schema=IMPORT_LOG_SCHEMA)
 
 
-#: Columns of the store's ``import_log``.
-IMPORT_LOG_SCHEMA: dict[str, pl.DataType] = {
-    "table_name": pl.String(),
-    "file": pl.String(),
-    "sha256": pl.String(),
-    "rows_read": pl.Int64(),
-    "rows_imported": pl.Int64(),
-    "rows_quarantined": pl.Int64(),
-    "extra_columns": pl.String(),
-    "imported_at": pl.String(),
-    "msrwe_version": pl.String(),
-}
+#: Columns of the store's ``import_log`` (declared in ``msrwe.schema.BOOKKEEPING``).
+IMPORT_LOG_SCHEMA: dict[str, pl.DataType] = BOOKKEEPING["import_log"].polars_schema()
 
 
 @dataclass(frozen=True)

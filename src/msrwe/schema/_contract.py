@@ -19,13 +19,17 @@ from msrwe.schema._model import Column, Contract, DateOrder, OnlyWhen, Table
 __all__ = [
     "CONTRACT",
     "OUTCOMES",
+    "PHENOTYPES",
+    "PHENOTYPE_ALIASES",
     "RELATEDNESS",
+    "ROUTES",
     "SERIOUS_CRITERIA",
     "STOP_REASONS",
 ]
 
 _PATIENT = Column(
-    "patient_id", "text", "the patient's identifier in the chart (text)", required=True
+    "patient_id", "text", "the patient's identifier in the chart (text)", required=True,
+    privacy="identifier",
 )
 
 #: Relatedness to the treatment, as charted for adverse events and hospitalizations.
@@ -52,6 +56,15 @@ STOP_REASONS = (
     "cost",
     "other",
 )
+
+#: MS courses a patient's ``phenotype`` may hold (Lublin 2014; clinical-methods.md section 5.1).
+PHENOTYPES = ("CIS", "RRMS", "SPMS", "PPMS")
+#: Retired phenotypes recoded on import: old value -> (new value, why).
+PHENOTYPE_ALIASES: dict[str, tuple[str, str]] = {
+    "PRMS": ("PPMS", "PRMS was retired by Lublin 2014 and is now PPMS"),
+}
+#: Routes of administration.
+ROUTES = ("intrathecal", "iv", "oral", "sc", "im")
 
 _KURTZKE = "Kurtzke; clinical-methods.md section 1.3"
 
@@ -102,21 +115,23 @@ PATIENTS = Table(
     "patients",
     "one row per patient",
     (
-        Column("patient_id", "text", "the patient's identifier (unique)", required=True),
+        Column("patient_id", "text", "the patient's identifier (unique)", required=True,
+               privacy="identifier"),
         Column("sex", "text", "F, M or X", allowed=("F", "M", "X")),
-        Column("birth_date", "date", "date of birth; not after any other date of the patient"),
+        Column("birth_date", "date", "date of birth; not after any other date of the patient",
+               privacy="birth_date"),
         Column("ms_onset_date", "date", "date of the first MS symptom"),
         Column("diagnosis_date", "date", "date of the MS diagnosis"),
         Column(
             "phenotype",
             "text",
             "MS course (Lublin 2014); PRMS is recorded as PPMS with a warning",
-            allowed=("CIS", "RRMS", "SPMS", "PPMS"),
-            aliases=(("PRMS", "PPMS", "PRMS was retired by Lublin 2014 and is now PPMS"),),
+            allowed=PHENOTYPES,
+            aliases=tuple((old, new, why) for old, (new, why) in PHENOTYPE_ALIASES.items()),
             source="clinical-methods.md section 5.1 (Lublin 2014)",
         ),
         Column("spms_conversion_date", "date", "date of conversion to SPMS (SPMS only)"),
-        Column("site", "text", "the clinic or centre"),
+        Column("site", "text", "the clinic or centre", privacy="quasi"),
         Column("death_date", "date", "date of death; nothing of the patient is dated after it"),
     ),
     key=("patient_id",),
@@ -239,7 +254,7 @@ ADMINISTRATIONS = Table(
             "route",
             "text",
             "route of administration",
-            allowed=("intrathecal", "iv", "oral", "sc", "im"),
+            allowed=ROUTES,
         ),
         _positive("dose", "the dose given"),
         Column("dose_unit", "text", "unit of the dose", allowed=("mg", "mg/m2", "mg/kg", "g")),
@@ -280,7 +295,8 @@ ADVERSE_EVENTS = Table(
         _PATIENT,
         Column("onset_date", "date", "the event's onset date", required=True),
         Column("end_date", "date", "the event's end date"),
-        Column("term", "text", "the verbatim term as charted", required=True),
+        Column("term", "text", "the verbatim term as charted", required=True,
+               privacy="free_text"),
         Column("pt_code", "text", "MedDRA preferred-term code, when the site has one"),
         Column("soc_code", "text", "MedDRA system-organ-class code, when the site has one"),
         Column(
@@ -320,7 +336,7 @@ HOSPITALIZATIONS = Table(
         _PATIENT,
         Column("admit_date", "date", "the admission date", required=True),
         Column("discharge_date", "date", "the discharge date"),
-        Column("reason", "text", "the reason for admission"),
+        Column("reason", "text", "the reason for admission", privacy="free_text"),
         _RELATED,
     ),
     row_rules=(

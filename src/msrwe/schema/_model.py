@@ -76,6 +76,11 @@ class Column:
         Values recoded on import with a warning (PRMS -> PPMS), as ``(old, new, reason)``.
     source
         Where a rule comes from (a section of reference/clinical-methods.md).
+    privacy
+        How the column must be handled when data leave the centre (interop-privacy.md 5.1):
+        ``"identifier"`` (replaced by a pseudonym), ``"birth_date"`` (reduced to the year, ages
+        over 89 grouped), ``"quasi"`` (kept or coded on request, e.g. the site), ``"free_text"``
+        (dropped by default: it may name people) or ``None`` (an analysis value).
     """
 
     name: str
@@ -93,6 +98,7 @@ class Column:
     default: bool | None = None
     aliases: tuple[tuple[str, str, str], ...] = ()
     source: str | None = None
+    privacy: str | None = None
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
@@ -104,6 +110,8 @@ class Column:
             raise DefinitionError(f"column {self.name}: bounds need a numeric column")
         if self.check not in (None, "edss_half_step", "lower_case"):
             raise DefinitionError(f"column {self.name}: unknown check {self.check!r}")
+        if self.privacy not in (None, "identifier", "birth_date", "quasi", "free_text"):
+            raise DefinitionError(f"column {self.name}: unknown privacy class {self.privacy!r}")
 
     @property
     def sql_type(self) -> str:

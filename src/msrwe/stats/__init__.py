@@ -11,7 +11,13 @@ scipy, statsmodels and lifelines (golden numbers in ``tests/results/stats``).
 :func:`incidence_summary`       patients with an event, EAIR and event rate in one call
 :func:`wilcoxon_paired`         paired signed-rank test; zero handling and exactness stated
 :func:`mixed_slope`             annual slope, linear mixed model (exact REML; = statsmodels)
-:func:`kaplan_meier`            survival and numbers at risk at chosen times (lifelines)
+:func:`kaplan_meier`            survival and numbers at risk at chosen times (lifelines),
+                                optionally weighted
+:func:`cox_hr`                  hazard ratios, weighted, cluster-robust SE, Schoenfeld PH test
+:func:`negbin_rate_ratio`       negative binomial rate ratio, log person-time offset, robust SE
+:func:`e_value`                 E-value of a ratio and its CI (VanderWeele and Ding)
+:func:`rmst`                    restricted mean survival time and its SE
+:func:`rmst_difference`         RMST difference between two groups with a normal interval
 :func:`describe`                n, mean, SD, median, quartiles, range of a numeric column
 ==============================  ===========================================================
 
@@ -24,27 +30,38 @@ Examples
 1.76
 """
 
+from msrwe.stats._cox import CoxResult, cox_hr
 from msrwe.stats._describe import describe
+from msrwe.stats._evalue import e_value
 from msrwe.stats._incidence import IncidenceSummary, incidence_summary
 from msrwe.stats._mixed import SlopeResult, mixed_slope
+from msrwe.stats._negbin import RateRatioResult, negbin_rate_ratio
 from msrwe.stats._poisson import RateCI, poisson_rate_ci
 from msrwe.stats._proportion import ProportionCI, clopper_pearson
+from msrwe.stats._rmst import rmst, rmst_difference
 from msrwe.stats._survival import KaplanMeierResult, kaplan_meier
 from msrwe.stats._wilcoxon import EXACT_MAX_N, WilcoxonResult, wilcoxon_paired
 
 __all__ = [
     "EXACT_MAX_N",
+    "CoxResult",
     "IncidenceSummary",
     "KaplanMeierResult",
     "ProportionCI",
     "RateCI",
+    "RateRatioResult",
     "SlopeResult",
     "WilcoxonResult",
     "clopper_pearson",
+    "cox_hr",
     "describe",
+    "e_value",
     "incidence_summary",
     "kaplan_meier",
     "mixed_slope",
+    "negbin_rate_ratio",
     "poisson_rate_ci",
+    "rmst",
+    "rmst_difference",
     "wilcoxon_paired",
 ]

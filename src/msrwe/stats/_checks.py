@@ -15,7 +15,14 @@ import numpy as np
 
 from msrwe.errors import InputError, OptionError
 
-__all__ = ["as_float_array", "check_count", "check_level", "check_nonneg", "check_option"]
+__all__ = [
+    "as_float_array",
+    "check_alpha",
+    "check_count",
+    "check_level",
+    "check_nonneg",
+    "check_option",
+]
 
 
 def _fail(func: str, name: str, rule: str, value: Any) -> OptionError:
@@ -27,6 +34,13 @@ def check_level(level: Any, func: str) -> float:
     if isinstance(level, bool) or not isinstance(level, Real) or not 0 < float(level) < 1:
         raise _fail(func, "level", "a number strictly between 0 and 1 (e.g. 0.95)", level)
     return float(level)
+
+
+def check_alpha(alpha: Any, func: str) -> float:
+    """Return ``alpha`` as a float strictly between 0 and 1, or raise :class:`OptionError`."""
+    if isinstance(alpha, bool) or not isinstance(alpha, Real) or not 0 < float(alpha) < 1:
+        raise _fail(func, "alpha", "a number strictly between 0 and 1 (e.g. 0.05)", alpha)
+    return float(alpha)
 
 
 def check_count(value: Any, name: str, func: str) -> int:

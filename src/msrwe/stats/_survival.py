@@ -7,6 +7,7 @@ at time ``t`` when their follow-up lasts at least until ``t``.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,10 @@ class KaplanMeierResult:
         Patients and events.
     level
         Confidence level of the intervals.
+    method
+        How the curve was estimated, for the ``method`` column of the results table.
+    weighted
+        True when the curve is weighted (an adjusted curve).
     """
 
     table: pl.DataFrame
@@ -55,10 +60,11 @@ class KaplanMeierResult:
     n_events: int
     level: float
     method: str = "Kaplan-Meier (lifelines), Greenwood log(-log) interval"
+    weighted: bool = False
 
 
 def kaplan_meier(
-    durations: Any, events: Any, *, at: Any = None, level: float = 0.95
+    durations: Any, events: Any, *, at: Any = None, level: float = 0.95, weights: Any = None
 ) -> KaplanMeierResult:
     """Kaplan-Meier estimate with numbers at risk at the chosen times.
 
@@ -73,6 +79,11 @@ def kaplan_meier(
         follow-up time.
     level
         Confidence level of the pointwise interval and the median's interval.
+    weights
+        Case weights (IPTW or matching weights, >= 0) for a weighted (adjusted) curve, as
+        ``survival::survfit(..., weights=)``. Numbers at risk, events and censored stay plain
+        counts of patients with a weight above 0; the interval uses the weighted counts in
+        Greenwood's formula, which understates the uncertainty of estimated weights.
 
     Returns
     -------
@@ -94,6 +105,9 @@ def kaplan_meier(
     [1.0, 0.8, 0.5333]
     >>> km.median
     4.0
+    >>> kmw = kaplan_meier([1.0, 2.0, 3.0], [1, 1, 0], at=[1.5], weights=[2.0, 1.0, 1.0])
+    >>> round(kmw.table["survival"][0], 4)  # 1 - 2/4
+    0.5
     """
     from lifelines import KaplanMeierFitter
     from lifelines.utils import median_survival_times
@@ -118,6 +132,17 @@ def kaplan_meier(
             f"{func}: every event must be 0 (censored) or 1 (event); "
             f"entry {int(bad[0])} is {e[bad[0]]}."
         )
+    w = None
+    if weights is not None:
+        w = as_float_array(weights, "weights", func)
+        if len(w) != len(t):
+            raise InputError(
+                f"{func}: 'weights' needs one entry per patient; got {len(w)} for {len(t)}."
+            )
+        if np.any(~np.isfinite(w)) or np.any(w < 0):
+            raise InputError(f"{func}: every weight must be a finite number >= 0.")
+        keep = w > 0
+        t, e, w = t[keep], e[keep], w[keep]
     times = np.unique(t) if at is None else as_float_array(at, "at", func)
     nan = float("nan")
     if len(t) == 0:
@@ -134,7 +159,9 @@ def kaplan_meier(
             schema=_TABLE_SCHEMA,
         )
         return KaplanMeierResult(table, nan, nan, nan, 0, 0, level)
-    kmf = KaplanMeierFitter(alpha=1 - level).fit(t, e.astype(bool))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # lifelines' note on non-integer weights
+        kmf = KaplanMeierFitter(alpha=1 - level).fit(t, e.astype(bool), weights=w)
     timeline = kmf.survival_function_.index.to_numpy(dtype=float)
     surv_all = kmf.survival_function_.iloc[:, 0].to_numpy(dtype=float)
     ci_all = kmf.confidence_interval_survival_function_.to_numpy(dtype=float)
@@ -171,4 +198,10 @@ def kaplan_meier(
         n=len(t),
         n_events=int(e.sum()),
         level=level,
+        method=(
+            "weighted Kaplan-Meier (lifelines), Greenwood log(-log) interval"
+            if w is not None
+            else "Kaplan-Meier (lifelines), Greenwood log(-log) interval"
+        ),
+        weighted=w is not None,
     )

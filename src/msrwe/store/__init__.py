@@ -1,17 +1,25 @@
-"""The embedded DuckDB store: one table per chart table, plus ``quarantine`` and ``import_log``.
+"""The embedded DuckDB store: one table per chart table, plus the bookkeeping tables.
 
-Reading (:func:`read_table`) is what every later stage uses; writing (:func:`write_import`) is
-what ``msrwe import`` uses.
+:class:`Store` is the handle every later stage reads through: one connection for
+:meth:`~Store.tables`, :meth:`~Store.read` and :meth:`~Store.quality` (``quarantine``,
+``import_warnings`` and ``import_log``, whose columns ``msrwe.schema.BOOKKEEPING`` declares).
+:func:`read_table`, :func:`table_names` and :func:`has_table` open one connection per call.
+Writing (:func:`write_import`) is what ``msrwe import`` uses.
 """
 
-from msrwe.store._read import connect, has_table, read_table, table_names
+from msrwe.store._connect import connect
+from msrwe.store._read import has_table, read_table, table_names
+from msrwe.store._store import Store, StoreQuality, opened
 from msrwe.store._write import CHECKED_SCHEMA, PROBLEM_TABLES, write_import
 
 __all__ = [
     "CHECKED_SCHEMA",
     "PROBLEM_TABLES",
+    "Store",
+    "StoreQuality",
     "connect",
     "has_table",
+    "opened",
     "read_table",
     "table_names",
     "write_import",

@@ -1,4 +1,4 @@
-"""Writing an import into the DuckDB store, in one transaction.
+"""Writing an import into the DuckDB store, in one transaction on a copy renamed over it.
 
 The tables of the imported folder replace those of the store; their rows in ``quarantine``,
 ``import_warnings`` and ``import_log`` are replaced too; everything else is kept. Either all of
@@ -29,36 +29,18 @@ import duckdb
 import polars as pl
 
 from msrwe.errors import StoreError
-from msrwe.store._read import connect
+from msrwe.schema import BOOKKEEPING
+from msrwe.store._connect import connect
 
 __all__ = ["CHECKED_SCHEMA", "PROBLEM_TABLES", "write_import"]
 
-#: The schema of the rows that passed their table's own rules (see :func:`write_import`).
+#: The schema of the rows kept to re-check the rules across tables (see :func:`write_import`).
 CHECKED_SCHEMA = "msrwe_checked"
 
-#: The bookkeeping tables of an import, and the columns that sort them.
+#: The bookkeeping tables of an import, and the columns that sort them (from ``schema``).
 PROBLEM_TABLES: dict[str, list[str]] = {
-    "quarantine": ["table_name", "file", "row_number", "column_name", "rule", "value", "message"],
-    "import_warnings": [
-        "table_name",
-        "file",
-        "row_number",
-        "column_name",
-        "rule",
-        "value",
-        "message",
-    ],
-    "import_log": ["table_name"],
+    name: list(table.order) for name, table in BOOKKEEPING.items()
 }
-
-_PROBLEM_SQL = (
-    "table_name VARCHAR, file VARCHAR, row_number BIGINT, column_name VARCHAR, value VARCHAR, "
-    "rule VARCHAR, message VARCHAR"
-)
-_LOG_SQL = (
-    "table_name VARCHAR, file VARCHAR, sha256 VARCHAR, rows_read BIGINT, rows_imported BIGINT, "
-    "rows_quarantined BIGINT, extra_columns VARCHAR, imported_at VARCHAR, msrwe_version VARCHAR"
-)
 
 
 def _existing(con: duckdb.DuckDBPyConnection, name: str) -> pl.DataFrame | None:
@@ -115,9 +97,8 @@ def write_import(
         A table whose file, hash and counts are unchanged keeps its earlier ``imported_at``, so
         re-importing the same folder leaves the store's content identical.
     checked
-        Chart table name -> every row that passed the table's own rules, with its
-        ``row_number``, kept in the schema :data:`CHECKED_SCHEMA` so that a later import can
-        re-check the rules across tables over the whole store.
+        Name -> rows kept in the schema :data:`CHECKED_SCHEMA` so that a later import can check
+        the rules across tables over the whole store (see :mod:`msrwe.io._reconcile`).
 
     Raises
     ------
@@ -125,16 +106,15 @@ def write_import(
         When the store cannot be opened or written (a full disk); the store is then byte for
         byte as it was, and no temporary file is left.
     """
-    from msrwe.io._frames import empty_problems
-
     names = set(tables)
     with _staged(Path(db)) as con:
         for name, frame in tables.items():
             _replace(con, name, frame)
         for name, frame in (("quarantine", quarantine), ("import_warnings", warnings)):
-            new = frame if frame is not None else empty_problems()
+            spec = BOOKKEEPING[name]
+            new = frame if frame is not None else spec.empty()
             merged = _merge(_existing(con, name), new, names, PROBLEM_TABLES[name])
-            con.execute(f'create table if not exists "{name}" ({_PROBLEM_SQL})')
+            con.execute(f'create table if not exists "{name}" ({spec.sql()})')
             _replace(con, name, merged)
         if import_log is not None:
             now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -142,7 +122,9 @@ def write_import(
             old = _existing(con, "import_log")
             log = _keep_times(old, log)
             merged = _merge(old, log, names, PROBLEM_TABLES["import_log"])
-            con.execute(f"create table if not exists import_log ({_LOG_SQL})")
+            con.execute(
+                f"create table if not exists import_log ({BOOKKEEPING['import_log'].sql()})"
+            )
             _replace(con, "import_log", merged)
         for name, frame in (checked or {}).items():
             con.execute(f"create schema if not exists {CHECKED_SCHEMA}")

@@ -42,6 +42,7 @@ import polars as pl
 
 from msrwe.derive._columns import require_columns
 from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
+from msrwe.derive.exposure import most_given_drug
 from msrwe.derive.prior_treatments import derive_vars_prior_failure
 from msrwe.errors import StudyFileError
 from msrwe.study.config import Study
@@ -84,26 +85,6 @@ class Cohort:
     attrition: pl.DataFrame
     doses: pl.DataFrame
     drug: str
-
-
-def most_given_drug(administrations: pl.DataFrame) -> str:
-    """The drug with the most administrations (ties go to the first name alphabetically).
-
-    Examples
-    --------
-    >>> most_given_drug(pl.DataFrame({"drug": ["rituximab", "methotrexate", "methotrexate"]}))
-    'methotrexate'
-    """
-    require_columns(administrations, "administrations", ["drug"])
-    counts = (
-        administrations.filter(pl.col("drug").is_not_null())
-        .group_by("drug")
-        .len()
-        .sort(["len", "drug"], descending=[True, False])
-    )
-    if counts.height == 0:
-        raise StudyFileError("the store holds no administration, so there is no drug to analyse.")
-    return str(counts["drug"][0])
 
 
 def _drug_summary(administrations: pl.DataFrame) -> str:

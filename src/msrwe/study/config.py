@@ -35,21 +35,27 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from msrwe.errors import StudyFileError
+from msrwe.compare.design import CompareDesign
+from msrwe.derive.outcomes.options import DEFAULTS, OutcomeOptions, make_options
+from msrwe.errors import OptionError, StudyFileError
 from msrwe.io._settings import parse_toml, read_toml_file
-from msrwe.schema import STOP_REASONS
+from msrwe.schema import PHENOTYPES, ROUTES, STOP_REASONS
 from msrwe.study._validate import _choice, _date, _fail, _int, _num, _str_tuple, _text
 
 __all__ = [
     "AE_GROUPINGS",
     "GROUP_BY_CHOICES",
     "PHENOTYPES",
+    "RENAMED_OUTCOME_KEYS",
     "ROUTES",
+    "SET_PER_MEASURE",
     "STOP_REASONS",
     "AnalysisSettings",
     "CohortCriteria",
@@ -60,21 +66,15 @@ __all__ = [
     "Study",
     "StudyInfo",
     "load_study",
+    "outcome_options",
 ]
 
-#: Phenotypes a cohort may select (``patients.phenotype`` of the data contract).
-PHENOTYPES: tuple[str, ...] = ("CIS", "RRMS", "SPMS", "PPMS")
-#: Routes of administration of the data contract.
-ROUTES: tuple[str, ...] = ("intrathecal", "iv", "oral", "sc", "im")
 #: Columns of ``patients`` the analyses can be grouped by; ``"none"`` gives the overall only.
 GROUP_BY_CHOICES: tuple[str, ...] = ("phenotype", "sex", "site", "none")
 #: How adverse events are grouped: by the verbatim term or the MedDRA preferred-term code.
 AE_GROUPINGS: tuple[str, ...] = ("term", "pt_code")
 _ZERO_METHODS = ("wilcox", "pratt", "zsplit")
 _P_METHODS = ("auto", "exact", "approx")
-_BASELINES = ("fixed", "roving", "roving_impr", "roving_wors")
-_DELTA_POLICIES = ("msprog", "trial", "lorscheider")
-_EVENTS = ("firstCDW", "first", "multiple")
 
 
 @dataclass(frozen=True)
@@ -313,79 +313,154 @@ class SafetySettings:
         _choice("safety", "ae_grouping", self.ae_grouping, AE_GROUPINGS)
 
 
-@dataclass(frozen=True)
+#: Engine options the study sets itself for each measure it analyses; a study file cannot set them.
+SET_PER_MEASURE: tuple[str, ...] = (
+    "outcome", "value_col", "worsening", "valuedelta_col", "validconf_col", "subjects",
+    "return_unconfirmed",
+)
+#: Earlier ``[outcomes]`` names, still read with a warning: old name -> msprog's name.
+RENAMED_OUTCOME_KEYS: dict[str, str] = {"raw_pira": "RAW_PIRA", "delta_policy": "delta_fun"}
+#: Values of ``event`` a study accepts: it analyses the time to confirmed worsening.
+_EVENTS = ("firstCDW", "first", "multiple")
+
+
+@dataclass(frozen=True, init=False)
 class OutcomeSettings:
     """``[outcomes]``: the disability definitions handed to the outcome engine.
 
-    The defaults are those of msprog (clinical-methods 2.2); ``delta_policy`` picks the EDSS
-    threshold family of clinical-methods 1.4 (``msprog``: +1.5 from 0, +1.0 up to 5.0, +0.5 from
-    5.5; ``trial``: +1.0 up to 5.5, +0.5 above (ORATORIO, OLYMPUS); ``lorscheider``: +1.5 from 0,
-    +1.0 up to 5.5, +0.5 above).
+    The keys are the outcome engine's options with msprog's names, defaults and allowed values
+    (:class:`~msrwe.derive.outcomes.options.OutcomeOptions`, clinical-methods 2.2), validated by
+    the same function as :func:`~msrwe.derive.outcomes.detect_events`
+    (:func:`~msrwe.derive.outcomes.options.make_options`); ``delta_fun`` is the EDSS threshold
+    family of clinical-methods 1.4 (``msprog``: +1.5 from 0, +1.0 up to 5.0, +0.5 from 5.5;
+    ``trial``: +1.0 up to 5.5, +0.5 above (ORATORIO, OLYMPUS); ``lorscheider``: +1.5 from 0,
+    +1.0 up to 5.5, +0.5 above). The study sets the options of :data:`SET_PER_MEASURE` itself,
+    and adds one key of its own:
 
     Parameters
     ----------
-    event
-        ``firstCDW`` (first confirmed worsening, the default), ``first`` or ``multiple``.
-    baseline
-        ``fixed``, ``roving``, ``roving_impr`` or ``roving_wors``.
-    conf_days
-        Confirmation interval in days (84).
-    conf_tol_days
-        ``[before, after]`` tolerance around the confirmation interval ([7, 730.5]).
-    check_intermediate
-        Every visit between onset and confirmation must stay above threshold (true).
-    relapse_to_bl, relapse_to_event, relapse_to_conf
-        Days after a relapse in which a visit cannot serve as baseline, event or confirmation.
-    relapse_assoc
-        Days after a relapse within which a worsening is relapse-associated (90).
-    require_sust_days
-        Days a worsening must be sustained (0: only confirmed).
-    delta_policy
-        EDSS threshold family: ``msprog``, ``trial`` or ``lorscheider``.
+    options
+        The engine options in force (for the EDSS; the timed tests use ``worsening_pct``).
     worsening_pct
         Percentage change counted as worsening for the 9-hole peg and 25-foot walk tests (20).
-    raw_pira
-        Classify each confirmed worsening as relapse-associated (RAW) or independent (PIRA),
-        clinical-methods 3 (false).
+    **values
+        Engine options by msprog's name (``event="multiple"``, ``conf_days=168``, ...), when
+        ``options`` is not given. The earlier names ``raw_pira`` and ``delta_policy`` are read
+        as ``RAW_PIRA`` and ``delta_fun``, with a warning.
+
+    Examples
+    --------
+    >>> o = OutcomeSettings(baseline="roving", conf_days=168)
+    >>> o.baseline, o.options.conf_days, o.to_dict()["conf_days"]
+    ('roving', (168.0,), 168)
+    >>> OutcomeSettings(event="firstCDI")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    msrwe.errors.StudyFileError: study file: outcomes.event must be one of ...
     """
 
-    event: str = "firstCDW"
-    baseline: str = "fixed"
-    conf_days: int = 84
-    conf_tol_days: tuple[float, float] = (7.0, 730.5)
-    check_intermediate: bool = True
-    relapse_to_bl: int = 30
-    relapse_to_event: int = 0
-    relapse_to_conf: int = 30
-    relapse_assoc: int = 90
-    require_sust_days: float = 0.0
-    delta_policy: str = "msprog"
-    worsening_pct: float = 20.0
-    raw_pira: bool = False
+    options: OutcomeOptions
+    worsening_pct: float
 
-    def __post_init__(self) -> None:
+    def __init__(self, options: OutcomeOptions | None = None, *, worsening_pct: float = 20.0,
+                 **values: Any) -> None:
         sec = "outcomes"
-        if not isinstance(self.raw_pira, bool):
-            raise _fail(sec, "raw_pira", "must be true or false", self.raw_pira)
-        _choice(sec, "event", self.event, _EVENTS)
-        _choice(sec, "baseline", self.baseline, _BASELINES)
-        _int(sec, "conf_days", self.conf_days, low=1)
-        tol = self.conf_tol_days
-        if isinstance(tol, str) or not isinstance(tol, list | tuple) or len(tol) != 2:
-            raise _fail(sec, "conf_tol_days", "must be two numbers [before, after]", tol)
-        tol = (_num(sec, "conf_tol_days", tol[0], low=0), _num(sec, "conf_tol_days", tol[1], low=0))
-        object.__setattr__(self, "conf_tol_days", tol)
-        if not isinstance(self.check_intermediate, bool):
-            raise _fail(sec, "check_intermediate", "must be true or false", self.check_intermediate)
-        for key in ("relapse_to_bl", "relapse_to_event", "relapse_to_conf", "relapse_assoc"):
-            _int(sec, key, getattr(self, key), low=0)
-        sust = _num(sec, "require_sust_days", self.require_sust_days, low=0)
-        object.__setattr__(self, "require_sust_days", sust)
-        _choice(sec, "delta_policy", self.delta_policy, _DELTA_POLICIES)
-        pct = _num(sec, "worsening_pct", self.worsening_pct, low=0)
+        if options is None:
+            options = outcome_options(values)
+        elif values:
+            raise _fail(sec, next(iter(values)), "cannot be given beside options", values)
+        elif not isinstance(options, OutcomeOptions):
+            raise _fail(sec, "options", "must be an OutcomeOptions", options)
+        if options.event not in _EVENTS:
+            raise _fail(sec, "event", "must be one of " + ", ".join(_EVENTS) + " (a study "
+                        "analyses the time to confirmed worsening)", options.event)
+        pct = _num(sec, "worsening_pct", worsening_pct, low=0)
         if pct == 0:
-            raise _fail(sec, "worsening_pct", "must be more than 0", self.worsening_pct)
+            raise _fail(sec, "worsening_pct", "must be more than 0", worsening_pct)
+        object.__setattr__(self, "options", options)
         object.__setattr__(self, "worsening_pct", pct)
+
+    def __getattr__(self, name: str) -> Any:
+        # study.outcomes.baseline, .conf_days, ...: the engine option of that name
+        if name in DEFAULTS and name not in ("options", "worsening_pct"):
+            return getattr(self.options, name)
+        raise AttributeError(f"'OutcomeSettings' object has no attribute {name!r}")
+
+    @property
+    def raw_pira(self) -> bool:
+        """Deprecated: ``RAW_PIRA`` (msprog's name)."""
+        warnings.warn("OutcomeSettings.raw_pira is now RAW_PIRA (msprog's name).",
+                      DeprecationWarning, stacklevel=2)
+        return self.options.RAW_PIRA
+
+    @property
+    def delta_policy(self) -> str:
+        """Deprecated: the name of ``delta_fun`` (msprog's name)."""
+        warnings.warn("OutcomeSettings.delta_policy is now delta_fun (msprog's name).",
+                      DeprecationWarning, stacklevel=2)
+        return str(getattr(self.options.delta_fun, "name", self.options.delta_fun))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``[outcomes]`` table in force: every engine option a study sets, msprog's names."""
+        engine = self.options.to_dict()
+        out = {k: v for k, v in engine.items() if k not in SET_PER_MEASURE}
+        out["worsening_pct"] = int(self.worsening_pct) if float(self.worsening_pct).is_integer() \
+            else self.worsening_pct
+        return out
+
+
+def outcome_options(values: Mapping[str, Any]) -> OutcomeOptions:
+    """Build the engine options of a study's ``[outcomes]`` table (without ``worsening_pct``).
+
+    Keys are msprog's option names, checked by
+    :func:`~msrwe.derive.outcomes.options.make_options` (the function ``detect_events`` uses);
+    errors are :class:`~msrwe.errors.StudyFileError` naming ``outcomes.<key>``.
+
+    Examples
+    --------
+    >>> outcome_options({"conf_days": 168, "RAW_PIRA": True}).conf_days
+    (168.0,)
+    >>> outcome_options({"baseline": "rolling"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    msrwe.errors.StudyFileError: study file: outcomes.baseline must be one of fixed, roving, ...
+    """
+    sec = "outcomes"
+    given: dict[str, Any] = {}
+    written: dict[str, str] = {}  # msprog name -> the name the file used
+    for key, value in values.items():
+        name = RENAMED_OUTCOME_KEYS.get(key, key)
+        if name != key:
+            warnings.warn(
+                f"study file: outcomes.{key} is now called {name} (msprog's name); the old name "
+                "still works for now. Rename it in the study file.",
+                FutureWarning, stacklevel=3,
+            )
+        if name in given:
+            raise _fail(sec, key, f"gives {name} a second time", value)
+        if name in SET_PER_MEASURE:
+            raise _fail(sec, key, "is set by the study for each measure it analyses (EDSS, 9-hole "
+                        "peg test, timed 25-foot walk) and cannot be given", value)
+        if name not in DEFAULTS:
+            allowed = sorted([*(k for k in DEFAULTS if k not in SET_PER_MEASURE),
+                              "worsening_pct"], key=str.lower)
+            raise StudyFileError(
+                f"study file: unknown key 'outcomes.{key}'. [outcomes] accepts: "
+                f"{', '.join(allowed)}."
+            )
+        given[name] = value
+        written[name] = key
+    try:
+        return make_options(outcome="edss", **given)
+    except OptionError as exc:
+        if exc.option is None or exc.rule is None:
+            raise StudyFileError(f"study file: [outcomes] {exc}") from None
+        option = exc.option.split("[", 1)[0]
+        key = written.get(option, option)
+        # the engine's rule, written as the study file's other rules are ("one of a, b")
+        rule = exc.rule.split(". Got ", 1)[0]
+        rule = re.sub(r"\{([^{}]*)\}", lambda m: m.group(1).replace("'", ""), rule)
+        raise _fail(sec, key + exc.option[len(option):], rule, values.get(key)) from None
 
 
 _SECTIONS: dict[str, type] = {
@@ -403,7 +478,7 @@ def _build(cls: type, section: str, raw: object, source: str) -> Any:
         raise StudyFileError(f"{source}: [{section}] must be a table of settings; got {raw!r}.")
     allowed = {f.name for f in fields(cls)}
     for key in raw:
-        if key not in allowed:
+        if key not in allowed and cls is not OutcomeSettings:
             raise StudyFileError(
                 f"{source}: unknown key '{section}.{key}'. "
                 f"[{section}] accepts: {', '.join(sorted(allowed))}."
@@ -423,6 +498,8 @@ def _build(cls: type, section: str, raw: object, source: str) -> Any:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, OutcomeSettings):
+        return value.to_dict()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, tuple):
@@ -435,13 +512,14 @@ class Study:
     """A whole study file: one frozen object per section.
 
     Build it with :meth:`from_toml` (a file), :meth:`from_toml_text`, :meth:`from_dict`, or
-    :meth:`default_for` (every patient on the most-given drug of a store).
+    :meth:`default_for` (every patient on one drug; :func:`load_study` picks a store's most-given
+    drug).
 
     Examples
     --------
     >>> s = Study.from_dict({"cohort": {"drug": "Methotrexate"}})
     >>> s.cohort.drug, s.analysis.group_by, s.outcomes.conf_days
-    ('methotrexate', 'phenotype', 84)
+    ('methotrexate', 'phenotype', (84.0,))
     >>> s.to_dict()["cohort"]["prior_treatment"]["min_days"]
     365
     """
@@ -453,6 +531,8 @@ class Study:
     safety: SafetySettings = field(default_factory=SafetySettings)
     outcomes: OutcomeSettings = field(default_factory=OutcomeSettings)
     source: str = "study file"
+    #: ``[compare]``: a comparative-effectiveness design (docs/compare.md), or ``None``.
+    compare: CompareDesign | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "study file") -> Study:
@@ -466,16 +546,20 @@ class Study:
         if not isinstance(data, Mapping):
             raise StudyFileError(f"{source}: a study file is a TOML table; got {data!r}.")
         for section in data:
-            if section not in _SECTIONS:
+            if section not in _SECTIONS and section != "compare":
                 raise StudyFileError(
                     f"{source}: unknown section [{section}]. "
-                    f"A study file has the sections: {', '.join('[' + s + ']' for s in _SECTIONS)}."
+                    "A study file has the sections: "
+                    f"{', '.join('[' + s + ']' for s in (*_SECTIONS, 'compare'))}."
                 )
         parts = {
             name: _build(klass, name, data.get(name, {}), source)
             for name, klass in _SECTIONS.items()
         }
-        return cls(**parts, source=source)
+        compare = (
+            CompareDesign.from_dict(data["compare"], source=source) if "compare" in data else None
+        )
+        return cls(**parts, source=source, compare=compare)
 
     @classmethod
     def from_toml_text(cls, text: str, *, source: str = "study file") -> Study:
@@ -496,27 +580,21 @@ class Study:
         return cls.from_dict(data, source=str(p))
 
     @classmethod
-    def default_for(cls, db: str | Path) -> Study:
-        """The default study of a store: every patient on its most-given drug, any route.
+    def default_for(cls, drug: str) -> Study:
+        """The default study of a drug: every patient on it, any route, default settings.
 
-        Parameters
-        ----------
-        db
-            Path of the store.
+        :func:`load_study` gives it the store's most-given drug when no study file is given.
 
-        Raises
-        ------
-        StudyFileError
-            When the store holds no administration.
+        Examples
+        --------
+        >>> Study.default_for("methotrexate").study.title
+        'Patients treated with methotrexate'
         """
-        from msrwe.store import has_table, read_table
-        from msrwe.study.cohort import most_given_drug
-
-        if not has_table(db, "administrations"):
+        if not isinstance(drug, str) or Path(drug).suffix == ".duckdb":
             raise StudyFileError(
-                f"{db}: the store has no administrations, so there is no drug to analyse."
+                f"Study.default_for takes a drug name, not {drug!r}; "
+                "load_study(None, db) picks the store's most-given drug."
             )
-        drug = most_given_drug(read_table(db, "administrations"))
         return cls(
             study=StudyInfo(title=f"Patients treated with {drug}"),
             cohort=CohortCriteria(drug=drug),
@@ -530,6 +608,8 @@ class Study:
     def to_dict(self) -> dict[str, Any]:
         """The settings in force, defaults filled in, as plain TOML-like values."""
         out = {name: _plain(getattr(self, name)) for name in _SECTIONS}
+        if self.compare is not None:
+            out["compare"] = self.compare.to_dict()
         out["source"] = self.source
         return out
 
@@ -537,10 +617,24 @@ class Study:
 def load_study(study: Study | str | Path | Mapping[str, Any] | None, db: str | Path) -> Study:
     """Turn what a caller gives (a path, a mapping, a :class:`Study` or nothing) into a Study.
 
-    ``None`` gives :meth:`Study.default_for` the store.
+    ``None`` gives :meth:`Study.default_for` the store's most-given drug.
+
+    Raises
+    ------
+    StudyFileError
+        For a broken study file, or (without one) a store that holds no administration.
     """
     if study is None:
-        return Study.default_for(db)
+        from msrwe.derive.exposure import most_given_drug
+        from msrwe.store import Store
+
+        with Store(db) as store:
+            administrations = store.read_or_none("administrations")
+        if administrations is None:
+            raise StudyFileError(
+                f"{db}: the store has no administrations, so there is no drug to analyse."
+            )
+        return Study.default_for(most_given_drug(administrations))
     if isinstance(study, Study):
         return study
     if isinstance(study, Mapping):

@@ -28,7 +28,8 @@ import polars as pl
 
 from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
 from msrwe.derive.outcomes.nhpt import unable_guard
-from msrwe.derive.outcomes.thresholds import PCT20, ThresholdPolicy, get_policy
+from msrwe.derive.outcomes.thresholds import PCT20, ThresholdPolicy
+from msrwe.study._engine import EVENT_COLUMNS, Engine, run_engine
 from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable
 
@@ -88,17 +89,20 @@ MEASURES: tuple[Measure, ...] = (
 
 
 def measure_policy(measure: Measure, study: Study) -> ThresholdPolicy:
-    """The threshold policy in force for a measure (``outcomes.delta_policy``, ``worsening_pct``).
+    """The threshold policy in force for a measure (``outcomes.delta_fun``, ``worsening_pct``).
 
     Examples
     --------
     >>> from msrwe.study.config import Study
-    >>> s = Study.from_dict({"outcomes": {"delta_policy": "trial", "worsening_pct": 25}})
+    >>> s = Study.from_dict({"outcomes": {"delta_fun": "trial", "worsening_pct": 25}})
     >>> measure_policy(MEASURES[0], s)(5.5), measure_policy(MEASURES[2], s)(10.0)
     (1.0, 2.5)
     """
     if measure.key == "edss":
-        return get_policy(study.outcomes.delta_policy, "edss")
+        policy = study.outcomes.options.delta_fun  # resolved for the EDSS by the options
+        if not isinstance(policy, ThresholdPolicy):  # pragma: no cover - study files name one
+            raise TypeError("a study's delta_fun is a named threshold policy")
+        return policy
     pct = study.outcomes.worsening_pct
     frac = pct / 100.0
     policy = PCT20 if pct == 20 else ThresholdPolicy(
@@ -451,7 +455,7 @@ def add_efficacy(
     advs: pl.DataFrame,
     relapses: pl.DataFrame,
     study: Study,
-    detect: Callable[..., Any] | None = None,
+    detect: Engine | None = None,
 ) -> EfficacyOutput:
     """Run every efficacy analysis and add its rows to ``results``.
 
@@ -470,7 +474,8 @@ def add_efficacy(
     study
         The settings in force.
     detect
-        The outcome engine (default :func:`msrwe.derive.outcomes.detect_events`).
+        The outcome engine, called as ``detect(visits, relapses, options)`` (default
+        :func:`msrwe.derive.outcomes.engine.run_engine`).
 
     Returns
     -------
@@ -478,8 +483,6 @@ def add_efficacy(
         ``adsl`` (with ``base_*``/``last_*`` of every measure), ``adtte``, ``adevents`` and the
         engine's descriptions.
     """
-    from msrwe.study._engine import EVENT_COLUMNS, run_engine
-
     win, lag = study.analysis.baseline_window_days, study.analysis.on_treatment_days
     tte_parts: list[pl.DataFrame] = []
     ev_parts: list[pl.DataFrame] = []
@@ -493,20 +496,14 @@ def add_efficacy(
         add_change(results, adsl, m, study)
         if m.key == "edss":
             add_slope(results, advs, adsl, study)
-        events, note = run_engine(
-            adsl, advs, relapses, m, measure_policy(m, study), study, detect=detect
+        options = study.outcomes.options.replace(
+            outcome=m.outcome, value_col=m.column, delta_fun=measure_policy(m, study)
         )
+        events, note = run_engine(adsl, advs, relapses, options, detect=detect)
         engine[m.key] = note
-        if events is None:
-            results.add_stats(
-                m.tte_analysis, "overall", m.key, "", {"n": None, "events": None, "median": None},
-                method=f"not computed: {note}",
-            )
-            events = pl.DataFrame(schema=EVENT_COLUMNS)
-        else:
-            adtte = derive_adtte(adsl, advs, events, m)
-            add_time_to_event(results, adtte, adsl, m, study)
-            tte_parts.append(adtte)
+        adtte = derive_adtte(adsl, advs, events, m)
+        add_time_to_event(results, adtte, adsl, m, study)
+        tte_parts.append(adtte)
         if events.height:
             ev_parts.append(events.with_columns(pl.lit(m.param).alias("param")))
     adtte_all = (

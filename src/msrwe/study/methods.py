@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from msrwe.derive.outcomes.thresholds import get_policy
 from msrwe.derive.relapses import UNCONFIRMED_RELAPSE_NOTE
 from msrwe.study.config import Study
 
@@ -108,7 +107,7 @@ def describe_methods(
         "equivalent); 777 s (unable because of MS) on either hand gave 777 s and always counted "
         "as worsening."
     )
-    edss_policy = get_policy(o.delta_policy, "edss")
+    edss_policy = o.options.delta_fun
     paras.append(
         "Change from baseline was summarised by its median and the numbers of patients improved, "
         f"stable and worsened, a meaningful change being one of at least the threshold of the "
@@ -132,12 +131,13 @@ def describe_methods(
     )
     paras.append(
         "Confirmed disability worsening was found by the outcome engine with a "
-        f"{o.baseline} baseline at the baseline assessment, confirmation at least {o.conf_days} "
-        f"days later (tolerance {_num(o.conf_tol_days[0])} days before, "
-        f"{_num(o.conf_tol_days[1])} after), "
+        f"{o.baseline} baseline at the baseline assessment, confirmation at least "
+        f"{' or '.join(_num(c) for c in o.conf_days)} "
+        f"days later (tolerance {_num(o.conf_tol_days[0][0])} days before, "
+        f"{_num(o.conf_tol_days[0][1])} after), "
         + ("every intermediate visit above threshold, " if o.check_intermediate else "")
-        + f"no baseline within {o.relapse_to_bl} days and no confirmation within "
-        f"{o.relapse_to_conf} days after a relapse"
+        + f"no baseline within {_num(o.relapse_to_bl[0])} days and no confirmation within "
+        f"{_num(o.relapse_to_conf[0])} days after a relapse"
         + (f", sustained for {_num(o.require_sust_days)} days" if o.require_sust_days else "")
         + ". "
         + UNCONFIRMED_RELAPSE_NOTE

@@ -11,6 +11,7 @@ import polars as pl
 
 from msrwe.errors import InputError, OptionError
 from msrwe.synth import _params as par
+from msrwe.synth._arms import arms_note, check_arms, make_arms_cohort
 from msrwe.synth._clinic import make_clinic
 from msrwe.synth._contract import TABLE_NAMES, TABLES
 from msrwe.synth._dirty import (
@@ -87,13 +88,17 @@ def _clean_cohort(n: int, seed: int) -> dict[str, pl.DataFrame]:
 
 
 def make_cohort_and_manifest(
-    n_patients: int = par.DEFAULT_PATIENTS, *, seed: int = par.DEFAULT_SEED, dirty: bool = False
+    n_patients: int = par.DEFAULT_PATIENTS,
+    *,
+    seed: int = par.DEFAULT_SEED,
+    dirty: bool = False,
+    arms: tuple[str, ...] | list[str] | None = None,
 ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
     """The cohort (as :func:`make_cohort`) and the manifest of the chart errors it holds.
 
     Parameters
     ----------
-    n_patients, seed, dirty
+    n_patients, seed, dirty, arms
         As in :func:`make_cohort`.
 
     Returns
@@ -111,6 +116,15 @@ def make_cohort_and_manifest(
     ['0.5', '6.25']
     """
     _check_params("make_cohort", n_patients, seed, dirty)
+    if arms is not None:
+        arm_names = check_arms("make_cohort", arms)
+        if dirty:
+            raise OptionError(
+                "The 'dirty' option of make_cohort cannot be combined with 'arms': the comparison "
+                "cohort has no planted chart errors. Drop one of them."
+            )
+        tables = make_arms_cohort(int(n_patients), arm_names, seed=int(seed))
+        return tables, pl.DataFrame(schema=MANIFEST_COLUMNS)
     tables = _clean_cohort(int(n_patients), int(seed))
     if not dirty:
         return tables, pl.DataFrame(schema=MANIFEST_COLUMNS)
@@ -118,7 +132,11 @@ def make_cohort_and_manifest(
 
 
 def make_cohort(
-    n_patients: int = par.DEFAULT_PATIENTS, *, seed: int = par.DEFAULT_SEED, dirty: bool = False
+    n_patients: int = par.DEFAULT_PATIENTS,
+    *,
+    seed: int = par.DEFAULT_SEED,
+    dirty: bool = False,
+    arms: tuple[str, ...] | list[str] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Draw the synthetic intrathecal-methotrexate cohort, one frame per contract table.
 
@@ -137,6 +155,11 @@ def make_cohort(
         at a known, seeded set of rows; then every table holds text columns, as a chart export
         would. Needs at least 20 patients. :func:`make_cohort_and_manifest` also returns the list
         of injected errors.
+    arms
+        Draw instead a comparison cohort of new users of these drugs (two or more of
+        methotrexate, rituximab, cladribine, ocrelizumab, natalizumab, mitoxantrone; the first
+        is the reference), with confounding by indication and a known true hazard ratio of
+        0.7 (docs/compare.md; ``msrwe.synth._arms``). Not with ``dirty``.
 
     Returns
     -------
@@ -159,7 +182,7 @@ def make_cohort(
     >>> cohort["visits"].columns[:4]
     ['patient_id', 'date', 'edss', 'fs_pyramidal']
     """
-    return make_cohort_and_manifest(n_patients, seed=seed, dirty=dirty)[0]
+    return make_cohort_and_manifest(n_patients, seed=seed, dirty=dirty, arms=arms)[0]
 
 
 def _write_xlsx(frame: pl.DataFrame, path: Path, table: str) -> None:
@@ -207,6 +230,7 @@ def write_cohort(
     seed: int = par.DEFAULT_SEED,
     dirty: bool = False,
     fmt: Format = "csv",
+    arms: tuple[str, ...] | list[str] | None = None,
 ) -> list[Path]:
     """Write the synthetic cohort to a folder the importer reads, one file per table.
 
@@ -221,6 +245,8 @@ def write_cohort(
     fmt
         ``"csv"`` (UTF-8, comma, header row), ``"parquet"`` or ``"xlsx"`` (one sheet named after
         the table). The same seed gives byte-identical files.
+    arms
+        As in :func:`make_cohort`; the note then also states the true effects built in.
 
     Returns
     -------
@@ -272,10 +298,13 @@ def write_cohort(
             f"folder has no {SYNTHETIC_NOTE}); a synthetic cohort would overwrite these charts. "
             "Choose an empty folder."
         )
-    tables, manifest = make_cohort_and_manifest(n_patients, seed=seed, dirty=dirty)
+    tables, manifest = make_cohort_and_manifest(n_patients, seed=seed, dirty=dirty, arms=arms)
+    note = _NOTE_TEXT
+    if arms is not None:
+        note += "\n" + arms_note(check_arms("write_cohort", arms))
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / SYNTHETIC_NOTE).write_text(_NOTE_TEXT, encoding="utf-8")
+        (folder / SYNTHETIC_NOTE).write_text(note, encoding="utf-8")
         paths: list[Path] = []
         for name in TABLE_NAMES:
             path = folder / f"{name}.{fmt}"

@@ -15,6 +15,8 @@ from msrwe.derive.outcomes.composite import (
     CompositeResult,
     detect_composite,
 )
+from msrwe.derive.outcomes.msoutcomes import MSOutcomesResult, detect_msoutcomes_events
+from msrwe.derive.outcomes.msoutcomes_spms import MSOutcomesSpms
 from msrwe.derive.outcomes.nhpt import NhptResult, detect_nhpt_events
 from msrwe.derive.outcomes.options import OutcomeOptions, RelapseIndep, make_options
 from msrwe.derive.outcomes.spms import (
@@ -32,6 +34,8 @@ __all__ = [
     "Component",
     "CompositeDefinition",
     "CompositeResult",
+    "MSOutcomesResult",
+    "MSOutcomesSpms",
     "NhptResult",
     "OutcomeOptions",
     "OutcomeResult",
@@ -41,6 +45,7 @@ __all__ = [
     "derive_spms_conversion",
     "detect_composite",
     "detect_events",
+    "detect_msoutcomes_events",
     "detect_nhpt_events",
     "evaluate_spms_rule",
     "get_policy",

@@ -7,107 +7,16 @@ patient and the relapses, get back a :class:`OutcomeResult`.
 
 from __future__ import annotations
 
-import itertools
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import polars as pl
+from msrwe.derive.outcomes.engine import OutcomeResult, run_engine, run_prepared
+from msrwe.derive.outcomes.nhpt import NhptResult, detect_nhpt_events
+from msrwe.derive.outcomes.options import DEFAULTS, make_options
 
-from msrwe.derive.outcomes.assemble import build_events, build_summary, build_unconfirmed
-from msrwe.derive.outcomes.describe import describe_options
-from msrwe.derive.outcomes.options import OutcomeOptions, make_options
-from msrwe.derive.outcomes.prepare import Prepared, codes, prepare
+if TYPE_CHECKING:
+    from msrwe.derive.outcomes.msoutcomes import MSOutcomesResult
 
 __all__ = ["OutcomeResult", "detect_events", "run_prepared"]
-
-#: Below this many visits the scan runs on one thread.
-_PARALLEL_MIN_VISITS = 200_000
-
-
-@dataclass(frozen=True)
-class OutcomeResult:
-    """What :func:`detect_events` returns.
-
-    Attributes
-    ----------
-    events
-        One row per confirmed event, with msprog's ``results`` columns.
-    summary
-        One row per patient: ``patient_id``, ``n_visits``, ``total_fu``, ``event_sequence``,
-        ``event_count``, ``CDI``, ``CDW``, ``RAW``, ``PIRA``, ``undefined``.
-    unconfirmed
-        Changes that were not confirmed (only when ``return_unconfirmed=True``, else None).
-    options
-        The validated :class:`OutcomeOptions` in force.
-    """
-
-    events: pl.DataFrame
-    summary: pl.DataFrame
-    unconfirmed: pl.DataFrame | None
-    options: OutcomeOptions
-
-    def describe(self) -> str:
-        """A methods paragraph stating every definition in force, ready to paste."""
-        return describe_options(self.options)
-
-    def __repr__(self) -> str:
-        return (f"OutcomeResult({self.events.height} events in {self.summary.height} patients; "
-                f"outcome={self.options.outcome!r}, event={self.options.event!r}, "
-                f"baseline={self.options.baseline!r})")
-
-
-def run_prepared(prep: Prepared, opts: OutcomeOptions, *, threads: int | None = None,
-                 fix_direction: bool = True) -> OutcomeResult:
-    """Run the kernel on already prepared arrays and assemble the result.
-
-    Parameters
-    ----------
-    prep
-        Output of :func:`msrwe.derive.outcomes.prepare.prepare`.
-    opts
-        Validated options.
-    threads
-        Number of threads (default: 2 when the cohort is large, else 1).
-    fix_direction
-        See :func:`msrwe.derive.outcomes.prepare.codes`.
-
-    Returns
-    -------
-    OutcomeResult
-    """
-    from msrwe.derive.outcomes.kernel import scan_patients  # numba only when events are sought
-
-    iopt, fopt, win = codes(opts, fix_direction=fix_direction)
-    npat = len(prep.off) - 1
-    if 0 < opts.impute_last_visit < 1:
-        impu = np.random.default_rng(opts.random_state).random(npat)
-    else:
-        impu = np.zeros(npat, dtype=np.float64)
-    if threads is None:
-        threads = 2 if len(prep.day) >= _PARALLEL_MIN_VISITS else 1
-    bounds = np.linspace(0, npat, max(1, min(threads, npat)) + 1).astype(np.int64)
-    args = (prep.off, prep.day, prep.value, prep.delta, prep.validconf, prep.roff, prep.rday,
-            impu, iopt, fopt, win)
-    chunks = list(itertools.pairwise(bounds))
-    if len(chunks) > 1:
-        with ThreadPoolExecutor(len(chunks)) as ex:
-            outs = list(ex.map(lambda b: scan_patients(int(b[0]), int(b[1]), *args), chunks))
-    else:
-        outs = [scan_patients(int(chunks[0][0]), int(chunks[0][1]), *args)] if npat else []
-    ni, nf = 6 + 2 * len(opts.conf_days), 3 + 2 * len(opts.conf_days)
-    ev_i = np.concatenate([o[0][: o[2]] for o in outs]) if outs else np.zeros((0, ni), np.int32)
-    ev_f = np.concatenate([o[1][: o[2]] for o in outs]) if outs else np.zeros((0, nf))
-    events = build_events(prep, ev_i, ev_f, opts)
-    summary = build_summary(prep, ev_i, opts)
-    unconfirmed = None
-    if opts.return_unconfirmed:
-        un_i = (np.concatenate([o[3][: o[5]] for o in outs]) if outs
-                else np.zeros((0, 3), np.int32))
-        un_f = np.concatenate([o[4][: o[5]] for o in outs]) if outs else np.zeros((0, 4))
-        unconfirmed = build_unconfirmed(prep, un_i, un_f)
-    return OutcomeResult(events, summary, unconfirmed, opts)
 
 
 def detect_events(visits: Any, relapses: Any = None, *, outcome: str = "edss",
@@ -123,7 +32,9 @@ def detect_events(visits: Any, relapses: Any = None, *, outcome: str = "edss",
                   relapse_assoc: Any = 90, relapse_indep: Any = None,
                   impute_last_visit: float = 0, subjects: Any = None,
                   return_unconfirmed: bool = False, random_state: int | None = None,
-                  ) -> OutcomeResult:
+                  profile: str = "msprog", mconf: float = 3 * 30.25,
+                  tRelapse: float = 30, sustained: bool = True,
+                  ) -> OutcomeResult | NhptResult | MSOutcomesResult:
     """Detect confirmed disability worsening (CDW) and improvement (CDI) events, with PIRA/RAW.
 
     Visits are scanned in date order per patient as in msprog (Montobbio et al., Mult Scler
@@ -196,11 +107,23 @@ def detect_events(visits: Any, relapses: Any = None, *, outcome: str = "edss",
         Also return unconfirmed changes.
     random_state
         Seed for ``0 < impute_last_visit < 1`` (one draw per patient).
+    profile
+        ``'msprog'`` (default: everything above) or ``'msoutcomes'``: the MSBase definitions of
+        the R package MSoutcomes 0.2.1 (:mod:`msrwe.derive.outcomes.msoutcomes`). That profile
+        takes ``event`` (``'CDW'``, ``'CDI'``, ``'CDEseq'``, ``'PIRA'``), ``mconf``,
+        ``tRelapse``, ``sustained``, ``value_col`` and ``subjects``; the other options must keep
+        their defaults.
+    mconf, tRelapse, sustained
+        MSoutcomes' confirmation period (days, default 90.75), minimum days from a relapse
+        (default 30) and whether events must be sustained to the last visit (default True);
+        only with ``profile='msoutcomes'``.
 
     Returns
     -------
     OutcomeResult
-        ``events``, ``summary``, ``unconfirmed``, ``options`` and ``describe()``.
+        ``events``, ``summary``, ``unconfirmed``, ``options`` and ``describe()``
+        (:class:`~msrwe.derive.outcomes.msoutcomes.MSOutcomesResult`, with the same fields,
+        under ``profile='msoutcomes'``).
 
     Raises
     ------
@@ -225,30 +148,12 @@ def detect_events(visits: Any, relapses: Any = None, *, outcome: str = "edss",
     >>> res.summary["CDW"].to_list()
     [1]
     """
-    opts = make_options(
-        outcome=outcome, value_col=value_col, delta_fun=delta_fun, worsening=worsening,
-        valuedelta_col=valuedelta_col, event=event, RAW_PIRA=RAW_PIRA, baseline=baseline,
-        proceed_from=proceed_from, sub_threshold_rebl=sub_threshold_rebl, bl_geq=bl_geq,
-        relapse_rebl=relapse_rebl, skip_local_extrema=skip_local_extrema, conf_days=conf_days,
-        conf_tol_days=conf_tol_days, validconf_col=validconf_col,
-        require_sust_days=require_sust_days, check_intermediate=check_intermediate,
-        relapse_to_bl=relapse_to_bl, relapse_to_event=relapse_to_event,
-        relapse_to_conf=relapse_to_conf, relapse_assoc=relapse_assoc,
-        relapse_indep=relapse_indep, impute_last_visit=impute_last_visit, subjects=subjects,
-        return_unconfirmed=return_unconfirmed, random_state=random_state,
-    ) if not (outcome == "nhpt" and value_col is None) else None
-    if opts is None:
-        from msrwe.derive.outcomes import nhpt  # lazy: owned by the progressive-MS extras
+    if profile != "msprog" or (mconf, tRelapse, sustained) != (3 * 30.25, 30, True):
+        from msrwe.derive.outcomes.msoutcomes import run_profile
 
-        return nhpt.detect_nhpt_events(  # type: ignore[no-any-return]
-            visits, relapses, delta_fun=delta_fun, event=event, RAW_PIRA=RAW_PIRA,
-            baseline=baseline, proceed_from=proceed_from, sub_threshold_rebl=sub_threshold_rebl,
-            bl_geq=bl_geq, relapse_rebl=relapse_rebl, skip_local_extrema=skip_local_extrema,
-            conf_days=conf_days, conf_tol_days=conf_tol_days, validconf_col=validconf_col,
-            require_sust_days=require_sust_days, check_intermediate=check_intermediate,
-            relapse_to_bl=relapse_to_bl, relapse_to_event=relapse_to_event,
-            relapse_to_conf=relapse_to_conf, relapse_assoc=relapse_assoc,
-            relapse_indep=relapse_indep, impute_last_visit=impute_last_visit, subjects=subjects,
-            return_unconfirmed=return_unconfirmed, random_state=random_state,
-        )
-    return run_prepared(prepare(visits, relapses, opts), opts)
+        given = {k: v for k, v in locals().items() if k not in ("visits", "relapses")}
+        return run_profile(visits, relapses, given)
+    opts = make_options(**{k: v for k, v in locals().items() if k in DEFAULTS})
+    if opts.outcome == "nhpt" and opts.value_col is None:
+        return detect_nhpt_events(visits, relapses, options=opts)
+    return run_engine(visits, relapses, opts)

@@ -42,8 +42,9 @@ from typing import Any
 import polars as pl
 
 from msrwe.derive.outcomes.composite_merge import merge_events, patient_order
+from msrwe.derive.outcomes.engine import run_engine
 from msrwe.derive.outcomes.nhpt import HANDS, detect_nhpt_events, resolve_nhpt_policy
-from msrwe.derive.outcomes.options import CHOICES, make_options
+from msrwe.derive.outcomes.options import CHOICES, OutcomeOptions, make_options
 from msrwe.derive.outcomes.spms_inputs import as_polars
 from msrwe.derive.outcomes.thresholds import ThresholdPolicy, get_policy
 from msrwe.errors import InputError, OptionError
@@ -420,15 +421,13 @@ def detect_composite(
             f"detect_composite does not take {', '.join(map(repr, bad))}: set the outcome, "
             "column, direction and threshold of each Component instead."
         )
-    shared = {**definition.options, **engine_options}
-    make_options(**shared)
+    shared = make_options(**{**definition.options, **engine_options})
+    if shared.subjects is not None:
+        shared = shared.replace(subjects=[str(x) for x in shared.subjects])  # ids are text here
     visits = as_polars(visits, "visits", "detect_composite")
     if relapses is not None:
         relapses = as_polars(relapses, "relapses", "detect_composite")
-    subjects = shared.get("subjects")
-    if subjects is not None and not isinstance(subjects, str):
-        shared["subjects"] = [str(x) for x in subjects]  # ids are text here
-    patients = patient_order(visits, shared.get("subjects"))
+    patients = patient_order(visits, shared.subjects)
     by_component: dict[str, Any] = {}
     tables: dict[str, pl.DataFrame] = {}
     for c in definition.components:
@@ -436,7 +435,7 @@ def detect_composite(
     events = merge_events(
         {k: t.drop("hand", strict=False) for k, t in tables.items()},
         label_col="component",
-        first_only=shared.get("event", "firstCDW") in _FIRST_ONLY,
+        first_only=shared.event in _FIRST_ONLY,
         patient_order=patients,
     )
     comp_events = pl.concat(
@@ -451,27 +450,27 @@ def detect_composite(
 
 
 def _run_component(
-    c: Component, visits: pl.DataFrame, relapses: pl.DataFrame | None, shared: Mapping[str, Any]
+    c: Component, visits: pl.DataFrame, relapses: pl.DataFrame | None, shared: OutcomeOptions
 ) -> tuple[pl.DataFrame, Any]:
-    from msrwe.derive.outcomes.api import detect_events  # imported late, as nhpt does
-
-    opts = {**shared, **c.options}
+    opts = shared.replace(**c.options)
     if c.outcome == "nhpt":
-        res = detect_nhpt_events(visits, relapses, hands=c.hands, delta_fun=c.policy(), **opts)
+        res = detect_nhpt_events(visits, relapses, hands=c.hands, options=opts,
+                                 delta_fun=c.policy())
         return res.events, res
     column = c.column or {"edss": "edss", "t25fw": "t25fw_s", "sdmt": "sdmt"}[c.outcome]
     if column not in visits.columns:
         raise InputError(
             f"visits: column '{column}' is missing; the composite component '{c.name}' needs it."
         )
-    res = detect_events(
+    res = run_engine(
         visits.filter(pl.col(column).is_not_null()),
         relapses,
-        outcome=c.outcome,
-        value_col=column,
-        delta_fun=c.policy(),
-        worsening=c.worsening if c.outcome == "custom" else None,
-        **opts,
+        opts.replace(
+            outcome=c.outcome,
+            value_col=column,
+            delta_fun=c.policy(),
+            worsening=c.worsening if c.outcome == "custom" else None,
+        ),
     )
     return res.events, res
 

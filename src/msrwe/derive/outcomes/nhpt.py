@@ -46,6 +46,8 @@ import numpy as np
 import polars as pl
 
 from msrwe.derive.outcomes.composite_merge import merge_events, patient_order
+from msrwe.derive.outcomes.engine import OutcomeResult, run_engine
+from msrwe.derive.outcomes.options import OutcomeOptions, make_options
 from msrwe.derive.outcomes.spms_inputs import as_polars
 from msrwe.derive.outcomes.thresholds import ThresholdPolicy, get_policy
 from msrwe.errors import InputError, OptionError
@@ -275,10 +277,10 @@ class NhptResult:
     summary: pl.DataFrame
     hands: str
     threshold: ThresholdPolicy
-    by_hand: dict[str, Any] = field(repr=False)
+    by_hand: dict[str, OutcomeResult] = field(repr=False)
 
     @property
-    def options(self) -> Any:
+    def options(self) -> OutcomeOptions | None:
         """The engine's validated options (those of the first hand run), as on OutcomeResult."""
         first = next(iter(self.by_hand.values()), None)
         return None if first is None else first.options
@@ -355,6 +357,7 @@ def detect_nhpt_events(
     relapses: pl.DataFrame | None = None,
     *,
     hands: Literal["either", "harmonic"] = "either",
+    options: OutcomeOptions | None = None,
     **engine_options: Any,
 ) -> NhptResult:
     """Detect confirmed 9-hole peg test events on either hand or on the two hands' harmonic mean.
@@ -368,6 +371,9 @@ def detect_nhpt_events(
         Chart relapses, or ``None``.
     hands
         ``"either"`` (default; msprog) or ``"harmonic"`` (MSFC).
+    options
+        Validated engine options (:class:`~msrwe.derive.outcomes.options.OutcomeOptions`), as
+        :func:`msrwe.derive.outcomes.detect_events` forwards them; ``engine_options`` change them.
     **engine_options
         Any option of :func:`msrwe.derive.outcomes.detect_events` (msprog names), e.g.
         ``event="multiple"``, ``conf_days=168``, ``delta_fun="pct20"``. ``outcome`` and
@@ -392,8 +398,6 @@ def detect_nhpt_events(
     >>> r.events.select("patient_id", "hand", "date").rows()
     [('a', 'nondominant', datetime.date(2020, 6, 1))]
     """
-    from msrwe.derive.outcomes.api import detect_events  # imported late: it calls us
-
     if hands not in HANDS:
         raise OptionError(
             "The 'hands' parameter of detect_nhpt_events must be one of {'either', "
@@ -409,31 +413,34 @@ def detect_nhpt_events(
                 f"{engine_options[reserved]!r}."
             )
     engine_options.pop("outcome", None)
-    policy = resolve_nhpt_policy(engine_options.pop("delta_fun", None))
+    given_delta = engine_options.pop("delta_fun", None)
+    if options is None:
+        opts = make_options(outcome="nhpt", **engine_options)
+    else:
+        opts = options.replace(outcome="nhpt", **engine_options)
+        if given_delta is None and options.outcome == "nhpt":
+            given_delta = options.delta_fun  # already resolved for the 9-hole peg test
+    policy = resolve_nhpt_policy(given_delta)
+    if opts.subjects is not None:
+        opts = opts.replace(subjects=[str(x) for x in opts.subjects])  # ids are text here
     cols = list(NHPT_COLUMNS.values())
     visits = as_polars(visits, "visits", "detect_nhpt_events")
     if relapses is not None:
         relapses = as_polars(relapses, "relapses", "detect_nhpt_events")
     _check_hand_columns(visits, cols, "detect_nhpt_events")
-    subjects = engine_options.get("subjects")
-    if subjects is not None and not isinstance(subjects, str):
-        engine_options["subjects"] = [str(x) for x in subjects]  # ids are text here
     if hands == "harmonic":
         tmp = "_nhpt_harmonic_s"
         work = visits.with_columns(_harmonic_expr(*cols).alias(tmp))
         runs = {"harmonic": (work, tmp)}
     else:
         runs = {hand: (visits, col) for hand, col in NHPT_COLUMNS.items()}
-    by_hand: dict[str, Any] = {}
+    by_hand: dict[str, OutcomeResult] = {}
     tables: dict[str, pl.DataFrame] = {}
     for label, (frame, col) in runs.items():
-        res = detect_events(
+        res = run_engine(
             frame.filter(pl.col(col).is_not_null()),
             relapses,
-            outcome="nhpt",
-            value_col=col,
-            delta_fun=policy,
-            **engine_options,
+            opts.replace(value_col=col, delta_fun=policy),
         )
         by_hand[label] = res
         tables[label] = res.events
@@ -443,8 +450,8 @@ def detect_nhpt_events(
         pl.concat([frame.filter(pl.col(col).is_not_null()).select("patient_id")
                    for frame, col in runs.values()])["patient_id"].cast(pl.String).to_list()
     )
-    patients = [p for p in patient_order(visits, engine_options.get("subjects")) if p in measured]
-    first_only = engine_options.get("event", "firstCDW") in _FIRST_ONLY
+    patients = [p for p in patient_order(visits, opts.subjects) if p in measured]
+    first_only = opts.event in _FIRST_ONLY
     events = merge_events(tables, label_col="hand", first_only=first_only,
                           patient_order=patients)
     if hands == "either":

@@ -1,10 +1,16 @@
-"""The options of the outcome engine, validated in one declared place.
+"""The options of the outcome engine, declared once and validated in one place.
 
-Names, meanings and defaults are those of msprog / pymsprog 1.0.7 ``MSprog`` (clinical-methods.md
-section 2.2), so a methods section written for msprog maps one to one. :func:`make_options` checks
+:class:`OutcomeOptions` is the single declaration: each field is one option with msprog's name,
+default and allowed values (pymsprog 1.0.7 ``MSprog``; clinical-methods.md section 2.2) and a line
+of help. Everything else is generated from it: :data:`OPTIONS`, :data:`DEFAULTS` and
+:data:`CHOICES`; the keywords :func:`~msrwe.derive.outcomes.detect_events` checks; the study
+file's ``[outcomes]`` section; and the flags of ``msrwe outcomes``. Building the object validates
 every option and raises :class:`msrwe.errors.OptionError` with a message in one form, e.g.
 "The 'baseline' parameter of detect_events must be one of {'fixed', 'roving', 'roving_impr',
 'roving_wors'}. Got 'rolling' instead."
+
+Adding an option is one line here (a field built with :func:`option`), plus its use in the
+engine: the study file, the command line and the docs follow.
 
 Examples
 --------
@@ -16,65 +22,80 @@ Traceback (most recent call last):
 ...
 msrwe.errors.OptionError: The 'baseline' parameter of detect_events must be one of
 {'fixed', 'roving', 'roving_impr', 'roving_wors'}. Got 'rolling' instead.
+>>> OPTIONS[0].name, OPTIONS[0].default, OPTIONS[0].choices
+('outcome', 'edss', ('edss', 'nhpt', 't25fw', 'sdmt', 'custom'))
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from msrwe.derive.outcomes.thresholds import ThresholdPolicy, get_policy
+from msrwe.derive.outcomes.thresholds import POLICIES, ThresholdPolicy, get_policy
 from msrwe.errors import OptionError
 
-__all__ = ["CHOICES", "DEFAULTS", "OutcomeOptions", "RelapseIndep", "make_options"]
+__all__ = [
+    "CHOICES",
+    "DEFAULTS",
+    "KINDS",
+    "OPTIONS",
+    "Option",
+    "OutcomeOptions",
+    "RelapseIndep",
+    "make_options",
+    "option",
+]
 
-#: Allowed values of every option that takes a name.
-CHOICES: dict[str, tuple[str, ...]] = {
-    "outcome": ("edss", "nhpt", "t25fw", "sdmt", "custom"),
-    "worsening": ("increase", "decrease"),
-    "event": ("firstCDW", "firstCDI", "first", "firstPIRA", "firstRAW", "multiple"),
-    "baseline": ("fixed", "roving", "roving_impr", "roving_wors"),
-    "proceed_from": ("firstconf", "event"),
-    "sub_threshold_rebl": ("none", "event", "improvement", "worsening"),
-    "skip_local_extrema": ("none", "strict", "all"),
-    "prec_type": ("baseline", "last", "last_delta"),
-}
+#: How an option's value is written and checked (the command line and the study file read them
+#: by kind): a name among ``choices``, true/false, days (``inf`` where allowed), a list of days,
+#: a pair of days ``(before, after)``, a tolerance per confirmation period, a column name, a
+#: threshold policy, relapse-free intervals, patient identifiers, a seed, a probability or days.
+KINDS: tuple[str, ...] = ("choice", "bool", "days", "days_list", "pair", "tolerance", "column",
+                          "policy", "intervals", "ids", "seed", "impute")
 
-#: Default value of every option (pymsprog 1.0.7 defaults; ``relapse_indep=None`` means
-#: ``{'prec': (0, 0), 'event': (90, 30), 'conf': (90, 30), 'prec_type': 'baseline'}``).
-DEFAULTS: dict[str, Any] = {
-    "outcome": "edss",
-    "value_col": None,
-    "delta_fun": None,
-    "worsening": None,
-    "valuedelta_col": None,
-    "event": "firstCDW",
-    "RAW_PIRA": False,
-    "baseline": "fixed",
-    "proceed_from": "firstconf",
-    "sub_threshold_rebl": "none",
-    "bl_geq": False,
-    "relapse_rebl": False,
-    "skip_local_extrema": "none",
-    "conf_days": 84,
-    "conf_tol_days": (7, 730.5),
-    "validconf_col": None,
-    "require_sust_days": 0,
-    "check_intermediate": True,
-    "relapse_to_bl": 30,
-    "relapse_to_event": 0,
-    "relapse_to_conf": 30,
-    "relapse_assoc": 90,
-    "relapse_indep": None,
-    "impute_last_visit": 0,
-    "subjects": None,
-    "return_unconfirmed": False,
-    "random_state": None,
-}
 
-_DEFAULT_VALUE_COL = {"edss": "edss", "sdmt": "sdmt", "t25fw": "t25fw_s"}
+@dataclass(frozen=True)
+class Option:
+    """One option of the outcome engine, as :class:`OutcomeOptions` declares it.
+
+    Attributes
+    ----------
+    name
+        msprog's name of the option.
+    default
+        msprog's default, as a user would write it (``None``: worked out from other options).
+    kind
+        One of :data:`KINDS`.
+    help
+        What the option means, in one line.
+    choices
+        The allowed values of a ``choice``.
+    follows_outcome
+        Whether the default depends on ``outcome`` (``value_col``, ``delta_fun``, ``worsening``).
+    """
+
+    name: str
+    default: Any
+    kind: str
+    help: str
+    choices: tuple[str, ...] = ()
+    follows_outcome: bool = False
+
+
+def option(default: Any, kind: str, help: str, *, choices: tuple[str, ...] = (),
+           follows_outcome: bool = False) -> Any:
+    """Declare one field of :class:`OutcomeOptions` (its default, kind, help and choices).
+
+    Examples
+    --------
+    >>> f = option(84, "days_list", "Confirmation period(s) in days.")
+    >>> f.default, f.metadata["option"][0]
+    (84, 'days_list')
+    """
+    return field(default=default,
+                 metadata={"option": (kind, help, tuple(choices), follows_outcome)})
 
 
 @dataclass(frozen=True)
@@ -127,45 +148,90 @@ def _num(x: float | None) -> str:
 
 @dataclass(frozen=True)
 class OutcomeOptions:
-    """Every definition in force for one run of :func:`detect_events` (validated, immutable).
+    """Every definition in force for one run of the outcome engine (validated, immutable).
 
-    Build it with :func:`make_options`; the fields mirror msprog's arguments after
-    normalisation (windows as tuples, pairs as ``(before, after)``).
+    Build it with :func:`make_options` (or directly, with the same keywords); values are
+    normalised on the way in (windows as tuples of floats, pairs as ``(before, after)``, the
+    threshold policy resolved for the outcome). Each field is one option of msprog; the field list
+    is the declaration every other place reads (:data:`OPTIONS`).
 
     Examples
     --------
     >>> o = make_options(conf_days=[84, 168])
     >>> o.conf_days, o.relapse_to_bl
     ((84.0, 168.0), (30.0, 0.0))
+    >>> o.replace(outcome="t25fw").value_col
+    't25fw_s'
+    >>> make_options(conf_days=168, relapse_assoc=(90, 7)).to_dict()["relapse_assoc"]
+    [90, 7]
     """
 
-    outcome: str
-    value_col: str | None
-    delta_fun: ThresholdPolicy | Callable[[float], float]
-    worsening: str
-    valuedelta_col: str | None
-    event: str
-    RAW_PIRA: bool
-    baseline: str
-    proceed_from: str
-    sub_threshold_rebl: str
-    bl_geq: bool
-    relapse_rebl: bool
-    skip_local_extrema: str
-    conf_days: tuple[float, ...]
-    conf_tol_days: tuple[tuple[float, float], ...]
-    validconf_col: str | None
-    require_sust_days: float
-    check_intermediate: bool
-    relapse_to_bl: tuple[float, float]
-    relapse_to_event: tuple[float, float]
-    relapse_to_conf: tuple[float, float]
-    relapse_assoc: tuple[float, float]
-    relapse_indep: RelapseIndep
-    impute_last_visit: float
-    subjects: tuple[Any, ...] | None
-    return_unconfirmed: bool
-    random_state: int | None
+    outcome: str = option(
+        "edss", "choice", "The outcome measure ('custom': give value_col, delta_fun, worsening).",
+        choices=("edss", "nhpt", "t25fw", "sdmt", "custom"))
+    value_col: str | None = option(
+        None, "column", "Column with the outcome values (default from the outcome).",
+        follows_outcome=True)
+    delta_fun: ThresholdPolicy | Callable[[float], float] = option(  # noqa: RUF009
+        None, "policy", "Threshold policy: msprog, trial, lorscheider, pct20, sdmt_msprog, "
+        "sdmt_4_or_10pct (default: msprog's rule for the outcome).", follows_outcome=True)
+    worsening: str = option(
+        None, "choice", "Direction of worsening; only for outcome='custom'.",
+        choices=("increase", "decrease"), follows_outcome=True)
+    valuedelta_col: str | None = option(
+        None, "column", "Column whose value at the reference visit sets the threshold.")
+    event: str = option(
+        "firstCDW", "choice", "Which events to keep.",
+        choices=("firstCDW", "firstCDI", "first", "firstPIRA", "firstRAW", "multiple"))
+    RAW_PIRA: bool = option(False, "bool", "Classify worsening events as RAW, PIRA or undefined.")
+    baseline: str = option(
+        "fixed", "choice", "Baseline scheme.",
+        choices=("fixed", "roving", "roving_impr", "roving_wors"))
+    proceed_from: str = option(
+        "firstconf", "choice", "Where the search (and a roving baseline) resumes after an event.",
+        choices=("firstconf", "event"))
+    sub_threshold_rebl: str = option(
+        "none", "choice", "Confirmed changes below the threshold that move a roving baseline.",
+        choices=("none", "event", "improvement", "worsening"))
+    bl_geq: bool = option(
+        False, "bool", "With relapse_rebl: the new reference is never lower than the previous.")
+    relapse_rebl: bool = option(False, "bool", "Re-baseline after every relapse.")
+    skip_local_extrema: str = option(
+        "none", "choice", "Local extrema that cannot be a new baseline.",
+        choices=("none", "strict", "all"))
+    conf_days: tuple[float, ...] = option(
+        84, "days_list", "Confirmation period(s) in days.")
+    conf_tol_days: tuple[tuple[float, float], ...] = option(
+        (7, 730.5), "tolerance", "Tolerance (left, right) in days around each confirmation "
+        "period (right may be inf).")
+    validconf_col: str | None = option(
+        None, "column", "Boolean column: visits usable as confirmation.")
+    require_sust_days: float = option(
+        0, "days", "Days the change must be sustained (inf: to the last visit).")
+    check_intermediate: bool = option(
+        True, "bool", "All visits up to confirmation must also meet the threshold.")
+    relapse_to_bl: tuple[float, float] = option(
+        30, "pair", "Days from a relapse (before, after) within which a visit is no baseline.")
+    relapse_to_event: tuple[float, float] = option(
+        0, "pair", "Days from a relapse (before, after) within which a visit is no event onset.")
+    relapse_to_conf: tuple[float, float] = option(
+        30, "pair", "Days from a relapse (before, after) within which a visit cannot confirm.")
+    relapse_assoc: tuple[float, float] = option(
+        90, "pair", "Maximum days from a relapse (before, after) for a worsening to be RAW.")
+    relapse_indep: RelapseIndep = option(  # noqa: RUF009
+        None, "intervals", "Relapse-free intervals for PIRA: {prec, event, conf, prec_type}.")
+    impute_last_visit: float = option(
+        0, "impute", "Probability of counting an unconfirmed worsening at the last visit, or "
+        "(if > 1) the follow-up in days within which it always counts.")
+    subjects: tuple[Any, ...] | None = option(
+        None, "ids", "Patients to analyse (default all).")
+    return_unconfirmed: bool = option(False, "bool", "Also return unconfirmed changes.")
+    random_state: int | None = option(
+        None, "seed", "Seed for 0 < impute_last_visit < 1 (one draw per patient).")
+
+    def __post_init__(self) -> None:
+        for name, value in _validated({f.name: getattr(self, f.name) for f in fields(self)}):
+            object.__setattr__(self, name, value)
 
     @property
     def rawpira(self) -> bool:
@@ -179,6 +245,33 @@ class OutcomeOptions:
         """Labels of the confirmation windows as used in column names (``conf84_date``)."""
         return tuple(_num(c) for c in self.conf_days)
 
+    def replace(self, **changes: Any) -> OutcomeOptions:
+        """A copy with some options changed, validated again.
+
+        When ``outcome`` changes, the options whose default follows it (``value_col``,
+        ``delta_fun``, ``worsening``) go back to their default unless they are changed too.
+
+        Raises
+        ------
+        OptionError
+            An unknown option or a value it does not accept.
+        """
+        _check_names(changes)
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        if "outcome" in changes and changes["outcome"] != self.outcome:
+            for o in OPTIONS:
+                if o.follows_outcome and o.name not in changes:
+                    values[o.name] = o.default
+        return OutcomeOptions(**{**values, **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The options as msprog's keywords would write them (plain values; ``None`` = unset).
+
+        Feeding the result back (``make_options(**o.to_dict())``) gives equal options whenever
+        the threshold policy is a named one.
+        """
+        return {o.name: _plain(o, getattr(self, o.name)) for o in OPTIONS}
+
     def __str__(self) -> str:
         lines = []
         for f in fields(self):
@@ -186,6 +279,94 @@ class OutcomeOptions:
             text = str(v) if isinstance(v, str | ThresholdPolicy) else repr(v)
             lines.append(f"{f.name} = {text}")
         return "\n".join(lines)
+
+
+#: Every option, in declaration order (generated from :class:`OutcomeOptions`).
+OPTIONS: tuple[Option, ...] = tuple(
+    Option(f.name, f.default, *f.metadata["option"]) for f in fields(OutcomeOptions)
+)
+
+#: Default value of every option (pymsprog 1.0.7 defaults; ``relapse_indep=None`` means
+#: ``{'prec': (0, 0), 'event': (90, 30), 'conf': (90, 30), 'prec_type': 'baseline'}``).
+DEFAULTS: dict[str, Any] = {o.name: o.default for o in OPTIONS}
+
+#: Allowed values of every option that takes a name (and of ``relapse_indep['prec_type']``).
+CHOICES: dict[str, tuple[str, ...]] = {
+    **{o.name: o.choices for o in OPTIONS if o.choices},
+    "prec_type": ("baseline", "last", "last_delta"),
+}
+
+_DEFAULT_VALUE_COL = {"edss": "edss", "sdmt": "sdmt", "t25fw": "t25fw_s"}
+
+
+def _check_names(kwargs: Mapping[str, Any]) -> None:
+    unknown = sorted(set(kwargs) - set(DEFAULTS))
+    if unknown:
+        raise OptionError(
+            f"detect_events got unknown option(s) {', '.join(map(repr, unknown))}; known options "
+            f"are {', '.join(sorted(DEFAULTS))}."
+        )
+
+
+def make_options(**kwargs: Any) -> OutcomeOptions:
+    """Validate options given with msprog's names and return the frozen options object.
+
+    This is the one function every caller goes through: :func:`detect_events`, the study file's
+    ``[outcomes]`` section and ``msrwe outcomes``.
+
+    Parameters
+    ----------
+    **kwargs
+        Any option of :func:`detect_events` (see :data:`OPTIONS` for names and defaults).
+
+    Returns
+    -------
+    OutcomeOptions
+
+    Raises
+    ------
+    OptionError
+        An unknown option name or a value outside what the option accepts.
+
+    Examples
+    --------
+    >>> make_options(relapse_assoc=(90, 7)).relapse_assoc
+    (90.0, 7.0)
+    >>> make_options(conf_days=84, conf_tol_days={84: 30}).conf_tol_days
+    ((30.0, 30.0),)
+    """
+    _check_names(kwargs)
+    return OutcomeOptions(**kwargs)
+
+
+def _plain_number(x: float | None) -> float | int | None:
+    if x is None or isinstance(x, int) or math.isinf(x) or not float(x).is_integer():
+        return x
+    return int(x)
+
+
+def _plain(o: Option, v: Any) -> Any:
+    if o.kind == "days_list":
+        vals = [_plain_number(c) for c in v]
+        return vals[0] if len(vals) == 1 else vals
+    if o.kind == "tolerance":
+        pairs = [[_plain_number(a), _plain_number(b)] for a, b in v]
+        return pairs[0] if all(p == pairs[0] for p in pairs) else pairs
+    if o.kind == "pair":
+        return [_plain_number(a) for a in v]
+    if o.kind in ("days", "impute"):
+        return _plain_number(v)
+    if o.kind == "policy" and isinstance(v, ThresholdPolicy):
+        if POLICIES.get(v.name) is v:
+            return v.name
+        return v
+    if o.kind == "intervals":
+        return {"prec": [_plain_number(x) for x in v.prec],
+                "event": [_plain_number(x) for x in v.event],
+                "conf": [_plain_number(x) for x in v.conf], "prec_type": v.prec_type}
+    if o.kind == "ids" and v is not None:
+        return list(v)
+    return v
 
 
 def _err(name: str, expected: str, got: Any) -> OptionError:
@@ -251,37 +432,27 @@ def _relapse_indep(value: Any) -> RelapseIndep:
     return RelapseIndep(out["prec"], out["event"], out["conf"], prec_type)
 
 
-def make_options(**kwargs: Any) -> OutcomeOptions:
-    """Validate options given with msprog's names and return the frozen options object.
+def _tolerance(tol_in: Any, conf_list: list[Any], conf_days: tuple[float, ...]
+               ) -> tuple[tuple[float, float], ...]:
+    if isinstance(tol_in, Mapping):
+        tols = []
+        for c_in, c in zip(conf_list, conf_days, strict=True):
+            key = next((k for k in tol_in if float(k) == c), None)
+            if key is None:
+                raise _err("conf_tol_days", f"a dict with a key for every value of conf_days "
+                           f"(missing {c_in!r})", dict(tol_in))
+            tols.append(_pair("conf_tol_days", tol_in[key], second_default=None, inf_ok=True))
+        return tuple(tols)
+    if (isinstance(tol_in, list | tuple) and len(tol_in) == len(conf_days)
+            and all(isinstance(t, list | tuple) for t in tol_in)):
+        # one (left, right) per confirmation period, as the options object holds it
+        return tuple(_pair("conf_tol_days", t, second_default=None, inf_ok=True) for t in tol_in)
+    p = _pair("conf_tol_days", tol_in, second_default=None, inf_ok=True)
+    return tuple(p for _ in conf_days)
 
-    Parameters
-    ----------
-    **kwargs
-        Any option of :func:`detect_events` (see :data:`DEFAULTS` for names and defaults).
 
-    Returns
-    -------
-    OutcomeOptions
-
-    Raises
-    ------
-    OptionError
-        An unknown option name or a value outside what the option accepts.
-
-    Examples
-    --------
-    >>> make_options(relapse_assoc=(90, 7)).relapse_assoc
-    (90.0, 7.0)
-    >>> make_options(conf_days=84, conf_tol_days={84: 30}).conf_tol_days
-    ((30.0, 30.0),)
-    """
-    unknown = sorted(set(kwargs) - set(DEFAULTS))
-    if unknown:
-        raise OptionError(
-            f"detect_events got unknown option(s) {', '.join(map(repr, unknown))}; known options "
-            f"are {', '.join(sorted(DEFAULTS))}."
-        )
-    o = {**DEFAULTS, **kwargs}
+def _validated(o: dict[str, Any]) -> Iterable[tuple[str, Any]]:
+    """Check every option of ``o`` (msprog's names) and yield the normalised values."""
     outcome = _choice("outcome", o["outcome"].lower() if isinstance(o["outcome"], str)
                       else o["outcome"])
     worsening = o["worsening"]
@@ -322,21 +493,9 @@ def make_options(**kwargs: Any) -> OutcomeOptions:
     conf_days = tuple(_nonneg("conf_days", c) for c in conf_list)
     if len(set(conf_days)) != len(conf_days):
         raise _err("conf_days", "a list of distinct numbers of days", conf_days_in)
-    tol_in = o["conf_tol_days"]
-    if isinstance(tol_in, Mapping):
-        tols = []
-        for c_in, c in zip(conf_list, conf_days, strict=True):
-            key = next((k for k in tol_in if float(k) == c), None)
-            if key is None:
-                raise _err("conf_tol_days", f"a dict with a key for every value of conf_days "
-                           f"(missing {c_in!r})", dict(tol_in))
-            tols.append(_pair("conf_tol_days", tol_in[key], second_default=None, inf_ok=True))
-        conf_tol = tuple(tols)
-    else:
-        p = _pair("conf_tol_days", tol_in, second_default=None, inf_ok=True)
-        conf_tol = tuple(p for _ in conf_days)
+    conf_tol = _tolerance(o["conf_tol_days"], conf_list, conf_days)
     if any(math.isinf(a) for a, _ in conf_tol):
-        raise _err("conf_tol_days", "a finite left tolerance", tol_in)
+        raise _err("conf_tol_days", "a finite left tolerance", o["conf_tol_days"])
 
     impute = o["impute_last_visit"]
     if isinstance(impute, bool) or not isinstance(impute, int | float) or not impute >= 0:
@@ -350,33 +509,33 @@ def make_options(**kwargs: Any) -> OutcomeOptions:
     if rs is not None and (isinstance(rs, bool) or not isinstance(rs, int)):
         raise _err("random_state", "an integer seed or None", rs)
     relapse_rebl = _bool("relapse_rebl", o["relapse_rebl"])
-    return OutcomeOptions(
-        outcome=outcome,
-        value_col=value_col,
-        delta_fun=delta,
-        worsening=worsening,
-        valuedelta_col=o["valuedelta_col"],
-        event=_choice("event", o["event"]),
-        RAW_PIRA=_bool("RAW_PIRA", o["RAW_PIRA"]),
-        baseline=_choice("baseline", o["baseline"]),
-        proceed_from=_choice("proceed_from", o["proceed_from"]),
-        sub_threshold_rebl=_choice("sub_threshold_rebl", o["sub_threshold_rebl"]),
+    yield from {
+        "outcome": outcome,
+        "value_col": value_col,
+        "delta_fun": delta,
+        "worsening": worsening,
+        "valuedelta_col": o["valuedelta_col"],
+        "event": _choice("event", o["event"]),
+        "RAW_PIRA": _bool("RAW_PIRA", o["RAW_PIRA"]),
+        "baseline": _choice("baseline", o["baseline"]),
+        "proceed_from": _choice("proceed_from", o["proceed_from"]),
+        "sub_threshold_rebl": _choice("sub_threshold_rebl", o["sub_threshold_rebl"]),
         # msprog only uses bl_geq when re-baselining after relapses.
-        bl_geq=_bool("bl_geq", o["bl_geq"]) and relapse_rebl,
-        relapse_rebl=relapse_rebl,
-        skip_local_extrema=_choice("skip_local_extrema", o["skip_local_extrema"]),
-        conf_days=conf_days,
-        conf_tol_days=conf_tol,
-        validconf_col=o["validconf_col"],
-        require_sust_days=_nonneg("require_sust_days", o["require_sust_days"], inf_ok=True),
-        check_intermediate=_bool("check_intermediate", o["check_intermediate"]),
-        relapse_to_bl=_pair("relapse_to_bl", o["relapse_to_bl"]),
-        relapse_to_event=_pair("relapse_to_event", o["relapse_to_event"]),
-        relapse_to_conf=_pair("relapse_to_conf", o["relapse_to_conf"]),
-        relapse_assoc=_pair("relapse_assoc", o["relapse_assoc"], inf_ok=True),
-        relapse_indep=_relapse_indep(o["relapse_indep"]),
-        impute_last_visit=float(impute),
-        subjects=subjects,
-        return_unconfirmed=_bool("return_unconfirmed", o["return_unconfirmed"]),
-        random_state=rs,
-    )
+        "bl_geq": _bool("bl_geq", o["bl_geq"]) and relapse_rebl,
+        "relapse_rebl": relapse_rebl,
+        "skip_local_extrema": _choice("skip_local_extrema", o["skip_local_extrema"]),
+        "conf_days": conf_days,
+        "conf_tol_days": conf_tol,
+        "validconf_col": o["validconf_col"],
+        "require_sust_days": _nonneg("require_sust_days", o["require_sust_days"], inf_ok=True),
+        "check_intermediate": _bool("check_intermediate", o["check_intermediate"]),
+        "relapse_to_bl": _pair("relapse_to_bl", o["relapse_to_bl"]),
+        "relapse_to_event": _pair("relapse_to_event", o["relapse_to_event"]),
+        "relapse_to_conf": _pair("relapse_to_conf", o["relapse_to_conf"]),
+        "relapse_assoc": _pair("relapse_assoc", o["relapse_assoc"], inf_ok=True),
+        "relapse_indep": _relapse_indep(o["relapse_indep"]),
+        "impute_last_visit": float(impute),
+        "subjects": subjects,
+        "return_unconfirmed": _bool("return_unconfirmed", o["return_unconfirmed"]),
+        "random_state": rs,
+    }.items()

@@ -51,6 +51,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
+from msrwe.derive.outcomes.msoutcomes_spms import MSOutcomesSpms, derive_spms_msoutcomes
 from msrwe.derive.outcomes.spms_inputs import (
     FS_COLUMNS,
     check_days,
@@ -473,7 +474,8 @@ def derive_spms_conversion(
     visits: pl.DataFrame,
     relapses: pl.DataFrame | None = None,
     *,
-    definition: SpmsDefinition = LORSCHEIDER_2016,
+    definition: SpmsDefinition | MSOutcomesSpms = LORSCHEIDER_2016,
+    profile: str | None = None,
 ) -> pl.DataFrame:
     """Derive each patient's data-driven SPMS conversion date (Lorscheider 2016, §5.2).
 
@@ -485,7 +487,15 @@ def derive_spms_conversion(
     relapses
         Chart relapses (``patient_id``, ``onset_date``, optional ``confirmed``), or ``None``.
     definition
-        The rule's parameters; see :class:`SpmsDefinition` and its ``describe()``.
+        The rule's parameters; see :class:`SpmsDefinition` and its ``describe()``. An
+        :class:`~msrwe.derive.outcomes.msoutcomes_spms.MSOutcomesSpms` selects the MSoutcomes
+        profile with those parameters.
+    profile
+        ``"msoutcomes"`` reproduces ``spmsDx`` of the R package MSoutcomes 0.2.1 and
+        ``"msoutcomes_no_fss"`` its ``spmsDx_no_fss``, with their defaults
+        (:mod:`msrwe.derive.outcomes.msoutcomes_spms`; their output columns are
+        ``patient_id``, ``spms``, ``spms_conversion_date``, ``spms_edss``, ``spms_edss_before``,
+        ``msoutcomes_error``). None (default): the rule of this module.
 
     Returns
     -------
@@ -510,6 +520,14 @@ def derive_spms_conversion(
     >>> out.select("patient_id", "spms_conversion_date", "spms_rule1_worsening").rows()
     [('a', datetime.date(2021, 1, 1), True), ('b', None, False)]
     """
+    if profile is not None:
+        if profile not in ("msoutcomes", "msoutcomes_no_fss"):
+            rule = f"must be 'msoutcomes', 'msoutcomes_no_fss' or None. Got {profile!r} instead."
+            raise OptionError(f"The 'profile' parameter of derive_spms_conversion {rule}",
+                              option="profile", rule=rule)
+        definition = MSOutcomesSpms(fss=profile == "msoutcomes")
+    if isinstance(definition, MSOutcomesSpms):
+        return derive_spms_msoutcomes(visits, relapses, definition=definition)
     ev = evaluate_spms_rule(visits, relapses, definition=definition)
     v = prepare_table(
         visits, "visits", required=["patient_id", "date"], date_cols=["date"],

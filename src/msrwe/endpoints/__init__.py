@@ -1,0 +1,1 @@
+"""Endpoint analyses beyond EDSS: relapse rates, MRI, NEDA, biomarkers, severity, milestones."""

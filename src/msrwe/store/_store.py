@@ -1,0 +1,186 @@
+"""A handle on the store: one connection for every table a stage reads.
+
+Examples
+--------
+>>> import tempfile, pathlib, polars as pl
+>>> from msrwe.store import Store, write_import
+>>> db = pathlib.Path(tempfile.mkdtemp()) / "msrwe.duckdb"
+>>> write_import(db, tables={"patients": pl.DataFrame({"patient_id": ["A1", "A2"]})})
+>>> with Store(db) as store:
+...     print(store.tables(), store.read("patients").height, store.quality().quarantine.height)
+['import_warnings', 'patients', 'quarantine'] 2 0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+import polars as pl
+
+from msrwe.errors import StoreError
+from msrwe.schema import BOOKKEEPING
+from msrwe.store._connect import connect
+
+__all__ = ["Store", "StoreQuality", "opened"]
+
+
+@dataclass(frozen=True)
+class StoreQuality:
+    """What the imports kept and left out: the store's bookkeeping tables.
+
+    Attributes
+    ----------
+    quarantine
+        One row per rule a refused chart row broke (columns of ``BOOKKEEPING["quarantine"]``,
+        sorted by table, file and row); empty when nothing was refused.
+    import_warnings
+        The same columns, for rows imported with a warning.
+    import_log
+        One row per chart file read, or ``None`` for a store no import wrote.
+    """
+
+    quarantine: pl.DataFrame
+    import_warnings: pl.DataFrame
+    import_log: pl.DataFrame | None
+
+    @property
+    def quarantined_rows(self) -> int:
+        """Chart rows left out (fewer than ``quarantine`` rows when a row broke several rules)."""
+        return self.quarantine.select("table_name", "file", "row_number").unique().height
+
+
+class Store:
+    """An open msrwe store (DuckDB): list its tables, read them, read what the import left out.
+
+    Parameters
+    ----------
+    path
+        The store file written by ``msrwe import``.
+    read_only
+        Open without the right to write (the default), so readers never change the store.
+
+    Raises
+    ------
+    StoreError
+        When the store is missing, locked or not a DuckDB file.
+
+    Notes
+    -----
+    Use it as a context manager (``with Store(db) as store: ...``) or call :meth:`close`.
+    """
+
+    def __init__(self, path: str | Path, *, read_only: bool = True) -> None:
+        self.path = Path(path)
+        self._con: duckdb.DuckDBPyConnection | None = connect(self.path, read_only=read_only)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._con is None else "open"
+        return f"Store({str(self.path)!r}, {state})"
+
+    def close(self) -> None:
+        """Close the connection (a closed store cannot be read any more)."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The open DuckDB connection (for SQL of your own)."""
+        if self._con is None:
+            raise StoreError(f"{self.path}: the store was closed; open it again with Store(path).")
+        return self._con
+
+    def tables(self) -> list[str]:
+        """Names of the tables the store holds, sorted."""
+        rows = self.connection.execute(
+            "select table_name from information_schema.tables where table_schema = 'main'"
+        ).fetchall()
+        return sorted(r[0] for r in rows)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self.tables()
+
+    def read(self, name: str) -> pl.DataFrame:
+        """Read one table as a Polars DataFrame, with its stored types.
+
+        Parameters
+        ----------
+        name
+            A chart table of the contract (``patients``, ``visits``, ...) or a bookkeeping table
+            (``quarantine``, ``import_warnings``, ``import_log``).
+
+        Raises
+        ------
+        StoreError
+            When the store has no such table.
+        """
+        if name not in self:
+            raise StoreError(f"{self.path}: the store has no table '{name}'.")
+        return self.connection.sql(f'select * from "{name}"').pl()
+
+    def read_or_none(self, name: str) -> pl.DataFrame | None:
+        """Read one table, or ``None`` when the store does not hold it."""
+        return self.read(name) if name in self else None
+
+    def quality(self) -> StoreQuality:
+        """The quarantine, the import warnings and the import log (declared in ``schema``)."""
+        names = self.tables()
+
+        def problems(table: str) -> pl.DataFrame:
+            spec = BOOKKEEPING[table]
+            if table not in names:
+                return spec.empty()
+            df = self.read(table)
+            missing = [c for c in spec.column_names if c not in df.columns]
+            df = df.with_columns(
+                [pl.lit(None, dtype=spec.polars_schema()[c]).alias(c) for c in missing]
+            ).select(spec.column_names)
+            return df.sort(
+                [pl.col("table_name"), pl.col("file"),
+                 pl.col("row_number").cast(pl.Int64, strict=False)],
+                nulls_last=True,
+            )
+
+        log = self.read("import_log") if "import_log" in names else None
+        return StoreQuality(problems("quarantine"), problems("import_warnings"), log)
+
+
+@contextmanager
+def opened(db: str | Path | Store) -> Iterator[Store]:
+    """Open ``db`` for the block, or use it as it is when it is already an open :class:`Store`.
+
+    A store given open is left open; one opened here is closed on exit.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, duckdb
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.duckdb"
+    >>> duckdb.connect(str(db)).close()
+    >>> with opened(db) as store:
+    ...     store.tables()
+    []
+    """
+    if isinstance(db, Store):
+        yield db
+        return
+    store = Store(db)
+    try:
+        yield store
+    finally:
+        store.close()

@@ -60,6 +60,8 @@ def import_charts(
             parts.append(f"{r.quarantined} now quarantined (their patient or dates changed)")
         if r.released:
             parts.append(f"{r.released} released from the quarantine (the cause is gone)")
+        if not parts:
+            parts.append("the reasons of quarantined rows changed")
         console.print(
             f"Re-checked {escape(safe_text(r.table))} ({escape(safe_text(r.file))}, not in this "
             f"folder) against the new patients: {'; '.join(parts)}; rows in the store: "

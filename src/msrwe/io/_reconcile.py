@@ -195,9 +195,15 @@ def reconcile(
             )
         else:
             own = old_q.filter(~is_cross)
-            before = set(old_q.filter(is_cross)["row_number"].drop_nulls().to_list())
+            old_cross = old_q.filter(is_cross)
+            before = set(old_cross["row_number"].drop_nulls().to_list())
             released, newly = len(before - after), len(after - before)
-        if released == 0 and newly == 0:
+            same = sorted(sort_problems(old_cross).rows()) == sorted(
+                sort_problems(failures).rows()
+            )
+            if released == 0 and newly == 0 and same:
+                continue  # nothing changed, not even the reason a row is held
+        if name in stored.legacy and released == 0 and newly == 0:
             continue
         kept = frame.filter(~pl.col(ROW).is_in(sorted(after)))
         tables[name] = kept.drop(ROW)

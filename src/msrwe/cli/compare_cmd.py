@@ -61,7 +61,6 @@ def compare(
     """Compare treatments (the study's [compare] section): matching or weighting, effects."""
     from msrwe.compare.run import run_comparison
     from msrwe.errors import StudyFileError
-    from msrwe.pipeline.run import read_chart_tables as _read_tables
     from msrwe.study.config import Study
 
     out_folder(out)

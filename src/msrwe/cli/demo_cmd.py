@@ -106,11 +106,10 @@ def _run_compare_demo(folder: Path, seed: int) -> Path:
     """Synthesise the comparison arms, import them, compare them; return the page written."""
     from msrwe._atomic import atomic_write_text
     from msrwe.cli.compare_cmd import write_atomic
-    from msrwe.compare.report import comparison_page
     from msrwe.compare.run import run_comparison
     from msrwe.io import import_folder
+    from msrwe.report.comparison import comparison_page
     from msrwe.study.config import Study
-    from msrwe.study.run import _read_tables
     from msrwe.synth import write_cohort
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -120,7 +119,7 @@ def _run_compare_demo(folder: Path, seed: int) -> Path:
     write_cohort(charts, 900, seed=seed, arms=DEMO_COMPARE_ARMS)
     import_folder(charts, db)
     study = Study.from_toml(study_path)
-    result = run_comparison(_read_tables(db), study)
+    result = run_comparison(db, study)
     (folder / "results").mkdir(exist_ok=True)
     write_atomic(result.results.to_polars(), folder / "results" / "results.csv")
     page = folder / "report.html"

@@ -7,8 +7,8 @@ facts and ``docs/results.md`` all read this list.
 
 Examples
 --------
->>> [a.name for a in ANALYSES][:6]
-['cohort', 'table1', 'exposure', 'safety', 'efficacy', 'arr']
+>>> [a.name for a in ANALYSES][:7]
+['cohort', 'table1', 'exposure', 'safety', 'efficacy', 'compare', 'arr']
 >>> output("ae_incidence").title
 'Adverse events by term'
 """
@@ -21,6 +21,7 @@ from msrwe.analysis.base import Analysis, Output
 from msrwe.endpoints.analyses import ENDPOINT_ANALYSES
 from msrwe.errors import DefinitionError, StudyFileError
 from msrwe.study.cohort import CohortCounts, Table1
+from msrwe.study.comparison import Comparison
 from msrwe.study.config import Study
 from msrwe.study.efficacy import Efficacy
 from msrwe.study.exposure import Exposure
@@ -35,6 +36,7 @@ ANALYSES: tuple[Analysis, ...] = (
     Exposure(),
     Safety(),
     Efficacy(),
+    Comparison(),
     *ENDPOINT_ANALYSES,
 )
 

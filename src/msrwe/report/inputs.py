@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +99,9 @@ class FigureInputs:
     followup: pl.DataFrame | None = None
     window: tuple[float, float] | None = None
     notes: list[str] = field(default_factory=list)
+    #: Every dataset of the analysis, by name (figures of analyses with their own datasets,
+    #: e.g. the comparison's ``adcmpps`` and ``adcmptte``).
+    datasets: Mapping[str, pl.DataFrame] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -312,8 +316,9 @@ def from_analysis(
     adae = datasets.get("adae")
     if adae is not None and "patient_id" not in adae.columns:
         adae = None
-    return FigureInputs.build(
+    fi = FigureInputs.build(
         start=start, visits=datasets.get("advs"), tte=tte, doses=addose,
         adverse_events=adae, relapses=datasets.get("adrel"), groups=groups,
         window=(float(window[0]), float(window[1])) if window else None,
     )
+    return dataclasses.replace(fi, datasets=dict(datasets))

@@ -26,6 +26,7 @@ from msrwe.analysis.summary import Summary
 from msrwe.report import figures as fg
 from msrwe.report import summary_tables as st
 from msrwe.report import tables as tb
+from msrwe.report.comparison import add_comparison_figures, add_comparison_tables
 from msrwe.report.dataquality import DataQuality, summarize_issues
 from msrwe.report.formatting import MISSING, fmt_int
 from msrwe.report.inputs import MEASURES, FigureInputs
@@ -196,6 +197,24 @@ def _incidence(sec: Section, results: pl.DataFrame, out: Output, **_: Any) -> No
                                     table_id=f"{tid}-summary", variables=other))
 
 
+def _comparison(sec: Section, results: pl.DataFrame, out: Output, **_: Any) -> None:
+    """The comparison's tables (docs/compare.md), its design read back from the results."""
+    from msrwe.compare.design import CompareDesign
+
+    design = CompareDesign.from_results(results)
+    if design is not None:
+        add_comparison_tables(sec, results, design)
+
+
+def _comparison_figures(sec: Section, results: pl.DataFrame, fi: FigureInputs,
+                        analysis: Analysis) -> None:
+    from msrwe.compare.design import CompareDesign
+
+    design = CompareDesign.from_results(results)
+    if design is not None:
+        add_comparison_figures(sec, design, fi.datasets)
+
+
 #: Table renderers by :attr:`msrwe.analysis.base.Output.display`:
 #: ``renderer(section, results, output, attrition=...)`` adds the output's blocks.
 RENDERERS: dict[str, Callable[..., None]] = {
@@ -214,6 +233,7 @@ RENDERERS: dict[str, Callable[..., None]] = {
         tb.edss_table(results, analysis=out.name, title=out.title, table_id=_tid(out.name))),
     "time_to_event": lambda sec, results, out, **_: sec.table(
         tb.tte_table(results, analysis=out.name, title=out.title, table_id=_tid(out.name))),
+    "comparison": _comparison,
 }
 
 
@@ -238,6 +258,7 @@ FIGURES: dict[str, Callable[[Section, pl.DataFrame, FigureInputs, Analysis], Non
     "km": _km,
     "trajectories": lambda sec, results, fi, a: _trajectories(sec, fi, edss=True,
                                                               performance=True),
+    "comparison": _comparison_figures,
 }
 
 

@@ -129,11 +129,8 @@ def test_case1_no_module_cycle():
     assert not comps, "import cycles:\n" + _explain(graph, comps)
 
 
-#: Package cycles known and waiting to be undone, each with the one edge that closes it. The
-#: study file's ``[compare]`` section is declared in ``msrwe.compare.design``, so the study parser
-#: imports ``compare`` while ``compare`` runs on a ``Study``; moving that declaration before
-#: ``study`` removes it. Keep this list short: a cycle not listed fails, and so does a listed one
-#: that is gone (remove it here then).
+#: Package cycles known and waiting to be undone, each with the one edge that closes it (none
+#: now). Keep this list short: a cycle not listed fails, and so does a listed one that is gone.
 KNOWN_PACKAGE_CYCLES: dict[frozenset[str], tuple[str, str]] = {}
 
 

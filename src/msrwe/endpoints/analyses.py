@@ -35,6 +35,7 @@ __all__ = [
     "Milestone",
     "MriActivity",
     "Neda",
+    "Persistence",
     "Pirma",
     "Severity",
     "T2LesionRate",
@@ -525,6 +526,71 @@ class Milestone(_Endpoint):
         ]
 
 
+class Persistence(_Endpoint):
+    """Treatment gaps, persistence on the study drug, duration and history alerts."""
+
+    name = "persistence"
+    title = "Treatment gaps, persistence and limits"
+    after = ("exposure",)
+    section = ("exposure", "Exposure")
+    outputs = (Output(
+        "persistence", "Treatment gaps, persistence and duration limits",
+        stats=(Stat("n_intervals, n_gaps, pct_gaps, n_early, patients_with_gap",
+                    "dose intervals outside the regimen window", "variable dose_gaps"),
+               Stat("n, events, median, n_at_risk, survival, ci_low, ci_high",
+                    "Kaplan-Meier of time on the course", "variables persistence*"),
+               Stat("patients", "patients with a duration or history alert",
+                    "variable history_alert")),
+        measure="exposure"),)
+
+    def run(self, context: Context, results: ResultsTable) -> None:
+        """``persistence`` rows."""
+        from msrwe.derive.persistence import (
+            derive_history_alerts,
+            derive_persistence,
+            derive_vars_gap,
+        )
+        from msrwe.endpoints.persistence import add_persistence
+
+        adsl = context.adsl
+        window = context.in_force.interval_days
+        addose = context.datasets.get("addose")
+        gaps = (derive_vars_gap(addose, window=tuple(window))
+                if addose is not None and window and "interval_days" in addose.columns
+                else None)
+        tr = context.table("treatments")
+        adm = context.table("administrations")
+        persist = None
+        if tr is not None:
+            dates = [df["date"].max() for df in (adm, context.table("visits"))
+                     if df is not None and df.height]
+            cut = max(dates) if dates else None
+            if cut is not None:
+                persist = derive_persistence(
+                    tr.join(adsl.select("patient_id"), on="patient_id", how="semi"),
+                    data_cut=cut, drug=context.in_force.drug)
+                context.datasets["adpersist"] = persist
+        alerts = derive_history_alerts(
+            adm.join(adsl.select("patient_id"), on="patient_id", how="semi")
+            if adm is not None else pl.DataFrame(schema={"patient_id": pl.String,
+                                                         "drug": pl.String, "date": pl.Date}),
+            treatments=tr.join(adsl.select("patient_id"), on="patient_id", how="semi")
+            if tr is not None else None)
+        add_persistence(results, adsl=adsl, addose=gaps, window=window, adpersist=persist,
+                        alerts=alerts, km_years=context.study.analysis.km_years,
+                        level=context.study.analysis.level)
+
+    def methods(self, context: Context) -> list[str]:
+        """Gaps, persistence and limits."""
+        return [
+            "A treatment gap is a dose later than the regimen window allows; persistence is the "
+            "Kaplan-Meier time from the start of each study-drug course to its stop (overall and "
+            "by stop reason, other stops censored); duration limits (mitoxantrone 2 years, "
+            "cladribine's 2-year course) and earlier mitoxantrone courses without charted doses "
+            "were checked over the whole administration history (clinical-methods section 7)."
+        ]
+
+
 class Cox(_Endpoint):
     """Hazard ratios between groups for time to confirmed worsening."""
 
@@ -555,5 +621,5 @@ class Cox(_Endpoint):
 #: The endpoint analyses in report order.
 ENDPOINT_ANALYSES: tuple[Analysis, ...] = (
     Arr(), MriActivity(), T2LesionRate(), Neda(), LublinActivity(), Pirma(), BiomarkerChange(),
-    Severity(), Milestone(), Cox(),
+    Severity(), Milestone(), Cox(), Persistence(),
 )

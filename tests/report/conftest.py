@@ -16,8 +16,9 @@ import numpy as np
 import polars as pl
 import pytest
 
+from msrwe.analysis.result import AnalysisResult, InForce, Provenance
+from msrwe.pipeline import ANALYSES
 from msrwe.study.config import Study
-from msrwe.study.result import AnalysisResult, InForce, Provenance
 from msrwe.tables import compute_table1
 from msrwe.tables.results import ResultsTable
 
@@ -131,7 +132,7 @@ def make_store(path: Path, n: int = 12, seed: int = 7) -> Path:
 
 
 def make_analysis(db: Path) -> AnalysisResult:
-    """An AnalysisResult shaped like msrwe.study.run.analyze's, with known numbers."""
+    """An AnalysisResult shaped like msrwe.pipeline.run.analyze's, with known numbers."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         patients = con.sql("select * from patients").pl()
@@ -228,6 +229,7 @@ def make_analysis(db: Path) -> AnalysisResult:
         ),
         in_force=InForce("methotrexate", "intrathecal", (56, 77), ("PPMS", "SPMS", "overall")),
         provenance=Provenance(store=str(db), files=({"file": "patients.csv", "sha256": "a" * 64},)),
+        analyses=ANALYSES,
     )
 
 
@@ -308,7 +310,7 @@ def analysis(store: Path) -> AnalysisResult:
 
 @pytest.fixture(scope="session")
 def full_report(tmp_path_factory: pytest.TempPathFactory, store: Path, analysis) -> Path:
-    from msrwe.report import build_report
+    from msrwe.pipeline import build_report
 
     out = tmp_path_factory.mktemp("full")
     return build_report(store, out / "report.html", analysis=analysis, export=out / "export")

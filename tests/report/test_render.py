@@ -9,10 +9,11 @@ import polars as pl
 import pytest
 
 import msrwe.report.render as render_mod
+from msrwe.analysis.result import AnalysisResult, Provenance
 from msrwe.errors import OptionError, StoreError, StudyFileError
-from msrwe.report import DataQuality, build_report, render_report
+from msrwe.pipeline import ANALYSES, build_report
+from msrwe.report import DataQuality, render_report
 from msrwe.study.config import Study
-from msrwe.study.result import AnalysisResult, Provenance
 from msrwe.tables.results import ResultsTable
 
 SECTIONS = ["cohort", "exposure", "safety", "efficacy", "methods", "data-quality", "settings"]
@@ -76,7 +77,7 @@ def test_data_report_when_the_analysis_cannot_run(store, tmp_path, monkeypatch):
     def refuse(db, study, progress=None):
         raise StudyFileError("the store has no administrations, so no one was treated.")
 
-    import msrwe.study.run as run
+    import msrwe.pipeline.run as run
 
     monkeypatch.setattr(run, "analyze", refuse)
     out = build_report(store, tmp_path / "r.html", export=tmp_path / "x")
@@ -93,7 +94,7 @@ def test_bugs_in_the_analysis_are_not_hidden(store, tmp_path, monkeypatch):
     def broken(db, study, progress=None):
         raise KeyError("a bug")
 
-    import msrwe.study.run as run
+    import msrwe.pipeline.run as run
 
     monkeypatch.setattr(run, "analyze", broken)
     with pytest.raises(KeyError):
@@ -139,7 +140,8 @@ def test_text_from_the_charts_is_escaped(store, tmp_path):
 
 
 def test_an_analysis_without_datasets_still_renders(store, tmp_path):
-    html = render_report(AnalysisResult(results=ResultsTable()), DataQuality.from_store(store),
+    html = render_report(AnalysisResult(results=ResultsTable(), study=Study(), analyses=ANALYSES),
+                         DataQuality.from_store(store),
                          tmp_path / "r.html").read_text()
     assert "<figure" not in html
     assert "The analysis reported no attrition steps." in html

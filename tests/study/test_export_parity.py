@@ -8,8 +8,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from msrwe.analysis.result import EXPORT_FILES
 from msrwe.cli.main import app
-from msrwe.study.result import EXPORT_FILES
 
 _SCRIPT = Path(__file__).parents[1] / "results" / "pipeline" / "make_golden.py"
 _spec = importlib.util.spec_from_file_location("make_golden", _SCRIPT)

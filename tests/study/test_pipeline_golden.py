@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from msrwe.study import analyze
+from msrwe.pipeline import analyze
 from msrwe.tables.results import RESULT_SCHEMA
 
 _SCRIPT = Path(__file__).parents[1] / "results" / "pipeline" / "make_golden.py"

@@ -8,10 +8,11 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from msrwe.analysis import DATASET_NAMES
 from msrwe.cli.main import app
 from msrwe.errors import StoreError, StudyFileError
 from msrwe.io import import_folder
-from msrwe.study import DATASET_NAMES, analyze
+from msrwe.pipeline import analyze
 from msrwe.tables.results import read_results
 
 CHARTS = {
@@ -115,7 +116,7 @@ def test_case1_analyze(store: Path):
     assert len(files["patients"]["sha256"]) == 64
     assert r.provenance.store == str(store)
     assert len(r.provenance.study_sha256) == 64
-    assert r.analyses == ("cohort", "exposure", "safety", "efficacy", "table1")
+    assert [a.name for a in r.analyses] == ["cohort", "table1", "exposure", "safety", "efficacy"]
 
 
 # Case 1b: RAW/PIRA classification is a setting of the outcome engine

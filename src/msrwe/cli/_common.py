@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import functools
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +25,15 @@ from rich.progress import (
 
 from msrwe.errors import DefinitionError, MsrweError, OptionError
 
-__all__ = ["console", "err_console", "fail", "guard", "out_folder", "progress"]
+__all__ = [
+    "console",
+    "err_console",
+    "fail",
+    "guard",
+    "out_folder",
+    "progress",
+    "show_warning",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -142,3 +151,18 @@ def progress(*, transient: bool = True) -> Iterator[Progress]:
     )
     with bar:
         yield bar
+
+
+def show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: Any = None, line: str | None = None) -> None:
+    """Print a warning meant for the user (an old study-file key, a data note) as one line.
+
+    Installed as :func:`warnings.showwarning` by the ``msrwe`` command: ``warning: <message>`` on
+    stderr, without the Python file and line. Other warnings keep Python's format.
+    """
+    if issubclass(category, FutureWarning | UserWarning) and file is None:
+        err_console.print(f"[yellow]warning:[/] {escape(str(message))}", highlight=False,
+                          soft_wrap=True)
+        return
+    out = sys.stderr if file is None else file
+    out.write(warnings.formatwarning(message, category, filename, lineno, line))

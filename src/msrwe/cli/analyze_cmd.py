@@ -2,7 +2,7 @@
 
 Options mean the same in every command: ``--out`` is a folder for a command that writes several
 files (``synth``, ``analyze``, ``demo``) and the file for a command that writes one
-(``report``); ``--export DIR`` writes :meth:`msrwe.study.result.AnalysisResult.export`'s files
+(``report``); ``--export DIR`` writes :meth:`msrwe.analysis.result.AnalysisResult.export`'s files
 into the folder DIR in both ``analyze`` and ``report``.
 """
 
@@ -37,7 +37,7 @@ def analyze(
     quiet: bool = typer.Option(False, "--quiet", help="Print only the paths written."),
 ) -> None:
     """Analyse a store: cohort and attrition, then every declared analysis, into one table."""
-    from msrwe.study.run import analyze as run_analysis
+    from msrwe.pipeline.run import analyze as run_analysis
 
     out_folder(out)  # before minutes of analysis, not after
     if export is not None:

@@ -69,7 +69,7 @@ def demo(
 def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
     from msrwe.design.demo import run_demo_design
     from msrwe.io import import_folder
-    from msrwe.report import build_report
+    from msrwe.pipeline import build_report
     from msrwe.synth import write_cohort
 
     out_folder(out).mkdir(parents=True, exist_ok=True)

@@ -34,7 +34,7 @@ def report(
     ),
 ) -> None:
     """Analyse the store and write a self-contained HTML report (opens with no internet)."""
-    from msrwe.report import build_report
+    from msrwe.pipeline import build_report
 
     out_folder(out.parent, given=out)  # before minutes of analysis, not after
     if export is not None:

@@ -2,8 +2,12 @@
 
 :func:`import_folder` reads every contract table of a folder (CSV, XLSX, Parquet), validates it
 against :data:`msrwe.schema.CONTRACT`, and stores it; :func:`read_chart_folder` validates without
-writing. A :class:`Mapping` (TOML file) adapts a site's own export.
+writing. A :class:`SiteMapping` (TOML file) adapts a site's own export (``msrwe.io.Mapping`` is
+its deprecated earlier name).
 """
+
+import warnings
+from typing import Any
 
 from msrwe.io._import import (
     IMPORT_LOG_SCHEMA,
@@ -13,7 +17,7 @@ from msrwe.io._import import (
     import_folder,
     read_chart_folder,
 )
-from msrwe.io._mapping import ISO_DATE, Mapping, TableMapping, load_mapping
+from msrwe.io._mapping import ISO_DATE, SiteMapping, TableMapping, load_mapping
 from msrwe.io._read import SUFFIXES, RawFile, read_raw
 
 __all__ = [
@@ -22,8 +26,8 @@ __all__ = [
     "SUFFIXES",
     "ChartFolder",
     "ImportSummary",
-    "Mapping",
     "RawFile",
+    "SiteMapping",
     "TableMapping",
     "TableSummary",
     "import_folder",
@@ -31,3 +35,15 @@ __all__ = [
     "read_chart_folder",
     "read_raw",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Mapping":
+        warnings.warn(
+            "msrwe.io.Mapping is now msrwe.io.SiteMapping (the old name clashed with "
+            "collections.abc.Mapping); the old name will be removed.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return SiteMapping
+    raise AttributeError(f"module 'msrwe.io' has no attribute {name!r}")

@@ -19,8 +19,8 @@ Every problem is a :class:`~msrwe.errors.MappingError` naming the key.
 
 Examples
 --------
->>> from msrwe.io import Mapping
->>> m = Mapping.from_dict({"visits": {"columns": {"EDSS score": "edss"}}})
+>>> from msrwe.io import SiteMapping
+>>> m = SiteMapping.from_dict({"visits": {"columns": {"EDSS score": "edss"}}})
 >>> m.table("visits").columns
 {'EDSS score': 'edss'}
 >>> m.table("relapses").date_format
@@ -38,7 +38,7 @@ from msrwe.errors import MappingError
 from msrwe.io._settings import read_toml_file
 from msrwe.schema import CONTRACT
 
-__all__ = ["ISO_DATE", "Mapping", "TableMapping", "load_mapping"]
+__all__ = ["ISO_DATE", "SiteMapping", "TableMapping", "load_mapping"]
 
 #: The date format of the contract (ISO 8601).
 ISO_DATE = "%Y-%m-%d"
@@ -69,7 +69,7 @@ class TableMapping:
 
 
 @dataclass(frozen=True)
-class Mapping:
+class SiteMapping:
     """A whole mapping file: the per-table mappings and the defaults.
 
     Parameters
@@ -91,7 +91,7 @@ class Mapping:
         return self.tables.get(name, TableMapping(date_format=self.date_format))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], *, source: str = "mapping") -> Mapping:
+    def from_dict(cls, data: dict[str, Any], *, source: str = "mapping") -> SiteMapping:
         """Build and validate a mapping from parsed TOML.
 
         Parameters
@@ -206,7 +206,7 @@ def _table_mapping(name: str, section: object, default_fmt: str, source: str) ->
     return TableMapping(file=file, date_format=fmt, columns=columns, values=values)
 
 
-def load_mapping(path: str | Path) -> Mapping:
+def load_mapping(path: str | Path) -> SiteMapping:
     r"""Read and validate a mapping file (TOML).
 
     Parameters
@@ -234,4 +234,9 @@ def load_mapping(path: str | Path) -> Mapping:
     """
     p = Path(path)
     data = read_toml_file(p, kind="mapping file", option="--mapping", error=MappingError)
-    return Mapping.from_dict(data, source=str(p))
+    return SiteMapping.from_dict(data, source=str(p))
+
+
+#: The earlier name of :class:`SiteMapping`, for this package's own modules; the public
+#: ``msrwe.io.Mapping`` warns (it clashed with :class:`collections.abc.Mapping`).
+Mapping = SiteMapping

@@ -2,7 +2,7 @@
 
 Figures take a few plainly named columns (``patient_id``, ``days``, ``value``, ``group``, ...).
 :func:`from_analysis` builds them from the derived datasets of
-:class:`~msrwe.study.result.AnalysisResult` (time zero: each patient's first dose);
+:class:`~msrwe.analysis.result.AnalysisResult` (time zero: each patient's first dose);
 :func:`from_store` builds them from the chart tables when no analysis ran (time zero: each
 patient's first visit or dose, whichever is earlier).
 
@@ -284,9 +284,9 @@ def from_analysis(
     ----------
     datasets
         ``adsl`` (``patient_id``, ``group``, ``first_dose``), ``advs``, ``addose``, ``adae``,
-        ``adtte``, ``adrel`` as in :attr:`msrwe.study.result.AnalysisResult.datasets`.
+        ``adtte``, ``adrel`` as in :attr:`msrwe.analysis.result.AnalysisResult.datasets`.
     window
-        The dose-interval window in force (:attr:`msrwe.study.result.InForce.interval_days`).
+        The dose-interval window in force (:attr:`msrwe.analysis.result.InForce.interval_days`).
 
     Returns
     -------

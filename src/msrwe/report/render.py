@@ -1,6 +1,6 @@
 """Render the one-file HTML report: :func:`render_report` renders what it is given.
 
-With an :class:`~msrwe.study.result.AnalysisResult` the report follows a paper: key facts, the
+With an :class:`~msrwe.analysis.result.AnalysisResult` the report follows a paper: key facts, the
 summary, then one section per declared analysis (cohort, Table 1, exposure, safety, disability
 outcomes), methods. Without one (the analysis could not run, say the store holds no
 administrations) it is a data report: the per-patient overview and what the charts show. Both end
@@ -8,7 +8,7 @@ with the data-quality appendix (import log, quarantine, warnings) and, with a re
 settings in force as a study file.
 
 The report never runs the analysis and never reads the store: the caller composes
-import -> analyze -> render (:func:`msrwe.report.compose.build_report`, ``msrwe report``).
+import -> analyze -> render (:func:`msrwe.pipeline.report.build_report`, ``msrwe report``).
 CSS and images are inline, so the file opens anywhere without a network.
 """
 
@@ -26,14 +26,13 @@ import jinja2
 import polars as pl
 
 from msrwe._version import __version__
+from msrwe.analysis.base import Analysis
+from msrwe.analysis.result import AnalysisResult
 from msrwe.errors import OptionError
 from msrwe.report import sections as sec
 from msrwe.report.dataquality import DataQuality, overview_of
 from msrwe.report.formatting import fmt_int, fmt_num
 from msrwe.report.inputs import from_analysis, from_charts
-from msrwe.study.analysis import Analysis
-from msrwe.study.registry import ANALYSES
-from msrwe.study.result import AnalysisResult
 
 __all__ = ["RENDER_STEPS", "ProgressCallback", "key_facts", "render_report"]
 
@@ -62,17 +61,16 @@ def _css() -> str:
     return resources.files("msrwe.report").joinpath("static/report.css").read_text("utf-8")
 
 
-def key_facts(
-    results: pl.DataFrame, analyses: Sequence[Analysis] = ANALYSES
-) -> list[dict[str, str]]:
+def key_facts(results: pl.DataFrame, analyses: Sequence[Analysis]) -> list[dict[str, str]]:
     """The key facts the analyses declare, read from the results (``overall`` rows).
 
     Examples
     --------
+    >>> from msrwe.study.cohort import CohortCounts
     >>> from msrwe.tables.results import ResultsTable
     >>> r = ResultsTable()
     >>> r.add("cohort", "overall", "patients", "", "N", 12)
-    >>> [f["value"] for f in key_facts(r.to_polars())]
+    >>> [f["value"] for f in key_facts(r.to_polars(), [CohortCounts()])]
     ['12']
     """
     facts: list[dict[str, str]] = []
@@ -138,7 +136,7 @@ def render_report(
     Parameters
     ----------
     result
-        The analysis (:func:`msrwe.study.analyze`), or ``None`` for a data report.
+        The analysis (:func:`msrwe.pipeline.analyze`), or ``None`` for a data report.
     quality
         The store's bookkeeping tables: :class:`~msrwe.report.dataquality.DataQuality` (or
         anything with ``quarantine``, ``import_warnings``, ``import_log`` and
@@ -175,7 +173,7 @@ def render_report(
     ``msrwe.report.render_report`` is this function, and also accepts the old call
     ``render_report(db, out_html, study=..., analysis=..., export_dir=...)`` with a
     :class:`DeprecationWarning` (it then composes the steps with
-    :func:`msrwe.report.compose.build_report`).
+    :func:`msrwe.pipeline.report.build_report`).
     """
     if legacy:
         raise TypeError(f"render_report() got unexpected arguments: {', '.join(legacy)}")
@@ -199,12 +197,12 @@ def render_report(
         body = [
             sec.summary_section(result.summary()),
             *sec.analysis_sections(frame, attrition=result.attrition, methods=result.methods,
-                                   fi=fi, ran=result.analyses or None),
+                                   fi=fi, analyses=result.analyses),
         ]
         title = result.study.study.title
         subtitle = result.study.study.description
         kicker = "Real-world evidence report"
-        facts = key_facts(frame)
+        facts = key_facts(frame, result.analyses)
         prov = result.provenance
         files = prov.files_frame()
         provenance = {

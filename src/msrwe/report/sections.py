@@ -21,6 +21,8 @@ from typing import Any
 
 import polars as pl
 
+from msrwe.analysis.base import Analysis, Output
+from msrwe.analysis.summary import Summary
 from msrwe.report import figures as fg
 from msrwe.report import summary_tables as st
 from msrwe.report import tables as tb
@@ -28,9 +30,6 @@ from msrwe.report.comparison import add_comparison_figures, add_comparison_table
 from msrwe.report.dataquality import DataQuality, summarize_issues
 from msrwe.report.formatting import MISSING, fmt_int
 from msrwe.report.inputs import MEASURES, FigureInputs
-from msrwe.study.analysis import Analysis, Output
-from msrwe.study.registry import ANALYSES
-from msrwe.study.summary import Summary
 
 __all__ = [
     "FIGURES",
@@ -44,7 +43,7 @@ __all__ = [
     "summary_section",
 ]
 
-def known_analyses(analyses: Sequence[Analysis] = ANALYSES) -> dict[str, str]:
+def known_analyses(analyses: Sequence[Analysis] = ()) -> dict[str, str]:
     """Every declared output and its heading; other analyses go under "Other results"."""
     return {o.name: o.title for a in analyses for o in a.outputs}
 
@@ -216,7 +215,7 @@ def _comparison_figures(sec: Section, results: pl.DataFrame, fi: FigureInputs,
         add_comparison_figures(sec, design, fi.datasets)
 
 
-#: Table renderers by :attr:`msrwe.study.analysis.Output.display`:
+#: Table renderers by :attr:`msrwe.analysis.base.Output.display`:
 #: ``renderer(section, results, output, attrition=...)`` adds the output's blocks.
 RENDERERS: dict[str, Callable[..., None]] = {
     "attrition": lambda sec, results, out, attrition, **_: _attrition_block(
@@ -249,7 +248,7 @@ def _km(sec: Section, results: pl.DataFrame, fi: FigureInputs, analysis: Analysi
                             counts=(got.get("n"), got.get("events")) if got else None))
 
 
-#: Figures by the names analyses declare in :attr:`msrwe.study.analysis.Analysis.figures`.
+#: Figures by the names analyses declare in :attr:`msrwe.analysis.base.Analysis.figures`.
 #: ``figure(section, results, figure_inputs, analysis)`` adds the figure to the section.
 FIGURES: dict[str, Callable[[Section, pl.DataFrame, FigureInputs, Analysis], None]] = {
     "dose_intervals": lambda sec, results, fi, a: (
@@ -264,7 +263,7 @@ FIGURES: dict[str, Callable[[Section, pl.DataFrame, FigureInputs, Analysis], Non
 
 
 def summary_section(summary: Summary) -> Section:
-    """The analysis's summary tables (:meth:`msrwe.study.result.AnalysisResult.summary`)."""
+    """The analysis's summary tables (:meth:`msrwe.analysis.result.AnalysisResult.summary`)."""
     sec = Section("summary", "Summary")
     for i, t in enumerate(summary.tables):
         frame = pl.DataFrame([list(r) for r in t.rows], schema=list(t.header), orient="row")
@@ -279,8 +278,7 @@ def analysis_sections(
     attrition: pl.DataFrame,
     methods: str,
     fi: FigureInputs,
-    analyses: Sequence[Analysis] = ANALYSES,
-    ran: Sequence[str] | None = None,
+    analyses: Sequence[Analysis] = (),
     step: Callable[[str], None] = lambda _: None,
 ) -> list[Section]:
     """The paper-style sections, generated from the declared analyses, then the methods.
@@ -300,9 +298,8 @@ def analysis_sections(
     fi
         What the figures draw.
     analyses
-        The declared analyses, in report order.
-    ran
-        Names of the analyses that ran (default: all); the others have no place.
+        The declared analyses that ran, in report order
+        (:attr:`msrwe.analysis.result.AnalysisResult.analyses`).
     step
         Called with a description before each section (figures are slow).
 
@@ -313,8 +310,6 @@ def analysis_sections(
     out: list[Section] = []
     by_id: dict[str, Section] = {}
     for a in analyses:
-        if ran is not None and a.name not in ran:
-            continue
         sid, stitle = a.section
         if sid not in by_id:
             step(f"{stitle.lower()}")
@@ -328,9 +323,10 @@ def analysis_sections(
                 if o.missing:
                     sec.text(o.missing, "muted")
                 continue
-            RENDERERS[o.display](sec, results, o, attrition=attrition)
-        for name in a.figures:
-            FIGURES[name](sec, results, fi, a)
+            render = o.display if callable(o.display) else RENDERERS[o.display]
+            render(sec, results, o, attrition=attrition, fi=fi)
+        for fig in a.figures:
+            (fig if callable(fig) else FIGURES[fig])(sec, results, fi, a)
 
     known = known_analyses(analyses)
     others = [a for a in results.get_column("analysis").unique(maintain_order=True).to_list()
@@ -526,8 +522,10 @@ def appendix_sections(
 def __getattr__(name: str) -> Any:
     if name == "KNOWN_ANALYSES":
         import warnings
+        from importlib import import_module
 
         warnings.warn("KNOWN_ANALYSES is deprecated: the analyses declare their outputs; use "
-                      "known_analyses()", DeprecationWarning, stacklevel=2)
-        return known_analyses()
+                      "known_analyses(msrwe.pipeline.ANALYSES)", DeprecationWarning, stacklevel=2)
+        # a string import, as the package's lazy names: report never depends on the pipeline
+        return known_analyses(import_module("msrwe.pipeline").ANALYSES)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

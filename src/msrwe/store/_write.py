@@ -25,7 +25,7 @@ import polars as pl
 
 from msrwe.errors import StoreError
 from msrwe.schema import BOOKKEEPING
-from msrwe.store._connect import connect
+from msrwe.store._read import connect
 
 __all__ = ["PROBLEM_TABLES", "write_import"]
 

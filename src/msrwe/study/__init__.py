@@ -1,15 +1,18 @@
-"""Studies: the study file, the cohort, and the declared analyses that fill the results table.
+"""Studies: the study file, the cohort, and the built-in analyses (exposure, safety, efficacy).
 
-``analyze(store, study)`` builds the cohort, resolves what is in force, runs every analysis of
-:data:`ANALYSES` the study turns on and returns one typed :class:`AnalysisResult`. An analysis
-is a subclass of :class:`Analysis` (see ``docs/architecture.md``).
+The analyses are declared (:class:`msrwe.analysis.Analysis`) and run by
+:func:`msrwe.pipeline.analyze`; ``msrwe.study.analyze``, ``AnalysisResult`` and
+``DATASET_NAMES`` still work from here, with a deprecation warning naming their new place.
 
 >>> from msrwe.study import Study
 >>> Study.from_dict({"cohort": {"drug": "methotrexate"}}).cohort.min_administrations
 1
 """
 
-from msrwe.study.analysis import Analysis, Column, Context, KeyFact, Output, Stat, SummarySpec
+import warnings
+from importlib import import_module
+from typing import Any
+
 from msrwe.study.cohort import Cohort, build_cohort
 from msrwe.study.config import (
     AnalysisSettings,
@@ -23,36 +26,35 @@ from msrwe.study.config import (
     load_study,
 )
 from msrwe.study.methods import describe_methods
-from msrwe.study.registry import ANALYSES
-from msrwe.study.result import DATASET_NAMES, AnalysisResult, InForce, Provenance
-from msrwe.study.run import analyze
-from msrwe.study.summary import Summary
 
 __all__ = [
-    "ANALYSES",
-    "DATASET_NAMES",
-    "Analysis",
-    "AnalysisResult",
     "AnalysisSettings",
     "Cohort",
     "CohortCriteria",
-    "Column",
-    "Context",
     "ExposureSettings",
-    "InForce",
-    "KeyFact",
     "OutcomeSettings",
-    "Output",
     "PriorTreatmentCriteria",
-    "Provenance",
     "SafetySettings",
-    "Stat",
     "Study",
     "StudyInfo",
-    "Summary",
-    "SummarySpec",
-    "analyze",
     "build_cohort",
     "describe_methods",
     "load_study",
 ]
+
+#: Names that moved: name -> the package that now has it.
+_MOVED = {
+    "analyze": "msrwe.pipeline",
+    "AnalysisResult": "msrwe.analysis",
+    "DATASET_NAMES": "msrwe.analysis",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        where = _MOVED[name]
+        warnings.warn(f"msrwe.study.{name} moved to {where}.{name}", DeprecationWarning,
+                      stacklevel=2)
+        # a string import, as msrwe's lazy names: study never depends on the pipeline above it
+        return getattr(import_module(where), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -40,12 +40,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from msrwe.analysis.base import Analysis, Context, KeyFact, Output, Stat
 from msrwe.derive._columns import require_columns
 from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
 from msrwe.derive.exposure import most_given_drug
 from msrwe.derive.prior_treatments import derive_vars_prior_failure
 from msrwe.errors import StudyFileError
-from msrwe.study.analysis import Analysis, Context, KeyFact, Output, Stat
 from msrwe.study.config import Study
 from msrwe.study.methods import cohort_methods
 from msrwe.tables.groups import MISSING_GROUP

@@ -403,9 +403,12 @@ class OutcomeSettings:
         return str(getattr(self.options.delta_fun, "name", self.options.delta_fun))
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``[outcomes]`` table in force: every engine option a study sets, msprog's names."""
+        """The ``[outcomes]`` table in force: every engine option a study sets, msprog's names.
+
+        Options left unset (``None``, e.g. ``random_state``) are left out, as a TOML file would.
+        """
         engine = self.options.to_dict()
-        out = {k: v for k, v in engine.items() if k not in SET_PER_MEASURE}
+        out = {k: v for k, v in engine.items() if k not in SET_PER_MEASURE and v is not None}
         out["worsening_pct"] = int(self.worsening_pct) if float(self.worsening_pct).is_integer() \
             else self.worsening_pct
         return out
@@ -490,13 +493,20 @@ def _build(cls: type, section: str, raw: object, source: str) -> Any:
         kwargs["prior_treatment"] = _build(
             PriorTreatmentCriteria, "cohort.prior_treatment", kwargs["prior_treatment"], source
         )
-    try:
-        return cls(**kwargs)
-    except StudyFileError as exc:
-        msg = str(exc)
+    def named(msg: str) -> str:  # the messages say "study file"; name the file instead
         if source != "study file" and msg.startswith("study file:"):
-            msg = source + msg[len("study file") :]
-        raise StudyFileError(msg) from None
+            return source + msg[len("study file") :]
+        return msg
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", FutureWarning)
+            built = cls(**kwargs)
+    except StudyFileError as exc:
+        raise StudyFileError(named(str(exc))) from None
+    for w in caught:  # an earlier key name: say which file, as the errors do
+        warnings.warn(named(str(w.message)), w.category, stacklevel=4)
+    return built
 
 
 def _frozen(tables: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Mapping[str, Any]]:
@@ -507,7 +517,7 @@ def _analyses_tables(raw: object, source: str) -> Mapping[str, Mapping[str, Any]
     """``[analyses.<name>]`` tables: each a table, ``enabled`` true or false.
 
     Which names and keys are accepted is declared by the analyses themselves and checked when
-    the study is analysed (:func:`msrwe.study.registry.check_study`).
+    the study is analysed (:func:`msrwe.pipeline.registry.check_study`).
     """
     if not isinstance(raw, Mapping):
         raise StudyFileError(f"{source}: [analyses] must be a table of tables; got {raw!r}.")

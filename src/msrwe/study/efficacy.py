@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from msrwe.analysis.base import Analysis, Column, Context, KeyFact, Output, Stat, SummarySpec
 from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
 from msrwe.derive.outcomes.nhpt import unable_guard
 from msrwe.derive.outcomes.thresholds import PCT20, ThresholdPolicy
@@ -34,7 +35,6 @@ from msrwe.derive.tte import ADTTE_SCHEMA
 from msrwe.derive.tte import derive_adtte as _derive_adtte
 from msrwe.stats import kaplan_meier, mixed_slope, wilcoxon_paired
 from msrwe.study._engine import EVENT_COLUMNS, Engine, run_engine
-from msrwe.study.analysis import Analysis, Column, Context, KeyFact, Output, Stat, SummarySpec
 from msrwe.study.config import Study
 from msrwe.study.methods import efficacy_methods, engine_methods
 from msrwe.tables.results import ResultsTable

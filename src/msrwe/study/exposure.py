@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from msrwe.analysis.base import Analysis, Column, Context, Output, Stat, SummarySpec
 from msrwe.derive.exposure import (
     DOSE_LIMITS,
     derive_exposure,
@@ -18,7 +19,6 @@ from msrwe.derive.exposure import (
     regimen_interval,
 )
 from msrwe.stats import clopper_pearson, describe
-from msrwe.study.analysis import Analysis, Column, Context, Output, Stat, SummarySpec
 from msrwe.study.config import Study
 from msrwe.study.methods import exposure_methods
 from msrwe.tables.groups import groups_of
@@ -151,7 +151,7 @@ def add_exposure(
         The study settings (default: every default); ``study.analysis.level`` is the
         confidence level.
     interval_days
-        The on-schedule window in force (:attr:`msrwe.study.result.InForce.interval_days`);
+        The on-schedule window in force (:attr:`msrwe.analysis.result.InForce.interval_days`);
         by default resolved by :func:`resolve_interval_window` from
         ``study.exposure.interval_days`` and the doses.
 

@@ -184,7 +184,7 @@ def describe_methods(
 ) -> str:
     """The methods paragraph for a study (every analysis's paragraphs, in one text).
 
-    ``msrwe.study.analyze`` writes the methods from the declared analyses (each contributes its
+    ``msrwe.pipeline.analyze`` writes the methods from the declared analyses (each contributes its
     own paragraphs, in report order); this function gives the same paragraphs for a study
     without running it.
 

@@ -20,11 +20,11 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from msrwe.analysis.base import Analysis, Column, Context, KeyFact, Output, Stat, SummarySpec
 from msrwe.derive._columns import require_columns
 from msrwe.derive.adverse_events import SERIOUS_CRITERIA, derive_adae
 from msrwe.derive.risk import derive_risk_periods as _derive_risk_periods
 from msrwe.stats import IncidenceSummary, describe, incidence_summary
-from msrwe.study.analysis import Analysis, Column, Context, KeyFact, Output, Stat, SummarySpec
 from msrwe.study.config import Study
 from msrwe.study.methods import safety_methods
 from msrwe.tables.groups import groups_of

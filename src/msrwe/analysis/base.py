@@ -16,7 +16,7 @@ everything the rest of msrwe needs to know about it:
 
 and one method, :meth:`Analysis.run`, adds its rows to the results table (and its datasets to the
 context). :meth:`Analysis.methods` returns its sentences of the methods paragraph.
-``msrwe.study.registry.ANALYSES`` lists the analyses in report order; the report sections, the
+``msrwe.pipeline.ANALYSES`` lists the analyses in report order; the report sections, the
 console summary, the key facts and ``docs/results.md`` are generated from these declarations.
 ``docs/architecture.md`` walks through adding one.
 
@@ -47,9 +47,9 @@ from msrwe.errors import StudyFileError
 from msrwe.tables.results import ResultsTable
 
 if TYPE_CHECKING:
+    from msrwe.analysis.result import InForce
     from msrwe.study.cohort import Cohort
     from msrwe.study.config import Study
-    from msrwe.study.result import InForce
 
 __all__ = [
     "Analysis",

@@ -1,7 +1,7 @@
 """The summary of an analysis: a few small tables, printed by the CLI and shown in the report.
 
 :func:`build_summary` makes one :class:`Summary` from the results table, the attrition table and
-the analyses' declared :class:`~msrwe.study.analysis.SummarySpec` tables; like a statsmodels
+the analyses' declared :class:`~msrwe.analysis.base.SummarySpec` tables; like a statsmodels
 ``Summary`` it prints as text (``str(summary)``), renders as HTML (:meth:`Summary.as_html`) and
 holds its :attr:`Summary.tables`.
 
@@ -28,8 +28,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from msrwe.study.analysis import Analysis, Column, SummarySpec
-from msrwe.study.registry import ANALYSES
+from msrwe.analysis.base import Analysis, Column, SummarySpec
 
 __all__ = ["Summary", "SummaryTable", "build_summary"]
 
@@ -160,7 +159,7 @@ def build_summary(
     results: pl.DataFrame,
     attrition: pl.DataFrame,
     *,
-    analyses: Sequence[Analysis] = ANALYSES,
+    analyses: Sequence[Analysis],
 ) -> Summary:
     """The attrition table, then each declared summary table the results have rows for."""
     tables: list[SummaryTable] = []

@@ -1,8 +1,8 @@
 """From a store to a report: analyze, then render (what ``msrwe report`` and ``msrwe demo`` do).
 
 :func:`build_report` reads the store's bookkeeping tables once, runs
-:func:`msrwe.study.analyze` (unless given a result), exports the result with
-:meth:`~msrwe.study.result.AnalysisResult.export` when asked (the same files as
+:func:`msrwe.pipeline.analyze` (unless given a result), exports the result with
+:meth:`~msrwe.analysis.result.AnalysisResult.export` when asked (the same files as
 ``msrwe analyze --export``), and renders with :func:`msrwe.report.render_report`. When the
 analysis cannot run for a reason the user can fix (no administrations, an empty cohort), the
 report is a data report that says why; a bug is never turned into such a report.
@@ -10,23 +10,22 @@ report is a data report that says why; a bug is never turned into such a report.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from msrwe.analysis.result import AnalysisResult, _atomic
 from msrwe.errors import InputError, OptionError, StoreError
+from msrwe.pipeline import run
 from msrwe.report import render as _render
 from msrwe.report.dataquality import DataQuality, overview_of
 from msrwe.report.inputs import CHART_NAMES
 from msrwe.report.render import RENDER_STEPS
-from msrwe.study import run
 from msrwe.study.config import Study
-from msrwe.study.result import AnalysisResult, _atomic
 
-__all__ = ["build_report", "export_data_report", "render_report"]
+__all__ = ["build_report", "export_data_report"]
 
 
 def export_data_report(
@@ -62,7 +61,7 @@ def build_report(
     out
         The report's file.
     study
-        The study (see :func:`msrwe.study.analyze`).
+        The study (see :func:`msrwe.pipeline.analyze`).
     analysis
         A result already computed (then the store is read only for its data quality).
     export
@@ -120,24 +119,3 @@ def build_report(
         reason=reason, store=db.name, results_file=results_file, progress=render_step,
     )
 
-
-def render_report(result: Any, quality: Any = None, out: Any = None, **kwargs: Any) -> Path:
-    """:func:`msrwe.report.render.render_report`, also accepting the deprecated old call.
-
-    ``render_report(result, quality, out)`` renders a result. The old
-    ``render_report(db, out_html, study=..., analysis=..., export_dir=..., progress=...)`` (a
-    store path first) warns and runs :func:`build_report`.
-    """
-    if isinstance(result, str | Path):
-        warnings.warn(
-            "render_report(db, out_html, ...) is deprecated: compose analyze() and "
-            "render_report(result, quality, out), or call msrwe.report.build_report",
-            DeprecationWarning, stacklevel=2,
-        )
-        return build_report(result, quality, study=kwargs.get("study"),
-                            analysis=kwargs.get("analysis"), export=kwargs.get("export_dir"),
-                            progress=kwargs.get("progress"))
-    return _render.render_report(result, quality, out, **kwargs)
-
-
-render_report.__doc__ = _render.render_report.__doc__

@@ -18,15 +18,18 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from msrwe._version import __version__
+from msrwe.analysis.base import Analysis
+from msrwe.analysis.summary import Summary, build_summary
 from msrwe.derive.exposure import regimen_interval
-from msrwe.study.config import Study
-from msrwe.study.summary import Summary, build_summary
 from msrwe.tables.results import ResultsTable
+
+if TYPE_CHECKING:
+    from msrwe.study.config import Study
 
 __all__ = ["DATASET_NAMES", "EXPORT_FILES", "AnalysisResult", "InForce", "Provenance"]
 
@@ -67,6 +70,7 @@ class InForce:
 
     Examples
     --------
+    >>> from msrwe.study import Study
     >>> doses = pl.DataFrame({"drug": ["methotrexate"] * 2, "route": ["intrathecal"] * 2})
     >>> f = InForce.resolve(Study(), drug="methotrexate", doses=doses, groups=["SPMS"])
     >>> f.route, f.interval_days, f.groups
@@ -222,7 +226,7 @@ def _flat(df: pl.DataFrame) -> pl.DataFrame:
 
 @dataclass
 class AnalysisResult:
-    """The outcome of :func:`msrwe.study.analyze`.
+    """The outcome of :func:`msrwe.pipeline.analyze`.
 
     Attributes
     ----------
@@ -243,21 +247,26 @@ class AnalysisResult:
     methods
         The methods paragraph generated from the definitions in force.
     analyses
-        The names of the analyses that ran, in the order they ran (empty: not recorded, the
-        report then shows every declared analysis present in the results).
+        The declared analyses that ran (:class:`~msrwe.analysis.base.Analysis`), in report
+        order: the report lays out their sections and the summary reads their declarations.
     """
 
     results: ResultsTable
-    study: Study = field(default_factory=Study)
+    study: Study
     in_force: InForce = field(default_factory=lambda: InForce("", None, None, ("overall",)))
     provenance: Provenance = field(default_factory=lambda: Provenance(store=""))
     datasets: dict[str, pl.DataFrame] = field(default_factory=dict)
     attrition: pl.DataFrame = field(default_factory=pl.DataFrame)
     methods: str = ""
-    analyses: tuple[str, ...] = ()
+    analyses: tuple[Analysis, ...] = ()
 
     def __post_init__(self) -> None:
-        for name, kind in (("results", ResultsTable), ("study", Study), ("in_force", InForce),
+        if isinstance(self.study, Mapping) or not hasattr(self.study, "to_toml"):
+            raise TypeError(
+                f"AnalysisResult.study must be a msrwe.study.Study; got "
+                f"{type(self.study).__name__}"
+            )
+        for name, kind in (("results", ResultsTable), ("in_force", InForce),
                            ("provenance", Provenance)):
             if not isinstance(getattr(self, name), kind):
                 raise TypeError(
@@ -315,4 +324,4 @@ class AnalysisResult:
         Summary
             Print it, or ``.as_text()``, ``.as_html()``, ``.tables``.
         """
-        return build_summary(self.results.to_polars(), self.attrition)
+        return build_summary(self.results.to_polars(), self.attrition, analyses=self.analyses)

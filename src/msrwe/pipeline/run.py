@@ -1,9 +1,9 @@
-"""``analyze``: from the store and a study to one :class:`~msrwe.study.result.AnalysisResult`.
+"""``analyze``: from the store and a study to one :class:`~msrwe.analysis.result.AnalysisResult`.
 
 The steps, in order: read the chart tables; build the cohort and its attrition table and resolve
-what is in force (:class:`~msrwe.study.result.InForce`: drug, route, dose window, groups);
+what is in force (:class:`~msrwe.analysis.result.InForce`: drug, route, dose window, groups);
 derive the per-visit dataset; run each declared analysis of
-:data:`msrwe.study.registry.ANALYSES` that the study turns on (an analysis whose store tables
+:data:`msrwe.pipeline.registry.ANALYSES` that the study turns on (an analysis whose store tables
 are missing writes ``not computed`` rows instead); write the methods paragraph from the
 analyses' own sentences; record the provenance.
 """
@@ -16,14 +16,14 @@ from typing import Any
 
 import polars as pl
 
+from msrwe.analysis.base import Analysis, Context
+from msrwe.analysis.result import DATASET_NAMES, AnalysisResult, InForce, Provenance
 from msrwe.derive.visits import derive_advs, derive_vars_adsl
 from msrwe.errors import StoreError, StudyFileError
+from msrwe.pipeline.registry import ANALYSES, check_study, run_order
 from msrwe.store import connect
-from msrwe.study.analysis import Analysis, Context
 from msrwe.study.cohort import build_cohort, most_given_drug
 from msrwe.study.config import Study
-from msrwe.study.registry import ANALYSES, check_study, run_order
-from msrwe.study.result import DATASET_NAMES, AnalysisResult, InForce, Provenance
 from msrwe.tables.results import ResultsTable
 
 __all__ = ["STEPS", "ProgressCallback", "analyze", "read_chart_tables", "resolve_study"]
@@ -117,7 +117,7 @@ def analyze(
     progress
         Called as ``progress(step, total, description)`` at the start of each of :data:`STEPS`.
     analyses
-        The analyses, in report order (default: :data:`msrwe.study.registry.ANALYSES`).
+        The analyses, in report order (default: :data:`msrwe.pipeline.registry.ANALYSES`).
 
     Returns
     -------
@@ -199,5 +199,5 @@ def analyze(
         datasets=datasets,
         attrition=cohort.attrition,
         methods="\n\n".join(methods),
-        analyses=tuple(a.name for a in ran),
+        analyses=tuple(a for a in analyses if a in ran),
     )

@@ -1,7 +1,7 @@
 """The analyses of a study, in report order: :data:`ANALYSES`.
 
-Adding an analysis is: write a subclass of :class:`msrwe.study.analysis.Analysis` (in any module
-that does not import this one or :mod:`msrwe.study.run`), import it here and add an instance to
+Adding an analysis is: write a subclass of :class:`msrwe.analysis.base.Analysis` (in any module
+that does not import this one or :mod:`msrwe.pipeline.run`), import it here and add an instance to
 :data:`ANALYSES` where its section belongs. The runner, the report, the console summary, the key
 facts and ``docs/results.md`` all read this list.
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from msrwe.analysis.base import Analysis, Output
 from msrwe.errors import DefinitionError, StudyFileError
-from msrwe.study.analysis import Analysis, Output
 from msrwe.study.cohort import CohortCounts, Table1
 from msrwe.study.comparison import Comparison
 from msrwe.study.config import Study

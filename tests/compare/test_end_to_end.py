@@ -167,7 +167,7 @@ def test_07_matching_variants_run(tables) -> None:
 
 
 def test_08_analyze_and_report_run_the_declared_comparison(tmp_path: Path) -> None:
-    from msrwe.study import analyze
+    from msrwe.pipeline import analyze
 
     charts, db = tmp_path / "charts", tmp_path / "s.duckdb"
     assert runner.invoke(app, ["synth", "--out", str(charts), "--arms", "methotrexate,rituximab",
@@ -176,7 +176,7 @@ def test_08_analyze_and_report_run_the_declared_comparison(tmp_path: Path) -> No
     study = tmp_path / "study.toml"
     study.write_text('[study]\ntitle = "t"\n[compare]\narms = ["methotrexate", "rituximab"]\n')
     result = analyze(db, study)
-    assert "compare" in result.analyses
+    assert "compare" in [a.name for a in result.analyses]
     df = result.results.to_polars()
     assert df.filter(pl.col("analysis") == "compare_effect").height == 11
     assert {"adcmp", "adcmpps", "adcmptte"} <= set(result.datasets)
@@ -184,7 +184,7 @@ def test_08_analyze_and_report_run_the_declared_comparison(tmp_path: Path) -> No
     # without [compare] the analysis is off
     plain = tmp_path / "plain.toml"
     plain.write_text('[study]\ntitle = "t"\n')
-    assert "compare" not in analyze(db, plain).analyses
+    assert "compare" not in [a.name for a in analyze(db, plain).analyses]
     out = tmp_path / "report.html"
     r = runner.invoke(app, ["report", "--db", str(db), "--study", str(study), "--out", str(out)])
     assert r.exit_code == 0, r.output

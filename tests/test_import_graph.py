@@ -129,10 +129,8 @@ def test_case1_no_module_cycle():
     assert not comps, "import cycles:\n" + _explain(graph, comps)
 
 
-#: Package cycles known and waiting to be undone, each with the one edge that closes it. Keep
-#: this list short: a cycle not listed fails, and so does a listed one that is gone (remove it
-#: here then). (The study <-> compare <-> report cycle is gone: ``compare`` sits below ``study``,
-#: which parses ``[compare]``, and the comparison's report section lives in ``report``.)
+#: Package cycles known and waiting to be undone, each with the one edge that closes it (none
+#: now). Keep this list short: a cycle not listed fails, and so does a listed one that is gone.
 KNOWN_PACKAGE_CYCLES: dict[frozenset[str], tuple[str, str]] = {}
 
 

@@ -9,9 +9,11 @@ its deprecated earlier name).
 import warnings
 from typing import Any
 
+from msrwe.io._csvsafe import neutralise_formulas
 from msrwe.io._import import (
     IMPORT_LOG_SCHEMA,
     ChartFolder,
+    IgnoredFile,
     ImportSummary,
     TableSummary,
     import_folder,
@@ -25,6 +27,7 @@ __all__ = [
     "ISO_DATE",
     "SUFFIXES",
     "ChartFolder",
+    "IgnoredFile",
     "ImportSummary",
     "RawFile",
     "SiteMapping",
@@ -32,6 +35,7 @@ __all__ = [
     "TableSummary",
     "import_folder",
     "load_mapping",
+    "neutralise_formulas",
     "read_chart_folder",
     "read_raw",
 ]

@@ -5,6 +5,16 @@ against :data:`msrwe.schema.CONTRACT`, and stores it; :func:`read_chart_folder` 
 writing. A :class:`Mapping` (TOML file) adapts a site's own export.
 """
 
+from msrwe.io._frames_import import (
+    ORIGIN,
+    SOURCE_ROW,
+    FramesImport,
+    SourceCount,
+    count_sources,
+    file_sha256,
+    import_frames,
+    read_frames,
+)
 from msrwe.io._import import (
     IMPORT_LOG_SCHEMA,
     ChartFolder,
@@ -19,15 +29,23 @@ from msrwe.io._read import SUFFIXES, RawFile, read_raw
 __all__ = [
     "IMPORT_LOG_SCHEMA",
     "ISO_DATE",
+    "ORIGIN",
+    "SOURCE_ROW",
     "SUFFIXES",
     "ChartFolder",
+    "FramesImport",
     "ImportSummary",
     "Mapping",
     "RawFile",
+    "SourceCount",
     "TableMapping",
     "TableSummary",
+    "count_sources",
+    "file_sha256",
     "import_folder",
+    "import_frames",
     "load_mapping",
     "read_chart_folder",
+    "read_frames",
     "read_raw",
 ]

@@ -27,6 +27,7 @@ from msrwe.sources.redcap._mapping import (
     load_redcap_mapping,
     template_mapping,
 )
+from msrwe.sources.redcap._synth import redcap_export, write_redcap_export
 from msrwe.sources.redcap._template import EDSS_STEPS, TEMPLATE_FORMS, template_rows, write_template
 
 __all__ = [
@@ -48,7 +49,9 @@ __all__ = [
     "read_dictionary",
     "read_export",
     "read_odm",
+    "redcap_export",
     "template_mapping",
     "template_rows",
+    "write_redcap_export",
     "write_template",
 ]

@@ -181,8 +181,10 @@ class _Decoder:
                                                                           pairs]
         for key, code in secondary + primary:  # primary wins on a collision
             table_map[key] = _choice_value(col, code, f.choices[code], recode)
-        value = src.replace_strict(table_map, default=None, return_dtype=pl.String)
-        bad = src.is_not_null() & value.is_null()
+        decoded = src.replace_strict(table_map, default=None, return_dtype=pl.String)
+        bad = src.is_not_null() & decoded.is_null()
+        # a cell that is no choice keeps its text (the row is quarantined for it alone)
+        value = pl.when(bad).then(src).otherwise(decoded)
         shown = "; ".join(f"{c} = {lab}" for c, lab in pairs[:8])
         more = ", ..." if len(pairs) > 8 else ""
         msg = f"is not a choice of the field {f.name} ({shown}{more})"

@@ -38,6 +38,10 @@ __all__ = [
     "write_template",
 ]
 
+#: Labels of coded values whose code alone would be terse on the form.
+_CHOICE_LABELS = {"F": "Female", "M": "Male", "X": "X (other or not stated)", "iv": "IV",
+                  "sc": "SC", "im": "IM"}
+
 #: Kurtzke's 20 valid EDSS scores as the template's dropdown labels, coded 0-19.
 EDSS_STEPS: tuple[str, ...] = ("0", *(f"{x / 2:.1f}" for x in range(2, 21)))
 
@@ -112,7 +116,7 @@ def _row(table: str, col: Column) -> list[str]:
         choices = " | ".join(f"{i}, {s}" for i, s in enumerate(EDSS_STEPS))
     elif col.allowed is not None:
         ftype = "checkbox" if col.multiple else "dropdown"
-        choices = " | ".join(f"{v}, {v.replace('_', ' ')}" for v in col.allowed)
+        choices = " | ".join(f"{v}, {_CHOICE_LABELS.get(v, v.replace('_', ' '))}" for v in col.allowed)
     elif col.dtype == "boolean":
         ftype = "yesno"
     elif col.dtype == "date":

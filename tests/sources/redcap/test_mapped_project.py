@@ -52,7 +52,7 @@ def test_case1_rows(imported):
 
 
 def test_case2_quarantine_messages(imported):
-    db, result = imported
+    db, _result = imported
     q = read_table(db, "quarantine").sort("row_number")
     assert q.select("table_name", "row_number", "column_name", "value", "rule").rows() == [
         ("visits", 8, "edss", "5.25", "edss_half_step"),

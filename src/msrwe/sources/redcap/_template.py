@@ -116,7 +116,9 @@ def _row(table: str, col: Column) -> list[str]:
         choices = " | ".join(f"{i}, {s}" for i, s in enumerate(EDSS_STEPS))
     elif col.allowed is not None:
         ftype = "checkbox" if col.multiple else "dropdown"
-        choices = " | ".join(f"{v}, {_CHOICE_LABELS.get(v, v.replace('_', ' '))}" for v in col.allowed)
+        choices = " | ".join(
+            f"{v}, {_CHOICE_LABELS.get(v, v.replace('_', ' '))}" for v in col.allowed
+        )
     elif col.dtype == "boolean":
         ftype = "yesno"
     elif col.dtype == "date":

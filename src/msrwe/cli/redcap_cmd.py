@@ -88,7 +88,8 @@ def import_redcap_cmd(
     export: Path | None = typer.Argument(
         None, help="The export: flat CSV (raw or labels), JSON, or CDISC ODM XML."),
     dictionary: Path | None = typer.Option(
-        None, "--dictionary", help="The project's data dictionary (CSV)."),
+        None, "--dictionary",
+        help="The project's data dictionary (CSV); an ODM XML file carries its own."),
     db: Path = typer.Option(Path("msrwe.duckdb"), "--db", help="The DuckDB store to write."),
     mapping: Path | None = typer.Option(
         None, "--mapping", help="A TOML file mapping a non-template project to the contract."),
@@ -122,10 +123,6 @@ def import_redcap_cmd(
                                          incomplete=incomplete, sha256=file_sha256(data))
         else:
             assert export is not None
-            if dictionary is None:
-                raise OptionError("--dictionary is required with an export file (REDCap: "
-                                  "Project Setup -> Data Dictionary -> Download)",
-                                  option="--dictionary")
             source = export.name
             bar.add_task(f"importing {export}", total=None)
             result = import_redcap(export, dictionary, db, mapping=mapping,

@@ -1,7 +1,8 @@
 """CDISC ODM XML (REDCap's project export) and malformed REDCap sources.
 
 Case 1: the clinic project as ODM (fixtures/clinic_project/project.xml, written by make_odm.py
-        from export_raw.csv) imports to the same tables and quarantine as the flat export.
+        from dictionary.csv and export_raw.csv) imports, with the dictionary its metadata holds,
+        to the same tables and quarantine as the flat export; that dictionary equals the CSV's.
 Case 2: hostile XML (entity expansion) and malformed XML are refused, naming the file.
 Case 3: malformed sources: no record id column, a file that is not a dictionary, a mapping naming
         an unknown column or a missing field, a checkbox column the export lacks.
@@ -13,15 +14,21 @@ from pathlib import Path
 
 import pytest
 
-from msrwe.errors import ImportRefused, MappingError
-from msrwe.sources.redcap import import_redcap, load_redcap_mapping, read_dictionary
+from msrwe.errors import ImportRefused, MappingError, OptionError
+from msrwe.sources.redcap import (
+    import_redcap,
+    load_redcap_mapping,
+    odm_dictionary,
+    read_dictionary,
+)
 from msrwe.store import read_table
 
 FIX = Path(__file__).parent / "fixtures" / "clinic_project"
 
 
 def test_case1_odm_equals_flat(tmp_path):
-    odm = import_redcap(FIX / "project.xml", FIX / "dictionary.csv", tmp_path / "o.duckdb",
+    # the ODM file carries its own metadata: no --dictionary needed
+    odm = import_redcap(FIX / "project.xml", None, tmp_path / "o.duckdb",
                         mapping=FIX / "mapping.toml")
     flat = import_redcap(FIX / "export_raw.csv", FIX / "dictionary.csv", tmp_path / "f.duckdb",
                          mapping=FIX / "mapping.toml")
@@ -33,6 +40,15 @@ def test_case1_odm_equals_flat(tmp_path):
     assert qa.equals(qb)
     assert qa.height == 2
     assert {c.source: c.read for c in odm.forms} == {c.source: c.read for c in flat.forms}
+    from_odm = odm_dictionary((FIX / "project.xml").read_bytes(), source="project.xml")
+    from_csv = read_dictionary(FIX / "dictionary.csv")
+    assert list(from_odm.fields) == list(from_csv.fields)
+    for name, f in from_csv.fields.items():
+        g = from_odm.fields[name]
+        assert (g.form, g.field_type, g.choices, g.validation, g.identifier) == (
+            f.form, f.field_type, f.choices, f.validation, f.identifier), name
+    with pytest.raises(OptionError, match="dictionary is required"):
+        import_redcap(FIX / "export_raw.csv", None, None)
 
 
 BOMB = b"""<?xml version="1.0"?>

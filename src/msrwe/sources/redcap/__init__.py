@@ -14,7 +14,7 @@ from msrwe.sources.redcap._dictionary import (
     parse_dictionary,
     read_dictionary,
 )
-from msrwe.sources.redcap._export import read_export, read_odm
+from msrwe.sources.redcap._export import read_export
 from msrwe.sources.redcap._import import (
     INCOMPLETE_OPTIONS,
     RedcapImport,
@@ -27,6 +27,7 @@ from msrwe.sources.redcap._mapping import (
     load_redcap_mapping,
     template_mapping,
 )
+from msrwe.sources.redcap._odm import odm_dictionary, read_odm
 from msrwe.sources.redcap._synth import redcap_export, write_redcap_export
 from msrwe.sources.redcap._template import EDSS_STEPS, TEMPLATE_FORMS, template_rows, write_template
 
@@ -45,6 +46,7 @@ __all__ = [
     "import_redcap",
     "import_redcap_frame",
     "load_redcap_mapping",
+    "odm_dictionary",
     "parse_dictionary",
     "read_dictionary",
     "read_export",

@@ -183,8 +183,11 @@ class _Decoder:
             table_map[key] = _choice_value(col, code, f.choices[code], recode)
         decoded = src.replace_strict(table_map, default=None, return_dtype=pl.String)
         bad = src.is_not_null() & decoded.is_null()
-        # a cell that is no choice keeps its text (the row is quarantined for it alone)
-        value = pl.when(bad).then(src).otherwise(decoded)
+        # a cell that is no choice is quarantined for that alone: free text keeps the cell (so
+        # a required drug is not also "missing"), a coded column is left empty (so no rule of
+        # the contract reports the same cell twice)
+        free = col.dtype == "text" and col.allowed is None
+        value = pl.when(bad).then(src).otherwise(decoded) if free else decoded
         shown = "; ".join(f"{c} = {lab}" for c, lab in pairs[:8])
         more = ", ..." if len(pairs) > 8 else ""
         msg = f"is not a choice of the field {f.name} ({shown}{more})"

@@ -37,6 +37,7 @@ from msrwe.sources.redcap._convert import convert
 from msrwe.sources.redcap._dictionary import Dictionary, read_dictionary
 from msrwe.sources.redcap._export import read_export
 from msrwe.sources.redcap._mapping import RedcapMapping, load_redcap_mapping, template_mapping
+from msrwe.sources.redcap._odm import odm_dictionary
 
 __all__ = ["INCOMPLETE_OPTIONS", "RedcapImport", "import_redcap", "import_redcap_frame"]
 
@@ -119,7 +120,7 @@ def import_redcap_frame(
 
 def import_redcap(
     export: str | Path,
-    dictionary: str | Path | Dictionary,
+    dictionary: str | Path | Dictionary | None,
     db: str | Path | None,
     *,
     mapping: str | Path | RedcapMapping | None = None,
@@ -135,7 +136,8 @@ def import_redcap(
     export
         The export file: ``.csv`` (raw or label values), ``.json`` or ``.xml`` (CDISC ODM).
     dictionary
-        The project's data dictionary (CSV), or a :class:`Dictionary`.
+        The project's data dictionary (CSV), or a :class:`Dictionary`; ``None`` for an ODM file,
+        whose metadata holds it.
     db
         The DuckDB store (created when missing), or ``None`` to validate only.
     mapping
@@ -155,7 +157,15 @@ def import_redcap(
     MappingError
         When the mapping file is malformed.
     """
-    d = dictionary if isinstance(dictionary, Dictionary) else read_dictionary(dictionary)
     frame, data = read_export(export)
+    if isinstance(dictionary, Dictionary):
+        d = dictionary
+    elif dictionary is not None:
+        d = read_dictionary(dictionary)
+    elif Path(export).suffix.lower() == ".xml":
+        d = odm_dictionary(data, source=Path(export).name)
+    else:
+        raise OptionError("the data dictionary is required with a CSV or JSON export (REDCap: "
+                          "Project Setup -> Data Dictionary -> Download)", option="--dictionary")
     return import_redcap_frame(frame, d, db, source=Path(export).name, mapping=mapping,
                                incomplete=incomplete, sha256=file_sha256(data))

@@ -129,12 +129,23 @@ def test_case1_no_module_cycle():
     assert not comps, "import cycles:\n" + _explain(graph, comps)
 
 
+#: Package cycles known and waiting to be undone, each with the one edge that closes it (none
+#: now). Keep this list short: a cycle not listed fails, and so does a listed one that is gone.
+KNOWN_PACKAGE_CYCLES: dict[frozenset[str], tuple[str, str]] = {}
+
+
 # Case 2: the packages under msrwe depend on each other one way only
 def test_case2_no_package_cycle():
-    graph = package_graph(import_graph(module_sources()))
+    modules = import_graph(module_sources())
+    graph = package_graph(modules)
     assert {"msrwe.io", "msrwe.store", "msrwe.study", "msrwe.derive"} <= set(graph)
     comps = cycles(graph)
-    assert not comps, "package cycles:\n" + _explain(graph, comps)
+    new = [c for c in comps if frozenset(c) not in KNOWN_PACKAGE_CYCLES]
+    assert not new, "package cycles:\n" + _explain(graph, new)
+    gone = [sorted(k) for k in KNOWN_PACKAGE_CYCLES if list(sorted(k)) not in comps]
+    assert not gone, f"these package cycles are gone; remove them from KNOWN_PACKAGE_CYCLES: {gone}"
+    for importer, imported in KNOWN_PACKAGE_CYCLES.values():
+        assert imported in modules[importer], (importer, imported)
 
 
 # Case 3: the checker finds cycles through function-level and relative imports, not through

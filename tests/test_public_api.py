@@ -28,9 +28,13 @@ def test_unknown_attribute_is_an_attribute_error():
         msrwe.nope  # noqa: B018
 
 
-def test_outcomes_alias_module():
+def test_outcomes_alias_module_is_deprecated():
+    import pytest
+
     from msrwe import outcomes
     from msrwe.derive import outcomes as derived
 
-    assert outcomes.detect_events is derived.detect_events
-    assert set(outcomes.__all__) == set(derived.__all__)
+    with pytest.warns(DeprecationWarning, match="import detect_events from msrwe.derive.outcomes"):
+        assert outcomes.detect_events is derived.detect_events
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        outcomes.nope  # noqa: B018

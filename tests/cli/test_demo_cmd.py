@@ -50,6 +50,8 @@ def test_demo_study_is_a_valid_study_file(tmp_path):
 
 
 def test_demo_refuses_a_dirty_cohort_too_small_to_plant_errors(tmp_path):
-    res = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "d"), "--patients", "5"])
+    res = CliRunner().invoke(
+        app, ["demo", "--dirty", "--out", str(tmp_path / "d"), "--patients", "5"]
+    )
     assert res.exit_code == 1
     assert "Traceback" not in res.output

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from msrwe.cli.main import app
 from msrwe.compare import CompareDesign
-from msrwe.compare.report import comparison_html
 from msrwe.compare.run import run_comparison
+from msrwe.report.comparison import comparison_html
 from msrwe.study import Study
 from msrwe.synth import make_cohort
 from msrwe.tables.results import RESULT_COLUMNS

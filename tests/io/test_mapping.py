@@ -9,7 +9,7 @@ import xlsxwriter
 from chart_helpers import problems, rules, write
 
 from msrwe.errors import MappingError
-from msrwe.io import Mapping, load_mapping, read_chart_folder
+from msrwe.io import SiteMapping, load_mapping, read_chart_folder
 
 SITE_MAPPING = """
 [defaults]
@@ -124,7 +124,7 @@ def test_case_04_missing_mapping_file_and_mapped_file(tmp_path):
     with pytest.raises(MappingError, match="no mapping file"):
         load_mapping(tmp_path / "none.toml")
     write(tmp_path, "patients.csv", "patient_id\nA1\n")
-    mapping = Mapping.from_dict({"visits": {"file": "Visits 2024.csv"}})
+    mapping = SiteMapping.from_dict({"visits": {"file": "Visits 2024.csv"}})
     with pytest.raises(Exception, match="no such file"):
         read_chart_folder(tmp_path, mapping)
 
@@ -133,7 +133,7 @@ def test_case_05_numbers_recoded(tmp_path):
     # Case 5: a recode may give a number ("unable" -> 777 for the 9-hole peg test)
     write(tmp_path, "patients.csv", "patient_id\nA1\n")
     write(tmp_path, "visits.csv", "patient_id,date,nhpt_dominant_s\nA1,2015-01-01,unable\n")
-    mapping = Mapping.from_dict({"visits": {"values": {"nhpt_dominant_s": {"unable": 777}}}})
+    mapping = SiteMapping.from_dict({"visits": {"values": {"nhpt_dominant_s": {"unable": 777}}}})
     result = read_chart_folder(tmp_path, mapping)
     assert result.tables["visits"]["nhpt_dominant_s"].to_list() == [777.0]
     assert problems(result) == []
@@ -156,3 +156,14 @@ def test_case_07_mapping_of_the_wrong_type(tmp_path):
     write(tmp_path, "patients.csv", "patient_id\nA1\n")
     with pytest.raises(OptionError, match="'mapping' parameter"):
         read_chart_folder(tmp_path, {"visits": {}})  # type: ignore[arg-type]
+
+
+def test_case_old_name_mapping_warns():
+    # The earlier public name msrwe.io.Mapping still works, with a DeprecationWarning
+    import msrwe.io
+
+    with pytest.warns(DeprecationWarning, match="msrwe.io.Mapping is now msrwe.io.SiteMapping"):
+        old = msrwe.io.Mapping
+    assert old is SiteMapping
+    with pytest.raises(AttributeError):
+        _ = msrwe.io.NoSuchName

@@ -6,6 +6,8 @@ import dataclasses
 import inspect
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from msrwe.cli.main import app
@@ -115,3 +117,46 @@ def test_case8_flag_errors(tmp_path):
     assert res.exit_code == 1
     assert "The option --event must be one of" in res.output
     assert "no store here" not in res.output
+
+
+_days = st.one_of(st.integers(0, 400),
+                  st.floats(0, 400, allow_nan=False).map(lambda x: round(x, 2)))
+_pair = st.one_of(_days, st.tuples(_days, _days))
+
+
+@st.composite
+def _option_sets(draw):
+    """Option sets of the msprog profile (the MSoutcomes profile has its own tests)."""
+    kw = {}
+    msoutcomes_only = {"profile", "mconf", "tRelapse", "sustained"}
+    for o in OPTIONS:
+        if o.name in msoutcomes_only:
+            continue
+        if o.kind == "choice" and o.name not in ("outcome", "worsening") and draw(st.booleans()):
+            kw[o.name] = draw(st.sampled_from([c for c in o.choices
+                                               if c not in ("CDW", "CDI", "CDEseq", "PIRA")]))
+        elif o.kind == "bool" and draw(st.booleans()):
+            kw[o.name] = draw(st.booleans())
+        elif o.kind == "pair" and draw(st.booleans()):
+            kw[o.name] = draw(_pair)
+    if draw(st.booleans()):
+        kw["outcome"] = draw(st.sampled_from(["edss", "sdmt", "t25fw", "nhpt"]))
+    if draw(st.booleans()):
+        conf = draw(st.lists(st.integers(1, 400), min_size=1, max_size=3, unique=True))
+        kw["conf_days"] = conf
+        if draw(st.booleans()):
+            kw["conf_tol_days"] = {c: draw(st.tuples(_days, _days)) for c in conf}
+    if draw(st.booleans()):
+        kw["require_sust_days"] = draw(st.one_of(_days, st.just(float("inf"))))
+    return kw
+
+
+# Case 9 (property): any valid option set reads back equal from to_dict(), and replace() with no
+# change gives it back
+@settings(max_examples=60, deadline=None)
+@given(kw=_option_sets())
+def test_case9_property_round_trip(kw):
+    o = make_options(**kw)
+    assert make_options(**o.to_dict()) == o
+    assert o.replace() == o
+    assert OutcomeOptions(**{f.name: getattr(o, f.name) for f in dataclasses.fields(o)}) == o

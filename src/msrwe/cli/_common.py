@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import errno
 import functools
+import re
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,12 +26,40 @@ from rich.progress import (
 
 from msrwe.errors import DefinitionError, MsrweError, OptionError
 
-__all__ = ["console", "err_console", "fail", "guard", "out_folder", "progress"]
+__all__ = [
+    "console",
+    "err_console",
+    "fail",
+    "guard",
+    "out_folder",
+    "progress",
+    "safe_text",
+    "show_warning",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+#: Characters never printed as they are: C0/C1 controls (terminal escape sequences start with
+#: ESC) and the bidirectional overrides that reorder text on screen.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_text(text: str) -> str:
+    r"""``text`` with every control character written as an escape (``\x1b``, ``\n``).
+
+    A cell value that reaches the console (an error message, the quarantine listing) cannot
+    clear the screen, move the cursor or hide a link (OSC 8).
+
+    Examples
+    --------
+    >>> safe_text("A1\x1b[2J\tok")
+    'A1\\x1b[2J\\tok'
+    """
+    return _UNSAFE.sub(lambda m: repr(m.group(0))[1:-1], text)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -38,7 +68,9 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     The message is printed as written: a study file's ``[cohort]`` or a path with brackets is
     text, not console markup.
     """
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    err_console.print(
+        f"[bold red]error:[/] {escape(safe_text(message))}", highlight=False, soft_wrap=True
+    )
     return typer.Exit(code)
 
 
@@ -142,3 +174,18 @@ def progress(*, transient: bool = True) -> Iterator[Progress]:
     )
     with bar:
         yield bar
+
+
+def show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: Any = None, line: str | None = None) -> None:
+    """Print a warning meant for the user (an old study-file key, a data note) as one line.
+
+    Installed as :func:`warnings.showwarning` by the ``msrwe`` command: ``warning: <message>`` on
+    stderr, without the Python file and line. Other warnings keep Python's format.
+    """
+    if issubclass(category, FutureWarning | UserWarning) and file is None:
+        err_console.print(f"[yellow]warning:[/] {escape(str(message))}", highlight=False,
+                          soft_wrap=True)
+        return
+    out = sys.stderr if file is None else file
+    out.write(warnings.formatwarning(message, category, filename, lineno, line))

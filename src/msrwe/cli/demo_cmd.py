@@ -55,9 +55,10 @@ def demo(
     patients: int = typer.Option(83, "--patients", min=1, help="Number of synthetic patients."),
     seed: int = typer.Option(2019, "--seed", help="Random seed of the synthetic cohort."),
     dirty: bool = typer.Option(
-        True,
+        False,
         "--dirty/--clean",
-        help="Add realistic chart errors so the quarantine has something to show.",
+        help="Plant realistic chart errors so the quarantine has something to show "
+        "(as `msrwe synth --dirty`).",
     ),
 ) -> None:
     """Synthesise a cohort, import it, analyse it and write the HTML report."""
@@ -68,7 +69,7 @@ def demo(
 def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
     from msrwe.design.demo import run_demo_design
     from msrwe.io import import_folder
-    from msrwe.report import render_report
+    from msrwe.pipeline import build_report
     from msrwe.synth import write_cohort
 
     out_folder(out).mkdir(parents=True, exist_ok=True)
@@ -84,7 +85,7 @@ def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
         summary = import_folder(charts, db)
         bar.advance(task)
         bar.update(task, description="analysing and writing the report")
-        render_report(db, html, study=study, export_dir=out / "results")
+        build_report(db, html, study=study, export=out / "results")
         bar.advance(task)
         bar.update(task, description="comparing methotrexate, rituximab and cladribine")
         compare_html = _run_compare_demo(out / "compare", seed)
@@ -105,11 +106,10 @@ def _run_compare_demo(folder: Path, seed: int) -> Path:
     """Synthesise the comparison arms, import them, compare them; return the page written."""
     from msrwe._atomic import atomic_write_text
     from msrwe.cli.compare_cmd import write_atomic
-    from msrwe.compare.report import comparison_page
     from msrwe.compare.run import run_comparison
     from msrwe.io import import_folder
+    from msrwe.report.comparison import comparison_page
     from msrwe.study.config import Study
-    from msrwe.study.run import _read_tables
     from msrwe.synth import write_cohort
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -119,7 +119,7 @@ def _run_compare_demo(folder: Path, seed: int) -> Path:
     write_cohort(charts, 900, seed=seed, arms=DEMO_COMPARE_ARMS)
     import_folder(charts, db)
     study = Study.from_toml(study_path)
-    result = run_comparison(_read_tables(db), study)
+    result = run_comparison(db, study)
     (folder / "results").mkdir(exist_ok=True)
     write_atomic(result.results.to_polars(), folder / "results" / "results.csv")
     page = folder / "report.html"

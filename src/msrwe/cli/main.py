@@ -7,10 +7,12 @@ Each command lives in its own module of this package and adds itself to the app 
 from __future__ import annotations
 
 import importlib
+import warnings
 
 import typer
 
 from msrwe._version import __version__
+from msrwe.cli._common import show_warning
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 
@@ -59,4 +61,5 @@ for _name in COMMAND_MODULES:
 
 def main() -> None:
     """Entry point of the ``msrwe`` console script."""
+    warnings.showwarning = show_warning  # a warning for the user is one plain line
     app()

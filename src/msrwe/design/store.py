@@ -34,7 +34,7 @@ from msrwe.design.config import Design
 from msrwe.design.params import NaturalHistoryParams, published_params
 from msrwe.errors import InputError
 from msrwe.stats import mixed_slope
-from msrwe.store import has_table, read_table
+from msrwe.store import Store
 
 __all__ = ["lognormal_from_moments", "params_from_tables", "store_params"]
 
@@ -156,9 +156,11 @@ def params_from_tables(patients: pl.DataFrame, visits: pl.DataFrame,
 
 def store_params(db: str | Path, design: Design) -> NaturalHistoryParams:
     """Estimate the parameters from the msrwe store ``db`` (``msrwe design --db``)."""
-    for t in ("patients", "visits"):
-        if not has_table(db, t):
-            raise InputError(f"{db}: the store has no {t} table; import charts first "
-                             "(msrwe import).")
-    rel = read_table(db, "relapses") if has_table(db, "relapses") else None
-    return params_from_tables(read_table(db, "patients"), read_table(db, "visits"), rel, design)
+    with Store(db) as store:
+        for t in ("patients", "visits"):
+            if t not in store:
+                raise InputError(f"{db}: the store has no {t} table; import charts first "
+                                 "(msrwe import).")
+        patients, visits = store.read("patients"), store.read("visits")
+        rel = store.read_or_none("relapses")
+    return params_from_tables(patients, visits, rel, design)

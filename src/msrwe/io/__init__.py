@@ -2,9 +2,14 @@
 
 :func:`import_folder` reads every contract table of a folder (CSV, XLSX, Parquet), validates it
 against :data:`msrwe.schema.CONTRACT`, and stores it; :func:`read_chart_folder` validates without
-writing. A :class:`Mapping` (TOML file) adapts a site's own export.
+writing. A :class:`SiteMapping` (TOML file) adapts a site's own export (``msrwe.io.Mapping`` is
+its deprecated earlier name).
 """
 
+import warnings
+from typing import Any
+
+from msrwe.io._csvsafe import neutralise_formulas
 from msrwe.io._frames_import import (
     ORIGIN,
     SOURCE_ROW,
@@ -18,12 +23,13 @@ from msrwe.io._frames_import import (
 from msrwe.io._import import (
     IMPORT_LOG_SCHEMA,
     ChartFolder,
+    IgnoredFile,
     ImportSummary,
     TableSummary,
     import_folder,
     read_chart_folder,
 )
-from msrwe.io._mapping import ISO_DATE, Mapping, TableMapping, load_mapping
+from msrwe.io._mapping import ISO_DATE, SiteMapping, TableMapping, load_mapping
 from msrwe.io._read import SUFFIXES, RawFile, read_raw
 
 __all__ = [
@@ -34,9 +40,10 @@ __all__ = [
     "SUFFIXES",
     "ChartFolder",
     "FramesImport",
+    "IgnoredFile",
     "ImportSummary",
-    "Mapping",
     "RawFile",
+    "SiteMapping",
     "SourceCount",
     "TableMapping",
     "TableSummary",
@@ -45,7 +52,20 @@ __all__ = [
     "import_folder",
     "import_frames",
     "load_mapping",
+    "neutralise_formulas",
     "read_chart_folder",
     "read_frames",
     "read_raw",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Mapping":
+        warnings.warn(
+            "msrwe.io.Mapping is now msrwe.io.SiteMapping (the old name clashed with "
+            "collections.abc.Mapping); the old name will be removed.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return SiteMapping
+    raise AttributeError(f"module 'msrwe.io' has no attribute {name!r}")

@@ -24,9 +24,9 @@ import polars as pl
 
 from msrwe.errors import StoreError
 from msrwe.schema import BOOKKEEPING
-from msrwe.store._connect import connect
+from msrwe.store._read import connect
 
-__all__ = ["Store", "StoreQuality", "opened"]
+__all__ = ["Store", "StoreQuality", "has_table", "opened", "read_table", "table_names"]
 
 
 @dataclass(frozen=True)
@@ -184,3 +184,41 @@ def opened(db: str | Path | Store) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+def table_names(db: str | Path | Store) -> list[str]:
+    """Names of the tables the store holds, sorted (one connection per call; see :class:`Store`)."""
+    with opened(db) as store:
+        return store.tables()
+
+
+def has_table(db: str | Path | Store, name: str) -> bool:
+    """Whether the store holds a table called ``name``."""
+    with opened(db) as store:
+        return name in store
+
+
+def read_table(db: str | Path | Store, name: str) -> pl.DataFrame:
+    """Read one table of the store as a Polars DataFrame.
+
+    A stage that reads several tables opens one :class:`Store` instead.
+
+    Parameters
+    ----------
+    db
+        Path of the store, or an open :class:`Store`.
+    name
+        A chart table of the contract (``patients``, ``visits``, ...) or a bookkeeping table.
+
+    Returns
+    -------
+    polars.DataFrame
+        The table with its stored types (dates as ``pl.Date``, numbers as ``pl.Float64``).
+
+    Raises
+    ------
+    StoreError
+        When the store or the table does not exist.
+    """
+    with opened(db) as store:
+        return store.read(name)

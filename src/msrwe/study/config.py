@@ -40,6 +40,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from msrwe.compare.design import CompareDesign
@@ -47,6 +48,7 @@ from msrwe.derive.outcomes.options import DEFAULTS, OutcomeOptions, make_options
 from msrwe.errors import OptionError, StudyFileError
 from msrwe.io._settings import parse_toml, read_toml_file
 from msrwe.schema import PHENOTYPES, ROUTES, STOP_REASONS
+from msrwe.study._toml import to_toml_text
 from msrwe.study._validate import _choice, _date, _fail, _int, _num, _str_tuple, _text
 
 __all__ = [
@@ -322,6 +324,9 @@ SET_PER_MEASURE: tuple[str, ...] = (
 RENAMED_OUTCOME_KEYS: dict[str, str] = {"raw_pira": "RAW_PIRA", "delta_policy": "delta_fun"}
 #: Values of ``event`` a study accepts: it analyses the time to confirmed worsening.
 _EVENTS = ("firstCDW", "first", "multiple")
+#: The same under ``profile = "msoutcomes"`` (MSoutcomes' functions; EDSS only, see
+#: :func:`msrwe.study._engine.run_engine` for the other measures).
+_EVENTS_MSOUTCOMES = ("CDW", "firstCDW", "CDEseq", "PIRA", "firstPIRA")
 
 
 @dataclass(frozen=True, init=False)
@@ -371,7 +376,12 @@ class OutcomeSettings:
             raise _fail(sec, next(iter(values)), "cannot be given beside options", values)
         elif not isinstance(options, OutcomeOptions):
             raise _fail(sec, "options", "must be an OutcomeOptions", options)
-        if options.event not in _EVENTS:
+        if options.profile == "msoutcomes":
+            if options.event not in _EVENTS_MSOUTCOMES:
+                raise _fail(sec, "event", "must be one of " + ", ".join(_EVENTS_MSOUTCOMES)
+                            + " under profile msoutcomes (a study analyses the time to "
+                            "confirmed worsening)", options.event)
+        elif options.event not in _EVENTS:
             raise _fail(sec, "event", "must be one of " + ", ".join(_EVENTS) + " (a study "
                         "analyses the time to confirmed worsening)", options.event)
         pct = _num(sec, "worsening_pct", worsening_pct, low=0)
@@ -401,9 +411,12 @@ class OutcomeSettings:
         return str(getattr(self.options.delta_fun, "name", self.options.delta_fun))
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``[outcomes]`` table in force: every engine option a study sets, msprog's names."""
+        """The ``[outcomes]`` table in force: every engine option a study sets, msprog's names.
+
+        Options left unset (``None``, e.g. ``random_state``) are left out, as a TOML file would.
+        """
         engine = self.options.to_dict()
-        out = {k: v for k, v in engine.items() if k not in SET_PER_MEASURE}
+        out = {k: v for k, v in engine.items() if k not in SET_PER_MEASURE and v is not None}
         out["worsening_pct"] = int(self.worsening_pct) if float(self.worsening_pct).is_integer() \
             else self.worsening_pct
         return out
@@ -488,13 +501,45 @@ def _build(cls: type, section: str, raw: object, source: str) -> Any:
         kwargs["prior_treatment"] = _build(
             PriorTreatmentCriteria, "cohort.prior_treatment", kwargs["prior_treatment"], source
         )
-    try:
-        return cls(**kwargs)
-    except StudyFileError as exc:
-        msg = str(exc)
+    def named(msg: str) -> str:  # the messages say "study file"; name the file instead
         if source != "study file" and msg.startswith("study file:"):
-            msg = source + msg[len("study file") :]
-        raise StudyFileError(msg) from None
+            return source + msg[len("study file") :]
+        return msg
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", FutureWarning)
+            built = cls(**kwargs)
+    except StudyFileError as exc:
+        raise StudyFileError(named(str(exc))) from None
+    for w in caught:  # an earlier key name: say which file, as the errors do
+        warnings.warn(named(str(w.message)), w.category, stacklevel=4)
+    return built
+
+
+def _frozen(tables: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Mapping[str, Any]]:
+    return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in tables.items()})
+
+
+def _analyses_tables(raw: object, source: str) -> Mapping[str, Mapping[str, Any]]:
+    """``[analyses.<name>]`` tables: each a table, ``enabled`` true or false.
+
+    Which names and keys are accepted is declared by the analyses themselves and checked when
+    the study is analysed (:func:`msrwe.pipeline.registry.check_study`).
+    """
+    if not isinstance(raw, Mapping):
+        raise StudyFileError(f"{source}: [analyses] must be a table of tables; got {raw!r}.")
+    for name, table in raw.items():
+        if not isinstance(table, Mapping):
+            raise StudyFileError(
+                f"{source}: analyses.{name} must be a table ([analyses.{name}]); got {table!r}."
+            )
+        if not isinstance(table.get("enabled", True), bool):
+            raise StudyFileError(
+                f"{source}: analyses.{name}.enabled must be true or false; got "
+                f"{table['enabled']!r}."
+            )
+    return _frozen(raw)
 
 
 def _plain(value: Any) -> Any:
@@ -530,9 +575,13 @@ class Study:
     exposure: ExposureSettings = field(default_factory=ExposureSettings)
     safety: SafetySettings = field(default_factory=SafetySettings)
     outcomes: OutcomeSettings = field(default_factory=OutcomeSettings)
-    source: str = "study file"
+    analyses: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _frozen({}))
+    source: str = field(default="study file", compare=False)
     #: ``[compare]``: a comparative-effectiveness design (docs/compare.md), or ``None``.
     compare: CompareDesign | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "analyses", _analyses_tables(self.analyses, self.source))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "study file") -> Study:
@@ -546,11 +595,11 @@ class Study:
         if not isinstance(data, Mapping):
             raise StudyFileError(f"{source}: a study file is a TOML table; got {data!r}.")
         for section in data:
-            if section not in _SECTIONS and section != "compare":
+            if section not in _SECTIONS and section not in ("analyses", "compare"):
+                names = [*_SECTIONS, "analyses", "compare"]
                 raise StudyFileError(
                     f"{source}: unknown section [{section}]. "
-                    "A study file has the sections: "
-                    f"{', '.join('[' + s + ']' for s in (*_SECTIONS, 'compare'))}."
+                    f"A study file has the sections: {', '.join('[' + s + ']' for s in names)}."
                 )
         parts = {
             name: _build(klass, name, data.get(name, {}), source)
@@ -559,7 +608,7 @@ class Study:
         compare = (
             CompareDesign.from_dict(data["compare"], source=source) if "compare" in data else None
         )
-        return cls(**parts, source=source, compare=compare)
+        return cls(**parts, analyses=data.get("analyses", {}), source=source, compare=compare)
 
     @classmethod
     def from_toml_text(cls, text: str, *, source: str = "study file") -> Study:
@@ -608,10 +657,27 @@ class Study:
     def to_dict(self) -> dict[str, Any]:
         """The settings in force, defaults filled in, as plain TOML-like values."""
         out = {name: _plain(getattr(self, name)) for name in _SECTIONS}
+        out["analyses"] = {k: dict(v) for k, v in self.analyses.items()}
         if self.compare is not None:
             out["compare"] = self.compare.to_dict()
         out["source"] = self.source
         return out
+
+    def to_toml(self) -> str:
+        """A study file of the settings in force (defaults filled in) that reads back equal.
+
+        Examples
+        --------
+        >>> s = Study.from_dict({"cohort": {"drug": "methotrexate", "min_administrations": 18},
+        ...                      "analyses": {"safety": {"enabled": False}}})
+        >>> Study.from_toml_text(s.to_toml()) == s
+        True
+        >>> print(s.to_toml().splitlines()[0])
+        # msrwe study file: the settings in force (source: study file)
+        """
+        data = {k: v for k, v in self.to_dict().items() if k != "source"}
+        head = f"# msrwe study file: the settings in force (source: {self.source})\n"
+        return head + to_toml_text(data)
 
 
 def load_study(study: Study | str | Path | Mapping[str, Any] | None, db: str | Path) -> Study:

@@ -16,18 +16,31 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import polars as pl
 
 from msrwe.compare.design import OUTCOMES, CompareDesign
-from msrwe.compare.figures import forest_figure, km_figures, love_figure, overlap_figure
 from msrwe.compare.methods import target_trial
 from msrwe.compare.run import ComparisonResult
+from msrwe.report.comparison_figures import (
+    forest_figure,
+    km_figures,
+    love_figure,
+    overlap_figure,
+)
+from msrwe.report.figures import ReportFigure
 from msrwe.report.formatting import fmt_ci, fmt_num, fmt_p
-from msrwe.report.sections import Section
-from msrwe.report.tables import frame_table
+from msrwe.report.tables import ReportTable, frame_table
 
-__all__ = ["comparison_html", "comparison_page", "comparison_section"]
+__all__ = [
+    "add_comparison_figures",
+    "add_comparison_tables",
+    "comparison_html",
+    "comparison_page",
+    "comparison_section",
+]
 
 
 def _est_ci(s: dict[str, float | None], est: str, lo: str, hi: str, digits: int = 2) -> str:
@@ -139,34 +152,40 @@ def _attrition_frame(results: pl.DataFrame) -> pl.DataFrame:
     ).sort("step")
 
 
-def comparison_section(
-    results: pl.DataFrame,
-    design: CompareDesign,
-    datasets: Mapping[str, pl.DataFrame] | None = None,
-    *,
-    methods: str = "",
-    section_id: str = "sec-compare",
-) -> Section:
-    """The "Comparative effectiveness" section in the report's block model.
+class _Blocks(Protocol):
+    """What the section builders add to: :class:`msrwe.report.sections.Section` or a page."""
 
-    Parameters
-    ----------
-    results
-        The results table (its ``compare_*`` rows are read; the rest is ignored).
-    design
-        The study's ``[compare]`` design.
-    datasets
-        ``adcmpps`` (propensity scores) and ``adcmptte`` (time to event, weights) for the
-        figures; without them the section has the tables only.
-    methods
-        The comparison's methods paragraph (:func:`msrwe.compare.methods.describe_comparison`);
-        empty leaves it out (a report may show it in its own methods section).
-    section_id
-        HTML id of the section.
-    """
-    datasets = datasets or {}
+    def text(self, text: str, cls: str = "") -> None: ...
+    def heading(self, text: str) -> None: ...
+    def table(self, table: ReportTable) -> None: ...
+    def figure(self, fig: ReportFigure | None) -> None: ...
+
+
+@dataclass
+class _Page:
+    """A stand-alone list of blocks (the same API as the report's ``Section``)."""
+
+    id: str
+    title: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def text(self, text: str, cls: str = "") -> None:
+        self.blocks.append({"kind": "text", "text": text, "cls": cls})
+
+    def heading(self, text: str) -> None:
+        self.blocks.append({"kind": "heading", "text": text})
+
+    def table(self, table: ReportTable) -> None:
+        self.blocks.append({"kind": "table", "table": table})
+
+    def figure(self, fig: ReportFigure | None) -> None:
+        if fig is not None:
+            self.blocks.append({"kind": "figure", "figure": fig, "number": 0})
+
+
+def add_comparison_tables(sec: _Blocks, results: pl.DataFrame, design: CompareDesign) -> None:
+    """The section's text, tables, Love plots and forest plot, all read from the results."""
     res = results.filter(pl.col("analysis").str.starts_with("compare_"))
-    sec = Section(id=section_id, title="Comparative effectiveness")
     sec.text(
         f"Which is more effective: {' or '.join((*design.comparators, design.reference))}? "
         "The comparison emulates the target trial below from the same charts; confounding by "
@@ -201,14 +220,8 @@ def comparison_section(
         if eq:
             sec.text(f"{comp} vs {design.reference}: {fmt_num(eq.get('equipoise_pct'), 1)}% of "
                      "patients are in equipoise (preference score 0.3-0.7).")
-    for comp in design.comparators:
         sec.figure(love_figure(res, comp, design.reference, threshold=0.1))
-        if "adcmpps" in datasets:
-            sec.figure(overlap_figure(datasets["adcmpps"], comp, design.reference))
     sec.heading("Outcomes")
-    if "adcmptte" in datasets:
-        for fig in km_figures(datasets["adcmptte"], design.reference, labels=OUTCOMES):
-            sec.figure(fig)
     eff = _effects_frame(res, design)
     if eff.height:
         sec.table(frame_table(eff, title="Time to confirmed worsening: hazard ratios",
@@ -220,10 +233,51 @@ def comparison_section(
     if arr.height:
         sec.table(frame_table(arr, title="Annualised relapse rates", table_id="tbl-compare-arr"))
     sec.figure(forest_figure(res))
+
+
+def add_comparison_figures(
+    sec: _Blocks, design: CompareDesign, datasets: Mapping[str, pl.DataFrame]
+) -> None:
+    """The propensity-score overlap plots and the adjusted Kaplan-Meier curves (datasets)."""
+    if "adcmpps" in datasets:
+        for comp in design.comparators:
+            sec.figure(overlap_figure(datasets["adcmpps"], comp, design.reference))
+    if "adcmptte" in datasets:
+        for fig in km_figures(datasets["adcmptte"], design.reference, labels=OUTCOMES):
+            sec.figure(fig)
+
+
+def comparison_section(
+    results: pl.DataFrame,
+    design: CompareDesign,
+    datasets: Mapping[str, pl.DataFrame] | None = None,
+    *,
+    methods: str = "",
+    section_id: str = "sec-compare",
+) -> _Page:
+    """The "Comparative effectiveness" section as blocks (tables, then figures, then methods).
+
+    Parameters
+    ----------
+    results
+        The results table (its ``compare_*`` rows are read; the rest is ignored).
+    design
+        The ``[compare]`` design (:meth:`CompareDesign.from_results` reads it back from the
+        results).
+    datasets
+        ``adcmpps`` and ``adcmptte`` for the overlap plots and the Kaplan-Meier curves.
+    methods
+        The comparison's methods paragraph; empty leaves it out.
+    section_id
+        HTML id of the section.
+    """
+    page = _Page(section_id, "Comparative effectiveness")
+    add_comparison_tables(page, results, design)
+    add_comparison_figures(page, design, datasets or {})
     if methods:
-        sec.heading("Methods of the comparison")
-        sec.text(methods)
-    return sec
+        page.heading("Methods of the comparison")
+        page.text(methods)
+    return page
 
 
 def comparison_html(result: ComparisonResult) -> str:

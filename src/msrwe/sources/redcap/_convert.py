@@ -89,10 +89,6 @@ def with_source_rows(export: pl.DataFrame, first: int) -> pl.DataFrame:
     return export.with_columns(pl.int_range(first, export.height + first).alias(SOURCE_ROW))
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-
-
 def _clean(frame: pl.DataFrame) -> pl.DataFrame:
     """Lower-case headers; every cell stripped, empty cells null."""
     frame = frame.rename({c: c.strip().lower() for c in frame.columns})
@@ -272,8 +268,10 @@ def convert(
                             f"first field of {d.source}); is it an export of this project?")
     export = export.with_columns(pl.int_range(0, pl.len()).alias(_INDEX))
     if INSTRUMENT in export.columns:  # a label export names the instrument by its label
-        export = export.with_columns(pl.col(INSTRUMENT).map_elements(_norm,
-                                                                     return_dtype=pl.String))
+        export = export.with_columns(
+            pl.col(INSTRUMENT).str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "_")
+            .str.strip_chars("_")
+        )
     n_forms = len(d.forms) + 1
     choice_fields = [f for f in d.fields.values() if f.is_choice]
     decoder = _Decoder(export, d, _label_mode(export, choice_fields, mapping.values))

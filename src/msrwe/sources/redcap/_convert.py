@@ -50,6 +50,8 @@ EVENT, INSTRUMENT, INSTANCE = (
     "redcap_repeat_instrument",
     "redcap_repeat_instance",
 )
+#: The data access group column of a multi-site project's export.
+DAG = "redcap_data_access_group"
 _INDEX, _RECORD = "__msrwe_index", "__msrwe_record"
 _CHECKED = ("1", "checked")
 _UNCHECKED = ("0", "unchecked")
@@ -321,6 +323,14 @@ def _table(
         fields[col.name] = name
         if bad is not None:
             checks.append((col.name, name, bad, msg))
+    if src.table == "patients" and DAG in export.columns:
+        # a multi-site project's data access group is the patient's site when no field gives it
+        site = [i for i, e in enumerate(exprs) if e.meta.output_name() == "site"]
+        if site:
+            exprs[site[0]] = pl.coalesce(exprs[site[0]], pl.col(DAG)).alias("site")
+        else:
+            exprs.append(pl.col(DAG).alias("site"))
+            fields["site"] = DAG
     missing = [c.name for c in table.columns
                if c.required and c.name not in mapped and c.name != "patient_id"]
     if missing:

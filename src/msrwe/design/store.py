@@ -53,7 +53,7 @@ def lognormal_from_moments(mean: float, var: float) -> tuple[float, float]:
 def _fit(df: pl.DataFrame, col: str) -> Any:
     d = df.select("patient_id", "years", pl.col(col).alias("y")).drop_nulls()
     keep = d.group_by("patient_id").len().filter(pl.col("len") >= 2)["patient_id"]
-    d = d.filter(pl.col("patient_id").is_in(keep))
+    d = d.filter(pl.col("patient_id").is_in(keep.implode()))
     if d["patient_id"].n_unique() < 5:
         return None
     return mixed_slope(d, "y", "years", "patient_id")
@@ -65,7 +65,7 @@ def params_from_tables(patients: pl.DataFrame, visits: pl.DataFrame,
     base = published_params()
     phen = design.population.phenotypes
     ids = patients.filter(pl.col("phenotype").is_in(list(phen)))["patient_id"]
-    v = visits.filter(pl.col("patient_id").is_in(ids)).sort("patient_id", "date")
+    v = visits.filter(pl.col("patient_id").is_in(ids.implode())).sort("patient_id", "date")
     if v.is_empty():
         raise InputError(f"The store has no visits of {' or '.join(phen)} patients; a design "
                          "with source = 'store' needs them (or use source = 'published').")
@@ -114,7 +114,7 @@ def params_from_tables(patients: pl.DataFrame, visits: pl.DataFrame,
     if relapses is not None and relapses.height:
         span = v.group_by("patient_id").agg(pl.col("years").max())["years"].sum()
         py = float(span or 0.0)
-        n_rel = relapses.filter(pl.col("patient_id").is_in(ids)).height
+        n_rel = relapses.filter(pl.col("patient_id").is_in(ids.implode())).height
         if py > 0:
             changes["relapse_rate"] = {ph: n_rel / py for ph in phen}
     if "edss_baseline" in changes:

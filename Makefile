@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/msrwe demo --out demo-output
+	$(BIN)/msrwe demo --dirty --out demo-output
 
 test: $(STAMP)
 	bash scripts/ensure_system_deps.sh || true

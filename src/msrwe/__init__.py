@@ -39,12 +39,14 @@ from msrwe.errors import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from msrwe.analysis import AnalysisResult
     from msrwe.derive.outcomes import OutcomeResult, detect_events
     from msrwe.derive.outcomes.composite import EDSS_PLUS, detect_composite
     from msrwe.io import ImportSummary, import_folder, read_chart_folder
+    from msrwe.pipeline import analyze
     from msrwe.report import render_report
     from msrwe.schema import CONTRACT, pandera_schema
-    from msrwe.study import AnalysisResult, Study, analyze, load_study
+    from msrwe.study import Study, load_study
     from msrwe.synth import make_cohort, write_cohort
     from msrwe.tables.results import ResultsTable
 
@@ -52,12 +54,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
 _LAZY: dict[str, str] = {
     "CONTRACT": "msrwe.schema",
     "EDSS_PLUS": "msrwe.derive.outcomes.composite",
-    "AnalysisResult": "msrwe.study",
+    "AnalysisResult": "msrwe.analysis",
     "ImportSummary": "msrwe.io",
     "OutcomeResult": "msrwe.derive.outcomes",
     "ResultsTable": "msrwe.tables.results",
     "Study": "msrwe.study",
-    "analyze": "msrwe.study",
+    "analyze": "msrwe.pipeline",
     "detect_composite": "msrwe.derive.outcomes.composite",
     "detect_events": "msrwe.derive.outcomes",
     "import_folder": "msrwe.io",

@@ -30,6 +30,14 @@ def test_demo_writes_charts_store_study_results_and_report(tmp_path):
     results = pl.read_csv(out / "results" / "results.csv")
     groups = set(results.filter(pl.col("analysis") == "edss_change")["group"])
     assert {"SPMS", "PPMS", "overall"} <= groups
+    # Case 5: the comparison of three drugs: the naive HR is biased, the adjusted one is not
+    comp = pl.read_csv(out / "compare" / "results" / "results.csv")
+    eff = comp.filter(pl.col("analysis") == "compare_effect", pl.col("variable") == "edss")
+    hr = dict(eff.filter(pl.col("stat") == "hr").select("group", "value").iter_rows())
+    naive = dict(eff.filter(pl.col("stat") == "hr_naive").select("group", "value").iter_rows())
+    assert set(hr) == {"rituximab", "cladribine"}
+    assert all(naive[g] > 1.0 > hr[g] for g in hr)
+    assert "Comparative effectiveness" in (out / "compare" / "report.html").read_text()
 
 
 def test_demo_study_is_a_valid_study_file(tmp_path):
@@ -42,6 +50,8 @@ def test_demo_study_is_a_valid_study_file(tmp_path):
 
 
 def test_demo_refuses_a_dirty_cohort_too_small_to_plant_errors(tmp_path):
-    res = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "d"), "--patients", "5"])
+    res = CliRunner().invoke(
+        app, ["demo", "--dirty", "--out", str(tmp_path / "d"), "--patients", "5"]
+    )
     assert res.exit_code == 1
     assert "Traceback" not in res.output

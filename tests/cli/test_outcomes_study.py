@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 from msrwe.cli.demo_cmd import DEMO_STUDY
 from msrwe.cli.main import app
 from msrwe.io import import_folder
-from msrwe.study import analyze
+from msrwe.pipeline import analyze
 from msrwe.synth import write_cohort
 
 

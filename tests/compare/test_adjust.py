@@ -167,3 +167,37 @@ def test_9_raw_binary_and_plots(tmp_path):
     assert fig2.axes[0].get_xlabel() == "preference score"
     with pytest.raises(InputError, match="no column 'smd_after'"):
         love_plot(tab.drop("smd_after"))
+
+
+def test_10_penalty_is_the_stated_objective():
+    from scipy import optimize
+
+    d = cohort("a")
+    x = d.select(COVS).to_numpy()
+    t = d["treat"].to_numpy().astype(float)
+    lam = 20.0
+    m = fit_propensity(x, t.astype(int), COVS, penalty=lam)
+    z = np.column_stack([np.ones(len(t)), (x - x.mean(0)) / x.std(0)])
+
+    def objective(b):
+        eta = z @ b
+        return -(np.sum(t * eta - np.logaddexp(0, eta)) - lam / 2 * np.sum(b[1:] ** 2))
+
+    best = optimize.minimize(objective, np.zeros(z.shape[1]), method="BFGS", tol=1e-12).x
+    assert m.logit == pytest.approx(z @ best, abs=1e-4)
+    assert np.isnan(m.coef_table["se"][1])
+
+
+@pytest.mark.parametrize("estimand", ["ate", "att", "ato"])
+def test_11_balance_properties(estimand):
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(120, 2))
+    t = (rng.random(120) < 0.4).astype(int)
+    w = rng.uniform(0.2, 3, 120)
+    base = balance_table(x, ["a", "b"], t, w, estimand=estimand)
+    # an affine change of a covariate's unit leaves SMD and VR unchanged
+    moved = balance_table(x * [3.0, 1.0] + [10.0, 0.0], ["a", "b"], t, w, estimand=estimand)
+    assert moved["smd_after"].to_numpy() == pytest.approx(base["smd_after"].to_numpy())
+    assert moved["vr_after"].to_numpy() == pytest.approx(base["vr_after"].to_numpy())
+    ess = effective_sample_size(w)
+    assert 1 <= ess <= len(w)

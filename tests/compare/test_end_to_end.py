@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from msrwe.cli.main import app
 from msrwe.compare import CompareDesign
-from msrwe.compare.report import comparison_html
 from msrwe.compare.run import run_comparison
+from msrwe.report.comparison import comparison_html
 from msrwe.study import Study
 from msrwe.synth import make_cohort
 from msrwe.tables.results import RESULT_COLUMNS
@@ -148,3 +148,19 @@ def test_06_default_synth_unchanged_by_arms_option() -> None:
     a = make_cohort(30, seed=1)
     assert a["administrations"]["drug"].unique().sort().to_list() in (
         ["methotrexate"], ["methotrexate", "rituximab"])
+
+
+def test_07_matching_variants_run(tables) -> None:
+    design = CompareDesign(arms=ARMS[:2], ratio=2, replace=True, caliper=0.1,
+                           adjust_residual=True, residual_smd=0.05, follow_up="on_treatment",
+                           censoring="pairwise")
+    res = run_comparison(tables, Study(), design)
+    df = res.results.to_polars()
+    eff = df.filter(pl.col("analysis") == "compare_effect", pl.col("stat") == "hr")
+    assert eff.height == 1
+    method = eff["method"].item()
+    assert "clustered on 'patient_id'" in method  # with replacement: cluster on the patient
+    assert "Adjusted for" in method
+    coh = df.filter(pl.col("analysis") == "compare_cohort", pl.col("stat") == "n_matched")
+    assert coh.height == 2
+    assert "with replacement" in res.methods

@@ -75,6 +75,8 @@ def test_03_fewer_than_10_per_arm_warns_and_still_analyses() -> None:
                          CompareDesign(arms=("mtx", "rtx"), covariates=("edss",), ratio=2,
                                        caliper=1.0))
     assert any("only 8 eligible patient(s) on rtx" in n for n in res.notes)
+    rows = res.results.to_polars().filter(pl.col("variable") == "notes")
+    assert any("only 8 eligible" in lab for lab in rows["label"])  # in results.csv as well
     eff = res.results.to_polars().filter(pl.col("analysis") == "compare_effect")
     assert eff.height > 0
 

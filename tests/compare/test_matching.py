@@ -111,6 +111,8 @@ def test_5_sets_subclass_and_uses():
     ]
     assert m.subclass.tolist() == [1, -1, 2, 1, 2, 2, 1]
     assert m.uses.filter(pl.col("row") == 3)["weight"].to_list() == [0.5]
+    per_row = m.uses.group_by("row").agg(pl.col("matchit_weight").sum()).sort("row")
+    assert per_row["matchit_weight"].to_numpy() == pytest.approx(m.weights[per_row["row"]])
     assert m.n_treated_matched == 2
     assert m.n_control_matched == 4
 
@@ -123,6 +125,7 @@ def test_6_replacement_reuses_controls_and_weights_them():
     assert m.weights.tolist() == [1.0, 1.0, 1.0, 0.0]  # 2 uses, scaled to 1 distinct control
     assert (m.subclass == -1).all()
     assert m.uses.filter(pl.col("row") == 2).height == 2
+    assert m.uses.filter(pl.col("row") == 2)["matchit_weight"].to_list() == [0.5, 0.5]
 
 
 def test_7_bad_options_and_input():

@@ -144,3 +144,12 @@ def test_activity_properties(rows):
     years = derive_mri_activity_years(_adsl(), scans=s)
     assert years.height == 3  # 2020-01-01..2022-12-31 holds three complete years
     assert set(years["mri_activity"]) <= {"active", "not_active", "not_determined"}
+
+
+def test_14_comparator_date_as_text_from_the_importer_is_parsed_or_refused():
+    m = _mri(("a", d(2020, 1, 1), 0, 5, 0)).with_columns(
+        pl.Series("comparator_date", ["2019-06-01"]))
+    assert derive_vars_mri_activity(m)["comparator_date"].to_list() == [d(2019, 6, 1)]
+    bad = m.with_columns(pl.Series("comparator_date", ["June 2019"]))
+    with pytest.raises(InputError, match=r"mri, row 1, column 'comparator_date': 'June 2019'"):
+        derive_vars_mri_activity(bad)

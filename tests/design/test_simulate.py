@@ -177,7 +177,9 @@ def test_type1_error_over_10000_null_trials():
     d = parse_design(SMALL.replace("hazard_ratio = 0.6", "hazard_ratio = 1.0")
                      .replace("n_trials = 40", "n_trials = 10000")
                      .replace("n_per_arm = [40, 80]", "n_per_arm = [50]"))
+    d = d.with_changes(endpoints=d.endpoints[1:2])  # the 12-week EDSS endpoint: keeps it short
     r = simulate(d)
+    assert [g.endpoint for g in r.grid] == ["edss_cdw12"]
     for g in r.grid:
         assert abs(g.power - 0.05) <= 0.01, (g.endpoint, g.power)
         assert abs(g.type1_error - 0.05) <= 0.01, (g.endpoint, g.type1_error)
@@ -202,3 +204,15 @@ def test_store_params_reads_the_store(tmp_path):
     import_folder(tmp_path / "charts", tmp_path / "s.duckdb")
     params = store_params(tmp_path / "s.duckdb", d)
     assert params.source.startswith("store: ")
+
+
+@pytest.mark.slow
+def test_demo_design_runs_and_writes_its_files(tmp_path):
+    from msrwe.design.demo import run_demo_design
+
+    html = run_demo_design(tmp_path)
+    assert html == tmp_path / "design.html"
+    assert html.exists()
+    t = read_results(tmp_path / "results.csv")
+    assert set(t["variable"]) == {"edss_cdw24", "nhpt_20pct", "edss_plus"}
+    assert (tmp_path / "design.toml").exists()

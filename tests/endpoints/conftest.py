@@ -8,9 +8,9 @@ import pytest
 
 from msrwe.cli.demo_cmd import DEMO_STUDY
 from msrwe.io import import_folder
-from msrwe.study import analyze
+from msrwe.pipeline import analyze
+from msrwe.pipeline.run import read_chart_tables as _read_tables
 from msrwe.study.config import Study
-from msrwe.study.run import _read_tables
 from msrwe.synth import write_cohort
 
 
@@ -21,6 +21,7 @@ class Demo:
     tables: dict[str, pl.DataFrame | None]
     adsl: pl.DataFrame
     advs: pl.DataFrame
+    adtte: pl.DataFrame
 
 
 @pytest.fixture(scope="session")
@@ -32,4 +33,5 @@ def endpoint_demo(tmp_path_factory) -> Demo:
     import_folder(root / "charts", db)
     study = Study.from_toml_text(DEMO_STUDY)
     res = analyze(db, study)
-    return Demo(db, study, _read_tables(db), res.datasets["adsl"], res.datasets["advs"])
+    return Demo(db, study, _read_tables(db), res.datasets["adsl"], res.datasets["advs"],
+                res.datasets["adtte"])

@@ -10,14 +10,16 @@ from msrwe.tables.results import ResultsTable
 def _run(demo, **kw):
     r = ResultsTable()
     data = add_endpoints(r, adsl=demo.adsl, advs=demo.advs, tables=demo.tables,
-                         study=demo.study, settings=EndpointSettings(**kw))
+                         study=demo.study, settings=EndpointSettings(**kw),
+                         adtte=demo.adtte)
     return r.to_polars(), data
 
 
 def test_1_every_endpoint_writes_rows_on_the_demo(endpoint_demo):
     rows, data = _run(endpoint_demo)
     names = set(rows["analysis"].unique())
-    assert {"arr", "mri_activity", "t2_lesion_rate", "neda", "lublin_activity", "pirma"} <= names
+    assert {"arr", "mri_activity", "t2_lesion_rate", "neda", "lublin_activity", "pirma",
+            "biomarker_change", "severity", "milestone", "cox"} <= names
     assert data.adsl.height == endpoint_demo.adsl.height
 
 
@@ -52,3 +54,19 @@ def test_4_rate_ratios_between_the_demo_groups(endpoint_demo):
     assert (rr["value"] > 0).all()
     nb = rows.filter((pl.col("variable") == "nb_rate") & (pl.col("analysis") == "arr"))
     assert set(nb["group"]) == {"PPMS", "SPMS"}
+
+
+def test_5_severity_from_a_global_matrix_file_or_local(endpoint_demo):
+    from pathlib import Path
+
+    toy = Path(__file__).parents[1] / "results" / "endpoints" / "toy_msss_dd0.csv"
+    rows, _ = _run(endpoint_demo, skip=("neda", "pirma", "mri_activity", "t2_lesion_rate",
+                                        "lublin_activity", "biomarker_change", "arr"),
+                   msss_matrix=str(toy))
+    sev = rows.filter(pl.col("analysis") == "severity")
+    msss = sev.filter(pl.col("variable") == "msss")
+    assert msss["method"].str.contains("toy_msss_dd0.csv").all()
+    assert sev.filter(pl.col("variable") == "armss")["method"].str.contains("local").all()
+    n = msss.filter((pl.col("group") == "overall") & (pl.col("level") == "baseline")
+                    & (pl.col("stat") == "n"))["value"].item()
+    assert n == endpoint_demo.adsl["base_edss"].drop_nulls().len()

@@ -28,6 +28,11 @@ def test_1_the_demo_counts_are_what_msrwe_derives(endpoint_demo):
         saved.select("patient_id", "group", "n_relapses", "t2_count"))
     for col in ("person_years", "t2_years"):
         assert now[col].to_list() == pytest.approx(saved[col].to_list(), abs=1e-9)
+    tte = mod.demo_adtte(endpoint_demo.db, endpoint_demo.study)
+    saved = pl.read_csv(HERE / "adtte_edss.csv")
+    assert tte.select("patient_id", "group", "event").equals(
+        saved.select("patient_id", "group", "event"))
+    assert tte["time_years"].to_list() == pytest.approx(saved["time_years"].to_list(), abs=1e-9)
 
 
 @pytest.mark.parametrize(("outcome", "count", "years"),
@@ -45,3 +50,19 @@ def test_2_rate_ratio_matches_r_glm_nb_with_sandwich_se(outcome, count, years):
     assert r.get("x", "rate_ratio", group="SPMS") == pytest.approx(golden["rate_ratio"], rel=tol)
     assert r.get("x", "ci_low", group="SPMS") == pytest.approx(golden["ci_low_hc0"], rel=tol)
     assert r.get("x", "ci_high", group="SPMS") == pytest.approx(golden["ci_high_hc0"], rel=tol)
+
+
+def test_3_cox_hazard_ratio_matches_r_survival_with_robust_se():
+    from msrwe.endpoints.cox import add_cox
+
+    golden = pl.read_csv(HERE / "cox_edss.csv").row(0, named=True)
+    adtte = pl.read_csv(HERE / "adtte_edss.csv").with_columns(
+        pl.col("event").cast(pl.Boolean), pl.lit("CDW_EDSS").alias("param"))
+    r = ResultsTable()
+    add_cox(r, adtte=adtte)
+    assert r.get("cox", "n", group="SPMS", variable="CDW_EDSS") == golden["n"]
+    assert r.get("cox", "events", group="SPMS", variable="CDW_EDSS") == golden["events"]
+    for stat, col in (("hr", "hr"), ("ci_low", "ci_low"), ("ci_high", "ci_high"),
+                      ("p_value", "p_value")):
+        assert r.get("cox", stat, group="SPMS", variable="CDW_EDSS") == pytest.approx(
+            golden[col], rel=1e-3), stat

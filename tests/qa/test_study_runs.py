@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from msrwe.study import analyze
+from msrwe.pipeline import analyze
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from msrwe.study.result import AnalysisResult
+from msrwe.analysis.result import AnalysisResult, InForce, Provenance
+from msrwe.pipeline import ANALYSES
+from msrwe.study.config import Study
+from msrwe.tables import compute_table1
 from msrwe.tables.results import ResultsTable
 
 D0 = dt.date(2015, 1, 5)
@@ -129,7 +132,7 @@ def make_store(path: Path, n: int = 12, seed: int = 7) -> Path:
 
 
 def make_analysis(db: Path) -> AnalysisResult:
-    """An AnalysisResult shaped like msrwe.study.run.analyze's, with known numbers."""
+    """An AnalysisResult shaped like msrwe.pipeline.run.analyze's, with known numbers."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         patients = con.sql("select * from patients").pl()
@@ -213,17 +216,20 @@ def make_analysis(db: Path) -> AnalysisResult:
             "remaining": [12, 12, 12],
         }
     )
+    r.extend(compute_table1(adsl))  # as analyze does: Table 1 is an analysis like the others
     return AnalysisResult(
         results=r,
         datasets={"adsl": adsl, "addose": addose, "advs": advs, "adae": adae, "adtte": adtte},
         attrition=attrition,
         methods="Confirmed disability worsening was defined as in msprog (test methods).",
-        study={
-            "study": {"title": "Intrathecal methotrexate in progressive MS (test)"},
-            "exposure": {"interval_days": [56, 77]},
-            "source": "test study",
-        },
-        provenance={"files": {"patients.csv": "a" * 64}},
+        study=Study.from_dict(
+            {"study": {"title": "Intrathecal methotrexate in progressive MS (test)"},
+             "exposure": {"interval_days": [56, 77]}},
+            source="test study",
+        ),
+        in_force=InForce("methotrexate", "intrathecal", (56, 77), ("PPMS", "SPMS", "overall")),
+        provenance=Provenance(store=str(db), files=({"file": "patients.csv", "sha256": "a" * 64},)),
+        analyses=ANALYSES,
     )
 
 
@@ -304,7 +310,7 @@ def analysis(store: Path) -> AnalysisResult:
 
 @pytest.fixture(scope="session")
 def full_report(tmp_path_factory: pytest.TempPathFactory, store: Path, analysis) -> Path:
-    from msrwe.report import render_report
+    from msrwe.pipeline import build_report
 
     out = tmp_path_factory.mktemp("full")
-    return render_report(store, out / "report.html", analysis=analysis, export_dir=out / "export")
+    return build_report(store, out / "report.html", analysis=analysis, export=out / "export")

@@ -1,13 +1,15 @@
-"""Figure inputs: the regimen window comes from the results table, like every other number."""
+"""Figure inputs: the regimen window is the one in force (resolved once by the analysis)."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import polars as pl
 import pytest
 
-from msrwe.report import render_report
+from msrwe.report import DataQuality, render_report
 from msrwe.report.inputs import from_analysis, results_window
-from msrwe.study.result import AnalysisResult
+from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable
 
 
@@ -52,38 +54,21 @@ def _datasets() -> dict[str, pl.DataFrame]:
     }
 
 
-def test_window_from_the_results_when_the_study_states_none():
-    # Case 7: study.exposure.interval_days empty; the analysis used the drug's 56-77 days
-    fi = from_analysis(_datasets(), study={"exposure": {"interval_days": []}},
-                       results=_intervals({"overall": (56, 77)}))
-    assert fi.window == (56.0, 77.0)
+def test_window_is_the_one_in_force():
+    # Case 7: the figures shade the window the analysis resolved (InForce.interval_days)
+    assert from_analysis(_datasets(), window=(56, 77)).window == (56.0, 77.0)
 
 
-def test_results_window_wins_over_the_study():
-    # Case 8: the window in the results is the one the numbers were computed with
-    fi = from_analysis(_datasets(), study={"exposure": {"interval_days": [50, 90]}},
-                       results=_intervals({"overall": (56, 77)}))
-    assert fi.window == (56.0, 77.0)
+def test_no_window_in_force_gives_none():
+    # Case 8: a drug without a known regimen and no exposure.interval_days
+    assert from_analysis(_datasets()).window is None
 
 
-def test_study_window_when_the_results_have_none():
-    # Case 9: results without dose_intervals rows: the study's setting is used
-    fi = from_analysis(_datasets(), study={"exposure": {"interval_days": [56, 77]}},
-                       results=_intervals({}))
-    assert fi.window == (56.0, 77.0)
-
-
-def test_report_shades_the_window_of_the_results(store, analysis, tmp_path):
-    # Case 10: end to end: no interval_days in the study, the window only in the results
-    results = ResultsTable()
-    results.extend(analysis.results)
-    for g in ("SPMS", "PPMS", "overall"):
-        results.add_stats("dose_intervals", g, "interval_days", "",
-                          {"n": 40, "median": 66.0, "window_low": 56, "window_high": 77},
-                          label="Days between consecutive doses")
-    study = {k: v for k, v in analysis.study.items() if k != "exposure"}
-    bare = AnalysisResult(results=results, datasets=analysis.datasets,
-                          attrition=analysis.attrition, methods=analysis.methods, study=study)
-    html = render_report(store, tmp_path / "r.html", analysis=bare).read_text()
+def test_report_shades_the_window_in_force(store, analysis, tmp_path):
+    # Case 9: end to end: the study states no window, the regimen's is in force
+    bare = dataclasses.replace(
+        analysis, study=Study(), in_force=dataclasses.replace(analysis.in_force,
+                                                              interval_days=(56, 77)),
+    )
+    html = render_report(bare, DataQuality.from_store(store), tmp_path / "r.html").read_text()
     assert "Shaded: the regimen window, 56–77 days." in html
-    assert "Regimen window: 56–77 days." in html

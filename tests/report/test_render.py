@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import polars as pl
 import pytest
 
 import msrwe.report.render as render_mod
+from msrwe.analysis.result import AnalysisResult, Provenance
 from msrwe.errors import OptionError, StoreError, StudyFileError
-from msrwe.report import render_report
+from msrwe.pipeline import ANALYSES, build_report
+from msrwe.report import DataQuality, render_report
+from msrwe.study.config import Study
+from msrwe.tables.results import ResultsTable
 
 SECTIONS = ["cohort", "exposure", "safety", "efficacy", "methods", "data-quality", "settings"]
 
@@ -54,28 +59,28 @@ def test_appendix_lists_the_quarantine(full_report):
     assert "PRMS recorded as PPMS" in html  # warnings
 
 
-def test_table1_rows_are_exported_with_the_results(full_report, analysis):
+def test_report_export_is_the_result_export(full_report, analysis, tmp_path):
+    # report --export writes exactly what AnalysisResult.export writes
     out = full_report.parent / "export"
-    res = pl.read_csv(out / "results.csv")
-    t1 = res.filter(pl.col("analysis") == "table1")
-    assert t1.height > 0
-    # the analysis object itself is not changed
-    assert analysis.results.to_polars().filter(pl.col("analysis") == "table1").height == 0
+    direct = analysis.export(tmp_path / "direct")
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in direct)
     assert (out / "methods.txt").read_text().strip() == analysis.methods
     assert pl.read_csv(out / "attrition.csv").height == 3
     for name in ("adsl", "addose", "advs", "adae", "adtte"):
         assert (out / f"{name}.csv").exists()
         assert (out / f"{name}.parquet").exists()
+    for name in ("settings.json", "study.toml", "provenance.json"):
+        assert (out / name).exists()
 
 
 def test_data_report_when_the_analysis_cannot_run(store, tmp_path, monkeypatch):
     def refuse(db, study, progress=None):
         raise StudyFileError("the store has no administrations, so no one was treated.")
 
-    import msrwe.study.run as run
+    import msrwe.pipeline.run as run
 
     monkeypatch.setattr(run, "analyze", refuse)
-    out = render_report(store, tmp_path / "r.html", export_dir=tmp_path / "x")
+    out = build_report(store, tmp_path / "r.html", export=tmp_path / "x")
     html = out.read_text()
     assert "the store has no administrations" in html
     assert "Per-patient overview" in html
@@ -89,16 +94,16 @@ def test_bugs_in_the_analysis_are_not_hidden(store, tmp_path, monkeypatch):
     def broken(db, study, progress=None):
         raise KeyError("a bug")
 
-    import msrwe.study.run as run
+    import msrwe.pipeline.run as run
 
     monkeypatch.setattr(run, "analyze", broken)
     with pytest.raises(KeyError):
-        render_report(store, tmp_path / "r.html")
+        build_report(store, tmp_path / "r.html")
 
 
 def test_progress_is_monotonic_and_ends_at_total(store, analysis, tmp_path):
     calls = []
-    render_report(store, tmp_path / "r.html", analysis=analysis,
+    render_report(analysis, DataQuality.from_store(store), tmp_path / "r.html",
                   progress=lambda i, n, d: calls.append((i, n, d)))
     steps = [c[0] for c in calls]
     assert steps == sorted(steps)
@@ -107,23 +112,26 @@ def test_progress_is_monotonic_and_ends_at_total(store, analysis, tmp_path):
 
 def test_errors(store, tmp_path):
     with pytest.raises(OptionError, match="is a folder"):
-        render_report(store, tmp_path)
+        build_report(store, tmp_path)
     with pytest.raises(StoreError, match="no store here"):
-        render_report(tmp_path / "none.duckdb", tmp_path / "r.html")
+        build_report(tmp_path / "none.duckdb", tmp_path / "r.html")
     with pytest.raises(OptionError, match="no study file"):
-        render_report(store, tmp_path / "r.html", study=tmp_path / "missing.toml")
+        build_report(store, tmp_path / "r.html", study=tmp_path / "missing.toml")
+
+
+def test_the_old_call_still_works_with_a_warning(store, analysis, tmp_path):
+    with pytest.warns(DeprecationWarning, match="render_report"):
+        out = render_report(store, tmp_path / "r.html", analysis=analysis)
+    assert '<section id="safety"' in out.read_text()
 
 
 def test_text_from_the_charts_is_escaped(store, tmp_path):
-    from msrwe.study.result import AnalysisResult
-    from msrwe.tables.results import ResultsTable
-
     r = ResultsTable()
     r.add_stats("ae_incidence", "<b>group</b>", "term", "<script>alert(1)</script>",
                 {"N": 5, "n": 1, "pct": 20.0, "events": 1})
     result = AnalysisResult(results=r, methods="EDSS < 6 & > 3 <img src=x>",
-                            study={"study": {"title": "<i>Title</i>"}})
-    html = render_report(store, tmp_path / "r.html", analysis=result).read_text()
+                            study=Study.from_dict({"study": {"title": "<i>Title</i>"}}))
+    html = render_report(result, DataQuality.from_store(store), tmp_path / "r.html").read_text()
     assert "<script" not in html
     assert "<img src=x>" not in html
     assert "<i>Title</i>" not in html
@@ -132,11 +140,9 @@ def test_text_from_the_charts_is_escaped(store, tmp_path):
 
 
 def test_an_analysis_without_datasets_still_renders(store, tmp_path):
-    from msrwe.study.result import AnalysisResult
-    from msrwe.tables.results import ResultsTable
-
-    html = render_report(store, tmp_path / "r.html",
-                         analysis=AnalysisResult(results=ResultsTable())).read_text()
+    html = render_report(AnalysisResult(results=ResultsTable(), study=Study(), analyses=ANALYSES),
+                         DataQuality.from_store(store),
+                         tmp_path / "r.html").read_text()
     assert "<figure" not in html
     assert "The analysis reported no attrition steps." in html
     assert '<section id="data-quality"' in html
@@ -147,7 +153,9 @@ def test_study_file_checksum_is_in_the_report(store, analysis, tmp_path):
 
     study = tmp_path / "study.toml"
     study.write_text('[cohort]\ndrug = "methotrexate"\n')
-    html = render_report(store, tmp_path / "r.html", analysis=analysis, study=study).read_text()
+    prov = Provenance.build(store, import_log=None, study=analysis.study, study_file=study)
+    result = dataclasses.replace(analysis, provenance=prov)
+    html = render_report(result, DataQuality.from_store(store), tmp_path / "r.html").read_text()
     digest = hashlib.sha256(study.read_bytes()).hexdigest()
     assert f"SHA-256 {digest}." in html
     assert digest[:16] in html.split('<section id="cohort"')[0]  # in the title block too

@@ -185,7 +185,7 @@ def test_every_ae_number_in_the_html_equals_the_results_table(
     """Parse the AE table out of the rendered report; check each number against results."""
     html = full_report.read_text()
     res = analysis.results.to_polars().filter(pl.col("analysis") == "ae_incidence")
-    rows = read_table_cells(html, "tbl-ae")
+    rows = read_table_cells(html, "tbl-ae-incidence")
     assert len(rows) == res.select("level").n_unique()
     checked = 0
     for row in rows:

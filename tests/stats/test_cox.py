@@ -89,19 +89,25 @@ def test_5_reference_level_and_term_names():
     assert fwd.ci_low == pytest.approx(1 / rev.ci_high, rel=1e-6)
 
 
-def test_6_schoenfeld_test_equals_lifelines_per_term():
-    from lifelines import CoxPHFitter
-    from lifelines.statistics import proportional_hazard_test
-
-    d = cohort("a")
-    res = cox_hr(d, time="time", event="event", group="treat", covariates=["age", "edss"])
-    pdf = d.select("time", "event", "treat", "age", "edss").to_pandas()
-    cph = CoxPHFitter().fit(pdf, "time", "event")
-    ref = proportional_hazard_test(cph, pdf, time_transform="km").summary
+@pytest.mark.parametrize("name", ["a", "b"])
+@pytest.mark.parametrize(
+    ("design", "weights", "rel"),
+    [("untied", None, 1e-5), ("untied_weighted", "ipw", 1e-5), ("tied", None, 3e-2)],
+)
+def test_6_ph_test_equals_cox_zph(name, design, weights, rel):
+    # survival 3.x cox.zph(transform = "km"); with tied times R uses Efron's means (few %)
+    d = cohort(name)
+    if design.startswith("untied"):
+        d = d.with_columns(pl.col("time") + pl.col("id") * 1e-6)
+    res = cox_hr(d, time="time", event="event", group="treat", covariates=["age", "edss"],
+                 weights=weights)
+    g = pl.read_csv(GOLD / f"zph_{name}.csv").filter(pl.col("design") == design)
+    expected = dict(zip(g["term"], g["chisq"], strict=True))
     mine = dict(zip(res.ph_terms["term"], res.ph_terms["statistic"], strict=True))
     for term, key in (("treat=1", "treat"), ("age", "age"), ("edss", "edss")):
-        assert mine[term] == pytest.approx(ref.loc[key, "test_statistic"], rel=1e-4)
-    assert 0 < res.ph_p_value < 1
+        assert mine[term] == pytest.approx(expected[key], rel=rel)
+    p_global = g.filter(pl.col("term") == "GLOBAL")["p"][0]
+    assert res.ph_p_value == pytest.approx(p_global, rel=rel)
 
 
 def test_7_ph_test_flags_crossing_hazards():
@@ -139,3 +145,24 @@ def test_9_bad_options():
         cox_hr(d, time="time", event="event", group="treat", reference="2")
     with pytest.raises(OptionError, match="'alpha' parameter"):
         cox_hr(d, time="time", event="event", group="treat", alpha=1.5)
+
+
+def test_10_three_groups_give_one_term_per_comparator():
+    d = cohort("b").with_columns(
+        arm=pl.when(pl.col("treat") == 1)
+        .then(pl.lit("rituximab"))
+        .when(pl.col("id") % 3 == 0)
+        .then(pl.lit("cladribine"))
+        .otherwise(pl.lit("methotrexate"))
+    )
+    res = cox_hr(d, time="time", event="event", group="arm", reference="methotrexate",
+                 cluster="id")
+    assert res.terms["term"].to_list() == ["arm=cladribine", "arm=rituximab"]
+    assert res.hr == res.terms["hr"][0]
+    assert res.ph_terms.height == 2
+    assert res.terms["se_log_hr"].is_finite().all()
+    # reversing the reference inverts the rituximab-vs-methotrexate contrast
+    rev = cox_hr(d, time="time", event="event", group="arm", reference="rituximab",
+                 cluster="id")
+    mtx = rev.terms.filter(pl.col("term") == "arm=methotrexate")["hr"][0]
+    assert mtx == pytest.approx(1 / res.terms["hr"][1], rel=1e-6)

@@ -81,3 +81,20 @@ def test_4_bad_input(change, message):
     with pytest.raises(InputError, match=message):
         negbin_rate_ratio(change(cohort("a")), count="relapses", person_years="py",
                           group="treat", weights="ipw")
+
+
+def test_5_three_groups():
+    d = cohort("a").with_columns(
+        arm=pl.when(pl.col("treat") == 1)
+        .then(pl.lit("rtx"))
+        .when(pl.col("id") % 2 == 0)
+        .then(pl.lit("clad"))
+        .otherwise(pl.lit("mtx"))
+    )
+    res = negbin_rate_ratio(d, count="relapses", person_years="py", group="arm",
+                            reference="mtx")
+    assert res.terms["term"].to_list() == ["arm=clad", "arm=rtx"]
+    assert res.rates["level"].to_list() == ["clad", "mtx", "rtx"]
+    ratio = res.rates.filter(pl.col("level") == "rtx")["rate"][0] / res.rates.filter(
+        pl.col("level") == "mtx")["rate"][0]
+    assert ratio == pytest.approx(res.terms["rate_ratio"][1], rel=1e-5)

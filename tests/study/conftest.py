@@ -6,7 +6,7 @@ import pytest
 
 from msrwe.cli.demo_cmd import DEMO_STUDY
 from msrwe.io import import_folder
-from msrwe.study import analyze
+from msrwe.pipeline import analyze
 from msrwe.synth import write_cohort
 
 

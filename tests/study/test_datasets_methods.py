@@ -3,8 +3,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
+from msrwe.derive.visits import derive_advs, derive_vars_adsl
 from msrwe.study.config import Study
-from msrwe.study.datasets import derive_advs, derive_vars_adsl
 from msrwe.study.methods import describe_methods
 
 d = dt.date
@@ -29,7 +29,7 @@ VISITS = pl.DataFrame({
 
 # Case 1: advs keeps cohort patients, counts days from the first dose, flags on-treatment visits
 def test_case1_advs():
-    advs = derive_advs(VISITS, ADSL, Study())
+    advs = derive_advs(VISITS, ADSL)
     assert advs.select("patient_id", "days", "on_treatment").rows() == [
         ("P1", -122, False),  # before the 90-day baseline window
         ("P1", -61, True),
@@ -43,14 +43,22 @@ def test_case1_advs():
 
 
 def test_case2_windows_are_settings():
-    study = Study.from_dict({"analysis": {"baseline_window_days": 130, "on_treatment_days": 200}})
-    advs = derive_advs(VISITS, ADSL, study)
+    advs = derive_advs(VISITS, ADSL, baseline_window_days=130, on_treatment_days=200)
     assert advs["on_treatment"].to_list() == [True, True, True, True, True]
+
+
+def test_case2b_the_old_call_warns_and_agrees():
+    import msrwe.study.datasets as old
+
+    study = Study.from_dict({"analysis": {"baseline_window_days": 130, "on_treatment_days": 200}})
+    with pytest.warns(DeprecationWarning, match="msrwe.derive.visits"):
+        got = old.derive_advs(VISITS, ADSL, study)
+    assert got.equals(derive_advs(VISITS, ADSL, baseline_window_days=130, on_treatment_days=200))
 
 
 # Case 3: adsl gains age, disease duration, prior treatments and follow-up
 def test_case3_adsl_vars():
-    advs = derive_advs(VISITS, ADSL, Study())
+    advs = derive_advs(VISITS, ADSL)
     out = derive_vars_adsl(ADSL, advs)
     rows = out.select("age", "disease_duration_years", "n_prior_treatments",
                       "followup_years").rows()

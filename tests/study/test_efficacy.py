@@ -9,12 +9,12 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from msrwe.derive.outcomes.thresholds import EDSS_MSPROG, EDSS_TRIAL
+from msrwe.derive.tte import derive_adtte
 from msrwe.study.config import Study
 from msrwe.study.efficacy import (
     MEASURES,
     add_efficacy,
     change_stats,
-    derive_adtte,
     measure_policy,
 )
 from msrwe.tables.results import ResultsTable
@@ -106,10 +106,16 @@ def test_case5_derive_adtte():
     )
     events = pl.DataFrame({"patient_id": ["P1", "P1"], "event_type": ["CDW", "CDW"],
                            "date": [d(2015, 7, 1), d(2015, 4, 1)]})
-    out = derive_adtte(adsl, ADVS, events, EDSS)
+    out = derive_adtte(adsl, ADVS, events, value="edss", param="CDW_EDSS")
     assert out.select("patient_id", "event", "time_days").rows() == [
         ("P1", True, 90.0), ("P2", False, 334.0), ("P3", False, 91.0)]
     assert out["param"].unique().to_list() == ["CDW_EDSS"]
+    # the old name and call keep working, with a warning
+    import msrwe.study.efficacy as eff
+
+    with pytest.warns(DeprecationWarning, match="msrwe.derive.tte"):
+        old = eff.derive_adtte(adsl, ADVS, events, EDSS)
+    assert old.equals(out)
 
 
 class FakeResult:

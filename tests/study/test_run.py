@@ -8,10 +8,11 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from msrwe.analysis import DATASET_NAMES
 from msrwe.cli.main import app
 from msrwe.errors import StoreError, StudyFileError
 from msrwe.io import import_folder
-from msrwe.study import DATASET_NAMES, analyze
+from msrwe.pipeline import analyze
 from msrwe.tables.results import read_results
 
 CHARTS = {
@@ -106,11 +107,16 @@ def test_case1_analyze(store: Path):
     cdw = r.datasets["adevents"].filter(pl.col("param") == "CDW_EDSS")
     assert cdw["date"].to_list() == [dt.date(2015, 4, 1)]
     assert "at least 2 intrathecal administrations of methotrexate" in r.methods
-    assert r.study["cohort"]["drug_in_force"] == "methotrexate"
-    assert r.study["exposure"]["interval_days"] == [56, 77]  # the regimen's known window
-    files = {f["table_name"]: f for f in r.provenance["input_files"]}
+    assert r.in_force.drug == "methotrexate"
+    assert r.in_force.route == "intrathecal"
+    assert r.in_force.interval_days == (56, 77)  # the regimen's known window
+    assert r.in_force.groups == ("PPMS", "SPMS", "overall")
+    assert r.study.exposure.interval_days is None  # the study as given, never patched
+    files = {f["table_name"]: f for f in r.provenance.files}
     assert len(files["patients"]["sha256"]) == 64
-    assert r.provenance["store"] == str(store)
+    assert r.provenance.store == str(store)
+    assert len(r.provenance.study_sha256) == 64
+    assert [a.name for a in r.analyses] == ["cohort", "table1", "exposure", "safety", "efficacy"]
 
 
 # Case 1b: RAW/PIRA classification is a setting of the outcome engine
@@ -133,7 +139,8 @@ def test_case1c_no_grouping(store: Path):
 def test_case2_default_study(store: Path):
     r = analyze(store)
     assert r.datasets["adsl"]["patient_id"].to_list() == ["P1", "P2", "P3"]
-    assert r.study["source"] == "default study (most-given drug)"
+    assert r.study.source == "default study (most-given drug)"
+    assert r.provenance.study_sha256 == ""
 
 
 # Case 3: bad study files and stores give clear errors, not tracebacks
@@ -185,22 +192,24 @@ def test_case5_cli(store: Path, tmp_path: Path):
     assert "EDSS per group" in res.output
 
 
-# Case 6: --export writes the datasets, the attrition table and the methods paragraph
+# Case 6: --export DIR writes the datasets, the attrition table and the methods paragraph
 def test_case6_cli_export(store: Path, tmp_path: Path):
-    out = tmp_path / "exp"
+    out, exp = tmp_path / "out", tmp_path / "exp"
     res = CliRunner().invoke(
-        app, ["analyze", "--db", str(store), "--out", str(out), "--export", "--quiet"]
+        app, ["analyze", "--db", str(store), "--out", str(out), "--export", str(exp), "--quiet"]
     )
     assert res.exit_code == 0, res.output
     for name in DATASET_NAMES:
-        assert (out / f"{name}.parquet").exists(), name
-    assert (out / "attrition.csv").exists()
-    assert "Kaplan-Meier" in (out / "methods.txt").read_text()
-    settings = json.loads((out / "settings.json").read_text())
-    assert settings["cohort"]["drug_in_force"] == "methotrexate"
+        assert (exp / f"{name}.parquet").exists(), name
+    assert (exp / "attrition.csv").exists()
+    assert "Kaplan-Meier" in (exp / "methods.txt").read_text()
+    settings = json.loads((exp / "settings.json").read_text())
+    assert settings["in_force"]["drug"] == "methotrexate"
+    assert settings["source"] == "default study (most-given drug)"
+    prov = json.loads((exp / "provenance.json").read_text())
+    assert {"store", "files", "study_source", "study_sha256", "versions", "run_at"} <= set(prov)
     assert settings["outcomes"]["conf_days"] == 84
-    prov = json.loads((out / "provenance.json").read_text())
-    assert {f["table_name"] for f in prov["input_files"]} >= {"patients", "visits"}
+    assert {f["table_name"] for f in prov["files"]} >= {"patients", "visits"}
 
 
 # Case 7: the command turns a bad study file into a message and exit status 1

@@ -6,8 +6,9 @@ import polars as pl
 import pytest
 from scipy import stats
 
+from msrwe.derive.risk import derive_risk_periods
 from msrwe.study.config import Study
-from msrwe.study.safety import add_safety, derive_risk_periods
+from msrwe.study.safety import add_safety
 from msrwe.tables.results import ResultsTable
 
 D = dt.date
@@ -328,14 +329,22 @@ def test_public_names():
     import msrwe.study.safety as s
 
     assert sorted(s.__all__) == [
+        "AE_ANALYSES",
         "BOOTSTRAP_MAX_PATIENTS",
         "BOOTSTRAP_RESAMPLES",
         "BOOTSTRAP_SEED",
         "DAYS_SINCE_DOSE_BINS",
+        "Safety",
         "add_safety",
-        "derive_risk_periods",
     ]
-    assert sorted(e.__all__) == ["add_exposure", "groups_of", "resolve_interval_window"]
+    assert sorted(e.__all__) == [
+        "DOSE_INTERVALS", "EXPOSURE", "EXPOSURE_ALERTS", "Exposure", "add_exposure", "groups_of",
+        "join_exposure", "resolve_interval_window",
+    ]
+
+
+    with pytest.warns(DeprecationWarning, match="msrwe.derive.risk"):
+        assert s.derive_risk_periods is derive_risk_periods
 
 
 # Case 14: a serious event without a stated criterion is counted under not_stated

@@ -62,7 +62,6 @@ def compare(
     from msrwe.compare.run import run_comparison
     from msrwe.errors import StudyFileError
     from msrwe.study.config import Study
-    from msrwe.study.run import _read_tables
 
     out_folder(out)
     check_output_path(out / "results.csv", [db, study], what="the results table")
@@ -74,8 +73,7 @@ def compare(
         )
     with progress() as bar:
         bar.add_task("comparing arms", total=None)
-        tables = _read_tables(db)
-        result = run_comparison(tables, st)
+        result = run_comparison(db, st)
     df = result.results.to_polars()
     csv = write_atomic(df, out / "results.csv")
     write_atomic(df, out / "results.parquet")

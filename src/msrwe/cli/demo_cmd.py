@@ -8,7 +8,7 @@ import typer
 
 from msrwe.cli._common import console, guard, out_folder, progress
 
-__all__ = ["DEMO_STUDY", "register"]
+__all__ = ["DEMO_COMPARE_ARMS", "DEMO_COMPARE_STUDY", "DEMO_STUDY", "register"]
 
 #: The study file the demo writes and uses: the published long-term intrathecal methotrexate
 #: series (clinical-methods.md section 9.2), analysed by MS phenotype.
@@ -27,6 +27,27 @@ group_by = "phenotype"
 """
 
 
+#: The arms of the demo's comparison (a second synthetic cohort, docs/compare.md).
+DEMO_COMPARE_ARMS: tuple[str, ...] = ("methotrexate", "rituximab", "cladribine")
+#: The study file of the demo's comparison: new users of three drugs, matched on the propensity
+#: score; the synthetic cohort has confounding by indication and a true hazard ratio of 0.7.
+DEMO_COMPARE_STUDY = """\
+[study]
+title = "Methotrexate, rituximab or cladribine in progressive MS (synthetic demo comparison)"
+
+[compare]
+arms = ["methotrexate", "rituximab", "cladribine"]
+reference = "methotrexate"
+method = "matching"
+caliper = 0.2
+ratio = 1
+replace = false
+censoring = "pairwise"
+follow_up = "itt"
+outcomes = ["edss", "pira"]
+"""
+
+
 def demo(
     out: Path = typer.Option(
         Path("demo-output"), "--out", help="Folder for the charts, the store and the report."
@@ -34,9 +55,10 @@ def demo(
     patients: int = typer.Option(83, "--patients", min=1, help="Number of synthetic patients."),
     seed: int = typer.Option(2019, "--seed", help="Random seed of the synthetic cohort."),
     dirty: bool = typer.Option(
-        True,
+        False,
         "--dirty/--clean",
-        help="Add realistic chart errors so the quarantine has something to show.",
+        help="Plant realistic chart errors so the quarantine has something to show "
+        "(as `msrwe synth --dirty`).",
     ),
 ) -> None:
     """Synthesise a cohort, import it, analyse it and write the HTML report."""
@@ -45,8 +67,9 @@ def demo(
 
 @guard
 def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
+    from msrwe.design.demo import run_demo_design
     from msrwe.io import import_folder
-    from msrwe.report import render_report
+    from msrwe.pipeline import build_report
     from msrwe.synth import write_cohort
 
     out_folder(out).mkdir(parents=True, exist_ok=True)
@@ -54,7 +77,7 @@ def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
     study = out / "study.toml"
     study.write_text(DEMO_STUDY, encoding="utf-8")
     with progress() as bar:
-        task = bar.add_task("demo", total=3)
+        task = bar.add_task("demo", total=4)
         bar.update(task, description=f"writing {patients} synthetic charts")
         write_cohort(charts, patients, seed=seed, dirty=dirty)
         bar.advance(task)
@@ -62,7 +85,10 @@ def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
         summary = import_folder(charts, db)
         bar.advance(task)
         bar.update(task, description="analysing and writing the report")
-        render_report(db, html, study=study, export_dir=out / "results")
+        build_report(db, html, study=study, export=out / "results")
+        bar.advance(task)
+        bar.update(task, description="comparing methotrexate, rituximab and cladribine")
+        compare_html = _run_compare_demo(out / "compare", seed)
         bar.advance(task)
     totals = summary.to_json_dict()["tables"]
     read = sum(t["read"] for t in totals.values())
@@ -71,7 +97,34 @@ def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
     console.print(f"Store:   {db}")
     console.print(f"Study:   {study}")
     console.print(f"Results: {out / 'results'}")
+    console.print(f"Comparison: {compare_html.resolve()}")
     console.print(f"[bold green]Report:[/]  {html.resolve()}")
+    console.print(f"Design:  {run_demo_design(out / 'design').resolve()}")
+
+
+def _run_compare_demo(folder: Path, seed: int) -> Path:
+    """Synthesise the comparison arms, import them, compare them; return the page written."""
+    from msrwe._atomic import atomic_write_text
+    from msrwe.cli.compare_cmd import write_atomic
+    from msrwe.compare.run import run_comparison
+    from msrwe.io import import_folder
+    from msrwe.report.comparison import comparison_page
+    from msrwe.study.config import Study
+    from msrwe.synth import write_cohort
+
+    folder.mkdir(parents=True, exist_ok=True)
+    charts, db = folder / "charts", folder / "msrwe.duckdb"
+    study_path = folder / "study.toml"
+    study_path.write_text(DEMO_COMPARE_STUDY, encoding="utf-8")
+    write_cohort(charts, 900, seed=seed, arms=DEMO_COMPARE_ARMS)
+    import_folder(charts, db)
+    study = Study.from_toml(study_path)
+    result = run_comparison(db, study)
+    (folder / "results").mkdir(exist_ok=True)
+    write_atomic(result.results.to_polars(), folder / "results" / "results.csv")
+    page = folder / "report.html"
+    atomic_write_text(page, comparison_page(result, title=study.study.title))
+    return page
 
 
 def register(app: typer.Typer) -> None:

@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "msrwe.cli.outcomes_cmd",
     "msrwe.cli.analyze_cmd",
     "msrwe.cli.report_cmd",
+    "msrwe.cli.export_cmd",
     "msrwe.cli.demo_cmd",
     "msrwe.cli.design_cmd",
     "msrwe.cli.compare_cmd",

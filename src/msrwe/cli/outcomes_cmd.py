@@ -274,7 +274,7 @@ def _as_flags(func: Any) -> Any:
 
 def _from_study(db: Path, study: Path, outcome: str, out: Path, describe: bool) -> None:
     """Write the events ``msrwe analyze`` finds for ``outcome`` under a study file."""
-    from msrwe.study import analyze
+    from msrwe.pipeline import analyze
     from msrwe.study.efficacy import MEASURES
 
     params = {m.outcome: m.param for m in MEASURES}  # adevents.param of each analysed outcome

@@ -1,4 +1,8 @@
-"""``msrwe report``: analyse a store and write the one-file HTML report."""
+"""``msrwe report``: analyse a store and write the one-file HTML report.
+
+``--out`` is the report's file (the one file this command makes); ``--export DIR`` writes the
+same files into the folder DIR as ``msrwe analyze --export DIR``.
+"""
 
 from __future__ import annotations
 
@@ -20,16 +24,17 @@ def report(
         "--study",
         help="The study file (TOML). Without it, every patient on the most-given drug.",
     ),
-    out: Path = typer.Option(Path("report.html"), "--out", help="Where to write the report."),
+    out: Path = typer.Option(Path("report.html"), "--out", help="The report's file."),
     export: Path | None = typer.Option(
         None,
         "--export",
-        help="Also write the results table and the per-patient, per-dose, per-visit, "
-        "per-adverse-event and time-to-event datasets (CSV and Parquet) into this folder.",
+        help="Also write into this folder the results, the datasets, the attrition table, the "
+        "methods paragraph, the settings in force and the provenance: the same files as "
+        "`msrwe analyze --export`.",
     ),
 ) -> None:
     """Analyse the store and write a self-contained HTML report (opens with no internet)."""
-    from msrwe.report import render_report
+    from msrwe.pipeline import build_report
 
     out_folder(out.parent, given=out)  # before minutes of analysis, not after
     if export is not None:
@@ -40,7 +45,7 @@ def report(
         def on_step(step: int, total: int, description: str) -> None:
             bar.update(task, description=description, total=total, completed=step - 1)
 
-        path = render_report(db, out, study=study, export_dir=export, progress=on_step)
+        path = build_report(db, out, study=study, export=export, progress=on_step)
         bar.update(task, description="done", total=1, completed=1)
     if export is not None:
         console.print(f"Results and datasets: {export}")

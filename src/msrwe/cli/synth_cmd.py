@@ -26,7 +26,7 @@ def synth(
     ),
     dirty: bool = typer.Option(
         False,
-        "--dirty",
+        "--dirty/--clean",
         help="Plant realistic chart errors and list them in dirty_manifest.csv.",
     ),
     fmt: str = typer.Option("csv", "--format", help="File format: csv, parquet or xlsx."),

@@ -432,6 +432,30 @@ class CompareDesign:
             out[f.name] = v
         return out
 
+    @classmethod
+    def from_results(cls, results: Any) -> CompareDesign | None:
+        """The design recorded in a results table's ``compare_design`` rows (or ``None``).
+
+        Examples
+        --------
+        >>> import json, polars as pl
+        >>> d = CompareDesign(arms=("a", "b"), caliper=0.1)
+        >>> rows = pl.DataFrame({"analysis": "compare_design", "variable": list(d.to_dict()),
+        ...                      "label": [json.dumps(v, default=str)
+        ...                                for v in d.to_dict().values()]})
+        >>> CompareDesign.from_results(rows) == d
+        True
+        """
+        import json
+
+        import polars as pl
+
+        rows = results.filter(pl.col("analysis") == "compare_design")
+        if rows.is_empty():
+            return None
+        raw = {k: json.loads(v) for k, v in zip(rows["variable"], rows["label"], strict=True)}
+        return cls.from_dict(raw, source="results table")
+
     def with_changes(self, **changes: Any) -> CompareDesign:
         """A copy with some keys changed (validated again)."""
         return dataclasses.replace(self, **changes)

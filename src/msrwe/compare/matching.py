@@ -46,8 +46,11 @@ class MatchResult:
         order of the treated rows).
     uses
         One row per use of a patient in a matched set: ``row``, ``set_id``, ``weight`` (1 for
-        the treated, 1/k for each of the k controls). With replacement a control appears in
-        several sets; pairwise censoring and clustered SEs work on this table.
+        the treated, 1/k for each of the k controls) and ``matchit_weight`` (the same with the
+        controls' uses scaled as MatchIt scales its weights, so that a patient's uses add up to
+        ``weights``; use it to reproduce an R analysis with MatchIt's weights, which differ
+        from 1/k with ratio > 1 or replacement). With replacement a control appears in several
+        sets; pairwise censoring and clustered SEs work on this table.
     weights
         MatchIt's weight per input row (0 = unmatched).
     subclass
@@ -307,9 +310,22 @@ def _assemble(
             use_set.append(set_ids[tr])
             use_w.append(1.0 / len(cs))
     n_ctrl = int(np.sum(weights[t == 0] > 0))
+    use_w_arr = np.array(use_w)
+    is_ctrl = t[np.array(use_row)] == 0
+    scale = n_ctrl / use_w_arr[is_ctrl].sum()
     uses = pl.DataFrame(
-        {"row": use_row, "set_id": use_set, "weight": use_w},
-        schema={"row": pl.Int64, "set_id": pl.Int64, "weight": pl.Float64},
+        {
+            "row": use_row,
+            "set_id": use_set,
+            "weight": use_w_arr,
+            "matchit_weight": np.where(is_ctrl, use_w_arr * scale, use_w_arr),
+        },
+        schema={
+            "row": pl.Int64,
+            "set_id": pl.Int64,
+            "weight": pl.Float64,
+            "matchit_weight": pl.Float64,
+        },
     )
     subclass = np.full(n, -1, dtype=np.int64)
     if not replace:

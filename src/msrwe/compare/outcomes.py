@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from msrwe.compare.design import OUTCOMES, CompareDesign
 from msrwe.derive.relapses import filter_confirmed_relapses
-from msrwe.study.config import Study
+
+if TYPE_CHECKING:  # the study package sits above this one: only its type is needed
+    from msrwe.study.config import Study
 
 __all__ = [
     "OutcomeDates",

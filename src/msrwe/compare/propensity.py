@@ -208,7 +208,10 @@ def fit_propensity(
     names
         The covariates' names, for the messages and the coefficient table.
     penalty
-        L2 penalty on the standardised coefficients (0 = maximum likelihood, as ``glm``).
+        L2 penalty ``lambda`` on the standardised coefficients: the fit maximises
+        ``log-likelihood - lambda / 2 * sum(b_j^2)`` over the coefficients ``b_j`` of the
+        covariates scaled to SD 1 (the intercept is not penalised). 0 = maximum likelihood, as
+        ``glm``.
     label
         A prefix for error messages (e.g. ``"rituximab vs methotrexate"``).
 

@@ -23,12 +23,21 @@ The results vocabulary (docs/compare.md, docs/results.md):
   ``rate_ratio_ci_low``, ``rate_ratio_ci_high``, ``e_value``.
 - ``compare_overlap``: group = comparator arm: ``equipoise_pct`` (share with a preference score
   in 0.3-0.7), ``ps_min``/``ps_max`` per arm.
+- ``compare_design``: group ``overall``, variable = a ``[compare]`` key, stat ``setting``:
+  the value in force as JSON in ``label`` (the results table describes its own design).
+- ``compare_attrition``: group ``overall``, variable ``criterion``, level = step:
+  ``excluded``, ``remaining`` (units), label = the criterion.
+- ``compare_cohort`` rows with group ``overall``, variable ``notes``, stat ``note``: warnings
+  and notes (e.g. fewer than 10 patients in an arm) as text in ``label``, ``method = "note"``.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -46,12 +55,14 @@ from msrwe.compare.outcomes import (
 )
 from msrwe.compare.propensity import check_overlap, fit_propensity
 from msrwe.compare.weighting import effective_sample_size, ps_weights
-from msrwe.errors import InputError, StudyFileError
+from msrwe.errors import InputError, StoreError, StudyFileError
 from msrwe.stats import cox_hr, e_value, negbin_rate_ratio, rmst_difference
-from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable
 
-__all__ = ["MIN_PER_ARM", "ComparisonResult", "run_comparison"]
+if TYPE_CHECKING:  # the study package sits above this one: only its type is needed
+    from msrwe.study.config import Study
+
+__all__ = ["MIN_PER_ARM", "ComparisonResult", "read_chart_tables", "run_comparison"]
 
 #: Fewer eligible patients than this in an arm gives a warning (the analysis is still shown).
 MIN_PER_ARM = 10
@@ -89,6 +100,17 @@ class ComparisonResult:
     methods: str = ""
 
 
+def read_chart_tables(db: str | Path) -> dict[str, pl.DataFrame | None]:
+    """The chart tables a comparison reads, from a store (``None`` for a table it lacks)."""
+    from msrwe.store import Store
+
+    with Store(db) as store:
+        if "patients" not in store:
+            raise StoreError(f"{db}: the store has no 'patients' table. Is this a store written "
+                             "by `msrwe import`?")
+        return {name: store.read_or_none(name) for name in _TABLES}
+
+
 def _pair_label(design: CompareDesign, comparator: str) -> str:
     return f"{comparator} vs {design.reference}"
 
@@ -116,7 +138,7 @@ def _unit_weights(used: pl.DataFrame) -> pl.DataFrame:
 
 
 def run_comparison(
-    tables: Mapping[str, pl.DataFrame | None],
+    tables: Mapping[str, pl.DataFrame | None] | str | Path,
     study: Study,
     design: CompareDesign | None = None,
 ) -> ComparisonResult:
@@ -125,9 +147,11 @@ def run_comparison(
     Parameters
     ----------
     tables
-        Chart tables by name (``patients`` and ``administrations`` at least).
+        Chart tables by name (``patients`` and ``administrations`` at least), or the path of a
+        store written by ``msrwe import``.
     study
-        The study (its ``[outcomes]`` rules and ``analysis.level``).
+        The study (:class:`~msrwe.study.config.Study`); its ``[outcomes]`` rules and
+        ``analysis.level`` are used.
     design
         The design; default ``study.compare``.
 
@@ -139,8 +163,12 @@ def run_comparison(
     ------
     StudyFileError
         For a design the data cannot answer: an arm nobody received or with no eligible patient,
-        a constant covariate named in ``compare.covariates``, perfect separation, no overlap.
+        a constant covariate named in ``compare.covariates``.
+    InputError
+        Perfect separation or no overlap of the propensity scores.
     """
+    if isinstance(tables, str | Path):
+        tables = read_chart_tables(tables)
     design = design or study.compare
     if design is None:
         raise StudyFileError("study file: the study has no [compare] section, so there is "
@@ -220,6 +248,15 @@ def run_comparison(
                                       adjust, cluster, alpha, notes))
         _arr(results, comp, design, used, pair, tables.get("relapses"), adjust, cluster, alpha,
              notes)
+    for key, value in design.to_dict().items():
+        results.add("compare_design", "overall", key, "", "setting", None,
+                    label=json.dumps(value, default=str), method="setting")
+    for step_no, criterion, excluded, remaining in cohort.attrition.iter_rows():
+        results.add_stats("compare_attrition", "overall", "criterion", str(step_no),
+                          {"excluded": excluded, "remaining": remaining}, label=criterion)
+    for i, note in enumerate(notes, start=1):
+        results.add("compare_cohort", "overall", "notes", str(i), "note", None, label=note,
+                    method="note")
     datasets = {
         "adcmp": units,
         "adcmpps": pl.concat(ps_frames) if ps_frames else pl.DataFrame(),

@@ -40,6 +40,7 @@ import datetime as dt
 import polars as pl
 
 from msrwe.derive._columns import require_columns
+from msrwe.derive._extras import extra_as_date
 from msrwe.derive.relapse_rates import DAYS_PER_YEAR
 from msrwe.errors import OptionError
 
@@ -84,6 +85,7 @@ def derive_vars_mri_activity(
     for col in ("gd_lesions", "new_t2_lesions", "enlarging_t2_lesions"):
         if col not in m.columns:
             m = m.with_columns(pl.lit(None, dtype=pl.Int64).alias(col))
+    m = extra_as_date(m, "comparator_date", "mri")
     charted = "comparator_date" in m.columns
     m = m.sort(by, date).with_columns(
         pl.col(date).shift(1).over(by).alias("_previous"),
@@ -94,7 +96,7 @@ def derive_vars_mri_activity(
         .otherwise(None).alias("_previous")
     ).with_columns(pl.col("_previous").forward_fill().over(by, date))
     comparator = (
-        pl.coalesce(pl.col("comparator_date").cast(pl.Date), pl.col("_previous"))
+        pl.coalesce(pl.col("comparator_date"), pl.col("_previous"))
         if charted else pl.col("_previous")
     )
     t2_sum = (

@@ -116,6 +116,54 @@ def baseline_edss(rng: np.random.Generator, phenotypes: npt.NDArray[np.str_],
     return out
 
 
+def _baseline_tests(rng: np.random.Generator, e0: FloatArray, params: NaturalHistoryParams
+                    ) -> tuple[FloatArray, list[FloatArray], FloatArray]:
+    """Baseline log T25FW, log 9HPT per hand and SDMT, shifted with the baseline EDSS."""
+    n = e0.size
+    dz = e0 - 5.0
+    lt0 = params.t25fw_log_mean + params.t25fw_per_edss * dz \
+        + rng.standard_normal(n) * params.t25fw_log_sd
+    lh0 = params.nhpt_log_mean + params.nhpt_per_edss * dz \
+        + rng.standard_normal(n) * params.nhpt_log_sd
+    lh = [lh0 + rng.standard_normal(n) * params.nhpt_hand_sd for _ in range(2)]
+    s0 = params.sdmt_mean + params.sdmt_per_edss * dz + rng.standard_normal(n) * params.sdmt_sd
+    return lt0, lh, s0
+
+
+def resample_profiles(rng: np.random.Generator, phenotypes: npt.NDArray[np.str_],
+                      params: NaturalHistoryParams, edss_range: tuple[float, float]
+                      ) -> FloatArray | None:
+    """Draw baseline profiles (with replacement) from a store's patients, or None.
+
+    Returns an ``(n, 5)`` array of EDSS, T25FW (s), 9HPT dominant and non-dominant (s) and SDMT
+    (NaN where not charted), each patient drawn among the store's patients of the same
+    phenotype whose baseline EDSS is in the range. None when ``params`` holds no profiles or a
+    phenotype has none in the range (the model's distributions are used then).
+
+    Examples
+    --------
+    >>> p = NaturalHistoryParams().replace(baseline_profiles={"SPMS": (
+    ...     (4.0, 6.0, 20.0, 21.0, 50.0), (7.5, 20.0, 30.0, 31.0, 30.0))})
+    >>> x = resample_profiles(np.random.default_rng(0), np.array(["SPMS"] * 3), p, (3.0, 6.5))
+    >>> x[:, 0].tolist()
+    [4.0, 4.0, 4.0]
+    """
+    if not params.baseline_profiles:
+        return None
+    lo, hi = edss_range
+    out = np.empty((len(phenotypes), 5))
+    for ph in np.unique(phenotypes):
+        pool = np.asarray(params.baseline_profiles.get(str(ph), ()), dtype=np.float64)
+        if pool.size == 0:
+            return None
+        pool = pool[(pool[:, 0] >= lo - 1e-9) & (pool[:, 0] <= hi + 1e-9)]
+        if pool.shape[0] == 0:
+            return None
+        m = phenotypes == ph
+        out[m] = pool[rng.integers(0, pool.shape[0], int(m.sum()))]
+    return out
+
+
 @dataclass(frozen=True)
 class SimulatedCohort:
     """Simulated visits and relapses, and each patient's follow-up.
@@ -184,7 +232,9 @@ def simulate_cohort(rng: np.random.Generator, patient_ids: IntArray,
     n = len(patient_ids)
     sched = np.asarray(schedule.visit_days(), dtype=np.float64)
     nv = len(sched)
-    e0 = baseline_edss(rng, phenotypes, params, population.edss)
+    prof = resample_profiles(rng, phenotypes, params, population.edss)
+    e0 = prof[:, 0].copy() if prof is not None else baseline_edss(rng, phenotypes, params,
+                                                                  population.edss)
     slopes = _slopes(rng, n, params, phenotypes, factors)
     # dropout and horizon
     if schedule.dropout_per_year > 0:
@@ -254,19 +304,18 @@ def simulate_cohort(rng: np.random.Generator, patient_ids: IntArray,
         np.add.at(rel_eff, idx[valid], eff[valid])
     edss = snap_edss(e0[pat] + slopes["edss"][pat] * t + rel_eff + noise(params.noise_sd["edss"]))
     # timed tests on the log scale; baseline correlated with the EDSS
-    dz = e0 - 5.0
-    lt0 = params.t25fw_log_mean + params.t25fw_per_edss * dz + rng.standard_normal(n) \
-        * params.t25fw_log_sd
+    lt0, lh, s0 = _baseline_tests(rng, e0, params)
+    if prof is not None:  # a store's own patients: their measured baselines where charted
+        for arr, k in ((lt0, 1), (lh[0], 2), (lh[1], 3), (s0, 4)):
+            v = prof[:, k]
+            ok = np.isfinite(v)
+            arr[ok] = np.log(v[ok]) if k < 4 else v[ok]
     t25 = np.exp(lt0[pat] + slopes["t25fw"][pat] * t + noise(params.noise_sd["t25fw"]))
-    lh0 = params.nhpt_log_mean + params.nhpt_per_edss * dz + rng.standard_normal(n) \
-        * params.nhpt_log_sd
     hands = []
-    for _ in range(2):
-        own = lh0 + rng.standard_normal(n) * params.nhpt_hand_sd
+    for h in range(2):
         hs = slopes["nhpt"] * np.exp(params.hand_slope_sd * rng.standard_normal(n))
-        hands.append(np.exp(own[pat] + hs[pat] * t - practice("nhpt")
+        hands.append(np.exp(lh[h][pat] + hs[pat] * t - practice("nhpt")
                             + noise(params.noise_sd["nhpt"])))
-    s0 = params.sdmt_mean + params.sdmt_per_edss * dz + rng.standard_normal(n) * params.sdmt_sd
     sdmt = np.rint(np.clip(s0[pat] - slopes["sdmt"][pat] * t + practice("sdmt")
                            + noise(params.noise_sd["sdmt"]), 0, 110))
     visits = pl.DataFrame({

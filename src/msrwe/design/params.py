@@ -83,6 +83,10 @@ class NaturalHistoryParams:
         Fraction of the relapse rise that never recovers.
     relapse_recovery_days
         Time constant of the recovery of the rest (days).
+    baseline_profiles
+        ``store`` only: per phenotype, the baseline profiles of the store's patients (EDSS,
+        T25FW s, 9HPT dominant and non-dominant s, SDMT; NaN where not charted), resampled as
+        they are instead of the distributions above.
     source
         Where the numbers come from.
     """
@@ -121,6 +125,7 @@ class NaturalHistoryParams:
     relapse_edss_jump: float = 1.0
     relapse_residual: float = 0.3
     relapse_recovery_days: float = 60.0
+    baseline_profiles: Mapping[str, tuple[tuple[float, ...], ...]] | None = None
     source: str = "defaults"
 
     def replace(self, **changes: Any) -> NaturalHistoryParams:
@@ -149,6 +154,8 @@ class NaturalHistoryParams:
             v = getattr(self, f.name)
             if f.name == "edss_baseline":
                 v = {ph: {str(k): w for k, w in d.items()} for ph, d in v.items()}
+            elif f.name == "baseline_profiles":
+                v = None if v is None else {ph: len(p) for ph, p in v.items()}
             elif isinstance(v, Mapping):
                 v = dict(v)
             out[f.name] = v

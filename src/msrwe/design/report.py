@@ -17,8 +17,8 @@ from typing import Any
 
 import jinja2
 
+from msrwe._atomic import atomic_write_text
 from msrwe._version import __version__
-from msrwe.design._atomic import write_text_atomic
 from msrwe.design.figures import event_rate_figure, power_figure
 from msrwe.design.params import calibration_record
 from msrwe.design.plan import WHY_DIFFERENT, sap_paragraph, schoenfeld_comparison, smallest_n
@@ -145,5 +145,5 @@ def write_design_outputs(result: DesignResult, out_dir: str | Path) -> tuple[Pat
     """Write ``results.csv`` and ``design.html`` into ``out_dir`` (each atomically)."""
     out = Path(out_dir)
     csv = write_results(result, out)
-    html = write_text_atomic(out / "design.html", render_design_report(result))
+    html = atomic_write_text(out / "design.html", render_design_report(result))
     return csv, html

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from msrwe.design._atomic import write_atomic
+from msrwe._atomic import atomic_path
 from msrwe.design.simulate import DesignResult
 from msrwe.tables.results import ResultsTable
 
@@ -58,4 +58,8 @@ def design_results_table(result: DesignResult) -> ResultsTable:
 def write_results(result: DesignResult, out_dir: str | Path) -> Path:
     """Write ``results.csv`` (long format) atomically into ``out_dir``."""
     df = design_results_table(result).to_polars()
-    return write_atomic(Path(out_dir) / "results.csv", lambda t: df.write_csv(t))
+    target = Path(out_dir) / "results.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(target) as tmp:
+        df.write_csv(tmp)
+    return target

@@ -2,10 +2,12 @@
 
 :func:`simulate` draws every patient of every simulated trial at once (patient ids encode trial,
 arm and rank within arm), runs each endpoint through msrwe's outcome engine in one call over all
-of them, and analyses every trial with the log-rank test and a Cox model computed for all trials
-together (:mod:`msrwe.design.survival`). The sample-size grid reuses the same patients: the trial
-of ``n`` patients per arm is the first ``n`` of each arm of the largest trial (common random
-numbers, so power rises smoothly with ``n``).
+of them (an endpoint that is also a component of a composite endpoint of the design is taken from
+that component's run, :func:`msrwe.design.endpoints.endpoint_runs`), and analyses every trial
+with the log-rank test and a Cox model computed for all trials together
+(:mod:`msrwe.design.survival`). The sample-size grid reuses the same patients: the trial of ``n``
+patients per arm is the first ``n`` of each arm of the largest trial (common random numbers, so
+power rises smoothly with ``n``).
 
 The type I error is estimated without another run of the engine: under the null both arms are
 placebo patients, so null trial ``j`` compares the placebo arm of trial ``j`` with placebo
@@ -29,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from msrwe.design.config import Design, Endpoint
-from msrwe.design.endpoints import FirstEvents, first_events
+from msrwe.design.endpoints import FirstEvents, endpoint_runs
 from msrwe.design.model import simulate_cohort
 from msrwe.design.multiplicity import reject
 from msrwe.design.params import NaturalHistoryParams, published_params
@@ -143,12 +145,14 @@ def _horizon(design: Design, entry: npt.NDArray[np.float64]) -> npt.NDArray[np.f
 def _times(design: Design, trial: npt.NDArray[np.int64], n_trials: int,
            entry: npt.NDArray[np.float64], fe: FirstEvents, last_day: npt.NDArray[np.int64],
            dropout: npt.NDArray[np.bool_], cutoff_events: bool
-           ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """Analysis time, event indicator and inclusion of each patient of the given trials."""
+           ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.bool_],
+                      npt.NDArray[np.float64]]:
+    """Analysis time, event indicator, inclusion and follow-up (days) of each patient."""
     s = design.schedule
     event = fe.event.copy()
     time = np.where(event, fe.onset, last_day).astype(np.float64)
     include = np.ones(event.size, dtype=bool)
+    followup = np.asarray(last_day, dtype=np.float64)
     if s.follow_up == "events" and cutoff_events:
         cal = np.where(event & (fe.confirmed >= 0), entry + fe.confirmed, np.inf)
         order = np.lexsort((cal, trial))
@@ -163,10 +167,11 @@ def _times(design: Design, trial: npt.NDArray[np.int64], n_trials: int,
         event = event & (cal <= cutoff[trial])
         time = np.where(event, fe.onset, np.minimum(last_day, np.maximum(fu, 0))).astype(float)
         dropout = dropout & (last_day < fu)
+        followup = np.minimum(followup, np.maximum(fu, 0.0))
     if s.dropout_counts_as == "progression":
         imputed = dropout & ~event
         event = event | imputed
-    return time, event, include
+    return time, event, include, followup
 
 
 def _exponential(design: Design, rng: np.random.Generator, pts: _Patients, ep: Endpoint,
@@ -281,12 +286,15 @@ def simulate(design: Design, *, params: NaturalHistoryParams | None = None,
         cohort = simulate_cohort(rng, np.arange(n, dtype=np.int64), phenotypes, factors, params,
                                  design.population, design.schedule, _horizon(design, pts.entry))
     firsts: dict[str, tuple[FirstEvents, Any, Any]] = {}
-    for i, ep in enumerate(design.endpoints):
-        tick(2 + i, steps, f"endpoint {ep.name}: running the outcome engine")
-        if cohort is not None:
-            fe = first_events(ep, cohort.visits, cohort.relapses, n)
-            firsts[ep.name] = (fe, cohort.last_day, cohort.dropout)
-        else:
+    names = [e.name for e in design.endpoints]
+    if cohort is not None:
+        runs = endpoint_runs(design.endpoints, cohort.visits, cohort.relapses, n,
+                             lambda ep: tick(2 + names.index(ep.name), steps,
+                                             f"endpoint {ep.name}: running the outcome engine"))
+        for name in names:
+            firsts[name] = (runs[name], cohort.last_day, cohort.dropout)
+    else:
+        for ep in design.endpoints:
             firsts[ep.name] = _exponential(design, rng, pts, ep, exponential_rates or {})
     tick(steps, steps, "analysing the simulated trials")
     grid = _analyse(design, pts, firsts, nc_max)
@@ -311,8 +319,8 @@ def _analyse(design: Design, pts: _Patients, firsts: Mapping[str, tuple[FirstEve
         for k, name in enumerate(names):
             fe, last, drop = firsts[name]
             sub = FirstEvents(fe.event[sel], fe.onset[sel], fe.confirmed[sel])
-            tm, ev, inc = _times(design, pts.trial[sel], T, pts.entry[sel], sub, last[sel],
-                                 drop[sel], True)
+            tm, ev, inc, fu_days = _times(design, pts.trial[sel], T, pts.entry[sel], sub,
+                                          last[sel], drop[sel], True)
             tr, arm = pts.trial[sel][inc], pts.treated[sel][inc]
             tm, ev = tm[inc], ev[inc]
             lr, cox = analyse_trials(tr, tm, ev, arm, T)
@@ -338,7 +346,7 @@ def _analyse(design: Design, pts: _Patients, firsts: Mapping[str, tuple[FirstEve
                 if T > 1 else math.nan,
                 "hr": float(np.nanmedian(cox.hazard_ratio)) if np.isfinite(cox.log_hr).any()
                 else math.nan,
-                "fu": float(np.median(np.where(ev, last[sel][inc], tm))) / 7.0,
+                "fu": float(np.median(fu_days[inc])) / 7.0 if inc.any() else math.nan,
                 "sch": sch,
             })
         adj = reject(pvals, a.alpha, a.multiplicity).mean(axis=0)
@@ -358,7 +366,7 @@ def _type1(design: Design, pts: _Patients, fe: FirstEvents, last: Any, drop: Any
         return math.nan
     idx, trial, flag = null
     sub = FirstEvents(fe.event[idx], fe.onset[idx], fe.confirmed[idx])
-    tm, ev, inc = _times(design, trial, T, pts.entry[idx], sub, last[idx], drop[idx], True)
+    tm, ev, inc, _ = _times(design, trial, T, pts.entry[idx], sub, last[idx], drop[idx], True)
     lr, _ = analyse_trials(trial[inc], tm[inc], ev[inc], flag[inc], T, cox=False)
     return float(np.mean(lr.p_value <= design.analysis.alpha))
 
@@ -368,7 +376,8 @@ def _curves(design: Design, pts: _Patients, firsts: Mapping[str, tuple[FirstEven
     weeks = np.arange(0, design.schedule.duration_weeks + design.schedule.accrual_weeks + 1, 4.0)
     out: dict[str, dict[str, Any]] = {}
     for name, (fe, last, drop) in firsts.items():
-        tm, ev, inc = _times(design, pts.trial, design.n_trials, pts.entry, fe, last, drop, True)
+        tm, ev, inc, _ = _times(design, pts.trial, design.n_trials, pts.entry, fe, last, drop,
+                                True)
         cur: dict[str, Any] = {"weeks": weeks.tolist()}
         for label, m in (("control", ~pts.treated), ("treatment", pts.treated)):
             k = m & inc

@@ -8,8 +8,10 @@ The model's parameters follow from the fit:
 * the median and log-normal spread of the patient slopes match the fixed slope (mean) and the
   random-slope variance: ``sd^2 = log(1 + var / mean^2)``, ``median = mean / exp(sd^2 / 2)``;
 * the visit noise is the residual (within-patient) standard deviation;
-* the baseline EDSS distribution is the patients' first EDSS within the design's range, and the
-  baseline T25FW and 9HPT distributions their first values (log scale);
+* the baseline profiles (EDSS, T25FW, 9HPT per hand, SDMT: each patient's first recorded
+  values) are resampled as they are, per phenotype, among the patients whose baseline EDSS is in
+  the design's range (:func:`msrwe.design.model.resample_profiles`); the baseline EDSS, T25FW
+  and 9HPT distributions are estimated too, for a range the store's patients do not cover;
 * the relapse rate is relapses per patient-year of follow-up.
 
 Where a measure has no usable data, or its mean slope is not positive (no average worsening),
@@ -53,10 +55,28 @@ def lognormal_from_moments(mean: float, var: float) -> tuple[float, float]:
 def _fit(df: pl.DataFrame, col: str) -> Any:
     d = df.select("patient_id", "years", pl.col(col).alias("y")).drop_nulls()
     keep = d.group_by("patient_id").len().filter(pl.col("len") >= 2)["patient_id"]
-    d = d.filter(pl.col("patient_id").is_in(keep.implode()))
+    d = d.filter(pl.col("patient_id").is_in(keep.to_list()))
     if d["patient_id"].n_unique() < 5:
         return None
     return mixed_slope(d, "y", "years", "patient_id")
+
+
+_PROFILE = ("edss", "t25fw_s", "nhpt_dominant_s", "nhpt_nondominant_s", "sdmt")
+
+
+def _profiles(bl: pl.DataFrame, patients: pl.DataFrame, phen: tuple[str, ...]
+              ) -> dict[str, tuple[tuple[float, ...], ...]]:
+    """Each patient's first recorded value of every measure, per phenotype (NaN if none)."""
+    d = bl.join(patients.select("patient_id", "phenotype"), on="patient_id", how="inner")
+    d = d.filter(pl.col("edss").is_not_null())
+    cols = [pl.col(c).cast(pl.Float64).fill_null(float("nan")) if c in d.columns
+            else pl.lit(float("nan")).alias(c) for c in _PROFILE]
+    out = {}
+    for ph in phen:
+        rows = d.filter(pl.col("phenotype") == ph).select(cols).rows()
+        if rows:
+            out[ph] = tuple(tuple(float(x) for x in r) for r in rows)
+    return out
 
 
 def params_from_tables(patients: pl.DataFrame, visits: pl.DataFrame,
@@ -65,7 +85,7 @@ def params_from_tables(patients: pl.DataFrame, visits: pl.DataFrame,
     base = published_params()
     phen = design.population.phenotypes
     ids = patients.filter(pl.col("phenotype").is_in(list(phen)))["patient_id"]
-    v = visits.filter(pl.col("patient_id").is_in(ids.implode())).sort("patient_id", "date")
+    v = visits.filter(pl.col("patient_id").is_in(ids.to_list())).sort("patient_id", "date")
     if v.is_empty():
         raise InputError(f"The store has no visits of {' or '.join(phen)} patients; a design "
                          "with source = 'store' needs them (or use source = 'published').")
@@ -98,7 +118,7 @@ def params_from_tables(patients: pl.DataFrame, visits: pl.DataFrame,
         changes[f"slope_sd.{m}"] = max(sd, 0.05)
         if math.isfinite(fit.var_residual):
             changes[f"noise_sd.{m}"] = math.sqrt(fit.var_residual)
-    bl = v.group_by("patient_id").agg(pl.all().first())
+    bl = v.group_by("patient_id").agg(pl.all().drop_nulls().first())
     lo, hi = design.population.edss
     e = bl.filter(pl.col("edss").is_between(lo, hi))["edss"].drop_nulls().to_numpy()
     if e.size:
@@ -114,9 +134,12 @@ def params_from_tables(patients: pl.DataFrame, visits: pl.DataFrame,
     if relapses is not None and relapses.height:
         span = v.group_by("patient_id").agg(pl.col("years").max())["years"].sum()
         py = float(span or 0.0)
-        n_rel = relapses.filter(pl.col("patient_id").is_in(ids.implode())).height
+        n_rel = relapses.filter(pl.col("patient_id").is_in(ids.to_list())).height
         if py > 0:
             changes["relapse_rate"] = {ph: n_rel / py for ph in phen}
+    profiles = _profiles(bl, patients, phen)
+    if profiles:
+        changes["baseline_profiles"] = MappingProxyType(profiles)
     if "edss_baseline" in changes:
         changes["edss_baseline"] = {k: dict(d) for k, d in changes["edss_baseline"].items()}
     out = base.replace(**{k: v_ for k, v_ in changes.items() if "." in k})

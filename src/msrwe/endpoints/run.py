@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from msrwe.derive.biomarkers import derive_vars_biomarker_samples, read_biomarker_reference
 from msrwe.derive.followup import derive_var_end_date
 from msrwe.derive.lublin import derive_lublin_years
 from msrwe.derive.mri import (
@@ -23,11 +24,16 @@ from msrwe.derive.mri import (
 from msrwe.derive.neda import derive_neda_years
 from msrwe.derive.pirma import derive_vars_pirma
 from msrwe.derive.relapse_rates import derive_vars_relapse_counts, merge_relapse_onsets
+from msrwe.derive.severity import derive_vars_severity, read_severity_matrix
 from msrwe.endpoints.arr import add_arr
+from msrwe.endpoints.biomarkers import add_biomarker_change
+from msrwe.endpoints.cox import add_cox
+from msrwe.endpoints.milestones import add_milestones, derive_admilestone
 from msrwe.endpoints.mri import add_mri_activity, add_t2_lesion_rate
 from msrwe.endpoints.neda import add_lublin_activity, add_neda
 from msrwe.endpoints.pirma import add_pirma
 from msrwe.endpoints.settings import EndpointSettings
+from msrwe.endpoints.severity import add_severity
 from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable
 
@@ -53,6 +59,8 @@ class EndpointData:
         Per patient (MRI summary), per patient-year (MRI activity, NEDA, Lublin).
     adpirma
         The worsening events with their PIRMA class.
+    adbm
+        The cohort's biomarker samples, normalised and flagged.
     events
         Every confirmed EDSS worsening (``event="multiple"``) with its RAW/PIRA class.
     """
@@ -66,6 +74,7 @@ class EndpointData:
     adneda: pl.DataFrame | None
     adlublin: pl.DataFrame | None
     adpirma: pl.DataFrame | None
+    adbm: pl.DataFrame | None
 
 
 def worsening_events(
@@ -100,6 +109,7 @@ def derive_endpoint_datasets(
     mri: pl.DataFrame | None,
     events: pl.DataFrame,
     settings: EndpointSettings,
+    biomarkers: pl.DataFrame | None = None,
     lag_days: int = 90,
 ) -> EndpointData:
     """Build the endpoint datasets of a cohort.
@@ -114,6 +124,8 @@ def derive_endpoint_datasets(
         Confirmed relapses (``None`` when the store has no relapses table).
     mri
         The ``mri`` table, or ``None``.
+    biomarkers
+        The ``biomarkers`` table, or ``None``.
     events
         Confirmed worsening events (:func:`worsening_events`).
     settings
@@ -147,8 +159,18 @@ def derive_endpoint_datasets(
             adpirma = derive_vars_pirma(events, scans=scans,
                                         lookback_days=settings.pirma_mri_lookback_days,
                                         coverage_days=settings.pirma_coverage_days)
+    adbm = None
+    if biomarkers is not None and "birth_date" in base.columns:
+        ref = (read_biomarker_reference(settings.biomarker_reference)
+               if settings.biomarker_reference else None)
+        adbm = derive_vars_biomarker_samples(
+            biomarkers.join(base.select("patient_id"), on="patient_id", how="semi"),
+            patients=base, relapses=rel, scans=scans, reference=ref,
+            before_days=settings.biomarker_relapse_before_days,
+            after_days=settings.biomarker_relapse_after_days)
     return EndpointData(adsl=base, relapses=counted, events=events, scans=scans, admri=admri,
-                        adyears=adyears, adneda=adneda, adlublin=adlublin, adpirma=adpirma)
+                        adyears=adyears, adneda=adneda, adlublin=adlublin, adpirma=adpirma,
+                        adbm=adbm)
 
 
 def add_endpoints(
@@ -159,6 +181,7 @@ def add_endpoints(
     tables: Mapping[str, pl.DataFrame | None],
     study: Study,
     settings: EndpointSettings | None = None,
+    adtte: pl.DataFrame | None = None,
 ) -> EndpointData:
     """Add the rows of every endpoint analysis switched on and possible with the data.
 
@@ -176,6 +199,8 @@ def add_endpoints(
         The study in force.
     settings
         ``[endpoints]`` (default: every analysis, every default).
+    adtte
+        The efficacy analysis' time-to-event dataset (for ``cox``), or ``None``.
     """
     from msrwe.derive.relapses import filter_confirmed_relapses
 
@@ -187,7 +212,8 @@ def add_endpoints(
                               else pl.DataFrame(schema=_REL_SCHEMA), study)
     data = derive_endpoint_datasets(adsl, advs=advs, relapses=rel, mri=tables.get("mri"),
                                     events=events, settings=cfg,
-                                    lag_days=study.analysis.on_treatment_days)
+                                    lag_days=study.analysis.on_treatment_days,
+                                    biomarkers=tables.get("biomarkers"))
     if cfg.runs("arr") and rel is not None:
         add_arr(results, adrr=data.adsl, adsl=data.adsl, km_years=study.analysis.km_years,
                 level=level, merge_days=cfg.relapse_merge_days)
@@ -207,4 +233,56 @@ def add_endpoints(
             add_pirma(results, adsl=data.adsl, adpirma=data.adpirma, level=level,
                       lookback_days=cfg.pirma_mri_lookback_days,
                       coverage_days=cfg.pirma_coverage_days)
+    if cfg.runs("biomarker_change") and data.adbm is not None:
+        add_biomarker_change(
+            results, adsl=data.adsl, samples=data.adbm, level=level,
+            baseline_days=cfg.biomarker_baseline_days, zero_method=study.analysis.zero_method,
+            p_method=study.analysis.p_method,
+            proximal_note=(f"{cfg.biomarker_relapse_before_days} days before to "
+                           f"{cfg.biomarker_relapse_after_days} days after a relapse onset or up "
+                           f"to {cfg.biomarker_relapse_after_days} days after a Gd+ scan"))
+    if cfg.runs("cox") and adtte is not None and adtte.height:
+        add_cox(results, adtte=adtte, level=level)
+    if cfg.runs("severity"):
+        _severity(results, data.adsl, advs, cfg, study)
+    if cfg.runs("milestone") and tables.get("visits") is not None \
+            and "base_edss_date" in data.adsl.columns:
+        _milestones(results, data.adsl, tables["visits"], rel, cfg, study)
     return data
+
+
+def _milestones(results: ResultsTable, adsl: pl.DataFrame, visits: pl.DataFrame,
+                relapses: pl.DataFrame | None, cfg: EndpointSettings, study: Study) -> None:
+    o = study.outcomes.options
+    tol = o.conf_tol_days[0] if isinstance(o.conf_tol_days[0], tuple | list) else o.conf_tol_days
+    rtc = (o.relapse_to_conf if isinstance(o.relapse_to_conf, tuple | list)
+           else (o.relapse_to_conf, 0.0))
+    cohort_visits = visits.join(adsl.select("patient_id"), on="patient_id", how="semi").filter(
+        pl.col("edss").is_not_null()).select("patient_id", "date", "edss")
+    adm = derive_admilestone(
+        adsl, visits=cohort_visits, relapses=relapses, milestones=cfg.milestone_values,
+        conf_days=cfg.milestone_conf_days, conf_tol_days=tuple(tol),
+        relapse_to_conf=tuple(rtc), require_sust_days=o.require_sust_days)
+    method = (
+        f"first EDSS at or above the milestone confirmed {cfg.milestone_conf_days} days later "
+        f"(-{tol[0]:g}/+{tol[1]:g} days) with every value in between at "
+        f"or above it, no confirmation within {rtc[0]:g} days after a relapse "
+        "(R msprog value_milestone)"
+    )
+    add_milestones(results, adsl=adsl, admilestone=adm, km_years=study.analysis.km_years,
+                   level=study.analysis.level, method=method)
+
+
+def _severity(results: ResultsTable, adsl: pl.DataFrame, advs: pl.DataFrame,
+              cfg: EndpointSettings, study: Study) -> None:
+    need = ("ms_onset_date", "birth_date", "base_edss", "base_edss_date", "last_edss",
+            "last_edss_date")
+    if any(c not in adsl.columns for c in need):
+        return
+    msss = read_severity_matrix(cfg.msss_matrix, kind="msss") if cfg.msss_matrix else None
+    armss = read_severity_matrix(cfg.armss_matrix, kind="armss") if cfg.armss_matrix else None
+    adsev = derive_vars_severity(adsl, visits=advs.select("patient_id", "date", "edss"),
+                                 msss=msss, armss=armss, indexing=cfg.severity_indexing)
+    add_severity(results, adsl=adsl, adsev=adsev, msss_matrix=msss.name if msss else None,
+                 armss_matrix=armss.name if armss else None, indexing=cfg.severity_indexing,
+                 zero_method=study.analysis.zero_method, p_method=study.analysis.p_method)

@@ -73,11 +73,14 @@ class EndpointSettings:
     biomarker_baseline_days
         The baseline sample is the last one up to this many days before the first dose, or the
         first within the same number of days after it (180).
-    severity_matrix
-        Path of the MSSS/ARMSS matrix file (docs/endpoints.md, "MS severity"); without one,
-        ``severity`` is not computed.
-    severity_matrix_kind
-        ``msss`` (disease duration rows) or ``armss`` (age rows).
+    biomarker_reference
+        Path of a reference table for sNfL/GFAP z-scores (docs/endpoints.md, "Serum
+        neurofilament light and GFAP"); without one, z-scores come only from the chart.
+    msss_matrix, armss_matrix
+        Paths of the global MSSS and ARMSS matrix files (docs/endpoints.md, "MS severity");
+        without one, the local scores (ranks within the cohort's own data) are reported.
+    severity_indexing
+        ``ms.sev`` (default) or ``mssev``: which disease-duration row of an MSSS matrix is read.
     milestone_values
         EDSS milestones (4.0, 6.0, 7.0).
     milestone_conf_days
@@ -94,8 +97,10 @@ class EndpointSettings:
     biomarker_relapse_before_days: int = 30
     biomarker_relapse_after_days: int = 90
     biomarker_baseline_days: int = 180
-    severity_matrix: str | None = None
-    severity_matrix_kind: str = "msss"
+    biomarker_reference: str | None = None
+    msss_matrix: str | None = None
+    armss_matrix: str | None = None
+    severity_indexing: str = "ms.sev"
     milestone_values: tuple[float, ...] = (4.0, 6.0, 7.0)
     milestone_conf_days: int = 84
 
@@ -114,11 +119,13 @@ class EndpointSettings:
         _int(_SEC, "milestone_conf_days", self.milestone_conf_days, low=1)
         object.__setattr__(self, "bvl_threshold_pct",
                            _num(_SEC, "bvl_threshold_pct", self.bvl_threshold_pct, low=0))
-        object.__setattr__(self, "severity_matrix",
-                           _text(_SEC, "severity_matrix", self.severity_matrix))
-        if self.severity_matrix_kind not in ("msss", "armss"):
-            raise _fail(_SEC, "severity_matrix_kind", "must be one of msss, armss",
-                        self.severity_matrix_kind)
+        object.__setattr__(self, "biomarker_reference",
+                           _text(_SEC, "biomarker_reference", self.biomarker_reference))
+        for key in ("msss_matrix", "armss_matrix"):
+            object.__setattr__(self, key, _text(_SEC, key, getattr(self, key)))
+        if self.severity_indexing not in ("ms.sev", "mssev"):
+            raise _fail(_SEC, "severity_indexing", "must be one of ms.sev, mssev",
+                        self.severity_indexing)
         vals = self.milestone_values
         if isinstance(vals, str) or not isinstance(vals, list | tuple) or not vals:
             raise _fail(_SEC, "milestone_values", "must be a list of EDSS values", vals)

@@ -21,6 +21,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -29,11 +31,14 @@ from msrwe.store import read_table, table_names
 
 __all__ = [
     "ISSUE_COLUMNS",
+    "DataQuality",
     "import_log",
     "issue_rows",
+    "overview_of",
     "patient_overview",
     "quarantine_summary",
     "quarantined_rows",
+    "summarize_issues",
 ]
 
 #: Columns of ``quarantine`` and ``import_warnings`` in the store.
@@ -123,17 +128,7 @@ def quarantine_summary(db: str | Path, table: str = "quarantine") -> pl.DataFram
     >>> quarantine_summary(db).select("table_name", "rule", "rows").row(0)
     ('visits', 'edss_scale', 2)
     """
-    rows = issue_rows(db, table)
-    return (
-        rows.group_by("table_name", "column_name", "rule", maintain_order=True)
-        .agg(
-            pl.len().alias("rows"),
-            pl.col("value").cast(pl.String).drop_nulls().first().alias("example_value"),
-            pl.col("message").first().alias("message"),
-        )
-        .sort(["rows", "table_name", "column_name"], descending=[True, False, False])
-        .with_columns(pl.col("rows").cast(pl.Int64))
-    )
+    return summarize_issues(issue_rows(db, table))
 
 
 def quarantined_rows(db: str | Path) -> tuple[int, int]:
@@ -149,13 +144,6 @@ def quarantined_rows(db: str | Path) -> tuple[int, int]:
     """
     rows = issue_rows(db, "quarantine")
     return rows.select("table_name", "file", "row_number").unique().height, rows.height
-
-
-def _count_by_patient(db: str | Path, table: str, alias: str, names: list[str]) -> pl.DataFrame:
-    if table not in names:
-        return pl.DataFrame(schema={"patient_id": pl.String, alias: pl.UInt32})
-    df = read_table(db, table)
-    return df.group_by("patient_id").agg(pl.len().alias(alias))
 
 
 def patient_overview(db: str | Path) -> pl.DataFrame:
@@ -178,11 +166,71 @@ def patient_overview(db: str | Path) -> pl.DataFrame:
         When the store has no ``patients`` table.
     """
     names = table_names(db)
-    patients = read_table(db, "patients")
+    read_table(db, "patients")  # a store without patients is an error, as before
+    charts = {
+        t: read_table(db, t) if t in names else None
+        for t in ("patients", "visits", "administrations", "adverse_events", "relapses")
+    }
+    return overview_of(charts)
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    """What the imports kept and left out: the store's bookkeeping tables, read once.
+
+    The report renders it (:func:`msrwe.report.render_report`); it never reads the store.
+
+    Attributes
+    ----------
+    quarantine, import_warnings
+        One row per problem (:data:`ISSUE_COLUMNS`), sorted by table, file and row.
+    import_log
+        One row per chart file read, or ``None`` for a store no import wrote.
+    """
+
+    quarantine: pl.DataFrame
+    import_warnings: pl.DataFrame
+    import_log: pl.DataFrame | None
+
+    @classmethod
+    def from_store(cls, db: str | Path) -> DataQuality:
+        """Read the bookkeeping tables of a store."""
+        return cls(
+            quarantine=issue_rows(db, "quarantine"),
+            import_warnings=issue_rows(db, "import_warnings"),
+            import_log=import_log(db),
+        )
+
+    @property
+    def quarantined_rows(self) -> int:
+        """Chart rows left out (fewer than problems when a row broke several rules)."""
+        return self.quarantine.select("table_name", "file", "row_number").unique().height
+
+
+def summarize_issues(rows: pl.DataFrame) -> pl.DataFrame:
+    """Problems counted by table, column and rule, with an example value and message."""
+    return (
+        rows.group_by("table_name", "column_name", "rule", maintain_order=True)
+        .agg(
+            pl.len().alias("rows"),
+            pl.col("value").cast(pl.String).drop_nulls().first().alias("example_value"),
+            pl.col("message").first().alias("message"),
+        )
+        .sort(["rows", "table_name", "column_name"], descending=[True, False, False])
+        .with_columns(pl.col("rows").cast(pl.Int64))
+    )
+
+
+def overview_of(charts: Mapping[str, pl.DataFrame | None]) -> pl.DataFrame:
+    """One row per patient from the chart tables (as :func:`patient_overview` from a store)."""
+    patients = charts.get("patients")
+    if patients is None:
+        return pl.DataFrame(schema={"patient_id": pl.String})
     keep = ["patient_id"] + [c for c in ("phenotype", "sex", "site") if c in patients.columns]
     out = patients.select(keep).with_columns(pl.col("patient_id").cast(pl.String))
-    if "visits" in names:
-        visits = read_table(db, "visits").sort("patient_id", "date")
+    visits = charts.get("visits")
+    if visits is not None:
+        visits = visits.sort("patient_id", "date")
         edss = pl.col("edss") if "edss" in visits.columns else pl.lit(None, dtype=pl.Float64)
         per = visits.with_columns(edss.alias("_edss")).group_by("patient_id").agg(
             pl.len().alias("n_visits"),
@@ -198,6 +246,11 @@ def patient_overview(db: str | Path) -> pl.DataFrame:
     out = out.join(per, on="patient_id", how="left")
     for table, alias in (("administrations", "n_doses"), ("adverse_events", "n_adverse_events"),
                          ("relapses", "n_relapses")):
-        out = out.join(_count_by_patient(db, table, alias, names), on="patient_id", how="left")
-    counts = ["n_visits", "n_doses", "n_adverse_events", "n_relapses"]
-    return out.with_columns(pl.col(counts).fill_null(0).cast(pl.Int64)).sort("patient_id")
+        df = charts.get(table)
+        counts = (
+            df.group_by("patient_id").agg(pl.len().alias(alias)) if df is not None
+            else pl.DataFrame(schema={"patient_id": pl.String, alias: pl.UInt32})
+        )
+        out = out.join(counts, on="patient_id", how="left")
+    counts_cols = ["n_visits", "n_doses", "n_adverse_events", "n_relapses"]
+    return out.with_columns(pl.col(counts_cols).fill_null(0).cast(pl.Int64)).sort("patient_id")

@@ -2,7 +2,7 @@
 
 Figures take a few plainly named columns (``patient_id``, ``days``, ``value``, ``group``, ...).
 :func:`from_analysis` builds them from the derived datasets of
-:class:`~msrwe.study.result.AnalysisResult` (time zero: each patient's first dose);
+:class:`~msrwe.analysis.result.AnalysisResult` (time zero: each patient's first dose);
 :func:`from_store` builds them from the chart tables when no analysis ran (time zero: each
 patient's first visit or dose, whichever is earlier).
 
@@ -19,6 +19,8 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +28,20 @@ import polars as pl
 
 from msrwe.store import read_table, table_names
 
-__all__ = ["MEASURES", "FigureInputs", "from_analysis", "from_store", "results_window"]
+__all__ = [
+    "CHART_NAMES",
+    "MEASURES",
+    "FigureInputs",
+    "from_analysis",
+    "from_charts",
+    "from_store",
+    "results_window",
+]
+
+#: The chart tables the data report draws.
+CHART_NAMES: tuple[str, ...] = (
+    "patients", "visits", "administrations", "adverse_events", "relapses",
+)
 
 #: Visit measures drawn as trajectories: (column, label, y-axis label, cap for "unable").
 #: The two-hand 9-hole peg test (``nhpt_s``, the harmonic mean the analysis uses) replaces the
@@ -84,6 +99,9 @@ class FigureInputs:
     followup: pl.DataFrame | None = None
     window: tuple[float, float] | None = None
     notes: list[str] = field(default_factory=list)
+    #: Every dataset of the analysis, by name (figures of analyses with their own datasets,
+    #: e.g. the comparison's ``adcmpps`` and ``adcmptte``).
+    datasets: Mapping[str, pl.DataFrame] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -151,10 +169,6 @@ class FigureInputs:
                    window=window)
 
 
-def _store_table(db: str | Path, name: str, names: list[str]) -> pl.DataFrame | None:
-    return read_table(db, name) if name in names else None
-
-
 def _window(study: dict) -> tuple[float, float] | None:
     iv = (study.get("exposure") or {}).get("interval_days")
     if iv and len(iv) == 2 and all(v is not None for v in iv):
@@ -213,39 +227,46 @@ def results_window(
     return st["window_low"], st["window_high"]
 
 
-def from_store(db: str | Path, *, study: dict | None = None) -> FigureInputs:
+def from_charts(
+    charts: Mapping[str, pl.DataFrame | None], *, window: tuple[float, float] | None = None
+) -> FigureInputs:
     """Figure inputs from the chart tables alone (the data report).
 
     Parameters
     ----------
-    db
-        The store.
-    study
-        Settings in force (for the regimen window), when known.
+    charts
+        Chart tables by name (``patients``, ``visits``, ``administrations``,
+        ``adverse_events``, ``relapses``); ``None`` or absent when the store lacks one.
+    window
+        The regimen window, when known.
 
     Returns
     -------
     FigureInputs
         Day 0 is each patient's earliest visit or dose; groups are phenotypes.
     """
-    names = table_names(db)
-    visits = _store_table(db, "visits", names)
-    doses = _store_table(db, "administrations", names)
+    visits = charts.get("visits")
+    doses = charts.get("administrations")
     dated = [f.select("patient_id", "date") for f in (visits, doses) if f is not None]
     if not dated:
         return FigureInputs(notes=["The store has neither visits nor administrations."])
     start = _first_dates(pl.concat(dated))
-    patients = _store_table(db, "patients", names)
+    patients = charts.get("patients")
     groups = None
     if patients is not None and "phenotype" in patients.columns:
         groups = patients.select("patient_id", pl.col("phenotype").fill_null("unknown")
                                  .alias("group"))
     return FigureInputs.build(
-        start=start, visits=visits, doses=doses,
-        adverse_events=_store_table(db, "adverse_events", names),
-        relapses=_store_table(db, "relapses", names), groups=groups,
-        window=_window(study or {}),
+        start=start, visits=visits, doses=doses, adverse_events=charts.get("adverse_events"),
+        relapses=charts.get("relapses"), groups=groups, window=window,
     )
+
+
+def from_store(db: str | Path, *, study: dict | None = None) -> FigureInputs:
+    """Figure inputs from a store's chart tables (reads them, then :func:`from_charts`)."""
+    names = table_names(db)
+    charts = {t: read_table(db, t) if t in names else None for t in CHART_NAMES}
+    return from_charts(charts, window=_window(study or {}))
 
 
 def _pick(df: pl.DataFrame, *candidates: str) -> str | None:
@@ -253,11 +274,9 @@ def _pick(df: pl.DataFrame, *candidates: str) -> str | None:
 
 
 def from_analysis(
-    datasets: dict[str, pl.DataFrame],
+    datasets: Mapping[str, pl.DataFrame],
     *,
-    db: str | Path | None = None,
-    study: dict | None = None,
-    results: pl.DataFrame | None = None,
+    window: tuple[float, float] | None = None,
 ) -> FigureInputs:
     """Figure inputs from an analysis's derived datasets (day 0: each patient's first dose).
 
@@ -265,15 +284,9 @@ def from_analysis(
     ----------
     datasets
         ``adsl`` (``patient_id``, ``group``, ``first_dose``), ``advs``, ``addose``, ``adae``,
-        ``adtte`` as in :data:`msrwe.study.result.DATASET_NAMES`.
-    db
-        The store, read for relapses when no dataset carries them.
-    study
-        Settings in force: the regimen window (``exposure.interval_days``) when ``results``
-        has none.
-    results
-        The long results table; the regimen window is read from its ``dose_intervals`` rows
-        (:func:`results_window`), as every number of the report is.
+        ``adtte``, ``adrel`` as in :attr:`msrwe.analysis.result.AnalysisResult.datasets`.
+    window
+        The dose-interval window in force (:attr:`msrwe.analysis.result.InForce.interval_days`).
 
     Returns
     -------
@@ -300,20 +313,12 @@ def from_analysis(
         tte = tte.filter(pl.col("param") == pick)
     if tte is not None and "event" in tte.columns and tte.schema["event"] == pl.Boolean:
         tte = tte.with_columns(pl.col("event").cast(pl.Int8))
-    relapses = datasets.get("adrel")
-    if relapses is None and db is not None:
-        names = table_names(db)
-        relapses = _store_table(db, "relapses", names)
-        if relapses is not None:
-            relapses = relapses.join(adsl.select("patient_id"), on="patient_id", how="semi")
     adae = datasets.get("adae")
-    if (adae is None or "patient_id" not in adae.columns) and db is not None:
-        # No safety dataset: draw the charted adverse events of the cohort's patients.
-        adae = _store_table(db, "adverse_events", table_names(db))
-        if adae is not None:
-            adae = adae.join(adsl.select("patient_id"), on="patient_id", how="semi")
-    return FigureInputs.build(
+    if adae is not None and "patient_id" not in adae.columns:
+        adae = None
+    fi = FigureInputs.build(
         start=start, visits=datasets.get("advs"), tte=tte, doses=addose,
-        adverse_events=adae, relapses=relapses, groups=groups,
-        window=results_window(results) or _window(study or {}),
+        adverse_events=adae, relapses=datasets.get("adrel"), groups=groups,
+        window=(float(window[0]), float(window[1])) if window else None,
     )
+    return dataclasses.replace(fi, datasets=dict(datasets))

@@ -17,57 +17,36 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from msrwe.analysis.base import Analysis, Output
+from msrwe.analysis.summary import Summary
 from msrwe.report import figures as fg
 from msrwe.report import summary_tables as st
 from msrwe.report import tables as tb
-from msrwe.report.dataquality import (
-    import_log,
-    issue_rows,
-    patient_overview,
-    quarantine_summary,
-    quarantined_rows,
-)
+from msrwe.report.comparison import add_comparison_figures, add_comparison_tables
+from msrwe.report.dataquality import DataQuality, summarize_issues
 from msrwe.report.formatting import MISSING, fmt_int
 from msrwe.report.inputs import MEASURES, FigureInputs
 
 __all__ = [
-    "KNOWN_ANALYSES",
+    "FIGURES",
+    "RENDERERS",
     "Section",
     "analysis_sections",
     "appendix_sections",
     "data_sections",
+    "known_analyses",
     "settings_text",
+    "summary_section",
 ]
 
-#: Analyses with a place in the report, with their headings; any other analysis of the results
-#: table is shown under "Other results", so no row is left out.
-KNOWN_ANALYSES: dict[str, str] = {
-    "attrition": "Attrition",
-    "table1": "Table 1",
-    "exposure": "Exposure",
-    "dose_intervals": "Intervals between doses",
-    "exposure_alerts": "Exposure alerts",
-    "ae_incidence": "Adverse events",
-    "ae_serious": "Serious adverse events",
-    "ae_related": "Adverse events by relatedness",
-    "ae_infection": "Infections",
-    "hospitalization": "Hospital stays",
-    "ae_per_administration": "Adverse events per administration",
-    "ae_by_days_since_dose": "Adverse events by days since the last dose",
-    "cohort": "Patients in the cohort",
-    "edss_change": "EDSS from baseline to last assessment",
-    "nhpt_change": "9-hole peg test from baseline to last assessment",
-    "t25fw_change": "Timed 25-foot walk from baseline to last assessment",
-    "edss_slope": "EDSS slope (mixed model)",
-    "time_to_cdw": "Time to confirmed disability worsening (EDSS)",
-    "time_to_cdw_nhpt": "Time to confirmed worsening of the 9-hole peg test",
-    "time_to_cdw_t25fw": "Time to confirmed worsening of the timed 25-foot walk",
-}
+def known_analyses(analyses: Sequence[Analysis] = ()) -> dict[str, str]:
+    """Every declared output and its heading; other analyses go under "Other results"."""
+    return {o.name: o.title for a in analyses for o in a.outputs}
+
 
 #: Rows of the per-patient overview shown in the HTML (all go to the exported files).
 OVERVIEW_MAX_ROWS = 300
@@ -198,102 +177,160 @@ def _swimmer(sec: Section, fi: FigureInputs) -> None:
                                     adverse_events=fi.adverse_events, relapses=fi.relapses))
 
 
+def _tid(name: str) -> str:
+    return f"tbl-{name.replace('_', '-')}"
+
+
+def _incidence(sec: Section, results: pl.DataFrame, out: Output, **_: Any) -> None:
+    """Incidence table, then the other variables' summaries (e.g. length of stay)."""
+    name, title, tid = out.name, out.title, _tid(out.name)
+    if not _has_ae_stats(results, name):
+        sec.table(tb.generic_table(results, name, title=title, table_id=tid))
+        return
+    sec.table(tb.ae_table(results, analysis=name, title=title, table_id=tid))
+    rows = results.filter(pl.col("analysis") == name)
+    with_pct = rows.filter(pl.col("stat") == "pct").get_column("variable").unique().to_list()
+    other = [v for v in rows.get_column("variable").unique(maintain_order=True).to_list()
+             if v not in with_pct]
+    if other:
+        sec.table(st.describe_table(results, name, title=f"{title}: summaries",
+                                    table_id=f"{tid}-summary", variables=other))
+
+
+def _comparison(sec: Section, results: pl.DataFrame, out: Output, **_: Any) -> None:
+    """The comparison's tables (docs/compare.md), its design read back from the results."""
+    from msrwe.compare.design import CompareDesign
+
+    design = CompareDesign.from_results(results)
+    if design is not None:
+        add_comparison_tables(sec, results, design)
+
+
+def _comparison_figures(sec: Section, results: pl.DataFrame, fi: FigureInputs,
+                        analysis: Analysis) -> None:
+    from msrwe.compare.design import CompareDesign
+
+    design = CompareDesign.from_results(results)
+    if design is not None:
+        add_comparison_figures(sec, design, fi.datasets)
+
+
+#: Table renderers by :attr:`msrwe.analysis.base.Output.display`:
+#: ``renderer(section, results, output, attrition=...)`` adds the output's blocks.
+RENDERERS: dict[str, Callable[..., None]] = {
+    "attrition": lambda sec, results, out, attrition, **_: _attrition_block(
+        sec, results, attrition),
+    "table1": lambda sec, results, out, **_: sec.table(tb.table1_table(results)),
+    "describe": lambda sec, results, out, **_: sec.table(
+        st.describe_table(results, out.name, title=out.title)),
+    "generic": lambda sec, results, out, **_: sec.table(
+        tb.generic_table(results, out.name, title=out.title)),
+    "incidence": _incidence,
+    "per_dose": lambda sec, results, out, **_: sec.table(st.per_dose_table(results)),
+    "days_since_dose": lambda sec, results, out, **_: sec.table(
+        st.days_since_dose_table(results)),
+    "change": lambda sec, results, out, **_: sec.table(
+        tb.edss_table(results, analysis=out.name, title=out.title, table_id=_tid(out.name))),
+    "time_to_event": lambda sec, results, out, **_: sec.table(
+        tb.tte_table(results, analysis=out.name, title=out.title, table_id=_tid(out.name))),
+    "comparison": _comparison,
+}
+
+
+def _km(sec: Section, results: pl.DataFrame, fi: FigureInputs, analysis: Analysis) -> None:
+    if fi.tte is None or not {"time_days", "event"} <= set(fi.tte.columns):
+        return
+    first = next((o.name for o in analysis.outputs if o.display == "time_to_event"), "")
+    tte = results.filter((pl.col("analysis") == first)
+                         & (pl.col("group") == "overall") & (pl.col("level") == ""))
+    got = dict(tte.select("stat", "value").iter_rows())
+    sec.figure(fg.km_figure(fi.tte, group="group" if "group" in fi.tte.columns else None,
+                            counts=(got.get("n"), got.get("events")) if got else None))
+
+
+#: Figures by the names analyses declare in :attr:`msrwe.analysis.base.Analysis.figures`.
+#: ``figure(section, results, figure_inputs, analysis)`` adds the figure to the section.
+FIGURES: dict[str, Callable[[Section, pl.DataFrame, FigureInputs, Analysis], None]] = {
+    "dose_intervals": lambda sec, results, fi, a: (
+        sec.figure(fg.interval_figure(fi.doses, window=fi.window)) if fi.doses is not None
+        else None),
+    "swimmer": lambda sec, results, fi, a: _swimmer(sec, fi),
+    "km": _km,
+    "trajectories": lambda sec, results, fi, a: _trajectories(sec, fi, edss=True,
+                                                              performance=True),
+    "comparison": _comparison_figures,
+}
+
+
+def summary_section(summary: Summary) -> Section:
+    """The analysis's summary tables (:meth:`msrwe.analysis.result.AnalysisResult.summary`)."""
+    sec = Section("summary", "Summary")
+    for i, t in enumerate(summary.tables):
+        frame = pl.DataFrame([list(r) for r in t.rows], schema=list(t.header), orient="row")
+        sec.table(tb.frame_table(frame, title=t.title, subtitle=t.caption or None,
+                                 table_id=f"tbl-summary-{i + 1}"))
+    return sec
+
+
 def analysis_sections(
     results: pl.DataFrame,
     *,
     attrition: pl.DataFrame,
     methods: str,
     fi: FigureInputs,
+    analyses: Sequence[Analysis] = (),
     step: Callable[[str], None] = lambda _: None,
 ) -> list[Section]:
-    """The paper-style sections: cohort, Table 1, exposure, safety, efficacy, methods.
+    """The paper-style sections, generated from the declared analyses, then the methods.
+
+    Each analysis adds its outputs (by their ``display``) and its figures to its section;
+    analyses sharing a section id share the section, in the order of ``analyses``. Rows of an
+    analysis no declaration names go under "Other results", so no row is left out.
 
     Parameters
     ----------
     results
-        The long results table (with Table 1 rows).
+        The long results table.
     attrition
-        The attrition frame of the analysis (used when the results table has no ``attrition``
-        rows).
+        The attrition frame (used when the results table has no ``attrition`` rows).
     methods
         The methods paragraph.
     fi
         What the figures draw.
+    analyses
+        The declared analyses that ran, in report order
+        (:attr:`msrwe.analysis.result.AnalysisResult.analyses`).
     step
-        Called with a description before each slow step (figures).
+        Called with a description before each section (figures are slow).
 
     Returns
     -------
     list[Section]
     """
     out: list[Section] = []
-    cohort = Section("cohort", "Cohort")
-    _attrition_block(cohort, results, attrition)
-    cohort.table(tb.table1_table(results))
-    out.append(cohort)
+    by_id: dict[str, Section] = {}
+    for a in analyses:
+        sid, stitle = a.section
+        if sid not in by_id:
+            step(f"{stitle.lower()}")
+            by_id[sid] = Section(sid, stitle)
+            out.append(by_id[sid])
+        sec = by_id[sid]
+        for o in a.outputs:
+            if not o.display:
+                continue
+            if not _present(results, o.name):
+                if o.missing:
+                    sec.text(o.missing, "muted")
+                continue
+            render = o.display if callable(o.display) else RENDERERS[o.display]
+            render(sec, results, o, attrition=attrition, fi=fi)
+        for fig in a.figures:
+            (fig if callable(fig) else FIGURES[fig])(sec, results, fi, a)
 
-    step("exposure figures")
-    exposure = Section("exposure", "Exposure")
-    for name in ("exposure", "dose_intervals"):
-        if _present(results, name):
-            exposure.table(st.describe_table(results, name, title=KNOWN_ANALYSES[name]))
-    if _present(results, "exposure_alerts"):
-        exposure.table(tb.generic_table(results, "exposure_alerts",
-                                        title=KNOWN_ANALYSES["exposure_alerts"]))
-    if fi.doses is not None:
-        exposure.figure(fg.interval_figure(fi.doses, window=fi.window))
-    _swimmer(exposure, fi)
-    out.append(exposure)
-
-    safety = Section("safety", "Safety")
-    if _present(results, "ae_incidence"):
-        safety.table(tb.ae_table(results))
-    else:
-        safety.text("The results table holds no adverse-event incidence.", "muted")
-    for name in ("ae_serious", "ae_related", "ae_infection", "hospitalization"):
-        if not _present(results, name):
-            continue
-        title, tid = KNOWN_ANALYSES[name], f"tbl-{name.replace('_', '-')}"
-        if not _has_ae_stats(results, name):
-            safety.table(tb.generic_table(results, name, title=title, table_id=tid))
-            continue
-        safety.table(tb.ae_table(results, analysis=name, title=title, table_id=tid))
-        rows = results.filter(pl.col("analysis") == name)
-        with_pct = rows.filter(pl.col("stat") == "pct").get_column("variable").unique()
-        other = [v for v in rows.get_column("variable").unique(maintain_order=True).to_list()
-                 if v not in with_pct.to_list()]
-        if other:
-            safety.table(st.describe_table(results, name, title=f"{title}: summaries",
-                                           table_id=f"{tid}-summary", variables=other))
-    if _present(results, "ae_per_administration"):
-        safety.table(st.per_dose_table(results))
-    if _present(results, "ae_by_days_since_dose"):
-        safety.table(st.days_since_dose_table(results))
-    out.append(safety)
-
-    step("efficacy figures")
-    eff = Section("efficacy", "Disability outcomes")
-    for name in ("edss_change", "nhpt_change", "t25fw_change"):
-        if _present(results, name):
-            eff.table(tb.edss_table(results, analysis=name, title=KNOWN_ANALYSES[name],
-                                    table_id=f"tbl-{name.replace('_', '-')}"))
-    if _present(results, "edss_slope"):
-        eff.table(tb.generic_table(results, "edss_slope", title=KNOWN_ANALYSES["edss_slope"]))
-    for name in ("time_to_cdw", "time_to_cdw_nhpt", "time_to_cdw_t25fw"):
-        if _present(results, name):
-            eff.table(tb.tte_table(results, analysis=name, title=KNOWN_ANALYSES[name],
-                                   table_id=f"tbl-{name.replace('_', '-')}"))
-    if fi.tte is not None and {"time_days", "event"} <= set(fi.tte.columns):
-        tte = results.filter((pl.col("analysis") == "time_to_cdw")
-                             & (pl.col("group") == "overall") & (pl.col("level") == ""))
-        got = dict(tte.select("stat", "value").iter_rows())
-        eff.figure(fg.km_figure(fi.tte, group="group" if "group" in fi.tte.columns else None,
-                                counts=(got.get("n"), got.get("events")) if got else None))
-    _trajectories(eff, fi, edss=True, performance=True)
-    out.append(eff)
-
+    known = known_analyses(analyses)
     others = [a for a in results.get_column("analysis").unique(maintain_order=True).to_list()
-              if a not in KNOWN_ANALYSES]
+              if a not in known]
     if others:
         sec = Section("other-results", "Other results")
         for a in others:
@@ -309,14 +346,18 @@ def analysis_sections(
 
 
 def data_sections(
-    db: str | Path, *, fi: FigureInputs, reason: str, step: Callable[[str], None] = lambda _: None
+    overview: pl.DataFrame,
+    *,
+    fi: FigureInputs,
+    reason: str,
+    step: Callable[[str], None] = lambda _: None,
 ) -> list[Section]:
     """The data report: why no analysis, the per-patient overview and what the charts show.
 
     Parameters
     ----------
-    db
-        The store.
+    overview
+        One row per patient (:func:`msrwe.report.dataquality.overview_of`).
     fi
         Figure inputs from the store.
     reason
@@ -332,7 +373,6 @@ def data_sections(
     ov = Section("patients", "Patients")
     ov.text(f"This is a data report: the analysis could not run ({reason}). It shows what the "
             "store holds, so the charts can be checked and completed.", "callout")
-    overview = patient_overview(db)
     ov.table(tb.frame_table(
         overview, title="Per-patient overview", table_id="tbl-overview",
         labels={"patient_id": "Patient", "phenotype": "Phenotype", "sex": "Sex", "site": "Site",
@@ -393,22 +433,24 @@ def _toml_value(v: Any) -> str:
 
 
 def appendix_sections(
-    db: str | Path,
+    quality: DataQuality,
     *,
-    files: pl.DataFrame | None,
-    study: dict[str, Any] | None,
+    files: pl.DataFrame | None = None,
+    study_toml: str | None = None,
     study_file: tuple[str, str] | None = None,
 ) -> list[Section]:
     """The data-quality appendix (import log, quarantine, warnings) and the settings in force.
 
     Parameters
     ----------
-    db
-        The store.
+    quality
+        The store's bookkeeping tables (:class:`~msrwe.report.dataquality.DataQuality`, or
+        ``msrwe.store.Store.quality()``).
     files
-        Input files with checksums, when known (shown in the appendix).
-    study
-        The settings in force, or ``None`` in a data report without a study.
+        Input files with checksums, shown when the quality has no import log.
+    study_toml
+        The settings in force as a study file (:meth:`msrwe.study.config.Study.to_toml`), or
+        ``None`` in a data report.
     study_file
         The study file's path and SHA-256, when one was given.
 
@@ -417,7 +459,7 @@ def appendix_sections(
     list[Section]
     """
     dq = Section("data-quality", "Appendix A. Data quality", appendix=True)
-    log = import_log(db)
+    log = quality.import_log
     shown = log if log is not None and log.height else files
     if shown is not None and shown.height:
         dq.table(tb.frame_table(
@@ -430,8 +472,10 @@ def appendix_sections(
         ))
     else:
         dq.text("The store holds no import log.", "muted")
-    q = quarantine_summary(db)
-    n_rows, n_problems = quarantined_rows(db)
+    issues = quality.quarantine
+    q = summarize_issues(issues)
+    n_rows = issues.select("table_name", "file", "row_number").unique().height
+    n_problems = issues.height
     dq.heading("Quarantine: rows left out of the analysis")
     if n_rows:
         extra = f" ({n_problems} problems)" if n_problems != n_rows else ""
@@ -444,7 +488,7 @@ def appendix_sections(
                     "rows": "Rows", "example_value": "Example value", "message": "Message"},
         ))
         dq.table(tb.frame_table(
-            issue_rows(db, "quarantine"), title="Quarantined rows", table_id="tbl-quarantine-rows",
+            issues, title="Quarantined rows", table_id="tbl-quarantine-rows",
             labels={"table_name": "Table", "file": "File", "row_number": "Row",
                     "column_name": "Column", "value": "Value", "rule": "Rule",
                     "message": "Message"},
@@ -452,7 +496,7 @@ def appendix_sections(
         ))
     else:
         dq.text("No row was quarantined: every chart row met the data contract.")
-    w = quarantine_summary(db, "import_warnings")
+    w = summarize_issues(quality.import_warnings)
     dq.heading("Warnings: rows kept with a note")
     if w.height:
         dq.table(tb.frame_table(
@@ -463,12 +507,25 @@ def appendix_sections(
     else:
         dq.text("No warnings.")
     out = [dq]
-    if study:
+    if study_toml:
         settings_sec = Section("settings", "Appendix B. Settings in force", appendix=True)
-        settings_sec.text("Every definition used, with defaults filled in. Re-running msrwe "
-                          "with these settings on the same store gives the same report.")
+        settings_sec.text("Every definition used, with defaults filled in, as a study file: "
+                          "saved as a .toml file and given to `msrwe analyze --study` with the "
+                          "same store, it gives the same results.")
         if study_file is not None:
             settings_sec.text(f"Study file {study_file[0]}, SHA-256 {study_file[1]}.", "mono")
-        settings_sec.pre(settings_text(study))
+        settings_sec.pre(study_toml)
         out.append(settings_sec)
     return out
+
+
+def __getattr__(name: str) -> Any:
+    if name == "KNOWN_ANALYSES":
+        import warnings
+        from importlib import import_module
+
+        warnings.warn("KNOWN_ANALYSES is deprecated: the analyses declare their outputs; use "
+                      "known_analyses(msrwe.pipeline.ANALYSES)", DeprecationWarning, stacklevel=2)
+        # a string import, as the package's lazy names: report never depends on the pipeline
+        return known_analyses(import_module("msrwe.pipeline").ANALYSES)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -40,15 +40,65 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from msrwe.analysis.base import Analysis, Context, KeyFact, Output, Stat
 from msrwe.derive._columns import require_columns
 from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
 from msrwe.derive.exposure import most_given_drug
 from msrwe.derive.prior_treatments import derive_vars_prior_failure
 from msrwe.errors import StudyFileError
 from msrwe.study.config import Study
+from msrwe.study.methods import cohort_methods
 from msrwe.tables.groups import MISSING_GROUP
+from msrwe.tables.results import ResultsTable
+from msrwe.tables.table1 import TABLE1, compute_table1
 
-__all__ = ["ATTRITION_SCHEMA", "Cohort", "build_cohort", "most_given_drug", "study_doses"]
+__all__ = [
+    "ATTRITION",
+    "ATTRITION_SCHEMA",
+    "COHORT",
+    "TABLE1_OUTPUT",
+    "Cohort",
+    "CohortCounts",
+    "Table1",
+    "build_cohort",
+    "most_given_drug",
+    "study_doses",
+]
+
+COHORT = Output(
+    "cohort", "Patients in the cohort",
+    stats=(Stat("N", "patients in the cohort", "variable `patients`, level empty"),),
+    display="",
+)
+ATTRITION = Output(
+    "attrition", "Attrition",
+    stats=(
+        Stat("excluded", "patients this criterion removed"),
+        Stat("remaining", "patients left after it"),
+    ),
+    doc=(
+        "One pair of rows per criterion, in the order applied (`docs/analysis.md`), group "
+        "`overall`, variable `criterion`, level the step number (`0` is every patient in the "
+        "store); `label` is the criterion in words (e.g. `at least 18 administrations`)."
+    ),
+    display="attrition",
+    missing="The analysis reported no attrition steps.",
+)
+TABLE1_OUTPUT = Output(
+    TABLE1, "Table 1",
+    stats=(
+        Stat("n, median, q1, q3, mean, sd, min, max", "continuous characteristics",
+             "`variable` the characteristic, empty `level`"),
+        Stat("N, n, pct", "categorical characteristics: patients with a value, in the "
+             "category, and the percentage of `N`", "`level` the category"),
+        Stat("N", "each group's size", "variable `patients`"),
+    ),
+    doc=(
+        "Baseline characteristics from `adsl` (`msrwe.tables.compute_table1`), per group and "
+        "`overall`."
+    ),
+    display="table1",
+)
 
 #: Columns of the attrition table.
 ATTRITION_SCHEMA: dict[str, pl.DataType] = {
@@ -285,3 +335,51 @@ def build_cohort(
         doses=doses.join(kept, on="patient_id", how="semi"),
         drug=drug,
     )
+
+
+class CohortCounts(Analysis):
+    """Patients per group and the attrition table as rows of the results table."""
+
+    name = "cohort"
+    title = "Cohort"
+    outputs = (COHORT, ATTRITION)
+    section = ("cohort", "Cohort")
+    facts = (
+        KeyFact("patients", "patients in the cohort", COHORT.name, "N", "patients",
+                per_group=True),
+    )
+
+    def run(self, context: Context, results: ResultsTable) -> None:
+        """``cohort`` (patients per group) and ``attrition`` rows."""
+        adsl = context.cohort.adsl
+        for g in context.in_force.groups:
+            n = adsl.height if g == "overall" else int((adsl["group"] == g).sum())
+            results.add(COHORT.name, g, "patients", "", "N", n, label="Patients in the cohort")
+        for step, criterion, excluded, remaining in context.cohort.attrition.iter_rows():
+            level = str(step)
+            results.add(ATTRITION.name, "overall", "criterion", level, "excluded", excluded,
+                        label=criterion)
+            results.add(ATTRITION.name, "overall", "criterion", level, "remaining", remaining,
+                        label=criterion)
+
+    def methods(self, context: Context) -> list[str]:
+        """Who was included, and how many."""
+        return [cohort_methods(context.study, context.in_force.drug, context.cohort.adsl.height)]
+
+
+class Table1(Analysis):
+    """Table 1: the cohort's baseline characteristics, per group and overall."""
+
+    name = "table1"
+    title = "Table 1"
+    outputs = (TABLE1_OUTPUT,)
+    after = ("exposure", "efficacy")
+    section = ("cohort", "Cohort")
+    facts = (
+        KeyFact("followup", "years of follow-up, median", TABLE1, "median", "followup_years",
+                digits=1),
+    )
+
+    def run(self, context: Context, results: ResultsTable) -> None:
+        """Table 1 rows from ``adsl`` as the other analyses left it."""
+        results.extend(compute_table1(context.adsl))

@@ -40,6 +40,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from msrwe.compare.design import CompareDesign
@@ -47,6 +48,7 @@ from msrwe.derive.outcomes.options import DEFAULTS, OutcomeOptions, make_options
 from msrwe.errors import OptionError, StudyFileError
 from msrwe.io._settings import parse_toml, read_toml_file
 from msrwe.schema import PHENOTYPES, ROUTES, STOP_REASONS
+from msrwe.study._toml import to_toml_text
 from msrwe.study._validate import _choice, _date, _fail, _int, _num, _str_tuple, _text
 
 __all__ = [
@@ -507,6 +509,31 @@ def _build(cls: type, section: str, raw: object, source: str) -> Any:
     return built
 
 
+def _frozen(tables: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Mapping[str, Any]]:
+    return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in tables.items()})
+
+
+def _analyses_tables(raw: object, source: str) -> Mapping[str, Mapping[str, Any]]:
+    """``[analyses.<name>]`` tables: each a table, ``enabled`` true or false.
+
+    Which names and keys are accepted is declared by the analyses themselves and checked when
+    the study is analysed (:func:`msrwe.pipeline.registry.check_study`).
+    """
+    if not isinstance(raw, Mapping):
+        raise StudyFileError(f"{source}: [analyses] must be a table of tables; got {raw!r}.")
+    for name, table in raw.items():
+        if not isinstance(table, Mapping):
+            raise StudyFileError(
+                f"{source}: analyses.{name} must be a table ([analyses.{name}]); got {table!r}."
+            )
+        if not isinstance(table.get("enabled", True), bool):
+            raise StudyFileError(
+                f"{source}: analyses.{name}.enabled must be true or false; got "
+                f"{table['enabled']!r}."
+            )
+    return _frozen(raw)
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, OutcomeSettings):
         return value.to_dict()
@@ -540,9 +567,13 @@ class Study:
     exposure: ExposureSettings = field(default_factory=ExposureSettings)
     safety: SafetySettings = field(default_factory=SafetySettings)
     outcomes: OutcomeSettings = field(default_factory=OutcomeSettings)
-    source: str = "study file"
+    analyses: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _frozen({}))
+    source: str = field(default="study file", compare=False)
     #: ``[compare]``: a comparative-effectiveness design (docs/compare.md), or ``None``.
     compare: CompareDesign | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "analyses", _analyses_tables(self.analyses, self.source))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "study file") -> Study:
@@ -556,11 +587,11 @@ class Study:
         if not isinstance(data, Mapping):
             raise StudyFileError(f"{source}: a study file is a TOML table; got {data!r}.")
         for section in data:
-            if section not in _SECTIONS and section != "compare":
+            if section not in _SECTIONS and section not in ("analyses", "compare"):
+                names = [*_SECTIONS, "analyses", "compare"]
                 raise StudyFileError(
                     f"{source}: unknown section [{section}]. "
-                    "A study file has the sections: "
-                    f"{', '.join('[' + s + ']' for s in (*_SECTIONS, 'compare'))}."
+                    f"A study file has the sections: {', '.join('[' + s + ']' for s in names)}."
                 )
         parts = {
             name: _build(klass, name, data.get(name, {}), source)
@@ -569,7 +600,7 @@ class Study:
         compare = (
             CompareDesign.from_dict(data["compare"], source=source) if "compare" in data else None
         )
-        return cls(**parts, source=source, compare=compare)
+        return cls(**parts, analyses=data.get("analyses", {}), source=source, compare=compare)
 
     @classmethod
     def from_toml_text(cls, text: str, *, source: str = "study file") -> Study:
@@ -623,10 +654,27 @@ class Study:
     def to_dict(self) -> dict[str, Any]:
         """The settings in force, defaults filled in, as plain TOML-like values."""
         out = {name: _plain(getattr(self, name)) for name in _SECTIONS}
+        out["analyses"] = {k: dict(v) for k, v in self.analyses.items()}
         if self.compare is not None:
             out["compare"] = self.compare.to_dict()
         out["source"] = self.source
         return out
+
+    def to_toml(self) -> str:
+        """A study file of the settings in force (defaults filled in) that reads back equal.
+
+        Examples
+        --------
+        >>> s = Study.from_dict({"cohort": {"drug": "methotrexate", "min_administrations": 18},
+        ...                      "analyses": {"safety": {"enabled": False}}})
+        >>> Study.from_toml_text(s.to_toml()) == s
+        True
+        >>> print(s.to_toml().splitlines()[0])
+        # msrwe study file: the settings in force (source: study file)
+        """
+        data = {k: v for k, v in self.to_dict().items() if k != "source"}
+        head = f"# msrwe study file: the settings in force (source: {self.source})\n"
+        return head + to_toml_text(data)
 
 
 def load_study(study: Study | str | Path | Mapping[str, Any] | None, db: str | Path) -> Study:

@@ -26,15 +26,24 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from msrwe.analysis.base import Analysis, Column, Context, KeyFact, Output, Stat, SummarySpec
 from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
 from msrwe.derive.outcomes.nhpt import unable_guard
 from msrwe.derive.outcomes.thresholds import PCT20, ThresholdPolicy
+from msrwe.derive.relapses import filter_confirmed_relapses
+from msrwe.derive.tte import ADTTE_SCHEMA
+from msrwe.derive.tte import derive_adtte as _derive_adtte
+from msrwe.stats import kaplan_meier, mixed_slope, wilcoxon_paired
 from msrwe.study._engine import EVENT_COLUMNS, Engine, run_engine
 from msrwe.study.config import Study
+from msrwe.study.methods import efficacy_methods, engine_methods
 from msrwe.tables.results import ResultsTable
 
 __all__ = [
+    "EDSS_SLOPE",
+    "EFFICACY_OUTPUTS",
     "MEASURES",
+    "Efficacy",
     "EfficacyOutput",
     "Measure",
     "add_change",
@@ -42,7 +51,6 @@ __all__ = [
     "add_slope",
     "add_time_to_event",
     "change_stats",
-    "derive_adtte",
     "measure_policy",
 ]
 
@@ -67,6 +75,8 @@ class Measure:
         ``param`` of the ``adtte`` rows.
     label
         Human label.
+    change_title, tte_title
+        Headings of the change and time-to-event outputs.
     """
 
     key: str
@@ -76,15 +86,88 @@ class Measure:
     tte_analysis: str
     param: str
     label: str
+    change_title: str = ""
+    tte_title: str = ""
 
 
 #: The measures analysed: EDSS always, the 9-hole peg and 25-foot walk tests where measured.
 MEASURES: tuple[Measure, ...] = (
-    Measure("edss", "edss", "edss", "edss_change", "time_to_cdw", "CDW_EDSS", "EDSS"),
+    Measure("edss", "edss", "edss", "edss_change", "time_to_cdw", "CDW_EDSS", "EDSS",
+            "EDSS from baseline to last assessment",
+            "Time to confirmed disability worsening (EDSS)"),
     Measure("nhpt", "nhpt_s", "nhpt", "nhpt_change", "time_to_cdw_nhpt", "CDW_NHPT",
-            "9-hole peg test (s)"),
+            "9-hole peg test (s)", "9-hole peg test from baseline to last assessment",
+            "Time to confirmed worsening of the 9-hole peg test"),
     Measure("t25fw", "t25fw_s", "t25fw", "t25fw_change", "time_to_cdw_t25fw", "CDW_T25FW",
-            "timed 25-foot walk (s)"),
+            "timed 25-foot walk (s)", "Timed 25-foot walk from baseline to last assessment",
+            "Time to confirmed worsening of the timed 25-foot walk"),
+)
+
+CHANGE_STATS: tuple[Stat, ...] = (
+    Stat("n", "patients with a baseline and an on-treatment value"),
+    Stat("baseline_median, baseline_q1, baseline_q3", "baseline median and quartiles"),
+    Stat("last_median, last_q1, last_q3", "last on-treatment median and quartiles"),
+    Stat("change_median, change_q1, change_q3", "change (last - baseline) median and quartiles"),
+    Stat("improved, stable, worsened",
+         "patients whose change met the threshold policy downwards, neither way, upwards "
+         "(`outcomes.delta_policy` for EDSS; `outcomes.worsening_pct` for the timed tests; "
+         "777 s on the 9HPT always worsens)"),
+    Stat("improved_pct, stable_pct, worsened_pct", "the same as percentages of `n`"),
+    Stat("statistic", "Wilcoxon signed-rank statistic, the smaller of the two signed-rank sums "
+         "(as scipy)"),
+    Stat("p_value", "two-sided p value"),
+    Stat("n_zero", "pairs with no change"),
+    Stat("exact", "1 when `p_value` is exact, 0 when it comes from the normal approximation"),
+)
+TTE_STATS: tuple[Stat, ...] = (
+    Stat("n", "patients with a baseline and a later assessment", "level `\"\"`"),
+    Stat("events", "patients with a confirmed worsening (at a time point: cumulative events "
+         "by then)"),
+    Stat("median", "median time to worsening, years (empty when not reached)", "level `\"\"`"),
+    Stat("median_ci_low, median_ci_high", "its confidence interval (empty when not reached)",
+         "level `\"\"`"),
+    Stat("n_at_risk", "patients still followed and event-free at that time",
+         "level: years after the first dose, from `analysis.km_years` (`\"1\"`, `\"2\"`, ...)"),
+    Stat("survival", "Kaplan-Meier probability of no confirmed worsening (0-1)", "time points"),
+    Stat("ci_low, ci_high", "its confidence interval", "time points"),
+    Stat("cum_incidence_pct", "100 x (1 - survival)", "time points"),
+)
+_CHANGE_DOC = (
+    "Baseline (the score at the first dose, or the last within `baseline_window_days` before "
+    "it) against the last score on treatment (up to `on_treatment_days` after the last dose), "
+    "for patients with both; `variable` is `{key}`, `level` empty. `method` names the test, its "
+    "zero handling and whether p is exact, and the threshold policy."
+)
+_TTE_DOC = (
+    "Time from the first dose to the onset of the first confirmed worsening found by the "
+    "outcome engine (definitions in `[outcomes]`, stated in the methods paragraph), "
+    "Kaplan-Meier; patients without an event are censored at their last on-treatment "
+    "assessment. `variable` is `{key}`."
+)
+EDSS_SLOPE = Output(
+    "edss_slope", "EDSS slope (mixed model)",
+    stats=(
+        Stat("n", "patients"), Stat("n_obs", "assessments"),
+        Stat("slope", "EDSS points per year"), Stat("ci_low, ci_high", "its confidence interval"),
+    ),
+    doc=(
+        "Annual EDSS change from a linear mixed model (`edss ~ years`, random intercept and "
+        "slope per patient; random intercept only when that does not converge, which `method` "
+        "says), using the on-treatment assessments from the baseline on, time in years since the "
+        "first dose. `variable` = `edss`, `level` empty."
+    ),
+    measure="EDSS",
+    display="generic",
+)
+#: The efficacy outputs in report order: changes, the slope, times to worsening.
+EFFICACY_OUTPUTS: tuple[Output, ...] = (
+    *(Output(m.change_analysis, m.change_title, stats=CHANGE_STATS,
+             doc=_CHANGE_DOC.format(key=m.key), measure=m.label, display="change")
+      for m in MEASURES),
+    EDSS_SLOPE,
+    *(Output(m.tte_analysis, m.tte_title, stats=TTE_STATS, doc=_TTE_DOC.format(key=m.key),
+             measure=m.label, display="time_to_event")
+      for m in MEASURES),
 )
 
 
@@ -113,17 +196,6 @@ def measure_policy(measure: Measure, study: Study) -> ThresholdPolicy:
     )
     # 777 s on the 9-hole peg test (unable because of MS) always counts as worsening.
     return unable_guard(policy) if measure.key == "nhpt" else policy
-
-
-def _stat_function(name: str) -> Callable[..., Any] | None:
-    """A function of :mod:`msrwe.stats`, or ``None`` when this msrwe does not have it."""
-    import msrwe.stats
-
-    return getattr(msrwe.stats, name, None)
-
-
-def _missing(name: str) -> str:
-    return f"not computed: msrwe.stats.{name} is not available in this installation"
 
 
 def _groups(adsl: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
@@ -207,10 +279,6 @@ def change_stats(
     })
     for k in ("improved", "stable", "worsened"):
         out[f"{k}_pct"] = 100.0 * float(out[k] or 0) / n
-    wilcoxon_paired = _stat_function("wilcoxon_paired")
-    if wilcoxon_paired is None:
-        out.update({"statistic": None, "p_value": None})
-        return out, _missing("wilcoxon_paired")
     w = wilcoxon_paired(b, f, zero_method=zero_method, method=p_method)
     out.update({
         "statistic": w.statistic,
@@ -262,7 +330,6 @@ def add_slope(
     Uses the on-treatment EDSS assessments from the baseline assessment on (``advs`` rows with
     ``on_treatment`` and ``date >= base_edss_date``), time in years since the first dose.
     """
-    mixed_slope = _stat_function("mixed_slope")
     df = (
         advs.join(adsl.select("patient_id", "base_edss_date"), on="patient_id", how="inner")
         .filter(
@@ -280,11 +347,9 @@ def add_slope(
         reason = ""
         if n_pat < 2 or n_obs < 3:
             reason = "not computed: a mixed model needs at least 2 patients and 3 assessments"
-        elif mixed_slope is None:
-            reason = _missing("mixed_slope")
         if reason:
             results.add_stats(
-                "edss_slope", group, "edss", "",
+                EDSS_SLOPE.name, group, "edss", "",
                 {**base, "slope": None, "ci_low": None, "ci_high": None},
                 label="EDSS points per year", method=reason,
             )
@@ -294,73 +359,11 @@ def add_slope(
             "edss", "years", "patient_id", level=study.analysis.level,
         )
         results.add_stats(
-            "edss_slope", group, "edss", "",
+            EDSS_SLOPE.name, group, "edss", "",
             {**base, "slope": res.slope, "ci_low": res.ci_low, "ci_high": res.ci_high},
             label="EDSS points per year",
             method=res.method,
         )
-
-
-def derive_adtte(
-    adsl: pl.DataFrame,
-    advs: pl.DataFrame,
-    events: pl.DataFrame,
-    measure: Measure,
-) -> pl.DataFrame:
-    """One row per patient with a baseline and follow-up: time to first confirmed worsening.
-
-    Parameters
-    ----------
-    adsl
-        ``patient_id``, ``group``, ``first_dose``, ``base_<column>_date``.
-    advs
-        Visits with ``patient_id``, ``date``, ``on_treatment`` and the measure's column.
-    events
-        The outcome engine's events (``patient_id``, ``event_type``, ``date``).
-    measure
-        The measure.
-
-    Returns
-    -------
-    polars.DataFrame
-        ``patient_id, group, param, origin_date, event, event_date, censor_date, time_days,
-        time_years``: ``event`` is true at the onset of the first confirmed worsening (``CDW``),
-        otherwise the patient is censored at the last on-treatment assessment.
-    """
-    col, base_date = measure.column, f"base_{measure.column}_date"
-    last_seen = (
-        advs.filter(pl.col("on_treatment") & pl.col(col).is_not_null())
-        .join(adsl.select("patient_id", base_date), on="patient_id", how="inner")
-        .filter(pl.col("date") > pl.col(base_date))
-        .group_by("patient_id")
-        .agg(pl.col("date").max().alias("censor_date"))
-    )
-    first_event = (
-        events.filter(pl.col("event_type") == "CDW")
-        .group_by("patient_id")
-        .agg(pl.col("date").min().alias("event_date"))
-    )
-    out = (
-        adsl.select("patient_id", "group", pl.col("first_dose").alias("origin_date"))
-        .join(last_seen, on="patient_id", how="inner")
-        .join(first_event, on="patient_id", how="left")
-        .with_columns(
-            pl.lit(measure.param).alias("param"),
-            pl.col("event_date").is_not_null().alias("event"),
-        )
-        .with_columns(
-            (pl.coalesce("event_date", "censor_date") - pl.col("origin_date"))
-            .dt.total_days()
-            .clip(lower_bound=0)
-            .cast(pl.Float64)
-            .alias("time_days")
-        )
-        .with_columns((pl.col("time_days") / _DAYS_PER_YEAR).alias("time_years"))
-    )
-    return out.select(
-        "patient_id", "group", "param", "origin_date", "event", "event_date", "censor_date",
-        "time_days", "time_years",
-    ).sort("patient_id")
 
 
 def add_time_to_event(
@@ -378,20 +381,16 @@ def add_time_to_event(
     (cumulative), ``survival``, ``ci_low``, ``ci_high`` (event-free probability, 0-1) and
     ``cum_incidence_pct`` (100 x (1 - survival)).
     """
-    kaplan_meier = _stat_function("kaplan_meier")
     years = list(study.analysis.km_years)
     for group, sub in _groups(adsl):
         part = adtte.join(sub.select("patient_id"), on="patient_id", how="semi")
         n, ev = part.height, int(part["event"].sum())
         label = f"time to first confirmed {measure.label} worsening (years)"
-        if n == 0 or kaplan_meier is None:
+        if n == 0:
             results.add_stats(
                 measure.tte_analysis, group, measure.key, "",
                 {"n": n, "events": ev, "median": None}, label=label,
-                method=(
-                    _missing("kaplan_meier") if n else
-                    "not computed: no patient with a baseline and a later assessment"
-                ),
+                method="not computed: no patient with a baseline and a later assessment",
             )
             continue
         km = kaplan_meier(
@@ -501,13 +500,14 @@ def add_efficacy(
         )
         events, note = run_engine(adsl, advs, relapses, options, detect=detect)
         engine[m.key] = note
-        adtte = derive_adtte(adsl, advs, events, m)
+        adtte = _derive_adtte(adsl, advs, events, value=m.column, param=m.param)
         add_time_to_event(results, adtte, adsl, m, study)
         tte_parts.append(adtte)
         if events.height:
             ev_parts.append(events.with_columns(pl.lit(m.param).alias("param")))
     adtte_all = (
-        pl.concat(tte_parts, how="diagonal_relaxed") if tte_parts else _empty_adtte()
+        pl.concat(tte_parts, how="diagonal_relaxed") if tte_parts
+        else pl.DataFrame(schema=ADTTE_SCHEMA)
     )
     adevents = (
         pl.concat(ev_parts, how="diagonal_relaxed")
@@ -517,9 +517,83 @@ def add_efficacy(
     return EfficacyOutput(adsl=adsl, adtte=adtte_all, adevents=adevents, engine=engine)
 
 
-def _empty_adtte() -> pl.DataFrame:
-    return pl.DataFrame(schema={
-        "patient_id": pl.String, "group": pl.String, "param": pl.String, "origin_date": pl.Date,
-        "event": pl.Boolean, "event_date": pl.Date, "censor_date": pl.Date,
-        "time_days": pl.Float64, "time_years": pl.Float64,
-    })
+_EDSS = MEASURES[0]
+
+
+class Efficacy(Analysis):
+    """Change from baseline, the EDSS slope and time to confirmed worsening, per measure."""
+
+    name = "efficacy"
+    title = "Disability outcomes"
+    doc = (
+        "Rows of `msrwe.study.efficacy.Efficacy`, per group and `overall`: EDSS always, the "
+        "9-hole peg test (two-hand harmonic mean, seconds) and the timed 25-foot walk (seconds) "
+        "where measured. Datasets: `adtte` (one row per patient and time-to-event `param`), "
+        "`adevents` (the outcome engine's events) and `adrel` (the cohort's charted relapses); "
+        "`adsl` gains `base_*`/`last_*` of each measure."
+    )
+    outputs = EFFICACY_OUTPUTS
+    section = ("efficacy", "Disability outcomes")
+    figures = ("km", "trajectories")
+    facts = (
+        KeyFact("cdw-events", "patients with confirmed EDSS worsening", _EDSS.tte_analysis,
+                "events", _EDSS.key),
+    )
+    summary = (
+        SummarySpec(
+            "EDSS per group",
+            (
+                Column("n", _EDSS.change_analysis, ("n",), "edss", fmt="int"),
+                Column("baseline->last", _EDSS.change_analysis,
+                       ("baseline_median", "last_median"), "edss", fmt="arrow"),
+                Column("impr/stab/wors", _EDSS.change_analysis,
+                       ("improved", "stable", "worsened"), "edss", fmt="slash"),
+                Column("p", _EDSS.change_analysis, ("p_value",), "edss", digits=3),
+                Column("slope/yr", EDSS_SLOPE.name, ("slope",), "edss", digits=2),
+                Column("CDW", _EDSS.tte_analysis, ("events",), "edss", "", fmt="int"),
+            ),
+            caption="median at baseline and last on treatment; improved/stable/worsened; "
+            "Wilcoxon signed-rank p; mixed-model slope per year; patients with confirmed "
+            "worsening",
+        ),
+    )
+
+    def run(self, context: Context, results: ResultsTable) -> None:
+        """Efficacy rows; ``adtte``, ``adevents``; ``base_*``/``last_*`` columns of adsl."""
+        relapses = context.table("relapses")
+        if relapses is None:
+            relapses = pl.DataFrame(schema={"patient_id": pl.String, "onset_date": pl.Date})
+        eff = add_efficacy(
+            results, adsl=context.adsl, advs=context.datasets["advs"],
+            relapses=filter_confirmed_relapses(relapses), study=context.study,
+        )
+        context.datasets.update({
+            "adsl": eff.adsl, "adtte": eff.adtte, "adevents": eff.adevents,
+            # the cohort's charted relapses, for the report's swimmer plot
+            "adrel": relapses.join(context.adsl.select("patient_id"), on="patient_id",
+                                   how="semi"),
+        })
+        context.notes[self.name] = eff.engine
+
+    def methods(self, context: Context) -> list[str]:
+        """Baseline, change, slope and worsening; the outcome engine's own description."""
+        return [*efficacy_methods(context.study), *engine_methods(context.notes.get(self.name))]
+
+
+def __getattr__(name: str) -> object:
+    if name == "derive_adtte":
+        import warnings
+
+        warnings.warn(
+            "msrwe.study.efficacy.derive_adtte(adsl, advs, events, measure) moved to "
+            "msrwe.derive.tte.derive_adtte(adsl, advs, events, value=..., param=...)",
+            DeprecationWarning, stacklevel=2,
+        )
+
+        def derive_adtte_compat(
+            adsl: pl.DataFrame, advs: pl.DataFrame, events: pl.DataFrame, measure: Measure
+        ) -> pl.DataFrame:
+            return _derive_adtte(adsl, advs, events, value=measure.column, param=measure.param)
+
+        return derive_adtte_compat
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

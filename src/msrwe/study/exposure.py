@@ -8,10 +8,9 @@ The vocabulary is documented in ``docs/results_safety_part.md``.
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
 
+from msrwe.analysis.base import Analysis, Column, Context, Output, Stat, SummarySpec
 from msrwe.derive.exposure import (
     DOSE_LIMITS,
     derive_exposure,
@@ -20,10 +19,83 @@ from msrwe.derive.exposure import (
     regimen_interval,
 )
 from msrwe.stats import clopper_pearson, describe
+from msrwe.study.config import Study
+from msrwe.study.methods import exposure_methods
 from msrwe.tables.groups import groups_of
 from msrwe.tables.results import ResultsTable
 
-__all__ = ["add_exposure", "groups_of", "resolve_interval_window"]
+__all__ = [
+    "DOSE_INTERVALS",
+    "EXPOSURE",
+    "EXPOSURE_ALERTS",
+    "Exposure",
+    "add_exposure",
+    "groups_of",
+    "join_exposure",
+    "resolve_interval_window",
+]
+
+_DIST = "`n`, `n_missing`, `mean`, `sd`, `median`, `q1`, `q3`, `min`, `max`"
+
+EXPOSURE = Output(
+    "exposure",
+    "Exposure",
+    stats=(
+        Stat("N", "cohort patients", "variable `patients`"),
+        Stat("treated", "patients with a dose", "variable `patients`"),
+        Stat("total", "doses (variable `administrations`) or patient-years from first to last "
+             "dose (variable `years_on_treatment`)"),
+        Stat("n, n_missing, mean, sd, median, q1, q3, min, max",
+             "per-patient distribution of the variable",
+             "variables `n_doses`, `years_on_treatment`, `cum_mg`, `cum_mg_m2`, `cum_mg_kg`"),
+    ),
+    doc=(
+        "Cumulative doses: a dose in `mg` or `g` converts to mg directly; `mg/m2` via `bsa_m2` "
+        "and `mg/kg` via `weight_kg` of the same row. mg/m2 and mg/kg totals of doses given in mg "
+        "use that dose's `bsa_m2` / `weight_kg`. A patient's total sums the doses whose quantity "
+        "is known; it is empty (counted in `n_missing`) when no dose had it."
+    ),
+    display="describe",
+)
+DOSE_INTERVALS = Output(
+    "dose_intervals",
+    "Intervals between doses",
+    stats=(
+        Stat("n, median, q1, q3, min, max, mean, sd",
+             "distribution of the days between consecutive doses (variable `interval_days`) or "
+             "of each patient's median interval (variable `patient_median_interval_days`)"),
+        Stat("window_low, window_high", "the window in force, in days",
+             "variable `interval_days`, when a window is in force"),
+        Stat("n_in_window, pct_in_window",
+             "intervals inside the window (both ends included) and their share (0-100)",
+             "variable `interval_days`, when a window is in force"),
+    ),
+    doc=(
+        "The window is `exposure.interval_days` of the study file, or the known regimen of the "
+        "drug (56-77 days for intrathecal methotrexate, clinical-methods 7); without either "
+        "there are no window stats."
+    ),
+    display="describe",
+)
+EXPOSURE_ALERTS = Output(
+    "exposure_alerts",
+    "Exposure alerts",
+    stats=(
+        Stat("N", "patients of the group"),
+        Stat("n", "patients above the limit"),
+        Stat("pct, ci_low, ci_high", "`n / N` in percent, Clopper-Pearson interval"),
+        Stat("limit", "the limit"),
+    ),
+    doc=(
+        "Written only for drugs with a known cumulative limit "
+        "(`msrwe.derive.exposure.DOSE_LIMITS`); `variable` is `limit`, `level` the limit's id: "
+        "`mitoxantrone_us_140` (140 mg/m2 lifetime, US label), `mitoxantrone_eu_72` (72 mg/m2, "
+        "EU SmPC), `cladribine_3.5_2y` (3.5 mg/kg within any 730.5 days). Doses without BSA or "
+        "weight count as zero towards a limit, so an alert is certain but missing data can hide "
+        "one; `adexpo` lists `n_doses_unknown_mg_m2` and `n_doses_unknown_mg_kg`."
+    ),
+    display="generic",
+)
 
 
 _DISTRIBUTIONS: tuple[tuple[str, str], ...] = (
@@ -62,7 +134,8 @@ def add_exposure(
     *,
     doses: pl.DataFrame,
     adsl: pl.DataFrame,
-    study: Any = None,
+    study: Study | None = None,
+    interval_days: tuple[int, int] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Add the exposure rows for every group and overall; return ``addose`` and ``adexpo``.
 
@@ -75,9 +148,12 @@ def add_exposure(
     adsl
         One row per cohort patient with ``patient_id`` and ``group``.
     study
-        The study settings (:class:`msrwe.study.config.Study`); ``study.exposure.interval_days``
-        sets the on-schedule window (default: the drug's known regimen, 56-77 days for
-        intrathecal methotrexate) and ``study.analysis.level`` the confidence level.
+        The study settings (default: every default); ``study.analysis.level`` is the
+        confidence level.
+    interval_days
+        The on-schedule window in force (:attr:`msrwe.analysis.result.InForce.interval_days`);
+        by default resolved by :func:`resolve_interval_window` from
+        ``study.exposure.interval_days`` and the doses.
 
     Returns
     -------
@@ -99,11 +175,9 @@ def add_exposure(
     >>> r.get("dose_intervals", "pct_in_window", variable="interval_days")
     100.0
     """
-    exposure_settings = getattr(study, "exposure", None)
-    configured = getattr(exposure_settings, "interval_days", None)
-    analysis = getattr(study, "analysis", None)
-    level = float(getattr(analysis, "level", 0.95))
-    window = resolve_interval_window(configured, doses)
+    study = study if study is not None else Study()
+    level = study.analysis.level
+    window = interval_days or resolve_interval_window(study.exposure.interval_days, doses)
     addose = derive_vars_dose(doses)
     adexpo = derive_exposure(addose, interval_days=window)
     alerts = (
@@ -122,10 +196,10 @@ def add_exposure(
         ex = adexpo.filter(pl.col("patient_id").is_in(ids))
         dz = addose.filter(pl.col("patient_id").is_in(ids))
         results.add(
-            "exposure", group, "patients", "", "N", len(ids), label="Patients in the cohort"
+            EXPOSURE.name, group, "patients", "", "N", len(ids), label="Patients in the cohort"
         )
         results.add(
-            "exposure",
+            EXPOSURE.name,
             group,
             "patients",
             "",
@@ -134,10 +208,10 @@ def add_exposure(
             label="Patients with a dose",
         )
         results.add(
-            "exposure", group, "administrations", "", "total", dz.height, label="Administrations"
+            EXPOSURE.name, group, "administrations", "", "total", dz.height, label="Administrations"
         )
         results.add(
-            "exposure",
+            EXPOSURE.name,
             group,
             "years_on_treatment",
             "",
@@ -147,7 +221,7 @@ def add_exposure(
         )
         for col, label in _DISTRIBUTIONS:
             stats = describe(ex[col]) if ex.height else describe([])
-            results.add_stats("exposure", group, col, "", stats, label=label)
+            results.add_stats(EXPOSURE.name, group, col, "", stats, label=label)
         iv = dz["interval_days"].drop_nulls()
         st = describe(iv.cast(pl.Float64))
         if window is not None:
@@ -161,7 +235,7 @@ def add_exposure(
                 }
             )
         results.add_stats(
-            "dose_intervals",
+            DOSE_INTERVALS.name,
             group,
             "interval_days",
             "",
@@ -171,7 +245,7 @@ def add_exposure(
         )
         st_pat = describe(ex["median_interval_days"]) if ex.height else describe([])
         results.add_stats(
-            "dose_intervals",
+            DOSE_INTERVALS.name,
             group,
             "patient_median_interval_days",
             "",
@@ -188,7 +262,7 @@ def add_exposure(
                 stats_lim.update(ci.as_percent())
             stats_lim["limit"] = lim.limit
             results.add_stats(
-                "exposure_alerts",
+                EXPOSURE_ALERTS.name,
                 group,
                 "limit",
                 lim.limit_id,
@@ -197,3 +271,66 @@ def add_exposure(
                 method="Clopper-Pearson exact",
             )
     return {"addose": addose, "adexpo": adexpo, "adexpo_alerts": alerts}
+
+
+_EXPOSURE_COLUMNS = (
+    "years_on_treatment", "median_interval_days", "pct_intervals_in_window", "cum_mg",
+    "cum_mg_m2", "cum_mg_kg", "n_alerts",
+)
+
+
+def join_exposure(adsl: pl.DataFrame, adexpo: pl.DataFrame) -> pl.DataFrame:
+    """The per-patient exposure summary as columns of ``adsl`` (``exposure_years`` too)."""
+    cols = [c for c in _EXPOSURE_COLUMNS if c in adexpo.columns and c not in adsl.columns]
+    if not cols:
+        return adsl
+    out = adsl.join(
+        adexpo.select("patient_id", *cols).unique("patient_id", keep="first"),
+        on="patient_id", how="left", maintain_order="left",
+    )
+    if "years_on_treatment" in out.columns and "exposure_years" not in out.columns:
+        out = out.with_columns(pl.col("years_on_treatment").alias("exposure_years"))
+    return out
+
+
+class Exposure(Analysis):
+    """Doses, years on treatment, cumulative doses, intervals and cumulative-limit alerts."""
+
+    name = "exposure"
+    title = "Exposure"
+    doc = (
+        "Rows of `msrwe.study.exposure.Exposure`, per group and `overall`. The datasets: "
+        "`addose` (one row per dose: `dose_number`, `interval_days`, `dose_mg`, `dose_mg_m2`, "
+        "`dose_mg_kg`, `cum_mg`, `cum_mg_m2`, `cum_mg_kg`), `adexpo` (one row per patient and "
+        "drug) and `adexpo_alerts`."
+    )
+    outputs = (EXPOSURE, DOSE_INTERVALS, EXPOSURE_ALERTS)
+    requires = ("administrations",)
+    section = ("exposure", "Exposure")
+    figures = ("dose_intervals", "swimmer")
+    summary = (
+        SummarySpec(
+            "Exposure per group",
+            (
+                Column("patients", EXPOSURE.name, ("N",), "patients", fmt="int"),
+                Column("doses", EXPOSURE.name, ("total",), "administrations", fmt="int"),
+                Column("patient-years", EXPOSURE.name, ("total",), "years_on_treatment"),
+                Column("interval, median", DOSE_INTERVALS.name, ("median",), "interval_days"),
+                Column("% in window", DOSE_INTERVALS.name, ("pct_in_window",),
+                       "interval_days"),
+            ),
+        ),
+    )
+
+    def run(self, context: Context, results: ResultsTable) -> None:
+        """Exposure rows; ``addose``, ``adexpo``, ``adexpo_alerts``; exposure columns of adsl."""
+        out = add_exposure(
+            results, doses=context.cohort.doses, adsl=context.adsl, study=context.study,
+            interval_days=context.in_force.interval_days,
+        )
+        context.datasets.update(out)
+        context.datasets["adsl"] = join_exposure(context.adsl, out["adexpo"])
+
+    def methods(self, context: Context) -> list[str]:
+        """How exposure was described."""
+        return [exposure_methods(context.in_force.interval_days)]

@@ -24,7 +24,14 @@ from collections.abc import Mapping
 from msrwe.derive.relapses import UNCONFIRMED_RELAPSE_NOTE
 from msrwe.study.config import Study
 
-__all__ = ["describe_methods"]
+__all__ = [
+    "cohort_methods",
+    "describe_methods",
+    "efficacy_methods",
+    "engine_methods",
+    "exposure_methods",
+    "safety_methods",
+]
 
 
 def _num(x: float) -> str:
@@ -66,47 +73,26 @@ def _cohort_sentence(study: Study, drug: str | None) -> str:
     return text + "." + grouping
 
 
-def describe_methods(
-    study: Study,
-    *,
-    drug: str | None = None,
-    engine: Mapping[str, str] | None = None,
-    n_patients: int | None = None,
-    interval_days: tuple[int, int] | list[int] | None = None,
-) -> str:
-    """The methods paragraph for a study.
-
-    Parameters
-    ----------
-    study
-        The settings in force.
-    drug
-        The study drug when the study file names none (the most-given drug).
-    engine
-        ``describe()`` of each outcome-engine run, by measure (``edss``, ``nhpt``, ``t25fw``).
-    n_patients
-        Size of the cohort, when known.
-    interval_days
-        The dose-interval window in force (``exposure.interval_days`` or the regimen's).
-
-    Returns
-    -------
-    str
-        Plain text in paragraphs separated by blank lines.
-    """
-    a, s, o = study.analysis, study.safety, study.outcomes
-    lvl = f"{a.level * 100:g}%"
-    paras = [_cohort_sentence(study, drug)]
+def cohort_methods(study: Study, drug: str | None = None, n_patients: int | None = None) -> str:
+    """Who was included, how results are grouped, and how many met the criteria."""
+    text = _cohort_sentence(study, drug)
     if n_patients is not None:
-        paras[0] += f" {n_patients} patients met the criteria."
-    paras.append(
+        text += f" {n_patients} patients met the criteria."
+    return text
+
+
+def efficacy_methods(study: Study) -> list[str]:
+    """Baseline and follow-up, change and slope, confirmed worsening (three paragraphs)."""
+    a, o = study.analysis, study.outcomes
+    lvl = f"{a.level * 100:g}%"
+    paras = [
         "Baseline EDSS was the score on the day of the first dose or, failing that, the last "
         f"score within {a.baseline_window_days} days before it; the follow-up score was the last "
         f"one recorded up to {a.on_treatment_days} days after the last dose. The 9-hole peg "
         "test time was the harmonic mean of the two hands' mean times (the MSFC time "
         "equivalent); 777 s (unable because of MS) on either hand gave 777 s and always counted "
         "as worsening."
-    )
+    ]
     edss_policy = o.options.delta_fun
     paras.append(
         "Change from baseline was summarised by its median and the numbers of patients improved, "
@@ -146,6 +132,11 @@ def describe_methods(
         f"last on-treatment assessment; numbers at risk and {lvl} confidence intervals are given "
         f"at {', '.join(_num(y) for y in a.km_years)} years."
     )
+    return paras
+
+
+def exposure_methods(interval_days: tuple[int, int] | list[int] | None) -> str:
+    """How exposure was described (with the dose-interval window in force, if any)."""
     expo = (
         "Exposure was described per patient by the first and last dose, the number of doses, the "
         "years from first to last dose, the intervals between doses"
@@ -155,12 +146,17 @@ def describe_methods(
             f" (with the share inside the regimen's window of {interval_days[0]}-"
             f"{interval_days[1]} days)"
         )
-    expo += (
+    return expo + (
         " and the cumulative dose in mg, mg/m2 (from the body surface area at each dose) and "
         "mg/kg, with alerts where a known cumulative limit was crossed."
     )
-    paras.append(expo)
-    paras.append(
+
+
+def safety_methods(study: Study) -> str:
+    """How adverse events were counted."""
+    a, s = study.analysis, study.safety
+    lvl = f"{a.level * 100:g}%"
+    return (
         "Adverse events were treatment-emergent from the first dose to "
         f"{s.risk_window_days} days after the last dose and grouped by "
         + ("verbatim term" if s.ae_grouping == "term" else "MedDRA preferred-term code")
@@ -169,8 +165,52 @@ def describe_methods(
         "incidence rates (time at risk stopping at the first event) are per 100 patient-years "
         "with exact Poisson (chi-square) intervals. Serious events follow the ICH E2A criteria."
     )
-    if engine:
-        for key, text in engine.items():
-            if text:
-                paras.append(f"Outcome engine settings ({key}): {text}")
+
+
+def engine_methods(engine: Mapping[str, str] | None) -> list[str]:
+    """The outcome engine's own description of each run, verbatim."""
+    return [
+        f"Outcome engine settings ({key}): {text}" for key, text in (engine or {}).items() if text
+    ]
+
+
+def describe_methods(
+    study: Study,
+    *,
+    drug: str | None = None,
+    engine: Mapping[str, str] | None = None,
+    n_patients: int | None = None,
+    interval_days: tuple[int, int] | list[int] | None = None,
+) -> str:
+    """The methods paragraph for a study (every analysis's paragraphs, in one text).
+
+    ``msrwe.pipeline.analyze`` writes the methods from the declared analyses (each contributes its
+    own paragraphs, in report order); this function gives the same paragraphs for a study
+    without running it.
+
+    Parameters
+    ----------
+    study
+        The settings in force.
+    drug
+        The study drug when the study file names none (the most-given drug).
+    engine
+        ``describe()`` of each outcome-engine run, by measure (``edss``, ``nhpt``, ``t25fw``).
+    n_patients
+        Size of the cohort, when known.
+    interval_days
+        The dose-interval window in force (``exposure.interval_days`` or the regimen's).
+
+    Returns
+    -------
+    str
+        Plain text in paragraphs separated by blank lines.
+    """
+    paras = [
+        cohort_methods(study, drug, n_patients),
+        *efficacy_methods(study),
+        exposure_methods(interval_days),
+        safety_methods(study),
+        *engine_methods(engine),
+    ]
     return "\n\n".join(paras)

@@ -15,25 +15,29 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 
 import numpy as np
 import polars as pl
 from scipy import stats
 
+from msrwe.analysis.base import Analysis, Column, Context, KeyFact, Output, Stat, SummarySpec
 from msrwe.derive._columns import require_columns
 from msrwe.derive.adverse_events import SERIOUS_CRITERIA, derive_adae
+from msrwe.derive.risk import derive_risk_periods as _derive_risk_periods
 from msrwe.stats import IncidenceSummary, describe, incidence_summary
-from msrwe.study.exposure import groups_of
+from msrwe.study.config import Study
+from msrwe.study.methods import safety_methods
+from msrwe.tables.groups import groups_of
 from msrwe.tables.results import ResultsTable
 
 __all__ = [
+    "AE_ANALYSES",
     "BOOTSTRAP_MAX_PATIENTS",
     "BOOTSTRAP_RESAMPLES",
     "BOOTSTRAP_SEED",
     "DAYS_SINCE_DOSE_BINS",
+    "Safety",
     "add_safety",
-    "derive_risk_periods",
 ]
 
 #: Patient-level bootstrap of events per administration (clustered within patients).
@@ -51,6 +55,110 @@ DAYS_SINCE_DOSE_BINS: tuple[tuple[str, int, int | None], ...] = (
 )
 
 _DAYS_PER_YEAR = 365.25
+
+#: The incidence stats shared by the ``ae_*`` outputs and ``hospitalization``.
+INCIDENCE_STATS: tuple[Stat, ...] = (
+    Stat("N", "patients at risk (all cohort patients of the group)"),
+    Stat("n", "patients with at least one event"),
+    Stat("pct, ci_low, ci_high", "`n / N` in percent with its Clopper-Pearson interval "
+         "(method `Clopper-Pearson exact 95%`)"),
+    Stat("events", "all events (recurrences included)"),
+    Stat("person_years", "time at risk to the first event, summed (years)"),
+    Stat("eair, eair_ci_low, eair_ci_high", "`n / person_years x 100`, exact Poisson interval"),
+    Stat("exposure_years", "whole time at risk, summed (years)"),
+    Stat("eaer, eaer_ci_low, eaer_ci_high",
+         "`events / exposure_years x 100`, exact Poisson interval"),
+)
+_TERM = "`term` (or `pt_code` with `safety.ae_grouping = \"pt_code\"`)"
+
+AE_INCIDENCE = Output(
+    "ae_incidence", "Adverse events by term", stats=INCIDENCE_STATS, display="incidence",
+    missing="The results table holds no adverse-event incidence.",
+    doc=(
+        "Treatment-emergent adverse events. Variable `any` (level empty): any event; variable "
+        f"{_TERM}, level the term trimmed and in lower case (`post-lumbar puncture headache`) or "
+        "the MedDRA PT code (events without a code keep their term). Every term seen in the "
+        "cohort is written for every group (with `n = 0` where a group has none), ordered by "
+        "the overall number of patients, most frequent first."
+    ),
+)
+AE_SERIOUS = Output(
+    "ae_serious", "Serious adverse events", stats=INCIDENCE_STATS, display="incidence",
+    doc=(
+        "Serious adverse events (ICH E2A): an event is serious when `serious` is true or "
+        "`serious_criteria` is filled in (read case-insensitively, separated by `;`). Variable "
+        "`any`; variable `criterion` with level `death`, `life_threatening`, `hospitalization`, "
+        "`disability`, `congenital_anomaly`, `medically_important` (an event may meet several) "
+        "or `not_stated` (no criterion named); variable `term` / `pt_code` for each term with "
+        "a serious event."
+    ),
+)
+AE_RELATED = Output(
+    "ae_related", "Adverse events by relatedness", stats=INCIDENCE_STATS, display="incidence",
+    doc=(
+        "Related or possibly related events (`related` is `related` or `possibly_related`). "
+        "Variable `any`; `serious` (serious **and** related: the \"no serious related event\" "
+        "row); `term` / `pt_code` for each term with a related event."
+    ),
+)
+AE_INFECTION = Output(
+    "ae_infection", "Infections", stats=INCIDENCE_STATS, display="incidence",
+    doc="Infections (`infection` true). Variable `any`; `serious`; `term` / `pt_code`.",
+)
+HOSPITALIZATION = Output(
+    "hospitalization", "Hospital stays",
+    stats=(*INCIDENCE_STATS,
+           Stat("n, n_missing, mean, sd, median, q1, q3, min, max",
+                "distribution of discharge minus admission (days)",
+                "variable `length_of_stay_days`")),
+    display="incidence",
+    doc=(
+        "Hospital stays from the `hospitalizations` table; a stay counts when it starts inside "
+        "the time at risk. Variable `any` (`events` = stays), `related` (stays related or "
+        "possibly related to the drug), `length_of_stay_days`."
+    ),
+)
+AE_PER_ADMINISTRATION = Output(
+    "ae_per_administration", "Adverse events per administration",
+    stats=(
+        Stat("administrations", "doses given to the group"),
+        Stat("events", "treatment-emergent events"),
+        Stat("rate", "events per dose"),
+        Stat("per_100", "events per 100 doses"),
+        Stat("ci_low, ci_high", "interval of `rate`, patients as clusters"),
+    ),
+    display="per_dose",
+    doc=(
+        "Events per dose (variable `any`, or `term` / `pt_code` with the term as level). Doses "
+        "cluster within patients, so the interval treats patients as clusters (clinical-methods "
+        f"6): a patient-level bootstrap ({BOOTSTRAP_RESAMPLES} resamples, seed {BOOTSTRAP_SEED}, "
+        f"percentile interval) for groups of up to {BOOTSTRAP_MAX_PATIENTS} patients, above "
+        "that the cluster-robust (sandwich) Wald interval of the ratio. A group of one patient "
+        "has no interval. `method` says which."
+    ),
+)
+AE_BY_DAYS_SINCE_DOSE = Output(
+    "ae_by_days_since_dose", "Adverse events by days since the last dose",
+    stats=(
+        Stat("events", "treatment-emergent events"),
+        Stat(", ".join(f"n_{b[0]}" for b in DAYS_SINCE_DOSE_BINS),
+             "events 0-1, 2-7, 8-30, 31+ days after a dose"),
+        Stat("pct_within_7_days", "share of events within 7 days of a dose (0-100)"),
+        Stat("median_days, q1_days, q3_days", "days from the dose to the onset"),
+    ),
+    display="days_since_dose",
+    doc=(
+        "Each treatment-emergent event is tagged with the days since the nearest dose on or "
+        "before its onset (`adae.days_since_dose`); variable `any`, or `term` / `pt_code`."
+    ),
+)
+
+#: The outputs computed from the adverse_events table.
+AE_ANALYSES: tuple[str, ...] = tuple(
+    o.name for o in (AE_INCIDENCE, AE_SERIOUS, AE_RELATED, AE_INFECTION, AE_PER_ADMINISTRATION,
+                     AE_BY_DAYS_SINCE_DOSE)
+)
+
 _PROP = "Clopper-Pearson exact"
 _RATE = "exact Poisson (chi-square), per 100 patient-years"
 _AE_SCHEMA = {"patient_id": pl.String, "onset_date": pl.Date, "term": pl.String}
@@ -71,57 +179,6 @@ def _max_date(frames: Iterable[tuple[pl.DataFrame | None, str]]) -> dt.date | No
     ]
     dates = [d for d in dates if isinstance(d, dt.date)]
     return max(dates) if dates else None
-
-
-def derive_risk_periods(
-    adsl: pl.DataFrame,
-    doses: pl.DataFrame,
-    *,
-    risk_window_days: int = 90,
-    cutoff: dt.date | None = None,
-) -> pl.DataFrame:
-    """One row per cohort patient: ``risk_start``, ``risk_end``, ``risk_years``, ``n_doses``.
-
-    ``risk_end`` is ``risk_window_days`` after the last dose, cut at ``death_date`` (when adsl
-    has it) and at ``cutoff``. A patient without a dose has no time at risk.
-
-    Examples
-    --------
-    >>> adsl = pl.DataFrame({"patient_id": ["a"], "group": ["SPMS"]})
-    >>> doses = pl.DataFrame({"patient_id": ["a", "a"],
-    ...     "date": [dt.date(2020, 1, 1), dt.date(2020, 12, 31)]})
-    >>> r = derive_risk_periods(adsl, doses, cutoff=dt.date(2021, 1, 30))
-    >>> r.select("risk_start", "risk_end", "n_doses").row(0)
-    (datetime.date(2020, 1, 1), datetime.date(2021, 1, 30), 2)
-    >>> round(r["risk_years"][0], 4)  # 395 days
-    1.0815
-    """
-    span = doses.group_by("patient_id").agg(
-        pl.col("date").min().alias("risk_start"),
-        pl.col("date").max().alias("__last"),
-        pl.len().cast(pl.Int64).alias("n_doses"),
-    )
-    base = adsl.select(
-        pl.col("patient_id").cast(pl.String),
-        *([pl.col("death_date")] if "death_date" in adsl.columns else []),
-    )
-    out = base.join(span, on="patient_id", how="left", maintain_order="left")
-    end = pl.col("__last") + pl.duration(days=risk_window_days)
-    if "death_date" in out.columns:
-        end = pl.min_horizontal(end, pl.col("death_date"))
-    if cutoff is not None:
-        end = pl.min_horizontal(end, pl.lit(cutoff))
-    end = pl.max_horizontal(end, pl.col("risk_start"))
-    out = out.with_columns(end.alias("risk_end")).with_columns(
-        pl.when(pl.col("risk_start").is_not_null()).then(pl.col("risk_end")).alias("risk_end"),
-        pl.col("n_doses").fill_null(0),
-    )
-    out = out.with_columns(
-        ((pl.col("risk_end") - pl.col("risk_start")).dt.total_days() / _DAYS_PER_YEAR)
-        .fill_null(0.0)
-        .alias("risk_years")
-    )
-    return out.select("patient_id", "risk_start", "risk_end", "risk_years", "n_doses")
 
 
 def _summary(
@@ -245,17 +302,6 @@ def _labels(adae: pl.DataFrame) -> dict[str, str]:
     return {str(g): (str(t) if t is not None else str(g)) for g, t, _ in counts.iter_rows()}
 
 
-#: The analyses computed from the adverse_events table.
-AE_ANALYSES: tuple[str, ...] = (
-    "ae_incidence",
-    "ae_serious",
-    "ae_related",
-    "ae_infection",
-    "ae_per_administration",
-    "ae_by_days_since_dose",
-)
-
-
 def add_safety(
     results: ResultsTable,
     *,
@@ -263,7 +309,7 @@ def add_safety(
     adsl: pl.DataFrame,
     adverse_events: pl.DataFrame | None,
     hospitalizations: pl.DataFrame | None = None,
-    study: Any = None,
+    study: Study | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Add every safety row, per group and overall; return ``adae``.
 
@@ -280,8 +326,8 @@ def add_safety(
         Chart tables (``None`` when the store has none: the rows that depend on the table are
         then written as missing, method ``not computed: ...``, never as zero counts).
     study
-        Study settings: ``study.safety.risk_window_days`` (90), ``study.safety.ae_grouping``
-        (``term`` or ``pt_code``), ``study.analysis.level`` (0.95).
+        Study settings (default: every default): ``study.safety.risk_window_days`` (90),
+        ``study.safety.ae_grouping`` (``term`` or ``pt_code``), ``study.analysis.level`` (0.95).
 
     Returns
     -------
@@ -304,10 +350,10 @@ def add_safety(
     1.0
     """
     start = len(results)
-    safety = getattr(study, "safety", None)
-    window = int(getattr(safety, "risk_window_days", 90))
-    grouping = str(getattr(safety, "ae_grouping", "term"))
-    level = float(getattr(getattr(study, "analysis", None), "level", 0.95))
+    study = study if study is not None else Study()
+    window = study.safety.risk_window_days
+    grouping = study.safety.ae_grouping
+    level = study.analysis.level
     ae_in = adverse_events if adverse_events is not None else pl.DataFrame(schema=_AE_SCHEMA)
     hosp = hospitalizations if hospitalizations is not None else pl.DataFrame(schema=_HOSP_SCHEMA)
     require_columns(ae_in, "adverse_events", ["patient_id", "onset_date", "term"])
@@ -323,7 +369,7 @@ def add_safety(
     cutoff = _max_date(
         [(doses, "date"), (ae_in, "onset_date"), (hosp, "admit_date"), (adsl, "last_edss_date")]
     )
-    risk = derive_risk_periods(adsl, doses, risk_window_days=window, cutoff=cutoff)
+    risk = _derive_risk_periods(adsl, doses, risk_window_days=window, cutoff=cutoff)
     adae = derive_adae(ae_in, doses, risk_window_days=window, group_by=grouping)
     if "group" in adsl.columns:
         adae = adae.join(
@@ -379,44 +425,45 @@ def add_safety(
                 )
 
         # ae_incidence: any and per term
-        add("ae_incidence", "any", "", tg, "Any treatment-emergent adverse event")
-        per_term("ae_incidence", tg, None)
+        add(AE_INCIDENCE.name, "any", "", tg, "Any treatment-emergent adverse event")
+        per_term(AE_INCIDENCE.name, tg, None)
         # ae_serious: any, per ICH E2A criterion (or none stated), per term with a serious event
         ser = tg.filter(pl.col("serious_flag"))
-        add("ae_serious", "any", "", ser, "Any serious adverse event (ICH E2A)")
+        add(AE_SERIOUS.name, "any", "", ser, "Any serious adverse event (ICH E2A)")
         for c in SERIOUS_CRITERIA:
-            add("ae_serious", "criterion", c, tg.filter(pl.col(f"sae_{c}")), c.replace("_", " "))
+            add(AE_SERIOUS.name, "criterion", c, tg.filter(pl.col(f"sae_{c}")), c.replace("_", " "))
         no_criterion = ~pl.any_horizontal([pl.col(f"sae_{c}") for c in SERIOUS_CRITERIA])
         add(
-            "ae_serious",
+            AE_SERIOUS.name,
             "criterion",
             "not_stated",
             ser.filter(no_criterion),
             "serious, no ICH E2A criterion stated",
         )
-        per_term("ae_serious", ser, "serious_flag")
+        per_term(AE_SERIOUS.name, ser, "serious_flag")
         # ae_related: related or possibly related; serious and related; per term
         rel = tg.filter(pl.col("related_flag"))
-        add("ae_related", "any", "", rel, "Any related or possibly related adverse event")
+        add(AE_RELATED.name, "any", "", rel, "Any related or possibly related adverse event")
         add(
-            "ae_related",
+            AE_RELATED.name,
             "serious",
             "",
             rel.filter(pl.col("serious_flag")),
             "Serious related or possibly related adverse event",
         )
-        per_term("ae_related", rel, "related_flag")
+        per_term(AE_RELATED.name, rel, "related_flag")
         # ae_infection: any, serious, per term
         infe = tg.filter(pl.col("infection_flag"))
-        add("ae_infection", "any", "", infe, "Any infection")
-        add("ae_infection", "serious", "", infe.filter(pl.col("serious_flag")), "Serious infection")
-        per_term("ae_infection", infe, "infection_flag")
+        add(AE_INFECTION.name, "any", "", infe, "Any infection")
+        add(AE_INFECTION.name, "serious", "", infe.filter(pl.col("serious_flag")),
+            "Serious infection")
+        per_term(AE_INFECTION.name, infe, "infection_flag")
         # hospitalization
         hg = h.filter(pl.col("patient_id").is_in(ids))
         hs = _summary(rk, hg, "admit_date", level)
         _add_incidence(
             results,
-            "hospitalization",
+            HOSPITALIZATION.name,
             group,
             "any",
             "",
@@ -432,7 +479,7 @@ def add_safety(
         )
         _add_incidence(
             results,
-            "hospitalization",
+            HOSPITALIZATION.name,
             group,
             "related",
             "",
@@ -441,7 +488,7 @@ def add_safety(
         )
         los = (hg["discharge_date"] - hg["admit_date"]).dt.total_days().cast(pl.Float64)
         results.add_stats(
-            "hospitalization",
+            HOSPITALIZATION.name,
             group,
             "length_of_stay_days",
             "",
@@ -465,7 +512,7 @@ def add_safety(
             ratio = ev.sum() / total_doses if total_doses else None
             lo, hi, how = _ratio_interval(ev, n_doses, level, weights)
             results.add_stats(
-                "ae_per_administration",
+                AE_PER_ADMINISTRATION.name,
                 group,
                 "any" if term == "" else var,
                 term,
@@ -496,7 +543,7 @@ def add_safety(
             d = describe(days.cast(pl.Float64))
             st.update({"median_days": d["median"], "q1_days": d["q1"], "q3_days": d["q3"]})
             results.add_stats(
-                "ae_by_days_since_dose",
+                AE_BY_DAYS_SINCE_DOSE.name,
                 group,
                 "any" if term == "" else var,
                 term,
@@ -514,6 +561,76 @@ def add_safety(
         )
     if hospitalizations is None:
         results.mark_not_computed(
-            ["hospitalization"], "no hospitalizations table was imported", since=start
+            [HOSPITALIZATION.name], "no hospitalizations table was imported", since=start
         )
     return {"adae": adae, "adrisk": risk}
+
+
+class Safety(Analysis):
+    """Treatment-emergent adverse events, serious, related, infections, hospital stays."""
+
+    name = "safety"
+    title = "Safety"
+    doc = (
+        "Rows of `msrwe.study.safety.Safety`, per group and `overall`. Each cohort patient is at "
+        "risk from the **first dose** to **`safety.risk_window_days` (90) after the last dose**, "
+        "cut at `death_date` and at the data cut-off (the latest date found in the cohort's "
+        "doses, adverse events, hospital stays and last EDSS visit); an adverse event is "
+        "*treatment-emergent* when its onset falls inside that period. **EAIR** "
+        "(exposure-adjusted incidence rate): patients with a first event / time at risk, each "
+        "patient's time stopping at their first event of that kind; **EAER** (event rate): all "
+        "events / whole time at risk; both per 100 patient-years with the exact Poisson "
+        "(chi-square) interval; proportions with Clopper-Pearson. An `adverse_events` or "
+        "`hospitalizations` table that was never imported gives empty values with the method "
+        "`not computed: ...`, never zero counts. Datasets: `adae` (one row per adverse event "
+        "of a cohort patient) and `adrisk` (the time at risk of each patient)."
+    )
+    outputs = (AE_INCIDENCE, AE_SERIOUS, AE_RELATED, AE_INFECTION, HOSPITALIZATION,
+               AE_PER_ADMINISTRATION, AE_BY_DAYS_SINCE_DOSE)
+    requires = ("administrations",)
+    section = ("safety", "Safety")
+    facts = (
+        KeyFact("any-ae", "patients with an adverse event", AE_INCIDENCE.name, "n", "any"),
+    )
+    summary = (
+        SummarySpec(
+            "Safety per group: patients with at least one treatment-emergent event",
+            (
+                Column("N", AE_INCIDENCE.name, ("N",), "any", fmt="int"),
+                Column("any AE", AE_INCIDENCE.name, ("n", "pct"), "any", fmt="n_pct"),
+                Column("serious", AE_SERIOUS.name, ("n", "pct"), "any", fmt="n_pct"),
+                Column("related", AE_RELATED.name, ("n", "pct"), "any", fmt="n_pct"),
+                Column("serious related", AE_RELATED.name, ("n", "pct"), "serious",
+                       fmt="n_pct"),
+                Column("infection", AE_INFECTION.name, ("n", "pct"), "any", fmt="n_pct"),
+            ),
+        ),
+    )
+
+    def run(self, context: Context, results: ResultsTable) -> None:
+        """Safety rows; ``adae`` and ``adrisk``."""
+        out = add_safety(
+            results,
+            doses=context.cohort.doses,
+            adsl=context.adsl,
+            adverse_events=context.table("adverse_events"),
+            hospitalizations=context.table("hospitalizations"),
+            study=context.study,
+        )
+        context.datasets.update(out)
+
+    def methods(self, context: Context) -> list[str]:
+        """How adverse events were counted."""
+        return [safety_methods(context.study)]
+
+
+def __getattr__(name: str) -> object:
+    if name == "derive_risk_periods":
+        import warnings
+
+        warnings.warn(
+            "msrwe.study.safety.derive_risk_periods moved to msrwe.derive.risk.derive_risk_periods",
+            DeprecationWarning, stacklevel=2,
+        )
+        return _derive_risk_periods
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

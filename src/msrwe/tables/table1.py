@@ -29,7 +29,16 @@ from msrwe.errors import InputError
 from msrwe.tables.groups import groups_of
 from msrwe.tables.results import ResultsTable
 
-__all__ = ["CATEGORICAL_VARIABLES", "CONTINUOUS_VARIABLES", "GROUP_COLUMNS", "compute_table1"]
+__all__ = [
+    "CATEGORICAL_VARIABLES",
+    "CONTINUOUS_VARIABLES",
+    "GROUP_COLUMNS",
+    "TABLE1",
+    "compute_table1",
+]
+
+#: The ``analysis`` value of Table 1 rows.
+TABLE1 = "table1"
 
 #: (variable, label, candidate columns of adsl): the first candidate present is used.
 CONTINUOUS_VARIABLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -99,7 +108,7 @@ def compute_table1(
     parts = [(g, adsl.filter(ids.is_in(members))) for g, members in groups_of(adsl, group)]
     out = ResultsTable()
     for g, sub in parts:
-        out.add("table1", g, "patients", "", "N", sub.height, label="Patients",
+        out.add(TABLE1, g, "patients", "", "N", sub.height, label="Patients",
                 method=_METHOD)
         for var, label, candidates in CONTINUOUS_VARIABLES:
             col = _first_present(adsl, candidates)
@@ -118,7 +127,7 @@ def compute_table1(
                     "min": values.min(),
                     "max": values.max(),
                 }  # type: ignore[dict-item]
-            out.add_stats("table1", g, var, "", stats, label=label, method=_METHOD)
+            out.add_stats(TABLE1, g, var, "", stats, label=label, method=_METHOD)
         for var, label, candidates in CATEGORICAL_VARIABLES:
             col = _first_present(adsl, candidates)
             if col is None:
@@ -132,12 +141,12 @@ def compute_table1(
             for lev in levels:
                 k = counts.get(lev, 0)
                 out.add_stats(
-                    "table1", g, var, lev,
+                    TABLE1, g, var, lev,
                     {"N": total, "n": k, "pct": 100.0 * k / total if total else None},
                     label=label, method=_METHOD,
                 )
             missing = sub.height - total
             if missing:
-                out.add_stats("table1", g, var, "(missing)", {"n": missing}, label=label,
+                out.add_stats(TABLE1, g, var, "(missing)", {"n": missing}, label=label,
                               method=_METHOD)
     return out

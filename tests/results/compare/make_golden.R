@@ -99,9 +99,17 @@ for (name in c("a", "b")) {
   cox_rows[[length(cox_rows) + 1]] <- cox_row(
     coxph(Surv(time, event) ~ treat + age + edss, data = du, weights = ipw, cluster = cluster),
     "weighted_cluster_untied")
-  zph <- cox.zph(coxph(Surv(time, event) ~ treat + age + edss, data = d), transform = "km")
-  out(data.frame(term = rownames(zph$table), chisq = zph$table[, "chisq"],
-                 df = zph$table[, "df"], p = zph$table[, "p"]), sprintf("zph_%s.csv", name))
+  zph_rows <- function(fit, label) {
+    z <- cox.zph(fit, transform = "km")
+    data.frame(design = label, term = rownames(z$table), chisq = z$table[, "chisq"],
+               df = z$table[, "df"], p = z$table[, "p"])
+  }
+  out(rbind(
+    zph_rows(coxph(Surv(time, event) ~ treat + age + edss, data = d), "tied"),
+    zph_rows(coxph(Surv(time, event) ~ treat + age + edss, data = du), "untied"),
+    zph_rows(coxph(Surv(time, event) ~ treat + age + edss, data = du, weights = ipw),
+             "untied_weighted")
+  ), sprintf("zph_%s.csv", name))
 
   nb_rows[[length(nb_rows) + 1]] <- nb_row(
     glm.nb(relapses ~ treat + offset(log(py)), data = d), "naive", cluster = ~id)

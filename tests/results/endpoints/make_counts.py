@@ -5,8 +5,10 @@
 
 ``counts.csv``: one row per patient of the demo study (83-patient synthetic cohort, seed 2019) with
 ``group``, ``n_relapses``, ``person_years`` (msrwe.derive.relapse_rates) and ``t2_count``,
-``t2_years`` (msrwe.derive.mri). The test checks that these derived counts are still what msrwe
-derives and that add_arr / add_t2_lesion_rate give R's glm.nb rate ratios on them.
+``t2_years`` (msrwe.derive.mri). ``adtte_edss.csv``: time to the first confirmed EDSS worsening
+(years from the first dose, event 0/1) per patient, for the Cox golden (make_golden_cox.R).
+The tests check that these are still what msrwe derives and that add_arr / add_t2_lesion_rate /
+add_cox give R's numbers on them.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ import polars as pl
 from msrwe.cli.demo_cmd import DEMO_STUDY
 from msrwe.endpoints.run import add_endpoints
 from msrwe.io import import_folder
-from msrwe.study import analyze
+from msrwe.pipeline import analyze
+from msrwe.pipeline.run import read_chart_tables as _read_tables
 from msrwe.study.config import Study
-from msrwe.study.run import _read_tables
 from msrwe.synth import write_cohort
 from msrwe.tables.results import ResultsTable
 
@@ -41,14 +43,25 @@ def derived_counts(db: Path, study: Study) -> pl.DataFrame:
     )
 
 
+def demo_adtte(db: Path, study: Study) -> pl.DataFrame:
+    """Time to the first confirmed EDSS worsening per patient of the demo study."""
+    adtte = analyze(db, study).datasets["adtte"]
+    return (adtte.filter(pl.col("param") == "CDW_EDSS")
+            .select("patient_id", "group", "time_years", pl.col("event").cast(pl.Int64))
+            .sort("patient_id"))
+
+
 def main() -> None:
-    """Write counts.csv next to this script."""
+    """Write counts.csv and adtte_edss.csv next to this script."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         write_cohort(root / "charts")
         import_folder(root / "charts", root / "store.duckdb")
-        counts = derived_counts(root / "store.duckdb", Study.from_toml_text(DEMO_STUDY))
+        study = Study.from_toml_text(DEMO_STUDY)
+        counts = derived_counts(root / "store.duckdb", study)
+        adtte = demo_adtte(root / "store.duckdb", study)
     counts.write_csv(HERE / "counts.csv", float_precision=10)
+    adtte.write_csv(HERE / "adtte_edss.csv", float_precision=10)
 
 
 if __name__ == "__main__":

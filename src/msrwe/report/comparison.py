@@ -15,18 +15,32 @@ comparison's datasets ``adcmpps`` and ``adcmptte`` (the figures), never recomput
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import polars as pl
 
 from msrwe.compare.design import OUTCOMES, CompareDesign
-from msrwe.compare.figures import forest_figure, km_figures, love_figure, overlap_figure
 from msrwe.compare.methods import target_trial
 from msrwe.compare.run import ComparisonResult
+from msrwe.report.comparison_figures import (
+    forest_figure,
+    km_figures,
+    love_figure,
+    overlap_figure,
+)
+from msrwe.report.figures import ReportFigure
 from msrwe.report.formatting import fmt_ci, fmt_num, fmt_p
-from msrwe.report.sections import Section
-from msrwe.report.tables import frame_table
+from msrwe.report.tables import ReportTable, frame_table
 
-__all__ = ["comparison_html", "comparison_section"]
+__all__ = [
+    "add_comparison_figures",
+    "add_comparison_tables",
+    "comparison_html",
+    "comparison_page",
+    "comparison_section",
+]
 
 
 def _est_ci(s: dict[str, float | None], est: str, lo: str, hi: str, digits: int = 2) -> str:
@@ -122,33 +136,73 @@ def _cohort_frame(results: pl.DataFrame, design: CompareDesign) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
-def comparison_section(result: ComparisonResult, *, number: str = "") -> Section:
-    """The "Comparative effectiveness" section in the report's block model.
+def _covariates_in_force(results: pl.DataFrame, design: CompareDesign) -> tuple[str, ...]:
+    cols = set(results.filter(pl.col("analysis") == "compare_balance")["variable"].to_list())
+    return design.covariates_for(has_mri="mri_active" in cols, has_snfl="snfl" in cols)
 
-    Parameters
-    ----------
-    result
-        What :func:`msrwe.compare.run.run_comparison` returned.
-    number
-        Prefix of the section id (e.g. ``"7"``), for reports that number sections.
-    """
-    design = result.design
-    res = result.results.to_polars()
-    sec = Section(id=f"sec-compare{number}", title="Comparative effectiveness")
+
+def _attrition_frame(results: pl.DataFrame) -> pl.DataFrame:
+    a = results.filter(pl.col("analysis") == "compare_attrition")
+    if a.is_empty():
+        return pl.DataFrame()
+    wide = a.pivot(on="stat", index=["level", "label"], values="value")
+    return wide.select(
+        pl.col("level").cast(pl.Int64).alias("step"), pl.col("label").alias("criterion"),
+        pl.col("excluded").cast(pl.Int64), pl.col("remaining").cast(pl.Int64),
+    ).sort("step")
+
+
+class _Blocks(Protocol):
+    """What the section builders add to: :class:`msrwe.report.sections.Section` or a page."""
+
+    def text(self, text: str, cls: str = "") -> None: ...
+    def heading(self, text: str) -> None: ...
+    def table(self, table: ReportTable) -> None: ...
+    def figure(self, fig: ReportFigure | None) -> None: ...
+
+
+@dataclass
+class _Page:
+    """A stand-alone list of blocks (the same API as the report's ``Section``)."""
+
+    id: str
+    title: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def text(self, text: str, cls: str = "") -> None:
+        self.blocks.append({"kind": "text", "text": text, "cls": cls})
+
+    def heading(self, text: str) -> None:
+        self.blocks.append({"kind": "heading", "text": text})
+
+    def table(self, table: ReportTable) -> None:
+        self.blocks.append({"kind": "table", "table": table})
+
+    def figure(self, fig: ReportFigure | None) -> None:
+        if fig is not None:
+            self.blocks.append({"kind": "figure", "figure": fig, "number": 0})
+
+
+def add_comparison_tables(sec: _Blocks, results: pl.DataFrame, design: CompareDesign) -> None:
+    """The section's text, tables, Love plots and forest plot, all read from the results."""
+    res = results.filter(pl.col("analysis").str.starts_with("compare_"))
     sec.text(
-        f"Which is more effective: {', '.join(design.comparators)} or {design.reference}? "
+        f"Which is more effective: {' or '.join((*design.comparators, design.reference))}? "
         "The comparison emulates the target trial below from the same charts; confounding by "
         "indication is handled by the propensity score, and the naive estimate is shown "
         "beside the adjusted one so that the effect of adjustment can be seen."
     )
-    trial = pl.DataFrame(target_trial(design, result.cohort.covariates), schema=["element",
-                         "emulation"], orient="row")
+    trial = pl.DataFrame(target_trial(design, _covariates_in_force(res, design)),
+                         schema=["element", "emulation"], orient="row")
     sec.table(frame_table(trial, title="The emulated target trial", table_id="tbl-compare-trial"))
-    sec.table(frame_table(result.cohort.attrition, title="Who entered the comparison",
-                          table_id="tbl-compare-attrition"))
+    att = _attrition_frame(res)
+    if att.height:
+        sec.table(frame_table(att, title="Who entered the comparison",
+                              table_id="tbl-compare-attrition"))
     sec.table(frame_table(_cohort_frame(res, design), title="Patients per arm",
                           table_id="tbl-compare-cohort"))
-    for note in result.notes:
+    notes = res.filter(pl.col("analysis") == "compare_cohort", pl.col("variable") == "notes")
+    for note in notes["label"].to_list():
         sec.text(note, cls="note")
     sec.heading("Baseline characteristics and balance")
     for comp in design.comparators:
@@ -166,14 +220,8 @@ def comparison_section(result: ComparisonResult, *, number: str = "") -> Section
         if eq:
             sec.text(f"{comp} vs {design.reference}: {fmt_num(eq.get('equipoise_pct'), 1)}% of "
                      "patients are in equipoise (preference score 0.3-0.7).")
-    for comp in design.comparators:
         sec.figure(love_figure(res, comp, design.reference, threshold=0.1))
-        sec.figure(overlap_figure(result.datasets.get("adcmpps", pl.DataFrame()), comp,
-                                  design.reference))
     sec.heading("Outcomes")
-    for fig in km_figures(result.datasets.get("adcmptte", pl.DataFrame()), design.reference,
-                          labels=OUTCOMES):
-        sec.figure(fig)
     eff = _effects_frame(res, design)
     if eff.height:
         sec.table(frame_table(eff, title="Time to confirmed worsening: hazard ratios",
@@ -185,14 +233,57 @@ def comparison_section(result: ComparisonResult, *, number: str = "") -> Section
     if arr.height:
         sec.table(frame_table(arr, title="Annualised relapse rates", table_id="tbl-compare-arr"))
     sec.figure(forest_figure(res))
-    sec.heading("Methods of the comparison")
-    sec.text(result.methods)
-    return sec
+
+
+def add_comparison_figures(
+    sec: _Blocks, design: CompareDesign, datasets: Mapping[str, pl.DataFrame]
+) -> None:
+    """The propensity-score overlap plots and the adjusted Kaplan-Meier curves (datasets)."""
+    if "adcmpps" in datasets:
+        for comp in design.comparators:
+            sec.figure(overlap_figure(datasets["adcmpps"], comp, design.reference))
+    if "adcmptte" in datasets:
+        for fig in km_figures(datasets["adcmptte"], design.reference, labels=OUTCOMES):
+            sec.figure(fig)
+
+
+def comparison_section(
+    results: pl.DataFrame,
+    design: CompareDesign,
+    datasets: Mapping[str, pl.DataFrame] | None = None,
+    *,
+    methods: str = "",
+    section_id: str = "sec-compare",
+) -> _Page:
+    """The "Comparative effectiveness" section as blocks (tables, then figures, then methods).
+
+    Parameters
+    ----------
+    results
+        The results table (its ``compare_*`` rows are read; the rest is ignored).
+    design
+        The ``[compare]`` design (:meth:`CompareDesign.from_results` reads it back from the
+        results).
+    datasets
+        ``adcmpps`` and ``adcmptte`` for the overlap plots and the Kaplan-Meier curves.
+    methods
+        The comparison's methods paragraph; empty leaves it out.
+    section_id
+        HTML id of the section.
+    """
+    page = _Page(section_id, "Comparative effectiveness")
+    add_comparison_tables(page, results, design)
+    add_comparison_figures(page, design, datasets or {})
+    if methods:
+        page.heading("Methods of the comparison")
+        page.text(methods)
+    return page
 
 
 def comparison_html(result: ComparisonResult) -> str:
     """The section as a standalone HTML fragment (headings, tables, figures, text)."""
-    sec = comparison_section(result)
+    sec = comparison_section(result.results.to_polars(), result.design, result.datasets,
+                             methods=result.methods)
     parts = [f'<section id="{sec.id}"><h2>{html.escape(sec.title)}</h2>']
     n = 0
     for b in sec.blocks:
@@ -214,3 +305,22 @@ def comparison_html(result: ComparisonResult) -> str:
             )
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def comparison_page(result: ComparisonResult, *, title: str) -> str:
+    """A self-contained HTML page of the section (the report's stylesheet, no network).
+
+    Examples
+    --------
+    >>> comparison_page.__name__
+    'comparison_page'
+    """
+    from importlib import resources
+
+    css = resources.files("msrwe.report").joinpath("static/report.css").read_text("utf-8")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{css}</style></head>"
+        f'<body><main class="report"><h1>{html.escape(title)}</h1>\n'
+        f"{comparison_html(result)}\n</main></body></html>\n"
+    )

@@ -1,0 +1,327 @@
+"""What ``analyze`` returns: one typed :class:`AnalysisResult`.
+
+It holds the frozen :class:`~msrwe.study.config.Study` as given, an :class:`InForce` record of
+what was resolved from the data (drug, route, dose-interval window, groups), a
+:class:`Provenance` (inputs with checksums, versions, time), the results table and the analysis
+datasets. :meth:`AnalysisResult.export` is the only way results are written to a folder (both
+``msrwe analyze --export`` and ``msrwe report --export`` call it) and
+:meth:`AnalysisResult.summary` the one summary the console prints and the report shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from msrwe._version import __version__
+from msrwe.analysis.base import Analysis
+from msrwe.analysis.summary import Summary, build_summary
+from msrwe.derive.exposure import regimen_interval
+from msrwe.tables.results import ResultsTable
+
+if TYPE_CHECKING:
+    from msrwe.study.config import Study
+
+__all__ = ["DATASET_NAMES", "EXPORT_FILES", "AnalysisResult", "InForce", "Provenance"]
+
+#: Derived datasets, in the spirit of CDISC ADaM:
+#: ``adsl`` one row per patient (cohort flags, group, baseline, exposure summary);
+#: ``addose`` one row per administration in the cohort (with ``interval_days``);
+#: ``advs`` one row per visit of a cohort patient (``days`` since first dose, outcomes);
+#: ``adae`` one row per adverse event (``trt_emergent``, ``days_since_dose``, flags);
+#: ``adtte`` one row per patient and time-to-event parameter (``param``, ``time_days``,
+#: ``event``); ``adevents`` one row per disability event from the outcome engine.
+DATASET_NAMES: tuple[str, ...] = ("adsl", "addose", "advs", "adae", "adtte", "adevents")
+
+#: Files :meth:`AnalysisResult.export` writes besides the datasets (``<name>.csv/.parquet``).
+EXPORT_FILES: tuple[str, ...] = (
+    "results.csv", "results.parquet", "attrition.csv", "methods.txt", "settings.json",
+    "study.toml", "provenance.json",
+)
+
+_VERSIONED = ("polars", "duckdb", "numpy", "scipy", "statsmodels", "lifelines")
+
+
+@dataclass(frozen=True)
+class InForce:
+    """What the analysis resolved from the data, computed once in the cohort step.
+
+    Attributes
+    ----------
+    drug
+        The study drug (``cohort.drug``, or the most-given drug of the store).
+    route
+        ``cohort.route``, or the route most of the cohort's doses were given by.
+    interval_days
+        The dose-interval window counted as on schedule: ``exposure.interval_days``, else the
+        known regimen of the drug and route (56-77 days for intrathecal methotrexate), else
+        ``None``.
+    groups
+        The groups of the cohort, in the results table's order (``overall`` last).
+
+    Examples
+    --------
+    >>> from msrwe.study import Study
+    >>> doses = pl.DataFrame({"drug": ["methotrexate"] * 2, "route": ["intrathecal"] * 2})
+    >>> f = InForce.resolve(Study(), drug="methotrexate", doses=doses, groups=["SPMS"])
+    >>> f.route, f.interval_days, f.groups
+    ('intrathecal', (56, 77), ('SPMS', 'overall'))
+    """
+
+    drug: str
+    route: str | None
+    interval_days: tuple[int, int] | None
+    groups: tuple[str, ...]
+
+    @classmethod
+    def resolve(
+        cls, study: Study, *, drug: str, doses: pl.DataFrame, groups: list[str] | tuple[str, ...]
+    ) -> InForce:
+        """The one rule: the study's setting when it has one, else what the doses say."""
+        route = study.cohort.route
+        if route is None and "route" in doses.columns and doses.height:
+            modes = doses["route"].drop_nulls().mode().sort().to_list()
+            route = str(modes[0]) if modes else None
+        window = study.exposure.interval_days
+        if window is None:
+            window = regimen_interval(drug, route)
+        named = sorted(str(g) for g in groups if g != "overall")
+        return cls(drug=drug, route=route, interval_days=window, groups=(*named, "overall"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values (lists for tuples) for JSON."""
+        d = asdict(self)
+        d["interval_days"] = list(self.interval_days) if self.interval_days else None
+        d["groups"] = list(self.groups)
+        return d
+
+
+def sha256_file(path: str | Path) -> str:
+    """SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"msrwe": __version__}
+    for name in _VERSIONED:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover - every one is a dependency
+            continue
+    return out
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the results came from: the store, its input files, the study file, versions, time.
+
+    Attributes
+    ----------
+    store
+        Path of the store.
+    files
+        One entry per imported chart file (from the store's ``import_log``): ``table_name``,
+        ``file``, ``sha256``, ``rows_read``, ``rows_imported``, ``rows_quarantined``,
+        ``imported_at``, ``msrwe_version``.
+    study_source
+        The study file's path (or how the study was given).
+    study_sha256
+        SHA-256 of the study file, empty when the study was not read from a file.
+    versions
+        msrwe's version and those of the libraries that computed the numbers.
+    run_at
+        When the analysis ran (UTC, ISO 8601, seconds).
+    """
+
+    store: str
+    files: tuple[Mapping[str, Any], ...] = ()
+    study_source: str = ""
+    study_sha256: str = ""
+    versions: Mapping[str, str] = field(default_factory=dict)
+    run_at: str = ""
+
+    @classmethod
+    def build(
+        cls,
+        store: str | Path,
+        *,
+        import_log: pl.DataFrame | None,
+        study: Study,
+        study_file: str | Path | None = None,
+    ) -> Provenance:
+        """The one builder of provenance (``analyze`` calls it)."""
+        files: list[dict[str, Any]] = []
+        if import_log is not None:
+            keep = [
+                c for c in ("table_name", "file", "sha256", "rows_read", "rows_imported",
+                            "rows_quarantined", "imported_at", "msrwe_version")
+                if c in import_log.columns
+            ]
+            for row in import_log.select(keep).iter_rows(named=True):
+                files.append({k: (str(v) if isinstance(v, dt.date | dt.datetime) else v)
+                              for k, v in row.items()})
+        path = Path(study_file) if study_file is not None else None
+        return cls(
+            store=str(store),
+            files=tuple(files),
+            study_source=str(path) if path is not None else study.source,
+            study_sha256=sha256_file(path) if path is not None and path.is_file() else "",
+            versions=_package_versions(),
+            run_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        )
+
+    @property
+    def msrwe_version(self) -> str:
+        """The msrwe version that computed the results."""
+        return self.versions.get("msrwe", __version__)
+
+    def files_frame(self) -> pl.DataFrame | None:
+        """The input files as a table (``None`` when the store has no import log)."""
+        return pl.DataFrame(list(self.files)) if self.files else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for JSON."""
+        return {
+            "store": self.store,
+            "files": [dict(f) for f in self.files],
+            "study_source": self.study_source,
+            "study_sha256": self.study_sha256,
+            "versions": dict(self.versions),
+            "run_at": self.run_at,
+        }
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
+    """Write through a temporary file in the same folder, then rename over ``path``."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _flat(df: pl.DataFrame) -> pl.DataFrame:
+    """CSV cannot hold nested columns; they stay in Parquet only."""
+    return df.select([c for c, t in df.schema.items() if not isinstance(t, pl.List | pl.Struct)])
+
+
+@dataclass
+class AnalysisResult:
+    """The outcome of :func:`msrwe.pipeline.analyze`.
+
+    Attributes
+    ----------
+    study
+        The study as given (frozen; :meth:`Study.to_toml` writes it back as a study file).
+    in_force
+        What was resolved from the data (drug, route, dose-interval window, groups).
+    provenance
+        Store, input files with checksums, study file checksum, versions, time.
+    results
+        The long results table (``analysis, group, variable, level, stat, value, label,
+        method``).
+    datasets
+        Derived datasets keyed by the names in :data:`DATASET_NAMES` (and a few more, such as
+        ``adexpo`` and ``adrisk``).
+    attrition
+        One row per cohort criterion: ``step``, ``criterion``, ``excluded``, ``remaining``.
+    methods
+        The methods paragraph generated from the definitions in force.
+    analyses
+        The declared analyses that ran (:class:`~msrwe.analysis.base.Analysis`), in report
+        order: the report lays out their sections and the summary reads their declarations.
+    """
+
+    results: ResultsTable
+    study: Study
+    in_force: InForce = field(default_factory=lambda: InForce("", None, None, ("overall",)))
+    provenance: Provenance = field(default_factory=lambda: Provenance(store=""))
+    datasets: dict[str, pl.DataFrame] = field(default_factory=dict)
+    attrition: pl.DataFrame = field(default_factory=pl.DataFrame)
+    methods: str = ""
+    analyses: tuple[Analysis, ...] = ()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.study, Mapping) or not hasattr(self.study, "to_toml"):
+            raise TypeError(
+                f"AnalysisResult.study must be a msrwe.study.Study; got "
+                f"{type(self.study).__name__}"
+            )
+        for name, kind in (("results", ResultsTable), ("in_force", InForce),
+                           ("provenance", Provenance)):
+            if not isinstance(getattr(self, name), kind):
+                raise TypeError(
+                    f"AnalysisResult.{name} must be a {kind.__name__}; got "
+                    f"{type(getattr(self, name)).__name__}"
+                )
+
+    def settings(self) -> dict[str, Any]:
+        """The settings in force: the study's sections and, under ``in_force``, the resolved."""
+        return {**self.study.to_dict(), "in_force": self.in_force.to_dict()}
+
+    def export(self, out_dir: str | Path) -> list[Path]:
+        """Write everything into ``out_dir``: the one export of msrwe.
+
+        ``results.csv``/``.parquet``, each dataset as ``<name>.csv`` (nested columns left out)
+        and ``<name>.parquet``, ``attrition.csv``, ``methods.txt``, ``settings.json`` (the
+        study and what was in force), ``study.toml`` (a study file ``msrwe analyze --study``
+        accepts and that gives the same results) and ``provenance.json``. Every file is written
+        atomically.
+
+        Returns
+        -------
+        list[pathlib.Path]
+            The files written, results first.
+        """
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        frame = self.results.to_polars()
+        written = [
+            _atomic(out / "results.csv", frame.write_csv),
+            _atomic(out / "results.parquet", frame.write_parquet),
+        ]
+        for name, df in self.datasets.items():
+            written.append(_atomic(out / f"{name}.csv", _flat(df).write_csv))
+            written.append(_atomic(out / f"{name}.parquet", df.write_parquet))
+        written.append(_atomic(out / "attrition.csv", self.attrition.write_csv))
+        texts = {
+            "methods.txt": self.methods + "\n",
+            "settings.json": json.dumps(self.settings(), indent=2, default=str) + "\n",
+            "study.toml": self.study.to_toml(),
+            "provenance.json": json.dumps(self.provenance.to_dict(), indent=2, default=str)
+            + "\n",
+        }
+        for name, text in texts.items():
+            written.append(
+                _atomic(out / name, lambda p, t=text: p.write_text(t, encoding="utf-8"))
+            )
+        return written
+
+    def summary(self) -> Summary:
+        """The summary tables (statsmodels style): attrition, then every declared summary.
+
+        Returns
+        -------
+        Summary
+            Print it, or ``.as_text()``, ``.as_html()``, ``.tables``.
+        """
+        return build_summary(self.results.to_polars(), self.attrition, analyses=self.analyses)

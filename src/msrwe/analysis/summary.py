@@ -1,0 +1,179 @@
+"""The summary of an analysis: a few small tables, printed by the CLI and shown in the report.
+
+:func:`build_summary` makes one :class:`Summary` from the results table, the attrition table and
+the analyses' declared :class:`~msrwe.analysis.base.SummarySpec` tables; like a statsmodels
+``Summary`` it prints as text (``str(summary)``), renders as HTML (:meth:`Summary.as_html`) and
+holds its :attr:`Summary.tables`.
+
+Examples
+--------
+>>> from msrwe.tables.results import ResultsTable
+>>> r = ResultsTable()
+>>> r.add("cohort", "overall", "patients", "", "N", 3)
+>>> att = pl.DataFrame({"step": [0, 1], "criterion": ["patients in the store", "received x"],
+...                     "excluded": [0, 2], "remaining": [5, 3]})
+>>> print(build_summary(r.to_polars(), att, analyses=()))
+Cohort and attrition
+criterion              excluded  remaining
+------------------------------------------
+patients in the store                    5
+received x                    2          3
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from msrwe.analysis.base import Analysis, Column, SummarySpec
+
+__all__ = ["Summary", "SummaryTable", "build_summary"]
+
+
+@dataclass(frozen=True)
+class SummaryTable:
+    """One summary table: title, column headers, rows of text, caption."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    caption: str = ""
+
+    def as_text(self) -> str:
+        """Fixed-width text: title, header, rule, rows (first column left, others right)."""
+        cells = [self.header, *self.rows]
+        widths = [max(len(r[i]) for r in cells) for i in range(len(self.header))]
+
+        def line(r: tuple[str, ...]) -> str:
+            return "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths,
+                                                                                   strict=True))
+            ).rstrip()
+
+        rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
+        out = [self.title, line(self.header), rule, *(line(r) for r in self.rows)]
+        if self.caption:
+            out.append(self.caption)
+        return "\n".join(out)
+
+    def as_html(self) -> str:
+        """An HTML table with its caption."""
+        e = html.escape
+        head = "".join(f"<th>{e(h)}</th>" for h in self.header)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in self.rows
+        )
+        cap = f"<caption>{e(self.title)}</caption>"
+        foot = f"<p class='muted'>{e(self.caption)}</p>" if self.caption else ""
+        return (f"<table class='summary'>{cap}<thead><tr>{head}</tr></thead>"
+                f"<tbody>{body}</tbody></table>{foot}")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The summary of an analysis (print it, or use :meth:`as_text` / :meth:`as_html`)."""
+
+    tables: tuple[SummaryTable, ...]
+
+    def as_text(self) -> str:
+        """Every table as text, separated by blank lines."""
+        return "\n\n".join(t.as_text() for t in self.tables)
+
+    def as_html(self) -> str:
+        """Every table as HTML."""
+        return "\n".join(t.as_html() for t in self.tables)
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def _repr_html_(self) -> str:
+        return self.as_html()
+
+    def as_rich(self) -> list:
+        """The tables as rich tables for the console."""
+        from rich.table import Table
+
+        out = []
+        for t in self.tables:
+            rt = Table(title=t.title, caption=t.caption or None)
+            for i, h in enumerate(t.header):
+                rt.add_column(h, justify="left" if i == 0 else "right")
+            for r in t.rows:
+                rt.add_row(*r)
+            out.append(rt)
+        return out
+
+
+def _fmt(v: float | None, digits: int = 1) -> str:
+    if v is None:
+        return "-"
+    if digits == 0 and float(v).is_integer():
+        return str(int(v))
+    return f"{v:.{digits}f}"
+
+
+def _cell(col: Column, stats: dict[str, float | None] | None) -> str:
+    if not stats:
+        return "-"
+    vals = [stats.get(s) for s in col.stats]
+    if col.fmt == "int":
+        return _fmt(vals[0], 0)
+    if col.fmt == "n_pct":
+        return f"{_fmt(vals[0], 0)} ({_fmt(vals[1])}%)"
+    if col.fmt == "arrow":
+        return "->".join(_fmt(v, col.digits) for v in vals)
+    if col.fmt == "slash":
+        return "/".join(_fmt(v, 0) for v in vals)
+    return _fmt(vals[0], col.digits)
+
+
+def _spec_table(results: pl.DataFrame, spec: SummarySpec) -> SummaryTable | None:
+    per: list[dict[str, dict[str, float | None]]] = []
+    for col in spec.columns:
+        df = results.filter(pl.col("analysis") == col.output)
+        if col.variable is not None:
+            df = df.filter(pl.col("variable") == col.variable)
+        if col.level is not None:
+            df = df.filter(pl.col("level") == col.level)
+        got: dict[str, dict[str, float | None]] = {}
+        for g, s, v in df.select("group", "stat", "value").iter_rows():
+            got.setdefault(g, {}).setdefault(s, v)
+        per.append(got)
+    if not per or not per[0]:
+        return None
+    groups = {g for got in per for g in got}
+    order = [*sorted(g for g in groups if g != "overall"), *(["overall"] if "overall" in groups
+                                                            else [])]
+    rows = tuple(
+        (g, *(_cell(col, got.get(g)) for col, got in zip(spec.columns, per, strict=True)))
+        for g in order
+    )
+    return SummaryTable(spec.title, ("group", *(c.header for c in spec.columns)), rows,
+                        spec.caption)
+
+
+def build_summary(
+    results: pl.DataFrame,
+    attrition: pl.DataFrame,
+    *,
+    analyses: Sequence[Analysis],
+) -> Summary:
+    """The attrition table, then each declared summary table the results have rows for."""
+    tables: list[SummaryTable] = []
+    if attrition.height:
+        rows = tuple(
+            (str(c), str(e) if e else "", str(r))
+            for _s, c, e, r in attrition.select("step", "criterion", "excluded",
+                                                "remaining").iter_rows()
+        )
+        tables.append(SummaryTable("Cohort and attrition",
+                                   ("criterion", "excluded", "remaining"), rows))
+    for a in analyses:
+        for spec in a.summary:
+            t = _spec_table(results, spec)
+            if t is not None:
+                tables.append(t)
+    return Summary(tuple(tables))

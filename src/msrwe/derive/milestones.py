@@ -1,0 +1,194 @@
+"""Disability milestones (EDSS 4.0, 6.0, 7.0): msprog's ``value_milestone``, as R msprog does it.
+
+Reference/endpoints.md section 8. Per patient, visits are read in date order (on a day with two
+visits the last row counts, as msprog):
+
+1. the **candidate** is the first visit from the search start whose value is >= the milestone
+   (and, with ``relapse_to_event``, not within that many days after/before a relapse);
+2. **confirmation visits** lie ``conf_days - tol[0]`` to ``conf_days + tol[1]`` days after the
+   candidate (84, -7/+730.5), are at least ``relapse_to_conf`` days after the last relapse (30)
+   and are marked valid; the candidate is **confirmed** when every value from it to the first
+   confirmation visit stays >= the milestone;
+3. a confirmed candidate must also be **sustained** ``require_sust_days`` (0; ``inf`` = to the end
+   of follow-up): the first later value below the milestone after the confirmation visit must be
+   at least that many days after the candidate; if not, the search restarts after that visit;
+4. an unconfirmed candidate restarts the search after the next value below the milestone (if there
+   is none, only the last visit is tried again);
+5. a candidate at the last visit is confirmed only with ``impute_last_visit`` (1, or a number of
+   days > 1: only when the last visit is at most that long after the first).
+
+The result is msprog's: ``date`` and ``value`` of the milestone, ``time2event`` = days from the
+patient's **first visit** (not disease onset), ``observed``; a patient without the milestone gets
+the last visit's date and the follow-up length (right-censored). As in msprog, relapses more than
+``relapse_to_event[0]`` days before the first visit are ignored.
+
+**One deliberate difference from R msprog:** R ignores ``relapse_to_event`` for increasing
+outcomes such as the EDSS (an operator-precedence defect, endpoints.md 8); msrwe applies it, as
+its documentation and pymsprog do. With the default (0) the two agree.
+
+Examples
+--------
+Patient P1 of endpoints.md 8 (day 365 is not confirmed: day 450 falls back to 5.5):
+
+>>> import datetime as dt
+>>> day0 = dt.date(2020, 1, 1)
+>>> v = pl.DataFrame({"patient_id": ["P1"] * 7,
+...     "date": [day0 + dt.timedelta(days=x) for x in (0, 180, 365, 450, 540, 730, 900)],
+...     "edss": [4.5, 5.5, 6.0, 5.5, 6.0, 6.5, 6.5]})
+>>> derive_milestone(v, milestone=6.0).select("time2event", "observed").rows()
+[(540.0, True)]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+
+import polars as pl
+
+from msrwe.derive._columns import require_columns
+from msrwe.errors import OptionError
+
+__all__ = ["derive_milestone"]
+
+
+def _pair(name: str, v: float | Sequence[float]) -> tuple[float, float]:
+    vals = (v, 0.0) if isinstance(v, int | float) else tuple(v)
+    if len(vals) != 2 or any(isinstance(x, bool) or not isinstance(x, int | float) or x < 0
+                             for x in vals):
+        raise OptionError(f"derive_milestone: {name!r} must be a number of days >= 0 or a pair "
+                          f"[before, after]; got {v!r}.")
+    return float(vals[0]), float(vals[1])
+
+
+def derive_milestone(
+    visits: pl.DataFrame,
+    *,
+    milestone: float,
+    relapses: pl.DataFrame | None = None,
+    by: str = "patient_id",
+    date: str = "date",
+    value: str = "edss",
+    validconf: str | None = None,
+    conf_days: int = 84,
+    conf_tol_days: float | Sequence[float] = (7, 730.5),
+    require_sust_days: float = 0,
+    relapse_to_event: float | Sequence[float] = 0,
+    relapse_to_conf: float | Sequence[float] = 30,
+    impute_last_visit: float = 0,
+) -> pl.DataFrame:
+    """Time to a confirmed value >= ``milestone`` per patient (msprog ``value_milestone``).
+
+    Parameters
+    ----------
+    visits
+        ``by``, ``date``, ``value`` (rows with an empty value are ignored) and optionally
+        ``validconf`` (visits that may confirm).
+    milestone
+        The value to reach (e.g. 6.0).
+    relapses
+        ``by`` and ``onset_date``, or ``None``.
+    by, date, value, validconf
+        Column names.
+    conf_days, conf_tol_days
+        Confirmation interval and its tolerance ``[before, after]`` (a single number applies to
+        both sides, as msprog).
+    require_sust_days
+        Days the milestone must be sustained (0: confirmation only; ``math.inf``: to the end).
+    relapse_to_event, relapse_to_conf
+        Days ``[after a relapse, before the next]`` within which a visit cannot be the candidate
+        / a confirmation visit (a single number: after only).
+    impute_last_visit
+        0 (never), 1 (always) or days > 1 (when the last visit is at most that long after the
+        first): confirm a candidate at the last visit.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per patient (in order of first appearance): ``by``, ``date``, ``value``,
+        ``time2event`` (days from the first visit), ``observed``.
+    """
+    if isinstance(conf_days, bool) or not isinstance(conf_days, int) or conf_days < 1:
+        raise OptionError(f"derive_milestone: 'conf_days' must be a whole number >= 1; "
+                          f"got {conf_days!r}.")
+    tol = ((float(conf_tol_days),) * 2 if isinstance(conf_tol_days, int | float)
+           else _pair("conf_tol_days", conf_tol_days))
+    rte = _pair("relapse_to_event", relapse_to_event)
+    rtc = _pair("relapse_to_conf", relapse_to_conf)
+    if isinstance(impute_last_visit, bool) or not isinstance(impute_last_visit, int | float) \
+            or impute_last_visit < 0 or 0 < impute_last_visit < 1:
+        raise OptionError("derive_milestone: 'impute_last_visit' must be 0, 1 or a number of "
+                          f"days > 1 (msrwe does not impute at random); got {impute_last_visit!r}.")
+    if isinstance(require_sust_days, bool) or not isinstance(require_sust_days, int | float) \
+            or require_sust_days < 0:
+        raise OptionError("derive_milestone: 'require_sust_days' must be a number of days >= 0 "
+                          f"(or inf); got {require_sust_days!r}.")
+    impute = impute_last_visit > 0
+    impute_max = math.inf if impute_last_visit <= 1 else float(impute_last_visit)
+    require_columns(visits, "visits", [by, date, value, *([validconf] if validconf else [])])
+    cols = [by, date, value, *([validconf] if validconf else [])]
+    v = visits.select(cols).filter(pl.col(value).is_not_null() & pl.col(date).is_not_null())
+    if validconf:
+        v = v.filter(pl.col(validconf).is_not_null())
+    order = v[by].unique(maintain_order=True).to_list()
+    v = v.with_row_index("_i").sort(by, date, "_i").unique([by, date], keep="last",
+                                                           maintain_order=True)
+    rel: dict[object, list[dt.date]] = {}
+    if relapses is not None:
+        require_columns(relapses, "relapses", [by, "onset_date"])
+        for pid, d in relapses.select(by, "onset_date").drop_nulls().iter_rows():
+            rel.setdefault(pid, []).append(d)
+    per = {k[0]: g for k, g in v.group_by(by, maintain_order=True)}
+    rows = []
+    for pid in order:
+        g = per[pid]
+        days_d = g[date].to_list()
+        vals = [float(x) for x in g[value].to_list()]
+        ok = g[validconf].cast(pl.Boolean).to_list() if validconf else [True] * len(vals)
+        first = days_d[0]
+        t = [(d - first).days for d in days_d]
+        r = sorted((d - first).days for d in rel.get(pid, []) if (d - first).days >= -rte[0])
+        before = [min((x - y for y in r if y <= x), default=math.inf) for x in t]
+        after = [min((y - x for y in r if y >= x), default=math.inf) for x in t]
+        idx = _search(t, vals, ok, before, after, milestone, conf_days, tol, rte, rtc,
+                      require_sust_days, impute, impute_max)
+        if idx is None:
+            rows.append((pid, days_d[-1], None, float(t[-1]), False))
+        else:
+            rows.append((pid, days_d[idx], vals[idx], float(t[idx]), True))
+    return pl.DataFrame(rows, schema={by: visits.schema[by], date: pl.Date, value: pl.Float64,
+                                      "time2event": pl.Float64, "observed": pl.Boolean},
+                        orient="row")
+
+
+def _search(t: list[int], vals: list[float], ok: list[bool], before: list[float],
+            after: list[float], milestone: float, conf_days: int, tol: tuple[float, float],
+            rte: tuple[float, float], rtc: tuple[float, float], sust: float, impute: bool,
+            impute_max: float) -> int | None:
+    """The index of the milestone visit, or ``None`` (msprog's loop, 0-based)."""
+    n = len(t)
+    start = 0
+    while start < n:
+        cand = next((x for x in range(start, n) if vals[x] >= milestone
+                     and before[x] >= rte[0] and after[x] >= rte[1]), None)
+        if cand is None:
+            return None
+        conf = [x for x in range(cand + 1, n)
+                if conf_days - tol[0] <= t[x] - t[cand] <= conf_days + tol[1]
+                and before[x] >= rtc[0] and after[x] >= rtc[1] and ok[x]]
+        confirmed = bool(conf) and all(vals[x] >= milestone for x in range(cand + 1, conf[0] + 1))
+        if not confirmed and cand == n - 1 and impute and t[cand] - t[0] <= impute_max:
+            confirmed, conf = True, [n - 1]
+        if confirmed:
+            c = conf[0]
+            drop = next((x for x in range(c + 1, n) if vals[x] < milestone), None)
+            if sust <= 0 or drop is None or t[drop] - t[cand] >= sust:
+                return cand
+            start = drop + 1
+            continue
+        if cand == n - 1:
+            return None
+        drop = next((x for x in range(cand + 1, n) if vals[x] < milestone), None)
+        start = n - 1 if drop is None else drop + 1
+    return None

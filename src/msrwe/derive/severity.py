@@ -1,0 +1,286 @@
+"""MS severity scores: MSSS (Roxburgh 2005) and ARMSS (Manouchehrinia 2017).
+
+Reference/endpoints.md section 7. The MSSS ranks an EDSS among patients with the same disease
+duration, the ARMSS among patients of the same age; both run from 0 to 10 with 5 the median.
+
+**The global matrices are not bundled.** They ship only in GPL packages (R ``ms.sev``, Python
+``mssev``), so msrwe reads a matrix file you supply (:func:`read_severity_matrix`, format in
+docs/endpoints.md with how to export it from ``ms.sev``). Without one, the *local* scores of
+``ms.sev`` are computed from the data themselves (:func:`local_severity`).
+
+**Indexing.** ``ms.sev`` and ``mssev`` disagree by one year of disease duration on the updated
+matrix (endpoints.md 7.2). msrwe follows **ms.sev** by default (an author of the updated matrix
+co-authored it): the MSSS row is the ``floor(dd) + 1``-th row of the matrix, counted from the
+top whatever its label, capped at the 30th row; so on a matrix whose rows are labelled dd1 to
+dd30, label ``ddN`` is the N-th year (N-1 <= dd < N). ``indexing="mssev"`` instead takes the row
+*labelled* ``floor(dd)`` (capped at the last label; no row, no score). EDSS 0.5 uses the EDSS 0
+column; EDSS 10 (death) has no score. ARMSS uses the row labelled ``floor(age)``, ages 18-75 only.
+
+Examples
+--------
+>>> m = SeverityMatrix.from_frame(pl.DataFrame({"dd": ["dd0", "dd1", "dd2"],
+...     **{c: [i / 4 + r / 10 for r in range(3)] for i, c in enumerate(EDSS_COLUMNS)}}),
+...     kind="msss", name="toy")
+>>> m.lookup(edss=[6.0, 0.5, 10.0], at=[1.9, 0.2, 1.0])  # rows dd1, dd0; EDSS 10: none
+[2.85, 0.0, None]
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from msrwe.errors import InputError, OptionError
+
+__all__ = [
+    "EDSS_COLUMNS",
+    "INDEXING",
+    "SeverityMatrix",
+    "local_severity",
+    "read_severity_matrix",
+]
+
+#: The 19 EDSS columns of a severity matrix (0, 1.0, 1.5, ..., 9.5), as ms.sev holds them.
+EDSS_COLUMNS: tuple[str, ...] = ("0", *[f"{x / 2:g}" for x in range(2, 20)])
+#: The two conventions for the disease-duration row of an MSSS matrix.
+INDEXING: tuple[str, ...] = ("ms.sev", "mssev")
+_EDSS_VALUES = tuple(float(c) for c in EDSS_COLUMNS)
+_MAX_MSSS_ROW = 30
+_ARMSS_AGES = (18, 75)
+
+
+def _label_number(label: object, kind: str, source: str, row: int) -> int:
+    text = str(label).strip().lower()
+    m = re.fullmatch(r"(?:dd|age)?\s*(\d+)", text)
+    if not m:
+        raise InputError(f"{source}, row {row}: the row label {label!r} is not a "
+                         f"{'disease duration (dd0, 5, ...)' if kind == 'msss' else 'age'}.")
+    return int(m.group(1))
+
+
+@dataclass(frozen=True)
+class SeverityMatrix:
+    """A global MSSS or ARMSS matrix: one row per disease-duration year (or age), 19 columns.
+
+    Attributes
+    ----------
+    kind
+        ``msss`` or ``armss``.
+    labels
+        The row labels as numbers (dd years or ages), in file order.
+    values
+        ``len(labels) x 19`` scores.
+    name
+        Where the matrix came from (the file name), for the methods text.
+    """
+
+    kind: str
+    labels: tuple[int, ...]
+    values: np.ndarray
+    name: str
+
+    @classmethod
+    def from_frame(cls, frame: pl.DataFrame, *, kind: str, name: str) -> SeverityMatrix:
+        """Build from a frame: a first column of row labels, then the 19 EDSS columns."""
+        if kind not in ("msss", "armss"):
+            raise OptionError(f"SeverityMatrix: 'kind' must be 'msss' or 'armss'; got {kind!r}.")
+        cols = {_norm_col(c): c for c in frame.columns[1:]}
+        missing = [c for c in EDSS_COLUMNS if c not in cols]
+        if missing:
+            raise InputError(f"{name}: the severity matrix has no EDSS column "
+                             f"{', '.join(missing)}; it needs {', '.join(EDSS_COLUMNS)}.")
+        labels = tuple(_label_number(v, kind, name, i + 2)
+                       for i, v in enumerate(frame[frame.columns[0]].to_list()))
+        if len(set(labels)) != len(labels) or list(labels) != sorted(labels):
+            raise InputError(f"{name}: the row labels must increase with no repeat; got "
+                             f"{list(labels)[:5]}...")
+        try:
+            vals = frame.select([pl.col(cols[c]).cast(pl.Float64) for c in EDSS_COLUMNS])
+        except pl.exceptions.PolarsError:
+            raise InputError(f"{name}: every score of the severity matrix must be a number.") \
+                from None
+        arr = vals.to_numpy()
+        bad = np.argwhere(~np.isfinite(arr) | (arr < 0) | (arr > 10))
+        if bad.size:
+            i, j = bad[0]
+            raise InputError(f"{name}, row {i + 2}, column {EDSS_COLUMNS[j]!r}: the score "
+                             f"{arr[i, j]} is not a number from 0 to 10.")
+        return cls(kind, labels, arr, name)
+
+    def lookup(self, *, edss: Sequence[float | None], at: Sequence[float | None],
+               indexing: str = "ms.sev") -> list[float | None]:
+        """Scores for EDSS values at disease durations (MSSS) or ages (ARMSS), in years.
+
+        ``None`` where there is no score (EDSS 10 or missing, a duration below 0, an age outside
+        18-75, a row the matrix lacks).
+        """
+        if indexing not in INDEXING:
+            raise OptionError(f"lookup: 'indexing' must be one of {', '.join(INDEXING)}; "
+                              f"got {indexing!r}.")
+        out: list[float | None] = []
+        for e, x in zip(edss, at, strict=True):
+            col = _edss_column(e)
+            row = self._row(x, indexing)
+            out.append(None if col is None or row is None else float(self.values[row, col]))
+        return out
+
+    def _row(self, x: float | None, indexing: str) -> int | None:
+        if x is None or (isinstance(x, float) and math.isnan(x)) or x < 0:
+            return None
+        whole = math.floor(x)
+        if self.kind == "armss":
+            if not _ARMSS_AGES[0] <= whole <= _ARMSS_AGES[1]:
+                return None
+            return self.labels.index(whole) if whole in self.labels else None
+        if indexing == "ms.sev":
+            pos = min(whole + 1, _MAX_MSSS_ROW, len(self.labels))
+            return pos - 1
+        label = min(whole, self.labels[-1])
+        return self.labels.index(label) if label in self.labels else None
+
+
+def _norm_col(name: str) -> str:
+    try:
+        return f"{float(str(name).strip().lstrip('Xx')):g}"
+    except ValueError:
+        return str(name)
+
+
+def _edss_column(e: float | None) -> int | None:
+    if e is None or (isinstance(e, float) and math.isnan(e)) or e >= 10 or e < 0:
+        return None
+    e = 0.0 if e == 0.5 else e
+    return _EDSS_VALUES.index(e) if e in _EDSS_VALUES else None
+
+
+def read_severity_matrix(path: str | Path, *, kind: str) -> SeverityMatrix:
+    """Read a severity matrix file (CSV; format in docs/endpoints.md, "MS severity").
+
+    Raises
+    ------
+    InputError
+        When the file is missing or unreadable, lacks an EDSS column, has a row label that is
+        not a number, or a score outside 0-10 (the message names the row and column).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no severity matrix here (a CSV file is expected).")
+    try:
+        frame = pl.read_csv(p, infer_schema=False)
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{p}: cannot read the severity matrix ({exc}).") from None
+    return SeverityMatrix.from_frame(frame, kind=kind, name=p.name)
+
+
+def local_severity(
+    edss: Sequence[float | None],
+    at: Sequence[float | None],
+    *,
+    reference_edss: Sequence[float | None],
+    reference_at: Sequence[float | None],
+    band: float = 2.0,
+) -> list[float | None]:
+    """Local severity scores (ms.sev's local MSSS/ARMSS): the rank within a band of the data.
+
+    For each EDSS, the reference assessments whose duration (or age) lies within ``band`` years
+    of its own (inclusive) form the pool (the scored assessment belongs to the reference, so it
+    is in its own pool); the score is ``rank / (n + 1) x 10`` with ``n`` the pool's size and
+    ``rank`` the mid-rank of the EDSS in it (ties averaged; endpoints.md 7 [V]).
+
+    Examples
+    --------
+    >>> local_severity([4.0], [10.0], reference_edss=[2.0, 4.0, 6.0], reference_at=[9, 10, 11])
+    [5.0]
+    """
+    ref_e = np.array([np.nan if v is None else v for v in reference_edss], dtype=float)
+    ref_x = np.array([np.nan if v is None else v for v in reference_at], dtype=float)
+    ok = np.isfinite(ref_e) & np.isfinite(ref_x) & (ref_e < 10)
+    ref_e, ref_x = ref_e[ok], ref_x[ok]
+    out: list[float | None] = []
+    for e, x in zip(edss, at, strict=True):
+        if e is None or x is None or not (math.isfinite(e) and math.isfinite(x)) or e >= 10:
+            out.append(None)
+            continue
+        near = ref_e[np.abs(ref_x - x) <= band]
+        if near.size == 0:
+            out.append(None)
+            continue
+        rank = float(np.sum(near < e)) + (float(np.sum(near == e)) + 1) / 2
+        out.append(rank / (near.size + 1) * 10)
+    return out
+
+
+def derive_vars_severity(
+    dataset: pl.DataFrame,
+    *,
+    visits: pl.DataFrame,
+    msss: SeverityMatrix | None = None,
+    armss: SeverityMatrix | None = None,
+    indexing: str = "ms.sev",
+    by: str = "patient_id",
+    timepoints: Sequence[str] = ("base", "last"),
+) -> pl.DataFrame:
+    """Add ``msss_<t>`` and ``armss_<t>`` for each timepoint ``t`` (baseline and last EDSS).
+
+    Parameters
+    ----------
+    dataset
+        One row per patient with ``ms_onset_date``, ``birth_date`` and, per timepoint ``t``,
+        ``<t>_edss`` and ``<t>_edss_date``.
+    visits
+        Every assessment of the cohort (``by``, ``date``, ``edss``): the reference of the local
+        scores used when a global matrix is not given.
+    msss, armss
+        Global matrices (:func:`read_severity_matrix`), or ``None`` for the local scores.
+    indexing
+        ``ms.sev`` (default) or ``mssev`` (the MSSS disease-duration row; see the module).
+    by
+        The patient key.
+    timepoints
+        Prefixes of the EDSS columns to score.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``dataset`` with ``dd_<t>`` and ``age_<t>`` (years) and the score columns.
+    """
+    need = [by, "ms_onset_date", "birth_date"]
+    for t in timepoints:
+        need += [f"{t}_edss", f"{t}_edss_date"]
+    from msrwe.derive._columns import require_columns
+
+    require_columns(dataset, "dataset", need)
+    require_columns(visits, "visits", [by, "date", "edss"])
+    ref = (
+        visits.filter(pl.col("edss").is_not_null())
+        .join(dataset.select(by, "ms_onset_date", "birth_date"), on=by, how="inner")
+        .select(
+            "edss",
+            ((pl.col("date") - pl.col("ms_onset_date")).dt.total_days() / 365.25).alias("dd"),
+            ((pl.col("date") - pl.col("birth_date")).dt.total_days() / 365.25).alias("age"),
+        )
+    )
+    out = dataset
+    for t in timepoints:
+        out = out.with_columns(
+            ((pl.col(f"{t}_edss_date") - pl.col("ms_onset_date")).dt.total_days() / 365.25)
+            .alias(f"dd_{t}"),
+            ((pl.col(f"{t}_edss_date") - pl.col("birth_date")).dt.total_days() / 365.25)
+            .alias(f"age_{t}"),
+        )
+        e = out[f"{t}_edss"].to_list()
+        for kind, matrix, x in (("msss", msss, "dd"), ("armss", armss, "age")):
+            at = out[f"{x}_{t}"].to_list()
+            if matrix is not None:
+                scores = matrix.lookup(edss=e, at=at, indexing=indexing)
+            else:
+                scores = local_severity(e, at, reference_edss=ref["edss"].to_list(),
+                                        reference_at=ref[x].to_list())
+            out = out.with_columns(pl.Series(f"{kind}_{t}", scores, dtype=pl.Float64))
+    return out

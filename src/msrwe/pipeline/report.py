@@ -1,0 +1,121 @@
+"""From a store to a report: analyze, then render (what ``msrwe report`` and ``msrwe demo`` do).
+
+:func:`build_report` reads the store's bookkeeping tables once, runs
+:func:`msrwe.pipeline.analyze` (unless given a result), exports the result with
+:meth:`~msrwe.analysis.result.AnalysisResult.export` when asked (the same files as
+``msrwe analyze --export``), and renders with :func:`msrwe.report.render_report`. When the
+analysis cannot run for a reason the user can fix (no administrations, an empty cohort), the
+report is a data report that says why; a bug is never turned into such a report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from msrwe.analysis.result import AnalysisResult, _atomic
+from msrwe.errors import InputError, OptionError, StoreError
+from msrwe.pipeline import run
+from msrwe.report import render as _render
+from msrwe.report.dataquality import DataQuality, overview_of
+from msrwe.report.inputs import CHART_NAMES
+from msrwe.report.render import RENDER_STEPS
+from msrwe.study.config import Study
+
+__all__ = ["build_report", "export_data_report"]
+
+
+def export_data_report(
+    out_dir: str | Path, charts: Mapping[str, pl.DataFrame | None], quality: DataQuality
+) -> list[Path]:
+    """The data report's files: patients overview, quarantine, import warnings (CSV, Parquet)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    frames = {"patients_overview": overview_of(charts), "quarantine": quality.quarantine,
+              "import_warnings": quality.import_warnings}
+    written = []
+    for name, df in frames.items():
+        written.append(_atomic(out / f"{name}.csv", df.write_csv))
+        written.append(_atomic(out / f"{name}.parquet", df.write_parquet))
+    return written
+
+
+def build_report(
+    db: str | Path,
+    out: str | Path,
+    *,
+    study: Study | str | Path | Mapping[str, Any] | None = None,
+    analysis: AnalysisResult | None = None,
+    export: str | Path | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Path:
+    """Analyse a store (unless ``analysis`` is given) and write its report.
+
+    Parameters
+    ----------
+    db
+        The store written by ``msrwe import``.
+    out
+        The report's file.
+    study
+        The study (see :func:`msrwe.pipeline.analyze`).
+    analysis
+        A result already computed (then the store is read only for its data quality).
+    export
+        Also export the result here (:meth:`AnalysisResult.export`), or the data report's
+        tables when the analysis could not run.
+    progress
+        ``progress(step, total, description)``: the analysis's steps, then the report's.
+
+    Returns
+    -------
+    pathlib.Path
+        The report's path.
+
+    Raises
+    ------
+    OptionError
+        When ``out`` is a folder or the study file does not exist.
+    StoreError
+        When the store is missing or has no ``patients`` table.
+    """
+    db, out_html = Path(db), Path(out)
+    if out_html.is_dir():
+        raise OptionError(f"{out_html} is a folder; give the report's file name, e.g. "
+                          f"{out_html / 'report.html'}.")
+    if isinstance(study, str | Path) and not Path(study).is_file():
+        raise OptionError(f"{study}: no study file here.")
+    n_analysis = len(run.STEPS) if analysis is None else 0
+    total = n_analysis + len(RENDER_STEPS)
+
+    def analysis_step(i: int, _n: int, description: str) -> None:
+        if progress is not None:
+            progress(min(i, n_analysis), total, f"analysis: {description}")
+
+    def render_step(i: int, _n: int, description: str) -> None:
+        if progress is not None:
+            progress(n_analysis + i, total, description)
+
+    charts = run.read_chart_tables(db)  # StoreError for a missing store or no patients
+    quality = DataQuality.from_store(db)
+    reason = ""
+    if analysis is None:
+        try:
+            analysis = run.analyze(db, study, progress=analysis_step)
+        except (InputError, StoreError) as exc:
+            reason = str(exc)
+    results_file = ""
+    if export is not None:
+        if analysis is not None:
+            analysis.export(export)
+            results_file = str(Path(export) / "results.csv")
+        else:
+            export_data_report(export, {k: charts.get(k) for k in CHART_NAMES}, quality)
+    return _render.render_report(
+        analysis, quality, out_html, charts={k: charts.get(k) for k in CHART_NAMES},
+        reason=reason, store=db.name, results_file=results_file, progress=render_step,
+    )
+

@@ -1,0 +1,203 @@
+"""``analyze``: from the store and a study to one :class:`~msrwe.analysis.result.AnalysisResult`.
+
+The steps, in order: read the chart tables; build the cohort and its attrition table and resolve
+what is in force (:class:`~msrwe.analysis.result.InForce`: drug, route, dose window, groups);
+derive the per-visit dataset; run each declared analysis of
+:data:`msrwe.pipeline.registry.ANALYSES` that the study turns on (an analysis whose store tables
+are missing writes ``not computed`` rows instead); write the methods paragraph from the
+analyses' own sentences; record the provenance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from msrwe.analysis.base import Analysis, Context
+from msrwe.analysis.result import DATASET_NAMES, AnalysisResult, InForce, Provenance
+from msrwe.derive.visits import derive_advs, derive_vars_adsl
+from msrwe.errors import StoreError, StudyFileError
+from msrwe.pipeline.registry import ANALYSES, check_study, run_order
+from msrwe.store import connect
+from msrwe.study.cohort import build_cohort, most_given_drug
+from msrwe.study.config import Study
+from msrwe.tables.results import ResultsTable
+
+__all__ = ["STEPS", "ProgressCallback", "analyze", "read_chart_tables", "resolve_study"]
+
+#: The steps :func:`analyze` reports to its progress callback, in order (one per analysis).
+STEPS: tuple[str, ...] = (
+    "reading the store",
+    "building the cohort",
+    *(a.title.lower() for a in ANALYSES),
+    "methods and provenance",
+)
+
+#: ``progress(step_number, total_steps, description)``, called at the start of each step.
+ProgressCallback = Callable[[int, int, str], None]
+
+#: Chart tables the analyses read (``None`` when the store lacks one).
+CHART_TABLES: tuple[str, ...] = (
+    "patients", "visits", "relapses", "administrations", "treatments", "adverse_events",
+    "hospitalizations", "mri", "biomarkers",
+)
+
+
+def read_chart_tables(db: str | Path) -> dict[str, pl.DataFrame | None]:
+    """Every chart table the analysis uses and the import log (``None`` when absent).
+
+    Raises
+    ------
+    StoreError
+        When the store has no ``patients`` table.
+    """
+    con = connect(db)
+    try:
+        names = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'main'"
+            ).fetchall()
+        }
+        if "patients" not in names:
+            raise StoreError(
+                f"{db}: the store has no 'patients' table. Is this a store written by "
+                "`msrwe import`?"
+            )
+        return {
+            name: con.sql(f'select * from "{name}"').pl() if name in names else None
+            for name in (*CHART_TABLES, "import_log")
+        }
+    finally:
+        con.close()
+
+
+def resolve_study(
+    study: Study | str | Path | Mapping[str, Any] | None,
+    administrations: pl.DataFrame | None,
+) -> Study:
+    """A :class:`Study` from what the caller gave (``None``: the most-given drug's patients)."""
+    if isinstance(study, Study):
+        return study
+    if isinstance(study, Mapping):
+        return Study.from_dict(study)
+    if study is not None:
+        return Study.from_toml(study)
+    if administrations is None:
+        raise StudyFileError("the store has no administrations, so there is no drug to analyse.")
+    return Study.default_for(most_given_drug(administrations))
+
+
+def _skip_reason(analysis: Analysis, tables: Mapping[str, pl.DataFrame | None]) -> str:
+    missing = [t for t in analysis.requires if tables.get(t) is None]
+    if not missing:
+        return ""
+    return f"the store has no {' or '.join(missing)} table"
+
+
+def analyze(
+    store: str | Path,
+    study: Study | str | Path | Mapping[str, Any] | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    analyses: tuple[Analysis, ...] = ANALYSES,
+) -> AnalysisResult:
+    """Analyse a store: the cohort, then every declared analysis, into one result.
+
+    Parameters
+    ----------
+    store
+        Path of the DuckDB store written by ``msrwe import``.
+    study
+        A :class:`~msrwe.study.config.Study`, a study file (path) or a mapping shaped like one,
+        or ``None`` for every patient on the store's most-given drug.
+    progress
+        Called as ``progress(step, total, description)`` at the start of each of :data:`STEPS`.
+    analyses
+        The analyses, in report order (default: :data:`msrwe.pipeline.registry.ANALYSES`).
+
+    Returns
+    -------
+    AnalysisResult
+        The study, what was in force, the provenance, the results table, the datasets
+        (``adsl``, ``addose``, ``advs``, ``adae``, ``adtte``, ``adevents``, ...), the attrition
+        table and the methods paragraph.
+
+    Raises
+    ------
+    StudyFileError
+        For a bad study file, a drug nobody received, or an empty cohort.
+    StoreError
+        When the store is missing or holds no ``patients`` table.
+    """
+    total = 3 + len(analyses)  # until the study says which analyses are on
+    done = 0
+
+    def step(description: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total, description)
+
+    step("reading the store")
+    tables = read_chart_tables(store)
+    st = resolve_study(study, tables["administrations"])
+    check_study(st, analyses)
+    order = run_order(st, analyses)
+    total = 3 + len(order)
+    step("building the cohort")
+    adm = tables["administrations"]
+    if adm is None:
+        raise StudyFileError(f"{store}: the store has no administrations, so no one was treated.")
+    cohort = build_cohort(
+        st, patients=tables["patients"], administrations=adm, visits=tables["visits"],
+        treatments=tables["treatments"],
+    )
+    in_force = InForce.resolve(
+        st, drug=cohort.drug, doses=cohort.doses,
+        groups=cohort.adsl["group"].unique().to_list(),
+    )
+    visits = tables["visits"]
+    if visits is None:
+        visits = pl.DataFrame(schema={"patient_id": pl.String, "date": pl.Date})
+    advs = derive_advs(
+        visits, cohort.adsl, baseline_window_days=st.analysis.baseline_window_days,
+        on_treatment_days=st.analysis.on_treatment_days,
+    )
+    context = Context(
+        study=st, tables=tables, cohort=cohort, in_force=in_force,
+        datasets={"adsl": derive_vars_adsl(cohort.adsl, advs), "addose": cohort.doses,
+                  "advs": advs},
+    )
+    results = ResultsTable()
+    ran: list[Analysis] = []
+    for analysis in order:
+        step(analysis.title.lower())
+        reason = _skip_reason(analysis, tables)
+        if reason:
+            analysis.skip(results, reason)
+            continue
+        analysis.run(context, results)
+        ran.append(analysis)
+
+    step("methods and provenance")
+    methods = [p for a in analyses if a in ran for p in a.methods(context)]
+    ds = context.datasets
+    datasets = {n: ds[n] for n in DATASET_NAMES if n in ds}
+    datasets.update({n: df for n, df in ds.items() if n not in datasets})
+    return AnalysisResult(
+        study=st,
+        in_force=in_force,
+        provenance=Provenance.build(
+            store, import_log=tables["import_log"], study=st,
+            study_file=study if isinstance(study, str | Path) else None,
+        ),
+        results=results,
+        datasets=datasets,
+        attrition=cohort.attrition,
+        methods="\n\n".join(methods),
+        analyses=tuple(a for a in analyses if a in ran),
+    )

@@ -1,0 +1,13 @@
+"""Privacy when data leave a centre: de-identified exports (interop-privacy.md section 5).
+
+Examples
+--------
+>>> from msrwe.privacy import deidentify, export_store
+>>> callable(deidentify) and callable(export_store)
+True
+"""
+
+from msrwe.privacy._deidentify import Deidentified, deidentify
+from msrwe.privacy._export import ExportSummary, export_store
+
+__all__ = ["Deidentified", "ExportSummary", "deidentify", "export_store"]

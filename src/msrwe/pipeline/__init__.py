@@ -10,7 +10,7 @@ Examples
 --------
 >>> from msrwe.pipeline import ANALYSES
 >>> [a.name for a in ANALYSES]
-['cohort', 'table1', 'exposure', 'safety', 'efficacy']
+['cohort', 'table1', 'exposure', 'safety', 'efficacy', 'compare']
 """
 
 from msrwe.pipeline.registry import ANALYSES, check_study, output, outputs, run_order

@@ -70,9 +70,11 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True)
         yield b
         b.close()
+        print(f"browser: {b.version} at {CHROMIUM}")
 
 
 def _login(page, url: str, user: str, password: str | None = None) -> None:
+    page.set_default_timeout(180_000)  # the first overview runs the analysis on a loaded machine
     page.goto(url + "/login")
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", password or PASSWORDS[user])

@@ -83,8 +83,11 @@ class _SecurityHeaders:
 
 
 def create_app(db: str | Path, study: str | Path | None = None, *, secure_cookies: bool = False,
-               throttle: Throttle | None = None) -> Starlette:
-    """Build the web app for the store ``db`` (and the study file ``study``, if any)."""
+               throttle: Throttle | None = None, warm: bool = False) -> Starlette:
+    """Build the web app for the store ``db`` (and the study file ``study``, if any).
+
+    With ``warm``, the overview's analysis starts at once in a background thread.
+    """
     state = ServeState(db)
     cohort = Cohort(db, state.secret())
     sessions = Sessions()
@@ -333,6 +336,8 @@ def create_app(db: str | Path, study: str | Path | None = None, *, secure_cookie
 
     app = Starlette(routes=routes, exception_handlers={_Denied: denied},
                     middleware=[Middleware(_SecurityHeaders)])
+    if warm:
+        threading.Thread(target=analysed, name="msrwe-serve-analysis", daemon=True).start()
     app.state.serve_state = state
     app.state.cohort = cohort
     app.state.sessions = sessions

@@ -44,7 +44,7 @@ def run_server(db: str | Path, study: str | Path | None = None, *, host: str = "
     tls = tls_cert is not None and tls_key is not None
     check_bind(host, tls=tls, allow_insecure=allow_insecure)
     logging.getLogger("msrwe.serve").setLevel(logging.INFO)
-    app = create_app(db, study, secure_cookies=tls)
+    app = create_app(db, study, secure_cookies=tls, warm=True)
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="info",
                 ssl_certfile=str(tls_cert) if tls else None,
                 ssl_keyfile=str(tls_key) if tls else None)

@@ -7,7 +7,7 @@ it alone. Its results vocabulary is declared here, once (the issue's item 5).
 
 from __future__ import annotations
 
-from msrwe.analysis.base import Analysis, Column, Context, Output, Stat, SummarySpec
+from msrwe.analysis import Analysis, Column, Context, Output, Stat, SummarySpec
 from msrwe.compare.run import run_comparison
 from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable

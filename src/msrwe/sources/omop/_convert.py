@@ -138,7 +138,8 @@ def _measured(
     keys = keys.with_row_index("index").with_columns(pl.col("index").cast(_INT))
     m = m.join(keys, on=["person_id", "date"], how="left")
     a = a.join(keys, on=["person_id", "date"], how="left")
-    clash = m.group_by("index", "__column").agg(
+    twice = m.filter(pl.struct("index", "__column").is_duplicated())
+    clash = twice.group_by("index", "__column").agg(
         pl.col("value_as_number").n_unique().alias("n"), pl.col("__id").sort().alias("ids"),
         pl.col("value_as_number").first().alias("v")).filter(pl.col("n") > 1)
     flags = clash.select(
@@ -157,10 +158,12 @@ def _measured(
             wide = wide.with_columns(pl.lit(None, pl.Float64).alias(col))
     sched = a.group_by("index").agg(pl.col("scheduled").first(), pl.col("__id").min()
                                     .alias("__anchor"))
-    where = m.sort("__id").group_by("index").agg(
-        pl.concat_str(pl.col("__id").cast(pl.String), pl.lit(" ("), pl.col("__column"),
-                      pl.lit(")")).str.join(", ").alias("__m"),
-        pl.col("__id").min().alias("__first"))
+    labelled = m.sort("__id").select("index", "__id", pl.concat_str(
+        pl.col("__id").cast(pl.String), pl.lit(" ("), pl.col("__column"), pl.lit(")"))
+        .alias("__m"))
+    where = labelled.group_by("index").agg(pl.col("__m"), pl.col("__id").min()
+                                           .alias("__first")).with_columns(
+        pl.col("__m").list.join(", "))
     frame = keys.join(wide, on="index", how="left").join(sched, on="index", how="left").join(
         where, on="index", how="left").sort("index")
     frame = _with_patient(frame, key)

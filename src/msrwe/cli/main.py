@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "msrwe.cli.compare_cmd",
     "msrwe.cli.redcap_cmd",
     "msrwe.cli.omop_cmd",
+    "msrwe.cli.fhir_cmd",
 )
 
 app = typer.Typer(

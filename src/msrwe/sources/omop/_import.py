@@ -22,9 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import polars as pl
-
 from msrwe.io import ChartFolder, SourceCount, file_sha256, import_frames, read_frames
+from msrwe.sources._accounting import count_records
 from msrwe.sources.omop._concepts import Concepts, load_concepts
 from msrwe.sources.omop._convert import omop_to_chart
 from msrwe.sources.omop._source import describe_source, read_omop
@@ -47,30 +46,6 @@ class OmopImport:
 
     chart: ChartFolder
     sources: list[SourceCount]
-
-
-def _count(result_rows: dict[str, pl.DataFrame], feeds: dict[str, pl.DataFrame],
-           records: pl.DataFrame, tables: list[str]) -> list[SourceCount]:
-    parts = []
-    for name, feed in feeds.items():
-        status = result_rows[name].with_row_index("index").select(
-            pl.col("index").cast(pl.Int64), "status")
-        parts.append(feed.join(status, on="index", how="left").select("record", "status"))
-    fate = (pl.concat(parts) if parts else pl.DataFrame(
-        schema={"record": pl.Int64, "status": pl.String})).group_by("record").agg(
-        pl.when((pl.col("status") == "quarantined").any()).then(pl.lit("quarantined"))
-        .when((pl.col("status") == "imported").any()).then(pl.lit("imported"))
-        .otherwise(pl.lit("ignored")).alias("fate"))
-    joined = records.join(fate, on="record", how="left", maintain_order="left").with_columns(
-        pl.col("fate").fill_null("ignored"))
-    counts = joined.group_by("source", maintain_order=True).agg(
-        pl.len().alias("read"),
-        (pl.col("fate") == "imported").sum().alias("imported"),
-        (pl.col("fate") == "quarantined").sum().alias("quarantined"),
-        (pl.col("fate") == "ignored").sum().alias("ignored"),
-    )
-    found = {r["source"]: SourceCount(**r) for r in counts.iter_rows(named=True)}
-    return [found.get(t, SourceCount(t, 0, 0, 0, 0)) for t in tables]
 
 
 def _sha(source: str | Path) -> str:
@@ -96,7 +71,8 @@ def read_omop_chart(
     conv = omop_to_chart(omop, c)
     name = describe_source(source)
     result = read_frames(conv.frames, source=name, flags=conv.flags, sha256=_sha(source))
-    return OmopImport(result.chart, _count(result.rows, conv.feeds, conv.records, list(omop)))
+    counts = count_records(result.rows, conv.feeds, conv.records, list(omop))
+    return OmopImport(result.chart, counts)
 
 
 def import_omop(
@@ -131,4 +107,5 @@ def import_omop(
     conv = omop_to_chart(omop, c)
     name = describe_source(source)
     result = import_frames(conv.frames, db, source=name, flags=conv.flags, sha256=_sha(source))
-    return OmopImport(result.chart, _count(result.rows, conv.feeds, conv.records, list(omop)))
+    counts = count_records(result.rows, conv.feeds, conv.records, list(omop))
+    return OmopImport(result.chart, counts)

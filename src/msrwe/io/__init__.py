@@ -9,6 +9,7 @@ its deprecated earlier name).
 import warnings
 from typing import Any
 
+from msrwe.io._csvsafe import neutralise_formulas
 from msrwe.io._frames_import import (
     ORIGIN,
     SOURCE_ROW,
@@ -22,6 +23,7 @@ from msrwe.io._frames_import import (
 from msrwe.io._import import (
     IMPORT_LOG_SCHEMA,
     ChartFolder,
+    IgnoredFile,
     ImportSummary,
     TableSummary,
     import_folder,
@@ -38,6 +40,7 @@ __all__ = [
     "SUFFIXES",
     "ChartFolder",
     "FramesImport",
+    "IgnoredFile",
     "ImportSummary",
     "RawFile",
     "SiteMapping",
@@ -49,6 +52,7 @@ __all__ = [
     "import_folder",
     "import_frames",
     "load_mapping",
+    "neutralise_formulas",
     "read_chart_folder",
     "read_frames",
     "read_raw",

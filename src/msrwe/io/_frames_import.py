@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -44,6 +45,7 @@ from msrwe.io._frames import ROW, sort_problems
 from msrwe.io._import import ChartFolder, ImportSummary, TableSummary
 from msrwe.io._mapping import Mapping
 from msrwe.io._read import RawFile
+from msrwe.io._reconcile import reconcile, stored_state
 from msrwe.io._validate import CheckedTable, check_table
 from msrwe.schema import CONTRACT
 
@@ -114,10 +116,14 @@ class FramesImport:
         Chart table -> one row per row of the frame handed in, in the same order: ``source_row``,
         ``origin`` and ``status`` (``imported``, ``quarantined`` or ``blank``: a row with no
         value, skipped as a CSV's blank lines are).
+    internal
+        The same chart numbered as handed in (row 2 = the frame's first row), as the store keeps
+        it for checking the rules across tables again after a later import.
     """
 
     chart: ChartFolder
     rows: dict[str, pl.DataFrame]
+    internal: ChartFolder | None = field(default=None, repr=False)
 
 
 def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
@@ -256,7 +262,8 @@ def read_frames(
         values = _as_text(frame.drop([c for c in (ORIGIN, SOURCE_ROW) if c in frame.columns]))
         raw = RawFile(Path(files.get(name, source)), values, sha256=sha256)
         tmap = mapping.table(name)
-        c = check_table(raw, CONTRACT[name], tmap)
+        dates = (mapping.earliest_date, mapping.latest_date or date.today())
+        c = check_table(raw, CONTRACT[name], tmap, dates)
         found = (flags or {}).get(name)
         if found is not None and found.height:
             c = replace(c, failures=pl.concat([c.failures, _flag_rows(found, "quarantine", name,
@@ -268,6 +275,7 @@ def read_frames(
     tables: dict[str, pl.DataFrame] = {}
     summaries: dict[str, TableSummary] = {}
     quarantine, warnings, rows = [], [], {}
+    inner_q, inner_w = [], []
     for name, c in checked.items():
         failures = pl.concat([c.failures, cross[name]])
         failed = failures.get_column("row_number").unique().implode()
@@ -276,6 +284,8 @@ def read_frames(
             pl.col("row_number").is_null() | ~pl.col("row_number").is_in(failed)
         )
         tables[name] = kept.drop(ROW)
+        inner_q.append(failures)
+        inner_w.append(flagged)
         named = (fields or {}).get(name, {})
         quarantine.append(_renumber(failures, lookup, named))
         warnings.append(_renumber(flagged, lookup, named))
@@ -296,8 +306,10 @@ def read_frames(
     all_q = sort_problems(pl.concat(quarantine))
     by_rule = all_q.group_by("rule").len().sort(["len", "rule"], descending=[True, False])
     summary = ImportSummary(summaries, dict(zip(by_rule["rule"], by_rule["len"], strict=True)))
-    chart = ChartFolder(tables, all_q, sort_problems(pl.concat(warnings)), summary)
-    return FramesImport(chart, rows)
+    chart = ChartFolder(tables, all_q, sort_problems(pl.concat(warnings)), summary, checked)
+    internal = ChartFolder(tables, sort_problems(pl.concat(inner_q)),
+                           sort_problems(pl.concat(inner_w)), summary, checked)
+    return FramesImport(chart, rows, internal)
 
 
 def import_frames(
@@ -336,13 +348,35 @@ def import_frames(
 
     result = read_frames(frames, source=source, files=files, mapping=mapping, sha256=sha256,
                          flags=flags, fields=fields)
-    chart = result.chart
-    write_import(db, tables=chart.tables, quarantine=chart.quarantine, warnings=chart.warnings,
-                 import_log=chart.import_log)
+    chart, internal = result.chart, result.internal
+    assert internal is not None
+    tables = dict(chart.tables)
+    quarantine, warnings = chart.quarantine, chart.warnings
+    # as import_folder does: the store's other tables are checked again against these patients
+    checked = internal.kept_for_rechecks()
+    stored = stored_state(Path(db), set(chart.tables))
+    other_log = None
+    rechecked = {}
+    if stored is not None:
+        again, q, w, other_log, rechecked, held = reconcile(internal.checked, stored)
+        tables.update(again)
+        checked.update(held)
+        quarantine = sort_problems(pl.concat([quarantine, q]))
+        warnings = sort_problems(pl.concat([warnings, w]))
+
+    def import_log(now: str) -> pl.DataFrame:
+        log = chart.import_log(now)
+        if other_log is None or other_log.height == 0:
+            return log
+        other = other_log.select([pl.col(c).cast(t) for c, t in log.schema.items()])
+        return pl.concat([log, other])
+
+    write_import(db, tables=tables, quarantine=quarantine, warnings=warnings,
+                 import_log=import_log, checked=checked)
     s = chart.summary
-    done = ChartFolder(chart.tables, chart.quarantine, chart.warnings,
-                       ImportSummary(s.tables, s.quarantined_by_rule, Path(db)))
-    return FramesImport(done, result.rows)
+    summary = ImportSummary(s.tables, s.quarantined_by_rule, Path(db), s.ignored, rechecked)
+    done = ChartFolder(tables, quarantine, warnings, summary, chart.checked)
+    return FramesImport(done, result.rows, internal)
 
 
 def count_sources(

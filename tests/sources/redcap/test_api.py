@@ -108,9 +108,9 @@ def server():
 def _store_text(db: Path) -> str:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        names = [r[0] for r in con.execute("select table_name from information_schema.tables")
-                 .fetchall()]
-        return "\n".join(str(con.execute(f'select * from "{n}"').fetchall()) for n in names)
+        names = con.execute("select table_schema, table_name from information_schema.tables")
+        return "\n".join(str(con.execute(f'select * from "{s}"."{n}"').fetchall())
+                         for s, n in names.fetchall())
     finally:
         con.close()
 

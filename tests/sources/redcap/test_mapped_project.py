@@ -9,6 +9,7 @@ Case 2: a label that is no choice and an invalid EDSS are quarantined, the messa
 Case 3: an incomplete form is imported with a warning, or left out with --incomplete skip.
 Case 4: accounting per form: read = imported + quarantined + ignored; an unmapped form is ignored.
 Case 5: the same project exported with raw codes (and a raw-code mapping) gives the same store.
+Case 6: a multi-site export's data access group gives the site when the centre field is empty.
 """
 
 from __future__ import annotations
@@ -123,3 +124,18 @@ def test_case5_raw_codes_same_store(imported, tmp_path):
         a = read_table(db, table).sort(pl.all())
         b = read_table(db2, table).sort(pl.all())
         assert a.equals(b), table
+
+
+def test_case6_data_access_group(tmp_path):
+    raw = pl.read_csv(FIX / "export_raw.csv", infer_schema=False)
+    raw = raw.with_columns(
+        pl.when(pl.col("study_id") == "1002").then(None).otherwise(pl.col("center"))
+        .alias("center"),
+        pl.when(pl.col("study_id") == "1002").then(pl.lit("south_clinic"))
+        .otherwise(pl.lit("north_clinic")).alias("redcap_data_access_group"),
+    )
+    (tmp_path / "dag.csv").write_text(raw.write_csv())
+    db = tmp_path / "dag.duckdb"
+    import_redcap(tmp_path / "dag.csv", FIX / "dictionary.csv", db, mapping=FIX / "mapping.toml")
+    sites = read_table(db, "patients").sort("patient_id")["site"].to_list()
+    assert sites == ["North", "south_clinic"]

@@ -50,6 +50,8 @@ EVENT, INSTRUMENT, INSTANCE = (
     "redcap_repeat_instrument",
     "redcap_repeat_instance",
 )
+#: The data access group column of a multi-site project's export.
+DAG = "redcap_data_access_group"
 _INDEX, _RECORD = "__msrwe_index", "__msrwe_record"
 _CHECKED = ("1", "checked")
 _UNCHECKED = ("0", "unchecked")
@@ -87,10 +89,6 @@ class Converted:
 def with_source_rows(export: pl.DataFrame, first: int) -> pl.DataFrame:
     """Add :data:`~msrwe.io.SOURCE_ROW` numbering the rows from ``first`` (2 below a header)."""
     return export.with_columns(pl.int_range(first, export.height + first).alias(SOURCE_ROW))
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
 def _clean(frame: pl.DataFrame) -> pl.DataFrame:
@@ -272,8 +270,10 @@ def convert(
                             f"first field of {d.source}); is it an export of this project?")
     export = export.with_columns(pl.int_range(0, pl.len()).alias(_INDEX))
     if INSTRUMENT in export.columns:  # a label export names the instrument by its label
-        export = export.with_columns(pl.col(INSTRUMENT).map_elements(_norm,
-                                                                     return_dtype=pl.String))
+        export = export.with_columns(
+            pl.col(INSTRUMENT).str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "_")
+            .str.strip_chars("_")
+        )
     n_forms = len(d.forms) + 1
     choice_fields = [f for f in d.fields.values() if f.is_choice]
     decoder = _Decoder(export, d, _label_mode(export, choice_fields, mapping.values))
@@ -323,6 +323,14 @@ def _table(
         fields[col.name] = name
         if bad is not None:
             checks.append((col.name, name, bad, msg))
+    if src.table == "patients" and DAG in export.columns:
+        # a multi-site project's data access group is the patient's site when no field gives it
+        site = [i for i, e in enumerate(exprs) if e.meta.output_name() == "site"]
+        if site:
+            exprs[site[0]] = pl.coalesce(exprs[site[0]], pl.col(DAG)).alias("site")
+        else:
+            exprs.append(pl.col(DAG).alias("site"))
+            fields["site"] = DAG
     missing = [c.name for c in table.columns
                if c.required and c.name not in mapped and c.name != "patient_id"]
     if missing:

@@ -23,6 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from msrwe._atomic import atomic_write_text
+from msrwe.io._rules import BOOLEAN_WORDS
 from msrwe.schema import CONTRACT
 from msrwe.sources.redcap._dictionary import checkbox_column, parse_choices
 from msrwe.sources.redcap._template import (
@@ -47,10 +48,13 @@ def _text(s: pl.Series) -> pl.Series:
 
 
 def _edss(s: pl.Series, labels: bool) -> pl.Series:
+    """EDSS scores as the dropdown's codes (or labels); a cell that is no valid score as written."""
     codes = {float(v): (v if labels else str(i)) for i, v in enumerate(EDSS_STEPS)}
-    values = s.cast(pl.Float64).to_list()
-    return pl.Series(s.name, [None if v is None else codes.get(v, str(v)) for v in values],
-                     dtype=pl.String)
+    texts = _text(s).to_list()
+    values = s.cast(pl.Float64, strict=False).to_list()
+    out = [None if t is None else codes.get(v, t) if v is not None else t
+           for t, v in zip(texts, values, strict=True)]
+    return pl.Series(s.name, out, dtype=pl.String)
 
 
 def _form_rows(name: str, frame: pl.DataFrame, labels: bool) -> pl.DataFrame:
@@ -78,13 +82,19 @@ def _form_rows(name: str, frame: pl.DataFrame, labels: bool) -> pl.DataFrame:
                 out[checkbox_column(fld, code)] = pl.Series(
                     [("Checked" if t else "Unchecked") if labels else ("1" if t else "0")
                      for t in ticked], dtype=pl.String)
-        elif row[3] == "yesno" and labels:
-            out[fld] = s.replace_strict({True: "Yes", False: "No"}, default=None,
-                                        return_dtype=pl.String)
+        elif row[3] == "yesno":
+            # typed booleans, or chart text such as "yes" / "0" (a dirty chart)
+            yes, no = ("Yes", "No") if labels else ("1", "0")
+            text = _text(s)
+            words = text.str.strip_chars().str.to_lowercase().replace_strict(
+                BOOLEAN_WORDS, default=None, return_dtype=pl.Boolean)
+            out[fld] = pl.select(pl.when(words).then(pl.lit(yes))
+                                 .when(~words).then(pl.lit(no))
+                                 .otherwise(pl.lit(text))).to_series().alias(fld)
         elif row[3] == "dropdown" and labels:
             choices = parse_choices(row[5])
-            out[fld] = s.cast(pl.String).replace_strict(choices, default=None,
-                                                        return_dtype=pl.String)
+            text = s.cast(pl.String)  # a value that is no choice stays as charted
+            out[fld] = text.replace_strict(choices, default=text, return_dtype=pl.String)
         else:
             out[fld] = _text(s)
     out[f"{design.form}_complete"] = pl.Series(["Complete" if labels else "2"] * frame.height,

@@ -13,6 +13,7 @@ A two-patient chart is written as OMOP by msrwe, then broken with SQL, case by c
 7. only a year of birth: 1 July assumed, with a warning.
 8. a drug with concept 0: its drug_source_value (lower case) is the drug.
 9. concept files: one concept id for two items, a missing section, a non-integer id -> MappingError.
+10. an unreachable PostgreSQL: refused, and the password appears in no message.
 """
 
 from __future__ import annotations
@@ -158,3 +159,13 @@ def test_case9_concept_files(tmp_path):
     bad.write_text(text.replace("concept_id = 2000000013,", 'concept_id = "sdmt",'))
     with pytest.raises(MappingError, match="sdmt: concept_id must be a whole number"):
         load_concepts(bad)
+
+
+def test_case10_unreachable_postgres_keeps_the_password_out(tmp_path):
+    url = f"postgresql://omop:s3cret-pw@/cdm?host={tmp_path}&port=1"
+    with pytest.raises(ImportRefused) as info:
+        import_omop(url, tmp_path / "s.duckdb")
+    assert "cannot connect" in str(info.value)
+    assert "s3cret-pw" not in str(info.value)
+    assert "s3cret-pw" not in repr(info.value.__cause__)
+    assert not (tmp_path / "s.duckdb").exists()

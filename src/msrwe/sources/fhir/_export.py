@@ -27,8 +27,10 @@ from typing import Any
 import polars as pl
 
 from msrwe._atomic import atomic_write_text
+from msrwe.schema import CONTRACT
 from msrwe.sources.fhir._codes import coding, extension
 from msrwe.sources.omop import Concepts, load_concepts
+from msrwe.sources.omop._export import typed_chart_table
 from msrwe.sources.omop._layout import MEASURES
 
 __all__ = ["PATIENT_ID_SYSTEM", "chart_to_fhir", "write_fhir_bundle"]
@@ -205,7 +207,8 @@ def chart_to_fhir(
     tables: dict[str, pl.DataFrame], concepts: Concepts | None = None
 ) -> list[dict[str, Any]]:
     """The FHIR R4 resources (JSON objects) holding a chart of typed contract tables."""
-    return list(_resources(tables, concepts or load_concepts()))
+    typed = {n: typed_chart_table(n, f) for n, f in tables.items() if n in CONTRACT.names}
+    return list(_resources(typed, concepts or load_concepts()))
 
 
 def write_fhir_bundle(

@@ -29,7 +29,7 @@ from msrwe.sources.omop._cdm import CDM, create_sql
 from msrwe.sources.omop._concepts import Concepts, load_concepts
 from msrwe.sources.omop._layout import ANCHORS, DETAILS, MEASURES, PATIENT_OBSERVATIONS
 
-__all__ = ["chart_to_omop", "export_omop", "fill_cdm", "write_omop_duckdb"]
+__all__ = ["chart_to_omop", "export_omop", "fill_cdm", "typed_chart_table", "write_omop_duckdb"]
 
 _INT = pl.Int64
 
@@ -100,7 +100,7 @@ def chart_to_omop(
         When a patient has no birth date (OMOP requires ``year_of_birth``).
     """
     c = concepts or load_concepts()
-    tables = {n: _complete(n, f) for n, f in tables.items() if n in CONTRACT.names}
+    tables = {n: typed_chart_table(n, f) for n, f in tables.items() if n in CONTRACT.names}
     ids = _Ids()
     chart_type = c.id("type", "chart")
     patients = tables["patients"]
@@ -296,11 +296,12 @@ _POLARS = {"text": pl.String, "date": pl.Date, "number": pl.Float64, "integer": 
            "boolean": pl.Boolean}
 
 
-def _complete(name: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """Add the contract columns a table lacks, empty."""
-    missing = [col for col in CONTRACT[name].columns if col.name not in frame.columns]
-    return frame.with_columns([pl.lit(None, _POLARS[col.dtype]).alias(col.name)
-                               for col in missing])
+def typed_chart_table(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """The contract's columns typed as the store types them (a missing one empty)."""
+    return frame.with_columns([
+        pl.col(col.name).cast(_POLARS[col.dtype]) if col.name in frame.columns
+        else pl.lit(None, _POLARS[col.dtype]).alias(col.name)
+        for col in CONTRACT[name].columns])
 
 
 def _stack(parts: list[pl.DataFrame], table: str, ids: _Ids) -> pl.DataFrame:

@@ -40,7 +40,15 @@ def is_postgres_url(source: str | Path) -> bool:
 
 
 def describe_source(source: str | Path) -> str:
-    """The source as it may be printed and stored: a URL loses its password and query."""
+    """The source as it may be printed and stored: a URL loses its password and query.
+
+    Examples
+    --------
+    >>> describe_source("postgresql://omop:s3cret@db.example/cdm?sslmode=require")
+    'postgresql://omop:***@db.example/cdm'
+    >>> describe_source("/data/cdm.duckdb")
+    'cdm.duckdb'
+    """
     text = str(source)
     if not is_postgres_url(text):
         return Path(text).name

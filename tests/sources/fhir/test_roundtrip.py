@@ -9,6 +9,7 @@ Case 3: an invalid resource (EDSS value "six") is quarantined with its Type/id a
 Case 4: two different EDSS values on one day: the visit is quarantined naming both resources.
 Case 5: a resource type msrwe does not read (Procedure) is counted as ignored.
 Case 6: every resource msrwe writes is valid for fhir.resources' R4B models.
+Case 7: an NDJSON line that is not JSON: the import is refused naming the file and line.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from polars.testing import assert_frame_equal
 from typer.testing import CliRunner
 
 from msrwe.cli.main import app
+from msrwe.errors import ImportRefused
 from msrwe.io import import_folder
 from msrwe.schema import CONTRACT
 from msrwe.sources.fhir import chart_to_fhir, import_fhir, read_fhir
@@ -149,3 +151,10 @@ def test_case6_written_resources_are_valid(stores):
     records = read_fhir(stores["bundle"])
     assert records
     assert [r.label for r in records if r.problem] == []
+
+
+def test_case7_broken_ndjson_refused(tmp_path):
+    (tmp_path / "Patient.ndjson").write_text('{"resourceType": "Patient", "id": "a"}\n{oops\n')
+    with pytest.raises(ImportRefused, match=r"Patient\.ndjson: line 2: not JSON"):
+        import_fhir(tmp_path, tmp_path / "s.duckdb")
+    assert not (tmp_path / "s.duckdb").exists()

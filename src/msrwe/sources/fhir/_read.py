@@ -60,11 +60,11 @@ def _files(path: Path) -> list[Path]:
         files = sorted(p for p in path.rglob("*") if p.suffix in (".json", ".ndjson")
                        and p.is_file())
         if not files:
-            raise ImportRefused(f"{path}: no .json or .ndjson FHIR files in this folder",
+            raise ImportRefused("no .json or .ndjson FHIR files in this folder",
                                 file=str(path))
         return files
     if not path.is_file():
-        raise ImportRefused(f"{path}: no such FHIR file or folder", file=str(path))
+        raise ImportRefused("no such FHIR file or folder", file=str(path))
     return [path]
 
 
@@ -79,14 +79,14 @@ def _raw(path: Path) -> list[tuple[str, dict[str, Any]]]:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ImportRefused(f"{path.name} line {n}: not JSON ({exc.msg})",
+                raise ImportRefused(f"line {n}: not JSON ({exc.msg})",
                                     file=str(path)) from None
             out.append((f"{path.name} line {n}", obj))
         return out
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportRefused(f"{path.name}: not JSON ({exc.msg} at line {exc.lineno})",
+        raise ImportRefused(f"not JSON ({exc.msg} at line {exc.lineno})",
                             file=str(path)) from None
     if isinstance(obj, dict) and obj.get("resourceType") == "Bundle":
         for n, entry in enumerate(obj.get("entry") or []):
@@ -96,7 +96,7 @@ def _raw(path: Path) -> list[tuple[str, dict[str, Any]]]:
         return out
     if isinstance(obj, dict):
         return [(path.name, obj)]
-    raise ImportRefused(f"{path.name}: neither a FHIR Bundle nor a resource", file=str(path))
+    raise ImportRefused("neither a FHIR Bundle nor a resource", file=str(path))
 
 
 def _problem(exc: Exception) -> str:

@@ -150,8 +150,8 @@ def _measured(
                       pl.lit(" give different values of this item on the same day")
                       ).alias("message"),
         pl.lit("quarantine").alias("severity"))
-    wide = m.group_by("index", "__column").agg(pl.col("value_as_number").first())
-    wide = wide.pivot(on="__column", index="index", values="value_as_number") if wide.height \
+    wide = m.pivot(on="__column", index="index", values="value_as_number",
+                   aggregate_function="first") if m.height \
         else pl.DataFrame(schema={"index": _INT})
     for col in cols:
         if col not in wide.columns:

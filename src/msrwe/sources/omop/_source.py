@@ -88,7 +88,7 @@ def _check_columns(name: str, found: set[str], where: str) -> None:
     missing = [c for c in CDM[name].names if c not in found]
     if missing:
         raise ImportRefused(
-            f"{where}: the OMOP table {name} has no column {', '.join(missing)}; msrwe reads "
+            f"the OMOP table {name} has no column {', '.join(missing)}; msrwe reads "
             "OMOP CDM 5.4 tables with the columns of the OHDSI specification", file=where)
 
 
@@ -121,7 +121,7 @@ def read_omop(source: str | Path, *, schema: str | None = None) -> dict[str, pl.
     tables = (_read_postgres(str(source), schema, where) if is_postgres_url(source)
               else _read_duckdb(Path(source), schema, where))
     if "person" not in tables:
-        raise ImportRefused(f"{where}: there is no OMOP person table"
+        raise ImportRefused("there is no OMOP person table"
                             + (f" in schema {schema}" if schema else ""), file=where)
     return tables
 
@@ -130,11 +130,11 @@ def _read_duckdb(path: Path, schema: str | None, where: str) -> dict[str, pl.Dat
     import duckdb
 
     if not path.is_file():
-        raise ImportRefused(f"{path}: the OMOP database does not exist", file=str(path))
+        raise ImportRefused("the OMOP database does not exist", file=str(path))
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
-        raise ImportRefused(f"{path}: not a DuckDB database msrwe can open ({exc})",
+        raise ImportRefused(f"not a DuckDB database msrwe can open ({exc})",
                             file=str(path)) from exc
     try:
         sch = schema or "main"
@@ -165,7 +165,7 @@ def _read_postgres(url: str, schema: str | None, where: str) -> dict[str, pl.Dat
     try:
         con = psycopg.connect(url, connect_timeout=10)
     except psycopg.Error as exc:
-        raise ImportRefused(f"{where}: cannot connect to the PostgreSQL OMOP database "
+        raise ImportRefused("cannot connect to the PostgreSQL OMOP database "
                             f"({type(exc).__name__})", file=where) from None
     try:
         with con.cursor() as cur:

@@ -254,7 +254,7 @@ class AnalysisSettings:
         _choice(sec, "p_method", self.p_method, _P_METHODS)
         if isinstance(self.km_years, str) or not isinstance(self.km_years, list | tuple):
             raise _fail(sec, "km_years", "must be a list of years", self.km_years)
-        years = tuple(_num(sec, "km_years", y, low=0) for y in self.km_years)
+        years = tuple(_num(sec, "km_years", y, low=0, high=100) for y in self.km_years)
         if not years:
             raise _fail(sec, "km_years", "must name at least one year", self.km_years)
         object.__setattr__(self, "km_years", tuple(sorted(set(years))))
@@ -384,7 +384,7 @@ class OutcomeSettings:
         elif options.event not in _EVENTS:
             raise _fail(sec, "event", "must be one of " + ", ".join(_EVENTS) + " (a study "
                         "analyses the time to confirmed worsening)", options.event)
-        pct = _num(sec, "worsening_pct", worsening_pct, low=0)
+        pct = _num(sec, "worsening_pct", worsening_pct, low=0, high=1000)
         if pct == 0:
             raise _fail(sec, "worsening_pct", "must be more than 0", worsening_pct)
         object.__setattr__(self, "options", options)

@@ -9,7 +9,7 @@ and the other packages that declare analyses, and above ``report``, so none of t
 Examples
 --------
 >>> from msrwe.pipeline import ANALYSES
->>> [a.name for a in ANALYSES]
+>>> [a.name for a in ANALYSES][:5]
 ['cohort', 'table1', 'exposure', 'safety', 'efficacy']
 """
 

@@ -221,8 +221,9 @@ def render_report(
         study_toml, study_file = None, None
 
     tell(2)
+    show_ids = bool(result is not None and result.study.study.show_identifiers)
     sections = body + sec.appendix_sections(quality, files=files, study_toml=study_toml,
-                                            study_file=study_file)
+                                            study_file=study_file, show_identifiers=show_ids)
     sec.number_figures(sections)
     provenance.update({
         "version": __version__,

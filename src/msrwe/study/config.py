@@ -89,15 +89,22 @@ class StudyInfo:
         Title of the report and of the methods paragraph.
     description
         Free text shown under the title.
+    show_identifiers
+        Show patient identifiers, birth dates and free text where the report quotes chart
+        values (the quarantine appendix); withheld by default (false).
     """
 
     title: str = "msrwe analysis"
     description: str = ""
+    show_identifiers: bool = False
 
     def __post_init__(self) -> None:
         _text("study", "title", self.title)
         if not isinstance(self.description, str):
             raise _fail("study", "description", "must be text", self.description)
+        if not isinstance(self.show_identifiers, bool):
+            raise _fail("study", "show_identifiers", "must be true or false",
+                        self.show_identifiers)
 
 
 @dataclass(frozen=True)

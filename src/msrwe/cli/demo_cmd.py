@@ -104,6 +104,8 @@ def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
     console.print(f"Comparison: {compare_html.resolve()}")
     console.print(f"[bold green]Report:[/]  {html.resolve()}")
     console.print(f"Design:  {run_demo_design(out / 'design').resolve()}")
+    console.print(f"Web app: msrwe users add NAME --role data-manager --db {db}; "
+                  f"then msrwe serve --db {db} --study {study}")
 
 
 def _run_compare_demo(folder: Path, seed: int) -> Path:

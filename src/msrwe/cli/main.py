@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "msrwe.cli.redcap_cmd",
     "msrwe.cli.omop_cmd",
     "msrwe.cli.fhir_cmd",
+    "msrwe.cli.serve_cmd",
 )
 
 app = typer.Typer(

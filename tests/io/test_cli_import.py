@@ -38,6 +38,8 @@ def test_case_01_json_summary(tmp_path):
             "visits": {"read": 3, "imported": 1, "quarantined": 2, "extra_columns": ["room"]},
         },
         "quarantined_by_rule": {"edss_half_step": 1, "unknown_patient": 1},
+        "ignored": [],
+        "rechecked": {},
     }
 
 

@@ -92,7 +92,6 @@ def test_case_05_cp1252_fallback_with_warning(folder):
     [
         ("visits.csv", b"patient_id,date\x00,edss\nA1,2015-01-01,6\n", "binary data"),
         ("visits.csv", b"", "empty"),
-        ("visits.csv", b"patient_id,date\nA1,2015-01-01,6.0,7\n", "more cells"),
         ("visits.csv", b"patient_id,edss\nA1,6.0\n", "required column 'date'"),
         ("visits.csv", b"patient_id,date,edss,edss\nA1,2015-01-01,6,6\n", "appears twice"),
         ("visits.xlsx", b"PK\x03\x04 not really a workbook", "not a readable Excel"),

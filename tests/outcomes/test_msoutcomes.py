@@ -211,3 +211,38 @@ def test_subjects() -> None:
     res = detect_msoutcomes_events(VISITS, RELAPSES, subjects=["c10", "c02"])
     assert res.summary["patient_id"].to_list() == ["c02", "c10"]
     assert res.events["patient_id"].to_list() == ["c02", "c10", "c10"]
+
+
+def test_study_file_profile_and_other_measures() -> None:
+    """[outcomes] profile = "msoutcomes": EDSS uses MSoutcomes, other measures msprog (said so)."""
+    from msrwe.errors import StudyFileError
+    from msrwe.study._engine import run_engine
+    from msrwe.study.config import Study
+
+    study = Study.from_dict({"outcomes": {"profile": "msoutcomes", "event": "CDW",
+                                          "sustained": False}})
+    opts = study.outcomes.options
+    assert (opts.profile, opts.event, opts.sustained) == ("msoutcomes", "CDW", False)
+    with pytest.raises(StudyFileError, match="under profile msoutcomes"):
+        Study.from_dict({"outcomes": {"profile": "msoutcomes", "event": "CDI"}})
+    d = [D0 + dt.timedelta(days=k) for k in (0, 100, 200)]
+    adsl = pl.DataFrame({"patient_id": ["a"], "base_edss_date": [D0], "base_t25fw_s_date": [D0]})
+    advs = pl.DataFrame({"patient_id": ["a"] * 3, "date": d, "edss": [5.5, 6.0, 6.0],
+                         "t25fw_s": [6.0, 9.0, 9.0], "on_treatment": [True] * 3})
+    rel = pl.DataFrame(schema={"patient_id": pl.String, "onset_date": pl.Date})
+    ev, text = run_engine(adsl, advs, rel, opts)
+    assert ev.height == 0  # 5.5 -> 6.0 is no MSoutcomes worsening
+    assert "MSoutcomes 0.2.1" in text
+    ev, text = run_engine(adsl, advs, rel, opts.replace(outcome="t25fw", value_col="t25fw_s"))
+    assert ev["date"].to_list() == [d[1]]
+    assert text.startswith("MSoutcomes defines EDSS outcomes only")
+
+
+def test_outcome_options_round_trip_under_the_profile() -> None:
+    from msrwe.derive.outcomes.options import make_options
+
+    for kw in ({"profile": "msoutcomes", "event": "CDEseq", "mconf": 120.0},
+               {"profile": "msoutcomes", "event": "PIRA", "tRelapse": 45, "sustained": False}):
+        o = make_options(**kw)
+        assert make_options(**o.to_dict()) == o
+        assert o.replace() == o

@@ -82,3 +82,21 @@ def test_outcomes_nhpt_by_hand(tmp_path):
                                    "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert pl.read_csv(out).height == 1
+
+
+def test_outcomes_msoutcomes_profile(store, tmp_path):
+    """--profile msoutcomes and its options come from the OutcomeOptions declaration."""
+    out = tmp_path / "ev.csv"
+    res = CliRunner().invoke(app, ["outcomes", "--db", str(store), "--out", str(out),
+                                   "--profile", "msoutcomes", "--event", "CDW", "--no-sustained",
+                                   "--mconf", "90.75", "--describe"])
+    assert res.exit_code == 0, res.output
+    ev = pl.read_csv(out)
+    # B: 5.5 -> 6.0 is not enough under MSoutcomes (+1.0 below 6.0); A worsens 3 -> 4
+    assert ev["patient_id"].to_list() == ["A"]
+    assert "MSoutcomes 0.2.1" in res.output
+    assert "sustained = FALSE" in res.output
+    res = CliRunner().invoke(app, ["outcomes", "--db", str(store), "--out", str(out),
+                                   "--profile", "msoutcomes", "--baseline", "roving"])
+    assert res.exit_code != 0
+    assert "baseline" in res.output

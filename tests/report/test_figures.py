@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from msrwe.report.figures import (
+    _km_steps,
     interval_figure,
-    kaplan_meier,
     km_figure,
     swimmer_figure,
     trajectory_figure,
@@ -21,13 +21,13 @@ def _svg(fig) -> str:
     return base64.b64decode(fig.src.split(",", 1)[1]).decode()
 
 
-def test_kaplan_meier_matches_lifelines():
+def test_the_curve_is_the_one_kaplan_meier_of_stats():
     from lifelines import KaplanMeierFitter
 
     rng = np.random.default_rng(3)
     t = rng.integers(1, 60, 80).astype(float)
     e = rng.random(80) < 0.4
-    xs, ys = kaplan_meier(t, e)
+    xs, ys = _km_steps(t, e)
     kmf = KaplanMeierFitter().fit(t, e)
     ref = kmf.survival_function_.iloc[:, 0]
     for x, y in zip(xs[1:], ys[1:], strict=True):
@@ -35,10 +35,18 @@ def test_kaplan_meier_matches_lifelines():
 
 
 def test_kaplan_meier_case_by_hand():
-    # Case: 4 patients; events at 1 and 2, censored at 2 and 3 -> S = 3/4, then 3/4 * 2/3
-    xs, ys = kaplan_meier(np.array([1.0, 2.0, 2.0, 3.0]), np.array([1, 1, 0, 0]))
-    assert xs.tolist() == [0.0, 1.0, 2.0]
-    assert ys.tolist() == pytest.approx([1.0, 0.75, 0.5])
+    # Case: 4 patients; events at 1 and 2, censored at 2 and 3 -> S = 3/4, then 3/4 * 2/3,
+    # flat to the last follow-up at 3
+    xs, ys = _km_steps(np.array([1.0, 2.0, 2.0, 3.0]), np.array([1, 1, 0, 0]))
+    assert xs.tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert ys.tolist() == pytest.approx([1.0, 0.75, 0.5, 0.5])
+
+
+def test_the_old_figure_kaplan_meier_name_warns():
+    import msrwe.report.figures as fg
+
+    with pytest.warns(DeprecationWarning, match="msrwe.stats.kaplan_meier"):
+        assert fg.kaplan_meier is _km_steps
 
 
 def _visits(n_patients: int, per: int = 8) -> pl.DataFrame:

@@ -67,17 +67,26 @@ def test_bad_input(events, ttf, expo, match):
         incidence_summary(events, ttf, expo)
 
 
-# describe(): checked against numpy/pandas conventions by hand
-def test_describe():
-    from msrwe.stats import describe
+# summarize(): checked against numpy/pandas conventions by hand
+def test_summarize():
+    from msrwe.stats import summarize
 
-    d = describe([4.0, 1.0, None, 3.0, 2.0, float("nan")])
+    d = summarize([4.0, 1.0, None, 3.0, 2.0, float("nan")])
     assert d["n"] == 4
     assert d["n_missing"] == 2
     assert d["median"] == 2.5
     assert (d["q1"], d["q3"]) == (1.75, 3.25)
     assert d["sd"] == pytest.approx(1.2909944487358056)
-    one = describe([7.0])
+    one = summarize([7.0])
     assert one["sd"] is None
     assert one["median"] == 7.0
-    assert describe([])["mean"] is None
+    assert summarize([])["mean"] is None
+
+
+def test_the_old_name_describe_warns():
+    import pytest
+
+    import msrwe.stats
+
+    with pytest.warns(DeprecationWarning, match="summarize"):
+        assert msrwe.stats.describe is msrwe.stats.summarize

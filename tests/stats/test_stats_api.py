@@ -14,7 +14,6 @@ def test_exported_names_are_exactly_the_intended_ones():
         "WilcoxonResult",
         "clopper_pearson",
         "cox_hr",
-        "describe",
         "e_value",
         "incidence_summary",
         "kaplan_meier",
@@ -23,6 +22,7 @@ def test_exported_names_are_exactly_the_intended_ones():
         "poisson_rate_ci",
         "rmst",
         "rmst_difference",
+        "summarize",
         "wilcoxon_paired",
     ]
     for name in msrwe.stats.__all__:

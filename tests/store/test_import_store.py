@@ -54,8 +54,9 @@ def _content(db):
     con = duckdb.connect(str(db), read_only=True)
     try:
         out = {}
-        for (name,) in con.execute("select table_name from information_schema.tables").fetchall():
-            out[name] = con.sql(f'select * from "{name}"').fetchall()
+        tables = con.execute("select table_schema, table_name from information_schema.tables")
+        for schema, name in tables.fetchall():
+            out[schema, name] = con.sql(f'select * from "{schema}"."{name}"').fetchall()
         return out
     finally:
         con.close()

@@ -98,7 +98,7 @@ class Output:
         The measure the output is about (``"EDSS"``), empty when none.
     display
         How the report shows it: the name of a table renderer of :mod:`msrwe.report.sections`
-        (``"describe"``, ``"incidence"``, ``"change"``, ``"time_to_event"``, ``"generic"``,
+        (``"distribution"``, ``"incidence"``, ``"change"``, ``"time_to_event"``, ``"generic"``,
         ``"per_dose"``, ``"days_since_dose"``, ``"attrition"``, ``"table1"``), or ``""`` for
         rows that feed the key facts and the console only.
     missing

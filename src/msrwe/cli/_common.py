@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import re
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -32,6 +33,7 @@ __all__ = [
     "guard",
     "out_folder",
     "progress",
+    "safe_text",
     "show_warning",
 ]
 
@@ -41,13 +43,34 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+#: Characters never printed as they are: C0/C1 controls (terminal escape sequences start with
+#: ESC) and the bidirectional overrides that reorder text on screen.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_text(text: str) -> str:
+    r"""``text`` with every control character written as an escape (``\x1b``, ``\n``).
+
+    A cell value that reaches the console (an error message, the quarantine listing) cannot
+    clear the screen, move the cursor or hide a link (OSC 8).
+
+    Examples
+    --------
+    >>> safe_text("A1\x1b[2J\tok")
+    'A1\\x1b[2J\\tok'
+    """
+    return _UNSAFE.sub(lambda m: repr(m.group(0))[1:-1], text)
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``message`` in red on stderr and return the Exit to raise.
 
     The message is printed as written: a study file's ``[cohort]`` or a path with brackets is
     text, not console markup.
     """
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    err_console.print(
+        f"[bold red]error:[/] {escape(safe_text(message))}", highlight=False, soft_wrap=True
+    )
     return typer.Exit(code)
 
 

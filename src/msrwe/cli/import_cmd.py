@@ -11,7 +11,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from msrwe.cli._common import console, guard, progress
+from msrwe.cli._common import console, guard, progress, safe_text
 
 __all__ = ["import_charts", "quarantine", "register"]
 
@@ -47,14 +47,35 @@ def import_charts(
     for t in summary.tables.values():
         table.add_row(
             t.table,
-            t.file,
+            escape(safe_text(t.file + (f" (sheet {t.sheet!r})" if t.sheet else ""))),
             str(t.read),
             str(t.imported),
             f"[red]{t.quarantined}[/]" if t.quarantined else "0",
-            ", ".join(t.extra_columns),
+            escape(safe_text(", ".join(t.extra_columns))),
         )
     console.print(table)
-    if summary.quarantined_by_rule:
+    for r in summary.rechecked.values():
+        parts = []
+        if r.quarantined:
+            parts.append(f"{r.quarantined} now quarantined (their patient or dates changed)")
+        if r.released:
+            parts.append(f"{r.released} released from the quarantine (the cause is gone)")
+        if not parts:
+            parts.append("the reasons of quarantined rows changed")
+        console.print(
+            f"Re-checked {escape(safe_text(r.table))} ({escape(safe_text(r.file))}, not in this "
+            f"folder) against the new patients: {'; '.join(parts)}; rows in the store: "
+            f"{r.imported}.",
+            highlight=False,
+        )
+    for ignored in summary.ignored:
+        what = f"{safe_text(ignored.file)}: {safe_text(ignored.reason)}"
+        console.print(f"[yellow]Ignored[/] {escape(what)}", highlight=False)
+    if any(r.quarantined for r in summary.rechecked.values()) and not (
+        summary.quarantined_by_rule
+    ):
+        console.print(f"See why: msrwe quarantine --db {escape(str(db))}")
+    elif summary.quarantined_by_rule:
         by_rule = ", ".join(f"{rule} {n}" for rule, n in summary.quarantined_by_rule.items())
         console.print(f"Quarantined by rule: {by_rule}")
         console.print(f"See why: msrwe quarantine --db {db}")
@@ -88,7 +109,9 @@ def quarantine(
         )
     rows = read_table(db, name)
     if as_csv:
-        typer.echo(rows.write_csv(), nl=False)
+        from msrwe.io import neutralise_formulas
+
+        typer.echo(neutralise_formulas(rows).write_csv(), nl=False)
         return
     what = "warnings" if show_warnings else "quarantined problems"
     if rows.height == 0:
@@ -100,12 +123,15 @@ def quarantine(
         if r["file"] != current:
             current = r["file"]
             console.print(
-                f"\n[bold]{escape(current or '')}[/] ({r['table_name']})", highlight=False
+                f"\n[bold]{escape(safe_text(current or ''))}[/] ({r['table_name']})",
+                highlight=False,
             )
         where = f"row {r['row_number']}" if r["row_number"] is not None else "file"
         cell = f"{r['column_name']} = {r['value']!r}" if r["column_name"] else ""
-        console.print(f"  {where:<9} {escape(cell)}  [dim]{r['rule']}[/]", highlight=False)
-        console.print(Padding(Text(r["message"]), (0, 0, 0, 12)))
+        console.print(
+            f"  {where:<9} {escape(safe_text(cell))}  [dim]{r['rule']}[/]", highlight=False
+        )
+        console.print(Padding(Text(safe_text(r["message"] or "")), (0, 0, 0, 12)))
 
 
 def register(app: typer.Typer) -> None:

@@ -305,10 +305,13 @@ def _from_study(db: Path, study: Path, outcome: str, out: Path, describe: bool) 
 
 
 def _write(df: Any, path: Path) -> None:
-    if path.suffix.lower() == ".parquet":
-        df.write_parquet(path)
-    else:
-        df.write_csv(path)
+    # Python opens the file, so a path the system refuses (/proc/self/x.csv) is an OSError with
+    # the path (a clear message from guard), never an abort inside the native writer.
+    with path.open("wb") as f:
+        if path.suffix.lower() == ".parquet":
+            df.write_parquet(f)
+        else:
+            df.write_csv(f)
 
 
 def register(app: typer.Typer) -> None:

@@ -27,7 +27,7 @@ import polars as pl
 from msrwe.derive._columns import require_columns
 from msrwe.derive.relapse_rates import DAYS_PER_YEAR
 from msrwe.endpoints._common import per_group
-from msrwe.stats import clopper_pearson, describe, mixed_slope, wilcoxon_paired
+from msrwe.stats import clopper_pearson, mixed_slope, summarize, wilcoxon_paired
 from msrwe.tables.results import ResultsTable
 
 __all__ = ["Z_THRESHOLD", "add_biomarker_change", "derive_biomarker_pairs"]
@@ -128,7 +128,7 @@ def _samples_rows(results: ResultsTable, marker: str, g: str, part: pl.DataFrame
                   proximal_note: str) -> None:
     rem = part.filter(~pl.col("relapse_proximal"))
     prox = part.filter(pl.col("relapse_proximal"))
-    d = describe(rem["value_pg_ml"].to_numpy())
+    d = summarize(rem["value_pg_ml"].to_numpy())
     with_uln = rem.filter(pl.col("uln").is_not_null())
     n_above = int(with_uln["above_uln"].sum()) if with_uln.height else 0
     ci = clopper_pearson(n_above, with_uln.height, level=level) if with_uln.height else None
@@ -137,7 +137,7 @@ def _samples_rows(results: ResultsTable, marker: str, g: str, part: pl.DataFrame
     z_note = (f"z-scores from {' and '.join(sources)}" if sources else
               "no z-scores (no Benkert 2022 model is public and none was supplied): raw values "
               "against age-specific upper limits (Bornhorst 2022, 97.5th percentile by decade)")
-    prox_med = describe(prox["value_pg_ml"].to_numpy())["median"]
+    prox_med = summarize(prox["value_pg_ml"].to_numpy())["median"]
     results.add_stats(
         "biomarker_change", g, marker, "samples",
         {"n_samples": rem.height, "n_patients": rem["patient_id"].n_unique(),
@@ -158,7 +158,7 @@ def _change_rows(results: ResultsTable, marker: str, g: str, part: pl.DataFrame,
                  zero_method: str, p_method: str) -> None:
     both = part.filter(pl.col("last_value").is_not_null())
     base, last = both["base_value"].to_numpy(), both["last_value"].to_numpy()
-    ch = describe(last - base)
+    ch = summarize(last - base)
     if both.height == 0:
         results.add_stats("biomarker_change", g, marker, "change",
                           {"n": 0, "statistic": None, "p_value": None},
@@ -168,8 +168,8 @@ def _change_rows(results: ResultsTable, marker: str, g: str, part: pl.DataFrame,
     w = wilcoxon_paired(base, last, zero_method=zero_method, method=p_method)
     results.add_stats(
         "biomarker_change", g, marker, "change",
-        {"n": both.height, "baseline_median": describe(base)["median"],
-         "last_median": describe(last)["median"], "change_median": ch["median"],
+        {"n": both.height, "baseline_median": summarize(base)["median"],
+         "last_median": summarize(last)["median"], "change_median": ch["median"],
          "change_q1": ch["q1"], "change_q3": ch["q3"], "statistic": w.statistic,
          "p_value": w.p_value},
         label=f"{marker}: last on treatment vs baseline", method=w.method,

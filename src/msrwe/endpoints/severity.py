@@ -13,7 +13,7 @@ import polars as pl
 
 from msrwe.derive._columns import require_columns
 from msrwe.endpoints._common import per_group
-from msrwe.stats import describe, wilcoxon_paired
+from msrwe.stats import summarize, wilcoxon_paired
 from msrwe.tables.results import ResultsTable
 
 __all__ = ["add_severity", "severity_method"]
@@ -69,7 +69,7 @@ def add_severity(
         label = "MSSS" if kind == "msss" else "ARMSS"
         for g, part in per_group(adsl, adsev):
             for t, lev in (("base", "baseline"), ("last", "last")):
-                dsc = describe(part[f"{kind}_{t}"].to_numpy())
+                dsc = summarize(part[f"{kind}_{t}"].to_numpy())
                 results.add_stats("severity", g, kind, lev,
                                   {"n": dsc["n"], "median": dsc["median"], "q1": dsc["q1"],
                                    "q3": dsc["q3"], "mean": dsc["mean"]},
@@ -77,7 +77,7 @@ def add_severity(
             both = part.filter(pl.col(f"{kind}_base").is_not_null()
                                & pl.col(f"{kind}_last").is_not_null())
             b, last = both[f"{kind}_base"].to_numpy(), both[f"{kind}_last"].to_numpy()
-            ch = describe(last - b)
+            ch = summarize(last - b)
             if both.height == 0:
                 results.add_stats("severity", g, kind, "change",
                                   {"n": 0, "statistic": None, "p_value": None},

@@ -6,7 +6,7 @@ Examples
 --------
 >>> from msrwe.io._cross import CROSS_RULES
 >>> CROSS_RULES
-('unknown_patient', 'date_after_death', 'date_before_birth')
+('unknown_patient', 'date_after_death', 'date_before_birth', 'age_over_110')
 """
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ from msrwe.io._validate import CheckedTable
 __all__ = ["CROSS_RULES", "cross_check"]
 
 #: The stable codes of the rules across tables.
-CROSS_RULES = ("unknown_patient", "date_after_death", "date_before_birth")
+CROSS_RULES = ("unknown_patient", "date_after_death", "date_before_birth", "age_over_110")
+
+#: The oldest plausible age at any charted date, in years.
+MAX_AGE = 110
 
 _ISO = "%Y-%m-%d"
 
@@ -28,6 +31,7 @@ _ISO = "%Y-%m-%d"
 _LIFE_RULES: dict[str, tuple[str, bool, str]] = {
     "date_after_death": ("__msrwe_death", True, "after the patient's death"),
     "date_before_birth": ("__msrwe_birth", False, "before the patient's birth"),
+    "age_over_110": ("__msrwe_oldest", True, f"after the patient's {MAX_AGE}th birthday"),
 }
 
 
@@ -60,11 +64,12 @@ def cross_check(tables: dict[str, CheckedTable]) -> dict[str, pl.DataFrame]:
     own = _passed(patients_checked).with_columns(
         pl.col("birth_date").alias("__msrwe_birth"),
         pl.col("death_date").alias("__msrwe_death"),
+        pl.col("birth_date").dt.offset_by(f"{MAX_AGE}y").alias("__msrwe_oldest"),
     )
     out: dict[str, pl.DataFrame] = {"patients": _life_rules(own, patients_checked)}
     gone = out["patients"].get_column("row_number").implode()
     patients = own.filter(~pl.col(ROW).is_in(gone)).select(
-        "patient_id", "__msrwe_birth", "__msrwe_death"
+        "patient_id", "__msrwe_birth", "__msrwe_death", "__msrwe_oldest"
     )
     known = patients.get_column("patient_id").implode()
     lost = (
@@ -117,6 +122,7 @@ def _life_rules(rows: pl.DataFrame, checked: CheckedTable) -> pl.DataFrame:
         if col != "death_date" or checked.table.needs_patient:
             _life_rule(life, rows, col, "date_after_death")
         _life_rule(life, rows, col, "date_before_birth")
+        _life_rule(life, rows, col, "age_over_110")
     found = life.lazy().collect(engine="in-memory")
     text = checked.date_text
     if found.height == 0 or text is None or text.width < 2:

@@ -16,7 +16,9 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +29,20 @@ from msrwe.errors import ImportRefused, OptionError
 from msrwe.io._cross import cross_check
 from msrwe.io._frames import ROW, empty_problems, sort_problems
 from msrwe.io._mapping import Mapping, load_mapping
-from msrwe.io._read import SUFFIXES, read_raw
+from msrwe.io._names import name_key, table_of_name
+from msrwe.io._read import SUFFIXES, file_type, read_raw
+from msrwe.io._reconcile import ROW_NUMBERS, Rechecked, reconcile, stored_state
 from msrwe.io._validate import CheckedTable, check_table
 from msrwe.schema import BOOKKEEPING, CONTRACT
 
-__all__ = ["ChartFolder", "ImportSummary", "TableSummary", "import_folder", "read_chart_folder"]
+__all__ = [
+    "ChartFolder",
+    "IgnoredFile",
+    "ImportSummary",
+    "TableSummary",
+    "import_folder",
+    "read_chart_folder",
+]
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,8 @@ class TableSummary:
         Columns the contract does not name, kept as text.
     warnings
         Rows imported with a warning.
+    sheet
+        The sheet read, for an Excel workbook.
     """
 
     table: str
@@ -62,6 +75,7 @@ class TableSummary:
     quarantined: int
     extra_columns: tuple[str, ...] = ()
     warnings: int = 0
+    sheet: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,11 +90,18 @@ class ImportSummary:
         Rule code -> number of quarantine entries (a row that breaks two rules counts twice).
     db
         The store written, or ``None`` when nothing was written (:func:`read_chart_folder`).
+    ignored
+        Every other entry of the folder, with the reason it was not read.
+    rechecked
+        The store's tables that the folder did not hold and whose rows changed when the rules
+        across tables were checked again (a patient gone or back): table -> what changed.
     """
 
     tables: dict[str, TableSummary]
     quarantined_by_rule: dict[str, int] = field(default_factory=dict)
     db: Path | None = None
+    ignored: tuple[IgnoredFile, ...] = ()
+    rechecked: dict[str, Rechecked] = field(default_factory=dict)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The summary as ``msrwe import --json`` prints it.
@@ -89,19 +110,33 @@ class ImportSummary:
         -------
         dict
             ``{"tables": {name: {"read", "imported", "quarantined", "extra_columns"}},
-            "quarantined_by_rule": {rule: n}}``.
+            "quarantined_by_rule": {rule: n}, "ignored": [{"file", "reason"}],
+            "rechecked": {name: {"file", "imported", "released", "quarantined"}}}``; a table
+            read from a workbook also has ``"sheet"``.
         """
+        tables: dict[str, Any] = {}
+        for name, t in self.tables.items():
+            tables[name] = {
+                "read": t.read,
+                "imported": t.imported,
+                "quarantined": t.quarantined,
+                "extra_columns": list(t.extra_columns),
+            }
+            if t.sheet is not None:
+                tables[name]["sheet"] = t.sheet
         return {
-            "tables": {
-                name: {
-                    "read": t.read,
-                    "imported": t.imported,
-                    "quarantined": t.quarantined,
-                    "extra_columns": list(t.extra_columns),
-                }
-                for name, t in self.tables.items()
-            },
+            "tables": tables,
             "quarantined_by_rule": dict(self.quarantined_by_rule),
+            "ignored": [{"file": i.file, "reason": i.reason} for i in self.ignored],
+            "rechecked": {
+                name: {
+                    "file": r.file,
+                    "imported": r.imported,
+                    "released": r.released,
+                    "quarantined": r.quarantined,
+                }
+                for name, r in self.rechecked.items()
+            },
         }
 
 
@@ -119,12 +154,36 @@ class ChartFolder:
         Rows imported but flagged, in the same columns.
     summary
         The accounting per table.
+    checked
+        Each table after its own rules (before the rules across tables), which the store keeps
+        so that a later import can check the rules across tables again.
     """
 
     tables: dict[str, pl.DataFrame]
     quarantine: pl.DataFrame
     warnings: pl.DataFrame
     summary: ImportSummary
+    checked: dict[str, CheckedTable] = field(default_factory=dict)
+
+    def kept_for_rechecks(self) -> dict[str, pl.DataFrame]:
+        """What the store keeps so that a later import can check the rules across tables again.
+
+        For each table: ``NAME`` holds the rows that passed the table's own rules but broke a
+        rule across tables (they can come back), and ``NAME__row_numbers`` the row number of
+        each imported row, in the order of the stored table. See :mod:`msrwe.io._reconcile`.
+        """
+        out: dict[str, pl.DataFrame] = {}
+        for name, c in self.checked.items():
+            own = c.failures.get_column("row_number").unique().implode()
+            stored = self.tables[name].height
+            failed = self.quarantine.filter(pl.col("table_name") == name)
+            failed = failed.get_column("row_number").unique().implode()
+            out[name] = c.frame.filter(~pl.col(ROW).is_in(own) & pl.col(ROW).is_in(failed))
+            rows = c.frame.filter(~pl.col(ROW).is_in(failed)).select(ROW)
+            if rows.height != stored:  # the same filter as the stored table
+                raise AssertionError(f"{name}: {rows.height} row numbers for {stored} rows")
+            out[f"{name}{ROW_NUMBERS}"] = rows
+        return out
 
     def import_log(self, imported_at: str) -> pl.DataFrame:
         """One provenance row per table, as the store's ``import_log`` holds it."""
@@ -149,8 +208,67 @@ class ChartFolder:
 IMPORT_LOG_SCHEMA: dict[str, pl.DataType] = BOOKKEEPING["import_log"].polars_schema()
 
 
-def find_table_files(folder: Path, mapping: Mapping) -> dict[str, Path]:
-    """Which file holds which chart table, patients first.
+@dataclass(frozen=True)
+class IgnoredFile:
+    """A file of the chart folder that was not imported, and why.
+
+    Parameters
+    ----------
+    file
+        The name in the folder.
+    reason
+        Why it was not read, in words (with "did you mean" for a near-miss of a table name).
+    """
+
+    file: str
+    reason: str
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    """``visits.csv.gz`` -> (``visits``, ``.csv.gz``); ``Visits.XLSX`` -> ``.xlsx``."""
+    suffix = file_type(name)
+    return (name[: -len(suffix)], suffix) if suffix else (name, "")
+
+
+def _did_you_mean(stem: str) -> str:
+    key = name_key(stem)
+    close = difflib.get_close_matches(key, CONTRACT.names, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
+def _why_ignored(path: Path) -> str | None:
+    """Why a folder entry is not a chart file, or ``None`` when it may be one."""
+    name = path.name
+    stem, suffix = _split_name(name)
+    table = table_of_name(stem.lstrip("."))
+    like = f" (named like the {table} table)" if table else ""
+    if name.startswith("~$"):
+        return "Excel's lock file of an open workbook"
+    if name.startswith("."):
+        return f"a hidden file{like}; rename it without the leading dot to import it"
+    if path.is_symlink() and not path.exists():
+        return f"a link to a file that does not exist{like}"
+    if path.is_dir():
+        return f"a folder{like}; the importer reads files, not folders"
+    if not path.is_file():
+        return "not a regular file"
+    if suffix not in SUFFIXES:
+        kinds = "CSV, TSV, TXT (also .gz), XLSX, XLS or Parquet"
+        if table:
+            return f"files of type {suffix or '(none)'} are not read{like}; export it as {kinds}"
+        return f"not a chart table (files of type {suffix or '(none)'} are not read)"
+    if table is None:
+        return f"the name is not a chart table{_did_you_mean(stem)}"
+    return None
+
+
+def find_table_files(
+    folder: Path, mapping: Mapping
+) -> tuple[dict[str, Path], tuple[IgnoredFile, ...]]:
+    """Which file holds which chart table (patients first), and every other file with the reason.
+
+    A file is a chart table when its name, without the file type, is a table name up to case,
+    "-" or spaces for "_", and a plural "s" (``Relapse.csv``, ``adverse-events.csv.gz``).
 
     Raises
     ------
@@ -176,13 +294,20 @@ def find_table_files(folder: Path, mapping: Mapping) -> dict[str, Path]:
         entries = sorted(folder.iterdir())
     except OSError as exc:
         raise ImportRefused(f"{folder}: cannot list the folder ({exc.strerror or exc})") from exc
+    ignored: list[IgnoredFile] = []
     for path in entries:
-        if path.name.startswith((".", "~$")) or not path.is_file():
+        if path.exists() and path.resolve() in claimed:
             continue
-        if path.suffix.lower() not in SUFFIXES or path.resolve() in claimed:
+        reason = _why_ignored(path)
+        if reason is not None:
+            ignored.append(IgnoredFile(path.name, reason))
             continue
-        table = path.stem.strip().lower()
-        if table not in CONTRACT or table in named:
+        table = table_of_name(_split_name(path.name)[0])
+        assert table is not None  # _why_ignored said it is a table's file
+        if table in named:
+            ignored.append(IgnoredFile(
+                path.name, f"the mapping reads {table} from {named[table]!r} instead"
+            ))
             continue
         if table in found:
             raise ImportRefused(
@@ -193,8 +318,21 @@ def find_table_files(folder: Path, mapping: Mapping) -> dict[str, Path]:
     if "patients" not in found:
         raise ImportRefused(
             f"{folder}: no patients table (patients.csv, .xlsx or .parquet); it is required"
+            + "".join(f"; {i.file}: {i.reason}" for i in ignored if "patient" in i.file.lower())
         )
-    return {name: found[name] for name in CONTRACT.names if name in found}
+    return {name: found[name] for name in CONTRACT.names if name in found}, tuple(ignored)
+
+
+def _a_path(value: object, name: str, function: str) -> str | Path:
+    """``value`` when it is a path (text or :class:`~pathlib.Path`), else an OptionError."""
+    if isinstance(value, str | Path) and str(value).strip():
+        return value
+    raise OptionError(
+        f"The {name!r} parameter of {function} must be a path (a str or pathlib.Path). "
+        f"Got {value!r} instead.",
+        option=name,
+        rule=f"must be a path (a str or pathlib.Path). Got {value!r} instead.",
+    )
 
 
 def read_chart_folder(
@@ -233,7 +371,7 @@ def read_chart_folder(
     MappingError
         When the mapping file is malformed.
     """
-    folder = Path(folder)
+    folder = Path(_a_path(folder, "folder", "read_chart_folder"))
     if mapping is None:
         mapping = Mapping()
     elif isinstance(mapping, str | Path):
@@ -243,11 +381,15 @@ def read_chart_folder(
             "The 'mapping' parameter of read_chart_folder must be a path to a TOML file, a "
             f"Mapping or None. Got {mapping!r} instead."
         )
-    files = find_table_files(folder, mapping)
+    files, ignored = find_table_files(folder, mapping)
+    dates = (mapping.earliest_date, mapping.latest_date or date.today())
     checked: dict[str, CheckedTable] = {}
+    sheets: dict[str, str | None] = {}
     for name, path in files.items():
-        raw = read_raw(path, name)
-        checked[name] = check_table(raw, CONTRACT[name], mapping.table(name))
+        tmap = mapping.table(name)
+        raw = read_raw(path, name, tmap.sheet)
+        sheets[name] = raw.sheet
+        checked[name] = check_table(raw, CONTRACT[name], tmap, dates)
         del raw  # the text copy of a large file is not needed any more
     cross = cross_check(checked)
     tables: dict[str, pl.DataFrame] = {}
@@ -276,11 +418,16 @@ def read_chart_folder(
             quarantined=failed_rows.len(),
             extra_columns=c.extra_columns,
             warnings=warnings.get_column("row_number").n_unique(),
+            sheet=sheets[name],
         )
     quarantine = sort_problems(pl.concat(quarantine_parts))
     by_rule = quarantine.group_by("rule").len().sort(["len", "rule"], descending=[True, False])
-    summary = ImportSummary(summaries, dict(zip(by_rule["rule"], by_rule["len"], strict=True)))
-    return ChartFolder(tables, quarantine, sort_problems(pl.concat(warning_parts)), summary)
+    summary = ImportSummary(
+        summaries, dict(zip(by_rule["rule"], by_rule["len"], strict=True)), ignored=ignored
+    )
+    return ChartFolder(
+        tables, quarantine, sort_problems(pl.concat(warning_parts)), summary, checked
+    )
 
 
 def import_folder(
@@ -334,13 +481,36 @@ def import_folder(
     """
     from msrwe.store import write_import
 
+    _a_path(db, "db", "import_folder")
+    _a_path(folder, "folder", "import_folder")
     chart = read_chart_folder(folder, mapping)
+    tables = dict(chart.tables)
+    quarantine, warnings = chart.quarantine, chart.warnings
+    rechecked: dict[str, Rechecked] = {}
+    checked = chart.kept_for_rechecks()
+    stored = stored_state(Path(db), set(chart.tables))
+    other_log = None
+    if stored is not None:
+        again, q, w, other_log, rechecked, held = reconcile(chart.checked, stored)
+        tables.update(again)
+        checked.update(held)
+        quarantine = sort_problems(pl.concat([quarantine, q]))
+        warnings = sort_problems(pl.concat([warnings, w]))
+
+    def import_log(now: str) -> pl.DataFrame:
+        log = chart.import_log(now)
+        if other_log is None or other_log.height == 0:
+            return log
+        other = other_log.select([pl.col(c).cast(t) for c, t in log.schema.items()])
+        return pl.concat([log, other])
+
     write_import(
         db,
-        tables=chart.tables,
-        quarantine=chart.quarantine,
-        warnings=chart.warnings,
-        import_log=chart.import_log,
+        tables=tables,
+        quarantine=quarantine,
+        warnings=warnings,
+        import_log=import_log,
+        checked=checked,
     )
     s = chart.summary
-    return ImportSummary(s.tables, s.quarantined_by_rule, Path(db))
+    return ImportSummary(s.tables, s.quarantined_by_rule, Path(db), s.ignored, rechecked)

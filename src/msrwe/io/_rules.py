@@ -17,6 +17,8 @@ Examples
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 from msrwe.io._mapping import ISO_DATE
@@ -121,8 +123,17 @@ def _range_words(col: Column) -> str:
     return words
 
 
-def column_checks(col: Column, raw: pl.Expr, typed: pl.Expr, fmt: str) -> list[tuple]:
-    """``(mask, rule, message)`` for every rule of one column."""
+def column_checks(
+    col: Column,
+    raw: pl.Expr,
+    typed: pl.Expr,
+    fmt: str,
+    dates: tuple[date, date] | None = None,
+) -> list[tuple]:
+    """``(mask, rule, message)`` for every rule of one column.
+
+    ``dates`` is the plausible span of every date (``implausible_date`` outside it).
+    """
     label = col.description.split("(")[0].split(";")[0].strip() or col.name
     checks: list[tuple] = []
     if col.required:
@@ -131,6 +142,8 @@ def column_checks(col: Column, raw: pl.Expr, typed: pl.Expr, fmt: str) -> list[t
         )
     rule, msg = _type_message(col, raw, fmt)
     checks.append((raw.is_not_null() & typed.is_null(), rule, msg))
+    if col.dtype == "date" and dates is not None:
+        checks.append(_implausible_date(col, raw, typed, dates))
     if col.allowed is not None:
         allowed = list(col.allowed)
         listed = ", ".join(allowed)
@@ -176,6 +189,32 @@ def column_checks(col: Column, raw: pl.Expr, typed: pl.Expr, fmt: str) -> list[t
         )
         checks.append((bad, "edss_half_step", pl.concat_str(pl.lit("EDSS "), raw, pl.lit(tail))))
     return checks
+
+
+def _implausible_date(
+    col: Column, raw: pl.Expr, typed: pl.Expr, dates: tuple[date, date]
+) -> tuple[pl.Expr, str, pl.Expr]:
+    """A date before ``dates[0]`` (1900) or after ``dates[1]`` (today): a typo or a 2-digit year."""
+    earliest, latest = dates
+    mask = (typed < earliest) | (typed > latest)
+    where = pl.when(typed < earliest).then(pl.lit(f"before {earliest.isoformat()}"))
+    where = where.otherwise(pl.lit(f"after {latest.isoformat()}"))
+    two_digits = pl.when(typed.dt.year() < 100).then(
+        pl.format(
+            "; the year {} was written with two digits: export the dates with four-digit years "
+            "(in Excel: format the column as dd/mm/yyyy)",
+            typed.dt.year(),
+        )
+    )
+    message = pl.concat_str(
+        pl.format("'{}' in {} is ", raw, pl.lit(col.name)),
+        where,
+        pl.lit(
+            " (the plausible dates; a mapping's [defaults] earliest_date/latest_date sets them)"
+        ),
+        two_digits.fill_null(""),
+    )
+    return mask, "implausible_date", message
 
 
 def row_rule_checks(

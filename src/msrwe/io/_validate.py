@@ -19,13 +19,15 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 
 from msrwe.errors import ImportRefused
 from msrwe.io._frames import PROBLEM_SCHEMA, ROW, Findings, empty_problems
-from msrwe.io._mapping import TableMapping
+from msrwe.io._mapping import EARLIEST_DATE, TableMapping
+from msrwe.io._plausible import dose_warnings
 from msrwe.io._read import RawFile
 from msrwe.io._rules import column_checks, row_rule_checks, typed_expr, typed_name
 from msrwe.schema import POLARS_TYPES, DateOrder, OnlyWhen, Table
@@ -110,7 +112,17 @@ def _map_header(raw: RawFile, table: Table, tmap: TableMapping) -> dict[str, str
                 f"{', '.join(raw.frame.columns)}. Correct the name in the mapping file",
                 file=str(raw.path),
             )
-    missing = [c.name for c in table.columns if c.required and c.name not in out.values()]
+    for column in tmap.constants:
+        if column in out.values():
+            other = next(k for k, v in out.items() if v == column)
+            raise ImportRefused(
+                f"the mapping gives {table.name}.{column} the same value on every row "
+                f"([{table.name}.constants]), but the file has the column {other!r} too; "
+                "keep one of them",
+                file=str(raw.path),
+            )
+    given = {*out.values(), *tmap.constants}
+    missing = [c.name for c in table.columns if c.required and c.name not in given]
     if missing:
         hint = " (a mapping file can rename a site's columns: see docs/import.md)"
         raise ImportRefused(
@@ -121,12 +133,49 @@ def _map_header(raw: RawFile, table: Table, tmap: TableMapping) -> dict[str, str
     return out
 
 
+def _raw_problem_rows(raw: RawFile, header: dict[str, str]) -> pl.DataFrame:
+    """The reader's problems (error cells, short rows), their columns by contract name."""
+    if raw.problems is None or raw.problems.height == 0:
+        return pl.DataFrame(schema={"row": pl.Int64(), "column": pl.String(),
+                                    "value": pl.String(), "rule": pl.String(),
+                                    "message": pl.String()})
+    return raw.problems.with_columns(pl.col("column").replace(header))
+
+
 def _clean(name: str) -> pl.Expr:
     s = pl.col(name).str.strip_chars()
     return pl.when(s.str.len_bytes() > 0).then(s).alias(name)
 
 
-def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
+def _reserved_and_case(raw: RawFile, names: list[str]) -> None:
+    """Refuse names msrwe uses itself, and two columns that differ only in case.
+
+    The store (DuckDB) does not tell ``Note`` from ``note``: it would rename one to ``note_1``.
+    """
+    for name in names:
+        if name.lower().startswith("__msrwe"):
+            raise ImportRefused(
+                f"the column {name!r} has a name msrwe uses for its own bookkeeping "
+                "(names starting with __msrwe); rename it",
+                file=str(raw.path),
+            )
+    seen: dict[str, str] = {}
+    for name in names:
+        other = seen.setdefault(name.lower(), name)
+        if other != name:
+            raise ImportRefused(
+                f"the columns {other!r} and {name!r} differ only in case; the store cannot keep "
+                "both under their names. Rename one of them (or merge them)",
+                file=str(raw.path),
+            )
+
+
+def check_table(
+    raw: RawFile,
+    table: Table,
+    tmap: TableMapping,
+    dates: tuple[date, date] | None = None,
+) -> CheckedTable:
     """Apply the mapping and every rule of one table to a file read as text.
 
     Parameters
@@ -136,7 +185,10 @@ def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
     table
         The contract table it holds.
     tmap
-        The mapping of this table (renames, recodes, date format).
+        The mapping of this table (renames, recodes, date format, constants).
+    dates
+        The plausible span of every date: dates outside it are quarantined as
+        ``implausible_date`` (default: 1900-01-01 to today).
 
     Returns
     -------
@@ -150,10 +202,17 @@ def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
         When a required column is missing or two columns give the same contract column.
     """
     file = Path(raw.path).name
+    if dates is None:
+        dates = (EARLIEST_DATE, date.today())
     header = _map_header(raw, table, tmap)
     frame = raw.frame.rename(header)
+    _reserved_and_case(raw, frame.columns)
+    if tmap.constants:
+        frame = frame.with_columns(
+            pl.lit(v, dtype=pl.String).alias(c) for c, v in tmap.constants.items()
+        )
     extras = tuple(c for c in frame.columns if c not in table.column_names)
-    present = set(header.values())
+    present = {*header.values(), *tmap.constants}
     value_cols = [*table.column_names, *extras]
     fmt = tmap.date_format
     lf = frame.lazy().select(
@@ -163,9 +222,13 @@ def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
     )
     first = raw.header_row + 1
     lf = lf.with_columns(pl.int_range(first, pl.len() + first, dtype=pl.Int64).alias(ROW))
+    bad_rows = _raw_problem_rows(raw, header)
     blank = frame.select(pl.all_horizontal(pl.col(c).is_null() for c in frame.columns))
     if frame.width and blank.to_series().any():  # filtering copies every cell: only if needed
-        lf = lf.filter(~pl.all_horizontal(pl.col(c).is_null() for c in value_cols))
+        empty = pl.all_horizontal(pl.col(c).is_null() for c in value_cols)
+        if bad_rows.height:  # a row of error cells only is not blank
+            empty = empty & ~pl.col(ROW).is_in(bad_rows.get_column("row").implode())
+        lf = lf.filter(~empty)
     # Pass 1 (the hot path): text columns are stripped, the others are cast as they stand.
     # A column absent from the file is empty: no rule of it can fail (required ones are present).
     masks: list[tuple[str, pl.Expr, str, pl.Expr, pl.Expr]] = []
@@ -173,7 +236,7 @@ def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
         if col.name not in present:
             continue
         raw_c, typed_c = pl.col(col.name), pl.col(typed_name(col.name))
-        for mask, rule, msg in column_checks(col, raw_c, typed_c, fmt):
+        for mask, rule, msg in column_checks(col, raw_c, typed_c, fmt, dates):
             masks.append((col.name, mask.fill_null(False), rule, raw_c, msg))
     for rule in table.row_rules:
         pair = (
@@ -230,6 +293,21 @@ def check_table(raw: RawFile, table: Table, tmap: TableMapping) -> CheckedTable:
         sub = checked.filter(bad)
         for column, mask, rule, value, msg in masks:
             found.add(sub.filter(mask), column=column, value=value, rule=rule, message=msg)
+    if bad_rows.height:
+        found.parts.append(
+            bad_rows.lazy().select(
+                pl.lit(table.name, dtype=pl.String).alias("table_name"),
+                pl.lit(file, dtype=pl.String).alias("file"),
+                pl.col("row").alias("row_number"),
+                pl.col("column").alias("column_name"),
+                "value",
+                "rule",
+                "message",
+            )
+        )
+        checked = checked.with_columns(
+            (pl.col(_BAD) | pl.col(ROW).is_in(bad_rows.get_column("row").implode())).alias(_BAD)
+        )
     found.parts.append(_duplicates(checked, table, extras, file))
     failures = found.lazy().collect(engine="in-memory")
 
@@ -369,6 +447,12 @@ def _warnings(
                     t,
                 ),
             )
+    if table.name == "administrations":
+        names = ("patient_id", "date", "drug", "dose", "dose_unit", "bsa_m2")
+        doses = checked.filter(~pl.col(_BAD)).select(
+            ROW, *[pl.col(typed_name(c)).alias(c) for c in names]
+        )
+        found.parts.extend(dose_warnings(doses, file))
     if table.measures:
         found.add(
             checked.filter(pl.col(_NO_MEASURES)),

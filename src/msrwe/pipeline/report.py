@@ -20,16 +20,17 @@ from msrwe.analysis.result import AnalysisResult, _atomic
 from msrwe.errors import InputError, OptionError, StoreError
 from msrwe.pipeline import run
 from msrwe.report import render as _render
-from msrwe.report.dataquality import DataQuality, overview_of
+from msrwe.report.dataquality import overview_of
 from msrwe.report.inputs import CHART_NAMES
 from msrwe.report.render import RENDER_STEPS
+from msrwe.store import Store, StoreQuality
 from msrwe.study.config import Study
 
 __all__ = ["build_report", "export_data_report"]
 
 
 def export_data_report(
-    out_dir: str | Path, charts: Mapping[str, pl.DataFrame | None], quality: DataQuality
+    out_dir: str | Path, charts: Mapping[str, pl.DataFrame | None], quality: StoreQuality
 ) -> list[Path]:
     """The data report's files: patients overview, quarantine, import warnings (CSV, Parquet)."""
     out = Path(out_dir)
@@ -99,14 +100,15 @@ def build_report(
         if progress is not None:
             progress(n_analysis + i, total, description)
 
-    charts = run.read_chart_tables(db)  # StoreError for a missing store or no patients
-    quality = DataQuality.from_store(db)
     reason = ""
-    if analysis is None:
-        try:
-            analysis = run.analyze(db, study, progress=analysis_step)
-        except (InputError, StoreError) as exc:
-            reason = str(exc)
+    with Store(db) as store:  # one connection; StoreError for a missing store
+        charts = run.read_chart_tables(store)  # StoreError without patients
+        quality = store.quality()
+        if analysis is None:
+            try:
+                analysis = run.analyze(store, study, progress=analysis_step)
+            except (InputError, StoreError) as exc:
+                reason = str(exc)
     results_file = ""
     if export is not None:
         if analysis is not None:

@@ -21,7 +21,7 @@ from msrwe.analysis.result import DATASET_NAMES, AnalysisResult, InForce, Proven
 from msrwe.derive.visits import derive_advs, derive_vars_adsl
 from msrwe.errors import StoreError, StudyFileError
 from msrwe.pipeline.registry import ANALYSES, check_study, run_order
-from msrwe.store import connect
+from msrwe.store import Store, opened
 from msrwe.study.cohort import build_cohort, most_given_drug
 from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable
@@ -46,33 +46,27 @@ CHART_TABLES: tuple[str, ...] = (
 )
 
 
-def read_chart_tables(db: str | Path) -> dict[str, pl.DataFrame | None]:
+def read_chart_tables(store: str | Path | Store) -> dict[str, pl.DataFrame | None]:
     """Every chart table the analysis uses and the import log (``None`` when absent).
+
+    Parameters
+    ----------
+    store
+        The store's path, or an open :class:`~msrwe.store.Store` (read through its one
+        connection and left open).
 
     Raises
     ------
     StoreError
         When the store has no ``patients`` table.
     """
-    con = connect(db)
-    try:
-        names = {
-            r[0]
-            for r in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'main'"
-            ).fetchall()
-        }
-        if "patients" not in names:
+    with opened(store) as st:
+        if "patients" not in st:
             raise StoreError(
-                f"{db}: the store has no 'patients' table. Is this a store written by "
+                f"{st.path}: the store has no 'patients' table. Is this a store written by "
                 "`msrwe import`?"
             )
-        return {
-            name: con.sql(f'select * from "{name}"').pl() if name in names else None
-            for name in (*CHART_TABLES, "import_log")
-        }
-    finally:
-        con.close()
+        return {name: st.read_or_none(name) for name in (*CHART_TABLES, "import_log")}
 
 
 def resolve_study(
@@ -99,7 +93,7 @@ def _skip_reason(analysis: Analysis, tables: Mapping[str, pl.DataFrame | None]) 
 
 
 def analyze(
-    store: str | Path,
+    store: str | Path | Store,
     study: Study | str | Path | Mapping[str, Any] | None = None,
     *,
     progress: ProgressCallback | None = None,
@@ -110,7 +104,8 @@ def analyze(
     Parameters
     ----------
     store
-        Path of the DuckDB store written by ``msrwe import``.
+        The DuckDB store written by ``msrwe import``: its path or an open
+        :class:`~msrwe.store.Store` (every table is read through one connection).
     study
         A :class:`~msrwe.study.config.Study`, a study file (path) or a mapping shaped like one,
         or ``None`` for every patient on the store's most-given drug.
@@ -192,7 +187,8 @@ def analyze(
         study=st,
         in_force=in_force,
         provenance=Provenance.build(
-            store, import_log=tables["import_log"], study=st,
+            store.path if isinstance(store, Store) else store, import_log=tables["import_log"],
+            study=st,
             study_file=study if isinstance(study, str | Path) else None,
         ),
         results=results,

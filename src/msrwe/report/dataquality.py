@@ -27,7 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
-from msrwe.store import read_table, table_names
+from msrwe.store import Store, read_table, table_names
 
 __all__ = [
     "ISSUE_COLUMNS",
@@ -178,7 +178,9 @@ def patient_overview(db: str | Path) -> pl.DataFrame:
 class DataQuality:
     """What the imports kept and left out: the store's bookkeeping tables, read once.
 
-    The report renders it (:func:`msrwe.report.render_report`); it never reads the store.
+    The report renders it (:func:`msrwe.report.render_report`); it never reads the store. It has
+    the attributes of :class:`msrwe.store.StoreQuality` (``Store.quality()``), which the report
+    accepts as well.
 
     Attributes
     ----------
@@ -194,12 +196,11 @@ class DataQuality:
 
     @classmethod
     def from_store(cls, db: str | Path) -> DataQuality:
-        """Read the bookkeeping tables of a store."""
-        return cls(
-            quarantine=issue_rows(db, "quarantine"),
-            import_warnings=issue_rows(db, "import_warnings"),
-            import_log=import_log(db),
-        )
+        """Read the bookkeeping tables of a store (:meth:`msrwe.store.Store.quality`)."""
+        with Store(db) as store:
+            q = store.quality()
+        return cls(quarantine=q.quarantine, import_warnings=q.import_warnings,
+                   import_log=q.import_log)
 
     @property
     def quarantined_rows(self) -> int:

@@ -30,13 +30,13 @@ import polars as pl
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
+from msrwe.stats import kaplan_meier as stats_kaplan_meier
 from msrwe.tables.groups import MISSING_GROUP
 
 __all__ = [
     "PALETTE",
     "ReportFigure",
     "interval_figure",
-    "kaplan_meier",
     "km_figure",
     "swimmer_figure",
     "trajectory_figure",
@@ -257,22 +257,21 @@ def trajectory_figure(
     return ReportFigure(fig_id, title, caption, alt, _encode(fig))
 
 
-def kaplan_meier(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Kaplan-Meier survival estimate as step points (time, survival), starting at (0, 1).
+def _km_steps(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The curve of :func:`msrwe.stats.kaplan_meier` as step points, starting at (0, 1).
 
     Examples
     --------
-    >>> t, s = kaplan_meier(np.array([1.0, 2.0, 2.0, 3.0]), np.array([1, 1, 0, 0]))
+    >>> t, s = _km_steps(np.array([1.0, 2.0, 2.0, 3.0]), np.array([1, 1, 0, 0]))
     >>> t.tolist(), [round(float(v), 3) for v in s]
-    ([0.0, 1.0, 2.0], [1.0, 0.75, 0.5])
+    ([0.0, 1.0, 2.0, 3.0], [1.0, 0.75, 0.5, 0.5])
     """
-    time = np.asarray(time, dtype=float)
-    event = np.asarray(event, dtype=bool)
-    uniq = np.unique(time[event])
-    at_risk = np.array([(time >= u).sum() for u in uniq], dtype=float)
-    deaths = np.array([(time[event] == u).sum() for u in uniq], dtype=float)
-    surv = np.cumprod(1.0 - deaths / at_risk) if len(uniq) else np.array([])
-    return np.concatenate(([0.0], uniq)), np.concatenate(([1.0], surv))
+    if len(time) == 0:
+        return np.array([0.0]), np.array([1.0])
+    table = stats_kaplan_meier(np.asarray(time, dtype=float),
+                               np.asarray(event, dtype=bool).astype(int)).table
+    return (np.concatenate(([0.0], table["time"].to_numpy())),
+            np.concatenate(([1.0], table["survival"].to_numpy())))
 
 
 @_styled
@@ -329,7 +328,7 @@ def km_figure(
         color = PALETTE[i % len(PALETTE)]
         t = sub.get_column("time_days").to_numpy()
         e = sub.get_column("event").to_numpy()
-        xs, ys = kaplan_meier(t, e)
+        xs, ys = _km_steps(t, e)
         xs = np.append(xs, t.max())
         ys = np.append(ys, ys[-1])
         ax.step(xs, ys, where="post", color=color, lw=1.8, label=f"{name} (n = {len(t)})")
@@ -547,3 +546,13 @@ def interval_figure(
         + (f", with the {window[0]:g} to {window[1]:g} day window shaded." if window else ".")
     )
     return ReportFigure(fig_id, title, caption, alt, _encode(fig))
+
+
+def __getattr__(name: str) -> object:
+    if name == "kaplan_meier":
+        import warnings
+
+        warnings.warn("msrwe.report.figures.kaplan_meier is deprecated: the one Kaplan-Meier is "
+                      "msrwe.stats.kaplan_meier", DeprecationWarning, stacklevel=2)
+        return _km_steps
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

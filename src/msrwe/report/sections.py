@@ -221,7 +221,7 @@ RENDERERS: dict[str, Callable[..., None]] = {
     "attrition": lambda sec, results, out, attrition, **_: _attrition_block(
         sec, results, attrition),
     "table1": lambda sec, results, out, **_: sec.table(tb.table1_table(results)),
-    "describe": lambda sec, results, out, **_: sec.table(
+    "distribution": lambda sec, results, out, **_: sec.table(
         st.describe_table(results, out.name, title=out.title)),
     "generic": lambda sec, results, out, **_: sec.table(
         tb.generic_table(results, out.name, title=out.title)),

@@ -18,7 +18,7 @@ scipy, statsmodels and lifelines (golden numbers in ``tests/results/stats``).
 :func:`e_value`                 E-value of a ratio and its CI (VanderWeele and Ding)
 :func:`rmst`                    restricted mean survival time and its SE
 :func:`rmst_difference`         RMST difference between two groups with a normal interval
-:func:`describe`                n, mean, SD, median, quartiles, range of a numeric column
+:func:`summarize`               n, mean, SD, median, quartiles, range of a numeric column
 ==============================  ===========================================================
 
 Examples
@@ -31,7 +31,7 @@ Examples
 """
 
 from msrwe.stats._cox import CoxResult, cox_hr
-from msrwe.stats._describe import describe
+from msrwe.stats._describe import summarize
 from msrwe.stats._evalue import e_value
 from msrwe.stats._incidence import IncidenceSummary, incidence_summary
 from msrwe.stats._mixed import SlopeResult, mixed_slope
@@ -54,7 +54,6 @@ __all__ = [
     "WilcoxonResult",
     "clopper_pearson",
     "cox_hr",
-    "describe",
     "e_value",
     "incidence_summary",
     "kaplan_meier",
@@ -63,5 +62,17 @@ __all__ = [
     "poisson_rate_ci",
     "rmst",
     "rmst_difference",
+    "summarize",
     "wilcoxon_paired",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name == "describe":
+        import warnings
+
+        warnings.warn("msrwe.stats.describe is now msrwe.stats.summarize ('describe' in msrwe "
+                      "means the definitions in force, in words)", DeprecationWarning,
+                      stacklevel=2)
+        return summarize
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

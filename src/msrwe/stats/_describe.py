@@ -1,4 +1,8 @@
-"""Descriptive statistics of a numeric column, in the results-table vocabulary."""
+"""Summary statistics of a numeric column, in the results-table vocabulary.
+
+(``describe`` in msrwe means one thing: the definitions in force, in words, e.g.
+``OutcomeResult.describe()``; numbers are *summarized*.)
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,10 @@ import numpy as np
 
 from msrwe.stats._checks import as_float_array
 
-__all__ = ["describe"]
+__all__ = ["summarize"]
 
 
-def describe(values: Any) -> dict[str, float | None]:
+def summarize(values: Any) -> dict[str, float | None]:
     """Count, mean, SD, median, quartiles and range of the non-missing values.
 
     Quartiles use linear interpolation between order statistics (numpy's default, R type 7).
@@ -29,10 +33,10 @@ def describe(values: Any) -> dict[str, float | None]:
 
     Examples
     --------
-    >>> describe([1.0, 2.0, 3.0, 4.0, None])
+    >>> summarize([1.0, 2.0, 3.0, 4.0, None])
     {'n': 4, 'n_missing': 1, 'mean': 2.5, 'sd': 1.2909944487358056, 'median': 2.5, 'q1': 1.75, 'q3': 3.25, 'min': 1.0, 'max': 4.0}
     """  # noqa: E501
-    arr = as_float_array(values, "values", "describe")
+    arr = as_float_array(values, "values", "summarize")
     ok = arr[np.isfinite(arr)]
     out: dict[str, float | None] = {"n": int(ok.size), "n_missing": int(arr.size - ok.size)}
     if ok.size == 0:

@@ -9,9 +9,10 @@ Writing (:func:`write_import`) is what ``msrwe import`` uses.
 
 from msrwe.store._read import connect
 from msrwe.store._store import Store, StoreQuality, has_table, opened, read_table, table_names
-from msrwe.store._write import PROBLEM_TABLES, write_import
+from msrwe.store._write import CHECKED_SCHEMA, PROBLEM_TABLES, write_import
 
 __all__ = [
+    "CHECKED_SCHEMA",
     "PROBLEM_TABLES",
     "Store",
     "StoreQuality",

@@ -42,10 +42,36 @@ def connect(db: str | Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnect
             f"{path}: the folder {path.parent} does not exist; create it first or give "
             "another --db path."
         )
+    _refuse_other_files(path)
     try:
         return duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:  # locked by another process, not a DuckDB file, ...
         raise StoreError(_why_not_opened(path, exc)) from exc
+
+
+#: DuckDB writes these four bytes at offset 8 of every database file.
+_DUCKDB_MAGIC = b"DUCK"
+
+
+def _refuse_other_files(path: Path) -> None:
+    """Refuse an existing file that is not a DuckDB database (a CSV, a Parquet file, a report).
+
+    DuckDB would open some of them as something else (a CSV as a read-only view in memory), so
+    an import "succeeded" and stored nothing. An empty file (0 bytes) holds nothing and is used
+    as a new store.
+    """
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return
+        with path.open("rb") as f:
+            head = f.read(12)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read the store ({exc.strerror or exc}).") from exc
+    if head[8:12] != _DUCKDB_MAGIC:
+        raise StoreError(
+            f"{path} is not an msrwe store (it is not a DuckDB database file); give another "
+            "--db path, such as msrwe.duckdb. The file was left as it was."
+        )
 
 
 def _why_not_opened(path: Path, exc: duckdb.Error) -> str:

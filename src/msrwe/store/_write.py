@@ -1,4 +1,4 @@
-"""Writing an import into the DuckDB store, in one transaction.
+"""Writing an import into the DuckDB store, in one transaction on a copy renamed over it.
 
 The tables of the imported folder replace those of the store; their rows in ``quarantine``,
 ``import_warnings`` and ``import_log`` are replaced too; everything else is kept. Either all of
@@ -16,7 +16,12 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import errno
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,7 +32,10 @@ from msrwe.errors import StoreError
 from msrwe.schema import BOOKKEEPING
 from msrwe.store._read import connect
 
-__all__ = ["PROBLEM_TABLES", "write_import"]
+__all__ = ["CHECKED_SCHEMA", "PROBLEM_TABLES", "write_import"]
+
+#: The schema of the rows kept to re-check the rules across tables (see :func:`write_import`).
+CHECKED_SCHEMA = "msrwe_checked"
 
 #: The bookkeeping tables of an import, and the columns that sort them (from ``schema``).
 PROBLEM_TABLES: dict[str, list[str]] = {
@@ -72,6 +80,7 @@ def write_import(
     quarantine: pl.DataFrame | None = None,
     warnings: pl.DataFrame | None = None,
     import_log: Callable[[str], pl.DataFrame] | pl.DataFrame | None = None,
+    checked: Mapping[str, pl.DataFrame] | None = None,
 ) -> None:
     """Store the tables of one import, replacing what the store held for those tables.
 
@@ -87,50 +96,120 @@ def write_import(
         The provenance rows, or a function of the import time (ISO 8601 text) that makes them.
         A table whose file, hash and counts are unchanged keeps its earlier ``imported_at``, so
         re-importing the same folder leaves the store's content identical.
+    checked
+        Name -> rows kept in the schema :data:`CHECKED_SCHEMA` so that a later import can check
+        the rules across tables over the whole store (see :mod:`msrwe.io._reconcile`).
 
     Raises
     ------
     StoreError
-        When the store cannot be opened or written; nothing is written then.
+        When the store cannot be opened or written (a full disk); the store is then byte for
+        byte as it was, and no temporary file is left.
     """
     names = set(tables)
-    created = not Path(db).exists()
-    con = connect(db, read_only=False)
+    with _staged(Path(db)) as con:
+        for name, frame in tables.items():
+            _replace(con, name, frame)
+        for name, frame in (("quarantine", quarantine), ("import_warnings", warnings)):
+            spec = BOOKKEEPING[name]
+            new = frame if frame is not None else spec.empty()
+            merged = _merge(_existing(con, name), new, names, PROBLEM_TABLES[name])
+            con.execute(f'create table if not exists "{name}" ({spec.sql()})')
+            _replace(con, name, merged)
+        if import_log is not None:
+            now = datetime.now(UTC).isoformat(timespec="seconds")
+            log = import_log(now) if callable(import_log) else import_log
+            old = _existing(con, "import_log")
+            log = _keep_times(old, log)
+            merged = _merge(old, log, names, PROBLEM_TABLES["import_log"])
+            con.execute(
+                f"create table if not exists import_log ({BOOKKEEPING['import_log'].sql()})"
+            )
+            _replace(con, "import_log", merged)
+        for name, frame in (checked or {}).items():
+            con.execute(f"create schema if not exists {CHECKED_SCHEMA}")
+            _replace(con, f'{CHECKED_SCHEMA}"."{name}', frame)
+
+
+#: Below this much free space, a failed write is reported as a full disk.
+_LOW_SPACE = 64 << 20
+
+
+def _disk_words(exc: BaseException, folder: Path) -> str:
+    """The reason a write failed, in words.
+
+    A full disk is the usual one, and DuckDB reports it only as "Current transaction is
+    aborted", so the free space of the store's disk is looked at too.
+    """
+    text = str(exc)
     try:
-        con.execute("begin transaction")
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        free = None
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "No space left" in text or (
+        free is not None and free < _LOW_SPACE
+    ):
+        left = f"; {free / 2**20:.1f} MB free" if free is not None else ""
+        return (
+            f"the disk holding {folder} is full{left}. An import needs room for a copy of "
+            "the store: free some space and import again"
+        )
+    if isinstance(exc, OSError):
+        return exc.strerror or text
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@contextmanager
+def _staged(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to a copy of the store, renamed over it only when everything is written.
+
+    DuckDB writes large tables into the database file before the commit, so a failure (a full
+    disk) inside a transaction still changes the file's bytes. The import is written to a copy in
+    the same folder instead (a new, hidden file ``.NAME.msrwe-XXXX``), checkpointed, and renamed
+    over the store: a failure or a crash leaves the store byte for byte as it was and removes the
+    copy. The store is first opened for writing, so a store open in another program, or a file
+    that is not a store, is refused before anything is copied.
+    """
+    created = not db.exists()
+    try:
+        con = connect(db, read_only=False)  # the lock, and "is this a store"
         try:
-            for name, frame in tables.items():
-                _replace(con, name, frame)
-            for name, frame in (("quarantine", quarantine), ("import_warnings", warnings)):
-                spec = BOOKKEEPING[name]
-                new = frame if frame is not None else spec.empty()
-                merged = _merge(_existing(con, name), new, names, PROBLEM_TABLES[name])
-                con.execute(f'create table if not exists "{name}" ({spec.sql()})')
-                _replace(con, name, merged)
-            if import_log is not None:
-                now = datetime.now(UTC).isoformat(timespec="seconds")
-                log = import_log(now) if callable(import_log) else import_log
-                old = _existing(con, "import_log")
-                log = _keep_times(old, log)
-                merged = _merge(old, log, names, PROBLEM_TABLES["import_log"])
-                con.execute(
-                    f"create table if not exists import_log ({BOOKKEEPING['import_log'].sql()})"
-                )
-                _replace(con, "import_log", merged)
-            con.execute("commit")
-        except (duckdb.Error, pl.exceptions.PolarsError) as exc:
-            con.execute("rollback")
-            con.close()
-            if created:  # a store this import created is removed again, not left empty
-                for leftover in (Path(db), Path(f"{db}.wal")):
-                    leftover.unlink(missing_ok=True)
-            unchanged = "no store was created" if created else "the store is unchanged"
+            con.execute("checkpoint")  # fold a pending .wal into the file before copying it
+        except duckdb.Error as exc:
             raise StoreError(
-                f"{db}: the import could not be written ({exc}); {unchanged}. "
-                "Is this an msrwe store?"
+                f"{db}: cannot prepare the store ({_disk_words(exc, db.parent)})."
             ) from exc
+        finally:
+            con.close()
     finally:
-        con.close()
+        if created:  # connect() made an empty store: the real one is the renamed copy
+            for leftover in (db, Path(f"{db}.wal")):
+                leftover.unlink(missing_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{db.name}.msrwe-", dir=db.parent)
+    os.close(fd)
+    tmp = Path(name)
+    unchanged = "no store was created" if created else "the store is unchanged"
+    try:
+        if created:
+            tmp.unlink()
+        else:
+            shutil.copyfile(db, tmp)
+        work = duckdb.connect(str(tmp))
+        try:
+            work.execute("begin transaction")
+            yield work
+            work.execute("commit")
+            work.execute("checkpoint")
+        finally:
+            work.close()
+        os.replace(tmp, db)
+    except (duckdb.Error, pl.exceptions.PolarsError, OSError) as exc:
+        raise StoreError(
+            f"{db}: the import could not be written ({_disk_words(exc, db.parent)}); {unchanged}."
+        ) from exc
+    finally:
+        for leftover in (tmp, Path(f"{tmp}.wal")):
+            leftover.unlink(missing_ok=True)
 
 
 def _keep_times(old: pl.DataFrame | None, log: pl.DataFrame) -> pl.DataFrame:

@@ -39,6 +39,8 @@ def run_engine(
         The cohort, its visits (with ``on_treatment``) and its relapses.
     options
         The engine options in force for the measure (``value_col`` is the ``advs`` column).
+        Under ``profile = "msoutcomes"`` a measure other than EDSS uses the msprog profile
+        (``firstCDW``), and the text says so.
     detect
         The engine (default :func:`msrwe.derive.outcomes.engine.run_engine`).
 
@@ -48,6 +50,13 @@ def run_engine(
         The engine's events and its description.
     """
     detect = detect or _run_options
+    note = ""
+    if options.profile == "msoutcomes" and options.outcome != "edss":
+        # MSoutcomes defines EDSS only: the other measures keep the msprog profile
+        options = options.replace(profile="msprog", event="firstCDW", mconf=3 * 30.25,
+                                  tRelapse=30, sustained=True)
+        note = ("MSoutcomes defines EDSS outcomes only; this measure used the msprog "
+                "profile. ")
     col = options.value_col
     if col is None:  # pragma: no cover - the study always names the column
         raise ValueError("run_engine needs options with value_col set")
@@ -69,7 +78,7 @@ def run_engine(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = detect(visits, rel, options)
-    text = str(res.describe())
+    text = note + str(res.describe())
     notes = sorted({str(w.message) for w in caught if issubclass(w.category, UserWarning)})
     if notes:
         text = (text + " " if text else "") + "Data notes: " + " ".join(notes)

@@ -324,6 +324,9 @@ SET_PER_MEASURE: tuple[str, ...] = (
 RENAMED_OUTCOME_KEYS: dict[str, str] = {"raw_pira": "RAW_PIRA", "delta_policy": "delta_fun"}
 #: Values of ``event`` a study accepts: it analyses the time to confirmed worsening.
 _EVENTS = ("firstCDW", "first", "multiple")
+#: The same under ``profile = "msoutcomes"`` (MSoutcomes' functions; EDSS only, see
+#: :func:`msrwe.study._engine.run_engine` for the other measures).
+_EVENTS_MSOUTCOMES = ("CDW", "firstCDW", "CDEseq", "PIRA", "firstPIRA")
 
 
 @dataclass(frozen=True, init=False)
@@ -373,7 +376,12 @@ class OutcomeSettings:
             raise _fail(sec, next(iter(values)), "cannot be given beside options", values)
         elif not isinstance(options, OutcomeOptions):
             raise _fail(sec, "options", "must be an OutcomeOptions", options)
-        if options.event not in _EVENTS:
+        if options.profile == "msoutcomes":
+            if options.event not in _EVENTS_MSOUTCOMES:
+                raise _fail(sec, "event", "must be one of " + ", ".join(_EVENTS_MSOUTCOMES)
+                            + " under profile msoutcomes (a study analyses the time to "
+                            "confirmed worsening)", options.event)
+        elif options.event not in _EVENTS:
             raise _fail(sec, "event", "must be one of " + ", ".join(_EVENTS) + " (a study "
                         "analyses the time to confirmed worsening)", options.event)
         pct = _num(sec, "worsening_pct", worsening_pct, low=0)

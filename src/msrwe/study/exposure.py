@@ -18,7 +18,7 @@ from msrwe.derive.exposure import (
     derive_vars_dose,
     regimen_interval,
 )
-from msrwe.stats import clopper_pearson, describe
+from msrwe.stats import clopper_pearson, summarize
 from msrwe.study.config import Study
 from msrwe.study.methods import exposure_methods
 from msrwe.tables.groups import groups_of
@@ -55,7 +55,7 @@ EXPOSURE = Output(
         "use that dose's `bsa_m2` / `weight_kg`. A patient's total sums the doses whose quantity "
         "is known; it is empty (counted in `n_missing`) when no dose had it."
     ),
-    display="describe",
+    display="distribution",
 )
 DOSE_INTERVALS = Output(
     "dose_intervals",
@@ -75,7 +75,7 @@ DOSE_INTERVALS = Output(
         "drug (56-77 days for intrathecal methotrexate, clinical-methods 7); without either "
         "there are no window stats."
     ),
-    display="describe",
+    display="distribution",
 )
 EXPOSURE_ALERTS = Output(
     "exposure_alerts",
@@ -220,10 +220,10 @@ def add_exposure(
             label="Patient-years from first to last dose",
         )
         for col, label in _DISTRIBUTIONS:
-            stats = describe(ex[col]) if ex.height else describe([])
+            stats = summarize(ex[col]) if ex.height else summarize([])
             results.add_stats(EXPOSURE.name, group, col, "", stats, label=label)
         iv = dz["interval_days"].drop_nulls()
-        st = describe(iv.cast(pl.Float64))
+        st = summarize(iv.cast(pl.Float64))
         if window is not None:
             n_in = int(iv.is_between(window[0], window[1]).sum())
             st.update(
@@ -243,7 +243,7 @@ def add_exposure(
             label="Days between consecutive doses",
             method=window_text,
         )
-        st_pat = describe(ex["median_interval_days"]) if ex.height else describe([])
+        st_pat = summarize(ex["median_interval_days"]) if ex.height else summarize([])
         results.add_stats(
             DOSE_INTERVALS.name,
             group,

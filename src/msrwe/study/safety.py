@@ -24,7 +24,7 @@ from msrwe.analysis.base import Analysis, Column, Context, KeyFact, Output, Stat
 from msrwe.derive._columns import require_columns
 from msrwe.derive.adverse_events import SERIOUS_CRITERIA, derive_adae
 from msrwe.derive.risk import derive_risk_periods as _derive_risk_periods
-from msrwe.stats import IncidenceSummary, describe, incidence_summary
+from msrwe.stats import IncidenceSummary, incidence_summary, summarize
 from msrwe.study.config import Study
 from msrwe.study.methods import safety_methods
 from msrwe.tables.groups import groups_of
@@ -492,7 +492,7 @@ def add_safety(
             group,
             "length_of_stay_days",
             "",
-            describe(los),
+            summarize(los),
             label="Days in hospital per stay",
         )
         # ae_per_administration: events per dose, patients as clusters
@@ -540,7 +540,7 @@ def add_safety(
             st["pct_within_7_days"] = (
                 100.0 * int((days <= 7).sum()) / days.len() if days.len() else None
             )
-            d = describe(days.cast(pl.Float64))
+            d = summarize(days.cast(pl.Float64))
             st.update({"median_days": d["median"], "q1_days": d["q1"], "q3_days": d["q3"]})
             results.add_stats(
                 AE_BY_DAYS_SINCE_DOSE.name,

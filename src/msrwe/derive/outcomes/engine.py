@@ -135,4 +135,8 @@ def run_engine(visits: Any, relapses: Any, options: OutcomeOptions, *,
     -------
     OutcomeResult
     """
+    if options.profile != "msprog":  # the MSoutcomes profile (study file, msrwe outcomes)
+        from msrwe.derive.outcomes.msoutcomes import run_options
+
+        return run_options(visits, relapses, options)  # type: ignore[return-value]
     return run_prepared(prepare(visits, relapses, options), options, threads=threads)

@@ -56,7 +56,7 @@ from msrwe.derive.outcomes.prepare import _days_expr, to_polars
 from msrwe.errors import InputError, OptionError
 
 __all__ = ["PROFILES", "MSOutcomesResult", "detect_msoutcomes_events",
-           "event_columns_msoutcomes", "prepare_msoutcomes", "run_profile"]
+           "event_columns_msoutcomes", "prepare_msoutcomes", "run_options", "run_profile"]
 
 #: The definition families ``detect_events`` offers.
 PROFILES = ("msprog", "msoutcomes")
@@ -359,13 +359,6 @@ def detect_msoutcomes_events(visits: Any, relapses: Any = None, *, event: str = 
     return MSOutcomesResult(events, _summary(arrays, events), None, opts)
 
 
-def _same(a: Any, b: Any) -> bool:
-    try:
-        return bool(a == b)
-    except (TypeError, ValueError):
-        return False
-
-
 def run_profile(visits: Any, relapses: Any, given: dict[str, Any]) -> MSOutcomesResult:
     """``detect_events``' dispatch for a profile other than msprog.
 
@@ -396,32 +389,56 @@ def run_profile(visits: Any, relapses: Any, given: dict[str, Any]) -> MSOutcomes
     ...
     msrwe.errors.OptionError: The 'baseline' parameter of detect_events belongs to the msprog ...
     """
-    from msrwe.derive.outcomes.options import DEFAULTS
+    from msrwe.derive.outcomes.options import DEFAULTS, make_options
 
-    profile = given["profile"]
-    if profile not in PROFILES:
-        rule = f"must be one of {{'msprog', 'msoutcomes'}}. Got {profile!r} instead."
-        raise OptionError(f"The 'profile' parameter of detect_events {rule}", option="profile",
-                          rule=rule)
-    if profile == "msprog":
-        name = next(k for k, d in (("mconf", 3 * 30.25), ("tRelapse", 30), ("sustained", True))
-                    if not _same(given[k], d))
-        rule = f"belongs to profile 'msoutcomes' (give profile='msoutcomes'). Got {given[name]!r}."
-        raise OptionError(f"The {name!r} parameter of detect_events {rule}", option=name,
-                          rule=rule)
-    if given["outcome"] != "edss":
+    return run_options(visits, relapses,
+                       make_options(**{k: v for k, v in given.items() if k in DEFAULTS}))
+
+
+def run_options(visits: Any, relapses: Any, options: Any) -> MSOutcomesResult:
+    """The MSoutcomes profile from a validated ``OutcomeOptions`` (study file, ``msrwe outcomes``).
+
+    Parameters
+    ----------
+    visits, relapses
+        As for :func:`msrwe.derive.outcomes.detect_events`.
+    options
+        An :class:`~msrwe.derive.outcomes.options.OutcomeOptions` with ``profile='msoutcomes'``.
+
+    Returns
+    -------
+    MSOutcomesResult
+
+    Raises
+    ------
+    msrwe.errors.OptionError
+        An option of the msprog profile set (it has no meaning under this profile).
+
+    Examples
+    --------
+    >>> from msrwe.derive.outcomes.options import make_options
+    >>> v = pl.DataFrame({"patient_id": ["a"] * 3, "date": [0, 100, 200],
+    ...                   "edss": [2.0, 3.0, 3.0]})
+    >>> run_options(v, None, make_options(profile="msoutcomes")).events["date"].to_list()
+    [100]
+    """
+    from msrwe.derive.outcomes.options import OPTIONS, make_options
+
+    o = options
+    if o.outcome != "edss":
         rule = (f"must be 'edss' under profile 'msoutcomes' (MSoutcomes works on EDSS only). "
-                f"Got {given['outcome']!r} instead.")
+                f"Got {o.outcome!r} instead.")
         raise OptionError(f"The 'outcome' parameter of detect_events {rule}", option="outcome",
                           rule=rule)
-    for name, value in given.items():
-        if name not in _OWN and name in DEFAULTS and not _same(value, DEFAULTS[name]):
+    own = {k: getattr(o, k) for k in _OWN if k != "outcome"}
+    base = make_options(**own)
+    for opt in OPTIONS:
+        if opt.name not in _OWN and getattr(o, opt.name) != getattr(base, opt.name):
             rule = (f"belongs to the msprog profile and cannot be set under profile "
                     f"'msoutcomes' (options there: event, mconf, tRelapse, sustained). "
-                    f"Got {value!r}.")
-            raise OptionError(f"The {name!r} parameter of detect_events {rule}", option=name,
-                              rule=rule)
-    return detect_msoutcomes_events(visits, relapses, event=given["event"],
-                                    mconf=given["mconf"], tRelapse=given["tRelapse"],
-                                    sustained=given["sustained"], value_col=given["value_col"],
-                                    subjects=given["subjects"])
+                    f"Got {getattr(o, opt.name)!r}.")
+            raise OptionError(f"The {opt.name!r} parameter of detect_events {rule}",
+                              option=opt.name, rule=rule)
+    return detect_msoutcomes_events(visits, relapses, event=o.event, mconf=o.mconf,
+                                    tRelapse=o.tRelapse, sustained=o.sustained,
+                                    value_col=o.value_col, subjects=o.subjects)

@@ -181,8 +181,10 @@ class OutcomeOptions:
     valuedelta_col: str | None = option(
         None, "column", "Column whose value at the reference visit sets the threshold.")
     event: str = option(
-        "firstCDW", "choice", "Which events to keep.",
-        choices=("firstCDW", "firstCDI", "first", "firstPIRA", "firstRAW", "multiple"))
+        "firstCDW", "choice", "Which events to keep (profile 'msoutcomes': CDW, CDI, CDEseq, "
+        "PIRA).",
+        choices=("firstCDW", "firstCDI", "first", "firstPIRA", "firstRAW", "multiple",
+                 "CDW", "CDI", "CDEseq", "PIRA"))
     RAW_PIRA: bool = option(False, "bool", "Classify worsening events as RAW, PIRA or undefined.")
     baseline: str = option(
         "fixed", "choice", "Baseline scheme.",
@@ -228,6 +230,17 @@ class OutcomeOptions:
     return_unconfirmed: bool = option(False, "bool", "Also return unconfirmed changes.")
     random_state: int | None = option(
         None, "seed", "Seed for 0 < impute_last_visit < 1 (one draw per patient).")
+    profile: str = option(
+        "msprog", "choice", "Definition family: msprog, or msoutcomes (the R package MSoutcomes "
+        "0.2.1, EDSS only; docs/outcomes.md).", choices=("msprog", "msoutcomes"))
+    mconf: float = option(
+        3 * 30.25, "days", "Profile msoutcomes: confirmation period in days (MSoutcomes' mconf).")
+    tRelapse: float = option(
+        30, "days", "Profile msoutcomes: minimum days from the last relapse (MSoutcomes' "
+        "tRelapse).")
+    sustained: bool = option(
+        True, "bool", "Profile msoutcomes: keep only events sustained to the last visit "
+        "(MSoutcomes' sustained).")
 
     def __post_init__(self) -> None:
         for name, value in _validated({f.name: getattr(self, f.name) for f in fields(self)}):
@@ -509,13 +522,16 @@ def _validated(o: dict[str, Any]) -> Iterable[tuple[str, Any]]:
     if rs is not None and (isinstance(rs, bool) or not isinstance(rs, int)):
         raise _err("random_state", "an integer seed or None", rs)
     relapse_rebl = _bool("relapse_rebl", o["relapse_rebl"])
+    profile = _choice("profile", o["profile"])
+    event = _choice("event", o["event"])
+    _check_profile(profile, event, o)
     yield from {
         "outcome": outcome,
         "value_col": value_col,
         "delta_fun": delta,
         "worsening": worsening,
         "valuedelta_col": o["valuedelta_col"],
-        "event": _choice("event", o["event"]),
+        "event": event,
         "RAW_PIRA": _bool("RAW_PIRA", o["RAW_PIRA"]),
         "baseline": _choice("baseline", o["baseline"]),
         "proceed_from": _choice("proceed_from", o["proceed_from"]),
@@ -538,4 +554,30 @@ def _validated(o: dict[str, Any]) -> Iterable[tuple[str, Any]]:
         "subjects": subjects,
         "return_unconfirmed": _bool("return_unconfirmed", o["return_unconfirmed"]),
         "random_state": rs,
+        "profile": profile,
+        "mconf": _nonneg("mconf", o["mconf"]),
+        "tRelapse": _nonneg("tRelapse", o["tRelapse"]),
+        "sustained": _bool("sustained", o["sustained"]),
     }.items()
+
+
+_MSOUTCOMES_ONLY = ("CDW", "CDI", "CDEseq", "PIRA")
+
+
+def _check_profile(profile: str, event: str, o: Mapping[str, Any]) -> None:
+    """The options of one profile are not set under the other (docs/outcomes.md)."""
+    if profile == "msprog":
+        if event in _MSOUTCOMES_ONLY:
+            raise _err("event", "one of msprog's events under profile 'msprog' (give "
+                       "profile='msoutcomes' for MSoutcomes' CDW, CDI, CDEseq, PIRA)", event)
+        for name in ("mconf", "tRelapse", "sustained"):
+            if o[name] != DEFAULTS[name]:
+                raise _err(name, "left at its default under profile 'msprog' (it belongs to "
+                           "profile 'msoutcomes')", o[name])
+        return
+    if event not in (*_MSOUTCOMES_ONLY, "firstCDW", "firstCDI", "firstPIRA"):
+        raise _err("event", "one of {'CDW', 'CDI', 'CDEseq', 'PIRA'} under profile "
+                   "'msoutcomes'", event)
+    if isinstance(o["mconf"], int | float) and not isinstance(o["mconf"], bool) \
+            and o["mconf"] == 0:
+        raise _err("mconf", "a positive number of days", o["mconf"])

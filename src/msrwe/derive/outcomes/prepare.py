@@ -142,6 +142,10 @@ def prepare(visits: Any, relapses: Any, opts: OutcomeOptions) -> Prepared:
             raise InputError(f"visits: column {c!r} must be numeric, not {schema[c]}.")
     if ccol and schema[ccol] != pl.Boolean and not schema[ccol].is_numeric():
         raise InputError(f"visits: column {ccol!r} (validconf_col) must be boolean.")
+    for c in {vcol, dcol}:  # NaN is not a missing value: a computation went wrong upstream
+        if schema[c].is_float() and (n_nan := int(df[c].is_nan().sum())):
+            raise InputError(f"visits: column {c!r} holds NaN (not a number) in {n_nan} rows; "
+                             "leave a missing value empty (null) instead.")
     date_expr, date_dtype = _days_expr(schema["date"], "date", "visits")
     lf = df.lazy().select(cols).with_columns(
         *(pl.col(c).cast(pl.Float64).fill_nan(None) for c in {vcol, dcol}),

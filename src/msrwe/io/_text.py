@@ -1,0 +1,289 @@
+r"""Reading delimited text tables (CSV, TSV, TXT, also gzip-compressed) as text, as Excel does.
+
+A file is read by Polars when it can be. A file that Polars refuses (a stray quote, a row with
+too many cells) or with old Mac line ends (CR only) is read by Python's ``csv`` module, which
+reads a stray quote inside a cell (``height 5'3"``, ``said "fine" today``) as Excel does. Either
+way a row with fewer cells than the header (a line broken in two) or with more is reported with
+its row number, and the importer quarantines it; a quote that is never closed refuses the file,
+naming the row.
+
+Examples
+--------
+>>> frame, enc, problems = read_text(b'patient_id,note\nA1,said "fine" today\nA2\n', "x.csv")
+>>> frame["note"].to_list(), problems["rule"].to_list()
+(['said "fine" today', None], ['short_row'])
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+import zlib
+from pathlib import Path
+
+import polars as pl
+
+from msrwe.errors import ImportRefused
+
+__all__ = ["read_text"]
+
+_HEAD = 1 << 16
+_MAX_HEADER_BYTES = 1 << 20
+_MAX_COLUMNS = 1000
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+#: The most bytes a ``.gz`` file may decompress to.
+MAX_GZ_BYTES = 4 << 30
+_LONE_CR = re.compile(rb"\r(?!\n)")
+_PROBLEMS = {"row": pl.Int64(), "column": pl.String(), "value": pl.String(),
+             "rule": pl.String(), "message": pl.String()}
+
+
+def _refuse(path: str, message: str) -> ImportRefused:
+    return ImportRefused(message, file=path)
+
+
+def gunzip(path: Path) -> bytes:
+    """The decompressed bytes of a ``.gz`` file, refused beyond :data:`MAX_GZ_BYTES`."""
+    out = bytearray()
+    try:
+        with gzip.open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                out += chunk
+                if len(out) > MAX_GZ_BYTES:
+                    raise _refuse(
+                        str(path),
+                        f"the file expands to more than {MAX_GZ_BYTES >> 30} GiB; it is not a "
+                        "chart table",
+                    )
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _refuse(str(path), f"not a readable gzip file ({exc})") from exc
+    return bytes(out)
+
+
+def _separator(data: bytes) -> str:
+    header = data[:_HEAD].split(b"\n", 1)[0]
+    for sep in (b",", b";", b"\t"):
+        if sep in header:
+            return sep.decode()
+    return ","
+
+
+def _check_width(path: str, first: bytes, separator: str) -> None:
+    line = first.split(b"\n", 1)[0]
+    if len(line.rstrip(b"\r")) > _MAX_HEADER_BYTES:
+        raise _refuse(
+            path,
+            f"the header row (the first line) is longer than {_MAX_HEADER_BYTES >> 20} MiB, so "
+            "the file is not a chart table; check that it is the right file",
+        )
+    n = line.count(separator.encode()) + 1
+    if n > _MAX_COLUMNS:
+        raise _refuse(
+            path,
+            f"the header row has {n:,} columns; a chart table has at most {_MAX_COLUMNS:,}. "
+            "Check that it is the right file, exported with one column per variable",
+        )
+
+
+def _decode(path: str, data: bytes) -> tuple[str, str]:
+    if data.startswith(_UTF16_BOMS):
+        try:
+            return data.decode("utf-16").lstrip("\ufeff"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise _refuse(
+                path,
+                f"the file starts as UTF-16 text but byte {exc.start + 1} cannot be read; "
+                "export it again as CSV (UTF-8)",
+            ) from exc
+    try:
+        return data.decode("utf-8").lstrip("\ufeff"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:
+        raise _refuse(
+            path,
+            f"the file is neither UTF-8 nor Windows-1252 text (byte {exc.start + 1} "
+            "cannot be read); export it again as CSV (UTF-8)",
+        ) from exc
+
+
+def _problem_frame(rows: list[tuple]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=_PROBLEMS, orient="row")
+
+
+def _python_csv(path: str, text: str, separator: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Read with Python's csv module (Excel's reading of quotes), row by row."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+    records: list[list[str | None]] = []
+    problems: list[tuple] = []
+    header: list[str] | None = None
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            row = len(records) + 2
+            if "unexpected end of data" in str(exc):
+                raise _refuse(
+                    path,
+                    f"row {row} (line {start}): a quote (\") opens a cell and is never closed, "
+                    "so the rest of the file would be one cell. Close the quote, or remove it",
+                ) from exc
+            raise _refuse(
+                path,
+                f"row {row} (line {start}): {exc}; a cell with quotes inside is written in "
+                'double quotes with each quote doubled ("said ""fine"" today"), as Excel does',
+            ) from exc
+        if header is None:
+            header = cells
+            width = len(header)
+            continue
+        row = len(records) + 2
+        if not cells or cells == [""]:
+            records.append([None] * width)
+            continue
+        if len(cells) > width:
+            extra = cells[width:]
+            if any(c.strip() for c in extra):
+                problems.append((
+                    row, None, separator.join(extra), "too_many_cells",
+                    f"the row has {len(cells)} cells but the header has {width} columns (a "
+                    "separator inside a cell that is not quoted?); the extra cells are "
+                    "shown as the value",
+                ))
+            cells = cells[:width]
+        elif len(cells) < width:
+            problems.append((
+                row, None, None, "short_row",
+                f"the row has {len(cells)} of the {width} cells of the header (a line break "
+                "inside a cell, or a cut line?); the row is not imported",
+            ))
+            cells = cells + [""] * (width - len(cells))
+        records.append([c if c != "" else None for c in cells])
+    if header is None:
+        raise _refuse(path, "the file is empty: a chart table needs at least a header row")
+    names = _unique_header(path, header)
+    frame = pl.DataFrame(
+        records, schema=dict.fromkeys(names, pl.String()), orient="row"
+    )
+    return frame, _problem_frame(problems)
+
+
+def _unique_header(path: str, header: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for i, name in enumerate(header):
+        key = name.strip().lstrip("\ufeff").strip()
+        if key and key in seen:
+            raise _refuse(path, f"the column {key!r} appears twice in the header")
+        seen.add(key)
+        out.append(name if key else f"__UNNAMED__{i}")
+    return out
+
+
+def _short_rows(data: bytes, frame: pl.DataFrame, separator: str, quotes: bool) -> pl.DataFrame:
+    """Rows that have fewer cells than the header (the fast reader fills them with nulls).
+
+    Only looked for when the last column has an empty cell. Without quotes a line is a row and
+    its separators are counted; with quotes the csv module counts the cells of each row.
+    """
+    if frame.width < 2 or frame.height == 0 or frame[frame.columns[-1]].null_count() == 0:
+        return _problem_frame([])
+    if quotes:
+        text = data.decode("utf-8").lstrip("\ufeff")
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+        next(reader, None)
+        counts = [
+            (i + 2, len(cells)) for i, cells in enumerate(reader)
+            if cells and cells != [""] and len(cells) < frame.width
+        ]
+    else:
+        lines = pl.read_csv(
+            data, has_header=False, new_columns=["line"], separator="\x00", quote_char=None,
+            infer_schema=False, raise_if_empty=False,
+        )
+        short = lines.with_row_index("i").with_columns(
+            pl.col("line").str.count_matches(separator, literal=True).alias("n")
+        ).filter(
+            (pl.col("i") > 0)
+            & (pl.col("n") < frame.width - 1)
+            & pl.col("line").str.strip_chars().str.len_bytes().gt(0)
+        )
+        counts = list(zip((short["i"] + 1).to_list(), (short["n"] + 1).to_list(), strict=True))
+    return _problem_frame([
+        (row, None, None, "short_row",
+         f"the row has {n} of the {frame.width} cells of the header (a line break inside a "
+         "cell, or a cut line?); the row is not imported")
+        for row, n in counts
+    ])
+
+
+def read_text(
+    source: Path | bytes, name: str, *, tab: bool = False
+) -> tuple[pl.DataFrame, str, pl.DataFrame]:
+    """Read a delimited text table: the cells as text, the encoding, and the rows' problems.
+
+    Parameters
+    ----------
+    source
+        The file, or its (decompressed) bytes.
+    name
+        The file's name, for messages.
+    tab
+        Tab-separated (a ``.tsv`` file); otherwise the separator is a comma, or a semicolon or
+        tab when the header has no comma.
+
+    Raises
+    ------
+    ImportRefused
+        When the file is binary, empty, too wide, not text, or has a quote never closed.
+    """
+    if isinstance(source, Path):
+        try:
+            data = source.read_bytes()
+        except OSError as exc:
+            raise _refuse(name, f"cannot read the file ({exc.strerror or exc})") from exc
+    else:
+        data = source
+    if data.startswith(_UTF16_BOMS):
+        text, encoding = _decode(name, data)
+        data = text.encode("utf-8")
+        source = data
+    elif b"\x00" in data:
+        raise _refuse(
+            name,
+            "the file holds binary data (NUL bytes), so it is not a CSV text table; "
+            "export it again as CSV (UTF-8)",
+        )
+    else:
+        encoding = "utf-8"
+    if not data.strip(b"\xef\xbb\xbf \r\n\t"):
+        raise _refuse(name, "the file is empty: a chart table needs at least a header row")
+    separator = "\t" if tab else _separator(data)
+    _check_width(name, data[: _MAX_HEADER_BYTES + 2], separator)
+    has_quote = b'"' in data
+    careful = _LONE_CR.search(data) is not None  # old Mac line ends: only csv reads them
+    if not careful:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            careful = True  # cp1252: decoded and read by the csv module
+    if not careful:
+        try:
+            frame = pl.read_csv(
+                data, separator=separator, infer_schema=False, raise_if_empty=True,
+                truncate_ragged_lines=False, quote_char='"' if has_quote else None,
+            )
+        except (pl.exceptions.PolarsError, ValueError):
+            pass  # a stray quote, or a row with too many cells: the csv module reads or names it
+        else:
+            return frame, encoding, _short_rows(data, frame, separator, has_quote)
+    text, decoded = _decode(name, data)
+    frame, problems = _python_csv(name, text, separator)
+    return frame, encoding if encoding == "utf-16" else decoded, problems

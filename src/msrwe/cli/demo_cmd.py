@@ -113,6 +113,7 @@ def _run_compare_demo(folder: Path, seed: int) -> Path:
 
     The report has the section "Comparative effectiveness" (the study has ``[compare]``).
     """
+    from msrwe._atomic import atomic_write_text
     from msrwe.io import import_folder
     from msrwe.pipeline import build_report
     from msrwe.synth import write_cohort

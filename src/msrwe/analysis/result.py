@@ -297,7 +297,7 @@ class AnalysisResult:
         list[pathlib.Path]
             The files written, results first.
         """
-        from msrwe.io._csvsafe import neutralise_formulas
+        from msrwe._csvsafe import neutralise_formulas
         from msrwe.privacy import analysis_columns
 
         out = Path(out_dir)

@@ -150,7 +150,7 @@ class ResultsTable:
         out.mkdir(parents=True, exist_ok=True)
         df = self.to_polars()
         csv_path, pq_path = out / "results.csv", out / "results.parquet"
-        from msrwe.io._csvsafe import neutralise_formulas  # a group label is chart text
+        from msrwe._csvsafe import neutralise_formulas  # a group label is chart text
 
         with atomic_path(csv_path) as tmp:  # a full disk leaves the previous table whole
             neutralise_formulas(df).write_csv(tmp)

@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "msrwe.cli.design_cmd",
     "msrwe.cli.compare_cmd",
     "msrwe.cli.redcap_cmd",
+    "msrwe.cli.pool_cmd",
 )
 
 app = typer.Typer(

@@ -70,6 +70,7 @@ def demo(
 
 @guard
 def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
+    from msrwe._atomic import atomic_write_text
     from msrwe.design.demo import run_demo_design
     from msrwe.io import import_folder
     from msrwe.pipeline import build_report
@@ -78,7 +79,7 @@ def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
     out_folder(out).mkdir(parents=True, exist_ok=True)
     charts, db, html = out / "charts", out / "msrwe.duckdb", out / "report.html"
     study = out / "study.toml"
-    study.write_text(DEMO_STUDY, encoding="utf-8")
+    atomic_write_text(study, DEMO_STUDY)
     with progress() as bar:
         task = bar.add_task("demo", total=4)
         bar.update(task, description=f"writing {patients} synthetic charts")
@@ -103,6 +104,8 @@ def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
     console.print(f"Comparison: {compare_html.resolve()}")
     console.print(f"[bold green]Report:[/]  {html.resolve()}")
     console.print(f"Design:  {run_demo_design(out / 'design').resolve()}")
+    console.print(f"Web app: msrwe users add NAME --role data-manager --db {db}; "
+                  f"then msrwe serve --db {db} --study {study}")
 
 
 def _run_compare_demo(folder: Path, seed: int) -> Path:
@@ -110,6 +113,7 @@ def _run_compare_demo(folder: Path, seed: int) -> Path:
 
     The report has the section "Comparative effectiveness" (the study has ``[compare]``).
     """
+    from msrwe._atomic import atomic_write_text
     from msrwe.io import import_folder
     from msrwe.pipeline import build_report
     from msrwe.synth import write_cohort
@@ -117,7 +121,7 @@ def _run_compare_demo(folder: Path, seed: int) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     charts, db = folder / "charts", folder / "msrwe.duckdb"
     study_path = folder / "study.toml"
-    study_path.write_text(DEMO_COMPARE_STUDY, encoding="utf-8")
+    atomic_write_text(study_path, DEMO_COMPARE_STUDY)
     write_cohort(charts, 900, seed=seed, arms=DEMO_COMPARE_ARMS)
     import_folder(charts, db)
     return build_report(db, folder / "report.html", study=study_path, export=folder / "results")

@@ -134,3 +134,11 @@ def test_case6_changed_file_is_refused(sites, tmp_path):
         pool_sites([bad, site_dirs[1]])
     manifest = json.loads((bad / "manifest.json").read_text())
     assert manifest["format"].startswith("msrwe-site-package")
+
+
+def test_case7_aggregate_only_refuses_export(tmp_path):
+    res = runner.invoke(app, ["analyze", "--db", str(tmp_path / "x.duckdb"), "--aggregate-only",
+                              "--export", str(tmp_path / "e"), "--out", str(tmp_path / "p")])
+    assert res.exit_code != 0
+    assert "--aggregate-only" in res.output
+    assert not (tmp_path / "e").exists()

@@ -53,6 +53,13 @@ def analyze(
     """Analyse a store: cohort and attrition, then every declared analysis, into one table."""
     from msrwe.pipeline.run import analyze as run_analysis
 
+    if aggregate_only and export is not None:
+        from msrwe.errors import OptionError
+
+        raise OptionError("--aggregate-only writes only the site package; it cannot be "
+                          "combined with --export, which writes patient-level datasets.",
+                          option="--export")
+
     out_folder(out)  # before minutes of analysis, not after
     for name, kind in (("results.csv", "csv"), ("results.parquet", "parquet")):
         check_out_file(out / name, kind=kind, what="results table", inputs=[study], db=db)

@@ -142,3 +142,11 @@ def test_case7_aggregate_only_refuses_export(tmp_path):
     assert res.exit_code != 0
     assert "--aggregate-only" in res.output
     assert not (tmp_path / "e").exists()
+
+
+def test_case8_pool_never_writes_over_a_site_package(sites):
+    _, site_dirs, _ = sites
+    before = (site_dirs[0] / "manifest.json").read_bytes()
+    res = runner.invoke(app, ["pool", *map(str, site_dirs), "--out", str(site_dirs[0])])
+    assert res.exit_code != 0
+    assert (site_dirs[0] / "manifest.json").read_bytes() == before

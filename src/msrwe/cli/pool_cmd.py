@@ -17,8 +17,10 @@ def pool(
     out: Path = typer.Option(Path("pooled"), "--out", help="Folder for the pooled results."),
 ) -> None:
     """Pool site packages: exact counts, person-time and rates; meta-analysis otherwise."""
+    from msrwe._atomic import check_output_path
     from msrwe.federated import pool_sites, write_pooled
 
+    check_output_path(out, sites, what="pooled results folder")
     out_folder(out)
     written = write_pooled(pool_sites(sites), out)
     console.print(f"Pooled {len(sites)} sites into {written} (report.html, counts.csv, "

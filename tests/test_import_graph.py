@@ -11,6 +11,7 @@ check it.
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -129,23 +130,37 @@ def test_case1_no_module_cycle():
     assert not comps, "import cycles:\n" + _explain(graph, comps)
 
 
-#: Package cycles known and waiting to be undone, each with the one edge that closes it (none
-#: now). Keep this list short: a cycle not listed fails, and so does a listed one that is gone.
-KNOWN_PACKAGE_CYCLES: dict[frozenset[str], tuple[str, str]] = {}
-
-
 # Case 2: the packages under msrwe depend on each other one way only
 def test_case2_no_package_cycle():
-    modules = import_graph(module_sources())
-    graph = package_graph(modules)
+    graph = package_graph(import_graph(module_sources()))
     assert {"msrwe.io", "msrwe.store", "msrwe.study", "msrwe.derive"} <= set(graph)
     comps = cycles(graph)
-    new = [c for c in comps if frozenset(c) not in KNOWN_PACKAGE_CYCLES]
-    assert not new, "package cycles:\n" + _explain(graph, new)
-    gone = [sorted(k) for k in KNOWN_PACKAGE_CYCLES if list(sorted(k)) not in comps]
-    assert not gone, f"these package cycles are gone; remove them from KNOWN_PACKAGE_CYCLES: {gone}"
-    for importer, imported in KNOWN_PACKAGE_CYCLES.values():
-        assert imported in modules[importer], (importer, imported)
+    assert not comps, "package cycles:\n" + _explain(graph, comps)
+
+
+def _doc_layers() -> dict[str, int]:
+    text = (SRC.parent / "docs" / "dependencies.md").read_text(encoding="utf-8")
+    layers = {}
+    for number, cells in re.findall(r"^\| (\d+) \| (.+) \|$", text, flags=re.MULTILINE):
+        for name in re.findall(r"`([a-z_]+)`", cells):
+            layers[f"msrwe.{name}"] = int(number)
+    return layers
+
+
+#: Used by every package; not in the layer table.
+_BASE = {"msrwe", "msrwe.errors", "msrwe._version", "msrwe._atomic", "msrwe.outcomes"}
+
+
+# Case 2b: every package is in the layer table of docs/dependencies.md and uses only lower layers
+def test_case2b_layers_of_the_docs_hold():
+    layers = _doc_layers()
+    graph = package_graph(import_graph(module_sources()))
+    missing = sorted(set(graph) - set(layers) - _BASE)
+    assert not missing, f"add these packages to the table of docs/dependencies.md: {missing}"
+    wrong = sorted(f"{a} (layer {layers[a]}) imports {b} (layer {layers[b]})"
+                   for a, deps in graph.items() if a in layers
+                   for b in deps if b in layers and layers[b] >= layers[a])
+    assert not wrong, "imports against the layers of docs/dependencies.md:\n" + "\n".join(wrong)
 
 
 # Case 3: the checker finds cycles through function-level and relative imports, not through

@@ -164,3 +164,31 @@ def test_07_matching_variants_run(tables) -> None:
     coh = df.filter(pl.col("analysis") == "compare_cohort", pl.col("stat") == "n_matched")
     assert coh.height == 2
     assert "with replacement" in res.methods
+
+
+def test_08_analyze_and_report_run_the_declared_comparison(tmp_path: Path) -> None:
+    from msrwe.pipeline import analyze
+
+    charts, db = tmp_path / "charts", tmp_path / "s.duckdb"
+    assert runner.invoke(app, ["synth", "--out", str(charts), "--arms", "methotrexate,rituximab",
+                               "--patients", "400"]).exit_code == 0
+    assert runner.invoke(app, ["import", str(charts), "--db", str(db)]).exit_code == 0
+    study = tmp_path / "study.toml"
+    study.write_text('[study]\ntitle = "t"\n[compare]\narms = ["methotrexate", "rituximab"]\n')
+    result = analyze(db, study)
+    assert "compare" in [a.name for a in result.analyses]
+    df = result.results.to_polars()
+    assert df.filter(pl.col("analysis") == "compare_effect").height == 11
+    assert {"adcmp", "adcmpps", "adcmptte"} <= set(result.datasets)
+    assert any("target trial" in m for m in result.methods.split("\n\n"))
+    # without [compare] the analysis is off
+    plain = tmp_path / "plain.toml"
+    plain.write_text('[study]\ntitle = "t"\n')
+    assert "compare" not in [a.name for a in analyze(db, plain).analyses]
+    out = tmp_path / "report.html"
+    r = runner.invoke(app, ["report", "--db", str(db), "--study", str(study), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    html = out.read_text()
+    for text in ("Comparative effectiveness", "The emulated target trial", "Love plot",
+                 "Propensity-score overlap", "Adjusted Kaplan-Meier", "Naive and adjusted"):
+        assert text in html, text

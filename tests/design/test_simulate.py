@@ -185,6 +185,27 @@ def test_type1_error_over_10000_null_trials():
         assert abs(g.type1_error - 0.05) <= 0.01, (g.endpoint, g.type1_error)
 
 
+def test_store_params_reads_the_store(tmp_path):
+    # store_params on a real store (one Store handle): a missing table is named, and a store with
+    # patients and visits gives parameters whose source says so
+    from msrwe.design import store_params
+    from msrwe.errors import InputError
+    from msrwe.io import import_folder
+    from msrwe.synth import write_cohort
+
+    d = parse_design(SMALL)
+    empty = tmp_path / "empty.duckdb"
+    import duckdb
+
+    duckdb.connect(str(empty)).close()
+    with pytest.raises(InputError, match="has no patients table"):
+        store_params(empty, d)
+    write_cohort(tmp_path / "charts", n_patients=60, seed=3)
+    import_folder(tmp_path / "charts", tmp_path / "s.duckdb")
+    params = store_params(tmp_path / "s.duckdb", d)
+    assert params.source.startswith("store: ")
+
+
 @pytest.mark.slow
 def test_demo_design_runs_and_writes_its_files(tmp_path):
     from msrwe.design.demo import run_demo_design

@@ -56,10 +56,14 @@ def test_registry_invariants():
 
 # Case 2: Table 1 runs after the analyses whose columns it describes; report order is kept
 def test_run_order_follows_after():
+    from msrwe.endpoints.analyses import ENDPOINT_ANALYSES
+
+    endpoints = [a.name for a in ENDPOINT_ANALYSES]  # issue 11, all after efficacy
     order = [a.name for a in run_order(Study())]
-    assert order == ["cohort", "exposure", "safety", "efficacy", "table1"]
+    assert order == ["cohort", "exposure", "safety", "efficacy", "table1", *endpoints]
     off = Study.from_dict({"analyses": {"efficacy": {"enabled": False}}})
-    assert [a.name for a in run_order(off)] == ["cohort", "exposure", "table1", "safety"]
+    assert [a.name for a in run_order(off)] == ["cohort", "exposure", "table1", "safety",
+                                                *endpoints]
 
 
 # Case 3: [analyses.<name>] tables are checked against the declarations

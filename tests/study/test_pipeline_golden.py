@@ -40,6 +40,9 @@ def test_results_match_the_golden_copy(case: str, tmp_path: Path) -> None:
     got.write_csv(tmp_path / "results.csv")
     got = pl.read_csv(tmp_path / "results.csv", schema=RESULT_SCHEMA)
     want = pl.read_csv(golden.golden_path(case), schema=RESULT_SCHEMA)
+    # analyses added after the golden copy (the endpoint analyses of issue 11) are checked by
+    # their own tests; every analysis of the golden copy must be unchanged
+    got = got.filter(pl.col("analysis").is_in(want["analysis"].unique().implode()))
     assert got.select(KEY).rows() == want.select(KEY).rows(), "rows differ or moved"
     assert got["label"].to_list() == want["label"].to_list()
     assert got["method"].to_list() == want["method"].to_list()

@@ -253,3 +253,26 @@ def test_outcomes_defaults_are_the_engines():
 
     assert OutcomeSettings().options == make_options()
     assert Study().outcomes.options == make_options()
+
+
+# Case 13: Study.default_for takes a drug; given a store (the earlier form) it warns and reads it
+def test_default_for_drug_and_deprecated_store(tmp_path: Path):
+    import polars as pl
+
+    from msrwe.store import write_import
+
+    s = Study.default_for("rituximab")
+    assert s.cohort.drug == "rituximab"
+    assert s.study.title == "Patients treated with rituximab"
+    db = tmp_path / "s.duckdb"
+    write_import(db, tables={"administrations": pl.DataFrame(
+        {"patient_id": ["a", "b", "b"], "drug": ["x", "methotrexate", "methotrexate"]})})
+    assert load_study(None, db).cohort.drug == "methotrexate"
+    with pytest.warns(DeprecationWarning, match="takes a drug name now"):
+        assert Study.default_for(db).cohort.drug == "methotrexate"
+    with pytest.raises(StudyFileError, match="takes a drug name"):
+        Study.default_for("")
+    empty = tmp_path / "e.duckdb"
+    write_import(empty, tables={"patients": pl.DataFrame({"patient_id": ["a"]})})
+    with pytest.raises(StudyFileError, match="no administrations"):
+        load_study(None, empty)

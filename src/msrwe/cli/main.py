@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "msrwe.cli.demo_cmd",
     "msrwe.cli.design_cmd",
     "msrwe.cli.compare_cmd",
+    "msrwe.cli.redcap_cmd",
 )
 
 app = typer.Typer(

@@ -37,7 +37,22 @@ from msrwe.endpoints.severity import add_severity
 from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable
 
-__all__ = ["EndpointData", "add_endpoints", "derive_endpoint_datasets", "worsening_events"]
+__all__ = [
+    "EndpointData",
+    "add_arr",
+    "add_biomarker_change",
+    "add_cox",
+    "add_endpoints",
+    "add_lublin_activity",
+    "add_milestone_rows",
+    "add_mri_activity",
+    "add_neda",
+    "add_pirma",
+    "add_severity_rows",
+    "add_t2_lesion_rate",
+    "derive_endpoint_datasets",
+    "worsening_events",
+]
 
 _REL_SCHEMA = {"patient_id": pl.String, "onset_date": pl.Date}
 _EV_SCHEMA = {"patient_id": pl.String, "event_type": pl.String, "date": pl.Date}
@@ -53,6 +68,8 @@ class EndpointData:
         The cohort with ``end_date`` and the relapse counts.
     relapses
         The counted relapses (merge rule applied).
+    relapses_confirmed
+        The confirmed relapses as charted (no merging; ``None`` without a relapses table).
     scans
         The cohort's scans with comparison and activity columns.
     admri, adyears, adneda, adlublin
@@ -67,6 +84,7 @@ class EndpointData:
 
     adsl: pl.DataFrame
     relapses: pl.DataFrame
+    relapses_confirmed: pl.DataFrame | None
     events: pl.DataFrame
     scans: pl.DataFrame | None
     admri: pl.DataFrame | None
@@ -168,9 +186,9 @@ def derive_endpoint_datasets(
             patients=base, relapses=rel, scans=scans, reference=ref,
             before_days=settings.biomarker_relapse_before_days,
             after_days=settings.biomarker_relapse_after_days)
-    return EndpointData(adsl=base, relapses=counted, events=events, scans=scans, admri=admri,
-                        adyears=adyears, adneda=adneda, adlublin=adlublin, adpirma=adpirma,
-                        adbm=adbm)
+    return EndpointData(adsl=base, relapses=counted, relapses_confirmed=relapses, events=events,
+                        scans=scans, admri=admri, adyears=adyears, adneda=adneda,
+                        adlublin=adlublin, adpirma=adpirma, adbm=adbm)
 
 
 def add_endpoints(
@@ -244,15 +262,17 @@ def add_endpoints(
     if cfg.runs("cox") and adtte is not None and adtte.height:
         add_cox(results, adtte=adtte, level=level)
     if cfg.runs("severity"):
-        _severity(results, data.adsl, advs, cfg, study)
+        add_severity_rows(results, data.adsl, advs, cfg, study)
     if cfg.runs("milestone") and tables.get("visits") is not None \
             and "base_edss_date" in data.adsl.columns:
-        _milestones(results, data.adsl, tables["visits"], rel, cfg, study)
+        add_milestone_rows(results, data.adsl, tables["visits"], rel, cfg, study)
     return data
 
 
-def _milestones(results: ResultsTable, adsl: pl.DataFrame, visits: pl.DataFrame,
-                relapses: pl.DataFrame | None, cfg: EndpointSettings, study: Study) -> None:
+def add_milestone_rows(results: ResultsTable, adsl: pl.DataFrame, visits: pl.DataFrame,
+                       relapses: pl.DataFrame | None, cfg: EndpointSettings,
+                       study: Study) -> None:
+    """``milestone`` rows on the cohort's charted visits (study confirmation settings)."""
     o = study.outcomes.options
     tol = o.conf_tol_days[0] if isinstance(o.conf_tol_days[0], tuple | list) else o.conf_tol_days
     rtc = (o.relapse_to_conf if isinstance(o.relapse_to_conf, tuple | list)
@@ -273,8 +293,9 @@ def _milestones(results: ResultsTable, adsl: pl.DataFrame, visits: pl.DataFrame,
                    level=study.analysis.level, method=method)
 
 
-def _severity(results: ResultsTable, adsl: pl.DataFrame, advs: pl.DataFrame,
-              cfg: EndpointSettings, study: Study) -> None:
+def add_severity_rows(results: ResultsTable, adsl: pl.DataFrame, advs: pl.DataFrame,
+                      cfg: EndpointSettings, study: Study) -> None:
+    """``severity`` rows (nothing without onset, birth date and baseline EDSS columns)."""
     need = ("ms_onset_date", "birth_date", "base_edss", "base_edss_date", "last_edss",
             "last_edss_date")
     if any(c not in adsl.columns for c in need):

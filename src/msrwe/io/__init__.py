@@ -10,6 +10,16 @@ import warnings
 from typing import Any
 
 from msrwe.io._csvsafe import neutralise_formulas
+from msrwe.io._frames_import import (
+    ORIGIN,
+    SOURCE_ROW,
+    FramesImport,
+    SourceCount,
+    count_sources,
+    file_sha256,
+    import_frames,
+    read_frames,
+)
 from msrwe.io._import import (
     IMPORT_LOG_SCHEMA,
     ChartFolder,
@@ -25,18 +35,26 @@ from msrwe.io._read import SUFFIXES, RawFile, read_raw
 __all__ = [
     "IMPORT_LOG_SCHEMA",
     "ISO_DATE",
+    "ORIGIN",
+    "SOURCE_ROW",
     "SUFFIXES",
     "ChartFolder",
+    "FramesImport",
     "IgnoredFile",
     "ImportSummary",
     "RawFile",
     "SiteMapping",
+    "SourceCount",
     "TableMapping",
     "TableSummary",
+    "count_sources",
+    "file_sha256",
     "import_folder",
+    "import_frames",
     "load_mapping",
     "neutralise_formulas",
     "read_chart_folder",
+    "read_frames",
     "read_raw",
 ]
 

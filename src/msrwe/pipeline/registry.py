@@ -7,8 +7,8 @@ facts and ``docs/results.md`` all read this list.
 
 Examples
 --------
->>> [a.name for a in ANALYSES]
-['cohort', 'table1', 'exposure', 'safety', 'efficacy', 'compare']
+>>> [a.name for a in ANALYSES][:7]
+['cohort', 'table1', 'exposure', 'safety', 'efficacy', 'compare', 'arr']
 >>> output("ae_incidence").title
 'Adverse events by term'
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from msrwe.analysis.base import Analysis, Output
+from msrwe.endpoints.analyses import ENDPOINT_ANALYSES
 from msrwe.errors import DefinitionError, StudyFileError
 from msrwe.study.cohort import CohortCounts, Table1
 from msrwe.study.comparison import Comparison
@@ -36,6 +37,7 @@ ANALYSES: tuple[Analysis, ...] = (
     Safety(),
     Efficacy(),
     Comparison(),
+    *ENDPOINT_ANALYSES,
 )
 
 

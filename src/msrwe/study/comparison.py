@@ -7,7 +7,7 @@ it alone. Its results vocabulary is declared here, once (the issue's item 5).
 
 from __future__ import annotations
 
-from msrwe.analysis.base import Analysis, Context, Output, Stat
+from msrwe.analysis import Analysis, Context, Output, Stat
 from msrwe.compare.run import run_comparison
 from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable

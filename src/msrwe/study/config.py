@@ -639,11 +639,16 @@ class Study:
         >>> Study.default_for("methotrexate").study.title
         'Patients treated with methotrexate'
         """
-        if not isinstance(drug, str) or Path(drug).suffix == ".duckdb":
-            raise StudyFileError(
-                f"Study.default_for takes a drug name, not {drug!r}; "
-                "load_study(None, db) picks the store's most-given drug."
+        if isinstance(drug, Path) or (isinstance(drug, str) and (
+                Path(drug).suffix == ".duckdb" or Path(drug).is_file())):
+            warnings.warn(
+                "Study.default_for(db) with a store is deprecated: it takes a drug name now; "
+                "load_study(None, db) picks the store's most-given drug.",
+                DeprecationWarning, stacklevel=2,
             )
+            return load_study(None, drug)
+        if not isinstance(drug, str) or not drug.strip():
+            raise StudyFileError(f"Study.default_for takes a drug name; got {drug!r}.")
         return cls(
             study=StudyInfo(title=f"Patients treated with {drug}"),
             cohort=CohortCriteria(drug=drug),

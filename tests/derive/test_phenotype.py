@@ -40,7 +40,8 @@ def patients(phenotypes: dict[str, str | None]) -> pl.DataFrame:
     [
         ("RRMS", CONVERTS, "SPMS", day(200)),  # Case 1: RRMS that converts by the rule
         ("RRMS", STABLE, "RRMS", None),  # Case 2: RRMS that does not
-        ("SPMS", STABLE, "RRMS", None),  # Case 3: charted SPMS without objective evidence
+        # Case 3: charted SPMS without objective evidence: never RRMS (issue 9 item 9)
+        ("SPMS", STABLE, "indeterminate", None),
         ("SPMS", CONVERTS, "SPMS", day(200)),  # Case 4: charted SPMS with it
         ("PPMS", CONVERTS, "PPMS", None),  # Case 5: progressive from onset: rule not applied
         ("PRMS", STABLE, "PPMS", None),  # Case 6: the retired PRMS reads as PPMS

@@ -345,7 +345,8 @@ def test_public_surface():
         "LORSCHEIDER_2016", "SpmsDefinition", "derive_spms_conversion", "evaluate_spms_rule",
         "lorscheider_increase",
     ])
-    assert phenotype.__all__ == ["PHENOTYPES", "derive_phenotype", "describe_phenotype"]
+    assert phenotype.__all__ == ["CHARTED_BEFORE_FOLLOW_UP", "INDETERMINATE", "PHENOTYPES",
+                                 "derive_phenotype", "describe_phenotype"]
     assert all(hasattr(spms, n) for n in spms.__all__)
 
 

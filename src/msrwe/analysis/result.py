@@ -13,8 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from msrwe._atomic import atomic_dir, atomic_path
 from msrwe._version import __version__
 from msrwe.analysis.base import Analysis
 from msrwe.analysis.summary import Summary, build_summary
@@ -169,7 +168,7 @@ class Provenance:
         if import_log is not None:
             keep = [
                 c for c in ("table_name", "file", "sha256", "rows_read", "rows_imported",
-                            "rows_quarantined", "imported_at", "msrwe_version")
+                            "rows_quarantined", "extra_columns", "imported_at", "msrwe_version")
                 if c in import_log.columns
             ]
             for row in import_log.select(keep).iter_rows(named=True):
@@ -208,14 +207,8 @@ class Provenance:
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
     """Write through a temporary file in the same folder, then rename over ``path``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        write(tmp)
     return path
 
 
@@ -278,43 +271,62 @@ class AnalysisResult:
         """The settings in force: the study's sections and, under ``in_force``, the resolved."""
         return {**self.study.to_dict(), "in_force": self.in_force.to_dict()}
 
-    def export(self, out_dir: str | Path) -> list[Path]:
+    def export(self, out_dir: str | Path, *, keep_extra_columns: bool = False) -> list[Path]:
         """Write everything into ``out_dir``: the one export of msrwe.
 
         ``results.csv``/``.parquet``, each dataset as ``<name>.csv`` (nested columns left out)
         and ``<name>.parquet``, ``attrition.csv``, ``methods.txt``, ``settings.json`` (the
         study and what was in force), ``study.toml`` (a study file ``msrwe analyze --study``
-        accepts and that gives the same results) and ``provenance.json``. Every file is written
-        atomically.
+        accepts and that gives the same results) and ``provenance.json``.
+
+        The folder is written whole or not at all (:func:`msrwe._atomic.atomic_dir`): a full
+        disk leaves a previous export as it was. Datasets keep only analysis columns
+        (:func:`msrwe.privacy.analysis_columns`): birth dates, free text and the chart's extra
+        columns stay in the store unless ``keep_extra_columns``. Text cells that a spreadsheet
+        would read as a formula are written inert (:func:`msrwe.io.neutralise_formulas`).
+
+        Parameters
+        ----------
+        out_dir
+            The folder; an existing one is replaced whole.
+        keep_extra_columns
+            Also export the chart's extra columns, birth dates and free text.
 
         Returns
         -------
         list[pathlib.Path]
             The files written, results first.
         """
+        from msrwe.io._csvsafe import neutralise_formulas
+        from msrwe.privacy import analysis_columns
+
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        extras = {c.strip() for f in self.provenance.files
+                  for c in str(f.get("extra_columns") or "").split(",") if c.strip()}
         frame = self.results.to_polars()
-        written = [
-            _atomic(out / "results.csv", frame.write_csv),
-            _atomic(out / "results.parquet", frame.write_parquet),
-        ]
-        for name, df in self.datasets.items():
-            written.append(_atomic(out / f"{name}.csv", _flat(df).write_csv))
-            written.append(_atomic(out / f"{name}.parquet", df.write_parquet))
-        written.append(_atomic(out / "attrition.csv", self.attrition.write_csv))
-        texts = {
-            "methods.txt": self.methods + "\n",
-            "settings.json": json.dumps(self.settings(), indent=2, default=str) + "\n",
-            "study.toml": self.study.to_toml(),
-            "provenance.json": json.dumps(self.provenance.to_dict(), indent=2, default=str)
-            + "\n",
-        }
-        for name, text in texts.items():
-            written.append(
-                _atomic(out / name, lambda p, t=text: p.write_text(t, encoding="utf-8"))
-            )
-        return written
+        names: list[str] = ["results.csv", "results.parquet"]
+        with atomic_dir(out) as tmp:
+            neutralise_formulas(frame).write_csv(tmp / "results.csv")
+            frame.write_parquet(tmp / "results.parquet")
+            for name, df in self.datasets.items():
+                if not keep_extra_columns:
+                    df = analysis_columns(df, extra_columns=extras)
+                neutralise_formulas(_flat(df)).write_csv(tmp / f"{name}.csv")
+                df.write_parquet(tmp / f"{name}.parquet")
+                names += [f"{name}.csv", f"{name}.parquet"]
+            neutralise_formulas(self.attrition).write_csv(tmp / "attrition.csv")
+            names.append("attrition.csv")
+            texts = {
+                "methods.txt": self.methods + "\n",
+                "settings.json": json.dumps(self.settings(), indent=2, default=str) + "\n",
+                "study.toml": self.study.to_toml(),
+                "provenance.json": json.dumps(self.provenance.to_dict(), indent=2, default=str)
+                + "\n",
+            }
+            for name, text in texts.items():
+                (tmp / name).write_text(text, encoding="utf-8")
+                names.append(name)
+        return [out / n for n in names]
 
     def summary(self) -> Summary:
         """The summary tables (statsmodels style): attrition, then every declared summary.

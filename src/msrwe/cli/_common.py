@@ -110,9 +110,13 @@ def os_message(exc: OSError) -> str:
     --------
     >>> os_message(FileExistsError(17, "File exists", "results"))
     'results: cannot write here (a file of that name is in the way).'
+    >>> os_message(OSError(28, "No space left on device", "out/.report.html.tmp-0a1b2c3d"))
+    'out/report.html: cannot write here (the disk is full).'
     """
     why = _ERRNO_WORDS.get(exc.errno or 0, exc.strerror or str(exc))
     where = exc.filename if exc.filename is not None else "a file"
+    # a temporary file of msrwe._atomic is named after the output the user asked for
+    where = re.sub(r"(^|/)\.([^/]+)\.(?:tmp|old)-[0-9a-f]{8}$", r"\1\2", str(where))
     return f"{where}: cannot write here ({why})."
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 
+from msrwe._outputs import check_out_file, check_out_folder
 from msrwe.cli._common import console, guard, out_folder, progress
 
 __all__ = ["analyze", "register"]
@@ -34,14 +35,22 @@ def analyze(
         "force (settings.json and study.toml) and the provenance: the same files as "
         "`msrwe report --export`.",
     ),
+    keep_extra_columns: bool = typer.Option(
+        False, "--keep-extra-columns",
+        help="Also export birth dates, free text and the chart's extra columns (names, "
+        "record numbers, notes); by default they stay in the store.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="Print only the paths written."),
 ) -> None:
     """Analyse a store: cohort and attrition, then every declared analysis, into one table."""
     from msrwe.pipeline.run import analyze as run_analysis
 
     out_folder(out)  # before minutes of analysis, not after
+    for name, kind in (("results.csv", "csv"), ("results.parquet", "parquet")):
+        check_out_file(out / name, kind=kind, what="results table", inputs=[study], db=db)
     if export is not None:
         out_folder(export, "--export")
+        check_out_folder(export, what="export folder", inputs=[study], db=db)
     with progress() as bar:
         task = bar.add_task("analysing", total=None)
 
@@ -51,7 +60,7 @@ def analyze(
         result = run_analysis(db, study, progress=on_step)
     written = list(result.results.write(out))
     if export is not None:
-        result.export(export)
+        result.export(export, keep_extra_columns=keep_extra_columns)
     if not quiet:
         for table in result.summary().as_rich():
             console.print(table)

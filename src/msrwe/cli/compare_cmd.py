@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from msrwe._atomic import atomic_path, check_output_path
+from msrwe._outputs import check_out_file
 from msrwe.cli._common import console, err_console, guard, out_folder, progress
 
 __all__ = ["compare", "effect_table", "register", "write_atomic"]
@@ -19,12 +20,14 @@ def write_atomic(frame: pl.DataFrame, path: Path) -> Path:
 
     A reader never sees a half-written file, and an error leaves any earlier file as it was.
     """
+    from msrwe.io._csvsafe import neutralise_formulas
+
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         if path.suffix == ".parquet":
             frame.write_parquet(tmp)
         else:
-            frame.write_csv(tmp)
+            neutralise_formulas(frame).write_csv(tmp)
     return path
 
 
@@ -65,6 +68,8 @@ def compare(
 
     out_folder(out)
     check_output_path(out / "results.csv", [db, study], what="the results table")
+    for name, kind in (("results.csv", "csv"), ("results.parquet", "parquet")):
+        check_out_file(out / name, kind=kind, what="results table", inputs=[study], db=db)
     st = Study.from_toml(study)
     if st.compare is None:
         raise StudyFileError(

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
+from msrwe._outputs import check_out_file
 from msrwe.cli._common import console, guard, out_folder, progress
 
 __all__ = ["design", "register"]
@@ -28,6 +29,8 @@ def design(
 
     d = load_design(design_file)
     out_folder(out, "--out")
+    for name, kind in (("results.csv", "csv"), ("design.html", "html")):
+        check_out_file(out / name, kind=kind, what="design output", inputs=[design_file], db=db)
     params = None
     if d.population.source == "store":
         if db is None:

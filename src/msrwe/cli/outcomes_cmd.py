@@ -18,6 +18,8 @@ from typing import Any
 import polars as pl
 import typer
 
+from msrwe._atomic import atomic_path
+from msrwe._outputs import check_out_file, check_same_header
 from msrwe.cli._common import console, guard, out_folder, progress
 from msrwe.derive.outcomes.options import OPTIONS, Option
 from msrwe.errors import OptionError
@@ -144,8 +146,11 @@ def _outcomes(
     from msrwe.store import Store
 
     out_folder(out.parent, given=out)
+    check_out_file(out, kind=_kind(out), what="events table", inputs=[study], db=db)
     if unconfirmed is not None:
         out_folder(unconfirmed.parent, "--unconfirmed", given=unconfirmed)
+        check_out_file(unconfirmed, kind=_kind(unconfirmed), what="events table",
+                       option="--unconfirmed", inputs=[study, out], db=db)
     if study is not None:
         _from_study(db, study, flags["outcome"], out, describe)
         return
@@ -165,7 +170,7 @@ def _outcomes(
     out.parent.mkdir(parents=True, exist_ok=True)
     _write(res.events, out)
     if unconfirmed is not None and res.unconfirmed is not None:
-        _write(res.unconfirmed, unconfirmed)
+        _write(res.unconfirmed, unconfirmed, option="--unconfirmed")
     ev = res.events
     t = Table(title=f"{opts.outcome.upper()} events ({opts.event}, {opts.baseline} baseline)")
     t.add_column("", justify="left")
@@ -191,7 +196,8 @@ _FIXED = [
         Path("msrwe.duckdb"), "--db", help="The DuckDB store to read.")),
     inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, annotation=Path, default=typer.Option(
         Path("events.csv"), "--out",
-        help="Events file: CSV, or Parquet when it ends in .parquet.")),
+        help="Events file: CSV, Parquet when it ends in .parquet, an Excel workbook when it "
+        "ends in .xlsx.")),
     inspect.Parameter("describe", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
                       default=typer.Option(False, "--describe",
                                            help="Print the methods paragraph.")),
@@ -304,14 +310,28 @@ def _from_study(db: Path, study: Path, outcome: str, out: Path, describe: bool) 
     console.print(f"Wrote {events.height} events to {out}")
 
 
-def _write(df: Any, path: Path) -> None:
-    # Python opens the file, so a path the system refuses (/proc/self/x.csv) is an OSError with
-    # the path (a clear message from guard), never an abort inside the native writer.
-    with path.open("wb") as f:
-        if path.suffix.lower() == ".parquet":
+def _kind(path: Path) -> str:
+    """What ``--out`` asks for, by its extension: Parquet, an Excel workbook, or CSV."""
+    return {".parquet": "parquet", ".xlsx": "xlsx"}.get(path.suffix.lower(), "csv")
+
+
+def _write(df: pl.DataFrame, path: Path, option: str = "--out") -> None:
+    """Write an events table atomically: Parquet, a real xlsx workbook, or CSV (formulas inert).
+
+    Python opens the file, so a path the system refuses (/proc/self/x.csv) is an OSError with
+    the path (a clear message from guard), never an abort inside the native writer.
+    """
+    from msrwe.io._csvsafe import neutralise_formulas
+
+    kind = _kind(path)
+    check_same_header(path, list(df.columns), what="events table", option=option)
+    with atomic_path(path) as tmp, tmp.open("wb") as f:
+        if kind == "parquet":
             df.write_parquet(f)
+        elif kind == "xlsx":
+            df.write_excel(f, worksheet="events")
         else:
-            df.write_csv(f)
+            neutralise_formulas(df).write_csv(f)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
+from msrwe._outputs import check_out_file, check_out_folder
 from msrwe.cli._common import console, guard, out_folder, progress
 
 __all__ = ["register", "report"]
@@ -32,20 +33,28 @@ def report(
         "methods paragraph, the settings in force and the provenance: the same files as "
         "`msrwe analyze --export`.",
     ),
+    keep_extra_columns: bool = typer.Option(
+        False, "--keep-extra-columns",
+        help="Also export birth dates, free text and the chart's extra columns (names, "
+        "record numbers, notes); by default they stay in the store.",
+    ),
 ) -> None:
     """Analyse the store and write a self-contained HTML report (opens with no internet)."""
     from msrwe.pipeline import build_report
 
     out_folder(out.parent, given=out)  # before minutes of analysis, not after
+    check_out_file(out, kind="html", what="report", inputs=[study], db=db)
     if export is not None:
         out_folder(export, "--export")
+        check_out_folder(export, what="export folder", inputs=[study, out], db=db)
     with progress() as bar:
         task = bar.add_task("report", total=None)
 
         def on_step(step: int, total: int, description: str) -> None:
             bar.update(task, description=description, total=total, completed=step - 1)
 
-        path = build_report(db, out, study=study, export=export, progress=on_step)
+        path = build_report(db, out, study=study, export=export, progress=on_step,
+                            keep_extra_columns=keep_extra_columns)
         bar.update(task, description="done", total=1, completed=1)
     if export is not None:
         console.print(f"Results and datasets: {export}")

@@ -13,7 +13,11 @@ table, admiral style (same rows, same order, new columns):
       conversion rule does not apply (Lublin 2014, §5.1);
     * ``"SPMS"`` when the rule finds a conversion and the chart does not say PPMS;
     * otherwise the relapsing-onset phenotype the data support: ``"CIS"`` for a charted CIS,
-      ``"RRMS"`` for a charted RRMS or SPMS (the visits do not show an objective conversion);
+      ``"RRMS"`` for a charted RRMS;
+    * for a charted SPMS the rule did not confirm, never a less advanced course than the chart
+      states (issue 9, item 9): ``"SPMS (charted, conversion before follow-up)"`` when the
+      charted ``spms_conversion_date`` is on or before the first visit with an EDSS (the rule
+      cannot see a conversion that predates the visits), otherwise ``"indeterminate"``;
     * null when the patient has no visit with an EDSS (nothing to judge), or when the charted
       phenotype is empty and the rule finds no conversion (the onset course is unknown).
 
@@ -49,13 +53,19 @@ from msrwe.errors import InputError
 from msrwe.schema import PHENOTYPE_ALIASES
 from msrwe.schema import PHENOTYPES as _CONTRACT_PHENOTYPES
 
-__all__ = ["PHENOTYPES", "derive_phenotype", "describe_phenotype"]
+__all__ = ["CHARTED_BEFORE_FOLLOW_UP", "INDETERMINATE", "PHENOTYPES", "derive_phenotype",
+           "describe_phenotype"]
 
 #: Charted phenotypes this derivation reads: the contract's (``msrwe.schema.PHENOTYPES``) and the
 #: retired ones it recodes (PRMS is read as PPMS).
 PHENOTYPES: tuple[str, ...] = (*_CONTRACT_PHENOTYPES, *PHENOTYPE_ALIASES)
 
 _NEW = ("phenotype_derived", "spms_conversion_date_derived")
+
+#: ``phenotype_derived`` of a charted SPMS whose charted conversion predates the visits.
+CHARTED_BEFORE_FOLLOW_UP = "SPMS (charted, conversion before follow-up)"
+#: ``phenotype_derived`` of a charted SPMS the visits neither confirm nor date.
+INDETERMINATE = "indeterminate"
 
 
 def describe_phenotype(definition: SpmsDefinition | MSOutcomesSpms = LORSCHEIDER_2016) -> str:
@@ -70,7 +80,10 @@ def describe_phenotype(definition: SpmsDefinition | MSOutcomesSpms = LORSCHEIDER
         "A data-driven phenotype was derived beside the charted one: patients charted as PPMS "
         "kept PPMS; any other patient meeting the SPMS conversion rule was classed as SPMS from "
         "the conversion date; the others kept their relapsing-onset phenotype (RRMS for those "
-        "charted RRMS or SPMS, CIS for CIS), and patients without an EDSS were not classed. "
+        "charted RRMS, CIS for CIS). A charted SPMS the rule did not confirm was never relabelled "
+        "RRMS: it was 'SPMS (charted, conversion before follow-up)' when the charted conversion "
+        "date was on or before the first EDSS visit, and 'indeterminate' otherwise. Patients "
+        "without an EDSS were not classed. "
         + definition.describe()
     )
 
@@ -150,12 +163,16 @@ def derive_phenotype(
     assessed = (
         prepare_table(visits, "visits", required=["patient_id"], date_cols=[], func=func)
         .filter(pl.col("edss").is_not_null())
-        .select("patient_id")
-        .unique()
+        .group_by("patient_id")
+        .agg(pl.col("date").min().cast(pl.Date).alias("_first_visit"))
         .with_columns(pl.lit(True).alias("_assessed"))
     )
+    charted_date = (pts["spms_conversion_date"].cast(pl.Date, strict=False)
+                    if "spms_conversion_date" in pts.columns
+                    else pl.Series([None] * pts.height, dtype=pl.Date))
     info = (
-        pl.DataFrame({"patient_id": pts["patient_id"], "_charted": charted})
+        pl.DataFrame({"patient_id": pts["patient_id"], "_charted": charted,
+                      "_charted_date": charted_date})
         .join(conv.select("patient_id", "spms_conversion_date"), on="patient_id", how="left",
               maintain_order="left")
         .join(assessed, on="patient_id", how="left", maintain_order="left")
@@ -172,8 +189,13 @@ def derive_phenotype(
         .then(pl.lit("SPMS"))
         .when(pl.col("_charted") == "CIS")
         .then(pl.lit("CIS"))
-        .when(pl.col("_charted").is_in(["RRMS", "SPMS"]))
+        .when(pl.col("_charted") == "RRMS")
         .then(pl.lit("RRMS"))
+        .when((pl.col("_charted") == "SPMS")
+              & (pl.col("_charted_date") <= pl.col("_first_visit")))
+        .then(pl.lit(CHARTED_BEFORE_FOLLOW_UP))
+        .when(pl.col("_charted") == "SPMS")
+        .then(pl.lit(INDETERMINATE))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
     info = info.select(

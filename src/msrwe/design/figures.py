@@ -20,6 +20,8 @@ from matplotlib.figure import Figure
 __all__ = ["event_rate_figure", "power_figure"]
 
 _RC = {
+    # labels come from the charts (group names, drugs): drawn as written, never as mathematics
+    "text.parse_math": False,
     "font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
     "axes.titlesize": 10, "axes.titleweight": "bold", "axes.labelsize": 9,
     "legend.frameon": False, "legend.fontsize": 8, "svg.fonttype": "none",

@@ -16,7 +16,8 @@ from typing import Any
 
 import polars as pl
 
-from msrwe.analysis.result import AnalysisResult, _atomic
+from msrwe._atomic import atomic_dir
+from msrwe.analysis.result import AnalysisResult
 from msrwe.errors import InputError, OptionError, StoreError
 from msrwe.pipeline import run
 from msrwe.report import render as _render
@@ -32,16 +33,22 @@ __all__ = ["build_report", "export_data_report"]
 def export_data_report(
     out_dir: str | Path, charts: Mapping[str, pl.DataFrame | None], quality: StoreQuality
 ) -> list[Path]:
-    """The data report's files: patients overview, quarantine, import warnings (CSV, Parquet)."""
+    """The data report's files: patients overview, quarantine, import warnings (CSV, Parquet).
+
+    The folder is written whole or not at all; CSV text cells are written formula-inert.
+    """
+    from msrwe.io._csvsafe import neutralise_formulas
+
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     frames = {"patients_overview": overview_of(charts), "quarantine": quality.quarantine,
               "import_warnings": quality.import_warnings}
-    written = []
-    for name, df in frames.items():
-        written.append(_atomic(out / f"{name}.csv", df.write_csv))
-        written.append(_atomic(out / f"{name}.parquet", df.write_parquet))
-    return written
+    names = []
+    with atomic_dir(out) as tmp:
+        for name, df in frames.items():
+            neutralise_formulas(df).write_csv(tmp / f"{name}.csv")
+            df.write_parquet(tmp / f"{name}.parquet")
+            names += [f"{name}.csv", f"{name}.parquet"]
+    return [out / n for n in names]
 
 
 def build_report(
@@ -52,6 +59,7 @@ def build_report(
     analysis: AnalysisResult | None = None,
     export: str | Path | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    keep_extra_columns: bool = False,
 ) -> Path:
     """Analyse a store (unless ``analysis`` is given) and write its report.
 
@@ -70,6 +78,9 @@ def build_report(
         tables when the analysis could not run.
     progress
         ``progress(step, total, description)``: the analysis's steps, then the report's.
+    keep_extra_columns
+        Export birth dates, free text and the chart's extra columns too
+        (:meth:`AnalysisResult.export`).
 
     Returns
     -------
@@ -112,7 +123,7 @@ def build_report(
     results_file = ""
     if export is not None:
         if analysis is not None:
-            analysis.export(export)
+            analysis.export(export, keep_extra_columns=keep_extra_columns)
             results_file = str(Path(export) / "results.csv")
         else:
             export_data_report(export, {k: charts.get(k) for k in CHART_NAMES}, quality)

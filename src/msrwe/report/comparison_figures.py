@@ -23,6 +23,8 @@ from msrwe.stats import kaplan_meier
 __all__ = ["forest_figure", "km_figures", "love_figure", "overlap_figure"]
 
 _RC = {
+    # labels come from the charts (group names, drugs): drawn as written, never as mathematics
+    "text.parse_math": False,
     "svg.hashsalt": "msrwe", "svg.fonttype": "path", "font.family": "DejaVu Sans",
     "font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
     "axes.titlesize": 10, "axes.titleweight": "bold", "legend.frameon": False,

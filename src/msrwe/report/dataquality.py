@@ -208,6 +208,82 @@ class DataQuality:
         return self.quarantine.select("table_name", "file", "row_number").unique().height
 
 
+#: What the report shows instead of a withheld value.
+WITHHELD = "(withheld)"
+
+
+def withhold_identifiers(rows: pl.DataFrame) -> pl.DataFrame:
+    """Quarantine or warning rows with identifying values withheld (issue 9, item 12).
+
+    A value in a column the chart contract classes ``identifier``, ``birth_date`` or
+    ``free_text`` (:attr:`msrwe.schema.Column.privacy`), or in an extra chart column (outside the
+    contract: names, record numbers, notes), is replaced by ``(withheld)``, in ``value`` and
+    wherever the message quotes it. The file and row still say where to correct it.
+
+    Examples
+    --------
+    >>> rows = pl.DataFrame({"table_name": ["patients", "visits"], "file": ["p.csv", "v.csv"],
+    ...     "row_number": [3, 4], "column_name": ["birth_date", "edss"],
+    ...     "value": ["1850-01-01", "12"], "rule": ["range", "range"],
+    ...     "message": ["birth_date '1850-01-01' is before 1900", "edss 12 is above 10"]})
+    >>> withhold_identifiers(rows).select("value", "message").rows()
+    [('(withheld)', "birth_date '(withheld)' is before 1900"), ('12', 'edss 12 is above 10')]
+    """
+    from msrwe.schema import CONTRACT
+
+    if rows.is_empty() or "column_name" not in rows.columns:
+        return rows
+    open_cols: set[tuple[str, str]] = set()
+    for table in CONTRACT:
+        for col in table.columns:
+            if col.privacy not in ("identifier", "birth_date", "free_text"):
+                open_cols.add((table.name, col.name))
+    keep = [(t, c) in open_cols or c is None for t, c in
+            rows.select("table_name", "column_name").iter_rows()]
+    out_values, out_messages = [], []
+    for ok, value, message in zip(keep, rows["value"].cast(pl.String).to_list(),
+                                  rows["message"].to_list(), strict=True):
+        if ok or value is None or value == "":
+            out_values.append(value)
+            out_messages.append(message)
+        else:
+            out_values.append(WITHHELD)
+            out_messages.append(None if message is None else message.replace(value, WITHHELD))
+    return rows.with_columns(pl.Series("value", out_values, dtype=pl.String),
+                             pl.Series("message", out_messages, dtype=pl.String))
+
+
+def collapse_issues(rows: pl.DataFrame) -> pl.DataFrame:
+    """Identical problems of one file listed once, with every row they occur on (issue 9, item 18).
+
+    Rows whose table, file, column, value, rule and message are the same (a patient's visits
+    all refused for the same unknown patient, say) become one line; ``row_number`` is then the
+    text ``"4, 9, 12"`` and ``rows`` counts them.
+
+    Examples
+    --------
+    >>> rows = pl.DataFrame({"table_name": ["visits"] * 3, "file": ["v.csv"] * 3,
+    ...     "row_number": [4, 9, 12], "column_name": ["patient_id"] * 3, "value": ["X"] * 3,
+    ...     "rule": ["foreign_key"] * 3, "message": ["no such patient"] * 3})
+    >>> collapse_issues(rows).select("row_number", "rows").rows()
+    [('4, 9, 12', 3)]
+    """
+    keys = [c for c in ("table_name", "file", "column_name", "value", "rule", "message")
+            if c in rows.columns]
+    if rows.is_empty() or "row_number" not in rows.columns:
+        return rows
+    other = [c for c in rows.columns if c not in (*keys, "row_number")]
+    return (
+        rows.group_by(keys, maintain_order=True)
+        .agg(
+            pl.col("row_number").cast(pl.String).str.join(", ").alias("row_number"),
+            pl.len().cast(pl.Int64).alias("rows"),
+            *[pl.col(c).first() for c in other],
+        )
+        .select([*[c for c in rows.columns], "rows"])
+    )
+
+
 def summarize_issues(rows: pl.DataFrame) -> pl.DataFrame:
     """Problems counted by table, column and rule, with an example value and message."""
     return (

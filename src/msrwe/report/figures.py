@@ -50,6 +50,8 @@ _DAYS_PER_YEAR = 365.25
 P = ParamSpec("P")
 R = TypeVar("R")
 _RC = {
+    # labels come from the charts (group names, drugs): drawn as written, never as mathematics
+    "text.parse_math": False,
     "svg.hashsalt": "msrwe",
     "svg.fonttype": "path",
     "font.family": "DejaVu Sans",

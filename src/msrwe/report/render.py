@@ -15,8 +15,6 @@ CSS and images are inline, so the file opens anywhere without a network.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -25,6 +23,7 @@ from typing import Any
 import jinja2
 import polars as pl
 
+from msrwe._atomic import atomic_write_text
 from msrwe._version import __version__
 from msrwe.analysis.base import Analysis
 from msrwe.analysis.result import AnalysisResult
@@ -109,14 +108,7 @@ def _data_facts(overview: pl.DataFrame, quality: DataQuality) -> list[dict[str, 
 
 def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text)
 
 
 def render_report(
@@ -229,8 +221,9 @@ def render_report(
         study_toml, study_file = None, None
 
     tell(2)
+    show_ids = bool(result is not None and result.study.study.show_identifiers)
     sections = body + sec.appendix_sections(quality, files=files, study_toml=study_toml,
-                                            study_file=study_file)
+                                            study_file=study_file, show_identifiers=show_ids)
     sec.number_figures(sections)
     provenance.update({
         "version": __version__,

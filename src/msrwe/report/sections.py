@@ -27,7 +27,12 @@ from msrwe.report import figures as fg
 from msrwe.report import summary_tables as st
 from msrwe.report import tables as tb
 from msrwe.report.comparison import add_comparison_figures, add_comparison_tables
-from msrwe.report.dataquality import DataQuality, summarize_issues
+from msrwe.report.dataquality import (
+    DataQuality,
+    collapse_issues,
+    summarize_issues,
+    withhold_identifiers,
+)
 from msrwe.report.formatting import MISSING, fmt_int
 from msrwe.report.inputs import MEASURES, FigureInputs
 
@@ -443,8 +448,14 @@ def appendix_sections(
     files: pl.DataFrame | None = None,
     study_toml: str | None = None,
     study_file: tuple[str, str] | None = None,
+    show_identifiers: bool = False,
 ) -> list[Section]:
     """The data-quality appendix (import log, quarantine, warnings) and the settings in force.
+
+    Quarantined values that identify a patient (identifiers, birth dates, free text, extra
+    chart columns) are withheld unless ``show_identifiers``
+    (:func:`~msrwe.report.dataquality.withhold_identifiers`); identical problems of one file
+    are listed once with their rows (:func:`~msrwe.report.dataquality.collapse_issues`).
 
     Parameters
     ----------
@@ -458,6 +469,9 @@ def appendix_sections(
         ``None`` in a data report.
     study_file
         The study file's path and SHA-256, when one was given.
+    show_identifiers
+        Show quarantined identifying values as charted (the study's
+        ``[study] show_identifiers = true``).
 
     Returns
     -------
@@ -477,10 +491,11 @@ def appendix_sections(
         ))
     else:
         dq.text("The store holds no import log.", "muted")
-    issues = quality.quarantine
+    raw = quality.quarantine
+    issues = raw if show_identifiers else withhold_identifiers(raw)
     q = summarize_issues(issues)
-    n_rows = issues.select("table_name", "file", "row_number").unique().height
-    n_problems = issues.height
+    n_rows = raw.select("table_name", "file", "row_number").unique().height
+    n_problems = raw.height
     dq.heading("Quarantine: rows left out of the analysis")
     if n_rows:
         extra = f" ({n_problems} problems)" if n_problems != n_rows else ""
@@ -492,16 +507,22 @@ def appendix_sections(
             labels={"table_name": "Table", "column_name": "Column", "rule": "Rule",
                     "rows": "Rows", "example_value": "Example value", "message": "Message"},
         ))
+        if not show_identifiers:
+            dq.text("Values that could identify a patient (identifiers, birth dates, free "
+                    "text, extra chart columns) are withheld; the file and row say where to "
+                    "correct them. Set show_identifiers = true in [study] to show them.",
+                    "muted")
         dq.table(tb.frame_table(
-            issues, title="Quarantined rows", table_id="tbl-quarantine-rows",
-            labels={"table_name": "Table", "file": "File", "row_number": "Row",
+            collapse_issues(issues), title="Quarantined rows", table_id="tbl-quarantine-rows",
+            labels={"table_name": "Table", "file": "File", "row_number": "Rows",
                     "column_name": "Column", "value": "Value", "rule": "Rule",
-                    "message": "Message"},
+                    "message": "Message", "rows": "Count"},
             max_rows=ISSUE_MAX_ROWS,
         ))
     else:
         dq.text("No row was quarantined: every chart row met the data contract.")
-    w = summarize_issues(quality.import_warnings)
+    warn = quality.import_warnings
+    w = summarize_issues(warn if show_identifiers else withhold_identifiers(warn))
     dq.heading("Warnings: rows kept with a note")
     if w.height:
         dq.table(tb.frame_table(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from msrwe.errors import StudyFileError
 
-__all__ = ["_choice", "_date", "_fail", "_int", "_num", "_str_tuple", "_text"]
+__all__ = ["MAX_STUDY_NUMBER", "_choice", "_date", "_fail", "_int", "_num", "_str_tuple", "_text"]
 
 
 def _where(section: str, key: str) -> str:
@@ -41,19 +42,41 @@ def _fail(section: str, key: str, rule: str, value: object) -> StudyFileError:
     return StudyFileError(f"study file: {_where(section, key)} {rule}; got {_toml_value(value)}.")
 
 
-def _int(section: str, key: str, value: object, *, low: int | None = None) -> int:
+#: The largest value any count or number of days in a study file may take: 100 years of days.
+#: Larger values (``1e308``, ``9223372036854775807``) are typing errors and overflow date
+#: arithmetic in the engines (issue 9, item 10).
+MAX_STUDY_NUMBER = 36525
+
+
+def _int(section: str, key: str, value: object, *, low: int | None = None,
+         high: int = MAX_STUDY_NUMBER) -> int:
+    """A whole number within ``[low, high]``, or the error naming the key.
+
+    Examples
+    --------
+    >>> print(_fail("safety", "risk_window_days", "must be at least 0", -1))
+    study file: safety.risk_window_days must be at least 0; got -1.
+    """
     if isinstance(value, bool) or not isinstance(value, int):
         raise _fail(section, key, "must be a whole number", value)
     if low is not None and value < low:
         raise _fail(section, key, f"must be at least {low}", value)
+    if value > high:
+        raise _fail(section, key, f"must be at most {high}", value)
     return value
 
 
-def _num(section: str, key: str, value: object, *, low: float | None = None) -> float:
+def _num(section: str, key: str, value: object, *, low: float | None = None,
+         high: float = MAX_STUDY_NUMBER) -> float:
+    """A finite number within ``[low, high]``, or the error naming the key (``nan``, ``inf``)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _fail(section, key, "must be a number", value)
+    if not math.isfinite(value):
+        raise _fail(section, key, "must be a finite number", value)
     if low is not None and value < low:
-        raise _fail(section, key, f"must be at least {low}", value)
+        raise _fail(section, key, f"must be at least {low:g}", value)
+    if value > high:
+        raise _fail(section, key, f"must be at most {high:g}", value)
     return float(value)
 
 

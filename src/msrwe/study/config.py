@@ -89,15 +89,22 @@ class StudyInfo:
         Title of the report and of the methods paragraph.
     description
         Free text shown under the title.
+    show_identifiers
+        Show patient identifiers, birth dates and free text where the report quotes chart
+        values (the quarantine appendix); withheld by default (false).
     """
 
     title: str = "msrwe analysis"
     description: str = ""
+    show_identifiers: bool = False
 
     def __post_init__(self) -> None:
         _text("study", "title", self.title)
         if not isinstance(self.description, str):
             raise _fail("study", "description", "must be text", self.description)
+        if not isinstance(self.show_identifiers, bool):
+            raise _fail("study", "show_identifiers", "must be true or false",
+                        self.show_identifiers)
 
 
 @dataclass(frozen=True)
@@ -254,7 +261,7 @@ class AnalysisSettings:
         _choice(sec, "p_method", self.p_method, _P_METHODS)
         if isinstance(self.km_years, str) or not isinstance(self.km_years, list | tuple):
             raise _fail(sec, "km_years", "must be a list of years", self.km_years)
-        years = tuple(_num(sec, "km_years", y, low=0) for y in self.km_years)
+        years = tuple(_num(sec, "km_years", y, low=0, high=100) for y in self.km_years)
         if not years:
             raise _fail(sec, "km_years", "must name at least one year", self.km_years)
         object.__setattr__(self, "km_years", tuple(sorted(set(years))))
@@ -384,7 +391,7 @@ class OutcomeSettings:
         elif options.event not in _EVENTS:
             raise _fail(sec, "event", "must be one of " + ", ".join(_EVENTS) + " (a study "
                         "analyses the time to confirmed worsening)", options.event)
-        pct = _num(sec, "worsening_pct", worsening_pct, low=0)
+        pct = _num(sec, "worsening_pct", worsening_pct, low=0, high=1000)
         if pct == 0:
             raise _fail(sec, "worsening_pct", "must be more than 0", worsening_pct)
         object.__setattr__(self, "options", options)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import polars as pl
 
+from msrwe._atomic import atomic_path
 from msrwe.errors import StoreError
 
 __all__ = ["RESULT_COLUMNS", "RESULT_SCHEMA", "ResultsTable", "read_results"]
@@ -144,13 +145,17 @@ class ResultsTable:
         return None
 
     def write(self, out_dir: str | Path) -> tuple[Path, Path]:
-        """Write ``results.csv`` and ``results.parquet`` into ``out_dir``."""
+        """Write ``results.csv`` and ``results.parquet`` into ``out_dir``, each atomically."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         df = self.to_polars()
         csv_path, pq_path = out / "results.csv", out / "results.parquet"
-        df.write_csv(csv_path)
-        df.write_parquet(pq_path)
+        from msrwe.io._csvsafe import neutralise_formulas  # a group label is chart text
+
+        with atomic_path(csv_path) as tmp:  # a full disk leaves the previous table whole
+            neutralise_formulas(df).write_csv(tmp)
+        with atomic_path(pq_path) as tmp:
+            df.write_parquet(tmp)
         return csv_path, pq_path
 
 

@@ -382,6 +382,10 @@ def _plain(o: Option, v: Any) -> Any:
     return v
 
 
+#: The longest finite number of days an option may take (100 years; issue 9, item 10).
+MAX_DAYS = 36525
+
+
 def _err(name: str, expected: str, got: Any) -> OptionError:
     rule = f"must be {expected}. Got {got!r} instead."
     return OptionError(f"The {name!r} parameter of detect_events {rule}", option=name, rule=rule)
@@ -405,6 +409,9 @@ def _nonneg(name: str, value: Any, *, inf_ok: bool = False) -> float:
         raise _err(name, "a non-negative number of days", value)
     if value < 0 or (math.isinf(value) and not inf_ok):
         raise _err(name, "a non-negative " + ("number" if inf_ok else "finite number"), value)
+    if not math.isinf(value) and value > MAX_DAYS:  # 1e308 is a typing error, not a window
+        raise _err(name, f"at most {MAX_DAYS} days (100 years)"
+                   + (" or inf for no limit" if inf_ok else ""), value)
     return float(value)
 
 

@@ -18,13 +18,19 @@ from collections.abc import Iterable
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from msrwe.analysis.base import Analysis, Column, Context, KeyFact, Output, Stat, SummarySpec
 from msrwe.derive._columns import require_columns
 from msrwe.derive.adverse_events import SERIOUS_CRITERIA, derive_adae
 from msrwe.derive.risk import derive_risk_periods as _derive_risk_periods
 from msrwe.stats import IncidenceSummary, incidence_summary, summarize
+from msrwe.study._per_dose import (
+    BOOTSTRAP_MAX_PATIENTS,
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    ratio_interval,
+    resample_weights,
+)
 from msrwe.study.config import Study
 from msrwe.study.methods import safety_methods
 from msrwe.tables.groups import groups_of
@@ -40,11 +46,6 @@ __all__ = [
     "add_safety",
 ]
 
-#: Patient-level bootstrap of events per administration (clustered within patients).
-BOOTSTRAP_RESAMPLES = 2000
-BOOTSTRAP_SEED = 20261122
-#: Above this many patients in a group the sandwich (cluster-robust) interval is used instead.
-BOOTSTRAP_MAX_PATIENTS = 1000
 
 #: ``(stat suffix, first day, last day)`` bins of days since the nearest preceding dose.
 DAYS_SINCE_DOSE_BINS: tuple[tuple[str, int, int | None], ...] = (
@@ -236,54 +237,6 @@ def _add_incidence(
     )
     results.add_stats(
         analysis, group, variable, level_value, rate, label=label, method=f"{_RATE} {lvl}"
-    )
-
-
-def _resample_weights(n: int, rng: np.random.Generator) -> np.ndarray | None:
-    """Patient-level bootstrap weights (how often each patient is drawn), or ``None``.
-
-    ``None`` (use the sandwich interval instead) when there are too few patients to resample or
-    so many that the resampling would be slow; see :data:`BOOTSTRAP_MAX_PATIENTS`.
-    """
-    if n < 2 or n > BOOTSTRAP_MAX_PATIENTS:
-        return None
-    return rng.multinomial(n, np.full(n, 1.0 / n), size=BOOTSTRAP_RESAMPLES).astype(float)
-
-
-def _ratio_interval(
-    events: np.ndarray, doses: np.ndarray, level: float, weights: np.ndarray | None
-) -> tuple[float | None, float | None, str]:
-    """Interval of ``sum(events) / sum(doses)`` with patients as clusters, and its method."""
-    n = len(events)
-    total = doses.sum()
-    lvl = f"{100 * level:g}%"
-    if n < 2 or total == 0:
-        return None, None, "events / administrations"
-    if weights is not None:
-        num = weights @ events
-        den = weights @ doses
-        ok = den > 0
-        a = (1 - level) / 2
-        lo, hi = np.quantile(num[ok] / den[ok], [a, 1 - a])
-        return (
-            float(lo),
-            float(hi),
-            (
-                f"events / administrations; patient-level bootstrap percentile {lvl} interval "
-                f"({BOOTSTRAP_RESAMPLES} resamples, seed {BOOTSTRAP_SEED})"
-            ),
-        )
-    ratio = events.sum() / total
-    resid = events - ratio * doses
-    se = float(np.sqrt(n / (n - 1) * np.sum(resid**2)) / total)
-    z = float(stats.norm.ppf(0.5 + level / 2))
-    return (
-        max(0.0, ratio - z * se),
-        ratio + z * se,
-        (
-            f"events / administrations; cluster-robust (sandwich) Wald {lvl} interval, "
-            "patients as clusters"
-        ),
     )
 
 
@@ -496,7 +449,7 @@ def add_safety(
             label="Days in hospital per stay",
         )
         # ae_per_administration: events per dose, patients as clusters
-        weights = _resample_weights(rk.height, rng)
+        weights = resample_weights(rk.height, rng)
         order_ids = rk.select("patient_id", "n_doses")
         n_doses = order_ids["n_doses"].to_numpy().astype(float)
         total_doses = float(n_doses.sum())
@@ -510,7 +463,7 @@ def add_safety(
             )
             ev = counts["len"].fill_null(0).to_numpy().astype(float)
             ratio = ev.sum() / total_doses if total_doses else None
-            lo, hi, how = _ratio_interval(ev, n_doses, level, weights)
+            lo, hi, how = ratio_interval(ev, n_doses, level, weights)
             results.add_stats(
                 AE_PER_ADMINISTRATION.name,
                 group,

@@ -114,7 +114,8 @@ def next_treatment_start(
     first = doses.group_by(pl.col("patient_id").cast(pl.String)).agg(
         pl.col("date").min().alias("_first"))
     starts = []
-    if administrations is not None and {"patient_id", "date", "drug"} <= set(administrations.columns):
+    adm_cols = set(administrations.columns) if administrations is not None else set()
+    if administrations is not None and {"patient_id", "date", "drug"} <= adm_cols:
         starts.append(administrations.select(pl.col("patient_id").cast(pl.String),
                                              pl.col("date").cast(pl.Date).alias("_start"),
                                              pl.col("drug").cast(pl.String)))

@@ -9,7 +9,8 @@ Time at risk. Each patient is at risk from the first dose to ``risk_window_days`
 cut the day before the next disease-modifying treatment starts
 (``[safety] end_at_next_treatment``, true by default), at death and at the data cut-off
 (the latest date found in the doses, adverse events, hospital stays and visits of ``adsl``).
-The EAIR of a kind of event stops each patient's time at their first such event; the event rate (EAER) uses the whole time at risk.
+The EAIR of a kind of event stops each patient's time at their first such event; the event
+rate (EAER) uses the whole time at risk.
 """
 
 from __future__ import annotations

@@ -58,7 +58,9 @@ def analyze(
             bar.update(task, description=description, total=total, completed=i - 1)
 
         result = run_analysis(db, study, progress=on_step)
-    written = list(result.results.write(out))
+    from msrwe.io import neutralise_formulas
+
+    written = list(result.results.write(out, csv_cells=neutralise_formulas))
     if export is not None:
         result.export(export, keep_extra_columns=keep_extra_columns)
     if not quiet:

@@ -11,6 +11,11 @@ the whole child process (imports included; a figure that other work on the machi
 inflate), and peak RSS, at two sizes (250k and 1M rows by default) so that memory scaling shows.
 Target: >= 500,000 rows/s at 1M rows.
 
+OMOP source (``--omop-rows``, default 1,000,000; 0 skips it): an OMOP CDM 5.4 DuckDB database
+whose ``measurement`` table holds that many EDSS rows (20,000 persons), read by
+``msrwe.sources.omop.import_omop`` (visits built, validated, stored) beside DuckDB copying the same
+table unvalidated, in the same run.
+
     .venv/bin/python bench/import_speed.py [--sizes 250000 1000000] [--repeat 2]
 """
 
@@ -32,7 +37,22 @@ CHILD = textwrap.dedent(
     import json, resource, sys, time
     from pathlib import Path
     mode, folder, db = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-    if mode == "duckdb":
+    if mode == "omop-duckdb":
+        import duckdb
+        t0 = time.perf_counter()
+        con = duckdb.connect(str(db))
+        con.execute(f"attach '{folder}' as cdm (read_only)")
+        con.execute("create table measurement as select * from cdm.measurement")
+        con.close()
+        elapsed = time.perf_counter() - t0
+    elif mode == "omop-msrwe":
+        from msrwe.sources.omop import import_omop
+        t0 = time.perf_counter()
+        result = import_omop(folder, db)
+        elapsed = time.perf_counter() - t0
+        m = next(c for c in result.sources if c.source == "measurement")
+        assert m.read == m.imported, "the benchmark data should be valid"
+    elif mode == "duckdb":
         import duckdb
         t0 = time.perf_counter()
         con = duckdb.connect(str(db))
@@ -91,6 +111,32 @@ def write_folder(folder: Path, rows: int, patients: int = 20_000, seed: int = 1)
     ).write_csv(folder / "visits.csv")
 
 
+def write_omop(path: Path, rows: int, persons: int = 20_000) -> None:
+    """An OMOP CDM 5.4 DuckDB database: ``persons`` people, ``rows`` EDSS measurements."""
+    import duckdb
+
+    from msrwe.sources.omop import CDM, create_sql, load_concepts
+
+    edss = load_concepts().id("measurement", "edss")
+    steps = ", ".join(str(v) for v in [0.0, *np.arange(1.0, 10.01, 0.5)])
+    con = duckdb.connect(str(path))
+    for name in CDM:
+        con.execute(create_sql(name))
+    con.execute(
+        "insert into person (person_id, gender_concept_id, year_of_birth, month_of_birth, "
+        "day_of_birth, race_concept_id, ethnicity_concept_id, person_source_value) "
+        f"select i, 8532, 1960, 1, 1, 0, 0, 'P' || i from range(1, {persons} + 1) t(i)"
+    )
+    con.execute(
+        "insert into measurement (measurement_id, person_id, measurement_concept_id, "
+        "measurement_date, measurement_type_concept_id, value_as_number) "
+        f"select i + 1, i % {persons} + 1, {edss}, "
+        f"date '2000-01-01' + cast(i // {persons} * 91 as integer), 0, "
+        f"list_value({steps})[i % 20 + 1] from range({rows}) t(i)"
+    )
+    con.close()
+
+
 def measure(mode: str, folder: Path, repeat: int) -> dict[str, float]:
     """Best time and its peak RSS over ``repeat`` fresh subprocesses."""
     best: dict[str, float] | None = None
@@ -114,8 +160,9 @@ def measure(mode: str, folder: Path, repeat: int) -> dict[str, float]:
 def main() -> None:
     """Run the benchmark and print one line per size and method."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[250_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[250_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--omop-rows", type=int, default=1_000_000)
     args = parser.parse_args()
     print(
         f"{'rows':>9} {'method':<20} {'seconds':>8} {'rows/s':>11} {'ratio':>6} "
@@ -136,6 +183,20 @@ def main() -> None:
                     f"{r['peak_rss'] / 2**20:>8.0f}"
                 )
             print(f"{'':>9} (visits.csv is {size_mb:.0f} MB)")
+    if args.omop_rows:
+        rows = args.omop_rows
+        with tempfile.TemporaryDirectory() as tmp:
+            cdm = Path(tmp) / "cdm.duckdb"
+            write_omop(cdm, rows)
+            ref = measure("omop-duckdb", cdm, args.repeat)
+            ours = measure("omop-msrwe", cdm, args.repeat)
+            for name, r in (("duckdb copy (OMOP)", ref), ("msrwe import-omop", ours)):
+                print(
+                    f"{rows:>9} {name:<20} {r['seconds']:>8.2f} {rows / r['seconds']:>11,.0f} "
+                    f"{r['seconds'] / ref['seconds']:>6.2f} {r['cpu']:>6.2f} "
+                    f"{r['peak_rss'] / 2**20:>8.0f}"
+                )
+            print(f"{'':>9} (OMOP measurement rows -> visits)")
 
 
 if __name__ == "__main__":

@@ -148,7 +148,8 @@ def _doc_layers() -> dict[str, int]:
 
 
 #: Used by every package; not in the layer table.
-_BASE = {"msrwe", "msrwe.errors", "msrwe._version", "msrwe._atomic", "msrwe.outcomes"}
+_BASE = {"msrwe", "msrwe.errors", "msrwe._version", "msrwe._atomic", "msrwe._outputs",
+         "msrwe.outcomes"}
 
 
 # Case 2b: every package is in the layer table of docs/dependencies.md and uses only lower layers
@@ -201,6 +202,12 @@ def test_case4_import_msrwe_is_light():
     assert "msrwe" in loaded
 
 
+#: ``msrwe --help`` reads the outcome options' declaration (for the flags of ``msrwe outcomes``),
+#: so it may load ``msrwe.derive.outcomes.options``, but not the engine that uses them.
+CLI_HEAVY = (*(h for h in HEAVY if h != "msrwe.derive.outcomes"), "msrwe.derive.outcomes.api",
+             "msrwe.derive.outcomes.engine", "msrwe.derive.outcomes.prepare", "pyarrow")
+
+
 # Case 5: the command line's --help loads none of them either
 @pytest.mark.parametrize("argv", [["--help"], ["outcomes", "--help"], ["analyze", "--help"]])
 def test_case5_cli_help_is_light(argv):
@@ -209,6 +216,5 @@ def test_case5_cli_help_is_light(argv):
     out = subprocess.run([sys.executable, "-c", code + "\nprint(sorted(sys.modules))"],
                          capture_output=True, text=True, check=True)
     loaded = set(ast.literal_eval(out.stdout.strip().splitlines()[-1]))
-    heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in HEAVY
-                                            if h != "msrwe.derive.outcomes"))
+    heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in CLI_HEAVY))
     assert not heavy, f"msrwe {' '.join(argv)} loaded {heavy}"

@@ -19,6 +19,7 @@ def test_demo_writes_charts_store_study_results_and_report(tmp_path):
     for name in ("charts", "msrwe.duckdb", "study.toml", "results", "report.html"):
         assert (out / name).exists(), name
     assert "report.html" in res.output
+    assert "msrwe serve --db" in " ".join(res.output.split())  # how to start the web app
     # Case 2: the study used is the published series' design, analysed by phenotype
     study = tomllib.loads((out / "study.toml").read_text())
     assert study["cohort"]["min_administrations"] == 18

@@ -35,6 +35,9 @@ DEMO_COMPARE_STUDY = """\
 [study]
 title = "Methotrexate, rituximab or cladribine in progressive MS (synthetic demo comparison)"
 
+[cohort]
+drug = "methotrexate"
+
 [compare]
 arms = ["methotrexate", "rituximab", "cladribine"]
 reference = "methotrexate"
@@ -101,16 +104,18 @@ def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
     console.print(f"Comparison: {compare_html.resolve()}")
     console.print(f"[bold green]Report:[/]  {html.resolve()}")
     console.print(f"Design:  {run_demo_design(out / 'design').resolve()}")
+    console.print(f"Web app: msrwe users add NAME --role data-manager --db {db}; "
+                  f"then msrwe serve --db {db} --study {study}")
 
 
 def _run_compare_demo(folder: Path, seed: int) -> Path:
-    """Synthesise the comparison arms, import them, compare them; return the page written."""
+    """Synthesise the comparison arms, import them and write their report; return its path.
+
+    The report has the section "Comparative effectiveness" (the study has ``[compare]``).
+    """
     from msrwe._atomic import atomic_write_text
-    from msrwe.cli.compare_cmd import write_atomic
-    from msrwe.compare.run import run_comparison
     from msrwe.io import import_folder
-    from msrwe.report.comparison import comparison_page
-    from msrwe.study.config import Study
+    from msrwe.pipeline import build_report
     from msrwe.synth import write_cohort
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -119,13 +124,7 @@ def _run_compare_demo(folder: Path, seed: int) -> Path:
     atomic_write_text(study_path, DEMO_COMPARE_STUDY)
     write_cohort(charts, 900, seed=seed, arms=DEMO_COMPARE_ARMS)
     import_folder(charts, db)
-    study = Study.from_toml(study_path)
-    result = run_comparison(db, study)
-    (folder / "results").mkdir(exist_ok=True)
-    write_atomic(result.results.to_polars(), folder / "results" / "results.csv")
-    page = folder / "report.html"
-    atomic_write_text(page, comparison_page(result, title=study.study.title))
-    return page
+    return build_report(db, folder / "report.html", study=study_path, export=folder / "results")
 
 
 def register(app: typer.Typer) -> None:

@@ -28,6 +28,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "msrwe.cli.design_cmd",
     "msrwe.cli.compare_cmd",
     "msrwe.cli.redcap_cmd",
+    "msrwe.cli.omop_cmd",
+    "msrwe.cli.fhir_cmd",
+    "msrwe.cli.serve_cmd",
 )
 
 app = typer.Typer(

@@ -29,7 +29,11 @@ def synth(
         "--dirty/--clean",
         help="Plant realistic chart errors and list them in dirty_manifest.csv.",
     ),
-    fmt: str = typer.Option("csv", "--format", help="File format: csv, parquet or xlsx."),
+    fmt: str = typer.Option(
+        "csv", "--format",
+        help="File format: csv, parquet or xlsx; omop (an OMOP CDM 5.4 DuckDB database "
+        "OUT/cdm.duckdb) or fhir (FHIR R4 Bundle files in OUT).",
+    ),
     arms: str | None = typer.Option(
         None, "--arms",
         help="Write a comparison cohort instead: new users of these drugs, comma-separated, "
@@ -65,6 +69,14 @@ def synth(
         )
     if seed < 0:
         raise OptionError(f"--seed must be a whole number >= 0; got {seed}.")
+    if fmt in ("omop", "fhir"):
+        if dirty:
+            raise OptionError(f"--dirty cannot be combined with --format {fmt}.")
+        from msrwe.sources.cohorts import write_source_cohort
+
+        for path in write_source_cohort(fmt, out, patients, seed=seed, arms=arm_names):
+            console.print(f"Wrote {path} (synthetic data)", highlight=False)
+        return
     if fmt not in FORMATS:
         raise OptionError(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}.")
     with progress() as bar:

@@ -233,8 +233,6 @@ class CompareDesign:
     rmst_years
         Horizon of the restricted mean survival time when proportional hazards fail (default: the
         shortest of the arms' longest follow-up).
-    seed
-        Seed for any random tie-breaking (2019).
     """
 
     arms: tuple[str, ...] = ()
@@ -266,7 +264,6 @@ class CompareDesign:
     adjust_residual: bool = False
     residual_smd: float = 0.1
     rmst_years: float | None = None
-    seed: int = 2019
 
     def __post_init__(self) -> None:
         arms = tuple(a.strip().lower() for a in _str_tuple(_SEC, "arms", self.arms))
@@ -314,8 +311,7 @@ class CompareDesign:
         ):
             raise _fail(_SEC, "edss_min", f"must not exceed edss_max ({self.edss_max})",
                         self.edss_min)
-        for key in ("min_history_days", "washout_days", "baseline_window_days", "grace_days",
-                    "seed"):
+        for key in ("min_history_days", "washout_days", "baseline_window_days", "grace_days"):
             _int(_SEC, key, getattr(self, key), low=0)
         covs = tuple(c.lower() for c in _str_tuple(_SEC, "covariates", self.covariates))
         for c in covs:

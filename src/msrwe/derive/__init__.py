@@ -14,12 +14,34 @@ Examples
 True
 """
 
-from msrwe.derive.adverse_events import derive_adae
-from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
-from msrwe.derive.exposure import derive_exposure, derive_exposure_alerts, derive_vars_dose
-from msrwe.derive.phenotype import derive_phenotype, describe_phenotype
-from msrwe.derive.prior_treatments import derive_prior_courses, derive_vars_prior_failure
-from msrwe.derive.relapses import filter_confirmed_relapses
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from msrwe.derive.adverse_events import derive_adae
+    from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
+    from msrwe.derive.exposure import derive_exposure, derive_exposure_alerts, derive_vars_dose
+    from msrwe.derive.phenotype import derive_phenotype, describe_phenotype
+    from msrwe.derive.prior_treatments import derive_prior_courses, derive_vars_prior_failure
+    from msrwe.derive.relapses import filter_confirmed_relapses
+
+#: Public name -> module that defines it; loaded on first attribute access, so importing one
+#: module of ``msrwe.derive`` does not load all the others.
+_LAZY: dict[str, str] = {
+    "derive_adae": "msrwe.derive.adverse_events",
+    "derive_exposure": "msrwe.derive.exposure",
+    "derive_exposure_alerts": "msrwe.derive.exposure",
+    "derive_phenotype": "msrwe.derive.phenotype",
+    "derive_prior_courses": "msrwe.derive.prior_treatments",
+    "derive_vars_baseline": "msrwe.derive.baseline",
+    "derive_vars_dose": "msrwe.derive.exposure",
+    "derive_vars_last_on_treatment": "msrwe.derive.baseline",
+    "derive_vars_prior_failure": "msrwe.derive.prior_treatments",
+    "describe_phenotype": "msrwe.derive.phenotype",
+    "filter_confirmed_relapses": "msrwe.derive.relapses",
+}
 
 __all__ = [
     "derive_adae",
@@ -34,3 +56,21 @@ __all__ = [
     "describe_phenotype",
     "filter_confirmed_relapses",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        try:  # a submodule used as an attribute (``derive.<module>``)
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise  # the submodule exists but needs something missing: say so
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -7,7 +7,7 @@ it alone. Its results vocabulary is declared here, once (the issue's item 5).
 
 from __future__ import annotations
 
-from msrwe.analysis import Analysis, Context, Output, Stat
+from msrwe.analysis import Analysis, Column, Context, Output, Stat, SummarySpec
 from msrwe.compare.run import run_comparison
 from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable
@@ -104,6 +104,16 @@ class Comparison(Analysis):
     section = ("compare", "Comparative effectiveness")
     figures = ("comparison",)
     facts = ()
+    summary = (
+        SummarySpec(
+            "Comparative effectiveness: confirmed EDSS worsening, each arm vs the reference",
+            tuple(Column(head, "compare_effect", (stat,), "edss", digits=2) for head, stat in (
+                ("HR", "hr"), ("CI low", "hr_ci_low"), ("CI high", "hr_ci_high"),
+                ("naive HR", "hr_naive"), ("E-value", "e_value"), ("PH p", "ph_p_value"),
+            )),
+            caption="adjusted (matching or weighting) and naive hazard ratios; robust 95% CI",
+        ),
+    )
 
     def enabled(self, study: Study) -> bool:
         """Only when the study has a ``[compare]`` section (and it is not switched off)."""

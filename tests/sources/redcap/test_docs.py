@@ -28,6 +28,7 @@ def test_case1_named():
     for word in ("msrwe redcap template", "msrwe import-redcap", "msrwe redcap synth", "--url",
                  "--token-file", "MSRWE_REDCAP_TOKEN", "--mapping", "--incomplete",
                  "--api-format", "redcap_not_a_choice", "redcap_form_incomplete",
+                 "redcap_outside_validation",
                  "Identifier? = y", "date_ymd"):
         assert word in text, word
 

@@ -10,6 +10,8 @@ Case 3: an incomplete form is imported with a warning, or left out with --incomp
 Case 4: accounting per form: read = imported + quarantined + ignored; an unmapped form is ignored.
 Case 5: the same project exported with raw codes (and a raw-code mapping) gives the same store.
 Case 6: a multi-site export's data access group gives the site when the centre field is empty.
+Case 7: a value outside the dictionary's validation range (which REDCap lets a user confirm) is
+        imported with a warning naming the field and its range.
 """
 
 from __future__ import annotations
@@ -139,3 +141,19 @@ def test_case6_data_access_group(tmp_path):
     import_redcap(tmp_path / "dag.csv", FIX / "dictionary.csv", db, mapping=FIX / "mapping.toml")
     sites = read_table(db, "patients").sort("patient_id")["site"].to_list()
     assert sites == ["North", "south_clinic"]
+
+
+def test_case7_outside_validation(tmp_path):
+    raw = pl.read_csv(FIX / "export_raw.csv", infer_schema=False)
+    raw = raw.with_columns(
+        pl.when(pl.col("inf_dose") == "1000").then(pl.lit("2500")).otherwise(pl.col("inf_dose"))
+        .alias("inf_dose"))
+    (tmp_path / "big.csv").write_text(raw.write_csv())
+    db = tmp_path / "big.duckdb"
+    import_redcap(tmp_path / "big.csv", FIX / "dictionary.csv", db, mapping=FIX / "mapping.toml")
+    assert 2500.0 in read_table(db, "administrations")["dose"].to_list()
+    w = read_table(db, "import_warnings").filter(pl.col("rule") == "redcap_outside_validation")
+    assert w.select("row_number", "column_name", "value").rows() == [(4, "dose", "2500")]
+    assert w["message"][0].startswith(
+        "record 1001, event followup_arm_1, dmt_infusion instance 1, field inf_dose: '2500' is "
+        "outside the range REDCap's dictionary gives the field inf_dose (0 to 2000)")

@@ -208,6 +208,42 @@ class _Decoder:
         return pl.when(joined != "").then(joined), None, ""
 
 
+def _outside_validation(f: Field | None, columns: list[str]) -> tuple[pl.Expr, str] | None:
+    """Cells outside the field's validation range: REDCap lets a user confirm such a value.
+
+    Numbers are compared as numbers, dates (``date_*``, ``datetime_*``) as ISO text.
+    """
+    if f is None or f.is_choice or f.name not in columns or not (f.minimum or f.maximum):
+        return None
+    cell = pl.col(f.name)
+    if f.validation.startswith(("date", "datetime")):
+        value, lo, hi = cell.str.slice(0, 10), f.minimum[:10], f.maximum[:10]
+        outside = pl.lit(False)
+        if lo:
+            outside = outside | (value < lo)
+        if hi:
+            outside = outside | (value > hi)
+    elif f.validation in ("integer", "int", "number", "float") or f.validation.startswith(
+            "number"):
+        try:
+            lo_n = float(f.minimum) if f.minimum else None
+            hi_n = float(f.maximum) if f.maximum else None
+        except ValueError:
+            return None
+        value = cell.str.replace(",", ".").cast(pl.Float64, strict=False)
+        outside = pl.lit(False)
+        if lo_n is not None:
+            outside = outside | (value < lo_n)
+        if hi_n is not None:
+            outside = outside | (value > hi_n)
+    else:
+        return None
+    bounds = f"{f.minimum or '...'} to {f.maximum or '...'}"
+    msg = (f"is outside the range REDCap's dictionary gives the field {f.name} ({bounds}); "
+           "REDCap lets a user confirm such a value: it is imported, check it")
+    return cell.is_not_null() & outside.fill_null(False), msg
+
+
 def _form_rows(export: pl.DataFrame, form: str | None, fields: list[str]) -> pl.Expr:
     """Rows of a form: its repeat instances, and non-repeating rows holding any of its fields."""
     present = [c for c in fields if c in export.columns]
@@ -313,6 +349,7 @@ def _table(
         rows = rows.filter(~undone)
     exprs = [pl.col(id_field).alias("patient_id")]
     checks: list[tuple[str, str, pl.Expr, str]] = []
+    soft_checks: list[tuple[str, str, pl.Expr, str]] = []
     fields = {"patient_id": id_field}
     for col in table.columns:
         if col.name not in mapped:
@@ -323,6 +360,9 @@ def _table(
         fields[col.name] = name
         if bad is not None:
             checks.append((col.name, name, bad, msg))
+        soft = _outside_validation(d.fields.get(name), export.columns)
+        if soft is not None:
+            soft_checks.append((col.name, name, *soft))
     if src.table == "patients" and DAG in export.columns:
         # a multi-site project's data access group is the patient's site when no field gives it
         site = [i for i, e in enumerate(exprs) if e.meta.output_name() == "site"]
@@ -348,6 +388,15 @@ def _table(
                 pl.lit("redcap_not_a_choice").alias("rule"),
                 pl.format("'{}' " + msg.replace("{", "{{").replace("}", "}}"), pl.col(name))
                 .alias("message"), pl.lit("quarantine").alias("severity")))
+    for column, name, outside, msg in soft_checks:
+        hit = indexed.filter(outside)
+        if hit.height:
+            problems.append(hit.select(
+                pl.col("__msrwe_i").cast(pl.Int64).alias("index"), pl.lit(column).alias(
+                    "column_name"), pl.col(name).alias("value"),
+                pl.lit("redcap_outside_validation").alias("rule"),
+                pl.format("'{}' " + msg.replace("{", "{{").replace("}", "}}"), pl.col(name))
+                .alias("message"), pl.lit("warning").alias("severity")))
     if incomplete == "warn" and complete in export.columns:
         hit = indexed.filter(undone)
         if hit.height:

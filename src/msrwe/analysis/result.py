@@ -298,7 +298,7 @@ class AnalysisResult:
             The files written, results first.
         """
         from msrwe._csvsafe import neutralise_formulas
-        from msrwe.privacy import analysis_columns
+        from msrwe.schema._release import analysis_columns
 
         out = Path(out_dir)
         extras = {c.strip() for f in self.provenance.files

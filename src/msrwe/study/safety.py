@@ -6,9 +6,11 @@ per group and overall, the rows of the analyses ``ae_incidence``, ``ae_serious``
 (clinical-methods section 6). The vocabulary is in ``docs/results_safety_part.md``.
 
 Time at risk. Each patient is at risk from the first dose to ``risk_window_days`` after the last,
-cut at death and at the data cut-off (the latest date found in the doses, adverse events,
-hospital stays and visits of ``adsl``). The EAIR of a kind of event stops each patient's time at
-their first such event; the event rate (EAER) uses the whole time at risk.
+cut the day before the next disease-modifying treatment starts
+(``[safety] end_at_next_treatment``, true by default), at death and at the data cut-off
+(the latest date found in the doses, adverse events, hospital stays and visits of ``adsl``).
+The EAIR of a kind of event stops each patient's time at their first such event; the event
+rate (EAER) uses the whole time at risk.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from msrwe.analysis.base import Analysis, Column, Context, KeyFact, Output, Stat
 from msrwe.derive._columns import require_columns
 from msrwe.derive.adverse_events import SERIOUS_CRITERIA, derive_adae
 from msrwe.derive.risk import derive_risk_periods as _derive_risk_periods
+from msrwe.derive.risk import next_treatment_start
 from msrwe.stats import IncidenceSummary, incidence_summary, summarize
 from msrwe.study._per_dose import (
     BOOTSTRAP_MAX_PATIENTS,
@@ -263,6 +266,8 @@ def add_safety(
     adverse_events: pl.DataFrame | None,
     hospitalizations: pl.DataFrame | None = None,
     study: Study | None = None,
+    administrations: pl.DataFrame | None = None,
+    treatments: pl.DataFrame | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Add every safety row, per group and overall; return ``adae``.
 
@@ -280,7 +285,12 @@ def add_safety(
         then written as missing, method ``not computed: ...``, never as zero counts).
     study
         Study settings (default: every default): ``study.safety.risk_window_days`` (90),
-        ``study.safety.ae_grouping`` (``term`` or ``pt_code``), ``study.analysis.level`` (0.95).
+        ``study.safety.ae_grouping`` (``term`` or ``pt_code``), ``study.analysis.level`` (0.95),
+        ``study.safety.end_at_next_treatment`` (true).
+    administrations, treatments
+        Every charted administration and treatment course: with ``end_at_next_treatment`` the
+        window and time at risk end the day before the next other drug starts
+        (:func:`msrwe.derive.risk.next_treatment_start`).
 
     Returns
     -------
@@ -322,7 +332,10 @@ def add_safety(
     cutoff = _max_date(
         [(doses, "date"), (ae_in, "onset_date"), (hosp, "admit_date"), (adsl, "last_edss_date")]
     )
-    risk = _derive_risk_periods(adsl, doses, risk_window_days=window, cutoff=cutoff)
+    nxt = (next_treatment_start(doses, administrations, treatments)
+           if study.safety.end_at_next_treatment else None)
+    risk = _derive_risk_periods(adsl, doses, risk_window_days=window, cutoff=cutoff,
+                                next_treatment=nxt)
     adae = derive_adae(ae_in, doses, risk_window_days=window, group_by=grouping)
     if "group" in adsl.columns:
         adae = adae.join(
@@ -569,6 +582,8 @@ class Safety(Analysis):
             adverse_events=context.table("adverse_events"),
             hospitalizations=context.table("hospitalizations"),
             study=context.study,
+            administrations=context.table("administrations"),
+            treatments=context.table("treatments"),
         )
         context.datasets.update(out)
 

@@ -61,7 +61,7 @@ def compare(
     out: Path = typer.Option(Path("results"), "--out", help="Folder for results.csv."),
     quiet: bool = typer.Option(False, "--quiet", help="Print only the path written."),
 ) -> None:
-    """Compare treatments (the study's [compare] section): matching or weighting, effects."""
+    """Compare treatments (the study's compare section): matching or weighting, effects."""
     from msrwe.compare.run import run_comparison
     from msrwe.errors import StudyFileError
     from msrwe.study.config import Study

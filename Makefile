@@ -31,6 +31,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/import_speed.py
 	$(BIN)/python bench/outcomes_speed.py
 	$(BIN)/python bench/report_speed.py
+	$(BIN)/python bench/compare_speed.py
+	$(BIN)/python bench/design_speed.py
 
 clean:
 	rm -rf $(VENV) demo-output build dist src/*.egg-info

@@ -57,3 +57,15 @@ def test_edges_and_duplicates():
     edss = [4.0] * len(at)
     assert (local_severity(edss, at, reference_edss=ref_e, reference_at=ref_x)
             == _brute(edss, at, ref_e, ref_x, 2.0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(t=st.lists(st.integers(-50, 3000), max_size=30),
+       r=st.lists(st.integers(-100, 3000), max_size=10))
+def test_nearest_relapse_equals_definition(t, r):
+    from msrwe.derive.milestones import _nearest_relapse
+
+    r = sorted(r)
+    before = [min((x - y for y in r if y <= x), default=math.inf) for x in t]
+    after = [min((y - x for y in r if y >= x), default=math.inf) for x in t]
+    assert _nearest_relapse(t, r) == (before, after)

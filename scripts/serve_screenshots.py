@@ -68,6 +68,7 @@ def main() -> None:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
                 page = browser.new_page(viewport={"width": 1200, "height": 900})
+                page.set_default_timeout(300_000)  # the first overview runs the analysis
                 page.goto(url + "/login")
                 page.screenshot(path=str(DOCS / "serve-login.png"))
                 page.fill("input[name=username]", "dora")

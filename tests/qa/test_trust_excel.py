@@ -12,7 +12,8 @@ import openpyxl
 import pytest
 
 from msrwe.errors import ImportRefused
-from msrwe.io import Mapping, import_folder, read_chart_folder
+from msrwe.io import SiteMapping as Mapping
+from msrwe.io import import_folder, read_chart_folder
 
 
 def _folder(tmp_path: Path) -> Path:

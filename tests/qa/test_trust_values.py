@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from msrwe.cli.main import app
 from msrwe.errors import ImportRefused, MappingError
-from msrwe.io import Mapping, import_folder, read_chart_folder
+from msrwe.io import SiteMapping as Mapping
+from msrwe.io import import_folder, read_chart_folder
 from msrwe.store import read_table
 
 runner = CliRunner()

@@ -65,7 +65,7 @@ def page_requests(netlog: Path) -> list[str]:
 def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The report ``msrwe demo`` writes: synthetic charts, import, analysis, report."""
     from msrwe.io import import_folder
-    from msrwe.report import render_report
+    from msrwe.pipeline import build_report
     from msrwe.synth import write_cohort
 
     out = tmp_path_factory.mktemp("demo")
@@ -74,7 +74,7 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tables = summary.to_json_dict()["tables"]
     pl.DataFrame({"n": [sum(t["quarantined"] for t in tables.values())]}).write_csv(
         out / "quarantine_count.csv")
-    return render_report(out / "msrwe.duckdb", out / "report.html", export_dir=out / "results")
+    return build_report(out / "msrwe.duckdb", out / "report.html", export=out / "results")
 
 
 def _check_in_browser(html_path: Path, tmp: Path) -> tuple[str, Path, Path]:

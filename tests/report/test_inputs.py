@@ -38,12 +38,12 @@ def _intervals(windows: dict[str, tuple[float | None, float | None]]) -> pl.Data
     ],
 )
 def test_results_window(windows, expected):
-    assert results_window(_intervals(windows)) == expected
+    assert results_window(_intervals(windows), "dose_intervals") == expected
 
 
 def test_no_results_table_gives_no_window():
     # Case 6: a data report has no results table
-    assert results_window(None) is None
+    assert results_window(None, "dose_intervals") is None
 
 
 def _datasets() -> dict[str, pl.DataFrame]:

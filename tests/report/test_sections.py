@@ -22,7 +22,7 @@ def _attrition(excluded: list[int]) -> pl.DataFrame:
 
 def test_case1_flow_shows_only_criteria_that_removed_someone():
     sec = Section("cohort", "Cohort")
-    _attrition_block(sec, _attrition([0, 0, 5, 0, 3]), pl.DataFrame())
+    _attrition_block(sec, _attrition([0, 0, 5, 0, 3]), pl.DataFrame(), "attrition")
     flow = sec.blocks[0]
     assert [s["criterion"] for s in flow["steps"]] == [
         "criterion 0", "criterion 2", "criterion 4"]
@@ -34,7 +34,7 @@ def test_case1_flow_shows_only_criteria_that_removed_someone():
 
 def test_case2_nobody_removed_gives_two_boxes():
     sec = Section("cohort", "Cohort")
-    _attrition_block(sec, _attrition([0, 0, 0]), pl.DataFrame())
+    _attrition_block(sec, _attrition([0, 0, 0]), pl.DataFrame(), "attrition")
     assert [s["criterion"] for s in sec.blocks[0]["steps"]] == [
         "criterion 0", "met every criterion"]
 
@@ -43,7 +43,7 @@ def test_case3_falls_back_to_the_attrition_frame():
     sec = Section("cohort", "Cohort")
     frame = pl.DataFrame({"step": [1, 0], "criterion": ["drug", "store"],
                           "excluded": [4, 0], "remaining": [6, 10]})
-    _attrition_block(sec, ResultsTable().to_polars(), frame)
+    _attrition_block(sec, ResultsTable().to_polars(), frame, "attrition")
     assert [s["criterion"] for s in sec.blocks[0]["steps"]] == ["store", "drug"]
 
 

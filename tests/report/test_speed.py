@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from msrwe.report import render_report
+from msrwe.report import DataQuality, render_report
 
 pytestmark = pytest.mark.slow
 
@@ -16,7 +16,7 @@ def test_ten_thousand_patients_sampled_figures(tmp_path, builders):
     make_store, make_analysis = builders
     db = make_store(tmp_path / "big.duckdb", n=10_000)
     analysis = make_analysis(db)
-    out = render_report(db, tmp_path / "r.html", analysis=analysis)
+    out = render_report(analysis, DataQuality.from_store(db), tmp_path / "r.html")
     html = out.read_text()
     assert "150 of 10000 patients are shown" in html
     assert "random sample of at most 200 patients" in html

@@ -54,7 +54,7 @@ def test_per_dose_terms_sorted_by_events():
         r.add_stats("ae_per_administration", "overall", "term", term,
                     {"administrations": 3194, "events": ev, "rate": ev / 3194,
                      "ci_low": 0.001, "ci_high": 0.01})
-    f = per_dose_table(r.to_polars()).frame
+    f = per_dose_table(r.to_polars(), analysis="ae_per_administration").frame
     assert f.get_column("row").to_list() == ["headache", "nausea"]
     assert f.row(0)[1:] == ("14 / 3194", "0.004 (0.001–0.010)")
 
@@ -63,7 +63,7 @@ def test_days_since_dose_missing_bands():
     r = ResultsTable()
     r.add_stats("ae_by_days_since_dose", "overall", "any", "", {"events": 0},
                 label="Any treatment-emergent adverse event")
-    assert days_since_dose_table(r.to_polars()).frame.row(0) == (
+    assert days_since_dose_table(r.to_polars(), analysis="ae_by_days_since_dose").frame.row(0) == (
         "Any treatment-emergent adverse event", "0", "–", "–", "–")
 
 
@@ -79,5 +79,7 @@ def test_per_dose_and_timing_pt_code_rows_sorted_by_events():
                 {"administrations": 3194, "events": 19, "rate": 19 / 3194}, label="Any")
     r.add_stats("ae_by_days_since_dose", "overall", "any", "", {"events": 19}, label="Any")
     expected = ["Any", "Headache (10019211)", "Nausea (10028813)"]
-    assert per_dose_table(r.to_polars()).frame.get_column("row").to_list() == expected
-    assert days_since_dose_table(r.to_polars()).frame.get_column("row").to_list() == expected
+    per_dose = per_dose_table(r.to_polars(), analysis="ae_per_administration")
+    by_day = days_since_dose_table(r.to_polars(), analysis="ae_by_days_since_dose")
+    assert per_dose.frame.get_column("row").to_list() == expected
+    assert by_day.frame.get_column("row").to_list() == expected

@@ -37,14 +37,15 @@ def _ae_results() -> pl.DataFrame:
 
 def test_ae_rows_sorted_by_frequency_with_any_first():
     # Case 1: the summary row first, then terms by number of patients, most frequent first
-    t = ae_table(_ae_results())
+    t = ae_table(_ae_results(), analysis="ae_incidence")
     assert t.frame.get_column("term").to_list() == [
         "Any adverse event", "Fatigue", "Headache", "Back pain"]
 
 
 def test_ae_cell_format():
     # Case 2: n (%) [events] with one decimal; CI of %; EAIR with its exact CI
-    row = ae_table(_ae_results()).frame.filter(pl.col("term") == "Headache").row(0, named=True)
+    t = ae_table(_ae_results(), analysis="ae_incidence")
+    row = t.frame.filter(pl.col("term") == "Headache").row(0, named=True)
     assert row == {"term": "Headache", "overall__npe": "10 (12.0%) [14]",
                    "overall__ci": "5.9–21.0", "overall__eair": "4.00 (1.92–7.36)"}
 
@@ -64,7 +65,7 @@ def _ae_pt_code_results() -> pl.DataFrame:
 
 def test_ae_pt_code_rows_are_terms_sorted_by_frequency():
     # Case 4: pt_code rows are event rows (sorted), not summary rows; the code follows the term
-    t = ae_table(_ae_pt_code_results())
+    t = ae_table(_ae_pt_code_results(), analysis="ae_incidence")
     assert t.frame.get_column("term").to_list() == [
         "Any treatment-emergent adverse event", "Fatigue (10016256)", "Headache (10019211)",
         "Back pain (10003988)", "10028813"]
@@ -72,9 +73,10 @@ def test_ae_pt_code_rows_are_terms_sorted_by_frequency():
 
 def test_ae_term_column_heading_follows_the_grouping():
     # Case 5: the first column names the grouping actually present in the results
-    assert "Preferred term (MedDRA code)" in ae_table(_ae_pt_code_results()).html
-    assert "Adverse event (verbatim term)" not in ae_table(_ae_pt_code_results()).html
-    assert "Adverse event (verbatim term)" in ae_table(_ae_results()).html
+    pt = ae_table(_ae_pt_code_results(), analysis="ae_incidence").html
+    assert "Preferred term (MedDRA code)" in pt
+    assert "Adverse event (verbatim term)" not in pt
+    assert "Adverse event (verbatim term)" in ae_table(_ae_results(), analysis="ae_incidence").html
 
 
 def test_ae_label_equal_to_the_code_is_not_repeated():
@@ -82,13 +84,13 @@ def test_ae_label_equal_to_the_code_is_not_repeated():
     r = ResultsTable()
     r.add_stats("ae_incidence", "overall", "pt_code", "headache", {"N": 9, "n": 1, "pct": 11.1},
                 label="Headache")
-    t = ae_table(r.to_polars())
+    t = ae_table(r.to_polars(), analysis="ae_incidence")
     assert t.frame.get_column("term").to_list() == ["Headache"]
     assert "Preferred term (MedDRA code)" in t.html
 
 
 def test_ae_group_header_shows_n():
-    t = ae_table(_ae_results())
+    t = ae_table(_ae_results(), analysis="ae_incidence")
     assert "Overall (N = 83)" in t.html
 
 
@@ -98,7 +100,7 @@ def test_edss_quarter_step_medians_are_not_rounded():
     r.add_stats("edss_change", "overall", "edss", "", {"n": 4, "baseline_median": 6.25,
                 "last_median": 6.5, "change_median": 0.25, "improved": 0, "stable": 3,
                 "worsened": 1, "statistic": 0.0, "p_value": 0.0001}, method="Wilcoxon")
-    row = edss_table(r.to_polars()).frame.row(0, named=True)
+    row = edss_table(r.to_polars(), analysis="edss_change").frame.row(0, named=True)
     assert (row["baseline"], row["change"], row["p"]) == ("6.25", "0.25", "<0.001")
 
 
@@ -111,7 +113,7 @@ def test_table1_layout():
     r.add_stats("table1", "overall", "age", "", {"n": 3, "median": 50.0, "q1": 45.0,
                 "q3": 55.0}, label="Age")
     r.add_stats("table1", "overall", "sex", "F", {"n": 2, "pct": 66.667}, label="Sex")
-    t = table1_table(r.to_polars())
+    t = table1_table(r.to_polars(), analysis="table1")
     assert t.frame.columns == ["row", "A", "overall"]
     assert t.frame.rows() == [
         ("Patients, N", "2", "3"),
@@ -129,7 +131,7 @@ def test_tte_table_rows():
                 label="2 years after the first dose")
     r.add_stats("time_to_cdw", "overall", "edss", "1", {"n_at_risk": 70, "survival": 0.9},
                 label="1 years after the first dose")
-    f = tte_table(r.to_polars()).frame
+    f = tte_table(r.to_polars(), analysis="time_to_cdw").frame
     assert f.get_column("row").to_list() == [
         "Patients", "Events", "Median, years (95% CI)", "1 years after the first dose",
         "2 years after the first dose"]
@@ -254,7 +256,7 @@ def test_property_ae_cells_round_trip_through_the_html(read_table_cells, rows):
     for i, stats in enumerate(rows):
         r.add_stats("ae_incidence", "overall", "term", f"term {i}", {"N": 600, **stats})
     res = r.to_polars()
-    cells = read_table_cells(ae_table(res).html, "tbl-ae")
+    cells = read_table_cells(ae_table(res, analysis="ae_incidence").html, "tbl-ae")
     assert len(cells) == len(rows)
     for row in cells:
         got = rows[int(row["__stub__"].split()[1])]

@@ -21,7 +21,7 @@ _SCRIPT = Path(__file__).parents[1] / "results" / "pipeline" / "make_golden.py"
 
 def _example() -> dict:
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
-    code = next(b for b in blocks if "class MriActivity(Analysis)" in b)
+    code = next(b for b in blocks if "class EarlyMriActivity(Analysis)" in b)
     module = types.ModuleType("architecture_example")
     sys.modules[module.__name__] = module  # dataclasses look their module up
     exec(compile(code, str(DOC), "exec"), module.__dict__)
@@ -41,11 +41,11 @@ def store(tmp_path_factory) -> tuple[Path, Path]:
 def test_the_worked_example_runs_and_reports(store):
     db, study_file = store
     ns = _example()
-    analyses = (*ANALYSES, ns["MriActivity"]())
+    analyses = (*ANALYSES, ns["EarlyMriActivity"]())
     study = Study.from_toml_text(Path(study_file).read_text()
-                                 + "\n[analyses.mri_activity]\nwindow_days = 730\n")
+                                 + "\n[analyses.early_mri_activity]\nwindow_days = 730\n")
     r = analyze(db, study, analyses=analyses)
-    rows = r.results.to_polars().filter(pl.col("analysis") == "mri_activity")
+    rows = r.results.to_polars().filter(pl.col("analysis") == "early_mri_activity")
     assert set(rows["group"]) == {"SPMS", "PPMS", "overall"}
     overall = dict(rows.filter(pl.col("group") == "overall").select("stat", "value").iter_rows())
     # the same count, computed here without the class

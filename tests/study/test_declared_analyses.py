@@ -183,6 +183,8 @@ def test_settings_appendix_round_trip(demo, tmp_path):
      "study": {"title": 'A "quoted" title', "description": "line one\nline two"},
      "outcomes": {"delta_policy": "trial", "conf_tol_days": [7, 30]},
      "analyses": {"safety": {"enabled": False}}},
+    {"compare": {"arms": ["methotrexate", "rituximab"], "reference": "methotrexate",
+                 "method": "matching", "caliper": 0.2}},
 ])
 def test_to_toml_round_trip(data):
     s = Study.from_dict(data)

@@ -293,7 +293,7 @@ def test_sandwich_interval_matches_statsmodels():
     import numpy as np
     import statsmodels.api as sm
 
-    from msrwe.study.safety import _ratio_interval
+    from msrwe.study._per_dose import ratio_interval as _ratio_interval
 
     rng = np.random.default_rng(9)
     doses = rng.integers(5, 40, 300).astype(float)

@@ -297,8 +297,8 @@ class AnalysisResult:
         list[pathlib.Path]
             The files written, results first.
         """
-        from msrwe.io._csvsafe import neutralise_formulas
-        from msrwe.privacy import analysis_columns
+        from msrwe._csvsafe import neutralise_formulas
+        from msrwe.schema._release import analysis_columns
 
         out = Path(out_dir)
         extras = {c.strip() for f in self.provenance.files

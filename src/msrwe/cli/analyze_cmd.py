@@ -41,9 +41,24 @@ def analyze(
         "record numbers, notes); by default they stay in the store.",
     ),
     quiet: bool = typer.Option(False, "--quiet", help="Print only the paths written."),
+    aggregate_only: bool = typer.Option(
+        False,
+        "--aggregate-only",
+        help="Write into --out only a site package of non-disclosive results (counts, "
+        "person-time, Kaplan-Meier step tables, estimates with intervals, manifest.json) for "
+        "`msrwe pool` (docs/federated.md).",
+    ),
+    site: str = typer.Option("site", "--site", help="The site's label in its package."),
 ) -> None:
     """Analyse a store: cohort and attrition, then every declared analysis, into one table."""
     from msrwe.pipeline.run import analyze as run_analysis
+
+    if aggregate_only and export is not None:
+        from msrwe.errors import OptionError
+
+        raise OptionError("--aggregate-only writes only the site package; it cannot be "
+                          "combined with --export, which writes patient-level datasets.",
+                          option="--export")
 
     out_folder(out)  # before minutes of analysis, not after
     for name, kind in (("results.csv", "csv"), ("results.parquet", "parquet")):
@@ -58,6 +73,11 @@ def analyze(
             bar.update(task, description=description, total=total, completed=i - 1)
 
         result = run_analysis(db, study, progress=on_step)
+    if aggregate_only:
+        from msrwe.federated import write_package
+
+        console.print(f"Wrote the site package {write_package(result, out, site=site)}")
+        return
     written = list(result.results.write(out))
     if export is not None:
         result.export(export, keep_extra_columns=keep_extra_columns)

@@ -20,7 +20,7 @@ def write_atomic(frame: pl.DataFrame, path: Path) -> Path:
 
     A reader never sees a half-written file, and an error leaves any earlier file as it was.
     """
-    from msrwe.io._csvsafe import neutralise_formulas
+    from msrwe._csvsafe import neutralise_formulas
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:

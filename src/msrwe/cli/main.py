@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "msrwe.cli.omop_cmd",
     "msrwe.cli.fhir_cmd",
     "msrwe.cli.serve_cmd",
+    "msrwe.cli.pool_cmd",
 )
 
 app = typer.Typer(

@@ -321,7 +321,7 @@ def _write(df: pl.DataFrame, path: Path, option: str = "--out") -> None:
     Python opens the file, so a path the system refuses (/proc/self/x.csv) is an OSError with
     the path (a clear message from guard), never an abort inside the native writer.
     """
-    from msrwe.io._csvsafe import neutralise_formulas
+    from msrwe._csvsafe import neutralise_formulas
 
     kind = _kind(path)
     check_same_header(path, list(df.columns), what="events table", option=option)

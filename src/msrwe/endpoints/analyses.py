@@ -19,6 +19,7 @@ import polars as pl
 from msrwe.analysis.base import Analysis, Context, KeyFact, Output, Stat
 from msrwe.derive.relapses import filter_confirmed_relapses
 from msrwe.endpoints import run as ep
+from msrwe.endpoints._vocabulary import ROWS as _ROWS
 from msrwe.endpoints.neda import neda_method
 from msrwe.endpoints.pirma import pirma_method
 from msrwe.endpoints.settings import EndpointSettings
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 _REF = "reference/endpoints.md"
+
 
 
 def _days(sec: str, obj: Any, *keys: str) -> None:
@@ -212,8 +214,7 @@ class Arr(_Endpoint):
                Stat("rate_ratio, p_value, dispersion", "NB2 rate ratio vs the reference group",
                     "variable rate_ratio"),
                Stat("rate", "model-based rate per patient-year", "variable nb_rate")),
-        doc="Relapses from the first dose to the end of follow-up (docs/endpoints.md).",
-        measure="relapses"),)
+        doc=_ROWS["arr"], measure="relapses"),)
     facts = (KeyFact("arr", "annualised relapse rate", "arr", "arr", "relapses", digits=2),)
 
     def run(self, context: Context, results: ResultsTable) -> None:
@@ -255,8 +256,7 @@ class MriActivity(_Endpoint):
                     "variable patient_years"),
                Stat("pct_change_per_year", "brain volume change (%/year)",
                     "variable brain_volume")),
-        doc="Gd-enhancing or new/enlarging T2 lesions against the previous scan "
-            "(docs/endpoints.md).", measure="MRI"),)
+        doc=_ROWS["mri_activity"], measure="MRI"),)
     facts = (KeyFact("mri-free", "patients free of MRI activity (%)", "mri_activity", "pct",
                      "patients", digits=1),)
 
@@ -295,7 +295,7 @@ class T2LesionRate(_Endpoint):
                Stat("rate, ci_low, ci_high", "lesions per patient-year, exact Poisson"),
                Stat("rate_ratio, p_value", "NB rate ratio vs the reference group",
                     "variable rate_ratio")),
-        measure="MRI"),)
+        doc=_ROWS["t2_lesion_rate"], measure="MRI"),)
 
     def run(self, context: Context, results: ResultsTable) -> None:
         """``t2_lesion_rate`` rows."""
@@ -329,7 +329,7 @@ class Neda(_Endpoint):
         stats=(Stat("n_neda, n_eda, n_not_evaluable, n_evaluable", "patient-years"),
                Stat("pct, ci_low, ci_high", "NEDA among evaluable years (%), Clopper-Pearson"),
                Stat("pct_sensitivity", "NEDA among all years, not evaluable counted as EDA")),
-        measure="NEDA"),)
+        doc=_ROWS["neda"], measure="NEDA"),)
     facts = (KeyFact("neda3", "NEDA-3 patient-years (%)", "neda", "pct", "neda3", "all",
                      digits=1),)
 
@@ -360,7 +360,7 @@ class LublinActivity(_Endpoint):
     outputs = (Output(
         "lublin_activity", "Lublin 2014 modifiers per year of follow-up",
         stats=(Stat("n, pct", "patient-years (variables activity, progression) or patients "
-                    "(variable last_year)"),), measure="course"),)
+                    "(variable last_year)"),), doc=_ROWS["lublin_activity"], measure="course"),)
 
     def run(self, context: Context, results: ResultsTable) -> None:
         """``lublin_activity`` rows."""
@@ -392,7 +392,7 @@ class Pirma(_Endpoint):
         "pirma", "PIRA and PIRMA events",
         stats=(Stat("events, patients, N, person_years", "events and patients"),
                Stat("rate, ci_low, ci_high", "events per 100 patient-years, exact Poisson")),
-        measure="EDSS"),)
+        doc=_ROWS["pirma"], measure="EDSS"),)
 
     def run(self, context: Context, results: ResultsTable) -> None:
         """``pirma`` rows."""
@@ -427,7 +427,7 @@ class BiomarkerChange(_Endpoint):
                Stat("pct_above_uln, ci_low, ci_high", "above the age-specific limit (%)"),
                Stat("change_median, statistic, p_value", "paired Wilcoxon", "level change"),
                Stat("pct_change_per_year", "mixed-model change per year (%)", "level slope")),
-        measure="sNfL"),)
+        doc=_ROWS["biomarker_change"], measure="sNfL"),)
 
     def run(self, context: Context, results: ResultsTable) -> None:
         """``biomarker_change`` rows."""
@@ -473,7 +473,7 @@ class Severity(_Endpoint):
         "severity", "MSSS and ARMSS",
         stats=(Stat("n, median, q1, q3, mean", "score 0-10", "levels baseline, last"),
                Stat("change_median, statistic, p_value", "paired Wilcoxon", "level change")),
-        measure="EDSS"),)
+        doc=_ROWS["severity"], measure="EDSS"),)
 
     def run(self, context: Context, results: ResultsTable) -> None:
         """``severity`` rows."""
@@ -501,7 +501,7 @@ class Milestone(_Endpoint):
         stats=(Stat("n, events, median, median_ci_low, median_ci_high", "Kaplan-Meier"),
                Stat("already_reached", "at or above the milestone at the first visit"),
                Stat("n_at_risk, survival, ci_low, ci_high", "at each time", "level <t>")),
-        measure="EDSS"),)
+        doc=_ROWS["milestone"], measure="EDSS"),)
 
     def run(self, context: Context, results: ResultsTable) -> None:
         """``milestone`` rows."""
@@ -541,7 +541,7 @@ class Persistence(_Endpoint):
                     "Kaplan-Meier of time on the course", "variables persistence*"),
                Stat("patients", "patients with a duration or history alert",
                     "variable history_alert")),
-        measure="exposure"),)
+        doc=_ROWS["persistence"], measure="exposure"),)
 
     def run(self, context: Context, results: ResultsTable) -> None:
         """``persistence`` rows."""
@@ -602,7 +602,7 @@ class Cox(_Endpoint):
         stats=(Stat("hr, ci_low, ci_high, p_value", "vs the reference group, robust SE"),
                Stat("ph_p_value", "Schoenfeld-residual test of proportional hazards"),
                Stat("n, events", "patients and events in the two groups")),
-        measure="EDSS"),)
+        doc=_ROWS["cox"], measure="EDSS"),)
 
     def run(self, context: Context, results: ResultsTable) -> None:
         """``cox`` rows (nothing with a single group)."""

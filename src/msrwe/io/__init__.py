@@ -9,7 +9,7 @@ its deprecated earlier name).
 import warnings
 from typing import Any
 
-from msrwe.io._csvsafe import neutralise_formulas
+from msrwe._csvsafe import neutralise_formulas
 from msrwe.io._frames_import import (
     ORIGIN,
     SOURCE_ROW,

@@ -62,8 +62,15 @@ def check_study(study: Study, analyses: Sequence[Analysis] = ANALYSES) -> None:
     ------
     StudyFileError
         Naming the table or key and what is accepted.
+    DefinitionError
+        When two analyses declare the same name or output (a bug in the list).
     """
     names = {a.name for a in analyses}
+    outs = [o.name for a in analyses for o in a.outputs]
+    if len(names) != len(analyses) or len(set(outs)) != len(outs):
+        dup = sorted({n for n in [a.name for a in analyses] + outs
+                      if [a.name for a in analyses].count(n) > 1 or outs.count(n) > 1})
+        raise DefinitionError(f"two analyses declare the same name or output: {', '.join(dup)}")
     for name in study.analyses:
         if name not in names:
             raise StudyFileError(

@@ -37,7 +37,7 @@ def export_data_report(
 
     The folder is written whole or not at all; CSV text cells are written formula-inert.
     """
-    from msrwe.io._csvsafe import neutralise_formulas
+    from msrwe._csvsafe import neutralise_formulas
 
     out = Path(out_dir)
     frames = {"patients_overview": overview_of(charts), "quarantine": quality.quarantine,

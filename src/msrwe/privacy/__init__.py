@@ -7,9 +7,9 @@ Examples
 True
 """
 
-from msrwe.privacy._columns import analysis_columns, withheld_columns
 from msrwe.privacy._deidentify import Deidentified, deidentify
 from msrwe.privacy._export import ExportSummary, export_store
+from msrwe.schema._release import analysis_columns, withheld_columns
 
 __all__ = ["Deidentified", "ExportSummary", "analysis_columns", "deidentify", "export_store",
            "withheld_columns"]

@@ -10,9 +10,9 @@ from typing import Literal
 import polars as pl
 
 from msrwe._atomic import atomic_dir, atomic_path, check_output_path
+from msrwe._csvsafe import neutralise_formulas
 from msrwe._version import __version__
 from msrwe.errors import InputError, StoreError
-from msrwe.io._csvsafe import neutralise_formulas
 from msrwe.privacy._deidentify import DateMode, SiteMode, deidentify
 from msrwe.schema import CONTRACT
 from msrwe.store import connect

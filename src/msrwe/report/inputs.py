@@ -177,7 +177,7 @@ def _window(study: dict) -> tuple[float, float] | None:
 
 
 def results_window(
-    results: pl.DataFrame | None, analysis: str = "dose_intervals"
+    results: pl.DataFrame | None, analysis: str
 ) -> tuple[float, float] | None:
     """The regimen window the analysis used: stats ``window_low`` and ``window_high``.
 
@@ -204,9 +204,9 @@ def results_window(
     >>> r = ResultsTable()
     >>> r.add_stats("dose_intervals", "overall", "interval_days", "",
     ...             {"n": 40, "window_low": 56, "window_high": 77})
-    >>> results_window(r.to_polars())
+    >>> results_window(r.to_polars(), "dose_intervals")
     (56.0, 77.0)
-    >>> results_window(ResultsTable().to_polars()) is None
+    >>> results_window(ResultsTable().to_polars(), "dose_intervals") is None
     True
     """
     if results is None or results.is_empty():

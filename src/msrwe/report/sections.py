@@ -110,8 +110,10 @@ def _has_ae_stats(results: pl.DataFrame, analysis: str) -> bool:
     return {"n", "pct"} <= stats
 
 
-def _attrition_block(sec: Section, results: pl.DataFrame, attrition: pl.DataFrame) -> None:
-    rows = results.filter(pl.col("analysis") == "attrition")
+def _attrition_block(
+    sec: Section, results: pl.DataFrame, attrition: pl.DataFrame, name: str
+) -> None:
+    rows = results.filter(pl.col("analysis") == name)
     if rows.height:
         wide = (
             rows.pivot(on="stat", index=["level", "label"], values="value",
@@ -224,16 +226,19 @@ def _comparison_figures(sec: Section, results: pl.DataFrame, fi: FigureInputs,
 #: ``renderer(section, results, output, attrition=...)`` adds the output's blocks.
 RENDERERS: dict[str, Callable[..., None]] = {
     "attrition": lambda sec, results, out, attrition, **_: _attrition_block(
-        sec, results, attrition),
-    "table1": lambda sec, results, out, **_: sec.table(tb.table1_table(results)),
+        sec, results, attrition, out.name),
+    "table1": lambda sec, results, out, **_: sec.table(
+        tb.table1_table(results, analysis=out.name, title=out.title)),
     "distribution": lambda sec, results, out, **_: sec.table(
         st.describe_table(results, out.name, title=out.title)),
     "generic": lambda sec, results, out, **_: sec.table(
         tb.generic_table(results, out.name, title=out.title)),
     "incidence": _incidence,
-    "per_dose": lambda sec, results, out, **_: sec.table(st.per_dose_table(results)),
+    "per_dose": lambda sec, results, out, **_: sec.table(
+        st.per_dose_table(results, analysis=out.name, title=out.title, table_id=_tid(out.name))),
     "days_since_dose": lambda sec, results, out, **_: sec.table(
-        st.days_since_dose_table(results)),
+        st.days_since_dose_table(results, analysis=out.name, title=out.title,
+                                 table_id=_tid(out.name))),
     "change": lambda sec, results, out, **_: sec.table(
         tb.edss_table(results, analysis=out.name, title=out.title, table_id=_tid(out.name))),
     "time_to_event": lambda sec, results, out, **_: sec.table(

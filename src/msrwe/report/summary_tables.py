@@ -129,7 +129,7 @@ def describe_table(
 def per_dose_table(
     results: pl.DataFrame,
     *,
-    analysis: str = "ae_per_administration",
+    analysis: str,
     title: str = "Adverse events per administration",
     table_id: str = "tbl-ae-per-administration",
 ) -> ReportTable:
@@ -154,7 +154,7 @@ def per_dose_table(
     >>> r = ResultsTable()
     >>> r.add_stats("ae_per_administration", "overall", "any", "", {"administrations": 3194,
     ...             "events": 244, "rate": 0.0764, "ci_low": 0.0665, "ci_high": 0.0864})
-    >>> per_dose_table(r.to_polars()).frame.row(0)
+    >>> per_dose_table(r.to_polars(), analysis="ae_per_administration").frame.row(0)
     ('any', '244 / 3194', '0.076 (0.067–0.086)')
     """
     found = _lookup(results, analysis)
@@ -183,7 +183,7 @@ def per_dose_table(
 def days_since_dose_table(
     results: pl.DataFrame,
     *,
-    analysis: str = "ae_by_days_since_dose",
+    analysis: str,
     title: str = "Adverse events by days since the last dose",
     table_id: str = "tbl-ae-by-days-since-dose",
 ) -> ReportTable:
@@ -211,7 +211,7 @@ def days_since_dose_table(
     ...             "n_0_1": 9, "n_2_7": 2, "n_8_30": 1, "n_31_plus": 0,
     ...             "pct_within_7_days": 91.67, "median_days": 1.0, "q1_days": 0.0,
     ...             "q3_days": 2.0})
-    >>> days_since_dose_table(r.to_polars()).frame.row(0)
+    >>> days_since_dose_table(r.to_polars(), analysis="ae_by_days_since_dose").frame.row(0)
     ('headache', '12', '9 / 2 / 1 / 0', '91.7', '1.0 (0.0–2.0)')
     """
     found = _lookup(results, analysis)

@@ -12,7 +12,7 @@ Examples
 >>> r = ResultsTable()
 >>> r.add_stats("ae_incidence", "overall", "term", "Headache",
 ...             {"N": 83, "n": 10, "pct": 12.048, "events": 14})
->>> t = ae_table(r.to_polars())
+>>> t = ae_table(r.to_polars(), analysis="ae_incidence")
 >>> t.frame.row(0, named=True)["overall__npe"]
 '10 (12.0%) [14]'
 >>> "<table" in t.html
@@ -71,7 +71,7 @@ __all__ = [
 def ae_table(
     results: pl.DataFrame,
     *,
-    analysis: str = "ae_incidence",
+    analysis: str,
     title: str = "Adverse events by term",
     table_id: str = "tbl-ae",
 ) -> ReportTable:
@@ -104,7 +104,7 @@ def ae_table(
     >>> for term, n in (("Fatigue", 44), ("Headache", 10)):
     ...     r.add_stats("ae_incidence", "overall", "term", term,
     ...                 {"N": 83, "n": n, "pct": 100 * n / 83})
-    >>> ae_table(r.to_polars()).frame.get_column("term").to_list()
+    >>> ae_table(r.to_polars(), analysis="ae_incidence").frame.get_column("term").to_list()
     ['Fatigue', 'Headache']
     """
     found = _lookup(results, analysis)
@@ -173,7 +173,7 @@ _EDSS_COLUMNS: tuple[tuple[str, str], ...] = (
 def edss_table(
     results: pl.DataFrame,
     *,
-    analysis: str = "edss_change",
+    analysis: str,
     title: str = "EDSS from baseline to last assessment",
     table_id: str = "tbl-edss",
 ) -> ReportTable:
@@ -206,7 +206,7 @@ def edss_table(
     ...             "last_median": 6.5, "change_median": 0.0, "improved": 1, "stable": 4,
     ...             "worsened": 3, "statistic": 2.5, "p_value": 0.625},
     ...             method="Wilcoxon signed-rank")
-    >>> row = edss_table(r.to_polars()).frame.row(0, named=True)
+    >>> row = edss_table(r.to_polars(), analysis="edss_change").frame.row(0, named=True)
     >>> row["baseline"], row["p"]
     ('6.0', '0.625')
     """
@@ -250,7 +250,7 @@ def edss_table(
 def table1_table(
     results: pl.DataFrame,
     *,
-    analysis: str = "table1",
+    analysis: str,
     title: str = "Table 1. Characteristics at baseline",
     table_id: str = "tbl-table1",
 ) -> ReportTable:
@@ -283,7 +283,8 @@ def table1_table(
     >>> r.add_stats("table1", "overall", "age", "", {"n": 83, "median": 52.0, "q1": 45.5,
     ...             "q3": 58.0}, label="Age, years")
     >>> r.add_stats("table1", "overall", "sex", "F", {"n": 50, "pct": 60.24}, label="Sex")
-    >>> table1_table(r.to_polars()).frame.rows()  # doctest: +NORMALIZE_WHITESPACE
+    >>> t1 = table1_table(r.to_polars(), analysis="table1")
+    >>> t1.frame.rows()  # doctest: +NORMALIZE_WHITESPACE
     [('Patients, N', '83'), ('Age, years, median (Q1–Q3)', '52.0 (45.5–58.0)'),
      ('Sex, n (%)', ''), ('F', '50 (60.2%)')]
     """
@@ -336,7 +337,7 @@ def table1_table(
 def tte_table(
     results: pl.DataFrame,
     *,
-    analysis: str = "time_to_cdw",
+    analysis: str,
     title: str = "Time to confirmed disability worsening",
     table_id: str = "tbl-tte",
 ) -> ReportTable:
@@ -365,7 +366,7 @@ def tte_table(
     ...             "median": None})
     >>> r.add_stats("time_to_cdw", "overall", "edss", "1", {"n_at_risk": 70, "events": 5,
     ...             "survival": 0.9374, "ci_low": 0.85, "ci_high": 0.97})
-    >>> tte_table(r.to_polars()).frame.get_column("overall").to_list()
+    >>> tte_table(r.to_polars(), analysis="time_to_cdw").frame.get_column("overall").to_list()
     ['80', '12', 'not reached', '70 at risk; 0.937 (0.850–0.970)']
     """
     found = _lookup(results, analysis)

@@ -85,7 +85,7 @@ ATTRITION = Output(
     missing="The analysis reported no attrition steps.",
 )
 TABLE1_OUTPUT = Output(
-    TABLE1, "Table 1",
+    TABLE1, "Table 1. Characteristics at baseline",
     stats=(
         Stat("n, median, q1, q3, mean, sd, min, max", "continuous characteristics",
              "`variable` the characteristic, empty `level`"),

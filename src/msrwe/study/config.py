@@ -312,14 +312,22 @@ class SafetySettings:
         An event is treatment-emergent from the first dose to this many days after the last (90).
     ae_grouping
         Group events by the verbatim ``term`` or by the MedDRA ``pt_code``.
+    end_at_next_treatment
+        The window and the time at risk end the day before the next disease-modifying treatment
+        starts (another drug's first administration or a ``treatments`` course) (true). False
+        keeps the former rule: last dose + ``risk_window_days`` whatever came next.
     """
 
     risk_window_days: int = 90
     ae_grouping: str = "term"
+    end_at_next_treatment: bool = True
 
     def __post_init__(self) -> None:
         _int("safety", "risk_window_days", self.risk_window_days, low=0)
         _choice("safety", "ae_grouping", self.ae_grouping, AE_GROUPINGS)
+        if not isinstance(self.end_at_next_treatment, bool):
+            raise _fail("safety", "end_at_next_treatment", "must be true or false",
+                        self.end_at_next_treatment)
 
 
 #: Engine options the study sets itself for each measure it analyses; a study file cannot set them.

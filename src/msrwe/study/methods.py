@@ -158,7 +158,9 @@ def safety_methods(study: Study) -> str:
     lvl = f"{a.level * 100:g}%"
     return (
         "Adverse events were treatment-emergent from the first dose to "
-        f"{s.risk_window_days} days after the last dose and grouped by "
+        f"{s.risk_window_days} days after the last dose"
+        + (" or the day before the next disease-modifying treatment started, whichever came "
+           "first," if s.end_at_next_treatment else "") + " and grouped by "
         + ("verbatim term" if s.ae_grouping == "term" else "MedDRA preferred-term code")
         + "; each was tagged with the days since the nearest preceding dose. Proportions of "
         f"patients with an event have Clopper-Pearson exact {lvl} intervals; exposure-adjusted "

@@ -6,9 +6,11 @@ per group and overall, the rows of the analyses ``ae_incidence``, ``ae_serious``
 (clinical-methods section 6). The vocabulary is in ``docs/results_safety_part.md``.
 
 Time at risk. Each patient is at risk from the first dose to ``risk_window_days`` after the last,
-cut at death and at the data cut-off (the latest date found in the doses, adverse events,
-hospital stays and visits of ``adsl``). The EAIR of a kind of event stops each patient's time at
-their first such event; the event rate (EAER) uses the whole time at risk.
+cut the day before the next disease-modifying treatment starts
+(``[safety] end_at_next_treatment``, true by default), at death and at the data cut-off
+(the latest date found in the doses, adverse events, hospital stays and visits of ``adsl``).
+The EAIR of a kind of event stops each patient's time at their first such event; the event
+rate (EAER) uses the whole time at risk.
 """
 
 from __future__ import annotations
@@ -18,13 +20,20 @@ from collections.abc import Iterable
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from msrwe.analysis.base import Analysis, Column, Context, KeyFact, Output, Stat, SummarySpec
 from msrwe.derive._columns import require_columns
 from msrwe.derive.adverse_events import SERIOUS_CRITERIA, derive_adae
 from msrwe.derive.risk import derive_risk_periods as _derive_risk_periods
+from msrwe.derive.risk import next_treatment_start
 from msrwe.stats import IncidenceSummary, incidence_summary, summarize
+from msrwe.study._per_dose import (
+    BOOTSTRAP_MAX_PATIENTS,
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    ratio_interval,
+    resample_weights,
+)
 from msrwe.study.config import Study
 from msrwe.study.methods import safety_methods
 from msrwe.tables.groups import groups_of
@@ -40,11 +49,6 @@ __all__ = [
     "add_safety",
 ]
 
-#: Patient-level bootstrap of events per administration (clustered within patients).
-BOOTSTRAP_RESAMPLES = 2000
-BOOTSTRAP_SEED = 20261122
-#: Above this many patients in a group the sandwich (cluster-robust) interval is used instead.
-BOOTSTRAP_MAX_PATIENTS = 1000
 
 #: ``(stat suffix, first day, last day)`` bins of days since the nearest preceding dose.
 DAYS_SINCE_DOSE_BINS: tuple[tuple[str, int, int | None], ...] = (
@@ -239,54 +243,6 @@ def _add_incidence(
     )
 
 
-def _resample_weights(n: int, rng: np.random.Generator) -> np.ndarray | None:
-    """Patient-level bootstrap weights (how often each patient is drawn), or ``None``.
-
-    ``None`` (use the sandwich interval instead) when there are too few patients to resample or
-    so many that the resampling would be slow; see :data:`BOOTSTRAP_MAX_PATIENTS`.
-    """
-    if n < 2 or n > BOOTSTRAP_MAX_PATIENTS:
-        return None
-    return rng.multinomial(n, np.full(n, 1.0 / n), size=BOOTSTRAP_RESAMPLES).astype(float)
-
-
-def _ratio_interval(
-    events: np.ndarray, doses: np.ndarray, level: float, weights: np.ndarray | None
-) -> tuple[float | None, float | None, str]:
-    """Interval of ``sum(events) / sum(doses)`` with patients as clusters, and its method."""
-    n = len(events)
-    total = doses.sum()
-    lvl = f"{100 * level:g}%"
-    if n < 2 or total == 0:
-        return None, None, "events / administrations"
-    if weights is not None:
-        num = weights @ events
-        den = weights @ doses
-        ok = den > 0
-        a = (1 - level) / 2
-        lo, hi = np.quantile(num[ok] / den[ok], [a, 1 - a])
-        return (
-            float(lo),
-            float(hi),
-            (
-                f"events / administrations; patient-level bootstrap percentile {lvl} interval "
-                f"({BOOTSTRAP_RESAMPLES} resamples, seed {BOOTSTRAP_SEED})"
-            ),
-        )
-    ratio = events.sum() / total
-    resid = events - ratio * doses
-    se = float(np.sqrt(n / (n - 1) * np.sum(resid**2)) / total)
-    z = float(stats.norm.ppf(0.5 + level / 2))
-    return (
-        max(0.0, ratio - z * se),
-        ratio + z * se,
-        (
-            f"events / administrations; cluster-robust (sandwich) Wald {lvl} interval, "
-            "patients as clusters"
-        ),
-    )
-
-
 def _labels(adae: pl.DataFrame) -> dict[str, str]:
     """The most common verbatim spelling of each group of events, for display."""
     if adae.height == 0:
@@ -310,6 +266,8 @@ def add_safety(
     adverse_events: pl.DataFrame | None,
     hospitalizations: pl.DataFrame | None = None,
     study: Study | None = None,
+    administrations: pl.DataFrame | None = None,
+    treatments: pl.DataFrame | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Add every safety row, per group and overall; return ``adae``.
 
@@ -327,7 +285,12 @@ def add_safety(
         then written as missing, method ``not computed: ...``, never as zero counts).
     study
         Study settings (default: every default): ``study.safety.risk_window_days`` (90),
-        ``study.safety.ae_grouping`` (``term`` or ``pt_code``), ``study.analysis.level`` (0.95).
+        ``study.safety.ae_grouping`` (``term`` or ``pt_code``), ``study.analysis.level`` (0.95),
+        ``study.safety.end_at_next_treatment`` (true).
+    administrations, treatments
+        Every charted administration and treatment course: with ``end_at_next_treatment`` the
+        window and time at risk end the day before the next other drug starts
+        (:func:`msrwe.derive.risk.next_treatment_start`).
 
     Returns
     -------
@@ -369,7 +332,10 @@ def add_safety(
     cutoff = _max_date(
         [(doses, "date"), (ae_in, "onset_date"), (hosp, "admit_date"), (adsl, "last_edss_date")]
     )
-    risk = _derive_risk_periods(adsl, doses, risk_window_days=window, cutoff=cutoff)
+    nxt = (next_treatment_start(doses, administrations, treatments)
+           if study.safety.end_at_next_treatment else None)
+    risk = _derive_risk_periods(adsl, doses, risk_window_days=window, cutoff=cutoff,
+                                next_treatment=nxt)
     adae = derive_adae(ae_in, doses, risk_window_days=window, group_by=grouping)
     if "group" in adsl.columns:
         adae = adae.join(
@@ -496,7 +462,7 @@ def add_safety(
             label="Days in hospital per stay",
         )
         # ae_per_administration: events per dose, patients as clusters
-        weights = _resample_weights(rk.height, rng)
+        weights = resample_weights(rk.height, rng)
         order_ids = rk.select("patient_id", "n_doses")
         n_doses = order_ids["n_doses"].to_numpy().astype(float)
         total_doses = float(n_doses.sum())
@@ -510,7 +476,7 @@ def add_safety(
             )
             ev = counts["len"].fill_null(0).to_numpy().astype(float)
             ratio = ev.sum() / total_doses if total_doses else None
-            lo, hi, how = _ratio_interval(ev, n_doses, level, weights)
+            lo, hi, how = ratio_interval(ev, n_doses, level, weights)
             results.add_stats(
                 AE_PER_ADMINISTRATION.name,
                 group,
@@ -616,6 +582,8 @@ class Safety(Analysis):
             adverse_events=context.table("adverse_events"),
             hospitalizations=context.table("hospitalizations"),
             study=context.study,
+            administrations=context.table("administrations"),
+            treatments=context.table("treatments"),
         )
         context.datasets.update(out)
 

@@ -20,7 +20,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,16 +144,26 @@ class ResultsTable:
                 return v
         return None
 
-    def write(self, out_dir: str | Path) -> tuple[Path, Path]:
-        """Write ``results.csv`` and ``results.parquet`` into ``out_dir``, each atomically."""
+    def write(
+        self,
+        out_dir: str | Path,
+        *,
+        csv_cells: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+    ) -> tuple[Path, Path]:
+        """Write ``results.csv`` and ``results.parquet`` into ``out_dir``, each atomically.
+
+        ``csv_cells`` transforms the frame before the CSV is written; by default text cells a
+        spreadsheet would read as a formula are made inert (:func:`msrwe.io.neutralise_formulas`:
+        a group label is chart text).
+        """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         df = self.to_polars()
         csv_path, pq_path = out / "results.csv", out / "results.parquet"
-        from msrwe.io._csvsafe import neutralise_formulas  # a group label is chart text
+        from msrwe._csvsafe import neutralise_formulas  # a group label is chart text
 
         with atomic_path(csv_path) as tmp:  # a full disk leaves the previous table whole
-            neutralise_formulas(df).write_csv(tmp)
+            (csv_cells or neutralise_formulas)(df).write_csv(tmp)
         with atomic_path(pq_path) as tmp:
             df.write_parquet(tmp)
         return csv_path, pq_path

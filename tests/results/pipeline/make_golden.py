@@ -52,6 +52,11 @@ km_years = [1, 3]
 [exposure]
 interval_days = [50, 90]
 
+[safety]
+# this case pins the former treatment-emergent rule (last dose + 90 days whatever came next):
+# the committed results were made with it, so the option must reproduce them exactly
+end_at_next_treatment = false
+
 [outcomes]
 delta_policy = "trial"
 """

@@ -1,5 +1,8 @@
 """Which columns of an analysis dataset may leave the store (issue 9, item 12).
 
+Declared beside the contract, so every package that writes data out (exports in
+:mod:`msrwe.analysis`, :mod:`msrwe.privacy`) reads one rule.
+
 The chart contract's ``Column.privacy`` decides (:mod:`msrwe.schema`), as for
 ``msrwe export --deidentify``: a column classed ``"birth_date"`` or ``"free_text"`` in any chart
 table, and every extra chart column (outside the contract, e.g. ``patient_name``, ``mrn``,
@@ -23,7 +26,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from msrwe.schema import CONTRACT
+from msrwe.schema._contract import CONTRACT
 
 __all__ = ["WITHHELD_PRIVACY", "analysis_columns", "withheld_columns"]
 

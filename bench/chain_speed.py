@@ -77,13 +77,13 @@ def _run(cmd: list[str]) -> dict:
 def _line(stage: str, r: dict, rows: int | None = None, ref: float | None = None) -> None:
     rate = f"{rows / r['seconds']:>12,.0f}" if rows else f"{'':>12}"
     ratio = f"{r['seconds'] / ref:>7.1f}x" if ref else f"{'':>8}"
-    print(f"  {stage:<28}{r['seconds']:>9.1f}{r['peak_mb']:>11,.0f}{rate}{ratio}", flush=True)
+    print(f"  {stage:<34}{r['seconds']:>9.1f}{r['peak_mb']:>11,.0f}{rate}{ratio}", flush=True)
 
 
 def bench(n: int, work: Path, *, report: bool) -> None:
     """Run the chain at ``n`` patients in ``work`` and print one line per stage."""
     msrwe = _msrwe()
-    print(f"\n{n:,} patients    stage{'':<17}seconds    peak MB      rows/s  vs DuckDB")
+    print(f"\n{n:,} patients    stage{'':<23}seconds    peak MB      rows/s  vs DuckDB")
     chain = 0.0
     stores = {}
     for fmt in ("csv", "parquet"):
@@ -110,7 +110,7 @@ def bench(n: int, work: Path, *, report: bool) -> None:
                   str(work / "report.html")])
         _line("msrwe report", r)
         chain += r["seconds"]
-    print(f"  {'chain import+analyze' + ('+report' if report else ''):<28}{chain:>9.1f}")
+    print(f"  {'chain import+analyze' + ('+report' if report else ''):<34}{chain:>9.1f}")
 
 
 def main() -> None:

@@ -41,6 +41,7 @@ Patient P1 of endpoints.md 8 (day 365 is not confirmed: day 450 falls back to 5.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -139,18 +140,25 @@ def derive_milestone(
         require_columns(relapses, "relapses", [by, "onset_date"])
         for pid, d in relapses.select(by, "onset_date").drop_nulls().iter_rows():
             rel.setdefault(pid, []).append(d)
-    per = {k[0]: g for k, g in v.group_by(by, maintain_order=True)}
+    # v is sorted by patient: each patient's rows are one run; the columns are read once
+    ids_all = v[by].to_list()
+    dates_all = v[date].to_list()
+    vals_all = [float(x) for x in v[value].to_list()]
+    ok_all = v[validconf].cast(pl.Boolean).to_list() if validconf else None
+    span: dict[object, tuple[int, int]] = {}
+    for i, pid in enumerate(ids_all):
+        lo_hi = span.get(pid)
+        span[pid] = (i, i + 1) if lo_hi is None else (lo_hi[0], i + 1)
     rows = []
     for pid in order:
-        g = per[pid]
-        days_d = g[date].to_list()
-        vals = [float(x) for x in g[value].to_list()]
-        ok = g[validconf].cast(pl.Boolean).to_list() if validconf else [True] * len(vals)
+        lo, hi = span[pid]
+        days_d = dates_all[lo:hi]
+        vals = vals_all[lo:hi]
+        ok = ok_all[lo:hi] if ok_all is not None else [True] * len(vals)
         first = days_d[0]
         t = [(d - first).days for d in days_d]
         r = sorted((d - first).days for d in rel.get(pid, []) if (d - first).days >= -rte[0])
-        before = [min((x - y for y in r if y <= x), default=math.inf) for x in t]
-        after = [min((y - x for y in r if y >= x), default=math.inf) for x in t]
+        before, after = _nearest_relapse(t, r)
         idx = _search(t, vals, ok, before, after, milestone, conf_days, tol, rte, rtc,
                       require_sust_days, impute, impute_max)
         if idx is None:
@@ -160,6 +168,23 @@ def derive_milestone(
     return pl.DataFrame(rows, schema={by: visits.schema[by], date: pl.Date, value: pl.Float64,
                                       "time2event": pl.Float64, "observed": pl.Boolean},
                         orient="row")
+
+
+def _nearest_relapse(t: list[int], r: list[int]) -> tuple[list[float], list[float]]:
+    """Days since the last relapse (sorted ``r``) on or before each day and to the next one.
+
+    ``inf`` when there is none; found by binary search, not by scanning every relapse.
+    """
+    if not r:
+        return [math.inf] * len(t), [math.inf] * len(t)
+    before: list[float] = []
+    after: list[float] = []
+    for x in t:
+        i = bisect.bisect_right(r, x)
+        before.append(x - r[i - 1] if i > 0 else math.inf)
+        j = bisect.bisect_left(r, x)
+        after.append(r[j] - x if j < len(r) else math.inf)
+    return before, after
 
 
 def _search(t: list[int], vals: list[float], ok: list[bool], before: list[float],

@@ -202,18 +202,59 @@ def local_severity(
     ref_x = np.array([np.nan if v is None else v for v in reference_at], dtype=float)
     ok = np.isfinite(ref_e) & np.isfinite(ref_x) & (ref_e < 10)
     ref_e, ref_x = ref_e[ok], ref_x[ok]
-    out: list[float | None] = []
-    for e, x in zip(edss, at, strict=True):
-        if e is None or x is None or not (math.isfinite(e) and math.isfinite(x)) or e >= 10:
-            out.append(None)
-            continue
-        near = ref_e[np.abs(ref_x - x) <= band]
-        if near.size == 0:
-            out.append(None)
-            continue
-        rank = float(np.sum(near < e)) + (float(np.sum(near == e)) + 1) / 2
-        out.append(rank / (near.size + 1) * 10)
-    return out
+    q_e = np.array([np.nan if v is None else v for v in edss], dtype=float)
+    q_x = np.array([np.nan if v is None else v for v in at], dtype=float)
+    if len(q_e) != len(q_x):
+        raise ValueError("edss and at must have the same length")
+    scored = np.isfinite(q_e) & np.isfinite(q_x) & (q_e < 10)
+    below = np.zeros(len(q_e))
+    equal = np.zeros(len(q_e))
+    # One sorted array of durations per distinct EDSS value (EDSS has ~20): the pool of each
+    # score is then counted by binary search, O(n log n) instead of n x reference.
+    for v in np.unique(ref_e):
+        n_v = _count_within(np.sort(ref_x[ref_e == v]), q_x, band)
+        below += np.where(v < q_e, n_v, 0)
+        equal += np.where(v == q_e, n_v, 0)
+    size = _count_within(np.sort(ref_x), q_x, band)
+    rank = below + (equal + 1) / 2
+    return [float(r / (n + 1) * 10) if ok_ and n > 0 else None
+            for r, n, ok_ in zip(rank.tolist(), size.tolist(), scored.tolist(), strict=True)]
+
+
+def _count_within(r: np.ndarray, x: np.ndarray, band: float) -> np.ndarray:
+    """How many of the sorted ``r`` satisfy ``abs(r - x) <= band``, for each ``x``.
+
+    The elements that do are contiguous in ``r`` (rounding is monotone); binary search on
+    ``x -/+ band`` finds the run to within rounding, and the edges are then moved until the
+    test ``abs(r - x) <= band`` itself holds exactly as an element-wise comparison would.
+    """
+    xs = np.where(np.isfinite(x), x, 0.0)
+    lo = np.searchsorted(r, xs - band, side="left")
+    hi = np.searchsorted(r, xs + band, side="right")
+    n = len(r)
+    if n == 0:
+        return np.zeros(len(x), dtype=np.int64)
+
+    def inside(i: np.ndarray) -> np.ndarray:
+        j = np.clip(i, 0, n - 1)
+        return (i >= 0) & (i < n) & (np.abs(r[j] - xs) <= band)
+
+    for _ in range(64):  # a few ulps at most; duplicates are jumped over by searchsorted
+        grow_lo = inside(lo - 1)
+        shrink_lo = (lo < hi) & ~inside(lo)
+        grow_hi = inside(hi)
+        shrink_hi = (hi > lo) & ~inside(hi - 1)
+        if not (grow_lo.any() or shrink_lo.any() or grow_hi.any() or shrink_hi.any()):
+            break
+        j = np.clip(lo - 1, 0, n - 1)
+        lo = np.where(grow_lo, np.searchsorted(r, r[j], side="left"), lo)
+        j = np.clip(lo, 0, n - 1)
+        lo = np.where(shrink_lo & ~grow_lo, np.searchsorted(r, r[j], side="right"), lo)
+        j = np.clip(hi, 0, n - 1)
+        hi = np.where(grow_hi, np.searchsorted(r, r[j], side="right"), hi)
+        j = np.clip(hi - 1, 0, n - 1)
+        hi = np.where(shrink_hi & ~grow_hi, np.searchsorted(r, r[j], side="left"), hi)
+    return np.maximum(hi - lo, 0)
 
 
 def derive_vars_severity(

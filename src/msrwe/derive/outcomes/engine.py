@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 
 from msrwe.derive.outcomes.assemble import build_events, build_summary, build_unconfirmed
+from msrwe.derive.outcomes.compile_notice import compile_notice
 from msrwe.derive.outcomes.describe import describe_options
 from msrwe.derive.outcomes.options import OutcomeOptions
 from msrwe.derive.outcomes.prepare import Prepared, codes, prepare
@@ -98,11 +99,13 @@ def run_prepared(prep: Prepared, opts: OutcomeOptions, *, threads: int | None = 
     args = (prep.off, prep.day, prep.value, prep.delta, prep.validconf, prep.roff, prep.rday,
             impu, iopt, fopt, win)
     chunks = list(itertools.pairwise(bounds))
-    if len(chunks) > 1:
-        with ThreadPoolExecutor(len(chunks)) as ex:
-            outs = list(ex.map(lambda b: scan_patients(int(b[0]), int(b[1]), *args), chunks))
-    else:
-        outs = [scan_patients(int(chunks[0][0]), int(chunks[0][1]), *args)] if npat else []
+    with compile_notice(scan_patients):  # a first compile says so instead of a silent wait
+        if len(chunks) > 1:
+            with ThreadPoolExecutor(len(chunks)) as ex:
+                outs = list(ex.map(lambda b: scan_patients(int(b[0]), int(b[1]), *args),
+                                   chunks))
+        else:
+            outs = [scan_patients(int(chunks[0][0]), int(chunks[0][1]), *args)] if npat else []
     ni, nf = 6 + 2 * len(opts.conf_days), 3 + 2 * len(opts.conf_days)
     ev_i = np.concatenate([o[0][: o[2]] for o in outs]) if outs else np.zeros((0, ni), np.int32)
     ev_f = np.concatenate([o[1][: o[2]] for o in outs]) if outs else np.zeros((0, nf))

@@ -47,6 +47,7 @@ import numpy.typing as npt
 import polars as pl
 
 from msrwe.derive._columns import require_columns
+from msrwe.derive.outcomes.compile_notice import compile_notice
 from msrwe.derive.outcomes.msoutcomes_options import (
     MSOutcomesOptions,
     describe_msoutcomes,
@@ -211,16 +212,19 @@ def _scan_block(a: _Arrays, o: MSOutcomesOptions, off: npt.NDArray[np.int64],
     if o.event in ("CDW", "CDI"):
         from msrwe.derive.outcomes.msoutcomes_rules import scan_cdw_cdi
 
-        return scan_cdw_cdi(off, a.day, a.edss, norel, 1 if o.event == "CDW" else -1,
-                            o.sustained, o.mconf)
+        with compile_notice(scan_cdw_cdi):
+            return scan_cdw_cdi(off, a.day, a.edss, norel, 1 if o.event == "CDW" else -1,
+                                o.sustained, o.mconf)
     if o.event == "CDEseq":
         from msrwe.derive.outcomes.msoutcomes_cdeseq import scan_cdeseq
 
-        return scan_cdeseq(off, a.day, a.edss, norel, o.mconf, o.early_stop)
+        with compile_notice(scan_cdeseq):
+            return scan_cdeseq(off, a.day, a.edss, norel, o.mconf, o.early_stop)
     from msrwe.derive.outcomes.msoutcomes_pira import scan_pira
 
-    return scan_pira(off, a.day, a.edss, a.dpr, norel, o.sustained, o.mconf,
-                     o.tRelapse)
+    with compile_notice(scan_pira):
+        return scan_pira(off, a.day, a.edss, a.dpr, norel, o.sustained, o.mconf,
+                         o.tRelapse)
 
 
 def _scan(a: _Arrays, o: MSOutcomesOptions, threads: int | None = None,

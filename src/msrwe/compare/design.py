@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from msrwe._validate import _choice, _date, _fail, _int, _num, _str_tuple, _text
 from msrwe.errors import StudyFileError
 
 __all__ = [
@@ -78,76 +79,8 @@ _FOLLOW_UP = ("itt", "on_treatment")
 _MISSING = ("complete_case", "indicator")
 
 
-# The checks below write messages in the form of msrwe.study._validate ("study file:
-# compare.<key> <rule>; got <value as TOML writes it>."). They are kept here so that the study
-# file parser can import this module without importing the study package (no import cycle).
-
-
-def _toml(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace('"', '\\"') + '"'
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + "}"
-    return str(value)
-
-
-def _fail(section: str, key: str, rule: str, value: object) -> StudyFileError:
-    return StudyFileError(f"study file: {section}.{key} {rule}; got {_toml(value)}.")
-
-
-def _int(section: str, key: str, value: object, *, low: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(section, key, "must be a whole number", value)
-    if low is not None and value < low:
-        raise _fail(section, key, f"must be at least {low}", value)
-    return value
-
-
-def _num(section: str, key: str, value: object, *, low: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _fail(section, key, "must be a number", value)
-    if low is not None and value < low:
-        raise _fail(section, key, f"must be at least {low:g}", value)
-    return float(value)
-
-
-def _choice(section: str, key: str, value: object, allowed: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in allowed:
-        raise _fail(section, key, f"must be one of {', '.join(allowed)}", value)
-    return value
-
-
-def _date(section: str, key: str, value: object) -> dt.date | None:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise _fail(section, key, "must be a date such as 2015-01-31", value)
-
-
-def _text(section: str, key: str, value: object, *, lower: bool = False) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise _fail(section, key, "must be a non-empty text", value)
-    return value.strip().lower() if lower else value.strip()
-
-
-def _str_tuple(section: str, key: str, value: object) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, list | tuple):
-        raise _fail(section, key, "must be a list of texts", value)
-    if not all(isinstance(v, str) for v in value):
-        raise _fail(section, key, "must be a list of texts", value)
-    return tuple(value)
+# The checks are the study file's own (msrwe._validate): the same rules (finite numbers within
+# bounds) and the same messages ("study file: compare.<key> <rule>; got <value as TOML>.").
 
 
 def _bool(key: str, value: object) -> bool:

@@ -102,7 +102,8 @@ worsening_pct = 25
          "baseline_edss_max, baseline_edss_min, drug, first_dose_from"),
         ("[cohorts]\ndrug = 'x'", "unknown section [cohorts]"),
         ("[cohort.prior_treatment]\nmin_drug = 3", "unknown key 'cohort.prior_treatment.min_drug'"),
-        ("[safety]\nrisk_window = 30", "[safety] accepts: ae_grouping, end_at_next_treatment, risk_window_days"),
+        ("[safety]\nrisk_window = 30",
+         "[safety] accepts: ae_grouping, end_at_next_treatment, risk_window_days"),
     ],
 )
 def test_unknown_keys(text, needle):

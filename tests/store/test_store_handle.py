@@ -12,7 +12,7 @@ from msrwe.io import import_folder
 from msrwe.io._frames import PROBLEM_SCHEMA
 from msrwe.io._import import IMPORT_LOG_SCHEMA
 from msrwe.schema import BOOKKEEPING
-from msrwe.store import Store, opened, read_table, table_names
+from msrwe.store import Store, opened, read_table, read_tables, table_names
 
 
 def _write(folder, name, text):
@@ -146,3 +146,22 @@ def test_case09_one_connection(db, monkeypatch):
             store.read(name)
         store.quality()
     assert len(opened_count) == 1
+
+
+# Case 10: several tables through one connection; a missing one is None; a store that msrwe
+# import did not write (no patients table) is refused in words, by every reader that uses it.
+def test_case10_read_tables(db, tmp_path):
+    tables = read_tables(db, ("patients", "visits", "mri"))
+    assert tables["patients"].height > 0
+    assert tables["mri"] is None
+    other = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(other))
+    con.execute("create table visits (patient_id varchar)")
+    con.close()
+    with pytest.raises(StoreError, match=r"no 'patients' table\. Is this a store written by"):
+        read_tables(other, ("patients",))
+    from msrwe.privacy import export_store
+
+    with pytest.raises(StoreError, match="no 'patients' table"):
+        export_store(other, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -55,7 +55,7 @@ from msrwe.compare.outcomes import (
 )
 from msrwe.compare.propensity import check_overlap, fit_propensity
 from msrwe.compare.weighting import effective_sample_size, ps_weights
-from msrwe.errors import InputError, StoreError, StudyFileError
+from msrwe.errors import InputError, StudyFileError
 from msrwe.stats import cox_hr, e_value, negbin_rate_ratio, rmst_difference
 from msrwe.tables.results import ResultsTable
 
@@ -102,13 +102,9 @@ class ComparisonResult:
 
 def read_chart_tables(db: str | Path) -> dict[str, pl.DataFrame | None]:
     """The chart tables a comparison reads, from a store (``None`` for a table it lacks)."""
-    from msrwe.store import Store
+    from msrwe.store import read_tables
 
-    with Store(db) as store:
-        if "patients" not in store:
-            raise StoreError(f"{db}: the store has no 'patients' table. Is this a store written "
-                             "by `msrwe import`?")
-        return {name: store.read_or_none(name) for name in _TABLES}
+    return read_tables(db, _TABLES)
 
 
 def _pair_label(design: CompareDesign, comparator: str) -> str:

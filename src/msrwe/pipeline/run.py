@@ -19,9 +19,9 @@ import polars as pl
 from msrwe.analysis.base import Analysis, Context
 from msrwe.analysis.result import DATASET_NAMES, AnalysisResult, InForce, Provenance
 from msrwe.derive.visits import derive_advs, derive_vars_adsl
-from msrwe.errors import StoreError, StudyFileError
+from msrwe.errors import StudyFileError
 from msrwe.pipeline.registry import ANALYSES, check_study, run_order
-from msrwe.store import Store, opened
+from msrwe.store import Store, read_tables
 from msrwe.study.cohort import build_cohort, most_given_drug
 from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable
@@ -60,13 +60,7 @@ def read_chart_tables(store: str | Path | Store) -> dict[str, pl.DataFrame | Non
     StoreError
         When the store has no ``patients`` table.
     """
-    with opened(store) as st:
-        if "patients" not in st:
-            raise StoreError(
-                f"{st.path}: the store has no 'patients' table. Is this a store written by "
-                "`msrwe import`?"
-            )
-        return {name: st.read_or_none(name) for name in (*CHART_TABLES, "import_log")}
+    return read_tables(store, (*CHART_TABLES, "import_log"))
 
 
 def resolve_study(

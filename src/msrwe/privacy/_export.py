@@ -15,7 +15,7 @@ from msrwe._version import __version__
 from msrwe.errors import InputError, StoreError
 from msrwe.privacy._deidentify import DateMode, SiteMode, deidentify
 from msrwe.schema import CONTRACT
-from msrwe.store import connect
+from msrwe.store import read_tables
 
 __all__ = ["ExportSummary", "export_store"]
 
@@ -51,18 +51,9 @@ class ExportSummary:
 
 
 def _read_chart_tables(db: Path) -> dict[str, pl.DataFrame]:
-    con = connect(db)
-    try:
-        names = {r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'main'"
-        ).fetchall()}
-        if "patients" not in names:
-            raise StoreError(f"{db}: the store has no 'patients' table. Is this a store written "
-                             "by `msrwe import`?")
-        return {t.name: con.sql(f'select * from "{t.name}"').pl()
-                for t in CONTRACT if t.name in names}
-    finally:
-        con.close()
+    """The contract's tables the store holds."""
+    tables = read_tables(db, CONTRACT.names)
+    return {name: t for name, t in tables.items() if t is not None}
 
 
 def _identified(tables: dict[str, pl.DataFrame], *, keep_extra_columns: bool,

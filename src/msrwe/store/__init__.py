@@ -8,7 +8,15 @@ Writing (:func:`write_import`) is what ``msrwe import`` uses.
 """
 
 from msrwe.store._read import connect
-from msrwe.store._store import Store, StoreQuality, has_table, opened, read_table, table_names
+from msrwe.store._store import (
+    Store,
+    StoreQuality,
+    has_table,
+    opened,
+    read_table,
+    read_tables,
+    table_names,
+)
 from msrwe.store._write import CHECKED_SCHEMA, PROBLEM_TABLES, write_import
 
 __all__ = [
@@ -20,6 +28,7 @@ __all__ = [
     "has_table",
     "opened",
     "read_table",
+    "read_tables",
     "table_names",
     "write_import",
 ]

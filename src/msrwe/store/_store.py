@@ -13,7 +13,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,6 +184,30 @@ def opened(db: str | Path | Store) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+def read_tables(db: str | Path | Store, names: Iterable[str]) -> dict[str, pl.DataFrame | None]:
+    """Read several tables of an msrwe store through one connection (``None`` for one it lacks).
+
+    Parameters
+    ----------
+    db
+        Path of the store, or an open :class:`Store` (left open).
+    names
+        The tables to read.
+
+    Raises
+    ------
+    StoreError
+        When the store has no ``patients`` table (it was not written by ``msrwe import``).
+    """
+    with opened(db) as store:
+        if "patients" not in store:
+            raise StoreError(
+                f"{store.path}: the store has no 'patients' table. Is this a store written by "
+                "`msrwe import`?"
+            )
+        return {name: store.read_or_none(name) for name in names}
 
 
 def table_names(db: str | Path | Store) -> list[str]:

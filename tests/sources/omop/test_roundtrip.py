@@ -20,9 +20,7 @@ from typer.testing import CliRunner
 
 from msrwe.cli.main import app
 from msrwe.io import import_folder
-from msrwe.schema import CONTRACT
 from msrwe.sources.omop import CDM, create_sql, import_omop, read_omop
-from msrwe.store import read_table
 from msrwe.synth import write_cohort
 
 N, SEED = 40, 7
@@ -44,30 +42,13 @@ def stores(tmp_path_factory) -> dict[str, Path]:
             "cdm": base / "omop" / "cdm.duckdb", "output": res.output}
 
 
-def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.sort(frame.columns, nulls_last=True)
+def test_case1_tables_equal(stores, assert_same_store):
+    assert_same_store(stores["direct"], stores["via"])
 
 
-def _assert_same_store(a: Path, b: Path) -> None:
-    for name in CONTRACT.names:
-        direct, via = read_table(a, name), read_table(b, name)
-        assert direct.height > 0, name
-        assert_frame_equal(_sorted(via), _sorted(direct), check_column_order=True)
-    assert read_table(b, "quarantine").height == 0
-
-
-def test_case1_tables_equal(stores):
-    _assert_same_store(stores["direct"], stores["via"])
-
-
-def test_case1_results_csv_equal(stores):
-    texts = []
-    for which in ("direct", "via"):
-        out = stores["base"] / f"results_{which}"
-        res = runner.invoke(app, ["analyze", "--db", str(stores[which]), "--out", str(out),
-                                  "--quiet"])
-        assert res.exit_code == 0, res.output
-        texts.append((out / "results.csv").read_text())
+def test_case1_results_csv_equal(stores, results_csv):
+    texts = [results_csv(stores[which], stores["base"] / f"results_{which}")
+             for which in ("direct", "via")]
     assert len(texts[0].splitlines()) > 10
     assert texts[0] == texts[1]
 
@@ -88,13 +69,13 @@ def test_case2_accounting(stores):
     assert "ignored" in stores["output"]
 
 
-def test_case3_export_matches_synth(stores):
+def test_case3_export_matches_synth(stores, sort_rows):
     out = stores["base"] / "exported.duckdb"
     res = runner.invoke(app, ["export-omop", "--db", str(stores["direct"]), "--out", str(out)])
     assert res.exit_code == 0, res.output
     a, b = read_omop(stores["cdm"]), read_omop(out)
     for name in CDM:
-        assert_frame_equal(_sorted(a[name]), _sorted(b[name]))
+        assert_frame_equal(sort_rows(a[name]), sort_rows(b[name]))
 
 
 def _load_postgres(url: str, tables: dict[str, pl.DataFrame], schema: str) -> None:
@@ -111,13 +92,13 @@ def _load_postgres(url: str, tables: dict[str, pl.DataFrame], schema: str) -> No
                 copy.write(frame.write_csv())
 
 
-def test_case4_postgres(stores, postgres_url):
+def test_case4_postgres(stores, postgres_url, assert_same_store):
     _load_postgres(postgres_url, read_omop(stores["cdm"]), "cdm")
     db = stores["base"] / "pg.duckdb"
     res = runner.invoke(app, ["import-omop", "--source", postgres_url, "--schema", "cdm",
                               "--db", str(db)])
     assert res.exit_code == 0, res.output
-    _assert_same_store(stores["direct"], db)
+    assert_same_store(stores["direct"], db)
     assert "?host" not in res.output
 
 

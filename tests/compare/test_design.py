@@ -75,6 +75,11 @@ def test_03_reference_defaults_to_first_arm() -> None:
         ({"arms": ["a", "b"], "routes": {"c": "iv"}}, "compare.routes names 'c'"),
         ({"arms": ["a", "b"], "routes": {"a": "nasal"}}, "compare.routes.a must be one of"),
         ({"arms": ["a", "b"], "grace_days": -1}, "compare.grace_days must be at least 0"),
+        # the study file's own checks (msrwe._validate): finite numbers, at most 100 years of days
+        ({"arms": ["a", "b"], "caliper": float("nan")}, "compare.caliper must be a finite number"),
+        ({"arms": ["a", "b"], "max_weight": float("inf")},
+         "compare.max_weight must be a finite number"),
+        ({"arms": ["a", "b"], "grace_days": 10**9}, "compare.grace_days must be at most 36525"),
         ({"arms": ["a", "b"], "calliper": 0.1}, "unknown key 'compare.calliper'"),
         ({"reference": "a"}, "[compare] needs arms"),
     ],

@@ -74,7 +74,8 @@ def test_case_02_schema_exports():
 
 
 def test_case_03_store_exports():
-    # Case 3: msrwe.store offers the Store handle, keeps its one-table read API and write_import
+    # Case 3: msrwe.store offers the Store handle, its one-table and several-table reads and
+    # write_import
     assert sorted(msrwe.store.__all__) == [
         "CHECKED_SCHEMA",
         "PROBLEM_TABLES",
@@ -84,6 +85,7 @@ def test_case_03_store_exports():
         "has_table",
         "opened",
         "read_table",
+        "read_tables",
         "table_names",
         "write_import",
     ]

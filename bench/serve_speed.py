@@ -98,7 +98,10 @@ def main() -> None:
                                     "password": "bench-password"})
         cohort = app.state.cohort
         names = [t.name for t in CONTRACT if t.name in cohort.tables]
-        client.get(f"/patients/{target}")  # warm-up: numba compile, caches
+        first = client.get(f"/patients/{target}")  # warm-up: numba compile, caches
+        n_visits = first.text.count('class="visit" data-measure="edss"')
+        n_events = first.text.count('<li class="event ')
+        print(f"patient {target}: {n_visits} EDSS visits, {n_events} events on the page")
 
         def queries() -> None:
             cur = cohort.cursor()

@@ -151,6 +151,11 @@ def test_item19_case6_edss_plus_from_the_study_file_matches_r_msprog(everything)
     r, ctx = everything
     assert _get(r, "composite_cdw", "n", variable="edss_plus") == 6
     assert _get(r, "composite_cdw", "events", variable="edss_plus") == 3  # c2, c3, c6
+    # the share sits beside the single measures, with its exact interval
+    assert _get(r, "confirmed_events", "n", variable="edss_plus", level="worsening") == 3
+    assert _get(r, "confirmed_events", "pct", variable="edss_plus", level="worsening") == 50.0
+    assert _get(r, "composite_km", "survival", variable="edss_plus",
+                level="0.5") == pytest.approx(0.5)
     comp = "composite_components"
     assert _get(r, comp, "events", variable="edss_plus", level="edss+nhpt") == 1  # c2
     assert _get(r, comp, "events", variable="edss_plus", level="edss") == 1  # c3

@@ -101,13 +101,15 @@ def add_first_event_km(
     label: str,
     years: Sequence[float],
     ci_level: float = 0.95,
+    summary_analysis: str | None = None,
 ) -> None:
     """Kaplan-Meier rows of a time to a first event, as ``time_to_cdw`` writes them.
 
     Level ``""`` holds ``n``, ``events``, ``median``, ``median_ci_low``, ``median_ci_high``
     (years; missing when not reached); level ``"<t>"`` (years since the first dose) holds
     ``n_at_risk``, ``events`` (cumulative), ``survival``, ``ci_low``, ``ci_high`` (probability
-    of no event, 0-1) and ``cum_incidence_pct``.
+    of no event, 0-1) and ``cum_incidence_pct``. With ``summary_analysis`` the level ``""``
+    rows go to that analysis instead.
 
     Examples
     --------
@@ -120,12 +122,13 @@ def add_first_event_km(
     >>> r.get("time_to_cdi", "survival", group="overall", variable="edss", level="1")
     0.5
     """
+    head = summary_analysis or analysis
     for group, sub in group_parts(adsl):
         part = adtte.join(sub.select("patient_id"), on="patient_id", how="semi")
         n = part.height
         ev = int(part["event"].sum()) if n else 0
         if n == 0:
-            results.add_stats(analysis, group, variable, "",
+            results.add_stats(head, group, variable, "",
                               {"n": 0, "events": 0, "median": None}, label=label,
                               method="not computed: no patient with a baseline and a later "
                               "assessment")
@@ -134,7 +137,7 @@ def add_first_event_km(
                           part["event"].cast(pl.Int64).to_numpy(), at=list(years),
                           level=ci_level)
         results.add_stats(
-            analysis, group, variable, "",
+            head, group, variable, "",
             {"n": n, "events": ev, "median": km.median, "median_ci_low": km.median_ci_low,
              "median_ci_high": km.median_ci_high},
             label=label, method=km.method,

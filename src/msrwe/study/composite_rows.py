@@ -16,8 +16,7 @@ import polars as pl
 
 from msrwe.derive.outcomes.composite import CompositeDefinition, detect_composite
 from msrwe.derive.tte import ADTTE_SCHEMA, derive_adtte
-from msrwe.stats import clopper_pearson
-from msrwe.study._event_rows import add_first_event_km, group_parts
+from msrwe.study._event_rows import add_first_event_km, add_share, group_parts
 from msrwe.tables.results import ResultsTable
 
 __all__ = ["COMPONENT_COLUMNS", "add_composite", "composite_visits"]
@@ -81,6 +80,8 @@ def add_composite(
     results: ResultsTable,
     *,
     analysis: str,
+    km_analysis: str,
+    share_analysis: str,
     components_analysis: str,
     key: str,
     definition: CompositeDefinition,
@@ -93,11 +94,13 @@ def add_composite(
 ) -> tuple[pl.DataFrame, pl.DataFrame, str]:
     """Add one composite's rows per group; return its ``adtte``, events and methods note.
 
-    ``analysis`` rows (``variable`` = ``key``): level ``""`` holds ``n``, ``events``, ``pct``,
-    ``ci_low``, ``ci_high`` (Clopper-Pearson) and the Kaplan-Meier ``median`` with its interval;
-    level ``"<t>"`` the Kaplan-Meier estimates at ``years``. ``components_analysis`` rows: per
-    component label (``edss``, ``t25fw``, ``edss+t25fw``...) the ``events`` it drove and
-    ``events_pct``. A component without any assessment is left out, and the note says so.
+    Every row has ``variable`` = ``key``. ``analysis``: level ``""`` with ``n``, ``events`` and
+    the Kaplan-Meier ``median`` with its interval; ``km_analysis``: levels ``"<t>"`` with the
+    Kaplan-Meier estimates at ``years``; ``share_analysis``: level ``worsening`` with ``N``,
+    ``n``, ``pct``, ``ci_low``, ``ci_high`` (Clopper-Pearson), beside the single measures;
+    ``components_analysis``: per component label (``edss``, ``t25fw``, ``edss+t25fw``...) the
+    ``events`` it drove and ``events_pct``. A component without any assessment is left out, and
+    the note says so.
     """
     wanted = [c.outcome for c in definition.components]
     visits, adsl_c, kept = composite_visits(adsl, advs, wanted)
@@ -127,19 +130,16 @@ def add_composite(
         note += " Data notes: " + " ".join(data)
     events = res.events
     adtte = derive_adtte(adsl_c, visits, events, value=_ANY, param=f"CDW_{key.upper()}")
-    add_first_event_km(results, analysis=analysis, adtte=adtte, adsl=adsl, variable=key,
-                       label=label + " (years)", years=years, ci_level=ci_level)
-    method = "patients with a composite event / patients followed; Clopper-Pearson exact interval"
+    add_first_event_km(results, analysis=km_analysis, summary_analysis=analysis, adtte=adtte,
+                       adsl=adsl, variable=key, label=label + " (years)", years=years,
+                       ci_level=ci_level)
+    add_share(results, analysis=share_analysis, adtte=adtte, adsl=adsl, variable=key,
+              level="worsening", label=f"confirmed {definition.name} worsening",
+              ci_level=ci_level)
     first = adtte.filter(pl.col("event")).select("patient_id", "event_date")
     driven = events.join(first, left_on=["patient_id", "date"],
                          right_on=["patient_id", "event_date"], how="semi")
     for group, sub in group_parts(adsl):
-        part = adtte.join(sub.select("patient_id"), on="patient_id", how="semi")
-        n, ev = part.height, int(part["event"].sum()) if part.height else 0
-        if n:
-            results.add_stats(analysis, group, key, "",
-                              clopper_pearson(ev, n, ci_level).as_percent(), label=label,
-                              method=method)
         mine = driven.join(sub.select("patient_id"), on="patient_id", how="semi")
         for comp, count in sorted(mine.group_by("component").len().iter_rows()):
             results.add_stats(components_analysis, group, key, str(comp),

@@ -167,10 +167,10 @@ CONFIRMED_EVENTS = Output(
         Stat("n", "patients with at least one confirmed event of that kind"),
         Stat("pct, ci_low, ci_high", "`n / N` in percent, Clopper-Pearson exact interval"),
     ),
-    doc=("`variable` is the measure (`edss`, `nhpt`, `t25fw`; `sdmt` when asked), `level` "
-         "`improvement` (first confirmed improvement, msprog `event = \"firstCDI\"`) or "
-         "`worsening` (first confirmed worsening, as `time_to_cdw`). Written when `tables` "
-         "holds `improvement` (the default)."),
+    doc=("`variable` is the measure (`edss`, `nhpt`, `t25fw`), `level` `improvement` (first "
+         "confirmed improvement, msprog `event = \"firstCDI\"`) or `worsening` (first confirmed "
+         "worsening, as `time_to_cdw`), written when `tables` holds `improvement` (the "
+         "default); or a composite of `composites` (`edss_plus`, ...), level `worsening`."),
     display="generic",
 )
 _CDI_TITLES = {"edss": "Time to confirmed improvement (EDSS)",
@@ -223,23 +223,32 @@ SDMT_TTE = Output(
     measure=SDMT_MEASURE.label, display="time_to_event",
 )
 COMPOSITE_CDW = Output(
-    "composite_cdw", "Confirmed worsening on composite endpoints",
+    "composite_cdw", "Time to confirmed worsening on composite endpoints",
     stats=(
-        Stat("n", "patients with a baseline and a later on-treatment assessment", "level `\"\"`"),
-        Stat("events", "patients with a composite worsening (at a time point: cumulative)"),
-        Stat("pct, ci_low, ci_high", "`events / n` in percent, Clopper-Pearson exact interval",
-             "level `\"\"`"),
+        Stat("n", "patients with a baseline and a later on-treatment assessment"),
+        Stat("events", "patients with a composite worsening"),
         Stat("median, median_ci_low, median_ci_high",
-             "Kaplan-Meier median time to the composite event, years (empty when not reached)",
-             "level `\"\"`"),
-        Stat("n_at_risk, survival, ci_low, ci_high, cum_incidence_pct",
-             "as `time_to_cdw`", "level: years after the first dose"),
+             "Kaplan-Meier median time to the composite event, years (empty when not reached)"),
     ),
-    doc=("`variable` is the composite as the study names it (`edss_plus`, `edss+nhpt`, ...). "
-         "The first confirmed worsening on any component, each confirmed on its own "
-         "(`detect_composite`); components from each measure's own baseline. Written for each "
+    doc=("`variable` is the composite as the study names it (`edss_plus`, `edss+nhpt`, ...), "
+         "`level` empty. The first confirmed worsening on any component, each confirmed on its "
+         "own (`detect_composite`), each component from its own baseline; censored as "
+         "`time_to_cdw`. The share with its exact interval is in `confirmed_events` (level "
+         "`worsening`), the Kaplan-Meier estimates by year in `composite_km`. Written for each "
          "name in `composites`."),
     display="generic",
+)
+COMPOSITE_KM = Output(
+    "composite_km", "Composite endpoints: Kaplan-Meier estimates by year",
+    stats=(
+        Stat("n_at_risk", "patients still followed and event-free at that time"),
+        Stat("events", "cumulative composite events by then"),
+        Stat("survival, ci_low, ci_high", "Kaplan-Meier probability of no composite event"),
+        Stat("cum_incidence_pct", "100 x (1 - survival)"),
+    ),
+    doc=("`variable` the composite; `level` years after the first dose (`analysis.km_years`). "
+         "Rows for results.csv; the report shows `composite_cdw` and `composite_components`."),
+    display="",
 )
 COMPOSITE_COMPONENTS = Output(
     "composite_components", "Composite events by the component(s) that drove them",
@@ -254,7 +263,7 @@ COMPOSITE_COMPONENTS = Output(
 #: The outputs of :class:`DisabilityEvents`, in report order.
 DISABILITY_EVENT_OUTPUTS: tuple[Output, ...] = (
     CONFIRMED_EVENTS, *CDI_OUTPUTS, PIRA_RAW, SDMT_CHANGE, SDMT_TTE, COMPOSITE_CDW,
-    COMPOSITE_COMPONENTS,
+    COMPOSITE_COMPONENTS, COMPOSITE_KM,
 )
 
 
@@ -408,7 +417,8 @@ class DisabilityEvents(Analysis):
             if _measured(advs, col):
                 adsl = _with_baseline(adsl, advs, col, study)
         adtte, _events, note = add_composite(
-            results, analysis=COMPOSITE_CDW.name, components_analysis=COMPOSITE_COMPONENTS.name,
+            results, analysis=COMPOSITE_CDW.name, km_analysis=COMPOSITE_KM.name,
+            share_analysis=CONFIRMED_EVENTS.name, components_analysis=COMPOSITE_COMPONENTS.name,
             key=key, definition=definition, adsl=adsl, advs=advs, relapses=relapses,
             engine_options=_composite_engine_options(study, definition),
             years=study.analysis.km_years, ci_level=study.analysis.level,

@@ -228,3 +228,21 @@ def test_item19_case12_settings_round_trip_through_the_appendix():
     a = DisabilityEvents()
     assert a.read_options(again) == a.read_options(study)
     assert dict(again.analyses["disability_events"]) == given
+
+
+def test_item19_case13_the_docs_example_is_accepted_and_its_message_is_true():
+    import re
+
+    text = (Path(__file__).parents[2] / "docs" / "outcomes.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(\[analyses\.disability_events\].*?)```", text, re.S)
+    assert block is not None
+    study = Study.from_toml_text(block.group(1))
+    check_study(study)
+    assert DisabilityEvents().read_options(study).composites == ("edss_plus", "edss+nhpt")
+    quoted = re.search(r"`(study file: analyses\.disability_events\.tables must\s+list.*?)`",
+                       text, re.S)
+    assert quoted is not None
+    bad = Study.from_dict({"analyses": {"disability_events": {"tables": ["pira"]}}})
+    with pytest.raises(StudyFileError) as err:
+        check_study(bad)
+    assert str(err.value) == " ".join(quoted.group(1).split())

@@ -246,3 +246,11 @@ def test_item19_case13_the_docs_example_is_accepted_and_its_message_is_true():
     with pytest.raises(StudyFileError) as err:
         check_study(bad)
     assert str(err.value) == " ".join(quoted.group(1).split())
+
+
+def test_item19_case14_msoutcomes_profile_says_which_parts_stay_on_msprog():
+    study = Study.from_dict({"outcomes": {"profile": "msoutcomes"}, "analyses": {
+        "disability_events": {"tables": ["improvement", "pira_raw"]}}})
+    ctx = Context(study=study, tables={}, cohort=None, in_force=None)  # type: ignore[arg-type]
+    text = " ".join(DisabilityEvents().methods(ctx))
+    assert "those used the msprog profile" in text

@@ -464,6 +464,10 @@ class DisabilityEvents(Analysis):
             d = composite_definition(key, context.study, opts.sdmt_threshold)
             paras.append(f"Composite endpoint {key}: " + d.describe(
                 **_composite_engine_options(context.study, d)))
+        if context.study.outcomes.options.profile == "msoutcomes" and (
+                "pira_raw" in opts.tables or opts.composites):
+            paras.append("MSoutcomes defines neither the PIRA/RAW classification of every event "
+                         "nor composites: those used the msprog profile.")
         notes = context.notes.get(self.name) or {}
         paras += [f"Outcome engine settings ({k}): {t}" for k, t in notes.items() if t]
         return paras

@@ -254,3 +254,34 @@ def test_item19_case14_msoutcomes_profile_says_which_parts_stay_on_msprog():
     ctx = Context(study=study, tables={}, cohort=None, in_force=None)  # type: ignore[arg-type]
     text = " ".join(DisabilityEvents().methods(ctx))
     assert "those used the msprog profile" in text
+
+
+def _report_tables(results: ResultsTable) -> dict[str, object]:
+    from msrwe.report.sections import analysis_sections
+
+    secs = analysis_sections(results.to_polars(), attrition=pl.DataFrame(), methods="",
+                             fi=None, analyses=(DisabilityEvents(),))  # type: ignore[arg-type]
+    return {b["table"].title: b["table"] for s in secs for b in s.blocks
+            if b["kind"] == "table"}
+
+
+def test_item19_case15_the_report_shows_the_tables_the_study_asks_for(everything):
+    r, _ = everything
+    tables = _report_tables(r)
+    for title in ("Confirmed improvement and worsening (patients)",
+                  "Time to confirmed improvement (EDSS)",
+                  "Confirmed EDSS worsening by kind: PIRA, RAW, undefined",
+                  "SDMT from baseline to last assessment",
+                  "Time to confirmed SDMT worsening (a decrease)",
+                  "Time to confirmed worsening on composite endpoints",
+                  "Composite events by the component(s) that drove them"):
+        assert title in tables, title
+    ce = tables["Confirmed improvement and worsening (patients)"].frame  # type: ignore[attr-defined]
+    cells = [str(c) for row in ce.rows() for c in row]
+    assert "confirmed EDSS improvement" in cells
+    assert "confirmed EDSS-Plus worsening" in cells
+    # by default: improvement only, no PIRA/RAW, SDMT or composite table
+    default, _ = _run(None)
+    shown = _report_tables(default)
+    assert "Confirmed improvement and worsening (patients)" in shown
+    assert not any("PIRA" in t or "SDMT" in t or "composite" in t for t in shown)

@@ -285,3 +285,54 @@ def test_item19_case15_the_report_shows_the_tables_the_study_asks_for(everything
     shown = _report_tables(default)
     assert "Confirmed improvement and worsening (patients)" in shown
     assert not any("PIRA" in t or "SDMT" in t or "composite" in t for t in shown)
+
+
+def test_item19_case16_the_study_path_matches_r_msprog_on_a_cohort_of_400():
+    """The project's seeded cohort (gaps, same-day duplicates, relapses): first dose on each
+    patient's first visit, every visit on treatment; patients whose first visit lacks the EDSS or
+    the SDMT are left out (the study's baseline is that visit, msprog's the first value)."""
+    inputs = Path(__file__).parents[1] / "results" / "outcomes" / "inputs"
+    visits = pl.read_csv(inputs / "cohort1_visits.csv", try_parse_dates=True).with_columns(
+        pl.col("sdmt").cast(pl.Float64), pl.col("edss").cast(pl.Float64))
+    first = visits.group_by("patient_id").agg(pl.col("date").min().alias("first_dose"))
+    complete = (visits.join(first, on="patient_id")
+                .filter(pl.col("date") == pl.col("first_dose"))
+                .group_by("patient_id")
+                .agg((pl.col("edss").is_not_null() & pl.col("sdmt").is_not_null()).all()
+                     .alias("ok"))
+                .filter(pl.col("ok")).select("patient_id"))
+    adsl = first.join(complete, on="patient_id").with_columns(
+        pl.lit("X").alias("group"), pl.lit(dt.date(2040, 1, 1)).alias("last_dose")).sort(
+        "patient_id")
+    advs = derive_advs(visits.drop("edss_delta", "scheduled"), adsl)
+    relapses = pl.read_csv(inputs / "cohort1_relapses.csv", try_parse_dates=True)
+    study = Study.from_dict({"analyses": {"disability_events": {
+        "tables": ["improvement", "pira_raw", "sdmt"]}}})
+    ctx = Context(study=study, tables={"relapses": relapses}, cohort=None,  # type: ignore[arg-type]
+                  in_force=None, datasets={"adsl": adsl, "advs": advs})  # type: ignore[arg-type]
+    r = ResultsTable()
+    Efficacy().run(ctx, r)
+    DisabilityEvents().run(ctx, r)
+    gold = pl.read_csv(HERE / "cohort1_events.csv", try_parse_dates=True,
+                       schema_overrides={"cdw_type": pl.String}).join(
+        adsl.select("patient_id"), on="patient_id", how="semi")
+
+    def want(run: str, kind: str) -> list[tuple]:
+        g = gold.filter((pl.col("run") == run) & (pl.col("event_type") == kind))
+        return sorted(g.select("patient_id", "date").rows())
+
+    def got(name: str, param: str) -> list[tuple]:
+        d = ctx.datasets[name].filter((pl.col("param") == param) & pl.col("event"))
+        return sorted(d.select("patient_id", "event_date").rows())
+
+    assert len(want("cdi_edss", "CDI")) > 30
+    assert got("adttecdi", "CDI_EDSS") == want("cdi_edss", "CDI")
+    assert got("adtte", "CDW_EDSS") == want("cdw_edss", "CDW")
+    assert got("adttesdmt", "CDW_SDMT") == want("cdw_sdmt", "CDW")
+    labelled = sorted(ctx.datasets["adpiraraw"].filter(pl.col("event_type") == "CDW")
+                      .select("patient_id", "date", "cdw_type").rows())
+    assert labelled == sorted(gold.filter((pl.col("run") == "pira_raw")
+                                          & (pl.col("event_type") == "CDW"))
+                              .select("patient_id", "date", "cdw_type").rows())
+    assert r.get("pira_raw", "events", group="overall", variable="edss",
+                 level="any") == len(labelled)

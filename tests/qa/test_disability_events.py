@@ -336,3 +336,41 @@ def test_item19_case16_the_study_path_matches_r_msprog_on_a_cohort_of_400():
                               .select("patient_id", "date", "cdw_type").rows())
     assert r.get("pira_raw", "events", group="overall", variable="edss",
                  level="any") == len(labelled)
+
+
+def test_item19_case17_pira_raw_rows_add_up_whatever_the_events():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from msrwe.study._event_rows import add_pira_raw
+
+    ids = [f"p{i}" for i in range(8)]
+    adsl = pl.DataFrame({"patient_id": ids, "group": ["A", "B"] * 4})
+    event = st.tuples(st.sampled_from(ids), st.sampled_from(["CDW", "CDI"]),
+                      st.sampled_from(["PIRA", "RAW", "undefined", None]))
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(event, max_size=25))
+    def check(rows):
+        ev = pl.DataFrame(rows, orient="row", schema={"patient_id": pl.String,
+                                                      "event_type": pl.String,
+                                                      "cdw_type": pl.String})
+        r = ResultsTable()
+        add_pira_raw(r, analysis="pira_raw", events=ev, followed=adsl, adsl=adsl)
+        for group in ("A", "B", "overall"):
+            def get(stat, level, group=group):
+                return r.get("pira_raw", stat, group=group, variable="edss", level=level)
+
+            kinds = ("PIRA", "RAW", "undefined")
+            assert sum(get("events", k) for k in kinds) == get("events", "any")
+            assert get("n", "any") <= sum(get("n", k) for k in kinds)
+            for k in (*kinds, "any"):
+                assert get("ci_low", k) <= get("pct", k) <= get("ci_high", k)
+                assert get("n", k) <= get("events", k)
+        cdw = ev.filter(pl.col("event_type") == "CDW")
+        assert r.get("pira_raw", "events", group="overall", variable="edss",
+                     level="any") == cdw.height
+        assert r.get("pira_raw", "n", group="overall", variable="edss",
+                     level="any") == cdw["patient_id"].n_unique()
+
+    check()

@@ -63,12 +63,14 @@ def test_run_order_follows_after():
     cut = endpoints.index("lublin_activity") + 1
     with_t1 = [*endpoints[:cut], "table1", *endpoints[cut:]]
     order = [a.name for a in run_order(Study())]
-    assert order == ["cohort", "exposure", "safety", "efficacy", *with_t1]
+    # disability_events (issue 9 item 19) reads efficacy's datasets
+    assert order == ["cohort", "exposure", "safety", "efficacy", "disability_events", *with_t1]
     off = Study.from_dict({"analyses": {"efficacy": {"enabled": False}}})
-    assert [a.name for a in run_order(off)] == ["cohort", "exposure", "safety", *with_t1]
+    assert [a.name for a in run_order(off)] == ["cohort", "exposure", "safety",
+                                                "disability_events", *with_t1]
     no_lublin = Study.from_dict({"analyses": {"lublin_activity": {"enabled": False}}})
     assert [a.name for a in run_order(no_lublin)] == [
-        "cohort", "exposure", "safety", "efficacy", "table1",
+        "cohort", "exposure", "safety", "efficacy", "table1", "disability_events",
         *[e for e in endpoints if e != "lublin_activity"]]
 
 

@@ -36,7 +36,8 @@ DEFAULT_MIN_AT_RISK = 10
 #: R's tolerance in reading a median, ``sqrt(.Machine$double.eps)``.
 _TOL = float(np.sqrt(np.finfo(float).eps))
 
-_TABLE_SCHEMA = {
+#: Columns of :attr:`KaplanMeierResult.table`.
+KM_TABLE_SCHEMA = {
     "time": pl.Float64,
     "n_at_risk": pl.Int64,
     "events": pl.Int64,
@@ -304,7 +305,7 @@ def kaplan_meier(
     table = pl.DataFrame(
         {"time": times, "n_at_risk": n_risk, "events": n_ev, "censored": n_cens,
          "survival": surv, "ci_low": low, "ci_high": high, "note": notes.astype(str)},
-        schema=_TABLE_SCHEMA,
+        schema=KM_TABLE_SCHEMA,
     ).with_columns(pl.col("survival", "ci_low", "ci_high").fill_nan(None))
     return KaplanMeierResult(
         table=table,

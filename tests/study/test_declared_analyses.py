@@ -60,10 +60,12 @@ def test_run_order_follows_after():
 
     endpoints = [a.name for a in ENDPOINT_ANALYSES]  # issue 11, all after efficacy
     order = [a.name for a in run_order(Study())]
-    assert order == ["cohort", "exposure", "safety", "efficacy", "table1", *endpoints]
+    # disability_events (issue 9 item 19) reads efficacy's datasets
+    assert order == ["cohort", "exposure", "safety", "efficacy", "table1", "disability_events",
+                     *endpoints]
     off = Study.from_dict({"analyses": {"efficacy": {"enabled": False}}})
     assert [a.name for a in run_order(off)] == ["cohort", "exposure", "table1", "safety",
-                                                *endpoints]
+                                                "disability_events", *endpoints]
 
 
 # Case 3: [analyses.<name>] tables are checked against the declarations

@@ -59,7 +59,7 @@ interval_days = [50, 90]
 end_at_next_treatment = false
 
 [outcomes]
-delta_policy = "trial"
+delta_fun = "trial"
 """
 
 #: case -> (patients, seed, dirty, study file text)

@@ -51,6 +51,7 @@ def add_km_result(
     method_note: str = "",
     summary_extra: Mapping[str, float | int | None] | None = None,
     time_extra: Callable[[dict], Mapping[str, float | int | None]] | None = None,
+    summary_analysis: str | None = None,
 ) -> None:
     """Add the rows of one Kaplan-Meier estimate (see the module text for what they hold).
 
@@ -71,6 +72,9 @@ def add_km_result(
         More stats of the summary level (e.g. ``already_reached``).
     time_extra
         More stats of each time row, from the table row (e.g. ``cum_incidence_pct``).
+    summary_analysis
+        The ``analysis`` of the level ``""`` rows when they go elsewhere (default
+        ``analysis``).
 
     Examples
     --------
@@ -103,8 +107,8 @@ def add_km_result(
         why = ""
         if stat.startswith("median") and missing:
             why = f"median {median_note}; " if median_note else ""
-        results.add(analysis, group, variable, "", stat, value, label=label,
-                    method=why + method)
+        results.add(summary_analysis or analysis, group, variable, "", stat, value,
+                    label=label, method=why + method)
     for row in km.table.iter_rows(named=True):
         t = row["time"]
         note = row["note"]

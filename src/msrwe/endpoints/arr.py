@@ -49,6 +49,7 @@ def add_arr(
     level: float = 0.95,
     merge_days: int = 30,
     rate_ratio: bool = True,
+    min_at_risk: int = 0,
 ) -> None:
     """Add the ``arr`` rows.
 
@@ -66,6 +67,9 @@ def add_arr(
         Years after the first dose at which the relapse-free share is read.
     level
         Confidence level.
+    min_at_risk
+        Kaplan-Meier estimates stop where fewer than this many patients remain at risk (the
+        study's ``[analysis] km_min_at_risk``; 0 reports every time).
     merge_days
         The merge rule in force (for the method text only).
     rate_ratio
@@ -111,7 +115,7 @@ def add_arr(
             time=part["relapse_time_years"].to_numpy(),
             event=part["relapse_event"].cast(pl.Int64).to_numpy(),
             at=km_years, level=level, label="time to first relapse (years)",
-            at_label="{t:g} years after the first dose",
+            at_label="{t:g} years after the first dose", min_at_risk=min_at_risk,
         )
     if rate_ratio:
         add_rate_ratio(

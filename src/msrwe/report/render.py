@@ -185,7 +185,8 @@ def render_report(
     if result is not None:
         frame = result.results.to_polars()
         tell(1)
-        fi = from_analysis(result.datasets, window=result.in_force.interval_days)
+        fi = from_analysis(result.datasets, window=result.in_force.interval_days,
+                           min_at_risk=result.study.analysis.km_min_at_risk)
         body = [
             sec.summary_section(result.summary()),
             *sec.analysis_sections(frame, attrition=result.attrition, methods=result.methods,

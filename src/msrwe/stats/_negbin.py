@@ -3,13 +3,15 @@
 Annualised relapse rates are compared with a negative binomial (NB2) model of the relapse count
 with ``log(person-years)`` as offset, as MS registry comparisons do
 (``../shared/reference/comparative-effectiveness.md`` section 2.1 and 2.4). The model is fitted
-with statsmodels' GLM (log link) at a given dispersion, the dispersion by maximising the
-(weighted) profile likelihood, which gives the joint maximum-likelihood estimate that
-``MASS::glm.nb`` reaches by alternating. The robust covariance is the sandwich with the
-dispersion held fixed, exactly as ``sandwich::sandwich`` (HC0) and ``sandwich::vcovCL`` (HC0
-with the G/(G-1) cluster adjustment) compute it for a ``glm.nb`` fit; statsmodels' own robust
-covariance is not verified for weighted GLMs, so it is written out here. Checked against
-MASS::glm.nb + sandwich in ``tests/results/compare``.
+by joint maximum likelihood of the coefficients and the dispersion (Newton steps on the exact
+gradient and Hessian, vectorised over patients), the estimate that ``MASS::glm.nb`` reaches by
+alternating; the former algorithm (statsmodels' GLM refitted along a scalar search of the
+profile likelihood over the dispersion) remains as the fallback at the dispersion's bounds
+and as the oracle of ``tests/stats/test_negbin_newton.py``. The robust covariance is the
+sandwich with the dispersion held fixed, exactly as ``sandwich::sandwich`` (HC0) and
+``sandwich::vcovCL`` (HC0 with the G/(G-1) cluster adjustment) compute it for a ``glm.nb``
+fit; statsmodels' own robust covariance is not verified for weighted GLMs, so it is written
+out here. Checked against MASS::glm.nb + sandwich in ``tests/results/compare``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 from msrwe.errors import InputError
 from msrwe.stats._checks import check_alpha
@@ -77,14 +79,17 @@ class _Fit:
     alpha: float
 
 
-def _fit_nb(
+def _ml_statsmodels(
     y: np.ndarray,
     x: np.ndarray,
     offset: np.ndarray,
     w: np.ndarray,
-    clusters: np.ndarray | None,
-    robust: bool,
-) -> _Fit:
+) -> tuple[np.ndarray, float]:
+    """The reference maximum-likelihood fit (statsmodels GLM and a bounded scalar search).
+
+    Kept as the fallback of :func:`_ml_newton` (a dispersion at the search's bounds, or a
+    Newton run that does not converge) and as its oracle in the tests.
+    """
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
@@ -111,7 +116,128 @@ def _fit_nb(
                                    options={"xatol": 1e-10})
     alpha = float(np.exp(opt.x))
     res = glm(alpha, start)
-    beta = np.asarray(res.params, dtype=float)  # type: ignore[attr-defined]
+    return np.asarray(res.params, dtype=float), alpha  # type: ignore[attr-defined]
+
+
+#: Bounds of log(alpha) of the reference search; a maximum outside them goes to the reference.
+_LOG_ALPHA_BOUNDS = (-15.0, 6.0)
+
+
+class _Counts:
+    """The distinct counts and their summed weights.
+
+    Terms in the count alone (gamma functions of ``y + 1/alpha``) are evaluated once per
+    distinct count, not once per patient.
+    """
+
+    def __init__(self, y: np.ndarray, w: np.ndarray) -> None:
+        self.values, inverse = np.unique(y, return_inverse=True)
+        self.weight = np.bincount(inverse.ravel(), weights=w, minlength=len(self.values))
+        self.const = float(np.dot(self.weight, special.gammaln(self.values + 1)))
+
+
+def _nb_loglik(y: np.ndarray, eta: np.ndarray, w: np.ndarray, log_alpha: float,
+               counts: _Counts | None = None) -> float:
+    """Weighted NB2 log-likelihood (statsmodels' ``NegativeBinomial`` family, scale 1)."""
+    c = counts if counts is not None else _Counts(y, w)
+    a = np.exp(log_alpha)
+    r = 1.0 / a
+    amu = a * np.exp(eta)
+    per_count = float(np.dot(c.weight, special.gammaln(c.values + r) - special.gammaln(r)))
+    return per_count - c.const + float(np.dot(w, y * np.log(amu) - (y + r) * np.log1p(amu)))
+
+
+def _ml_newton(
+    y: np.ndarray, x: np.ndarray, offset: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, float] | None:
+    """Joint maximum likelihood of (beta, log alpha) by Newton's method, vectorised.
+
+    The same maximum as :func:`_ml_statsmodels` (whose profile search over alpha refits a GLM
+    some 40 times), reached in a handful of full-data steps: Fisher scoring for beta at
+    alpha = 1 as the start, then Newton steps on the exact gradient and Hessian of the NB2
+    log-likelihood in (beta, log alpha), halving a step that does not increase it. Digamma and
+    trigamma terms are summed over the distinct counts. ``None`` when it does not converge or
+    the maximum lies outside :data:`_LOG_ALPHA_BOUNDS` (then the reference search decides, at
+    its bounds, as before).
+    """
+    p = x.shape[1]
+    counts = _Counts(y, w)
+    theta = 0.0
+    # start: the overall rate, then Fisher scoring (IRLS) for beta at alpha = 1
+    xtw = x.T * w
+    try:
+        beta = np.linalg.solve(xtw @ x, xtw @ np.full(len(y), np.log(
+            max(float(np.dot(w, y)), 1e-3) / float(np.dot(w, np.exp(offset))))))
+    except np.linalg.LinAlgError:
+        return None
+    for _ in range(25):
+        eta_b = x @ beta
+        mu = np.exp(eta_b + offset)
+        ww = w * mu / (1 + mu)
+        try:
+            new = np.linalg.solve((x.T * ww) @ x, x.T @ (ww * eta_b + w * (y - mu) / (1 + mu)))
+        except np.linalg.LinAlgError:
+            return None
+        done = np.max(np.abs(new - beta)) < 1e-4
+        beta = new
+        if done:
+            break
+    eta = x @ beta + offset
+    ll = _nb_loglik(y, eta, w, theta, counts)
+    yv, yw = counts.values, counts.weight
+    for _ in range(100):
+        a = np.exp(theta)
+        r = 1.0 / a
+        mu = np.exp(eta)
+        amu1 = 1 + a * mu
+        resid = y - mu
+        d1 = w * resid / amu1
+        big_l = float(np.dot(w, np.log(amu1))) - float(
+            np.dot(yw, special.digamma(yv + r) - special.digamma(r)))
+        g = np.append(x.T @ d1, r * big_l + d1.sum())
+        h = np.empty((p + 1, p + 1))
+        h[:p, :p] = -((x.T * (w * mu * (1 + a * y) / amu1**2)) @ x)
+        cross = -a * mu * d1 / amu1
+        h[:p, p] = h[p, :p] = x.T @ cross
+        trig = float(np.dot(yw, special.polygamma(1, yv + r) - special.polygamma(1, r)))
+        h[p, p] = -r * big_l + float(np.dot(w, mu / amu1)) + r * r * trig + cross.sum()
+        try:
+            step = -np.linalg.solve(h, g)
+        except np.linalg.LinAlgError:
+            return None
+        if not np.all(np.isfinite(step)):
+            return None
+        if np.max(np.abs(step)) < 1e-11:
+            beta, theta = beta + step[:p], theta + float(step[p])
+            break
+        t = 1.0
+        while t > 1e-6:
+            nb, nt = beta + t * step[:p], theta + t * float(step[p])
+            neta = x @ nb + offset
+            nll = _nb_loglik(y, neta, w, nt, counts) if abs(nt) < 50 else -np.inf
+            if np.isfinite(nll) and nll >= ll - 1e-12 * abs(ll):
+                break
+            t /= 2
+        else:
+            return None
+        beta, theta, ll, eta = nb, nt, nll, neta
+        if not _LOG_ALPHA_BOUNDS[0] + 2 < theta < _LOG_ALPHA_BOUNDS[1]:
+            return None
+    else:
+        return None
+    return beta, float(np.exp(theta))
+
+
+def _fit_nb(
+    y: np.ndarray,
+    x: np.ndarray,
+    offset: np.ndarray,
+    w: np.ndarray,
+    clusters: np.ndarray | None,
+    robust: bool,
+) -> _Fit:
+    fit = _ml_newton(y, np.asfortranarray(x), offset, w)
+    beta, alpha = fit if fit is not None else _ml_statsmodels(y, x, offset, w)
     if not np.all(np.isfinite(beta)):
         raise InputError("negbin_rate_ratio: the model did not converge (a group without events?).")
     mu = np.exp(x @ beta + offset)
@@ -265,7 +391,8 @@ def negbin_rate_ratio(
         "Negative binomial (NB2) model of the event count with log person-years as offset"
         + (", weighted" if weights else "")
         + (f", adjusted for {', '.join(covariates)}" if covariates else "")
-        + f" (statsmodels GLM, dispersion by maximum likelihood) with {se_text}."
+        + " (coefficients and dispersion by joint maximum likelihood, as MASS::glm.nb)"
+        + f" with {se_text}."
     )
     return RateRatioResult(
         terms=terms,

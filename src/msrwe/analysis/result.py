@@ -285,7 +285,8 @@ class AnalysisResult:
         their count); ``attrition`` takes its counts from the withheld rows; the datasets
         stay (the report draws its figures from them) but :meth:`export` refuses to write
         them. The study records ``[privacy] min_cell`` so the settings appendix and
-        ``study.toml`` show it.
+        ``study.toml`` show it. A result already suppressed at this threshold or a higher one
+        is returned as it is; a higher threshold withholds more of it.
 
         Examples
         --------
@@ -303,6 +304,8 @@ class AnalysisResult:
         from msrwe.privacy import check_min_cell, suppress_results, suppression_code
 
         min_cell = check_min_cell(min_cell, option="min_cell")
+        if self.min_cell is not None and min_cell <= self.min_cell:
+            return self  # already withheld at this threshold or a stricter one
         frame = suppress_results(self.results.to_polars(), min_cell)
         attrition = self.attrition
         if attrition.height and {"step", "excluded", "remaining"} <= set(attrition.columns):

@@ -129,8 +129,8 @@ def build_report(
         quality = store.quality()
         if analysis is None:
             try:
-                analysis = run.analyze(store, study, progress=analysis_step,
-                                       min_cell=min_cell)
+                threshold = {} if min_cell is None else {"min_cell": min_cell}
+                analysis = run.analyze(store, study, progress=analysis_step, **threshold)
             except (InputError, StoreError) as exc:
                 reason = str(exc)
     results_file = ""

@@ -2,7 +2,8 @@
 
 ``msrwe.stats._negbin._ml_newton`` (joint Newton steps in beta and log alpha) must reach the
 maximum that ``_ml_statsmodels`` (statsmodels GLM refitted along a bounded scalar search over
-alpha, the former algorithm, kept as fallback) reaches, on numbered hand cases.
+alpha, the former algorithm, kept as fallback) reaches, on numbered hand cases; where the
+likelihood rises towards the lower bound of alpha it returns the bound.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from msrwe.stats._negbin import _ml_newton, _ml_statsmodels, _nb_loglik
+from msrwe.stats._negbin import _LOG_ALPHA_BOUNDS, _ml_newton, _ml_statsmodels, _nb_loglik
 
 GOLD = Path(__file__).parents[1] / "results" / "compare"
 
@@ -68,10 +69,34 @@ def test_newton_reaches_the_reference_maximum(case: str) -> None:
     assert ll >= ref_ll - 1e-9 * abs(ref_ll)
 
 
-def test_underdispersed_counts_go_to_the_reference_search() -> None:
-    # 7: counts less variable than Poisson: the maximum is alpha -> 0, outside the bounds the
-    # reference searches in, so the Newton fit declines and the reference decides
-    py = np.ones(60)
-    y = np.tile([1.0, 1.0, 2.0], 20)
-    x = np.column_stack([np.ones(60), np.repeat([0.0, 1.0], 30)])
-    assert _ml_newton(y, x, np.log(py), np.ones(60)) is None
+def _poisson(seed: int, n: int) -> tuple:
+    rng = np.random.default_rng(seed)
+    g = rng.integers(0, 2, n)
+    py = rng.uniform(0.5, 6.0, n)
+    y = rng.poisson(np.where(g == 1, 0.4, 0.25) * py).astype(float)
+    return y, np.column_stack([np.ones(n), g.astype(float)]), np.log(py), np.ones(n)
+
+
+BOUNDARY = {
+    # 7: counts less variable than Poisson; 8-9: Poisson samples that came out so (synthetic
+    # cohorts are Poisson): the likelihood rises as alpha -> 0, the maximum is the lower bound
+    "7 underdispersed": (np.tile([1.0, 1.0, 2.0], 20),
+                         np.column_stack([np.ones(60), np.repeat([0.0, 1.0], 30)]),
+                         np.zeros(60), np.ones(60)),
+    "8 Poisson counts": _poisson(9, 3000),
+    "9 Poisson counts, larger": _poisson(10, 20000),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BOUNDARY))
+def test_a_maximum_at_the_lower_bound_is_the_bound(case: str) -> None:
+    y, x, offset, w = BOUNDARY[case]
+    got = _ml_newton(y, x, offset, w)
+    assert got is not None
+    beta, alpha = got
+    assert alpha == np.exp(_LOG_ALPHA_BOUNDS[0])
+    ref_beta, ref_alpha = _ml_statsmodels(y, x, offset, w)
+    assert ref_alpha < 1e-5  # the reference stops on the flat stretch near the bound
+    np.testing.assert_allclose(beta, ref_beta, rtol=1e-6, atol=1e-9)
+    ll = _nb_loglik(y, x @ beta + offset, w, np.log(alpha))
+    assert ll >= _nb_loglik(y, x @ ref_beta + offset, w, np.log(ref_alpha)) - 1e-9 * abs(ll)

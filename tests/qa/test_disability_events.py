@@ -254,3 +254,123 @@ def test_item19_case14_msoutcomes_profile_says_which_parts_stay_on_msprog():
     ctx = Context(study=study, tables={}, cohort=None, in_force=None)  # type: ignore[arg-type]
     text = " ".join(DisabilityEvents().methods(ctx))
     assert "those used the msprog profile" in text
+
+
+def _report_tables(results: ResultsTable) -> dict[str, object]:
+    from msrwe.report.sections import analysis_sections
+
+    secs = analysis_sections(results.to_polars(), attrition=pl.DataFrame(), methods="",
+                             fi=None, analyses=(DisabilityEvents(),))  # type: ignore[arg-type]
+    return {b["table"].title: b["table"] for s in secs for b in s.blocks
+            if b["kind"] == "table"}
+
+
+def test_item19_case15_the_report_shows_the_tables_the_study_asks_for(everything):
+    r, _ = everything
+    tables = _report_tables(r)
+    for title in ("Confirmed improvement and worsening (patients)",
+                  "Time to confirmed improvement (EDSS)",
+                  "Confirmed EDSS worsening by kind: PIRA, RAW, undefined",
+                  "SDMT from baseline to last assessment",
+                  "Time to confirmed SDMT worsening (a decrease)",
+                  "Time to confirmed worsening on composite endpoints",
+                  "Composite events by the component(s) that drove them"):
+        assert title in tables, title
+    ce = tables["Confirmed improvement and worsening (patients)"].frame  # type: ignore[attr-defined]
+    cells = [str(c) for row in ce.rows() for c in row]
+    assert "confirmed EDSS improvement" in cells
+    assert "confirmed EDSS-Plus worsening" in cells
+    # by default: improvement only, no PIRA/RAW, SDMT or composite table
+    default, _ = _run(None)
+    shown = _report_tables(default)
+    assert "Confirmed improvement and worsening (patients)" in shown
+    assert not any("PIRA" in t or "SDMT" in t or "composite" in t for t in shown)
+
+
+def test_item19_case16_the_study_path_matches_r_msprog_on_a_cohort_of_400():
+    """The project's seeded cohort (gaps, same-day duplicates, relapses): first dose on each
+    patient's first visit, every visit on treatment; patients whose first visit lacks the EDSS or
+    the SDMT are left out (the study's baseline is that visit, msprog's the first value)."""
+    inputs = Path(__file__).parents[1] / "results" / "outcomes" / "inputs"
+    visits = pl.read_csv(inputs / "cohort1_visits.csv", try_parse_dates=True).with_columns(
+        pl.col("sdmt").cast(pl.Float64), pl.col("edss").cast(pl.Float64))
+    first = visits.group_by("patient_id").agg(pl.col("date").min().alias("first_dose"))
+    complete = (visits.join(first, on="patient_id")
+                .filter(pl.col("date") == pl.col("first_dose"))
+                .group_by("patient_id")
+                .agg((pl.col("edss").is_not_null() & pl.col("sdmt").is_not_null()).all()
+                     .alias("ok"))
+                .filter(pl.col("ok")).select("patient_id"))
+    adsl = first.join(complete, on="patient_id").with_columns(
+        pl.lit("X").alias("group"), pl.lit(dt.date(2040, 1, 1)).alias("last_dose")).sort(
+        "patient_id")
+    advs = derive_advs(visits.drop("edss_delta", "scheduled"), adsl)
+    relapses = pl.read_csv(inputs / "cohort1_relapses.csv", try_parse_dates=True)
+    study = Study.from_dict({"analyses": {"disability_events": {
+        "tables": ["improvement", "pira_raw", "sdmt"]}}})
+    ctx = Context(study=study, tables={"relapses": relapses}, cohort=None,  # type: ignore[arg-type]
+                  in_force=None, datasets={"adsl": adsl, "advs": advs})  # type: ignore[arg-type]
+    r = ResultsTable()
+    Efficacy().run(ctx, r)
+    DisabilityEvents().run(ctx, r)
+    gold = pl.read_csv(HERE / "cohort1_events.csv", try_parse_dates=True,
+                       schema_overrides={"cdw_type": pl.String}).join(
+        adsl.select("patient_id"), on="patient_id", how="semi")
+
+    def want(run: str, kind: str) -> list[tuple]:
+        g = gold.filter((pl.col("run") == run) & (pl.col("event_type") == kind))
+        return sorted(g.select("patient_id", "date").rows())
+
+    def got(name: str, param: str) -> list[tuple]:
+        d = ctx.datasets[name].filter((pl.col("param") == param) & pl.col("event"))
+        return sorted(d.select("patient_id", "event_date").rows())
+
+    assert len(want("cdi_edss", "CDI")) > 30
+    assert got("adttecdi", "CDI_EDSS") == want("cdi_edss", "CDI")
+    assert got("adtte", "CDW_EDSS") == want("cdw_edss", "CDW")
+    assert got("adttesdmt", "CDW_SDMT") == want("cdw_sdmt", "CDW")
+    labelled = sorted(ctx.datasets["adpiraraw"].filter(pl.col("event_type") == "CDW")
+                      .select("patient_id", "date", "cdw_type").rows())
+    assert labelled == sorted(gold.filter((pl.col("run") == "pira_raw")
+                                          & (pl.col("event_type") == "CDW"))
+                              .select("patient_id", "date", "cdw_type").rows())
+    assert r.get("pira_raw", "events", group="overall", variable="edss",
+                 level="any") == len(labelled)
+
+
+def test_item19_case17_pira_raw_rows_add_up_whatever_the_events():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from msrwe.study._event_rows import add_pira_raw
+
+    ids = [f"p{i}" for i in range(8)]
+    adsl = pl.DataFrame({"patient_id": ids, "group": ["A", "B"] * 4})
+    event = st.tuples(st.sampled_from(ids), st.sampled_from(["CDW", "CDI"]),
+                      st.sampled_from(["PIRA", "RAW", "undefined", None]))
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(event, max_size=25))
+    def check(rows):
+        ev = pl.DataFrame(rows, orient="row", schema={"patient_id": pl.String,
+                                                      "event_type": pl.String,
+                                                      "cdw_type": pl.String})
+        r = ResultsTable()
+        add_pira_raw(r, analysis="pira_raw", events=ev, followed=adsl, adsl=adsl)
+        for group in ("A", "B", "overall"):
+            def get(stat, level, group=group):
+                return r.get("pira_raw", stat, group=group, variable="edss", level=level)
+
+            kinds = ("PIRA", "RAW", "undefined")
+            assert sum(get("events", k) for k in kinds) == get("events", "any")
+            assert get("n", "any") <= sum(get("n", k) for k in kinds)
+            for k in (*kinds, "any"):
+                assert get("ci_low", k) <= get("pct", k) <= get("ci_high", k)
+                assert get("n", k) <= get("events", k)
+        cdw = ev.filter(pl.col("event_type") == "CDW")
+        assert r.get("pira_raw", "events", group="overall", variable="edss",
+                     level="any") == cdw.height
+        assert r.get("pira_raw", "n", group="overall", variable="edss",
+                     level="any") == cdw["patient_id"].n_unique()
+
+    check()

@@ -5,8 +5,10 @@ charted measurement, special codes (9HPT 777) left out; 3 one baseline square, o
 and confirming diamond per event of the engine, labelled with the engine's RAW/PIRA; 4 the
 confirming visit follows the chosen confirmation (84 or 168 days); 5 one lane mark per dose,
 relapse, AE, hospital stay, MRI and sample, a span per stay and a dashed line per relapse on
-every panel; 6 hostile labels (``<script>``, ``&``, quotes) stay text; 7 the page's inline SVG
-parses and holds the patient's visits and the hostile AE term only as text.
+every panel; 6 hostile labels (``<script>``, ``&``, quotes) stay text; 6b any text at all (control
+characters included) keeps the figure parsable, shown as itself or with U+FFFD for what XML
+cannot hold; 7 the page's inline SVG parses and holds the patient's visits and the hostile AE
+term only as text.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from urllib.parse import quote
 
 import polars as pl
 from defusedxml import ElementTree
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.serve.conftest import EVIL_ID, EVIL_TERM
 
 from msrwe.serve._timeline import timeline_svg
@@ -158,6 +162,29 @@ def test_case6_hostile_labels_stay_text() -> None:
     assert "#2 R&W" in texts
     assert [g.get("class") for g in _with_class(root, "event")] == [
         'event PIRA"><script>', "event R&W"]
+
+
+_XML_OK = st.characters(exclude_categories=("Cs",))
+
+
+@settings(max_examples=60, deadline=None)
+@given(drug=st.text(_XML_OK, max_size=30), term=st.text(_XML_OK, max_size=30))
+def test_case6b_any_text_keeps_the_figure_parsable(drug: str, term: str) -> None:
+    tables = {
+        "visits": _visits(),
+        "administrations": pl.DataFrame({"date": [D(2015, 2, 1)], "drug": [drug]}),
+        "adverse_events": pl.DataFrame({"onset_date": [D(2016, 3, 1)], "term": [term]}),
+    }
+    root = _parse(timeline_svg(tables, pl.DataFrame(), {"conf_days": 84}))
+    tips = {m.get("data-lane"): m.find(NS + "title").text for m in _with_class(root, "lane-mark")}
+    bad = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+    for lane, label, text in (("administrations", "doses", drug),
+                              ("adverse_events", "AEs", term)):
+        shown = bad.sub("\ufffd", text)
+        day = D(2015, 2, 1) if label == "doses" else D(2016, 3, 1)
+        want = f"{label} {day}" + (f": {shown}" if text else "")
+        # an XML parser reads every line end as \n; otherwise the text is as charted
+        assert tips[lane] == want.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def test_case7_page_inline_svg(client_for) -> None:

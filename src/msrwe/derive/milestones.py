@@ -159,11 +159,13 @@ def derive_milestone(
             rel_days = r["_d"].cast(pl.Float64).to_numpy()
             rel_starts = np.searchsorted(r["_code"].to_numpy(), np.arange(n_pat + 1))
     from msrwe.derive._milestone_kernel import milestone_scan
+    from msrwe.derive.outcomes.compile_notice import compile_notice
 
-    idx = milestone_scan(t, vals, ok, starts.astype(np.int64), rel_days,
-                         rel_starts.astype(np.int64), float(milestone), float(conf_days),
-                         tol[0], tol[1], rte[0], rte[1], rtc[0], rtc[1],
-                         float(require_sust_days), impute, impute_max)
+    with compile_notice(milestone_scan):  # a first compile says so instead of a silent wait
+        idx = milestone_scan(t, vals, ok, starts.astype(np.int64), rel_days,
+                             rel_starts.astype(np.int64), float(milestone), float(conf_days),
+                             tol[0], tol[1], rte[0], rte[1], rtc[0], rtc[1],
+                             float(require_sust_days), impute, impute_max)
     observed = idx >= 0
     at = np.where(observed, starts[:-1] + idx, starts[1:] - 1)
     res = pl.DataFrame({

@@ -219,6 +219,15 @@ def _entry(lines: list[str], key: str, value: Any, *, meaning: str, allowed: Ite
 # -- the sections ------------------------------------------------------------------------------
 
 
+def _default(f: dataclasses.Field) -> Any:
+    """A dataclass field's default (``None`` when it has none)."""
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return None
+
+
 def _dataclass_section(lines: list[str], name: str, obj: Any, cls: type,
                        notes: Iterable[str] = ()) -> None:
     docs = parameter_docs(cls)
@@ -233,10 +242,8 @@ def _dataclass_section(lines: list[str], name: str, obj: Any, cls: type,
         if dataclasses.is_dataclass(v) and not isinstance(v, type):
             nested.append((f.name, v, type(v)))
             continue
-        default = f.default if f.default is not dataclasses.MISSING else (
-            f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
         _entry(lines, f"{name}.{f.name}", v, meaning=docs.get(f.name, ""),
-               allowed=_ALLOWED.get(f"{name}.{f.name}", ()), default=default)
+               allowed=_ALLOWED.get(f"{name}.{f.name}", ()), default=_default(f))
     for sub, v, klass in nested:
         _dataclass_section(lines, f"{name}.{sub}", v, klass)
 
@@ -271,13 +278,13 @@ def _analyses_section(lines: list[str], study: Study) -> None:
         lines.append(f"{'' if 'enabled' in given else '# '}enabled = "
                      f"{_value(given.get('enabled', a.enabled(Study())))}")
         if a.options is not None:
-            opts = a.options()
             for f in fields(a.options):
-                v = given.get(f.name)
-                shown = getattr(opts, f.name) if v is None else v
-                line = f"{_key(f.name)} = " + (
-                    _value(_plain(shown)) if shown is not None else "(not set)")
-                lines.append(("" if f.name in given else "# ") + line)
+                shown = given.get(f.name, _default(f))
+                try:
+                    written = _value(_plain(shown)) if shown is not None else "(not set)"
+                except TypeError:  # a default TOML cannot hold: say so, never guess
+                    written = "(not set)"
+                lines.append(("" if f.name in given else "# ") + f"{_key(f.name)} = {written}")
         for k in given:
             if k != "enabled" and (a.options is None or k not in {f.name for f in fields(
                     a.options)}):
@@ -305,8 +312,7 @@ def _compare_section(lines: list[str], design: CompareDesign | None,
     given = design.to_dict() if design is not None else {}
     for f in fields(CompareDesign):
         k = f.name
-        default = f.default if f.default is not dataclasses.MISSING else (
-            f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+        default = _default(f)
         v = given.get(k) if design is not None else (None if k == "arms" else default)
         _entry(lines, f"compare.{k}", v, meaning=docs.get(k, ""),
                allowed=_ALLOWED.get(f"compare.{k}", ()), default=default, commented=commented)

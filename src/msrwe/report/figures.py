@@ -409,6 +409,7 @@ def swimmer_figure(
     fig_id: str = "fig-swimmer",
     title: str = "Every patient's doses, adverse events and relapses",
     max_patients: int = 150,
+    labels: bool = False,
 ) -> ReportFigure | None:
     """One horizontal bar per patient on a common time axis, sorted by follow-up.
 
@@ -425,6 +426,9 @@ def swimmer_figure(
     max_patients
         Above this many patients an evenly spaced sample along the follow-up order is drawn
         (the caption says so).
+    labels
+        Name each bar by its ``patient_id``: only for pseudonyms (``msrwe report
+        --deidentify``), never for charted identifiers.
 
     Returns
     -------
@@ -492,7 +496,11 @@ def swimmer_figure(
         ax.scatter(x, yy, marker="v", s=ms * 6, color=PALETTE[2], label="relapse")
     ax.set_ylim(-1, len(ids))
     ax.set_xlim(0, max(float(fu.get_column("end_days").max()) / _DAYS_PER_YEAR, 0.1) * 1.02)
-    ax.set_yticks([])
+    if labels:
+        ax.set_yticks(y, [str(p) for p in ids], fontsize=max(3.0, min(7.0, 400 / len(ids))))
+        ax.tick_params(axis="y", length=0)
+    else:
+        ax.set_yticks([])
     ax.set_ylabel("Patients, sorted by follow-up")
     ax.set_xlabel("Years since start")
     ax.spines["left"].set_visible(False)
@@ -507,6 +515,8 @@ def swimmer_figure(
         f"One row per patient ({n_all} patients), from the start to the end of follow-up, "
         f"longest at the top; marks show doses, adverse events and relapses from the start "
         f"on.{sample}"
+        + (" Rows are labelled by random pseudonyms, not by the charts' identifiers."
+           if labels else "")
     )
     alt = (
         f"Swimmer plot of {len(ids)} patients: horizontal bars of follow-up in years with "

@@ -107,6 +107,9 @@ class FigureInputs:
     #: Every dataset of the analysis, by name (figures of analyses with their own datasets,
     #: e.g. the comparison's ``adcmpps`` and ``adcmptte``).
     datasets: Mapping[str, pl.DataFrame] = field(default_factory=dict)
+    #: Patients are named by pseudonyms (``msrwe report --deidentify``): the swimmer plot
+    #: labels its bars with them.
+    pseudonymised: bool = False
 
     @classmethod
     def build(

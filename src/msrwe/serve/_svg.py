@@ -17,14 +17,26 @@ Examples
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 
 __all__ = ["esc", "num", "tag", "titled"]
 
 
+#: Characters XML 1.0 does not allow (control characters, lone surrogates, U+FFFE/U+FFFF).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def esc(text: object) -> str:
-    """Text or an attribute value made safe for XML and HTML (``& < > " '`` escaped)."""
-    return html.escape(str(text), quote=True)
+    r"""Text or an attribute value made safe for XML and HTML.
+
+    ``& < > " '`` are escaped and characters XML cannot hold (control characters) become
+    U+FFFD, so that the figure always parses.
+
+    >>> esc("a\x01<b>") == "a\ufffd&lt;b&gt;"
+    True
+    """
+    return html.escape(_NOT_XML.sub("\ufffd", str(text)), quote=True)
 
 
 def num(x: float | int) -> str:

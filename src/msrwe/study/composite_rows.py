@@ -152,5 +152,6 @@ def add_composite(
         for comp, count in sorted(mine.group_by("component").len().iter_rows()):
             results.add_stats(components_analysis, group, key, str(comp),
                               {"events": count, "events_pct": 100.0 * count / mine.height},
-                              label=f"driven by {comp}", method="first composite events")
+                              label=f"{definition.name}: driven by {comp}",
+                              method="first composite events")
     return adtte, events, note

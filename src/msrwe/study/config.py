@@ -1,9 +1,9 @@
 """The study file: who qualifies, how they are grouped, and the definitions in force.
 
 A study file is TOML with the sections ``[study]``, ``[cohort]`` (with
-``[cohort.prior_treatment]``), ``[analysis]``, ``[exposure]``, ``[safety]`` and
-``[outcomes]``. Every key has a documented default (``docs/analysis.md`` lists them all), so the
-smallest useful study file names only the drug. An unknown key is refused with a
+``[cohort.prior_treatment]``), ``[analysis]``, ``[exposure]``, ``[safety]``, ``[outcomes]``
+and ``[privacy]``. Every key has a documented default (``docs/analysis.md`` lists them all), so
+the smallest useful study file names only the drug. An unknown key is refused with a
 :class:`~msrwe.errors.StudyFileError` that names it and lists the keys its section accepts, so a
 typo never silently falls back to a default.
 
@@ -64,6 +64,7 @@ __all__ = [
     "ExposureSettings",
     "OutcomeSettings",
     "PriorTreatmentCriteria",
+    "PrivacySettings",
     "SafetySettings",
     "Study",
     "StudyInfo",
@@ -348,6 +349,31 @@ class SafetySettings:
                         self.end_at_next_treatment)
 
 
+@dataclass(frozen=True)
+class PrivacySettings:
+    """``[privacy]``: what aggregate outputs withhold when they leave the centre.
+
+    Parameters
+    ----------
+    min_cell
+        Small-cell suppression: counts from 1 to ``min_cell - 1`` are withheld from
+        ``results.csv``, the report's tables and the console (shown as ``<5`` for 5), with
+        complementary suppression so no total gives them back (docs/privacy.md). Not set: every
+        count is shown. ``msrwe analyze/report/compare --min-cell N`` sets it for one run.
+
+    Examples
+    --------
+    >>> PrivacySettings(min_cell=5).min_cell
+    5
+    """
+
+    min_cell: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.min_cell is not None:
+            _int("privacy", "min_cell", self.min_cell, low=2, high=1000)
+
+
 #: Engine options the study sets itself for each measure it analyses; a study file cannot set them.
 SET_PER_MEASURE: tuple[str, ...] = (
     "outcome", "value_col", "worsening", "valuedelta_col", "validconf_col", "subjects",
@@ -516,6 +542,7 @@ _SECTIONS: dict[str, type] = {
     "exposure": ExposureSettings,
     "safety": SafetySettings,
     "outcomes": OutcomeSettings,
+    "privacy": PrivacySettings,
 }
 
 
@@ -608,6 +635,7 @@ class Study:
     exposure: ExposureSettings = field(default_factory=ExposureSettings)
     safety: SafetySettings = field(default_factory=SafetySettings)
     outcomes: OutcomeSettings = field(default_factory=OutcomeSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
     analyses: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _frozen({}))
     source: str = field(default="study file", compare=False)
     #: ``[compare]``: a comparative-effectiveness design (docs/compare.md), or ``None``.

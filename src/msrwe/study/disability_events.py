@@ -87,14 +87,17 @@ def _composite_key(value: str) -> str:
 
 @dataclass(frozen=True)
 class DisabilityEventOptions:
-    """``[analyses.disability_events]``: which tables and composites to add.
+    """``[analyses.disability_events]``: tables (improvement, pira_raw, sdmt) and composites.
+
+    See docs/outcomes.md, "In a study".
 
     Parameters
     ----------
     tables
         Among ``improvement`` (the default), ``pira_raw`` and ``sdmt``; ``[]`` for none.
     composites
-        ``edss_plus`` and/or measures joined by ``+`` (``edss+nhpt``); none by default.
+        ``edss_plus`` and/or measures joined by ``+`` (two or more of ``edss``, ``t25fw``,
+        ``nhpt``, ``sdmt``: ``edss+nhpt``); none by default.
     sdmt_threshold
         ``sdmt_msprog`` (msprog: the smaller of 4 points and 20% of the reference) or
         ``sdmt_4_or_10pct``.

@@ -90,7 +90,7 @@ def golden_path(case: str) -> Path:
 
 
 def main() -> None:
-    from msrwe.study import analyze
+    from msrwe.pipeline import analyze
 
     for case in CASES:
         with tempfile.TemporaryDirectory() as tmp:

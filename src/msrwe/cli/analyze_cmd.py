@@ -8,12 +8,14 @@ into the folder DIR in both ``analyze`` and ``report``.
 
 from __future__ import annotations
 
+import time
+from itertools import pairwise
 from pathlib import Path
 
 import typer
 
 from msrwe._outputs import check_out_file, check_out_folder
-from msrwe.cli._common import console, guard, out_folder, progress
+from msrwe.cli._common import console, err_console, guard, out_folder, progress
 
 __all__ = ["analyze", "register"]
 
@@ -41,6 +43,11 @@ def analyze(
         "record numbers, notes); by default they stay in the store.",
     ),
     quiet: bool = typer.Option(False, "--quiet", help="Print only the paths written."),
+    timings: bool = typer.Option(
+        False, "--timings",
+        help="Print on stderr the seconds each step took (reading the store, the cohort, each "
+        "analysis), the slowest first: which analysis of a large store costs what.",
+    ),
     aggregate_only: bool = typer.Option(
         False,
         "--aggregate-only",
@@ -49,6 +56,12 @@ def analyze(
         "`msrwe pool` (docs/federated.md).",
     ),
     site: str = typer.Option("site", "--site", help="The site's label in its package."),
+    min_cell: int | None = typer.Option(
+        None, "--min-cell", min=2, max=1000,
+        help="Small-cell suppression: counts from 1 to N-1 are withheld (shown as <N) with "
+        "complementary suppression so no total gives them back (docs/privacy.md); overrides "
+        "the study's [privacy] min_cell.",
+    ),
 ) -> None:
     """Analyse a store: cohort and attrition, then every declared analysis, into one table."""
     from msrwe.pipeline.run import analyze as run_analysis
@@ -60,6 +73,12 @@ def analyze(
                           "combined with --export, which writes patient-level datasets.",
                           option="--export")
 
+    if min_cell is not None and export is not None:
+        from msrwe.errors import OptionError
+
+        raise OptionError("--min-cell withholds small counts from outputs that leave the "
+                          "centre; --export writes every patient's datasets. Use one or the "
+                          "other.", option="--export")
     out_folder(out)  # before minutes of analysis, not after
     for name, kind in (("results.csv", "csv"), ("results.parquet", "parquet")):
         check_out_file(out / name, kind=kind, what="results table", inputs=[study], db=db)
@@ -69,10 +88,18 @@ def analyze(
     with progress() as bar:
         task = bar.add_task("analysing", total=None)
 
+        marks: list[tuple[float, str]] = []
+
         def on_step(i: int, total: int, description: str) -> None:
+            marks.append((time.perf_counter(), description))
             bar.update(task, description=description, total=total, completed=i - 1)
 
-        result = run_analysis(db, study, progress=on_step)
+        result = run_analysis(db, study, progress=on_step, min_cell=min_cell)
+        marks.append((time.perf_counter(), ""))
+    if timings:
+        steps = [(t1 - t0, what) for (t0, what), (t1, _) in pairwise(marks)]
+        for seconds, what in sorted(steps, key=lambda x: -x[0]):
+            err_console.print(f"{seconds:8.2f} s  {what}", highlight=False)
     if aggregate_only:
         from msrwe.federated import write_package
 
@@ -85,6 +112,10 @@ def analyze(
         for table in result.summary().as_rich():
             console.print(table)
     console.print(f"Wrote {len(result.results)} result rows to {written[0]} and {written[1]}")
+    if result.min_cell is not None:
+        console.print(f"Counts from 1 to {result.min_cell - 1} are withheld (small-cell "
+                      "suppression): their value is empty and their method starts with "
+                      "'suppressed'.")
     if export is not None:
         console.print(f"Results, datasets, attrition, methods, settings and provenance in {export}")
 

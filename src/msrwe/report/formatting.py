@@ -19,6 +19,9 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 __all__ = [
     "MISSING",
@@ -31,10 +34,40 @@ __all__ = [
     "fmt_num",
     "fmt_p",
     "is_missing",
+    "small_cells",
 ]
 
 #: What an empty cell shows (an en dash).
 MISSING = "–"
+#: What a NaN cell shows while :func:`small_cells` is in force (``"<5"``), else ``None``.
+_SMALL: ContextVar[str | None] = ContextVar("msrwe_small_cell_mark", default=None)
+
+
+@contextmanager
+def small_cells(min_cell: int | None) -> Iterator[None]:
+    """Within the block a NaN count shows ``<min_cell``: a count withheld as small.
+
+    Small-cell suppression (:func:`msrwe.privacy.display_frame`) marks such counts with NaN;
+    the results table itself never holds NaN. ``None`` changes nothing.
+
+    Examples
+    --------
+    >>> with small_cells(5):
+    ...     fmt_int(float("nan")), fmt_n_pct(float("nan"), None), fmt_int(None)
+    ('<5', '<5', '–')
+    >>> fmt_int(float("nan"))
+    '–'
+    """
+    token = _SMALL.set(None if min_cell is None else f"<{min_cell}")
+    try:
+        yield
+    finally:
+        _SMALL.reset(token)
+
+
+def _empty(value: float | int | None) -> str:
+    mark = _SMALL.get()
+    return mark if mark is not None and value is not None else MISSING
 
 
 def is_missing(value: float | int | None) -> bool:
@@ -57,7 +90,7 @@ def fmt_num(value: float | int | None, digits: int = 1) -> str:
     ('4.0', '0.35', '0.0')
     """
     if is_missing(value):
-        return MISSING
+        return _empty(value)
     text = f"{float(value):.{digits}f}"  # type: ignore[arg-type]
     if text.startswith("-") and float(text) == 0:
         text = text[1:]
@@ -90,7 +123,7 @@ def fmt_int(value: float | int | None) -> str:
     ('83', '–')
     """
     if is_missing(value):
-        return MISSING
+        return _empty(value)
     return str(round(float(value)))  # type: ignore[arg-type]
 
 
@@ -103,7 +136,7 @@ def fmt_n_pct(n: float | int | None, pct: float | None) -> str:
     '44 (53.0%)'
     """
     if is_missing(n):
-        return MISSING
+        return _empty(n)
     if is_missing(pct):
         return fmt_int(n)
     return f"{fmt_int(n)} ({fmt_num(pct, 1)}%)"

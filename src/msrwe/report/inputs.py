@@ -26,6 +26,7 @@ from pathlib import Path
 
 import polars as pl
 
+from msrwe.stats import DEFAULT_MIN_AT_RISK
 from msrwe.store import read_table, table_names
 
 __all__ = [
@@ -89,6 +90,9 @@ class FigureInputs:
         ``patient_id, end_days`` (and ``group``).
     window
         The regimen's expected dose interval in days, when the study states one.
+    min_at_risk
+        Kaplan-Meier curves stop where fewer than this many patients remain at risk (the
+        study's ``[analysis] km_min_at_risk``).
     """
 
     visits: pl.DataFrame | None = None
@@ -99,6 +103,7 @@ class FigureInputs:
     followup: pl.DataFrame | None = None
     window: tuple[float, float] | None = None
     notes: list[str] = field(default_factory=list)
+    min_at_risk: int = DEFAULT_MIN_AT_RISK
     #: Every dataset of the analysis, by name (figures of analyses with their own datasets,
     #: e.g. the comparison's ``adcmpps`` and ``adcmptte``).
     datasets: Mapping[str, pl.DataFrame] = field(default_factory=dict)
@@ -280,6 +285,7 @@ def from_analysis(
     datasets: Mapping[str, pl.DataFrame],
     *,
     window: tuple[float, float] | None = None,
+    min_at_risk: int = DEFAULT_MIN_AT_RISK,
 ) -> FigureInputs:
     """Figure inputs from an analysis's derived datasets (day 0: each patient's first dose).
 
@@ -290,6 +296,8 @@ def from_analysis(
         ``adtte``, ``adrel`` as in :attr:`msrwe.analysis.result.AnalysisResult.datasets`.
     window
         The dose-interval window in force (:attr:`msrwe.analysis.result.InForce.interval_days`).
+    min_at_risk
+        Where Kaplan-Meier curves stop (the study's ``[analysis] km_min_at_risk``).
 
     Returns
     -------
@@ -324,4 +332,4 @@ def from_analysis(
         adverse_events=adae, relapses=datasets.get("adrel"), groups=groups,
         window=(float(window[0]), float(window[1])) if window else None,
     )
-    return dataclasses.replace(fi, datasets=dict(datasets))
+    return dataclasses.replace(fi, datasets=dict(datasets), min_at_risk=min_at_risk)

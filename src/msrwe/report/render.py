@@ -252,7 +252,8 @@ def render_report(
         tell(1)
         datasets = result.datasets if pseudonyms is None else _renamed(result.datasets,
                                                                        pseudonyms)
-        fi = from_analysis(datasets, window=result.in_force.interval_days)
+        fi = from_analysis(datasets, window=result.in_force.interval_days,
+                           min_at_risk=result.study.analysis.km_min_at_risk)
         fi = dataclasses.replace(fi, pseudonymised=pseudonyms is not None)
         if min_cell is not None:
             from msrwe.privacy import display_frame

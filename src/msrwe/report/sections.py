@@ -221,7 +221,7 @@ def _comparison_figures(sec: Section, results: pl.DataFrame, fi: FigureInputs,
 
     design = CompareDesign.from_results(results)
     if design is not None:
-        add_comparison_figures(sec, design, fi.datasets)
+        add_comparison_figures(sec, design, fi.datasets, min_at_risk=fi.min_at_risk)
 
 
 #: Table renderers by :attr:`msrwe.analysis.base.Output.display`:
@@ -257,7 +257,8 @@ def _km(sec: Section, results: pl.DataFrame, fi: FigureInputs, analysis: Analysi
                          & (pl.col("group") == "overall") & (pl.col("level") == ""))
     got = dict(tte.select("stat", "value").iter_rows())
     sec.figure(fg.km_figure(fi.tte, group="group" if "group" in fi.tte.columns else None,
-                            counts=(got.get("n"), got.get("events")) if got else None))
+                            counts=(got.get("n"), got.get("events")) if got else None,
+                            min_at_risk=fi.min_at_risk))
 
 
 #: Figures by the names analyses declare in :attr:`msrwe.analysis.base.Analysis.figures`.

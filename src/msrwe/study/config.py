@@ -221,6 +221,10 @@ class CohortCriteria:
             raise _fail(sec, "prior_treatment", "must be a table of settings", self.prior_treatment)
 
 
+#: Values of ``[analysis] censor_at``: the assessment a patient without an event is censored at.
+_CENSOR_AT = ("confirmable", "last_assessment")
+
+
 @dataclass(frozen=True)
 class AnalysisSettings:
     """``[analysis]``: grouping, baseline and efficacy settings.
@@ -241,6 +245,16 @@ class AnalysisSettings:
         ``auto``, ``exact`` or ``approx`` p value of the Wilcoxon test.
     km_years
         Years after the first dose at which Kaplan-Meier estimates are reported.
+    km_min_at_risk
+        Kaplan-Meier tables, curves and medians stop where fewer than this many patients remain
+        at risk (10; 0 reports every time). The rule is stated in the report (issue 9 item 11).
+    censor_at
+        Where a patient without confirmed worsening is censored: ``confirmable`` (default), the
+        last on-treatment assessment that could have served as a confirmation (at least the
+        confirmation period, less its tolerance, after an earlier post-baseline assessment,
+        and not in the window after a relapse where no visit confirms; clinical-methods 8);
+        ``last_assessment``, the last on-treatment assessment after the baseline (the rule
+        before issue 9 item 11).
     level
         Confidence level of every interval (0.95).
     """
@@ -251,6 +265,8 @@ class AnalysisSettings:
     zero_method: str = "wilcox"
     p_method: str = "auto"
     km_years: tuple[float, ...] = (1.0, 2.0, 3.0, 4.0, 5.0)
+    km_min_at_risk: int = 10
+    censor_at: str = "confirmable"
     level: float = 0.95
 
     def __post_init__(self) -> None:
@@ -266,6 +282,8 @@ class AnalysisSettings:
         if not years:
             raise _fail(sec, "km_years", "must name at least one year", self.km_years)
         object.__setattr__(self, "km_years", tuple(sorted(set(years))))
+        _int(sec, "km_min_at_risk", self.km_min_at_risk, low=0, high=1_000_000)
+        _choice(sec, "censor_at", self.censor_at, _CENSOR_AT)
         lvl = _num(sec, "level", self.level)
         if not 0.5 <= lvl < 1:
             raise _fail(sec, "level", "must be between 0.5 and 1 (e.g. 0.95)", self.level)

@@ -68,11 +68,16 @@ class Stat:
 
     ``name`` may name several stats that share a meaning, separated by ``", "``
     (e.g. ``"ci_low, ci_high"``); ``where`` says on which rows (variable and level) it appears.
+    ``kind`` tells small-cell suppression (:func:`msrwe.privacy.suppress_results`) what the stat
+    is when its name does not: ``"count"`` (withheld when small), ``"time"`` (an amount of
+    time, kept), ``"value"`` (neither: withheld with a withheld count of its row); empty: by
+    the name (:func:`msrwe.privacy.is_count`).
     """
 
     name: str
     meaning: str
     where: str = ""
+    kind: str = ""
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 
 from msrwe._outputs import check_out_file, check_out_folder
-from msrwe.cli._common import console, guard, out_folder, progress
+from msrwe.cli._common import console, guard, out_folder, progress, shown
 
 __all__ = ["analyze", "register"]
 
@@ -76,7 +76,7 @@ def analyze(
     if aggregate_only:
         from msrwe.federated import write_package
 
-        console.print(f"Wrote the site package {write_package(result, out, site=site)}")
+        console.print(f"Wrote the site package {shown(write_package(result, out, site=site))}")
         return
     written = list(result.results.write(out))
     if export is not None:
@@ -84,9 +84,11 @@ def analyze(
     if not quiet:
         for table in result.summary().as_rich():
             console.print(table)
-    console.print(f"Wrote {len(result.results)} result rows to {written[0]} and {written[1]}")
+    console.print(f"Wrote {len(result.results)} result rows to {shown(written[0])} and "
+                  f"{shown(written[1])}")
     if export is not None:
-        console.print(f"Results, datasets, attrition, methods, settings and provenance in {export}")
+        console.print("Results, datasets, attrition, methods, settings and provenance in "
+                      f"{shown(export)}")
 
 
 def register(app: typer.Typer) -> None:

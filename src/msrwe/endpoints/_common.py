@@ -8,10 +8,11 @@ import numpy as np
 import polars as pl
 
 from msrwe.stats import kaplan_meier
+from msrwe.tables.formatting import plural
 from msrwe.tables.groups import groups_of
 from msrwe.tables.results import ResultsTable
 
-__all__ = ["add_km_rows", "per_group"]
+__all__ = ["add_km_rows", "at_text", "per_group"]
 
 
 def per_group(
@@ -20,6 +21,19 @@ def per_group(
     """``(group, rows of data of that group's patients)`` for each group, then ``overall``."""
     for g, ids in groups_of(adsl, group):
         yield g, data.filter(pl.col(by).cast(pl.String).is_in(ids))
+
+
+def at_text(template: str, t: float) -> str:
+    """The label of a time point: ``template`` with ``{years}`` and ``{t}`` filled in.
+
+    ``{years}`` is the time with its unit, singular for one (``"1 year"``, ``"2 years"``).
+
+    Examples
+    --------
+    >>> at_text("{years} after the first dose", 1.0), at_text("{years}", 2)
+    ('1 year after the first dose', '2 years')
+    """
+    return template.format(t=t, years=plural(t, "year"))
 
 
 def add_km_rows(
@@ -33,7 +47,7 @@ def add_km_rows(
     at: Sequence[float],
     level: float,
     label: str,
-    at_label: str = "{t:g} years",
+    at_label: str = "{years}",
     method_note: str = "",
     entry: np.ndarray | None = None,
 ) -> None:
@@ -66,7 +80,7 @@ def add_km_rows(
             analysis, group, variable, f"{row['time']:g}",
             {"n_at_risk": row["n_at_risk"], "events": row["events"],
              "survival": row["survival"], "ci_low": row["ci_low"], "ci_high": row["ci_high"]},
-            label=at_label.format(t=row["time"]), method=method,
+            label=at_text(at_label, row["time"]), method=method,
         )
 
 
@@ -118,5 +132,5 @@ def _add_km_truncated(
             {"n_at_risk": int(np.sum((entry <= t) & (time >= t))),
              "events": int(np.sum((time <= t) & (event == 1))),
              "survival": fin(s), "ci_low": fin(lo), "ci_high": fin(hi)},
-            label=at_label.format(t=t), method=method,
+            label=at_text(at_label, t), method=method,
         )

@@ -89,6 +89,8 @@ class FigureInputs:
         ``patient_id, end_days`` (and ``group``).
     window
         The regimen's expected dose interval in days, when the study states one.
+    origin
+        What day 0 of the time axis is (``"the first dose"``), for the axis labels.
     """
 
     visits: pl.DataFrame | None = None
@@ -98,10 +100,16 @@ class FigureInputs:
     relapses: pl.DataFrame | None = None
     followup: pl.DataFrame | None = None
     window: tuple[float, float] | None = None
+    origin: str = "the first dose"
     notes: list[str] = field(default_factory=list)
     #: Every dataset of the analysis, by name (figures of analyses with their own datasets,
     #: e.g. the comparison's ``adcmpps`` and ``adcmptte``).
     datasets: Mapping[str, pl.DataFrame] = field(default_factory=dict)
+
+    @property
+    def years_label(self) -> str:
+        """The label of a time axis in years: ``"Years since the first dose"``."""
+        return f"Years since {self.origin}"
 
     @classmethod
     def build(
@@ -256,10 +264,11 @@ def from_charts(
     if patients is not None and "phenotype" in patients.columns:
         groups = patients.select("patient_id", pl.col("phenotype").fill_null("unknown")
                                  .alias("group"))
-    return FigureInputs.build(
+    fi = FigureInputs.build(
         start=start, visits=visits, doses=doses, adverse_events=charts.get("adverse_events"),
         relapses=charts.get("relapses"), groups=groups, window=window,
     )
+    return dataclasses.replace(fi, origin="the patient's first charted visit or dose")
 
 
 def from_store(db: str | Path, *, study: dict | None = None) -> FigureInputs:

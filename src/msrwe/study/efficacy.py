@@ -37,6 +37,7 @@ from msrwe.stats import kaplan_meier, mixed_slope, wilcoxon_paired
 from msrwe.study._engine import EVENT_COLUMNS, Engine, run_engine
 from msrwe.study.config import Study
 from msrwe.study.methods import efficacy_methods, engine_methods
+from msrwe.tables.formatting import plural
 from msrwe.tables.results import ResultsTable
 
 __all__ = [
@@ -417,7 +418,7 @@ def add_time_to_event(
                     "ci_high": row["ci_high"],
                     "cum_incidence_pct": None if s is None else 100.0 * (1.0 - s),
                 },
-                label=f"{t:g} years after the first dose", method=method,
+                label=f"{plural(t, 'year')} after the first dose", method=method,
             )
 
 
@@ -545,10 +546,10 @@ class Efficacy(Analysis):
             (
                 Column("n", _EDSS.change_analysis, ("n",), "edss", fmt="int"),
                 Column("baseline->last", _EDSS.change_analysis,
-                       ("baseline_median", "last_median"), "edss", fmt="arrow"),
+                       ("baseline_median", "last_median"), "edss", fmt="edss"),
                 Column("impr/stab/wors", _EDSS.change_analysis,
                        ("improved", "stable", "worsened"), "edss", fmt="slash"),
-                Column("p", _EDSS.change_analysis, ("p_value",), "edss", digits=3),
+                Column("p", _EDSS.change_analysis, ("p_value",), "edss", fmt="p"),
                 Column("slope/yr", EDSS_SLOPE.name, ("slope",), "edss", digits=2),
                 Column("CDW", _EDSS.tte_analysis, ("events",), "edss", "", fmt="int"),
             ),

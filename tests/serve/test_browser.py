@@ -3,7 +3,8 @@
 The test starts ``msrwe serve`` on a free port of 127.0.0.1 and stops it after. Walk: log in,
 open the overview, filter the patient list, open a patient with a PIRA event and read its
 "why", change the baseline option and see the events change, mark a quarantine row reviewed,
-log out; a viewer cannot reach identifiers or exports; a wrong password five times is throttled.
+list the patients with a problem not yet reviewed, log out; a viewer cannot reach identifiers
+or exports; a wrong password five times is throttled.
 """
 
 from __future__ import annotations
@@ -120,6 +121,13 @@ def test_case1_data_manager_walk(server: str, browser) -> None:
     page.click("form.review >> nth=0 >> button")
     assert page.inner_text("#qcount") != count
     assert "reviewed by dora" in page.content()
+    page.click("text=Patients")
+    page.select_option("#quality", "open")
+    page.click("#apply")
+    assert "quality=open" in page.url
+    open_count = int(page.inner_text("#count").split()[0])
+    assert 0 < open_count < int(total.split()[0])
+    assert all(int(n) > 0 for n in page.locator("td.nopen").all_inner_texts())
     page.click("#logout")
     assert page.url.endswith("/login")
     page.goto(server + "/patients")

@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "msrwe.cli.import_cmd",
     "msrwe.cli.synth_cmd",
     "msrwe.cli.outcomes_cmd",
+    "msrwe.cli.init_study_cmd",
     "msrwe.cli.analyze_cmd",
     "msrwe.cli.report_cmd",
     "msrwe.cli.export_cmd",

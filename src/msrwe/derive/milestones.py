@@ -41,11 +41,10 @@ Patient P1 of endpoints.md 8 (day 365 is not confirmed: day 450 falls back to 5.
 
 from __future__ import annotations
 
-import bisect
-import datetime as dt
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import polars as pl
 
 from msrwe.derive._columns import require_columns
@@ -132,88 +131,50 @@ def derive_milestone(
     v = visits.select(cols).filter(pl.col(value).is_not_null() & pl.col(date).is_not_null())
     if validconf:
         v = v.filter(pl.col(validconf).is_not_null())
-    order = v[by].unique(maintain_order=True).to_list()
+    order = v.select(by).unique(maintain_order=True)
     v = v.with_row_index("_i").sort(by, date, "_i").unique([by, date], keep="last",
                                                            maintain_order=True)
-    rel: dict[object, list[dt.date]] = {}
+    # v is sorted by patient: each patient's rows are one run; codes number the runs
+    code = v.select(pl.col(by).rle_id()).to_series().to_numpy().astype(np.int64)
+    starts = (np.concatenate(([0], np.flatnonzero(code[1:] != code[:-1]) + 1, [len(code)]))
+              if len(code) else np.zeros(1, dtype=np.int64))
+    n_pat = len(starts) - 1
+    day = v[date].cast(pl.Int32).to_numpy().astype(np.int64)
+    first = day[starts[:-1]]
+    t = day - first[code] if len(day) else day
+    vals = v[value].cast(pl.Float64).to_numpy()
+    ok = (v[validconf].cast(pl.Boolean).to_numpy() if validconf
+          else np.ones(len(vals), dtype=np.bool_))
+    rel_days = np.zeros(0)
+    rel_starts = np.zeros(n_pat + 1, dtype=np.int64)
     if relapses is not None:
         require_columns(relapses, "relapses", [by, "onset_date"])
-        for pid, d in relapses.select(by, "onset_date").drop_nulls().iter_rows():
-            rel.setdefault(pid, []).append(d)
-    # v is sorted by patient: each patient's rows are one run; the columns are read once
-    ids_all = v[by].to_list()
-    dates_all = v[date].to_list()
-    vals_all = [float(x) for x in v[value].to_list()]
-    ok_all = v[validconf].cast(pl.Boolean).to_list() if validconf else None
-    span: dict[object, tuple[int, int]] = {}
-    for i, pid in enumerate(ids_all):
-        lo_hi = span.get(pid)
-        span[pid] = (i, i + 1) if lo_hi is None else (lo_hi[0], i + 1)
-    rows = []
-    for pid in order:
-        lo, hi = span[pid]
-        days_d = dates_all[lo:hi]
-        vals = vals_all[lo:hi]
-        ok = ok_all[lo:hi] if ok_all is not None else [True] * len(vals)
-        first = days_d[0]
-        t = [(d - first).days for d in days_d]
-        r = sorted((d - first).days for d in rel.get(pid, []) if (d - first).days >= -rte[0])
-        before, after = _nearest_relapse(t, r)
-        idx = _search(t, vals, ok, before, after, milestone, conf_days, tol, rte, rtc,
-                      require_sust_days, impute, impute_max)
-        if idx is None:
-            rows.append((pid, days_d[-1], None, float(t[-1]), False))
-        else:
-            rows.append((pid, days_d[idx], vals[idx], float(t[idx]), True))
-    return pl.DataFrame(rows, schema={by: visits.schema[by], date: pl.Date, value: pl.Float64,
-                                      "time2event": pl.Float64, "observed": pl.Boolean},
-                        orient="row")
+        pats = v.select(by).unique(maintain_order=True).with_columns(
+            _code=pl.int_range(pl.len(), dtype=pl.Int64), _first=pl.Series(first))
+        r = relapses.select(by, "onset_date").drop_nulls()
+        if r.schema[by] == pats.schema[by]:
+            r = r.join(pats, on=by, how="inner").with_columns(
+                _d=pl.col("onset_date").cast(pl.Int32).cast(pl.Int64) - pl.col("_first")
+            ).filter(pl.col("_d") >= -rte[0]).sort("_code", "_d")
+            rel_days = r["_d"].cast(pl.Float64).to_numpy()
+            rel_starts = np.searchsorted(r["_code"].to_numpy(), np.arange(n_pat + 1))
+    from msrwe.derive._milestone_kernel import milestone_scan
+    from msrwe.derive.outcomes.compile_notice import compile_notice
 
-
-def _nearest_relapse(t: list[int], r: list[int]) -> tuple[list[float], list[float]]:
-    """Days since the last relapse (sorted ``r``) on or before each day and to the next one.
-
-    ``inf`` when there is none; found by binary search, not by scanning every relapse.
-    """
-    if not r:
-        return [math.inf] * len(t), [math.inf] * len(t)
-    before: list[float] = []
-    after: list[float] = []
-    for x in t:
-        i = bisect.bisect_right(r, x)
-        before.append(x - r[i - 1] if i > 0 else math.inf)
-        j = bisect.bisect_left(r, x)
-        after.append(r[j] - x if j < len(r) else math.inf)
-    return before, after
-
-
-def _search(t: list[int], vals: list[float], ok: list[bool], before: list[float],
-            after: list[float], milestone: float, conf_days: int, tol: tuple[float, float],
-            rte: tuple[float, float], rtc: tuple[float, float], sust: float, impute: bool,
-            impute_max: float) -> int | None:
-    """The index of the milestone visit, or ``None`` (msprog's loop, 0-based)."""
-    n = len(t)
-    start = 0
-    while start < n:
-        cand = next((x for x in range(start, n) if vals[x] >= milestone
-                     and before[x] >= rte[0] and after[x] >= rte[1]), None)
-        if cand is None:
-            return None
-        conf = [x for x in range(cand + 1, n)
-                if conf_days - tol[0] <= t[x] - t[cand] <= conf_days + tol[1]
-                and before[x] >= rtc[0] and after[x] >= rtc[1] and ok[x]]
-        confirmed = bool(conf) and all(vals[x] >= milestone for x in range(cand + 1, conf[0] + 1))
-        if not confirmed and cand == n - 1 and impute and t[cand] - t[0] <= impute_max:
-            confirmed, conf = True, [n - 1]
-        if confirmed:
-            c = conf[0]
-            drop = next((x for x in range(c + 1, n) if vals[x] < milestone), None)
-            if sust <= 0 or drop is None or t[drop] - t[cand] >= sust:
-                return cand
-            start = drop + 1
-            continue
-        if cand == n - 1:
-            return None
-        drop = next((x for x in range(cand + 1, n) if vals[x] < milestone), None)
-        start = n - 1 if drop is None else drop + 1
-    return None
+    with compile_notice(milestone_scan):  # a first compile says so instead of a silent wait
+        idx = milestone_scan(t, vals, ok, starts.astype(np.int64), rel_days,
+                             rel_starts.astype(np.int64), float(milestone), float(conf_days),
+                             tol[0], tol[1], rte[0], rte[1], rtc[0], rtc[1],
+                             float(require_sust_days), impute, impute_max)
+    observed = idx >= 0
+    at = np.where(observed, starts[:-1] + idx, starts[1:] - 1)
+    res = pl.DataFrame({
+        by: v[by].gather(starts[:-1]),
+        date: v[date].gather(at),
+        value: pl.Series(vals[at] if len(vals) else vals).set(pl.Series(~observed), None),
+        "time2event": t[at].astype(np.float64) if len(t) else np.zeros(0),
+        "observed": observed,
+    })
+    return order.join(res, on=by, how="left", maintain_order="left").cast(
+        {by: visits.schema[by], date: pl.Date, value: pl.Float64, "time2event": pl.Float64,
+         "observed": pl.Boolean})

@@ -357,6 +357,7 @@ class LublinActivity(_Endpoint):
     title = "Disease course modifiers (Lublin 2014)"
     requires = ("mri", "relapses")
     section = ("mri", "MRI")
+    figures = ("course_strip",)
     outputs = (Output(
         "lublin_activity", "Lublin 2014 modifiers per year of follow-up",
         stats=(Stat("n, pct", "patient-years (variables activity, progression) or patients "

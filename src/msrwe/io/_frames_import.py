@@ -43,6 +43,7 @@ from msrwe.errors import ImportRefused, OptionError
 from msrwe.io._cross import cross_check
 from msrwe.io._frames import ROW, sort_problems
 from msrwe.io._import import ChartFolder, ImportSummary, TableSummary
+from msrwe.io._links import patient_links
 from msrwe.io._mapping import Mapping
 from msrwe.io._read import RawFile
 from msrwe.io._reconcile import reconcile, stored_state
@@ -371,8 +372,26 @@ def import_frames(
         other = other_log.select([pl.col(c).cast(t) for c, t in log.schema.items()])
         return pl.concat([log, other])
 
+    # the patient of each quarantined row (its ID after the mapping), under the row number the
+    # quarantine gives it: the source's where the caller gave one, else its place (header = 1)
+    given = {}
+    for name, c in internal.checked.items():
+        frame = frames[name]
+        place = pl.int_range(2, frame.height + 2, dtype=pl.Int64, eager=True)
+        source_row = (frame[SOURCE_ROW].cast(pl.Int64) if SOURCE_ROW in frame.columns
+                      else pl.Series([None] * frame.height, dtype=pl.Int64))
+        numbers = pl.DataFrame({ROW: place, "__msrwe_source": source_row})
+        cols = ["patient_id"] if "patient_id" in c.frame.columns else []
+        given[name] = c.frame.select(pl.col(ROW).cast(pl.Int64), *cols).join(
+            numbers, on=ROW, how="left").select(
+            pl.coalesce("__msrwe_source", ROW).alias(ROW), *cols)
+    links = patient_links(given, quarantine)
+    if stored is not None:
+        again_frames = {n: f for n, f in stored.checked.items()
+                        if n in tables and n not in internal.checked}
+        links = pl.concat([links, patient_links(again_frames, quarantine, every_row=False)])
     write_import(db, tables=tables, quarantine=quarantine, warnings=warnings,
-                 import_log=import_log, checked=checked)
+                 import_log=import_log, checked=checked, patient_links=links)
     s = chart.summary
     summary = ImportSummary(s.tables, s.quarantined_by_rule, Path(db), s.ignored, rechecked)
     done = ChartFolder(tables, quarantine, warnings, summary, chart.checked)

@@ -28,6 +28,7 @@ from msrwe._version import __version__
 from msrwe.errors import ImportRefused, OptionError
 from msrwe.io._cross import cross_check
 from msrwe.io._frames import ROW, empty_problems, sort_problems
+from msrwe.io._links import patient_links
 from msrwe.io._mapping import Mapping, load_mapping
 from msrwe.io._names import name_key, table_of_name
 from msrwe.io._read import SUFFIXES, file_type, read_raw
@@ -504,6 +505,13 @@ def import_folder(
         other = other_log.select([pl.col(c).cast(t) for c, t in log.schema.items()])
         return pl.concat([log, other])
 
+    # the patient of each quarantined row: this folder's rows, and those of the stored tables
+    # checked again (their earlier links are kept by write_import)
+    links = patient_links({name: c.frame for name, c in chart.checked.items()}, quarantine)
+    if stored is not None:
+        again_frames = {n: f for n, f in stored.checked.items()
+                        if n in tables and n not in chart.checked}
+        links = pl.concat([links, patient_links(again_frames, quarantine, every_row=False)])
     write_import(
         db,
         tables=tables,
@@ -511,6 +519,7 @@ def import_folder(
         warnings=warnings,
         import_log=import_log,
         checked=checked,
+        patient_links=links,
     )
     s = chart.summary
     return ImportSummary(s.tables, s.quarantined_by_rule, Path(db), s.ignored, rechecked)

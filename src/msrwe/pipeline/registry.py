@@ -8,7 +8,7 @@ facts and ``docs/results.md`` all read this list.
 Examples
 --------
 >>> [a.name for a in ANALYSES][:7]
-['cohort', 'table1', 'exposure', 'safety', 'efficacy', 'compare', 'arr']
+['cohort', 'table1', 'exposure', 'safety', 'efficacy', 'disability_events', 'compare']
 >>> output("ae_incidence").title
 'Adverse events by term'
 """
@@ -23,6 +23,7 @@ from msrwe.errors import DefinitionError, StudyFileError
 from msrwe.study.cohort import CohortCounts, Table1
 from msrwe.study.comparison import Comparison
 from msrwe.study.config import Study
+from msrwe.study.disability_events import DisabilityEvents
 from msrwe.study.efficacy import Efficacy
 from msrwe.study.exposure import Exposure
 from msrwe.study.safety import Safety
@@ -36,6 +37,7 @@ ANALYSES: tuple[Analysis, ...] = (
     Exposure(),
     Safety(),
     Efficacy(),
+    DisabilityEvents(),
     Comparison(),
     *ENDPOINT_ANALYSES,
 )

@@ -163,14 +163,20 @@ def analyze(
     )
     results = ResultsTable()
     ran: list[Analysis] = []
-    for analysis in order:
-        step(analysis.title.lower())
-        reason = _skip_reason(analysis, tables)
-        if reason:
-            analysis.skip(results, reason)
-            continue
-        analysis.run(context, results)
-        ran.append(analysis)
+    # The analyses' linear algebra is small (2x2 to 10x10 systems, vectors over patients): a
+    # multi-threaded BLAS only adds thread hand-offs, which on a shared or small machine cost
+    # more than the arithmetic (the mixed-model fits ran 3-5x slower on 2 busy cores).
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        for analysis in order:
+            step(analysis.title.lower())
+            reason = _skip_reason(analysis, tables)
+            if reason:
+                analysis.skip(results, reason)
+                continue
+            analysis.run(context, results)
+            ran.append(analysis)
 
     step("methods and provenance")
     methods = [p for a in analyses if a in ran for p in a.methods(context)]

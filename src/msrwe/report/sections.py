@@ -27,6 +27,7 @@ from msrwe.report import figures as fg
 from msrwe.report import summary_tables as st
 from msrwe.report import tables as tb
 from msrwe.report.comparison import add_comparison_figures, add_comparison_tables
+from msrwe.report.course_strip import course_strip_figure
 from msrwe.report.dataquality import (
     DataQuality,
     collapse_issues,
@@ -276,6 +277,8 @@ FIGURES: dict[str, Callable[[Section, pl.DataFrame, FigureInputs, Analysis], Non
     "trajectories": lambda sec, results, fi, a: _trajectories(sec, fi, edss=True,
                                                               performance=True),
     "comparison": _comparison_figures,
+    "course_strip": lambda sec, results, fi, a: sec.figure(course_strip_figure(
+        fi.datasets.get("adlublin"), groups=fi.datasets.get("adsl"))),
 }
 
 

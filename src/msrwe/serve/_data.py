@@ -20,18 +20,26 @@ import polars as pl
 
 from msrwe.derive.outcomes.api import detect_events
 from msrwe.schema import CONTRACT
-from msrwe.store import connect
+from msrwe.store import CHECKED_SCHEMA, connect
+from msrwe.store._write import QUARANTINE_PATIENTS
 
-__all__ = ["PAGE_SIZE", "Cohort", "PatientRecord", "hidden_columns", "role_sees_identifiers"]
+__all__ = ["PAGE_SIZE", "QUALITY_FILTERS", "Cohort", "PatientRecord", "hidden_columns",
+           "role_sees_identifiers"]
 
 #: Patients per page of the list.
 PAGE_SIZE = 50
 #: Sort keys of the list (name -> SQL expression over the list's columns).
 SORTS: dict[str, str] = {"id": "shown_id", "phenotype": "phenotype, shown_id",
                          "visits": "n_visits desc, shown_id",
-                         "edss": "last_edss desc nulls last, shown_id"}
+                         "edss": "last_edss desc nulls last, shown_id",
+                         "problems": "n_open desc, shown_id"}
 #: Event filters of the list.
 EVENT_FILTERS: tuple[str, ...] = ("", "any", "PIRA", "RAW", "none")
+#: Data-quality filters of the list besides one rule's code: any problem not yet reviewed, or
+#: any problem at all.
+QUALITY_FILTERS: tuple[str, ...] = ("", "open", "all")
+#: A review mark's key: table, file, row number, column, rule (as ``ServeState.reviews``).
+ReviewKey = tuple[str, str, int, str, str]
 
 
 def role_sees_identifiers(role: str) -> bool:
@@ -92,6 +100,10 @@ class Cohort:
         self._pseudo = {pid: self.pseudonym(pid) for pid in ids}
         self._real = {v: k for k, v in self._pseudo.items()}
         self._summary: pl.DataFrame | None = None
+        self._problems: pl.DataFrame | None = None
+        self.linked = bool(self._con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? "
+            "and table_name = ?", [CHECKED_SCHEMA, QUARANTINE_PATIENTS]).fetchall()[0][0])
 
     def close(self) -> None:
         """Close the store connection."""
@@ -136,6 +148,57 @@ class Cohort:
                                                   .fill_null(0).cast(pl.Int64))
             return self._summary
 
+    def problems(self) -> pl.DataFrame:
+        """Every quarantine row with the patient its raw ``patient_id`` names (cached).
+
+        The patient comes from the store's ``quarantine_patients`` (written at import,
+        :mod:`msrwe.io._links`); a store imported before it existed, or a row it does not link,
+        falls back to the row's own value when the problem is in the ``patient_id`` column.
+        Columns: table_name, file, row_number, column_name, value, rule, message, patient_id.
+        """
+        with self._lock:
+            if self._problems is None:
+                if "quarantine" not in self.tables:
+                    self._problems = pl.DataFrame(schema={
+                        "table_name": pl.String, "file": pl.String, "row_number": pl.Int64,
+                        "column_name": pl.String, "value": pl.String, "rule": pl.String,
+                        "message": pl.String, "patient_id": pl.String})
+                else:
+                    own = "case when q.column_name = 'patient_id' then q.value end"
+                    link = (f"left join {CHECKED_SCHEMA}.{QUARANTINE_PATIENTS} l "
+                            "using (table_name, file, row_number)" if self.linked else "")
+                    pid = f"coalesce(l.patient_id, {own})" if self.linked else own
+                    cur = self.cursor()
+                    self._problems = cur.sql(
+                        "select q.table_name, q.file, q.row_number, q.column_name, q.value, "
+                        f"q.rule, q.message, {pid} as patient_id from quarantine q {link} "
+                        "order by q.rule, patient_id nulls last, q.file, q.row_number").pl()
+                    cur.close()
+            return self._problems
+
+    def open_problems(self, reviews: dict[ReviewKey, Any]) -> pl.DataFrame:
+        """Per problem of a patient in the store: ``patient_id``, ``rule``, ``open``.
+
+        ``open`` is true while the problem has no review mark. Problems of rows whose patient is
+        not in the store (``unknown_patient``) or has no ID are left out: they have no patient
+        to list.
+        """
+        probs = self.problems().filter(pl.col("patient_id").is_in(list(self._pseudo)))
+        done = pl.DataFrame([list(k) for k in reviews], schema={
+            "table_name": pl.String, "file": pl.String, "row_number": pl.Int64,
+            "column_name": pl.String, "rule": pl.String}, orient="row")
+        keyed = probs.with_columns(pl.col("row_number").fill_null(0),
+                                   pl.col("column_name").fill_null(""))
+        keys = ["table_name", "file", "row_number", "column_name", "rule"]
+        reviewed = keyed.join(done.with_columns(pl.lit(True).alias("reviewed")), on=keys,
+                              how="left", nulls_equal=True)
+        return reviewed.select("patient_id", "rule",
+                               pl.col("reviewed").is_null().alias("open"))
+
+    def quality_rules(self) -> list[str]:
+        """The rules of the quarantine's problems, for the list's filter."""
+        return sorted(set(self.problems()["rule"].drop_nulls().to_list()))
+
     def choices(self) -> dict[str, list[str]]:
         """Values offered by the list's filters."""
         cur = self.cursor()
@@ -151,13 +214,22 @@ class Cohort:
         return out
 
     def patient_page(self, role: str, *, phenotype: str = "", drug: str = "", event: str = "",
-                     search: str = "", sort: str = "id", page: int = 1
+                     search: str = "", sort: str = "id", page: int = 1, quality: str = "",
+                     reviews: dict[ReviewKey, Any] | None = None
                      ) -> tuple[list[dict[str, Any]], int]:
-        """One page of the patient list and the number of patients matching the filters."""
+        """One page of the patient list and the number of patients matching the filters.
+
+        ``quality`` is ``open`` (a problem not yet reviewed), ``all`` (any problem) or a rule's
+        code (a problem of that rule not yet reviewed); ``reviews`` are the review marks. The
+        filter and the ``n_open`` column only count; what a row shows is the same as without
+        them (a pseudonym for viewers and analysts).
+        """
         if "patients" not in self.tables:
             return [], 0
         cur = self.cursor()
         cur.register("msrwe_serve_summary", self._patient_summary().to_arrow())
+        probs = self.open_problems(reviews or {})
+        cur.register("msrwe_serve_problems", probs.to_arrow())
         shown = "p.patient_id" if role_sees_identifiers(role) else "s.pseudonym"
         has_visits = "visits" in self.tables
         visit_sql = ("(select patient_id, count(*) n_visits, arg_max(edss, date) "
@@ -179,13 +251,24 @@ class Cohort:
             where.append("s.n_raw > 0")
         elif event == "none":
             where.append("coalesce(s.n_cdw, 0) = 0")
+        if quality == "open":
+            where.append("p.patient_id in (select patient_id from msrwe_serve_problems "
+                         "where open)")
+        elif quality == "all":
+            where.append("p.patient_id in (select patient_id from msrwe_serve_problems)")
+        elif quality:
+            where.append("p.patient_id in (select patient_id from msrwe_serve_problems "
+                         "where open and rule = ?)")
+            params.append(quality)
         if search:
             where.append(f"contains(lower({shown}), lower(?))")
             params.append(search)
         base = (f"select {shown} as shown_id, p.phenotype, coalesce(v.n_visits, 0) n_visits, "
                 f"v.last_edss, coalesce(s.n_cdw, 0) n_cdw, coalesce(s.n_pira, 0) n_pira, "
-                f"coalesce(s.n_raw, 0) n_raw from patients p "
+                f"coalesce(s.n_raw, 0) n_raw, coalesce(o.n_open, 0) n_open from patients p "
                 f"left join msrwe_serve_summary s on s.patient_id = p.patient_id "
+                f"left join (select patient_id, count(*) filter (where open) n_open "
+                f"from msrwe_serve_problems group by 1) o on o.patient_id = p.patient_id "
                 f"left join {visit_sql} v on v.patient_id = p.patient_id "
                 f"where {' and '.join(where)}")
         total = cur.execute(f"select count(*) from ({base})", params).fetchone()[0]
@@ -194,7 +277,8 @@ class Cohort:
         offset = (page - 1) * PAGE_SIZE
         rows = cur.execute(f"{base} order by {order} limit {PAGE_SIZE} offset {offset}",
                            params).fetchall()
-        names = ["shown_id", "phenotype", "n_visits", "last_edss", "n_cdw", "n_pira", "n_raw"]
+        names = ["shown_id", "phenotype", "n_visits", "last_edss", "n_cdw", "n_pira", "n_raw",
+                 "n_open"]
         cur.close()
         return [dict(zip(names, r, strict=True)) for r in rows], int(total)
 

@@ -28,7 +28,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from msrwe.serve._auth import Session, Sessions, Throttle
-from msrwe.serve._data import EVENT_FILTERS, SORTS, Cohort
+from msrwe.serve._data import EVENT_FILTERS, QUALITY_FILTERS, SORTS, Cohort
 from msrwe.serve._state import ServeState
 from msrwe.serve._timeline import event_why, timeline_svg
 
@@ -208,11 +208,15 @@ def create_app(db: str | Path, study: str | Path | None = None, *, secure_cookie
                    "sort": q.get("sort", "id") if q.get("sort", "id") in SORTS else "id"}
         from starlette.concurrency import run_in_threadpool
 
+        rules = await run_in_threadpool(cohort.quality_rules)
+        quality = q.get("quality", "")
+        filters["quality"] = quality if quality in QUALITY_FILTERS or quality in rules else ""
+        reviews = state.reviews()
         rows, total = await run_in_threadpool(lambda: cohort.patient_page(
-            session.role, page=page_no, **filters))
+            session.role, page=page_no, reviews=reviews, **filters))
         return page(request, "patients.html", session, rows=rows, total=total, page=page_no,
                     pages=max(1, -(-total // 50)), filters=filters, choices=cohort.choices(),
-                    sorts=list(SORTS), events=EVENT_FILTERS)
+                    sorts=list(SORTS), events=EVENT_FILTERS, rules=rules)
 
     async def patient(request: Request) -> Response:
         session = session_of(request)
@@ -233,17 +237,16 @@ def create_app(db: str | Path, study: str | Path | None = None, *, secure_cookie
                     tables={k: v for k, v in rec.tables.items() if k != "visits" and v.height})
 
     def quarantine_rows() -> list[dict[str, Any]]:
-        cur = cohort.cursor()
-        if "quarantine" not in cohort.tables:
-            return []
-        rows = cur.sql("select table_name, file, row_number, column_name, value, rule, message "
-                       "from quarantine order by rule, file, row_number").pl().to_dicts()
+        """The quarantine by rule, then patient (data managers only: it holds identifiers)."""
+        rows = cohort.problems().to_dicts()
         reviews = state.reviews()
         for r in rows:
             key = (r["table_name"], r["file"], int(r["row_number"] or 0), r["column_name"] or "",
                    r["rule"])
             r["key"] = "\x1f".join(str(k) for k in key)
             r["review"] = reviews.get(key)
+            r["listed"] = cohort.resolve(r["patient_id"], "data-manager") is not None \
+                if r["patient_id"] is not None else False
         return rows
 
     async def quality(request: Request) -> Response:

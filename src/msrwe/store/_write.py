@@ -32,10 +32,14 @@ from msrwe.errors import StoreError
 from msrwe.schema import BOOKKEEPING
 from msrwe.store._read import connect
 
-__all__ = ["CHECKED_SCHEMA", "PROBLEM_TABLES", "write_import"]
+__all__ = ["CHECKED_SCHEMA", "PROBLEM_TABLES", "QUARANTINE_PATIENTS", "write_import"]
 
 #: The schema of the rows kept to re-check the rules across tables (see :func:`write_import`).
 CHECKED_SCHEMA = "msrwe_checked"
+
+#: The table (in :data:`CHECKED_SCHEMA`) linking each quarantined row to the patient its raw
+#: ``patient_id`` names: ``table_name, file, row_number, patient_id`` (see :func:`write_import`).
+QUARANTINE_PATIENTS = "quarantine_patients"
 
 #: The bookkeeping tables of an import, and the columns that sort them (from ``schema``).
 PROBLEM_TABLES: dict[str, list[str]] = {
@@ -81,6 +85,7 @@ def write_import(
     warnings: pl.DataFrame | None = None,
     import_log: Callable[[str], pl.DataFrame] | pl.DataFrame | None = None,
     checked: Mapping[str, pl.DataFrame] | None = None,
+    patient_links: pl.DataFrame | None = None,
 ) -> None:
     """Store the tables of one import, replacing what the store held for those tables.
 
@@ -99,6 +104,13 @@ def write_import(
     checked
         Name -> rows kept in the schema :data:`CHECKED_SCHEMA` so that a later import can check
         the rules across tables over the whole store (see :mod:`msrwe.io._reconcile`).
+    patient_links
+        ``table_name, row_number, patient_id`` of chart rows that may be quarantined (the raw
+        ``patient_id`` as the row holds it, null when blank): the table
+        :data:`QUARANTINE_PATIENTS` is rebuilt from them and from its earlier links, for the
+        quarantine rows as stored after this import (a row linked here wins over an earlier
+        link). Without it, the earlier links of the tables written are dropped (a store without
+        the table stays without it).
 
     Raises
     ------
@@ -129,6 +141,54 @@ def write_import(
         for name, frame in (checked or {}).items():
             con.execute(f"create schema if not exists {CHECKED_SCHEMA}")
             _replace(con, f'{CHECKED_SCHEMA}"."{name}', frame)
+        _link_patients(con, patient_links, names)
+
+
+_LINK_SCHEMA = {"table_name": pl.String(), "row_number": pl.Int64(), "patient_id": pl.String()}
+
+
+def _link_patients(
+    con: duckdb.DuckDBPyConnection, links: pl.DataFrame | None, replaced: set[str]
+) -> None:
+    """Rebuild :data:`QUARANTINE_PATIENTS` for the quarantine as it is now stored."""
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? "
+        "and table_name = ?",
+        [CHECKED_SCHEMA, QUARANTINE_PATIENTS],
+    ).fetchall()
+    target = f"{CHECKED_SCHEMA}.{QUARANTINE_PATIENTS}"
+    old = (
+        con.sql(f"select table_name, row_number, patient_id from {target}").pl()
+        if found and found[0][0]
+        else None
+    )
+    if links is None:
+        if old is None:
+            return
+        old = old.filter(~pl.col("table_name").is_in(sorted(replaced)))
+    fresh = (links if links is not None else pl.DataFrame(schema=_LINK_SCHEMA)).select(
+        [pl.col(c).cast(t) for c, t in _LINK_SCHEMA.items()]
+    )
+    old = (old if old is not None else pl.DataFrame(schema=_LINK_SCHEMA)).select(
+        [pl.col(c).cast(t) for c, t in _LINK_SCHEMA.items()]
+    )
+    both = pl.concat([fresh.with_columns(pl.lit(0).alias("rank")),
+                      old.with_columns(pl.lit(1).alias("rank"))])
+    con.register("__msrwe_links", both.to_arrow())
+    try:
+        con.execute(f"create schema if not exists {CHECKED_SCHEMA}")
+        # the first link of each row (this import's before earlier ones); a blank ID links none
+        con.execute(
+            f"create or replace table {target} as "
+            "with best as (select table_name, row_number, patient_id from __msrwe_links "
+            "where row_number is not null qualify row_number() over "
+            "(partition by table_name, row_number order by rank, patient_id) = 1) "
+            "select distinct q.table_name, q.file, q.row_number, b.patient_id "
+            "from quarantine q join best b using (table_name, row_number) "
+            "where b.patient_id is not null order by 1, 2, 3"
+        )
+    finally:
+        con.unregister("__msrwe_links")
 
 
 #: Below this much free space, a failed write is reported as a full disk.

@@ -54,7 +54,7 @@ from msrwe.study.config import Study
 from msrwe.study.methods import cohort_methods
 from msrwe.tables.groups import MISSING_GROUP
 from msrwe.tables.results import ResultsTable
-from msrwe.tables.table1 import TABLE1, compute_table1
+from msrwe.tables.table1 import TABLE1, compute_table1, lublin_table1
 
 __all__ = [
     "ATTRITION",
@@ -103,10 +103,17 @@ TABLE1_OUTPUT = Output(
         Stat("N, n, pct", "categorical characteristics: patients with a value, in the "
              "category, and the percentage of `N`", "`level` the category"),
         Stat("N", "each group's size", "variable `patients`"),
+        Stat("N, n, pct", "Lublin 2014 modifiers in year 1 of follow-up (when "
+             "`lublin_activity` ran): patients (progressive patients for `lublin_progression`),"
+             " in the level, and the percentage of `N`",
+             "variables `lublin_activity` (levels `active`, `not_active`, `not_determined`) "
+             "and `lublin_progression` (`with`, `without`, `not_determined`)"),
     ),
     doc=(
         "Baseline characteristics from `adsl` (`msrwe.tables.compute_table1`), per group and "
-        "`overall`."
+        "`overall`; with the `lublin_activity` analysis on, the Lublin 2014 activity and "
+        "progression of year 1 of follow-up from `adlublin` (`msrwe.tables.lublin_table1`; a "
+        "patient without a complete first year is `not_determined`)."
     ),
     display="table1",
 )
@@ -423,7 +430,7 @@ class Table1(Analysis):
     name = "table1"
     title = "Table 1"
     outputs = (TABLE1_OUTPUT,)
-    after = ("exposure", "efficacy")
+    after = ("exposure", "efficacy", "lublin_activity")
     section = ("cohort", "Cohort")
     facts = (
         KeyFact("followup", "years of follow-up, median", TABLE1, "median", "followup_years",
@@ -431,5 +438,13 @@ class Table1(Analysis):
     )
 
     def run(self, context: Context, results: ResultsTable) -> None:
-        """Table 1 rows from ``adsl`` as the other analyses left it."""
+        """Table 1 rows from ``adsl`` as the other analyses left it.
+
+        With the ``lublin_activity`` analysis on (it runs first and leaves ``adlublin``), the
+        Lublin 2014 modifiers of year 1 of follow-up are added (:func:`lublin_table1`).
+        """
         results.extend(compute_table1(context.adsl))
+        adlublin = context.datasets.get("adlublin")
+        lublin_on = context.study.analyses.get("lublin_activity", {}).get("enabled", True)
+        if adlublin is not None and lublin_on:
+            results.extend(lublin_table1(context.adsl, adlublin))

@@ -26,11 +26,17 @@ _AMBULATION = {4.0: 1, 4.5: 2, 5.0: 3, 5.5: 4, 6.0: 5, 6.5: 7, 7.0: 10, 7.5: 11}
 
 @dataclass(frozen=True)
 class Clinic:
-    """The visits and relapses tables, and each patient's last visit day."""
+    """The visits and relapses tables, each patient's last visit day and the relapse onsets.
+
+    ``relapse_pid`` and ``relapse_day`` are the relapses table's rows as patient indexes and
+    days, sorted by patient and day (the MRI and biomarkers draw on them).
+    """
 
     visits: pl.DataFrame
     relapses: pl.DataFrame
     last_visit: np.ndarray
+    relapse_pid: np.ndarray
+    relapse_day: np.ndarray
 
 
 def _scheduled(sk: Skeleton, rtx: Rituximab, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
@@ -265,4 +271,5 @@ def make_clinic(sk: Skeleton, rtx: Rituximab, seed: int) -> Clinic:
             ),
         }
     )
-    return Clinic(visits=visits, relapses=rel, last_visit=last_visit)
+    return Clinic(visits=visits, relapses=rel, last_visit=last_visit, relapse_pid=r_pid,
+                  relapse_day=r_day)

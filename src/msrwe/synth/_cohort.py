@@ -68,7 +68,8 @@ def _clean_cohort(n: int, seed: int) -> dict[str, pl.DataFrame]:
     history = make_history(sk, rtx, seed)
     clinic = make_clinic(sk, rtx, seed)
     safety = make_safety(sk, rtx, clinic.last_visit, seed)
-    para = make_paraclinic(sk, clinic.last_visit, seed)
+    para = make_paraclinic(sk, clinic.last_visit, seed, relapse_pid=clinic.relapse_pid,
+                           relapse_day=clinic.relapse_day)
     tables = {
         "patients": history.patients,
         "visits": clinic.visits,

@@ -164,9 +164,12 @@ def make_dirty(
     inj = _Injector(tables, rng)
     ids = tables["patients"]["patient_id"].to_list()
 
-    # the patient with the coding errors: the one with the fewest rows in the other tables
+    # the patient with the coding errors: the one with the fewest rows in the other clinical
+    # tables (not MRI and biomarkers, so that how those are drawn never moves the chart errors)
     counts = {pid: 0 for pid in ids}
     for name in TABLE_NAMES[1:]:
+        if name in ("mri", "biomarkers"):
+            continue
         for pid, n in tables[name]["patient_id"].value_counts().iter_rows():
             counts[pid] += n
     typo_pid = min(ids, key=lambda pid: (counts[pid], pid))

@@ -146,12 +146,43 @@ TERM_UTI = "urinary tract infection"
 TERM_URI = "upper respiratory tract infection"
 SERIOUS_TERMS = ("fall with hip fracture", "pneumonia")
 
-# --- MRI and biomarkers ---
+# --- MRI and biomarkers (reference/endpoints.md sections 1, 5 and 9; docs/synth.md) ---
 MRI_SHARE = 0.60  #: patients with yearly MRI [D]
+MRI_CONTRAST_SHARE = 0.85  #: scans with gadolinium given; the others chart gd_lesions empty [D]
+#: new/enlarging T2 lesions per year off treatment: INFORMS PPMS placebo ~0.5/year (E 1.2, 9) [A]
+T2_RATE_PLACEBO = 0.5
+T2_RATE_ON_TREATMENT = 0.3  #: multiplier of the placebo rate on treatment: mostly inactive [D]
+T2_FRAILTY_SHAPE = 0.4  #: gamma shape of the lesion propensity (mean 1): NB counts (E 1.2) [D]
+T2_ENLARGING_SHARE = 0.25  #: share of the new/enlarging lesions charted as enlarging [D]
+GD_BASELINE = 0.13  #: Gd+ at the baseline scan: INFORMS PPMS placebo 13% (E 1.2) [A]
+GD_ON_TREATMENT = 0.02  #: Gd+ at a routine scan on treatment, times the propensity [D]
+GD_AFTER_RELAPSE = 0.60  #: Gd+ at a scan within 90 days after a relapse onset [D]
+GD_EXTRA = 0.6  #: a Gd+ scan shows 1 + Poisson(0.6) lesions [D]
+RELAPSE_T2 = 1.0  #: extra expected new T2 lesions per relapse since the previous scan [D]
+RELAPSE_SCAN_SHARE = 0.70  #: relapses of an MRI patient followed by an extra scan [D]
+RELAPSE_SCAN_DAYS = (7, 30)  #: that scan, days after the onset [D]
+RELAPSE_WINDOW_DAYS = 90  #: "around a relapse": the 90 days after the onset (E 5.3) [D]
 T2_VOLUME_ML = (2.5, 0.6)  #: log-normal (mu, sigma) of the T2 lesion volume [D]
 BRAIN_VOLUME_ML = {"F": 1350.0, "M": 1500.0}  #: at age 55 [D]
-BRAIN_ATROPHY_PER_YEAR = 0.005  #: fractional loss per year [D]
+BRAIN_VOLUME_SHARE = 0.75  #: MRI patients whose brain volume is charted (volumetry) [D]
+#: annual brain volume loss, % per year (mean, SD; clipped to 0.1-1.0): MS -0.4 to -1.0,
+#: healthy -0.1 to -0.3 (De Stefano 2016 as cited in E 1.3) [V]; on treatment ~0.3-0.5 [D]
+BRAIN_ATROPHY_PCT = (0.40, 0.10)
+BRAIN_NOISE_PCT = 0.15  #: measurement noise of a brain volume, % (SD) [D]
 SNFL_SHARE = 0.40  #: patients with serum neurofilament light [D]
-SNFL_MEDIAN = 14.0  #: pg/mL [D]
+#: sNfL median at age 50 (pg/mL): progressive MS on treatment, below the healthy 97.5th
+#: percentile of the 50s, 20.8 (Bornhorst 2022, E 5.1) [D]
+SNFL_MEDIAN_AT_50 = 12.0
+SNFL_AGE_SLOPE = 0.031  #: +3.1% per year of age (Bornhorst 2022, E 5.1) [A]
+SNFL_PATIENT_SD = 0.30  #: between patients, log scale [D]
+SNFL_SAMPLE_SD = 0.15  #: between samples of a patient, log scale [D]
+#: sNfL ratio within 90 days after a relapse: 14.6 / 9.5 pg/mL with vs without a relapse
+#: (van Pamelen 2025, E 5.3) [A]
+SNFL_RELAPSE_RATIO = 14.6 / 9.5
+SNFL_GD_RATIO = 1.35  #: 35% higher in the 3 months after a Gd+ lesion (Rosso 2020, E 5.3) [A]
+RELAPSE_SAMPLE_SHARE = 0.80  #: relapses of an sNfL patient with a sample at the relapse visit [D]
+RELAPSE_SAMPLE_DAYS = (5, 30)  #: that sample, days after the onset [D]
 SGFAP_SHARE = 0.50  #: share of the sNfL patients also with serum GFAP [D]
-SGFAP_MEDIAN = 160.0  #: pg/mL [D]
+SGFAP_MEDIAN = 160.0  #: pg/mL at age 55 [D]
+SGFAP_AGE_SLOPE = 0.015  #: +1.5% per year of age (Meier 2023, E 5.4); no relapse effect [A]
+BIOMARKER_UNIT = "pg/mL"  #: the contract's unit (E 5.1: Simoa-like values) [D]

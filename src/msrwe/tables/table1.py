@@ -33,8 +33,10 @@ __all__ = [
     "CATEGORICAL_VARIABLES",
     "CONTINUOUS_VARIABLES",
     "GROUP_COLUMNS",
+    "LUBLIN_VARIABLES",
     "TABLE1",
     "compute_table1",
+    "lublin_table1",
 ]
 
 #: The ``analysis`` value of Table 1 rows.
@@ -61,6 +63,19 @@ CATEGORICAL_VARIABLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 GROUP_COLUMNS: tuple[str, ...] = ("group", "trt_group", "arm")
 
 _METHOD = "Median (Q1–Q3) by linear interpolation; n (% of patients with a value)"
+
+#: The Lublin 2014 rows of Table 1: (variable, label, column of ``adlublin``, levels).
+LUBLIN_VARIABLES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("lublin_activity", "Lublin 2014 activity, first year of follow-up", "activity",
+     ("active", "not_active", "not_determined")),
+    ("lublin_progression", "Lublin 2014 progression, first year (progressive courses)",
+     "progression", ("with", "without", "not_determined")),
+)
+_LUBLIN_METHOD = (
+    "n (% of patients): year 1 of follow-up from the first dose (reference/endpoints.md "
+    "section 2); a patient without a complete first year is not determined; progression "
+    "among PPMS and SPMS only"
+)
 
 
 def _first_present(df: pl.DataFrame, candidates: Sequence[str]) -> str | None:
@@ -149,4 +164,88 @@ def compute_table1(
             if missing:
                 out.add_stats(TABLE1, g, var, "(missing)", {"n": missing}, label=label,
                               method=_METHOD)
+    return out
+
+
+def lublin_table1(
+    adsl: pl.DataFrame,
+    adlublin: pl.DataFrame,
+    *,
+    group: str | None = None,
+) -> ResultsTable:
+    """Table 1 rows of the Lublin 2014 course modifiers in the first year of follow-up.
+
+    The *baseline year* of the modifiers is year 1 of follow-up (from the first dose to the day
+    before its first anniversary), the first year ``adlublin`` assesses
+    (:func:`msrwe.derive.lublin.derive_lublin_years`): the chart holds no scan comparison and no
+    EDSS series before the first dose to assess the year before it. Variables (levels in
+    :data:`LUBLIN_VARIABLES`): ``lublin_activity`` among every patient of the group, and
+    ``lublin_progression`` among the group's progressive patients (a ``progression`` value in
+    ``adlublin``, or PPMS/SPMS in ``adsl``'s ``phenotype``). A patient with no complete first
+    year counts as ``not_determined``. Stats ``N``, ``n``, ``pct`` (of ``N``), as the other
+    categorical rows of Table 1.
+
+    Parameters
+    ----------
+    adsl
+        One row per patient (``patient_id``, the group column, ``phenotype`` when known).
+    adlublin
+        Per patient-year: ``patient_id``, ``year``, ``activity``, ``progression``.
+    group
+        As in :func:`compute_table1`.
+
+    Returns
+    -------
+    ResultsTable
+        Rows of analysis ``table1``.
+
+    Examples
+    --------
+    >>> adsl = pl.DataFrame({"patient_id": ["1", "2", "3"], "phenotype": ["SPMS"] * 3})
+    >>> adl = pl.DataFrame({"patient_id": ["1", "1", "2"], "year": [1, 2, 1],
+    ...                     "activity": ["active", "not_active", "not_determined"],
+    ...                     "progression": ["with", "without", "without"]})
+    >>> r = lublin_table1(adsl, adl)
+    >>> r.get("table1", "n", variable="lublin_activity", level="not_determined")
+    2.0
+    >>> round(r.get("table1", "pct", variable="lublin_progression", level="with"), 2)
+    33.33
+    """
+    for name, df, cols in (("adsl", adsl, ["patient_id"]),
+                           ("adlublin", adlublin, ["patient_id", "year", "activity",
+                                                   "progression"])):
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise InputError(f"{name} has no column {missing[0]!r}; the Lublin rows of "
+                             "Table 1 need it.")
+    if group is not None and group not in adsl.columns:
+        raise InputError(f"adsl has no column '{group}' to group Table 1 by.")
+    group = group or _first_present(adsl, GROUP_COLUMNS)
+    first = adlublin.filter(pl.col("year") == 1).select(
+        pl.col("patient_id").cast(pl.String), "activity", "progression"
+    ).unique("patient_id", keep="first")
+    base = adsl.with_columns(pl.col("patient_id").cast(pl.String)).join(
+        first, on="patient_id", how="left")
+    progressive = pl.col("progression").is_not_null()
+    if "phenotype" in base.columns:
+        progressive = progressive | pl.col("phenotype").cast(pl.String).is_in(["PPMS", "SPMS"])
+    base = base.with_columns(
+        pl.col("activity").fill_null("not_determined"),
+        pl.when(progressive).then(pl.col("progression").fill_null("not_determined"))
+        .otherwise(None).alias("progression"),
+    )
+    ids = base["patient_id"]
+    out = ResultsTable()
+    for g, members in groups_of(base, group):
+        sub = base.filter(ids.is_in(members))
+        for var, label, col, levels in LUBLIN_VARIABLES:
+            values = sub.get_column(col).drop_nulls()
+            total = values.len()
+            if not total:
+                continue
+            counts = dict(values.value_counts().iter_rows())
+            for lev in levels:
+                k = counts.get(lev, 0)
+                out.add_stats(TABLE1, g, var, lev, {"N": total, "n": k, "pct": 100.0 * k / total},
+                              label=label, method=_LUBLIN_METHOD)
     return out

@@ -58,7 +58,7 @@ interval_days = [50, 90]
 end_at_next_treatment = false
 
 [outcomes]
-delta_policy = "trial"
+delta_fun = "trial"
 """
 
 #: case -> (patients, seed, dirty, study file text)
@@ -89,7 +89,7 @@ def golden_path(case: str) -> Path:
 
 
 def main() -> None:
-    from msrwe.study import analyze
+    from msrwe.pipeline import analyze
 
     for case in CASES:
         with tempfile.TemporaryDirectory() as tmp:

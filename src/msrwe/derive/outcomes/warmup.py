@@ -2,8 +2,8 @@
 
 ``make venv`` runs this once after installing, so the first ``msrwe`` command that seeks events
 does not wait ~20 s for numba (see :mod:`msrwe.derive.outcomes.compile_notice`). It runs the
-msprog engine and each MSoutcomes scan on a two-patient cohort, which fills numba's on-disk
-cache (``NUMBA_CACHE_DIR`` when set, else ``__pycache__`` beside the modules).
+msprog engine, the milestone scan and each MSoutcomes scan on a two-patient cohort, which fills
+numba's on-disk cache (``NUMBA_CACHE_DIR`` when set, else ``__pycache__`` beside the modules).
 
 Examples
 --------
@@ -41,6 +41,9 @@ def warm_up() -> float:
     })
     relapses = pl.DataFrame({"patient_id": ["a"], "onset_date": [d0 + timedelta(days=100)]})
     detect_events(visits, relapses, event="multiple")
+    from msrwe.derive.milestones import derive_milestone
+
+    derive_milestone(visits, milestone=3.0, relapses=relapses)  # the milestone scan
     try:
         from msrwe.derive.outcomes.msoutcomes import detect_msoutcomes_events
     except ImportError:  # pragma: no cover - the MSoutcomes profile is part of the package

@@ -55,6 +55,7 @@ from msrwe.study.config import (
     CohortCriteria,
     ExposureSettings,
     OutcomeSettings,
+    ReportSettings,
     SafetySettings,
     Study,
     StudyInfo,
@@ -102,6 +103,7 @@ _SECTIONS: tuple[tuple[str, type], ...] = (
     ("analysis", AnalysisSettings),
     ("exposure", ExposureSettings),
     ("safety", SafetySettings),
+    ("report", ReportSettings),
 )
 _WIDTH = 96
 

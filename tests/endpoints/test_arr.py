@@ -75,3 +75,36 @@ def test_5_negative_binomial_rate_ratio_on_the_reference_example():
                                                                                  abs=5e-4)
     assert r.get("arr", "dispersion", group="arm1", variable="rate_ratio") == pytest.approx(
         1.83, abs=0.01)
+
+
+# Case 6: a group without any event gets "not computed" rate-ratio rows (the NB estimate would
+# be a rate of 0), never an error that stops the whole analysis
+def test_6_a_group_without_events_is_not_computed():
+    counts = [0, 0, 0, 2, 1, 0]
+    data = _adrr(counts, [1.0] * 6, ["A"] * 3 + ["B"] * 3)
+    r = ResultsTable()
+    add_arr(r, adrr=data, adsl=data, km_years=[1])
+    rows = r.to_polars().filter(pl.col("variable") == "rate_ratio")
+    assert rows["group"].unique().to_list() == ["B"]
+    assert rows["value"].is_null().all()
+    assert rows["method"].unique().to_list() == [
+        "not computed: no event in group A (the model's estimate would be a rate of 0)"]
+    assert r.to_polars().filter(pl.col("variable") == "nb_rate").height == 0
+
+
+# Case 7: a model the fit refuses (its InputError, stubbed here) is reported as not computed
+# with the fit's reason
+def test_7_a_model_that_cannot_be_fitted_is_not_computed(monkeypatch):
+    import msrwe.stats as stats
+    from msrwe.errors import InputError
+
+    def refuse(*_a, **_k):
+        raise InputError("negbin_rate_ratio: the model cannot be estimated (reason).")
+
+    monkeypatch.setattr(stats, "negbin_rate_ratio", refuse)
+    data = _adrr([1, 0, 2, 1], [1.0] * 4, ["A", "A", "B", "B"])
+    r = ResultsTable()
+    add_arr(r, adrr=data, adsl=data, km_years=[1])
+    rows = r.to_polars().filter(pl.col("variable") == "rate_ratio")
+    assert rows["method"].unique().to_list() == [
+        "not computed: the model cannot be estimated (reason)."]

@@ -53,7 +53,7 @@ def _golden(run: str) -> pl.DataFrame:
 
 
 def _run(extra: dict | None = None, *, efficacy: bool = True) -> tuple[ResultsTable, Context]:
-    settings = {"analysis": {"km_years": [0.5]}, "analyses": {}}
+    settings = {"analysis": {"km_years": [0.5], "km_min_at_risk": 0}, "analyses": {}}
     if extra is not None:
         settings["analyses"]["disability_events"] = extra
     study = Study.from_dict(settings)

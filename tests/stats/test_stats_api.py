@@ -4,6 +4,7 @@ import msrwe.stats
 def test_exported_names_are_exactly_the_intended_ones():
     assert sorted(msrwe.stats.__all__) == [
         "CoxResult",
+        "DEFAULT_MIN_AT_RISK",
         "EXACT_MAX_N",
         "IncidenceSummary",
         "KaplanMeierResult",
@@ -17,6 +18,7 @@ def test_exported_names_are_exactly_the_intended_ones():
         "e_value",
         "incidence_summary",
         "kaplan_meier",
+        "km_median",
         "mixed_slope",
         "negbin_rate_ratio",
         "poisson_rate_ci",

@@ -36,6 +36,9 @@ def test_against_statsmodels(golden):
     km = kaplan_meier(df["years"], df["event"], at=ref["times"])
     for row, exp in zip(km.table.iter_rows(named=True), ref["rows"], strict=True):
         assert row["survival"] == pytest.approx(exp["survival"], abs=1e-10)
+        if exp["events"] == 0:  # issue 9 item 11: no events, no (degenerate) interval
+            assert (row["ci_low"], row["ci_high"], row["note"]) == (None, None, "no events")
+            continue
         assert row["ci_low"] == pytest.approx(exp["ci_low"], abs=1e-6)
         assert row["ci_high"] == pytest.approx(exp["ci_high"], abs=1e-6)
         assert row["n_at_risk"] == exp["n_at_risk"]

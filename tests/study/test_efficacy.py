@@ -106,9 +106,15 @@ def test_case5_derive_adtte():
     )
     events = pl.DataFrame({"patient_id": ["P1", "P1"], "event_type": ["CDW", "CDW"],
                            "date": [d(2015, 7, 1), d(2015, 4, 1)]})
-    out = derive_adtte(adsl, ADVS, events, value="edss", param="CDW_EDSS")
+    out = derive_adtte(adsl, ADVS, events, value="edss", param="CDW_EDSS",
+                       censor_at="last_assessment")
     assert out.select("patient_id", "event", "time_days").rows() == [
         ("P1", True, 90.0), ("P2", False, 334.0), ("P3", False, 91.0)]
+    # issue 9 item 11: censored at the last assessment that could have confirmed; P3's one
+    # assessment after the baseline has no earlier onset to confirm: censored at 0
+    out = derive_adtte(adsl, ADVS, events, value="edss", param="CDW_EDSS")
+    assert out.select("patient_id", "event", "time_days").rows() == [
+        ("P1", True, 90.0), ("P2", False, 334.0), ("P3", False, 0.0)]
     assert out["param"].unique().to_list() == ["CDW_EDSS"]
     # the old name and call keep working, with a warning
     import msrwe.study.efficacy as eff
@@ -138,7 +144,7 @@ def test_case6_engine_wiring_and_results():
                                         "date": [d(2015, 4, 1)]}))
 
     study = Study.from_dict({"outcomes": {"conf_days": 168, "delta_fun": "trial"},
-                             "analysis": {"km_years": [0.5, 1]}})
+                             "analysis": {"km_years": [0.5, 1], "km_min_at_risk": 0}})
     from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
 
     adsl = derive_vars_last_on_treatment(derive_vars_baseline(ADSL, ADVS), ADVS)
@@ -172,7 +178,9 @@ def test_case6_engine_wiring_and_results():
     # time_to_cdw: Kaplan-Meier at the study's times, against lifelines
     from lifelines import KaplanMeierFitter
 
-    t = np.array([90.0, 334.0, 91.0]) / 365.25
+    # P3 has one assessment after the baseline, which could confirm nothing: censored at 0
+    # (issue 9 item 11); km_min_at_risk = 0 in this study, so every time is reported
+    t = np.array([90.0, 334.0, 0.0]) / 365.25
     e = np.array([1, 0, 0])
     km = KaplanMeierFitter().fit(t, e)
     assert r.get("time_to_cdw", "events") == 1
@@ -186,7 +194,7 @@ def test_case6_engine_wiring_and_results():
         row = ci[ci.index <= year].iloc[-1]
         assert r.get("time_to_cdw", "ci_low", level=lvl) == pytest.approx(float(row.iloc[0]))
         assert r.get("time_to_cdw", "ci_high", level=lvl) == pytest.approx(float(row.iloc[1]))
-    assert r.get("time_to_cdw", "survival", level="0.5") == pytest.approx(2 / 3)
+    assert r.get("time_to_cdw", "survival", level="0.5") == pytest.approx(1 / 2)  # P3 out at 0
     assert r.get("time_to_cdw", "events", group="PPMS") == 0
     # the timed tests are not measured: no rows for them
     assert "nhpt_change" not in set(res["analysis"])

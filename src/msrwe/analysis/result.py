@@ -242,6 +242,11 @@ class AnalysisResult:
     analyses
         The declared analyses that ran (:class:`~msrwe.analysis.base.Analysis`), in report
         order: the report lays out their sections and the summary reads their declarations.
+    min_cell
+        Set by :meth:`suppress`: counts from 1 to ``min_cell - 1`` are withheld from
+        ``results`` (value empty, ``method`` starting with ``suppressed``) and from
+        ``attrition`` (NaN for a small count, null for a complementary one); the report and
+        the summary show them as ``<min_cell>``. ``None``: nothing is withheld.
     """
 
     results: ResultsTable
@@ -252,6 +257,7 @@ class AnalysisResult:
     attrition: pl.DataFrame = field(default_factory=pl.DataFrame)
     methods: str = ""
     analyses: tuple[Analysis, ...] = ()
+    min_cell: int | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.study, Mapping) or not hasattr(self.study, "to_toml"):
@@ -270,6 +276,54 @@ class AnalysisResult:
     def settings(self) -> dict[str, Any]:
         """The settings in force: the study's sections and, under ``in_force``, the resolved."""
         return {**self.study.to_dict(), "in_force": self.in_force.to_dict()}
+
+    def suppress(self, min_cell: int) -> AnalysisResult:
+        """A copy with small-cell suppression applied to every aggregate output.
+
+        ``results`` go through :func:`msrwe.privacy.suppress_results` (counts 1 to
+        ``min_cell - 1`` withheld, complementary suppression, derived values withheld with
+        their count); ``attrition`` takes its counts from the withheld rows; the datasets
+        stay (the report draws its figures from them) but :meth:`export` refuses to write
+        them. The study records ``[privacy] min_cell`` so the settings appendix and
+        ``study.toml`` show it. A result already suppressed at this threshold or a higher one
+        is returned as it is; a higher threshold withholds more of it.
+
+        Examples
+        --------
+        >>> from msrwe.study import Study
+        >>> r = ResultsTable()
+        >>> r.add_stats("cohort", "A", "patients", "", {"N": 3})
+        >>> r.add_stats("cohort", "B", "patients", "", {"N": 40})
+        >>> r.add_stats("cohort", "overall", "patients", "", {"N": 43})
+        >>> s = AnalysisResult(results=r, study=Study()).suppress(5)
+        >>> [v for *_, v, _l, _m in s.results._rows], s.study.privacy.min_cell
+        ([None, None, 43.0], 5)
+        """
+        import dataclasses
+
+        from msrwe.privacy import check_min_cell, suppress_results, suppression_code
+
+        min_cell = check_min_cell(min_cell, option="min_cell")
+        if self.min_cell is not None and min_cell <= self.min_cell:
+            return self  # already withheld at this threshold or a stricter one
+        frame = suppress_results(self.results.to_polars(), min_cell)
+        attrition = self.attrition
+        if attrition.height and {"step", "excluded", "remaining"} <= set(attrition.columns):
+            steps = frame.filter(pl.col("analysis") == "attrition")
+            shown: dict[tuple[str, str], float | None] = {}
+            for lev, stat, value, method in steps.select(
+                    "level", "stat", "value", "method").iter_rows():
+                small = suppression_code(method) == 1
+                shown[(str(lev), str(stat))] = float("nan") if small else value
+            attrition = attrition.with_columns(
+                pl.Series(col, [shown.get((str(step), col), v) for step, v in
+                                attrition.select("step", col).iter_rows()], dtype=pl.Float64)
+                for col in ("excluded", "remaining")
+            )
+        privacy = type(self.study.privacy)(min_cell=min_cell)  # the study's [privacy] section
+        study = self.study.replace(privacy=privacy)
+        return dataclasses.replace(self, results=ResultsTable(list(frame.iter_rows())),
+                                   attrition=attrition, study=study, min_cell=min_cell)
 
     def export(self, out_dir: str | Path, *, keep_extra_columns: bool = False) -> list[Path]:
         """Write everything into ``out_dir``: the one export of msrwe.
@@ -298,8 +352,15 @@ class AnalysisResult:
             The files written, results first.
         """
         from msrwe._csvsafe import neutralise_formulas
+        from msrwe.errors import OptionError
         from msrwe.schema._release import analysis_columns
 
+        if self.min_cell is not None:
+            raise OptionError(
+                f"these results withhold counts below {self.min_cell} (small-cell suppression) "
+                "to leave the centre, but an export holds every patient's datasets; write the "
+                "results alone (ResultsTable.write, `msrwe analyze --out`) or export without "
+                "--min-cell.", option="--export")
         out = Path(out_dir)
         extras = {c.strip() for f in self.provenance.files
                   for c in str(f.get("extra_columns") or "").split(",") if c.strip()}
@@ -336,4 +397,10 @@ class AnalysisResult:
         Summary
             Print it, or ``.as_text()``, ``.as_html()``, ``.tables``.
         """
-        return build_summary(self.results.to_polars(), self.attrition, analyses=self.analyses)
+        frame = self.results.to_polars()
+        if self.min_cell is None:
+            return build_summary(frame, self.attrition, analyses=self.analyses)
+        from msrwe.privacy import display_frame
+
+        return build_summary(display_frame(frame), self.attrition, analyses=self.analyses,
+                             small=f"<{self.min_cell}")

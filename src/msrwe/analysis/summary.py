@@ -23,6 +23,7 @@ received x                    2          3
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -109,31 +110,38 @@ class Summary:
         return out
 
 
-def _fmt(v: float | None, digits: int = 1) -> str:
-    """A number as the report writes it (:mod:`msrwe.tables.formatting`)."""
+def _fmt(v: float | None, digits: int = 1, small: str = "-") -> str:
+    """A number as the report writes it (:mod:`msrwe.tables.formatting`).
+
+    NaN is a count withheld as small (:func:`msrwe.privacy.display_frame`).
+    """
+    if v is not None and math.isnan(v):
+        return small
     return fmt_int(v) if digits == 0 else fmt_num(v, digits)
 
 
-def _cell(col: Column, stats: dict[str, float | None] | None) -> str:
+def _cell(col: Column, stats: dict[str, float | None] | None, small: str = "-") -> str:
     if not stats:
         return MISSING
     vals = [stats.get(s) for s in col.stats]
     if col.fmt == "int":
-        return fmt_int(vals[0])
+        return _fmt(vals[0], 0, small)
     if col.fmt == "p":
         return fmt_p(vals[0])
     if col.fmt == "edss":
         return "->".join(fmt_edss(v) for v in vals)
     if col.fmt == "n_pct":
-        return f"{fmt_int(vals[0])} ({fmt_num(vals[1])}%)"
+        if vals[1] is None and vals[0] is not None and math.isnan(vals[0]):
+            return small
+        return f"{_fmt(vals[0], 0, small)} ({_fmt(vals[1])}%)"
     if col.fmt == "arrow":
-        return "->".join(_fmt(v, col.digits) for v in vals)
+        return "->".join(_fmt(v, col.digits, small) for v in vals)
     if col.fmt == "slash":
-        return "/".join(fmt_int(v) for v in vals)
-    return _fmt(vals[0], col.digits)
+        return "/".join(_fmt(v, 0, small) for v in vals)
+    return _fmt(vals[0], col.digits, small)
 
 
-def _spec_table(results: pl.DataFrame, spec: SummarySpec) -> SummaryTable | None:
+def _spec_table(results: pl.DataFrame, spec: SummarySpec, small: str = "-") -> SummaryTable | None:
     per: list[dict[str, dict[str, float | None]]] = []
     for col in spec.columns:
         df = results.filter(pl.col("analysis") == col.output)
@@ -151,7 +159,7 @@ def _spec_table(results: pl.DataFrame, spec: SummarySpec) -> SummaryTable | None
     order = [*sorted(g for g in groups if g != "overall"), *(["overall"] if "overall" in groups
                                                             else [])]
     rows = tuple(
-        (g, *(_cell(col, got.get(g)) for col, got in zip(spec.columns, per, strict=True)))
+        (g, *(_cell(col, got.get(g), small) for col, got in zip(spec.columns, per, strict=True)))
         for g in order
     )
     return SummaryTable(spec.title, ("group", *(c.header for c in spec.columns)), rows,
@@ -163,12 +171,21 @@ def build_summary(
     attrition: pl.DataFrame,
     *,
     analyses: Sequence[Analysis],
+    small: str = "-",
 ) -> Summary:
-    """The attrition table, then each declared summary table the results have rows for."""
+    """The attrition table, then each declared summary table the results have rows for.
+
+    ``small`` is what a NaN value shows: a count withheld as small by small-cell suppression
+    (``"<5"``, :meth:`msrwe.analysis.result.AnalysisResult.suppress`); null shows ``-``.
+    """
+
+    def count(v: float | None) -> str:
+        return "-" if v is None else _fmt(float(v), 0, small)
+
     tables: list[SummaryTable] = []
     if attrition.height:
         rows = tuple(
-            (str(c), str(e) if e else "", str(r))
+            (str(c), count(e) if e else "", count(r))
             for _s, c, e, r in attrition.select("step", "criterion", "excluded",
                                                 "remaining").iter_rows()
         )
@@ -176,7 +193,7 @@ def build_summary(
                                    ("criterion", "excluded", "remaining"), rows))
     for a in analyses:
         for spec in a.summary:
-            t = _spec_table(results, spec)
+            t = _spec_table(results, spec, small)
             if t is not None:
                 tables.append(t)
     return Summary(tuple(tables))

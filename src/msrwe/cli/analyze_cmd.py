@@ -49,6 +49,12 @@ def analyze(
         "`msrwe pool` (docs/federated.md).",
     ),
     site: str = typer.Option("site", "--site", help="The site's label in its package."),
+    min_cell: int | None = typer.Option(
+        None, "--min-cell", min=2, max=1000,
+        help="Small-cell suppression: counts from 1 to N-1 are withheld (shown as <N) with "
+        "complementary suppression so no total gives them back (docs/privacy.md); overrides "
+        "the study's [privacy] min_cell.",
+    ),
 ) -> None:
     """Analyse a store: cohort and attrition, then every declared analysis, into one table."""
     from msrwe.pipeline.run import analyze as run_analysis
@@ -60,6 +66,12 @@ def analyze(
                           "combined with --export, which writes patient-level datasets.",
                           option="--export")
 
+    if min_cell is not None and export is not None:
+        from msrwe.errors import OptionError
+
+        raise OptionError("--min-cell withholds small counts from outputs that leave the "
+                          "centre; --export writes every patient's datasets. Use one or the "
+                          "other.", option="--export")
     out_folder(out)  # before minutes of analysis, not after
     for name, kind in (("results.csv", "csv"), ("results.parquet", "parquet")):
         check_out_file(out / name, kind=kind, what="results table", inputs=[study], db=db)
@@ -72,7 +84,7 @@ def analyze(
         def on_step(i: int, total: int, description: str) -> None:
             bar.update(task, description=description, total=total, completed=i - 1)
 
-        result = run_analysis(db, study, progress=on_step)
+        result = run_analysis(db, study, progress=on_step, min_cell=min_cell)
     if aggregate_only:
         from msrwe.federated import write_package
 
@@ -86,6 +98,10 @@ def analyze(
             console.print(table)
     console.print(f"Wrote {len(result.results)} result rows to {shown(written[0])} and "
                   f"{shown(written[1])}")
+    if result.min_cell is not None:
+        console.print(f"Counts from 1 to {result.min_cell - 1} are withheld (small-cell "
+                      "suppression): their value is empty and their method starts with "
+                      "'suppressed'.")
     if export is not None:
         console.print("Results, datasets, attrition, methods, settings and provenance in "
                       f"{shown(export)}")

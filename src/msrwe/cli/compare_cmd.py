@@ -64,6 +64,12 @@ def compare(
     study: Path = typer.Option(..., "--study", help="The study file (TOML) with [compare]."),
     out: Path = typer.Option(Path("results"), "--out", help="Folder for results.csv."),
     quiet: bool = typer.Option(False, "--quiet", help="Print only the path written."),
+    min_cell: int | None = typer.Option(
+        None, "--min-cell", min=2, max=1000,
+        help="Small-cell suppression: counts from 1 to N-1 are withheld (shown as <N) with "
+        "complementary suppression so no total gives them back (docs/privacy.md); overrides "
+        "the study's [privacy] min_cell.",
+    ),
 ) -> None:
     """Compare treatments (the study's compare section): matching or weighting, effects."""
     from msrwe.compare.run import run_comparison
@@ -84,6 +90,11 @@ def compare(
         bar.add_task("comparing arms", total=None)
         result = run_comparison(db, st)
     df = result.results.to_polars()
+    threshold = min_cell if min_cell is not None else st.privacy.min_cell
+    if threshold is not None:
+        from msrwe.privacy import suppress_results
+
+        df = suppress_results(df, threshold)
     csv = write_atomic(df, out / "results.csv")
     write_atomic(df, out / "results.parquet")
     for note in result.notes:
@@ -91,6 +102,9 @@ def compare(
     if not quiet:
         console.print(effect_table(df))
     console.print(f"Wrote {df.height} result rows to {shown(csv)}")
+    if threshold is not None:
+        console.print(f"Counts from 1 to {threshold - 1} are withheld (small-cell suppression): "
+                      "their value is empty and their method starts with 'suppressed'.")
 
 
 def register(app: typer.Typer) -> None:

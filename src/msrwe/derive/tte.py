@@ -1,10 +1,29 @@
-"""Time to the first confirmed worsening, one row per patient (ADaM ``adtte`` style)."""
+"""Time to the first confirmed worsening, one row per patient (ADaM ``adtte`` style).
+
+A patient without an event is censored at the last assessment that could have served as a
+confirmation (clinical-methods 8: "censor at the last EDSS that could have served as a
+confirmation"), the rule of :func:`derive_adtte` by default; see :func:`confirmable_visits`.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import polars as pl
 
-__all__ = ["ADTTE_SCHEMA", "derive_adtte"]
+if TYPE_CHECKING:
+    from msrwe.derive.outcomes.options import OutcomeOptions
+
+__all__ = ["ADTTE_SCHEMA", "CENSOR_RULES", "confirmable_visits", "confirmation_rule",
+           "derive_adtte"]
+
+#: Where :func:`derive_adtte` censors a patient without an event.
+CENSOR_RULES: tuple[str, ...] = ("confirmable", "last_assessment")
+
+#: msprog's default confirmation window: 84 days, 7 days before to 730.5 after.
+_DEFAULT_WINDOWS: tuple[tuple[float, float], ...] = ((77.0, 814.5),)
 
 _DAYS_PER_YEAR = 365.25
 
@@ -16,6 +35,109 @@ ADTTE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+def confirmation_rule(options: OutcomeOptions) -> dict[str, object]:
+    """The confirmation windows and relapse distances of the outcome engine's options.
+
+    Keyword arguments of :func:`derive_adtte` / :func:`confirmable_visits`: ``windows``, one
+    ``(low, high)`` day range after an onset per confirmation period (``conf_days`` less / plus
+    ``conf_tol_days``, as the engine reads them), and ``relapse_to_conf`` (days after the
+    preceding / before the next relapse within which no visit confirms). Under the MSoutcomes
+    profile: at least ``mconf`` days, and ``tRelapse`` days after a relapse.
+
+    Examples
+    --------
+    >>> from msrwe.derive.outcomes.options import make_options
+    >>> confirmation_rule(make_options(conf_days=168))
+    {'windows': ((161.0, 898.5),), 'relapse_to_conf': (30.0, 0.0)}
+    """
+    if options.profile == "msoutcomes":
+        return {"windows": ((float(options.mconf), float("inf")),),
+                "relapse_to_conf": (float(options.tRelapse), 0.0)}
+    windows = tuple((float(int(c) - lo), float(int(c) + hi))
+                    for c, (lo, hi) in zip(options.conf_days, options.conf_tol_days, strict=True))
+    rtc = options.relapse_to_conf
+    return {"windows": windows, "relapse_to_conf": (float(rtc[0]), float(rtc[1]))}
+
+
+def confirmable_visits(
+    visits: pl.DataFrame,
+    *,
+    windows: Sequence[tuple[float, float]] = _DEFAULT_WINDOWS,
+    relapses: pl.DataFrame | None = None,
+    relapse_to_conf: tuple[float, float] = (30.0, 0.0),
+) -> pl.DataFrame:
+    """The assessments that could have served as a confirmation, one row each.
+
+    An assessment (``patient_id``, ``date``, ``base_date``) could have confirmed a worsening
+    when an earlier assessment after the baseline (a possible onset) lies ``low`` to ``high``
+    days before it for one of the ``windows``, and it is not within ``relapse_to_conf[0]``
+    days after the preceding relapse nor ``relapse_to_conf[1]`` days before the next one (the
+    outcome engine's rules for a confirmation visit, clinical-methods 2.2). Whether the value
+    there did confirm plays no part: it is the follow-up in which a worsening *could* have been
+    confirmed.
+
+    Parameters
+    ----------
+    visits
+        ``patient_id``, ``date`` and ``base_date`` (the patient's baseline assessment), the
+        assessments the outcome engine searched.
+    windows
+        ``(low, high)`` days after an onset, per confirmation period (:func:`confirmation_rule`).
+    relapses
+        ``patient_id``, ``onset_date`` (the relapses the engine was given); none: no relapse
+        rule.
+    relapse_to_conf
+        Days after the preceding relapse / before the next within which no visit confirms.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``patient_id``, ``date`` of each assessment that could have confirmed.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> d = dt.date
+    >>> v = pl.DataFrame({"patient_id": ["a"] * 4, "base_date": [d(2020, 1, 1)] * 4,
+    ...                   "date": [d(2020, 1, 1), d(2020, 7, 1), d(2020, 8, 1), d(2020, 9, 1)]})
+    >>> confirmable_visits(v)["date"].to_list()  # 1 Sep is 62 days after 1 Jul: too soon
+    []
+    >>> confirmable_visits(v, windows=[(30, 100)])["date"].to_list()
+    [datetime.date(2020, 8, 1), datetime.date(2020, 9, 1)]
+    """
+    v = (visits.select("patient_id", pl.col("date").cast(pl.Date),
+                       pl.col("base_date").cast(pl.Date))
+         .unique().sort("patient_id", "date"))
+    onsets = (v.filter(pl.col("date") > pl.col("base_date"))
+              .select("patient_id", pl.col("date").alias("onset")).sort("patient_id", "onset"))
+    ok = pl.lit(False)
+    for i, (low, high) in enumerate(windows):
+        # the latest possible onset at least `low` (whole) days before each assessment
+        latest = (v.with_columns((pl.col("date") - pl.duration(days=max(math.ceil(low), 1)))
+                                 .alias("_reach")).sort("_reach")
+                  .join_asof(onsets, left_on="_reach", right_on="onset", by="patient_id",
+                             strategy="backward", check_sortedness=False)
+                  .select("patient_id", "date", pl.col("onset").alias(f"_on{i}")))
+        v = v.join(latest, on=["patient_id", "date"], how="left")
+        gap = (pl.col("date") - pl.col(f"_on{i}")).dt.total_days()
+        ok = ok | (pl.col(f"_on{i}").is_not_null() & (gap >= low) & (gap <= high))
+    v = v.with_columns(ok.alias("_ok"))
+    if relapses is not None and relapses.height and (relapse_to_conf[0] > 0
+                                                     or relapse_to_conf[1] > 0):
+        r = (relapses.select("patient_id", pl.col("onset_date").cast(pl.Date).alias("_rel"))
+             .drop_nulls().unique().sort("_rel"))
+        v = v.sort("date")
+        for strategy, name in (("backward", "_before"), ("forward", "_after")):
+            v = v.join_asof(r.rename({"_rel": name}), left_on="date", right_on=name,
+                            by="patient_id", strategy=strategy, check_sortedness=False)
+        since = (pl.col("date") - pl.col("_before")).dt.total_days()
+        until = (pl.col("_after") - pl.col("date")).dt.total_days()
+        v = v.with_columns(
+            pl.col("_ok") & (pl.col("_before").is_null() | (since >= relapse_to_conf[0]))
+            & (pl.col("_after").is_null() | (until >= relapse_to_conf[1])))
+    return v.filter(pl.col("_ok")).select("patient_id", "date").sort("patient_id", "date")
+
+
 def derive_adtte(
     adsl: pl.DataFrame,
     advs: pl.DataFrame,
@@ -24,6 +146,10 @@ def derive_adtte(
     value: str,
     param: str,
     event_type: str = "CDW",
+    censor_at: str = "confirmable",
+    windows: Sequence[tuple[float, float]] = _DEFAULT_WINDOWS,
+    relapses: pl.DataFrame | None = None,
+    relapse_to_conf: tuple[float, float] = (30.0, 0.0),
 ) -> pl.DataFrame:
     """One row per patient with a baseline and follow-up: time to the first confirmed event.
 
@@ -41,13 +167,24 @@ def derive_adtte(
         ``param`` of the rows (e.g. ``CDW_EDSS``).
     event_type
         The events counted (``CDW``, confirmed disability worsening).
+    censor_at
+        ``"confirmable"`` (default): a patient without an event is censored at the last
+        on-treatment assessment that could have served as a confirmation
+        (:func:`confirmable_visits` with ``windows``, ``relapses`` and ``relapse_to_conf``, the
+        outcome engine's rules: :func:`confirmation_rule`); with none, at time 0 (the patient
+        could not have had a confirmed event). ``"last_assessment"``: at the last on-treatment
+        assessment after the baseline (the former rule).
+    windows, relapses, relapse_to_conf
+        The confirmation rule for ``censor_at="confirmable"`` (default: msprog's 84 days, 7
+        before to 730.5 after, no relapse).
 
     Returns
     -------
     polars.DataFrame
         ``patient_id, group, param, origin_date, event, event_date, censor_date, time_days,
-        time_years``: ``event`` is true at the onset of the first event, otherwise the patient
-        is censored at the last on-treatment assessment after the baseline.
+        time_years``, one row per patient with an on-treatment assessment after the baseline:
+        ``event`` is true at the onset of the first event, otherwise the patient is censored
+        as ``censor_at`` says.
 
     Examples
     --------
@@ -60,20 +197,40 @@ def derive_adtte(
     >>> ev = pl.DataFrame({"patient_id": [], "event_type": [], "date": []},
     ...                   schema={"patient_id": pl.String, "event_type": pl.String,
     ...                           "date": pl.Date})
+    >>> derive_adtte(adsl, advs, ev, value="edss", param="CDW_EDSS",
+    ...              censor_at="last_assessment").select("event", "time_days").row(0)
+    (False, 366.0)
+    >>> # one assessment after the baseline: no earlier onset it could confirm, censored at 0
     >>> derive_adtte(adsl, advs, ev, value="edss", param="CDW_EDSS").select(
     ...     "event", "time_days").row(0)
-    (False, 366.0)
+    (False, 0.0)
     """
+    if censor_at not in CENSOR_RULES:
+        raise ValueError(f"derive_adtte: censor_at must be one of {', '.join(CENSOR_RULES)}; "
+                         f"got {censor_at!r}")
     if adsl.is_empty():
         return pl.DataFrame(schema=ADTTE_SCHEMA)
     col, base_date = value, f"base_{value}_date"
-    last_seen = (
+    searched = (
         advs.filter(pl.col("on_treatment") & pl.col(col).is_not_null())
         .join(adsl.select("patient_id", base_date), on="patient_id", how="inner")
-        .filter(pl.col("date") > pl.col(base_date))
+        .filter(pl.col("date") >= pl.col(base_date))
+    )
+    last_seen = (
+        searched.filter(pl.col("date") > pl.col(base_date))
         .group_by("patient_id")
         .agg(pl.col("date").max().alias("censor_date"))
     )
+    if censor_at == "confirmable":
+        conf = confirmable_visits(
+            searched.select("patient_id", "date", pl.col(base_date).alias("base_date")),
+            windows=windows, relapses=relapses, relapse_to_conf=relapse_to_conf,
+        ).group_by("patient_id").agg(pl.col("date").max().alias("_conf"))
+        last_seen = (
+            last_seen.join(conf, on="patient_id", how="left")
+            .join(adsl.select("patient_id", "first_dose"), on="patient_id", how="left")
+            .select("patient_id", pl.coalesce("_conf", "first_dose").alias("censor_date"))
+        )
     first_event = (
         events.filter(pl.col("event_type") == event_type)
         .group_by("patient_id")

@@ -7,9 +7,11 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import polars as pl
 
-from msrwe.stats import kaplan_meier
+from msrwe.stats import KaplanMeierResult, kaplan_meier, km_median
+from msrwe.stats._survival import KM_TABLE_SCHEMA
 from msrwe.tables.formatting import plural
 from msrwe.tables.groups import groups_of
+from msrwe.tables.km import add_km_result
 from msrwe.tables.results import ResultsTable
 
 __all__ = ["add_km_rows", "at_text", "per_group"]
@@ -50,87 +52,82 @@ def add_km_rows(
     at_label: str = "{years}",
     method_note: str = "",
     entry: np.ndarray | None = None,
+    min_at_risk: int = 0,
 ) -> None:
     """Kaplan-Meier rows: level ``""`` with n, events, median (and CI); ``"<t>"`` per time.
 
     With ``entry`` (delayed entry: the time each patient came under observation) the curve is
     lifelines' left-truncated Kaplan-Meier and ``n_at_risk`` counts the patients under
-    observation at the time.
+    observation at the time. Estimates where fewer than ``min_at_risk`` patients are at risk
+    are not reported, and times without an event have no interval
+    (:func:`msrwe.tables.km.add_km_result` writes the rows and says why).
     """
+    n = len(time)
+    if n == 0:
+        results.add_stats(analysis, group, variable, "", {"n": 0, "events": 0, "median": None},
+                          label=label, method="not computed: no patient with follow-up")
+        return
     if entry is not None:
-        _add_km_truncated(results, analysis=analysis, group=group, variable=variable, time=time,
-                          event=event, entry=entry, at=at, level=level, label=label,
-                          at_label=at_label, method_note=method_note)
-        return
-    n, ev = len(time), int(np.sum(event))
-    if n == 0:
-        results.add_stats(analysis, group, variable, "", {"n": 0, "events": 0, "median": None},
-                          label=label, method="not computed: no patient with follow-up")
-        return
-    km = kaplan_meier(time, event.astype(np.int64), at=list(at), level=level)
-    method = f"{method_note}; {km.method}" if method_note else km.method
-    results.add_stats(
-        analysis, group, variable, "",
-        {"n": n, "events": ev, "median": km.median, "median_ci_low": km.median_ci_low,
-         "median_ci_high": km.median_ci_high},
-        label=label, method=method,
-    )
-    for row in km.table.iter_rows(named=True):
-        results.add_stats(
-            analysis, group, variable, f"{row['time']:g}",
-            {"n_at_risk": row["n_at_risk"], "events": row["events"],
-             "survival": row["survival"], "ci_low": row["ci_low"], "ci_high": row["ci_high"]},
-            label=at_text(at_label, row["time"]), method=method,
-        )
+        km = _km_delayed_entry(time, event, entry, at=at, level=level, min_at_risk=min_at_risk)
+        if km is None:
+            results.add_stats(
+                analysis, group, variable, "", {"n": n, "events": int(np.sum(event)),
+                                                "median": None},
+                label=label, method="not computed: too few patients under observation early "
+                "to estimate the curve with delayed entry (the survival reaches 0)")
+            return
+    else:
+        km = kaplan_meier(time, event.astype(np.int64), at=list(at), level=level,
+                          min_at_risk=min_at_risk)
+    add_km_result(results, km, analysis=analysis, group=group, variable=variable, label=label,
+                  at_label=lambda t: at_text(at_label, t), method_note=method_note)
 
 
-def _add_km_truncated(
-    results: ResultsTable, *, analysis: str, group: str, variable: str, time: np.ndarray,
-    event: np.ndarray, entry: np.ndarray, at: Sequence[float], level: float, label: str,
-    at_label: str, method_note: str,
-) -> None:  # fmt: skip
+def _km_delayed_entry(
+    time: np.ndarray, event: np.ndarray, entry: np.ndarray, *, at: Sequence[float],
+    level: float, min_at_risk: int,
+) -> KaplanMeierResult | None:
+    """Left-truncated Kaplan-Meier (lifelines) read at ``at``, under the same reporting rule."""
     from lifelines import KaplanMeierFitter
-    from lifelines.utils import median_survival_times
-
-    n, ev = len(time), int(np.sum(event))
-    if n == 0:
-        results.add_stats(analysis, group, variable, "", {"n": 0, "events": 0, "median": None},
-                          label=label, method="not computed: no patient with follow-up")
-        return
     from lifelines.exceptions import StatError
 
     entry = np.minimum(entry, time)
     try:
         kmf = KaplanMeierFitter(alpha=1 - level).fit(time, event.astype(bool), entry=entry)
     except StatError:
-        results.add_stats(analysis, group, variable, "", {"n": n, "events": ev, "median": None},
-                          label=label, method="not computed: too few patients under observation "
-                          "early to estimate the curve with delayed entry (the survival reaches 0)")
-        return
-    method = ("Kaplan-Meier with delayed entry at the first charted visit (lifelines), "
-              "Greenwood log(-log) interval")
-    method = f"{method_note}; {method}" if method_note else method
-
-    def fin(v: float) -> float | None:
-        return float(v) if np.isfinite(v) else None
-
-    med_ci = median_survival_times(kmf.confidence_interval_).to_numpy(dtype=float).ravel()
-    results.add_stats(
-        analysis, group, variable, "",
-        {"n": n, "events": ev, "median": fin(float(kmf.median_survival_time_)),
-         "median_ci_low": fin(med_ci[0]), "median_ci_high": fin(med_ci[1])},
-        label=label, method=method,
-    )
+        return None
     line = kmf.survival_function_.index.to_numpy(dtype=float)
     surv = kmf.survival_function_.iloc[:, 0].to_numpy(dtype=float)
     ci = kmf.confidence_interval_survival_function_.to_numpy(dtype=float)
+    ci[surv <= 0] = np.nan
+    m = min_at_risk
+
+    def at_risk(t: float) -> int:
+        return int(np.sum((entry <= t) & (time >= t)))
+
+    rows = []
     for t in at:
         i = int(np.searchsorted(line, t, side="right")) - 1
         s, lo, hi = (1.0, 1.0, 1.0) if i < 0 else (surv[i], ci[i, 0], ci[i, 1])
-        results.add_stats(
-            analysis, group, variable, f"{t:g}",
-            {"n_at_risk": int(np.sum((entry <= t) & (time >= t))),
-             "events": int(np.sum((time <= t) & (event == 1))),
-             "survival": fin(s), "ci_low": fin(lo), "ci_high": fin(hi)},
-            label=at_text(at_label, t), method=method,
-        )
+        k, ev = at_risk(t), int(np.sum((time <= t) & (event == 1)))
+        note = f"fewer than {m} at risk" if k < m else ("no events" if ev == 0 else "")
+        rows.append({"time": float(t), "n_at_risk": k, "events": ev,
+                     "censored": int(np.sum((time <= t) & (event == 0))),
+                     "survival": None if k < m or not np.isfinite(s) else float(s),
+                     "ci_low": None if note or not np.isfinite(lo) else float(lo),
+                     "ci_high": None if note or not np.isfinite(hi) else float(hi),
+                     "note": note})
+    table = pl.DataFrame(rows, schema=KM_TABLE_SCHEMA)
+
+    def shown(v: float) -> float:
+        return v if np.isfinite(v) and at_risk(v) >= m else float("nan")
+
+    med = km_median(line, surv)
+    return KaplanMeierResult(
+        table=table, median=shown(med), median_ci_low=shown(km_median(line, ci[:, 0])),
+        median_ci_high=shown(km_median(line, ci[:, 1])), n=len(time),
+        n_events=int(np.sum(event)), level=level,
+        method="Kaplan-Meier with delayed entry at the first charted visit (lifelines), "
+        "Greenwood log(-log) interval",
+        min_at_risk=m, median_hidden=bool(np.isfinite(med) and not np.isfinite(shown(med))),
+    )

@@ -222,7 +222,8 @@ class Arr(_Endpoint):
         data, cfg = endpoint_data(context)
         ep.add_arr(results, adrr=data.adsl, adsl=data.adsl,
                    km_years=context.study.analysis.km_years, level=context.study.analysis.level,
-                   merge_days=cfg.relapse_merge_days)
+                   merge_days=cfg.relapse_merge_days,
+                   min_at_risk=context.study.analysis.km_min_at_risk)
 
     def methods(self, context: Context) -> list[str]:
         """The ARR definition."""
@@ -579,7 +580,8 @@ class Persistence(_Endpoint):
             if tr is not None else None)
         add_persistence(results, adsl=adsl, addose=gaps, window=window, adpersist=persist,
                         alerts=alerts, km_years=context.study.analysis.km_years,
-                        level=context.study.analysis.level)
+                        level=context.study.analysis.level,
+                        min_at_risk=context.study.analysis.km_min_at_risk)
 
     def methods(self, context: Context) -> list[str]:
         """Gaps, persistence and limits."""

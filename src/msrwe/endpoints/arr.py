@@ -28,6 +28,7 @@ import polars as pl
 
 from msrwe.derive._columns import require_columns
 from msrwe.endpoints._common import add_km_rows, per_group
+from msrwe.errors import InputError
 from msrwe.stats import poisson_rate_ci
 from msrwe.tables.results import ResultsTable
 
@@ -48,6 +49,7 @@ def add_arr(
     level: float = 0.95,
     merge_days: int = 30,
     rate_ratio: bool = True,
+    min_at_risk: int = 0,
 ) -> None:
     """Add the ``arr`` rows.
 
@@ -65,6 +67,9 @@ def add_arr(
         Years after the first dose at which the relapse-free share is read.
     level
         Confidence level.
+    min_at_risk
+        Kaplan-Meier estimates stop where fewer than this many patients remain at risk (the
+        study's ``[analysis] km_min_at_risk``; 0 reports every time).
     merge_days
         The merge rule in force (for the method text only).
     rate_ratio
@@ -110,7 +115,7 @@ def add_arr(
             time=part["relapse_time_years"].to_numpy(),
             event=part["relapse_event"].cast(pl.Int64).to_numpy(),
             at=km_years, level=level, label="time to first relapse (years)",
-            at_label="{years} after the first dose",
+            at_label="{years} after the first dose", min_at_risk=min_at_risk,
         )
     if rate_ratio:
         add_rate_ratio(
@@ -143,18 +148,33 @@ def add_rate_ratio(
     from msrwe.stats import negbin_rate_ratio
 
     label = f"rate ratio vs {groups[0]}"
-    if int(data[count].sum()) == 0:
+
+    def not_computed(why: str) -> None:
         for g in groups[1:]:
             results.add_stats(analysis, g, "rate_ratio", groups[0],
                               {"rate_ratio": None, "ci_low": None, "ci_high": None,
                                "p_value": None}, label=label,
-                              method="not computed: no event in any group")
+                              method=f"not computed: {why}")
+
+    if int(data[count].sum()) == 0:
+        not_computed("no event in any group")
         return
-    res = negbin_rate_ratio(
-        data.with_columns(pl.col("group").cast(pl.String)),
-        count=count, person_years=person_years, group="group", reference=groups[0],
-        robust=True, alpha=1 - level,
-    )
+    per_group = data.group_by(pl.col("group").cast(pl.String)).agg(pl.col(count).sum())
+    empty = sorted(g for g, n in per_group.iter_rows() if n == 0)
+    if empty:
+        # the maximum likelihood estimate of a group without events is a rate of 0 (log -inf)
+        not_computed(f"no event in group {', '.join(empty)} (the model's estimate would be "
+                     "a rate of 0)")
+        return
+    try:
+        res = negbin_rate_ratio(
+            data.with_columns(pl.col("group").cast(pl.String)),
+            count=count, person_years=person_years, group="group", reference=groups[0],
+            robust=True, alpha=1 - level,
+        )
+    except InputError as exc:
+        not_computed(str(exc).removeprefix("negbin_rate_ratio: "))
+        return
     for row in res.terms.iter_rows(named=True):
         term = str(row["term"])
         if not term.startswith("group="):

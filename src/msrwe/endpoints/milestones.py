@@ -105,6 +105,7 @@ def add_milestones(
     km_years: Sequence[float] = (1.0, 2.0, 3.0, 4.0, 5.0),
     level: float = 0.95,
     method: str = "",
+    min_at_risk: int = 0,
 ) -> None:
     """Add the ``milestone`` rows (see the module docstring).
 
@@ -120,6 +121,9 @@ def add_milestones(
         Years after the first dose at which the first-dose curves are read.
     level
         Confidence level.
+    min_at_risk
+        Kaplan-Meier estimates stop where fewer than this many patients remain at risk (the
+        study's ``[analysis] km_min_at_risk``; 0 reports every time).
     method
         The confirmation rule in words (prefixed to the Kaplan-Meier method).
     """
@@ -137,7 +141,7 @@ def add_milestones(
                               " (years)",
                         at_label="{years} after " + ("the first dose" if origin ==
                                                          "first_dose" else "onset"),
-                        method_note=method,
+                        method_note=method, min_at_risk=min_at_risk,
                         entry=km["entry_years"].to_numpy() if origin == "onset" else None)
             results.add("milestone", g, var, "", "already_reached", early,
                         label="at or above the milestone at the first visit searched",

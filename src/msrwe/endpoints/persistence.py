@@ -34,6 +34,7 @@ def add_persistence(
     alerts: pl.DataFrame,
     km_years: Sequence[float] = (1.0, 2.0, 3.0, 4.0, 5.0),
     level: float = 0.95,
+    min_at_risk: int = 0,
 ) -> None:
     """Add the ``persistence`` rows.
 
@@ -57,6 +58,9 @@ def add_persistence(
         Years at which the persistence curves are read.
     level
         Confidence level.
+    min_at_risk
+        Kaplan-Meier estimates stop where fewer than this many patients remain at risk (the
+        study's ``[analysis] km_min_at_risk``; 0 reports every time).
     """
     if addose is not None and window is not None:
         for g, part in per_group(adsl, addose.filter(pl.col("interval_days").is_not_null())):
@@ -80,7 +84,8 @@ def add_persistence(
                         level=level, label="time on the study drug's course (years)",
                         at_label="{years} after the course start",
                         method_note="courses of the study drug in treatments; stop = event, "
-                                    "ongoing courses censored at the data cut")
+                                    "ongoing courses censored at the data cut",
+                        min_at_risk=min_at_risk)
             for reason in reasons:
                 ev = (part["stop_reason"] == reason).fill_null(False).cast(pl.Int64).to_numpy()
                 add_km_rows(results, analysis="persistence", group=g,
@@ -88,7 +93,8 @@ def add_persistence(
                             level=level, label=f"time to stopping for {reason} (years)",
                             at_label="{years} after the course start",
                             method_note=f"stops for {reason} are events; other stops and "
-                                        "ongoing courses are censored (cause-specific)")
+                                        "ongoing courses are censored (cause-specific)",
+                            min_at_risk=min_at_risk)
     for g, part in per_group(adsl, alerts):
         for (lid, desc), sub in part.group_by("limit_id", "description", maintain_order=True):
             results.add("persistence", g, "history_alert", str(lid), "patients",

@@ -234,7 +234,8 @@ def add_endpoints(
                                     biomarkers=tables.get("biomarkers"))
     if cfg.runs("arr") and rel is not None:
         add_arr(results, adrr=data.adsl, adsl=data.adsl, km_years=study.analysis.km_years,
-                level=level, merge_days=cfg.relapse_merge_days)
+                level=level, merge_days=cfg.relapse_merge_days,
+                min_at_risk=study.analysis.km_min_at_risk)
     if data.scans is not None and data.admri is not None:
         if cfg.runs("mri_activity"):
             add_mri_activity(results, adsl=data.adsl, admri=data.admri, adyears=data.adyears,
@@ -290,7 +291,8 @@ def add_milestone_rows(results: ResultsTable, adsl: pl.DataFrame, visits: pl.Dat
         "(R msprog value_milestone)"
     )
     add_milestones(results, adsl=adsl, admilestone=adm, km_years=study.analysis.km_years,
-                   level=study.analysis.level, method=method)
+                   level=study.analysis.level, method=method,
+                   min_at_risk=study.analysis.km_min_at_risk)
 
 
 def add_severity_rows(results: ResultsTable, adsl: pl.DataFrame, advs: pl.DataFrame,

@@ -11,7 +11,12 @@ A site package is a folder with
   rate ratios), from which ``msrwe pool`` derives standard errors for meta-analysis;
 - ``manifest.json``: format, site label, msrwe version, time, and the SHA-256 of each file.
 
-No row holds a patient identifier, a date or a patient-level value.
+No row holds a patient identifier, a date or a patient-level value. With small-cell suppression
+(``msrwe analyze --aggregate-only --min-cell N``, :meth:`AnalysisResult.suppress`) the package
+holds only what the site's suppressed results show: a withheld count is a ``counts.csv`` row
+with an empty value and ``suppressed = true`` (so ``msrwe pool`` knows the sum is unknown
+rather than smaller), an estimate derived from a withheld count is left out, and ``km.csv``
+holds no rows, since a step table lists single events; ``manifest.json`` records ``min_cell``.
 
 Examples
 --------
@@ -74,12 +79,17 @@ _KEY = ["analysis", "group", "variable", "level"]
 
 
 def _counts(results: pl.DataFrame) -> pl.DataFrame:
-    """Additive rows of every output key that reports one of :data:`RATES`."""
+    """Additive rows of every output key that reports one of :data:`RATES`.
+
+    ``suppressed`` is true for a count withheld by small-cell suppression (value empty).
+    """
     rate_keys = results.filter(pl.col("stat").is_in(list(RATES))).select(_KEY).unique()
+    withheld = pl.col("method").fill_null("").str.starts_with("suppressed")
     return (
         results.join(rate_keys, on=_KEY, how="semi")
-        .filter(pl.col("stat").is_in(list(ADDITIVE)) & pl.col("value").is_not_null())
-        .select([*_KEY, "stat", "value"])
+        .filter(pl.col("stat").is_in(list(ADDITIVE))
+                & (pl.col("value").is_not_null() | withheld))
+        .select([*_KEY, "stat", "value", withheld.alias("suppressed")])
         .sort([*_KEY, "stat"])
     )
 
@@ -124,11 +134,18 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_package(result: AnalysisResult, out: str | Path, *, site: str = "site") -> Path:
-    """Write ``result``'s site package into the folder ``out`` (atomically, whole folder)."""
+def write_package(result: AnalysisResult, out: str | Path, *, site: str = "site",
+                  min_cell: int | None = None) -> Path:
+    """Write ``result``'s site package into the folder ``out`` (atomically, whole folder).
+
+    ``min_cell`` applies small-cell suppression first (see the module docstring); a result
+    already suppressed (``result.min_cell``) keeps its own threshold.
+    """
+    if min_cell is not None and result.min_cell is None:
+        result = result.suppress(min_cell)
     results = result.results.to_polars()
     adtte = result.datasets.get("adtte")
-    if adtte is None:
+    if adtte is None or result.min_cell is not None:
         adtte = pl.DataFrame(schema={"param": pl.String, "group": pl.String,
                                      "time_days": pl.Float64, "event": pl.Int64})
     frames = {
@@ -147,6 +164,7 @@ def write_package(result: AnalysisResult, out: str | Path, *, site: str = "site"
             "msrwe_version": __version__,
             "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "drug": result.in_force.drug,
+            "min_cell": result.min_cell,
             "files": {name: _sha(tmp / name) for name in frames},
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
@@ -171,6 +189,10 @@ def read_package(folder: str | Path) -> tuple[dict[str, Any], dict[str, pl.DataF
         if _sha(path) != manifest.get("files", {}).get(name):
             raise MsrweError(f"{path}: its SHA-256 does not match manifest.json; the file was "
                              "changed after the site wrote it.")
-        frames[name] = pl.read_csv(path, schema_overrides={"level": pl.String,
-                                                           "group": pl.String})
+        types = {"level": pl.String, "group": pl.String, "value": pl.Float64, "param": pl.String,
+                 "time_days": pl.Float64, "n_event": pl.Int64, "n_censor": pl.Int64}
+        frame = pl.read_csv(path, schema_overrides=types)
+        if name == "counts.csv" and "suppressed" not in frame.columns:  # no --min-cell
+            frame = frame.with_columns(suppressed=pl.lit(False))
+        frames[name] = frame
     return manifest, frames

@@ -48,11 +48,14 @@ class PooledResult:
     sites
         The sites' manifests, in the order given.
     counts
-        Summed additive rows (``analysis, group, variable, level, stat, value``).
+        Summed additive rows (``analysis, group, variable, level, stat, value, suppressed``);
+        ``suppressed`` is true, and the value empty, when a site withheld its count
+        (small-cell suppression): the sum is then unknown.
     rates
         Rates recomputed from the pooled counts (``stat, value, ci_low, ci_high``).
     km
-        Pooled Kaplan-Meier curves (``param, group, time_days, n_risk, n_event, survival``).
+        Pooled Kaplan-Meier curves (``param, group, time_days, n_risk, n_event, survival``);
+        empty when a site wrote no step table (small-cell suppression).
     meta
         One row per estimate and method (``FE``, ``DL``, ``REML``).
     """
@@ -84,7 +87,9 @@ def _rates(counts: pl.DataFrame) -> pl.DataFrame:
     for key, frame in counts.group_by(_KEY, maintain_order=True):
         values = dict(zip(frame["stat"], frame["value"], strict=True))
         for stat, (num, den, per) in RATES.items():
-            if num in values and den in values and key[0] in _rate_analyses(counts, stat):
+            if values.get(num) is None or values.get(den) is None:
+                continue  # absent, or withheld at a site
+            if key[0] in _rate_analyses(counts, stat):
                 ci = poisson_rate_ci(round(values[num]), float(values[den]), per=per)
                 rows.append((*key, stat, ci.rate, ci.low, ci.high))
     return pl.DataFrame(rows, schema=[*_KEY, "stat", "value", "ci_low", "ci_high"], orient="row")
@@ -114,11 +119,18 @@ def pool_sites(folders: Sequence[str | Path]) -> PooledResult:
                          "pool packages of the same study only.")
     # a row a site did not write (e.g. an adverse-event term no patient of the site had) has a
     # denominator the package cannot supply: only rows every site wrote are pooled exactly
-    summed = (pl.concat(counts).group_by([*_KEY, "stat"], maintain_order=True)
-              .agg(pl.col("value").sum(), pl.len().alias("sites"))
-              .filter(pl.col("sites") == len(folders)).drop("sites").sort([*_KEY, "stat"]))
+    # a count a site withheld (small-cell suppression) makes the sum unknown, not smaller
+    summed = (pl.concat(counts, how="diagonal_relaxed")
+              .group_by([*_KEY, "stat"], maintain_order=True)
+              .agg(pl.col("value").sum(), pl.len().alias("sites"),
+                   pl.col("suppressed").fill_null(False).any())
+              .filter(pl.col("sites") == len(folders)).drop("sites")
+              .with_columns(value=pl.when(pl.col("suppressed")).then(None)
+                            .otherwise(pl.col("value")))
+              .sort([*_KEY, "stat"]))
     rates = _rates(summed)
-    curves = pooled_km(pl.concat(km))
+    # a site under small-cell suppression writes no step table: pooled curves need every site
+    curves = pooled_km(pl.concat(km) if all(k.height for k in km) else km[0].clear())
     meta_rows = []
     estimates = pl.concat(est)
     for key, frame in estimates.group_by([*_KEY, "stat"], maintain_order=True):

@@ -60,6 +60,9 @@ def build_report(
     export: str | Path | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     keep_extra_columns: bool = False,
+    min_cell: int | None = None,
+    deidentify: bool = False,
+    key_path: str | Path | None = None,
 ) -> Path:
     """Analyse a store (unless ``analysis`` is given) and write its report.
 
@@ -81,6 +84,15 @@ def build_report(
     keep_extra_columns
         Export birth dates, free text and the chart's extra columns too
         (:meth:`AnalysisResult.export`).
+    min_cell
+        Small-cell suppression of the report's counts (see :func:`msrwe.pipeline.analyze`);
+        ``None`` takes the study's ``[privacy] min_cell``.
+    deidentify
+        Show random pseudonyms instead of patient identifiers wherever the report names a
+        patient (:func:`msrwe.report.render_report`).
+    key_path
+        With ``deidentify``: where to write the key table (``patient_id, pseudonym``) as CSV;
+        without it no key is kept.
 
     Returns
     -------
@@ -117,7 +129,8 @@ def build_report(
         quality = store.quality()
         if analysis is None:
             try:
-                analysis = run.analyze(store, study, progress=analysis_step)
+                threshold = {} if min_cell is None else {"min_cell": min_cell}
+                analysis = run.analyze(store, study, progress=analysis_step, **threshold)
             except (InputError, StoreError) as exc:
                 reason = str(exc)
     results_file = ""
@@ -127,8 +140,11 @@ def build_report(
             results_file = str(Path(export) / "results.csv")
         else:
             export_data_report(export, {k: charts.get(k) for k in CHART_NAMES}, quality)
+    if analysis is not None and min_cell is not None and analysis.min_cell != min_cell:
+        analysis = analysis.suppress(min_cell)
     return _render.render_report(
         analysis, quality, out_html, charts={k: charts.get(k) for k in CHART_NAMES},
         reason=reason, store=db.name, results_file=results_file, progress=render_step,
+        deidentify=deidentify, key_path=key_path,
     )
 

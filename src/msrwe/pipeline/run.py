@@ -92,6 +92,7 @@ def analyze(
     *,
     progress: ProgressCallback | None = None,
     analyses: tuple[Analysis, ...] = ANALYSES,
+    min_cell: int | None = None,
 ) -> AnalysisResult:
     """Analyse a store: the cohort, then every declared analysis, into one result.
 
@@ -107,6 +108,10 @@ def analyze(
         Called as ``progress(step, total, description)`` at the start of each of :data:`STEPS`.
     analyses
         The analyses, in report order (default: :data:`msrwe.pipeline.registry.ANALYSES`).
+    min_cell
+        Small-cell suppression (:meth:`AnalysisResult.suppress`): counts from 1 to
+        ``min_cell - 1`` are withheld. ``None`` takes the study's ``[privacy] min_cell``
+        (by default not set: nothing is withheld).
 
     Returns
     -------
@@ -183,7 +188,7 @@ def analyze(
     ds = context.datasets
     datasets = {n: ds[n] for n in DATASET_NAMES if n in ds}
     datasets.update({n: df for n, df in ds.items() if n not in datasets})
-    return AnalysisResult(
+    result = AnalysisResult(
         study=st,
         in_force=in_force,
         provenance=Provenance.build(
@@ -197,3 +202,5 @@ def analyze(
         methods="\n\n".join(methods),
         analyses=tuple(a for a in analyses if a in ran),
     )
+    threshold = min_cell if min_cell is not None else st.privacy.min_cell
+    return result if threshold is None else result.suppress(threshold)

@@ -1,4 +1,6 @@
-"""Privacy when data leave a centre: de-identified exports (interop-privacy.md section 5).
+"""Privacy when data leave a centre: de-identified exports and small-cell suppression.
+
+See interop-privacy.md section 5 and docs/privacy.md.
 
 Examples
 --------
@@ -7,9 +9,32 @@ Examples
 True
 """
 
-from msrwe.privacy._deidentify import Deidentified, deidentify
+from msrwe.privacy._deidentify import Deidentified, deidentify, pseudonym_key
 from msrwe.privacy._export import ExportSummary, export_store
+from msrwe.privacy._suppress import (
+    check_min_cell,
+    display_frame,
+    is_count,
+    suppress_counts,
+    suppress_results,
+    suppress_table,
+    suppression_code,
+)
 from msrwe.schema._release import analysis_columns, withheld_columns
 
-__all__ = ["Deidentified", "ExportSummary", "analysis_columns", "deidentify", "export_store",
-           "withheld_columns"]
+__all__ = [
+    "Deidentified",
+    "ExportSummary",
+    "analysis_columns",
+    "check_min_cell",
+    "deidentify",
+    "display_frame",
+    "export_store",
+    "is_count",
+    "pseudonym_key",
+    "suppress_counts",
+    "suppress_results",
+    "suppress_table",
+    "suppression_code",
+    "withheld_columns",
+]

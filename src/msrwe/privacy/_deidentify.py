@@ -51,7 +51,7 @@ import polars as pl
 from msrwe.errors import OptionError
 from msrwe.schema import CONTRACT
 
-__all__ = ["Deidentified", "deidentify"]
+__all__ = ["Deidentified", "deidentify", "pseudonym_key"]
 
 DateMode = Literal["shift", "offset"]
 SiteMode = Literal["keep", "code"]
@@ -89,6 +89,24 @@ def _pseudonyms(n: int, rng: random.Random) -> list[str]:
             out.add(name)
             names.append(name)
     return names
+
+
+def pseudonym_key(ids: pl.Series | list[str], *, seed: int | None = None) -> pl.DataFrame:
+    """A random pseudonym for each distinct identifier: the key table ``patient_id, pseudonym``.
+
+    The pseudonyms are drawn as :func:`deidentify` draws them (:mod:`secrets`, not derived from
+    the identifiers); ``seed`` only for reproducible tests.
+
+    Examples
+    --------
+    >>> key = pseudonym_key(["MRN-1", "MRN-2", "MRN-1"], seed=1)
+    >>> key.height, key["pseudonym"].str.starts_with("S").all()
+    (2, True)
+    """
+    rng: random.Random = random.Random(seed) if seed is not None else secrets.SystemRandom()
+    unique = pl.Series("patient_id", ids).cast(pl.String).drop_nulls().unique(maintain_order=True)
+    return pl.DataFrame({"patient_id": unique, "pseudonym": _pseudonyms(unique.len(), rng)},
+                        schema={"patient_id": pl.String, "pseudonym": pl.String})
 
 
 def _all_ids(tables: Mapping[str, pl.DataFrame]) -> pl.Series:

@@ -33,6 +33,7 @@ from msrwe.report.comparison_figures import (
 from msrwe.report.figures import ReportFigure
 from msrwe.report.formatting import fmt_ci, fmt_num, fmt_p
 from msrwe.report.tables import ReportTable, frame_table
+from msrwe.stats import DEFAULT_MIN_AT_RISK
 
 __all__ = [
     "add_comparison_figures",
@@ -236,14 +237,20 @@ def add_comparison_tables(sec: _Blocks, results: pl.DataFrame, design: CompareDe
 
 
 def add_comparison_figures(
-    sec: _Blocks, design: CompareDesign, datasets: Mapping[str, pl.DataFrame]
+    sec: _Blocks, design: CompareDesign, datasets: Mapping[str, pl.DataFrame], *,
+    min_at_risk: int = DEFAULT_MIN_AT_RISK,
 ) -> None:
-    """The propensity-score overlap plots and the adjusted Kaplan-Meier curves (datasets)."""
+    """The propensity-score overlap plots and the adjusted Kaplan-Meier curves (datasets).
+
+    The curves stop where fewer than ``min_at_risk`` patients remain at risk (the study's
+    ``[analysis] km_min_at_risk``).
+    """
     if "adcmpps" in datasets:
         for comp in design.comparators:
             sec.figure(overlap_figure(datasets["adcmpps"], comp, design.reference))
     if "adcmptte" in datasets:
-        for fig in km_figures(datasets["adcmptte"], design.reference, labels=OUTCOMES):
+        for fig in km_figures(datasets["adcmptte"], design.reference, labels=OUTCOMES,
+                              min_at_risk=min_at_risk):
             sec.figure(fig)
 
 

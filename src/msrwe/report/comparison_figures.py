@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from msrwe.compare.balance import love_plot, ps_overlap_plot
 from msrwe.report.figures import PALETTE, ReportFigure
-from msrwe.stats import kaplan_meier
+from msrwe.stats import DEFAULT_MIN_AT_RISK, kaplan_meier
 
 __all__ = ["forest_figure", "km_figures", "love_figure", "overlap_figure"]
 
@@ -30,8 +30,9 @@ _RC = {
     "axes.titlesize": 10, "axes.titleweight": "bold", "legend.frameon": False,
     "legend.fontsize": 8,
 }
-#: KM curves stop where fewer patients than this remain at risk (the CORe/MSBase recipe).
-MIN_AT_RISK = 10
+#: KM curves stop where fewer patients than this remain at risk (the CORe/MSBase recipe); the
+#: default of the study's ``[analysis] km_min_at_risk``.
+MIN_AT_RISK = DEFAULT_MIN_AT_RISK
 
 
 def _encode(fig: Figure) -> str:
@@ -91,9 +92,12 @@ def overlap_figure(ps: pl.DataFrame, comparison: str, reference: str) -> ReportF
     )
 
 
-def km_figures(tte: pl.DataFrame, reference: str, *, labels: dict[str, str]) -> list[
-        ReportFigure]:
-    """Adjusted (weighted) Kaplan-Meier curves per comparison and outcome, numbers at risk."""
+def km_figures(tte: pl.DataFrame, reference: str, *, labels: dict[str, str],
+               min_at_risk: int = MIN_AT_RISK) -> list[ReportFigure]:
+    """Adjusted (weighted) Kaplan-Meier curves per comparison and outcome, numbers at risk.
+
+    Each curve stops where fewer than ``min_at_risk`` patients remain at risk.
+    """
     out: list[ReportFigure] = []
     if tte.is_empty():
         return out
@@ -111,8 +115,9 @@ def km_figures(tte: pl.DataFrame, reference: str, *, labels: dict[str, str]) -> 
                 times = a["time"].to_numpy()
                 grid = np.unique(np.concatenate([[0.0], times]))
                 km = kaplan_meier(times, a["event"].to_numpy(), at=grid,
-                                  weights=a["weight"].to_numpy()).table
-                km = km.filter(pl.col("n_at_risk") >= MIN_AT_RISK)
+                                  weights=a["weight"].to_numpy(),
+                                  min_at_risk=min_at_risk).table
+                km = km.filter(pl.col("survival").is_not_null())
                 ax.step(km["time"].to_numpy(), km["survival"].to_numpy(), where="post",
                         color=PALETTE[1 - i], label=str(arm))
                 rows.append((str(arm), [int(np.sum(times >= x)) for x in ticks]))
@@ -134,7 +139,7 @@ def km_figures(tte: pl.DataFrame, reference: str, *, labels: dict[str, str]) -> 
             title=f"Adjusted Kaplan-Meier curves: {labels.get(str(outcome), outcome)}, "
             f"{comp} vs {reference}",
             caption="Kaplan-Meier curves weighted by the matching or propensity-score weights; "
-            f"curves stop where fewer than {MIN_AT_RISK} patients remain at risk; the numbers "
+            f"curves stop where fewer than {min_at_risk} patients remain at risk; the numbers "
             "at risk (unweighted) are under the plot.",
             alt=f"Step curves of the share free of {outcome} over years from index, per arm.",
             src=_encode(fig),

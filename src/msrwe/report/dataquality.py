@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,17 +209,24 @@ class DataQuality:
         return self.quarantine.select("table_name", "file", "row_number").unique().height
 
 
+#: A word of a message that may be an identifier (quotes, brackets and punctuation around it).
+_TOKEN = re.compile(r"[^\s'\"(),;:=\[\]]+")
+
 #: What the report shows instead of a withheld value.
 WITHHELD = "(withheld)"
 
 
-def withhold_identifiers(rows: pl.DataFrame) -> pl.DataFrame:
+def withhold_identifiers(
+    rows: pl.DataFrame, *, pseudonyms: Mapping[str, str] | None = None
+) -> pl.DataFrame:
     """Quarantine or warning rows with identifying values withheld (issue 9, item 12).
 
     A value in a column the chart contract classes ``identifier``, ``birth_date`` or
     ``free_text`` (:attr:`msrwe.schema.Column.privacy`), or in an extra chart column (outside the
     contract: names, record numbers, notes), is replaced by ``(withheld)``, in ``value`` and
-    wherever the message quotes it. The file and row still say where to correct it.
+    wherever the message quotes it. The file and row still say where to correct it. With
+    ``pseudonyms`` (identifier -> pseudonym, ``msrwe report --deidentify``) an identifier
+    shows its pseudonym instead (``(withheld)`` when it has none); the rest stays withheld.
 
     Examples
     --------
@@ -238,17 +246,25 @@ def withhold_identifiers(rows: pl.DataFrame) -> pl.DataFrame:
         for col in table.columns:
             if col.privacy not in ("identifier", "birth_date", "free_text"):
                 open_cols.add((table.name, col.name))
-    keep = [(t, c) in open_cols or c is None for t, c in
-            rows.select("table_name", "column_name").iter_rows()]
+    ids = {(t.name, c.name) for t in CONTRACT for c in t.columns if c.privacy == "identifier"}
+    pairs = rows.select("table_name", "column_name").iter_rows()
+    keep = [(t, c) in open_cols or c is None for t, c in pairs]
+    is_id = [(t, c) in ids for t, c in rows.select("table_name", "column_name").iter_rows()]
     out_values, out_messages = [], []
-    for ok, value, message in zip(keep, rows["value"].cast(pl.String).to_list(),
-                                  rows["message"].to_list(), strict=True):
+    for ok, ident, value, message in zip(keep, is_id, rows["value"].cast(pl.String).to_list(),
+                                         rows["message"].to_list(), strict=True):
         if ok or value is None or value == "":
             out_values.append(value)
             out_messages.append(message)
         else:
-            out_values.append(WITHHELD)
-            out_messages.append(None if message is None else message.replace(value, WITHHELD))
+            shown = (pseudonyms or {}).get(value, WITHHELD) if ident else WITHHELD
+            if pseudonyms is not None and ident:
+                shown = pseudonyms.get(value.strip(), shown)
+            out_values.append(shown)
+            out_messages.append(None if message is None else message.replace(value, shown))
+    if pseudonyms is not None:  # a message of another column may quote the patient too
+        out_messages = [None if m is None else _TOKEN.sub(
+            lambda t: pseudonyms.get(t.group(0), t.group(0)), m) for m in out_messages]
     return rows.with_columns(pl.Series("value", out_values, dtype=pl.String),
                              pl.Series("message", out_messages, dtype=pl.String))
 

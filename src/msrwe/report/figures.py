@@ -30,6 +30,7 @@ import polars as pl
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
+from msrwe.stats import DEFAULT_MIN_AT_RISK
 from msrwe.stats import kaplan_meier as stats_kaplan_meier
 from msrwe.tables.groups import MISSING_GROUP
 
@@ -262,19 +263,30 @@ def trajectory_figure(
     return ReportFigure(fig_id, title, caption, alt, _encode(fig))
 
 
-def _km_steps(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _km_steps(time: np.ndarray, event: np.ndarray, min_at_risk: int = 0,
+              ) -> tuple[np.ndarray, np.ndarray]:
     """The curve of :func:`msrwe.stats.kaplan_meier` as step points, starting at (0, 1).
+
+    The curve stops at the last time with at least ``min_at_risk`` patients at risk (no point
+    at all when even time 0 has fewer).
 
     Examples
     --------
     >>> t, s = _km_steps(np.array([1.0, 2.0, 2.0, 3.0]), np.array([1, 1, 0, 0]))
     >>> t.tolist(), [round(float(v), 3) for v in s]
     ([0.0, 1.0, 2.0, 3.0], [1.0, 0.75, 0.5, 0.5])
+    >>> _km_steps(np.array([1.0, 2.0, 2.0, 3.0]), np.array([1, 1, 0, 0]), 2)[0].tolist()
+    [0.0, 1.0, 2.0]
+    >>> _km_steps(np.array([1.0, 2.0]), np.array([1, 0]), 10)[0].tolist()
+    []
     """
-    if len(time) == 0:
-        return np.array([0.0]), np.array([1.0])
+    if len(time) < max(min_at_risk, 1):
+        return ((np.array([0.0]), np.array([1.0])) if len(time) == 0 == min_at_risk
+                else (np.array([]), np.array([])))
     table = stats_kaplan_meier(np.asarray(time, dtype=float),
-                               np.asarray(event, dtype=bool).astype(int)).table
+                               np.asarray(event, dtype=bool).astype(int),
+                               min_at_risk=min_at_risk).table
+    table = table.filter(pl.col("survival").is_not_null())
     return (np.concatenate(([0.0], table["time"].to_numpy())),
             np.concatenate(([1.0], table["survival"].to_numpy())))
 
@@ -289,6 +301,7 @@ def km_figure(
     event_label: str = "confirmed disability worsening",
     counts: tuple[float, float] | None = None,
     xlabel: str = "Years since the first dose",
+    min_at_risk: int = DEFAULT_MIN_AT_RISK,
 ) -> ReportFigure | None:
     """Kaplan-Meier curve(s) of the share free of the event, with numbers at risk below.
 
@@ -308,6 +321,9 @@ def km_figure(
         and the tables agree); without them the caption names no count.
     xlabel
         The time axis's label: what day 0 is.
+    min_at_risk
+        Each curve stops where fewer than this many patients remain at risk (the study's
+        ``[analysis] km_min_at_risk``, stated in the caption); 0 draws the whole curve.
 
     Returns
     -------
@@ -319,6 +335,8 @@ def km_figure(
     >>> f = km_figure(pl.DataFrame({"time_days": [100, 400, 800], "event": [1, 0, 1]}))
     >>> "numbers at risk" in f.caption
     True
+    >>> f.caption.split("; ")[-1]
+    'below: numbers at risk at the start of each year.'
     """
     df = tte.filter(pl.col("time_days").is_not_null() & pl.col("event").is_not_null())
     if df.is_empty():
@@ -336,11 +354,17 @@ def km_figure(
         color = PALETTE[i % len(PALETTE)]
         t = sub.get_column("time_days").to_numpy()
         e = sub.get_column("event").to_numpy()
-        xs, ys = _km_steps(t, e)
-        xs = np.append(xs, t.max())
-        ys = np.append(ys, ys[-1])
-        ax.step(xs, ys, where="post", color=color, lw=1.8, label=f"{name} (n = {len(t)})")
-        cens = t[e == 0]
+        xs, ys = _km_steps(t, e, min_at_risk)
+        label = f"{name} (n = {len(t)})"
+        if len(xs) == 0:  # fewer patients than min_at_risk: no curve, the count stays
+            ax.plot([], [], color=color, lw=1.8, label=f"{label}, no curve")
+        else:
+            # the curve runs on to the last follow-up, or to where it stops
+            end = float(t.max()) if min_at_risk <= 0 else float(np.sort(t)[len(t) - min_at_risk])
+            xs = np.append(xs, end)
+            ys = np.append(ys, ys[-1])
+            ax.step(xs, ys, where="post", color=color, lw=1.8, label=label)
+        cens = t[(e == 0) & (t <= (xs[-1] if len(xs) else -1.0))]
         if len(cens):
             idx = np.searchsorted(xs, cens, side="right") - 1
             ax.plot(cens, ys[np.clip(idx, 0, len(ys) - 1)], "|", color=color, ms=6, mew=1)
@@ -366,9 +390,13 @@ def km_figure(
     who = ""
     if counts is not None and all(c is not None for c in counts):
         who = f" ({int(counts[0])} patients, {int(counts[1])} events)"
+    every = ("at the start of each year" if step == 1.0
+             else f"every {step:g} years, at the axis ticks")
+    stop = (f"; curves stop where fewer than {min_at_risk} patients remain at risk"
+            if min_at_risk > 0 else "")
     caption = (
         f"Kaplan-Meier estimate of the share of patients free of {event_label}{who}; ticks "
-        "mark censored follow-up. Below: numbers at risk at the start of each year."
+        f"mark censored follow-up{stop}; below: numbers at risk {every}."
     )
     alt = (
         f"Kaplan-Meier step curve{'s' if len(panels) > 1 else ''} of time to {event_label} "
@@ -388,6 +416,7 @@ def swimmer_figure(
     title: str = "Every patient's doses, adverse events and relapses",
     max_patients: int = 150,
     xlabel: str = "Years since the first dose",
+    labels: bool = False,
 ) -> ReportFigure | None:
     """One horizontal bar per patient on a common time axis, sorted by follow-up.
 
@@ -406,6 +435,9 @@ def swimmer_figure(
         (the caption says so).
     xlabel
         The time axis's label: what day 0 is.
+    labels
+        Name each bar by its ``patient_id``: only for pseudonyms (``msrwe report
+        --deidentify``), never for charted identifiers.
 
     Returns
     -------
@@ -473,7 +505,11 @@ def swimmer_figure(
         ax.scatter(x, yy, marker="v", s=ms * 6, color=PALETTE[2], label="relapse")
     ax.set_ylim(-1, len(ids))
     ax.set_xlim(0, max(float(fu.get_column("end_days").max()) / _DAYS_PER_YEAR, 0.1) * 1.02)
-    ax.set_yticks([])
+    if labels:
+        ax.set_yticks(y, [str(p) for p in ids], fontsize=max(3.0, min(7.0, 400 / len(ids))))
+        ax.tick_params(axis="y", length=0)
+    else:
+        ax.set_yticks([])
     ax.set_ylabel("Patients, sorted by follow-up")
     ax.set_xlabel(xlabel)
     ax.spines["left"].set_visible(False)
@@ -488,6 +524,8 @@ def swimmer_figure(
         f"One row per patient ({n_all} patients), from the start to the end of follow-up, "
         f"longest at the top; marks show doses, adverse events and relapses from the start "
         f"on.{sample}"
+        + (" Rows are labelled by random pseudonyms, not by the charts' identifiers."
+           if labels else "")
     )
     alt = (
         f"Swimmer plot of {len(ids)} patients: horizontal bars of follow-up in years with "

@@ -25,6 +25,7 @@ from msrwe.tables.formatting import (
     fmt_p,
     is_missing,
     plural,
+    small_cells,
 )
 
 __all__ = [
@@ -40,4 +41,5 @@ __all__ = [
     "fmt_p",
     "is_missing",
     "plural",
+    "small_cells",
 ]

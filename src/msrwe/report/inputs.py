@@ -26,6 +26,7 @@ from pathlib import Path
 
 import polars as pl
 
+from msrwe.stats import DEFAULT_MIN_AT_RISK
 from msrwe.store import read_table, table_names
 
 __all__ = [
@@ -91,6 +92,9 @@ class FigureInputs:
         The regimen's expected dose interval in days, when the study states one.
     origin
         What day 0 of the time axis is (``"the first dose"``), for the axis labels.
+    min_at_risk
+        Kaplan-Meier curves stop where fewer than this many patients remain at risk (the
+        study's ``[analysis] km_min_at_risk``).
     """
 
     visits: pl.DataFrame | None = None
@@ -102,9 +106,13 @@ class FigureInputs:
     window: tuple[float, float] | None = None
     origin: str = "the first dose"
     notes: list[str] = field(default_factory=list)
+    min_at_risk: int = DEFAULT_MIN_AT_RISK
     #: Every dataset of the analysis, by name (figures of analyses with their own datasets,
     #: e.g. the comparison's ``adcmpps`` and ``adcmptte``).
     datasets: Mapping[str, pl.DataFrame] = field(default_factory=dict)
+    #: Patients are named by pseudonyms (``msrwe report --deidentify``): the swimmer plot
+    #: labels its bars with them.
+    pseudonymised: bool = False
 
     @property
     def years_label(self) -> str:
@@ -286,6 +294,7 @@ def from_analysis(
     datasets: Mapping[str, pl.DataFrame],
     *,
     window: tuple[float, float] | None = None,
+    min_at_risk: int = DEFAULT_MIN_AT_RISK,
 ) -> FigureInputs:
     """Figure inputs from an analysis's derived datasets (day 0: each patient's first dose).
 
@@ -296,6 +305,8 @@ def from_analysis(
         ``adtte``, ``adrel`` as in :attr:`msrwe.analysis.result.AnalysisResult.datasets`.
     window
         The dose-interval window in force (:attr:`msrwe.analysis.result.InForce.interval_days`).
+    min_at_risk
+        Where Kaplan-Meier curves stop (the study's ``[analysis] km_min_at_risk``).
 
     Returns
     -------
@@ -330,4 +341,4 @@ def from_analysis(
         adverse_events=adae, relapses=datasets.get("adrel"), groups=groups,
         window=(float(window[0]), float(window[1])) if window else None,
     )
-    return dataclasses.replace(fi, datasets=dict(datasets))
+    return dataclasses.replace(fi, datasets=dict(datasets), min_at_risk=min_at_risk)

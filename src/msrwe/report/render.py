@@ -14,6 +14,7 @@ CSS and images are inline, so the file opens anywhere without a network.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
@@ -23,15 +24,15 @@ from typing import Any
 import jinja2
 import polars as pl
 
-from msrwe._atomic import atomic_write_text
+from msrwe._atomic import atomic_path, atomic_write_text
 from msrwe._version import __version__
 from msrwe.analysis.base import Analysis
 from msrwe.analysis.result import AnalysisResult
 from msrwe.errors import OptionError
 from msrwe.report import sections as sec
 from msrwe.report.dataquality import DataQuality, overview_of
-from msrwe.report.formatting import fmt_int, fmt_num
-from msrwe.report.inputs import from_analysis, from_charts
+from msrwe.report.formatting import fmt_int, fmt_num, small_cells
+from msrwe.report.inputs import FigureInputs, from_analysis, from_charts
 
 __all__ = ["RENDER_STEPS", "ProgressCallback", "key_facts", "render_report"]
 
@@ -106,6 +107,54 @@ def _data_facts(overview: pl.DataFrame, quality: DataQuality) -> list[dict[str, 
     return facts
 
 
+def _renamed(frames: Mapping[str, Any], pseudonyms: Mapping[str, str]) -> dict[str, Any]:
+    """Frames with ``patient_id`` replaced by its pseudonym (other frames as they are)."""
+    out: dict[str, Any] = {}
+    for name, df in frames.items():
+        if isinstance(df, pl.DataFrame) and "patient_id" in df.columns:
+            df = df.with_columns(pl.col("patient_id").cast(pl.String)
+                                 .replace_strict(pseudonyms, default=None))
+        out[name] = df
+    return out
+
+
+def _pseudonyms(
+    result: AnalysisResult | None,
+    charts: Mapping[str, pl.DataFrame | None] | None,
+    quality: Any,
+    out_html: Path,
+    key_path: str | Path | None,
+) -> dict[str, str]:
+    """A pseudonym for every patient the report could name; the key written apart if asked."""
+    from msrwe.privacy import pseudonym_key
+    from msrwe.schema import CONTRACT
+
+    ids: list[pl.Series] = []
+    frames = [*(charts or {}).values(), *((result.datasets.values()) if result else ())]
+    for df in frames:
+        if df is not None and "patient_id" in df.columns:
+            ids.append(df.get_column("patient_id").cast(pl.String))
+    id_cols = [(t.name, c.name) for t in CONTRACT for c in t.columns if c.privacy == "identifier"]
+    for rows in (quality.quarantine, quality.import_warnings):
+        if rows is not None and rows.height and "column_name" in rows.columns:
+            named = rows.filter(pl.struct("table_name", "column_name").map_elements(
+                lambda r: (r["table_name"], r["column_name"]) in id_cols,
+                return_dtype=pl.Boolean))
+            ids.append(named.get_column("value").cast(pl.String).str.strip_chars())
+    key = pseudonym_key(pl.concat(ids) if ids else pl.Series("patient_id", [], pl.String))
+    if key_path is not None:
+        from msrwe._csvsafe import neutralise_formulas
+
+        target = Path(key_path)
+        if target.resolve() == out_html.resolve():
+            raise OptionError(f"{target}: the key table must not overwrite the report; keep it "
+                              "at the centre, apart from the report.", option="--key")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(target) as tmp:
+            neutralise_formulas(key).write_csv(tmp)
+    return dict(key.iter_rows())
+
+
 def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, text)
@@ -121,6 +170,8 @@ def render_report(
     store: str = "",
     results_file: str = "",
     progress: ProgressCallback | None = None,
+    deidentify: bool = False,
+    key_path: str | Path | None = None,
     **legacy: Any,
 ) -> Path:
     """Write the self-contained HTML report of what it is given.
@@ -147,6 +198,14 @@ def render_report(
     progress
         Called as ``progress(step, total, description)`` at the start of each of
         :data:`RENDER_STEPS`.
+    deidentify
+        Name patients by random pseudonyms (:func:`msrwe.privacy.pseudonym_key`) wherever the
+        report shows a patient (the appendix, the data report's overview, the swimmer plot,
+        whose bars it then labels); birth dates, free text and extra chart columns stay
+        withheld whatever ``[study] show_identifiers`` says.
+    key_path
+        With ``deidentify``: write the key table (``patient_id, pseudonym``) here as CSV, apart
+        from the report; without it no key is kept.
     **legacy
         Refused here; :func:`msrwe.report.render_report` accepts the deprecated call.
 
@@ -182,20 +241,44 @@ def render_report(
             progress(i + 1, total, RENDER_STEPS[i])
 
     tell(0)
+    pseudonyms: dict[str, str] | None = None
+    if deidentify:
+        pseudonyms = _pseudonyms(result, charts, quality, out_html, key_path)
+        charts = _renamed(charts or {}, pseudonyms)
+    min_cell = result.min_cell if result is not None else None
+    notice = ""
     if result is not None:
         frame = result.results.to_polars()
         tell(1)
-        fi = from_analysis(result.datasets, window=result.in_force.interval_days)
-        body = [
-            sec.summary_section(result.summary()),
-            *sec.analysis_sections(frame, attrition=result.attrition, methods=result.methods,
-                                   fi=fi, analyses=result.analyses,
-                                   ci_in_one_cell=result.study.report.ci_in_one_cell),
-        ]
+        datasets = result.datasets if pseudonyms is None else _renamed(result.datasets,
+                                                                       pseudonyms)
+        fi = from_analysis(datasets, window=result.in_force.interval_days,
+                           min_at_risk=result.study.analysis.km_min_at_risk)
+        fi = dataclasses.replace(fi, pseudonymised=pseudonyms is not None)
+        if min_cell is not None:
+            from msrwe.privacy import display_frame
+
+            frame = display_frame(frame)
+            fi = FigureInputs()  # every figure is drawn from patient-level data
+            notice = (
+                f"Small-cell suppression: counts from 1 to {min_cell - 1} are shown as "
+                f"<{min_cell}; a value shown as – may also be withheld so that such a count "
+                "cannot be recovered from a total or a percentage. Figures drawn from "
+                "patient-level data are left out (docs/privacy.md)."
+            )
+        with small_cells(min_cell):
+            body = [
+                sec.summary_section(result.summary()),
+                *sec.analysis_sections(frame, attrition=result.attrition,
+                                       methods=result.methods, fi=fi,
+                                       analyses=result.analyses,
+                                       ci_in_one_cell=result.study.report.ci_in_one_cell),
+            ]
         title = result.study.study.title
         subtitle = result.study.study.description
         kicker = "Real-world evidence report"
-        facts = key_facts(frame, result.analyses)
+        with small_cells(min_cell):
+            facts = key_facts(frame, result.analyses)
         prov = result.provenance
         files = prov.files_frame()
         provenance = {
@@ -209,8 +292,10 @@ def render_report(
     else:
         charts = charts or {}
         overview = overview_of(charts)
+        if pseudonyms is not None:
+            overview = overview.sort("patient_id")
         tell(1)
-        fi = from_charts(charts)
+        fi = dataclasses.replace(from_charts(charts), pseudonymised=pseudonyms is not None)
         body = sec.data_sections(overview, fi=fi, reason=reason or "no analysis was given")
         title, subtitle, kicker = "Chart data report", f"Store {store}" if store else "", (
             "Data report")
@@ -224,7 +309,8 @@ def render_report(
     tell(2)
     show_ids = bool(result is not None and result.study.study.show_identifiers)
     sections = body + sec.appendix_sections(quality, files=files, study_toml=study_toml,
-                                            study_file=study_file, show_identifiers=show_ids)
+                                            study_file=study_file, show_identifiers=show_ids,
+                                            pseudonyms=pseudonyms, min_cell=min_cell)
     sec.number_figures(sections)
     provenance.update({
         "version": __version__,
@@ -235,7 +321,7 @@ def render_report(
     tell(3)
     html = _environment().get_template("report.html.j2").render(
         title=title, subtitle=subtitle, kicker=kicker, provenance=provenance,
-        sections=sections, keyfacts=facts, notice="", css=_css(),
+        sections=sections, keyfacts=facts, notice=notice, css=_css(),
     )
     _write_atomic(out_html, html)
     return out_html

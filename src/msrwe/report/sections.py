@@ -15,7 +15,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,7 +185,7 @@ def _swimmer(sec: Section, fi: FigureInputs) -> None:
     if fi.followup is not None:
         sec.figure(fg.swimmer_figure(fi.followup, doses=fi.doses,
                                     adverse_events=fi.adverse_events, relapses=fi.relapses,
-                                    xlabel=fi.years_label))
+                                    labels=fi.pseudonymised, xlabel=fi.years_label))
 
 
 def _tid(name: str) -> str:
@@ -226,7 +226,7 @@ def _comparison_figures(sec: Section, results: pl.DataFrame, fi: FigureInputs,
 
     design = CompareDesign.from_results(results)
     if design is not None:
-        add_comparison_figures(sec, design, fi.datasets)
+        add_comparison_figures(sec, design, fi.datasets, min_at_risk=fi.min_at_risk)
 
 
 #: Table renderers by :attr:`msrwe.analysis.base.Output.display`:
@@ -263,7 +263,7 @@ def _km(sec: Section, results: pl.DataFrame, fi: FigureInputs, analysis: Analysi
     got = dict(tte.select("stat", "value").iter_rows())
     sec.figure(fg.km_figure(fi.tte, group="group" if "group" in fi.tte.columns else None,
                             counts=(got.get("n"), got.get("events")) if got else None,
-                            xlabel=fi.years_label))
+                            min_at_risk=fi.min_at_risk, xlabel=fi.years_label))
 
 
 #: Figures by the names analyses declare in :attr:`msrwe.analysis.base.Analysis.figures`.
@@ -457,6 +457,32 @@ def _toml_value(v: Any) -> str:
     return str(v)
 
 
+def _small(n: int, min_cell: int) -> str:
+    return f"<{min_cell}" if 1 <= n < min_cell else str(n)
+
+
+def _small_counts(frame: pl.DataFrame, min_cell: int) -> pl.DataFrame:
+    """``rows`` as text, counts from 1 to ``min_cell - 1`` shown as ``<min_cell``."""
+    return frame.with_columns(pl.col("rows").map_elements(
+        lambda n: _small(int(n), min_cell), return_dtype=pl.String))
+
+
+def _small_log(log: pl.DataFrame, min_cell: int) -> pl.DataFrame:
+    """The import log with its row counts suppressed (read = imported + quarantined)."""
+    from msrwe.privacy import suppress_counts
+
+    cols = [c for c in ("rows_imported", "rows_quarantined", "rows_read") if c in log.columns]
+    texts: dict[str, list[str]] = {c: [] for c in cols}
+    for row in log.select(cols).iter_rows():
+        values = [None if v is None else float(v) for v in row]
+        eqs = [(0, 1, 2)] if len(cols) == 3 else []
+        for c, v, code in zip(cols, values, suppress_counts(values, eqs, min_cell),
+                              strict=True):
+            texts[c].append("–" if v is None else (
+                str(int(v)) if code == 0 else (f"<{min_cell}" if code == 1 else "–")))
+    return log.with_columns(pl.Series(c, t, dtype=pl.String) for c, t in texts.items())
+
+
 def appendix_sections(
     quality: DataQuality,
     *,
@@ -464,6 +490,8 @@ def appendix_sections(
     study_toml: str | None = None,
     study_file: tuple[str, str] | None = None,
     show_identifiers: bool = False,
+    pseudonyms: Mapping[str, str] | None = None,
+    min_cell: int | None = None,
 ) -> list[Section]:
     """The data-quality appendix (import log, quarantine, warnings) and the settings in force.
 
@@ -487,6 +515,15 @@ def appendix_sections(
     show_identifiers
         Show quarantined identifying values as charted (the study's
         ``[study] show_identifiers = true``).
+    pseudonyms
+        Identifier -> pseudonym (``msrwe report --deidentify``): identifiers show their
+        pseudonym and every other identifying value stays withheld, whatever
+        ``show_identifiers`` says.
+    min_cell
+        Small-cell suppression (``--min-cell``): the import log's and the quarantine's row
+        counts from 1 to ``min_cell - 1`` show ``<min_cell`` (with complementary suppression of
+        rows read = imported + quarantined), and the rows themselves (values, messages) are
+        left out: only the counts by table, column and rule remain.
 
     Returns
     -------
@@ -495,6 +532,8 @@ def appendix_sections(
     dq = Section("data-quality", "Appendix A. Data quality", appendix=True)
     log = quality.import_log
     shown = log if log is not None and log.height else files
+    if min_cell is not None and shown is not None:
+        shown = _small_log(shown, min_cell)
     if shown is not None and shown.height:
         dq.table(tb.frame_table(
             shown, title="Files imported", table_id="tbl-import-log",
@@ -506,13 +545,29 @@ def appendix_sections(
         ))
     else:
         dq.text("The store holds no import log.", "muted")
+    if pseudonyms is not None:
+        show_identifiers = False
+
+    def withhold(rows: pl.DataFrame) -> pl.DataFrame:
+        return rows if show_identifiers else withhold_identifiers(rows, pseudonyms=pseudonyms)
+
     raw = quality.quarantine
-    issues = raw if show_identifiers else withhold_identifiers(raw)
+    issues = withhold(raw)
     q = summarize_issues(issues)
     n_rows = raw.select("table_name", "file", "row_number").unique().height
     n_problems = raw.height
     dq.heading("Quarantine: rows left out of the analysis")
-    if n_rows:
+    if n_rows and min_cell is not None:
+        dq.text(f"{_small(n_rows, min_cell)} chart rows broke a rule of the data contract and "
+                "were left out. With small-cell suppression only their counts by table, column "
+                "and rule are shown; the rows are listed in the centre's own report.")
+        dq.table(tb.frame_table(
+            _small_counts(q.drop("example_value", "message"), min_cell),
+            title="Quarantined rows by table, column and rule", table_id="tbl-quarantine",
+            labels={"table_name": "Table", "column_name": "Column", "rule": "Rule",
+                    "rows": "Rows"},
+        ))
+    elif n_rows:
         extra = f" ({plural(n_problems, 'problem')})" if n_problems != n_rows else ""
         dq.text(f"{plural(n_rows, 'chart row')} broke a rule of the data contract{extra} and "
                 "were left out. Each problem is listed with its file, row, column, value and the "
@@ -522,7 +577,11 @@ def appendix_sections(
             labels={"table_name": "Table", "column_name": "Column", "rule": "Rule",
                     "rows": "Rows", "example_value": "Example value", "message": "Message"},
         ))
-        if not show_identifiers:
+        if pseudonyms is not None:
+            dq.text("Patients are named by random pseudonyms (msrwe report --deidentify); "
+                    "birth dates, free text and extra chart columns are withheld; the file "
+                    "and row say where to correct them.", "muted")
+        elif not show_identifiers:
             dq.text("Values that could identify a patient (identifiers, birth dates, free "
                     "text, extra chart columns) are withheld; the file and row say where to "
                     "correct them. Set show_identifiers = true in [study] to show them.",
@@ -537,7 +596,9 @@ def appendix_sections(
     else:
         dq.text("No row was quarantined: every chart row met the data contract.")
     warn = quality.import_warnings
-    w = summarize_issues(warn if show_identifiers else withhold_identifiers(warn))
+    w = summarize_issues(withhold(warn))
+    if min_cell is not None:
+        w = _small_counts(w.drop("example_value", "message"), min_cell)
     dq.heading("Warnings: rows kept with a note")
     if w.height:
         dq.table(tb.frame_table(

@@ -175,12 +175,15 @@ def per_dose_table(
                 else MISSING)
             ci = fmt_ci(s.get("ci_low"), s.get("ci_high"), 3)
             rate = fmt_num(s.get("rate"), 3)
+            if s.get("events") == 0 and s.get("administrations"):
+                rate = "no events"  # never the degenerate 0.000 (0.000–0.000)
             rows[f"{g}__rate"].append(rate if ci == MISSING else f"{rate} ({ci})")
     col_labels = {c: ("Events / administrations" if c.endswith("ratio")
                       else "Per administration (95% CI)") for c in list(rows)[1:]}
     spanners = [(_group_label(g), [f"{g}__ratio", f"{g}__rate"]) for g in groups]
     return _table(rows, table_id=table_id, title=title, stub="row", labels=col_labels,
-                  spanners=spanners, notes=_method_notes(df, "Method"))
+                  spanners=spanners, notes=_method_notes(df.with_columns(
+                      pl.col("method").str.strip_prefix("not estimable: no events; ")), "Method"))
 
 
 def days_since_dose_table(

@@ -390,6 +390,9 @@ def tte_table(
     if found is None:
         return _no_results(table_id, title)
     df, groups, nested, labels = found.df, found.groups, found.nested, found.labels
+    # why a value is missing: the method of its own row (msrwe.tables.km)
+    why = {(v, lv, g, st): m.split(";")[0] for v, lv, g, st, m in df.select(
+        "variable", "level", "group", "stat", "method").iter_rows() if m}
     rows: dict[str, list[str]] = {"row": []} | {g: [] for g in groups}
     summary = [k for k in nested if k[1] == ""]
     times = sorted((k for k in nested if k[1] != ""),
@@ -401,10 +404,7 @@ def tte_table(
             for g in groups:
                 st = nested[key].get(g, {})
                 if stat == "median":
-                    v = st.get("median")
-                    ci = fmt_ci(st.get("median_ci_low"), st.get("median_ci_high"), 2)
-                    text = ("not reached" if is_missing(v) and st.get("n") else fmt_num(v, 2))
-                    rows[g].append(text if ci == MISSING else f"{text} ({ci})")
+                    rows[g].append(_median_cell(st, why.get((*key, g, "median"), "")))
                 else:
                     rows[g].append(fmt_int(st.get(stat)))
     for key in times:
@@ -414,14 +414,54 @@ def tte_table(
             if not st:
                 rows[g].append(MISSING)
                 continue
+            text = f"{fmt_int(st.get('n_at_risk'))} at risk"
+            reason = why.get((*key, g, "survival"), "")
+            if is_missing(st.get("survival")):
+                shown = reason.removeprefix("not reported: ") if reason else ""
+                rows[g].append(f"{text}; not reported ({shown})" if shown else text)
+                continue
             surv = fmt_num(st.get("survival"), 3)
             ci = fmt_ci(st.get("ci_low"), st.get("ci_high"), 3)
-            text = f"{fmt_int(st.get('n_at_risk'))} at risk; {surv}"
+            if ci == MISSING and st.get("events") == 0:
+                rows[g].append(f"{text}; no events")
+                continue
+            text = f"{text}; {surv}"
             rows[g].append(text if ci == MISSING else f"{text} ({ci})")
-    notes = ["Time points: patients at risk; Kaplan-Meier share free of the event (95% CI)."]
-    notes += _method_notes(df, "Method")
+    notes = ["Time points: patients at risk; Kaplan-Meier share free of the event (95% CI); "
+             "\"no events\" where none has happened yet (no interval can be estimated)."]
+    notes += _method_notes(df.filter((pl.col("level") == "") & (pl.col("stat") == "n")),
+                           "Method")
     return _table(rows, table_id=table_id, title=title, stub="row", stubhead="",
                   labels={g: _group_label(g) for g in groups}, notes=notes)
+
+
+def _median_cell(st: dict, reason: str) -> str:
+    """The median (95% CI) cell: "no events", "not reached", "not estimable (...)" or a number.
+
+    Examples
+    --------
+    >>> _median_cell({"n": 5, "events": 0, "median": None}, "median no events")
+    'no events'
+    >>> _median_cell({"n": 5, "events": 3, "median": None},
+    ...              "median not estimable: fewer than 10 at risk")
+    'not estimable (fewer than 10 at risk)'
+    >>> _median_cell({"n": 40, "events": 30, "median": 2.5, "median_ci_low": 1.5,
+    ...               "median_ci_high": None}, "")
+    '2.50 (1.50–not reached)'
+    """
+    v = st.get("median")
+    if st.get("events") == 0 and st.get("n"):
+        return "no events"
+    if is_missing(v):
+        if not st.get("n"):
+            return MISSING
+        text = reason.removeprefix("median ") or "not reached"
+        return text.replace(": ", " (", 1) + ")" if ": " in text else text
+    lo, hi = st.get("median_ci_low"), st.get("median_ci_high")
+    if is_missing(lo):
+        return fmt_num(v, 2)
+    high = "not reached" if is_missing(hi) else fmt_num(hi, 2)
+    return f"{fmt_num(v, 2)} ({fmt_num(lo, 2)}–{high})"
 
 
 #: Column headings of common stats in generic tables.

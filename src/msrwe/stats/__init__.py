@@ -39,10 +39,16 @@ from msrwe.stats._negbin import RateRatioResult, negbin_rate_ratio
 from msrwe.stats._poisson import RateCI, poisson_rate_ci
 from msrwe.stats._proportion import ProportionCI, clopper_pearson
 from msrwe.stats._rmst import rmst, rmst_difference
-from msrwe.stats._survival import KaplanMeierResult, kaplan_meier
+from msrwe.stats._survival import (
+    DEFAULT_MIN_AT_RISK,
+    KaplanMeierResult,
+    kaplan_meier,
+    km_median,
+)
 from msrwe.stats._wilcoxon import EXACT_MAX_N, WilcoxonResult, wilcoxon_paired
 
 __all__ = [
+    "DEFAULT_MIN_AT_RISK",
     "EXACT_MAX_N",
     "CoxResult",
     "IncidenceSummary",
@@ -57,6 +63,7 @@ __all__ = [
     "e_value",
     "incidence_summary",
     "kaplan_meier",
+    "km_median",
     "mixed_slope",
     "negbin_rate_ratio",
     "poisson_rate_ci",

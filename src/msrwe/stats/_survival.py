@@ -3,6 +3,17 @@
 The estimate and its pointwise interval come from lifelines' ``KaplanMeierFitter``
 (Greenwood variance on the log(-log) scale). Numbers at risk are counted here: a patient is at risk
 at time ``t`` when their follow-up lasts at least until ``t``.
+
+The median and its interval are read from the curve and its pointwise log(-log) band the way R's
+``survival`` prints them (``print.survfit``; Brookmeyer and Crowley): the median is the first
+time the curve reaches 0.5, the interval the times the lower and the upper band reach 0.5; a
+curve at exactly 0.5 that falls further later gives the midpoint of that flat stretch.
+``tests/results/stats/km_median.R`` writes R's numbers, which the tests compare.
+
+Where few patients remain at risk the curve is noise: with ``min_at_risk`` (the study's
+``[analysis] km_min_at_risk``, default :data:`DEFAULT_MIN_AT_RISK`) no estimate is reported at a
+time where fewer than that many patients are at risk, and an estimate of zero events has no
+interval (``note`` says ``"no events"``) instead of the degenerate ``1.000 (1.000-1.000)``.
 """
 
 from __future__ import annotations
@@ -17,9 +28,16 @@ import polars as pl
 from msrwe.errors import InputError
 from msrwe.stats._checks import as_float_array, check_level
 
-__all__ = ["KaplanMeierResult", "kaplan_meier"]
+__all__ = ["DEFAULT_MIN_AT_RISK", "KaplanMeierResult", "kaplan_meier", "km_median"]
 
-_TABLE_SCHEMA = {
+#: Estimates stop where fewer than this many patients remain at risk (study default).
+DEFAULT_MIN_AT_RISK = 10
+
+#: R's tolerance in reading a median, ``sqrt(.Machine$double.eps)``.
+_TOL = float(np.sqrt(np.finfo(float).eps))
+
+#: Columns of :attr:`KaplanMeierResult.table`.
+KM_TABLE_SCHEMA = {
     "time": pl.Float64,
     "n_at_risk": pl.Int64,
     "events": pl.Int64,
@@ -27,6 +45,7 @@ _TABLE_SCHEMA = {
     "survival": pl.Float64,
     "ci_low": pl.Float64,
     "ci_high": pl.Float64,
+    "note": pl.String,
 }
 
 
@@ -39,9 +58,12 @@ class KaplanMeierResult:
     table
         One row per requested time: ``time``, ``n_at_risk`` (follow-up >= time),
         ``events`` (cumulative events up to and including time), ``censored`` (cumulative),
-        ``survival``, ``ci_low``, ``ci_high`` (fractions 0-1).
+        ``survival``, ``ci_low``, ``ci_high`` (fractions 0-1) and ``note``: ``""``, ``"no
+        events"`` (no event up to the time: survival 1, no interval) or ``"fewer than <m> at
+        risk"`` (nothing reported: survival and interval missing).
     median, median_ci_low, median_ci_high
-        Median time to event and its interval, NaN when not reached.
+        Median time to event and its interval, NaN when not reached (or, with ``min_at_risk``,
+        when reached only where fewer than ``min_at_risk`` patients were at risk).
     n, n_events
         Patients and events.
     level
@@ -50,6 +72,14 @@ class KaplanMeierResult:
         How the curve was estimated, for the ``method`` column of the results table.
     weighted
         True when the curve is weighted (an adjusted curve).
+    min_at_risk
+        Estimates are reported only at times with at least this many patients at risk (0: all).
+    last_reported
+        The last time with at least ``min_at_risk`` patients at risk (the curve stops there);
+        NaN when even time 0 has fewer.
+    median_hidden
+        True when the curve reaches 0.5 only where fewer than ``min_at_risk`` are at risk, so
+        the median is not reported.
     """
 
     table: pl.DataFrame
@@ -61,10 +91,74 @@ class KaplanMeierResult:
     level: float
     method: str = "Kaplan-Meier (lifelines), Greenwood log(-log) interval"
     weighted: bool = False
+    min_at_risk: int = 0
+    last_reported: float = float("inf")
+    median_hidden: bool = False
+
+    @property
+    def median_note(self) -> str:
+        """Why the median is missing (``""`` when it is a number).
+
+        ``"no events"``, ``"not estimable: fewer than <m> at risk"`` (the curve stops before
+        reaching 0.5, or even time 0 has fewer than ``min_at_risk`` patients) or
+        ``"not reached"``.
+        """
+        if np.isfinite(self.median):
+            return ""
+        if self.n_events == 0:
+            return "no events"
+        if self.median_hidden:
+            return f"not estimable: fewer than {self.min_at_risk} at risk"
+        return "not reached"
+
+    @property
+    def truncation_text(self) -> str:
+        """The rule in force for the ``method`` text (``""`` without truncation)."""
+        if self.min_at_risk <= 0:
+            return ""
+        return (f"estimates stop where fewer than {self.min_at_risk} patients remain at risk")
+
+
+def km_median(time: Any, survival: Any, *, tol: float = _TOL) -> float:
+    """The first time a survival curve reaches 0.5 (R ``print.survfit``'s rule), NaN if never.
+
+    ``time`` and ``survival`` are the curve's steps (ascending times; the value holds from its
+    time until the next). As R's ``print.survfit`` reads a median (and, applied to the lower and
+    the upper band, its interval): the first time the curve is at or below 0.5 (within
+    ``tol``); when it is at exactly 0.5 there and falls further later, the midpoint between that
+    time and the time it falls. Missing values (a band where it is undefined) are skipped.
+
+    Examples
+    --------
+    >>> km_median([0, 1, 2, 3], [1.0, 0.75, 0.4, 0.25])  # falls below 0.5 at 2
+    2.0
+    >>> km_median([0, 1, 2, 3, 4], [1.0, 0.75, 0.5, 0.5, 0.25])  # at 0.5 from 2 until 4
+    3.0
+    >>> km_median([0, 1, 2, 5], [1.0, 0.75, 0.5, 0.5])  # at 0.5 to the end: its first time
+    2.0
+    >>> km_median([0, 1], [1.0, 0.8])
+    nan
+    """
+    x = np.asarray(time, dtype=float)
+    y = np.asarray(survival, dtype=float)
+    keep = np.isfinite(y) & (y < 0.5 + tol)
+    if not np.any(keep):
+        return float("nan")
+    x, y = x[keep], y[keep]
+    lower = np.flatnonzero(y < y[0])
+    if abs(y[0] - 0.5) < tol and lower.size:
+        return float((x[0] + x[lower[0]]) / 2)
+    return float(x[0])
 
 
 def kaplan_meier(
-    durations: Any, events: Any, *, at: Any = None, level: float = 0.95, weights: Any = None
+    durations: Any,
+    events: Any,
+    *,
+    at: Any = None,
+    level: float = 0.95,
+    weights: Any = None,
+    min_at_risk: int = 0,
 ) -> KaplanMeierResult:
     """Kaplan-Meier estimate with numbers at risk at the chosen times.
 
@@ -84,17 +178,23 @@ def kaplan_meier(
         ``survival::survfit(..., weights=)``. Numbers at risk, events and censored stay plain
         counts of patients with a weight above 0; the interval uses the weighted counts in
         Greenwood's formula, which understates the uncertainty of estimated weights.
+    min_at_risk
+        Report no estimate at a time where fewer than this many patients are at risk (the
+        study's ``km_min_at_risk``, :data:`DEFAULT_MIN_AT_RISK`); such rows keep their counts,
+        have survival and interval missing and ``note`` ``"fewer than <m> at risk"``; the
+        median and its bounds are reported only where reached with at least that many at risk.
+        0 (the default of this function) reports everything, as R does.
 
     Returns
     -------
     KaplanMeierResult
-        The table at ``at`` and the median.
+        The table at ``at`` and the median with its interval.
 
     Raises
     ------
     InputError
         When the arrays differ in length, hold missing or negative durations, or events other
-        than 0/1.
+        than 0/1, or ``min_at_risk`` is not a whole number >= 0.
 
     Examples
     --------
@@ -103,17 +203,29 @@ def kaplan_meier(
     [(0.0, 5, 0), (1.0, 5, 1), (3.0, 2, 2)]
     >>> [round(s, 4) for s in km.table["survival"]]  # 1, 4/5, 4/5 * 2/3
     [1.0, 0.8, 0.5333]
+    >>> km.table["note"].to_list()  # no event by time 0: no interval
+    ['no events', '', '']
     >>> km.median
     4.0
+    >>> cut = kaplan_meier([1.0, 2.0, 2.5, 3.0, 4.0], [1, 0, 1, 0, 1], at=[0, 1, 3],
+    ...                    min_at_risk=3)
+    >>> cut.table["survival"].to_list(), cut.table["note"][2]
+    ([1.0, 0.8, None], 'fewer than 3 at risk')
+    >>> cut.median, cut.median_note
+    (nan, 'not estimable: fewer than 3 at risk')
     >>> kmw = kaplan_meier([1.0, 2.0, 3.0], [1, 1, 0], at=[1.5], weights=[2.0, 1.0, 1.0])
     >>> round(kmw.table["survival"][0], 4)  # 1 - 2/4
     0.5
     """
     from lifelines import KaplanMeierFitter
-    from lifelines.utils import median_survival_times
 
     func = "kaplan_meier"
     level = check_level(level, func)
+    if isinstance(min_at_risk, bool) or not isinstance(min_at_risk, int | np.integer) or (
+            min_at_risk < 0):
+        raise InputError(f"{func}: 'min_at_risk' must be a whole number >= 0; got "
+                         f"{min_at_risk!r}.")
+    m = int(min_at_risk)
     t = as_float_array(durations, "durations", func)
     e = as_float_array(events, "events", func)
     if len(t) != len(e):
@@ -145,63 +257,67 @@ def kaplan_meier(
         t, e, w = t[keep], e[keep], w[keep]
     times = np.unique(t) if at is None else as_float_array(at, "at", func)
     nan = float("nan")
+    method = ("weighted Kaplan-Meier (lifelines), Greenwood log(-log) interval" if w is not None
+              else "Kaplan-Meier (lifelines), Greenwood log(-log) interval")
+    # The n-th largest follow-up is the last time with at least n patients at risk.
+    if m == 0:
+        last = float("inf")
+    elif len(t) >= m:
+        last = float(np.sort(t)[len(t) - m])
+    else:
+        last = nan
+    n_risk = np.array([int(np.sum(t >= x)) for x in times], dtype=np.int64)
+    n_ev = np.array([int(np.sum((t <= x) & (e == 1))) for x in times], dtype=np.int64)
+    n_cens = np.array([int(np.sum((t <= x) & (e == 0))) for x in times], dtype=np.int64)
+    hidden = n_risk < m
     if len(t) == 0:
-        table = pl.DataFrame(
-            {
-                "time": times,
-                "n_at_risk": [0] * len(times),
-                "events": [0] * len(times),
-                "censored": [0] * len(times),
-                "survival": [nan] * len(times),
-                "ci_low": [nan] * len(times),
-                "ci_high": [nan] * len(times),
-            },
-            schema=_TABLE_SCHEMA,
-        )
-        return KaplanMeierResult(table, nan, nan, nan, 0, 0, level)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # lifelines' note on non-integer weights
-        kmf = KaplanMeierFitter(alpha=1 - level).fit(t, e.astype(bool), weights=w)
-    timeline = kmf.survival_function_.index.to_numpy(dtype=float)
-    surv_all = kmf.survival_function_.iloc[:, 0].to_numpy(dtype=float)
-    ci_all = kmf.confidence_interval_survival_function_.to_numpy(dtype=float)
-    # Step function: the value at t is the one at the last timeline point <= t.
-    idx = np.searchsorted(timeline, times, side="right") - 1
-    before = idx < 0
-    idx = np.clip(idx, 0, None)
-    surv = np.where(before, 1.0, surv_all[idx])
-    low = np.where(before, 1.0, ci_all[idx, 0])
-    high = np.where(before, 1.0, ci_all[idx, 1])
+        surv = low = high = np.full(len(times), nan)
+        med = med_lo = med_hi = nan
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # lifelines' note on non-integer weights
+            kmf = KaplanMeierFitter(alpha=1 - level).fit(t, e.astype(bool), weights=w)
+        timeline = kmf.survival_function_.index.to_numpy(dtype=float)
+        surv_all = kmf.survival_function_.iloc[:, 0].to_numpy(dtype=float)
+        ci_all = kmf.confidence_interval_survival_function_.to_numpy(dtype=float)
+        ci_all[surv_all <= 0] = nan  # log(-log) band undefined at 0 (R: NA), never (0, 0)
+        # Step function: the value at t is the one at the last timeline point <= t.
+        idx = np.searchsorted(timeline, times, side="right") - 1
+        before = idx < 0
+        idx = np.clip(idx, 0, None)
+        surv = np.where(before, 1.0, surv_all[idx])
+        low = np.where(before, 1.0, ci_all[idx, 0])
+        high = np.where(before, 1.0, ci_all[idx, 1])
+        # median: the curve, its interval: the lower and the upper band (R's rule)
+        med = km_median(timeline, surv_all)
+        med_lo = km_median(timeline, ci_all[:, 0])
+        med_hi = km_median(timeline, ci_all[:, 1])
+    no_events = (n_ev == 0) & ~hidden
+    notes = np.where(hidden, f"fewer than {m} at risk", np.where(no_events, "no events", ""))
+    surv = np.where(hidden, nan, surv)
+    low = np.where(hidden | no_events, nan, low)
+    high = np.where(hidden | no_events, nan, high)
+
+    def shown(v: float) -> float:
+        # a bound is reported only where at least m patients were at risk
+        return v if np.isfinite(v) and (m == 0 or v <= last) else nan
+
     table = pl.DataFrame(
-        {
-            "time": times,
-            "n_at_risk": [int(np.sum(t >= x)) for x in times],
-            "events": [int(np.sum((t <= x) & (e == 1))) for x in times],
-            "censored": [int(np.sum((t <= x) & (e == 0))) for x in times],
-            "survival": surv,
-            "ci_low": low,
-            "ci_high": high,
-        },
-        schema=_TABLE_SCHEMA,
-    )
-    med = float(kmf.median_survival_time_)
-    med_ci = median_survival_times(kmf.confidence_interval_).to_numpy(dtype=float).ravel()
-
-    def finite(v: float) -> float:
-        return v if np.isfinite(v) else nan
-
+        {"time": times, "n_at_risk": n_risk, "events": n_ev, "censored": n_cens,
+         "survival": surv, "ci_low": low, "ci_high": high, "note": notes.astype(str)},
+        schema=KM_TABLE_SCHEMA,
+    ).with_columns(pl.col("survival", "ci_low", "ci_high").fill_nan(None))
     return KaplanMeierResult(
         table=table,
-        median=finite(med),
-        median_ci_low=finite(float(med_ci[0])),
-        median_ci_high=finite(float(med_ci[1])),
+        median=shown(med),
+        median_ci_low=shown(med_lo),
+        median_ci_high=shown(med_hi),
         n=len(t),
         n_events=int(e.sum()),
         level=level,
-        method=(
-            "weighted Kaplan-Meier (lifelines), Greenwood log(-log) interval"
-            if w is not None
-            else "Kaplan-Meier (lifelines), Greenwood log(-log) interval"
-        ),
+        method=method,
         weighted=w is not None,
+        min_at_risk=m,
+        last_reported=last,
+        median_hidden=bool(np.isfinite(med) and not np.isfinite(shown(med))),
     )

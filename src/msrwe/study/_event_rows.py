@@ -16,6 +16,7 @@ import polars as pl
 
 from msrwe.stats import clopper_pearson, kaplan_meier
 from msrwe.tables.formatting import plural
+from msrwe.tables.km import add_km_result
 from msrwe.tables.results import ResultsTable
 
 __all__ = [
@@ -103,6 +104,7 @@ def add_first_event_km(
     years: Sequence[float],
     ci_level: float = 0.95,
     summary_analysis: str | None = None,
+    min_at_risk: int = 0,
 ) -> None:
     """Kaplan-Meier rows of a time to a first event, as ``time_to_cdw`` writes them.
 
@@ -110,7 +112,8 @@ def add_first_event_km(
     (years; missing when not reached); level ``"<t>"`` (years since the first dose) holds
     ``n_at_risk``, ``events`` (cumulative), ``survival``, ``ci_low``, ``ci_high`` (probability
     of no event, 0-1) and ``cum_incidence_pct``. With ``summary_analysis`` the level ``""``
-    rows go to that analysis instead.
+    rows go to that analysis instead. Estimates stop where fewer than ``min_at_risk`` patients
+    remain at risk (the study's ``[analysis] km_min_at_risk``; :mod:`msrwe.tables.km`).
 
     Examples
     --------
@@ -127,7 +130,6 @@ def add_first_event_km(
     for group, sub in group_parts(adsl):
         part = adtte.join(sub.select("patient_id"), on="patient_id", how="semi")
         n = part.height
-        ev = int(part["event"].sum()) if n else 0
         if n == 0:
             results.add_stats(head, group, variable, "",
                               {"n": 0, "events": 0, "median": None}, label=label,
@@ -136,22 +138,14 @@ def add_first_event_km(
             continue
         km = kaplan_meier(part["time_years"].to_numpy(),
                           part["event"].cast(pl.Int64).to_numpy(), at=list(years),
-                          level=ci_level)
-        results.add_stats(
-            head, group, variable, "",
-            {"n": n, "events": ev, "median": km.median, "median_ci_low": km.median_ci_low,
-             "median_ci_high": km.median_ci_high},
-            label=label, method=km.method,
+                          level=ci_level, min_at_risk=min_at_risk)
+        add_km_result(
+            results, km, analysis=analysis, summary_analysis=head, group=group,
+            variable=variable, label=label,
+            at_label=lambda t: f"{plural(t, 'year')} after the first dose",
+            time_extra=lambda row: {"cum_incidence_pct": None if row["survival"] is None
+                                    else 100.0 * (1.0 - row["survival"])},
         )
-        for row in km.table.iter_rows(named=True):
-            t, s = row["time"], row["survival"]
-            results.add_stats(
-                analysis, group, variable, f"{t:g}",
-                {"n_at_risk": row["n_at_risk"], "events": row["events"], "survival": s,
-                 "ci_low": row["ci_low"], "ci_high": row["ci_high"],
-                 "cum_incidence_pct": None if s is None else 100.0 * (1.0 - s)},
-                label=f"{plural(t, 'year')} after the first dose", method=km.method,
-            )
 
 
 def add_pira_raw(

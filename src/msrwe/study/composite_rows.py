@@ -15,7 +15,8 @@ from typing import Any
 import polars as pl
 
 from msrwe.derive.outcomes.composite import CompositeDefinition, detect_composite
-from msrwe.derive.tte import ADTTE_SCHEMA, derive_adtte
+from msrwe.derive.outcomes.options import DEFAULTS, make_options
+from msrwe.derive.tte import ADTTE_SCHEMA, confirmation_rule, derive_adtte
 from msrwe.study._event_rows import add_first_event_km, add_share, group_parts
 from msrwe.tables.results import ResultsTable
 
@@ -91,6 +92,8 @@ def add_composite(
     engine_options: Mapping[str, Any],
     years: Sequence[float],
     ci_level: float = 0.95,
+    censor_at: str = "confirmable",
+    min_at_risk: int = 0,
 ) -> tuple[pl.DataFrame, pl.DataFrame, str]:
     """Add one composite's rows per group; return its ``adtte``, events and methods note.
 
@@ -100,7 +103,9 @@ def add_composite(
     ``n``, ``pct``, ``ci_low``, ``ci_high`` (Clopper-Pearson), beside the single measures;
     ``components_analysis``: per component label (``edss``, ``t25fw``, ``edss+t25fw``...) the
     ``events`` it drove and ``events_pct``. A component without any assessment is left out, and
-    the note says so.
+    the note says so. A patient without an event is censored as ``censor_at`` says
+    (:func:`msrwe.derive.tte.derive_adtte`, with the composite's confirmation period), and the
+    Kaplan-Meier estimates stop where fewer than ``min_at_risk`` patients remain at risk.
     """
     wanted = [c.outcome for c in definition.components]
     visits, adsl_c, kept = composite_visits(adsl, advs, wanted)
@@ -129,10 +134,13 @@ def add_composite(
     if data:
         note += " Data notes: " + " ".join(data)
     events = res.events
-    adtte = derive_adtte(adsl_c, visits, events, value=_ANY, param=f"CDW_{key.upper()}")
+    known = {k: v for k, v in {**engine_options, **definition.options}.items() if k in DEFAULTS}
+    adtte = derive_adtte(adsl_c, visits, events, value=_ANY, param=f"CDW_{key.upper()}",
+                         censor_at=censor_at, relapses=rel,
+                         **confirmation_rule(make_options(**known)))
     add_first_event_km(results, analysis=km_analysis, summary_analysis=analysis, adtte=adtte,
                        adsl=adsl, variable=key, label=label + " (years)", years=years,
-                       ci_level=ci_level)
+                       ci_level=ci_level, min_at_risk=min_at_risk)
     add_share(results, analysis=share_analysis, adtte=adtte, adsl=adsl, variable=key,
               level="worsening", label=f"confirmed {definition.name} worsening",
               ci_level=ci_level)

@@ -1,11 +1,11 @@
 """The study file: who qualifies, how they are grouped, and the definitions in force.
 
 A study file is TOML with the sections ``[study]``, ``[cohort]`` (with
-``[cohort.prior_treatment]``), ``[analysis]``, ``[exposure]``, ``[safety]``, ``[outcomes]``
-and ``[report]``. Every key has a documented default (``docs/analysis.md`` lists them all), so the
-smallest useful study file names only the drug. An unknown key is refused with a
-:class:`~msrwe.errors.StudyFileError` that names it and lists the keys its section accepts, so a
-typo never silently falls back to a default.
+``[cohort.prior_treatment]``), ``[analysis]``, ``[exposure]``, ``[safety]``, ``[outcomes]``,
+``[report]`` and ``[privacy]``. Every key has a documented default (``docs/analysis.md`` lists
+them all), so the smallest useful study file names only the drug. An unknown key is refused with
+a :class:`~msrwe.errors.StudyFileError` that names it and lists the keys its section accepts, so
+a typo never silently falls back to a default.
 
 Every section is a frozen, validated value object; :meth:`Study.to_dict` gives the settings in
 force (defaults filled in) for the report and the methods paragraph.
@@ -64,6 +64,7 @@ __all__ = [
     "ExposureSettings",
     "OutcomeSettings",
     "PriorTreatmentCriteria",
+    "PrivacySettings",
     "ReportSettings",
     "SafetySettings",
     "Study",
@@ -221,6 +222,10 @@ class CohortCriteria:
             raise _fail(sec, "prior_treatment", "must be a table of settings", self.prior_treatment)
 
 
+#: Values of ``[analysis] censor_at``: the assessment a patient without an event is censored at.
+_CENSOR_AT = ("confirmable", "last_assessment")
+
+
 @dataclass(frozen=True)
 class AnalysisSettings:
     """``[analysis]``: grouping, baseline and efficacy settings.
@@ -241,6 +246,16 @@ class AnalysisSettings:
         ``auto``, ``exact`` or ``approx`` p value of the Wilcoxon test.
     km_years
         Years after the first dose at which Kaplan-Meier estimates are reported.
+    km_min_at_risk
+        Kaplan-Meier tables, curves and medians stop where fewer than this many patients remain
+        at risk (10; 0 reports every time). The rule is stated in the report (issue 9 item 11).
+    censor_at
+        Where a patient without confirmed worsening is censored: ``confirmable`` (default), the
+        last on-treatment assessment that could have served as a confirmation (at least the
+        confirmation period, less its tolerance, after an earlier post-baseline assessment,
+        and not in the window after a relapse where no visit confirms; clinical-methods 8);
+        ``last_assessment``, the last on-treatment assessment after the baseline (the rule
+        before issue 9 item 11).
     level
         Confidence level of every interval (0.95).
     """
@@ -251,6 +266,8 @@ class AnalysisSettings:
     zero_method: str = "wilcox"
     p_method: str = "auto"
     km_years: tuple[float, ...] = (1.0, 2.0, 3.0, 4.0, 5.0)
+    km_min_at_risk: int = 10
+    censor_at: str = "confirmable"
     level: float = 0.95
 
     def __post_init__(self) -> None:
@@ -266,6 +283,8 @@ class AnalysisSettings:
         if not years:
             raise _fail(sec, "km_years", "must name at least one year", self.km_years)
         object.__setattr__(self, "km_years", tuple(sorted(set(years))))
+        _int(sec, "km_min_at_risk", self.km_min_at_risk, low=0, high=1_000_000)
+        _choice(sec, "censor_at", self.censor_at, _CENSOR_AT)
         lvl = _num(sec, "level", self.level)
         if not 0.5 <= lvl < 1:
             raise _fail(sec, "level", "must be between 0.5 and 1 (e.g. 0.95)", self.level)
@@ -329,6 +348,31 @@ class SafetySettings:
         if not isinstance(self.end_at_next_treatment, bool):
             raise _fail("safety", "end_at_next_treatment", "must be true or false",
                         self.end_at_next_treatment)
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    """``[privacy]``: what aggregate outputs withhold when they leave the centre.
+
+    Parameters
+    ----------
+    min_cell
+        Small-cell suppression: counts from 1 to ``min_cell - 1`` are withheld from
+        ``results.csv``, the report's tables and the console (shown as ``<5`` for 5), with
+        complementary suppression so no total gives them back (docs/privacy.md). Not set: every
+        count is shown. ``msrwe analyze/report/compare --min-cell N`` sets it for one run.
+
+    Examples
+    --------
+    >>> PrivacySettings(min_cell=5).min_cell
+    5
+    """
+
+    min_cell: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.min_cell is not None:
+            _int("privacy", "min_cell", self.min_cell, low=2, high=1000)
 
 
 #: Engine options the study sets itself for each measure it analyses; a study file cannot set them.
@@ -528,6 +572,7 @@ _SECTIONS: dict[str, type] = {
     "safety": SafetySettings,
     "outcomes": OutcomeSettings,
     "report": ReportSettings,
+    "privacy": PrivacySettings,
 }
 
 
@@ -620,6 +665,7 @@ class Study:
     exposure: ExposureSettings = field(default_factory=ExposureSettings)
     safety: SafetySettings = field(default_factory=SafetySettings)
     outcomes: OutcomeSettings = field(default_factory=OutcomeSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
     analyses: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _frozen({}))
     #: ``[report]``: how the report writes its tables.
     report: ReportSettings = field(default_factory=ReportSettings)

@@ -36,9 +36,10 @@ import polars as pl
 from msrwe.analysis.base import Analysis, Column, Context, KeyFact, Output, Stat, SummarySpec
 from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
 from msrwe.derive.outcomes.composite import EDSS_PLUS, Component, CompositeDefinition
+from msrwe.derive.outcomes.options import OutcomeOptions
 from msrwe.derive.outcomes.thresholds import get_policy
 from msrwe.derive.relapses import filter_confirmed_relapses
-from msrwe.derive.tte import derive_adtte
+from msrwe.derive.tte import confirmation_rule, derive_adtte
 from msrwe.study._engine import run_engine
 from msrwe.study._event_rows import (
     add_first_event_km,
@@ -86,14 +87,17 @@ def _composite_key(value: str) -> str:
 
 @dataclass(frozen=True)
 class DisabilityEventOptions:
-    """``[analyses.disability_events]``: which tables and composites to add.
+    """``[analyses.disability_events]``: tables (improvement, pira_raw, sdmt) and composites.
+
+    See docs/outcomes.md, "In a study".
 
     Parameters
     ----------
     tables
         Among ``improvement`` (the default), ``pira_raw`` and ``sdmt``; ``[]`` for none.
     composites
-        ``edss_plus`` and/or measures joined by ``+`` (``edss+nhpt``); none by default.
+        ``edss_plus`` and/or measures joined by ``+`` (two or more of ``edss``, ``t25fw``,
+        ``nhpt``, ``sdmt``: ``edss+nhpt``); none by default.
     sdmt_threshold
         ``sdmt_msprog`` (msprog: the smaller of 4 points and 20% of the reference) or
         ``sdmt_4_or_10pct``.
@@ -332,7 +336,8 @@ class DisabilityEvents(Analysis):
             opts_pr = pira_raw_options(study)
             events, note = run_engine(adsl, advs, relapses, opts_pr)
             notes["PIRA/RAW (EDSS, every event)"] = note
-            followed = derive_adtte(adsl, advs, events, value="edss", param="CDW_EDSS")
+            followed = derive_adtte(adsl, advs, events, value="edss", param="CDW_EDSS",
+                                    **_censoring(study, opts_pr, relapses))
             add_pira_raw(results, analysis=PIRA_RAW.name, events=events, followed=followed,
                          adsl=adsl, ci_level=study.analysis.level)
             context.datasets["adpiraraw"] = events
@@ -362,12 +367,13 @@ class DisabilityEvents(Analysis):
                                                    RAW_PIRA=False))
             notes[f"improvement ({m.key})"] = note
             adtte = derive_adtte(adsl, advs, events, value=m.column, param=f"CDI_{m.param[4:]}",
-                                 event_type="CDI")
+                                 event_type="CDI", **_censoring(study, base, relapses))
             if prior is not None and m.param in prior["param"].unique().to_list():
                 worse = prior.filter(pl.col("param") == m.param)
             else:
                 wev, _ = run_engine(adsl, advs, relapses, base)
-                worse = derive_adtte(adsl, advs, wev, value=m.column, param=m.param)
+                worse = derive_adtte(adsl, advs, wev, value=m.column, param=m.param,
+                                     **_censoring(study, base, relapses))
             add_share(results, analysis=CONFIRMED_EVENTS.name, adtte=adtte, adsl=adsl,
                       variable=m.key, level="improvement",
                       label=f"confirmed {m.label} improvement", ci_level=level)
@@ -377,7 +383,8 @@ class DisabilityEvents(Analysis):
             add_first_event_km(results, analysis=_CDI_NAMES[m.key], adtte=adtte, adsl=adsl,
                                variable=m.key,
                                label=f"time to first confirmed {m.label} improvement (years)",
-                               years=study.analysis.km_years, ci_level=level)
+                               years=study.analysis.km_years, ci_level=level,
+                               min_at_risk=study.analysis.km_min_at_risk)
             parts.append(adtte)
         if parts:
             context.datasets["adttecdi"] = pl.concat(parts, how="diagonal_relaxed")
@@ -401,10 +408,12 @@ class DisabilityEvents(Analysis):
                                                  delta_fun=policy)
         events, note = run_engine(adsl, advs, relapses, options)
         notes["SDMT worsening"] = note
-        adtte = derive_adtte(adsl, advs, events, value="sdmt", param=m.param)
+        adtte = derive_adtte(adsl, advs, events, value="sdmt", param=m.param,
+                             **_censoring(study, options, relapses))
         add_first_event_km(results, analysis=SDMT_TTE.name, adtte=adtte, adsl=adsl,
                            variable=m.key, label="time to first confirmed SDMT worsening (years)",
-                           years=study.analysis.km_years, ci_level=study.analysis.level)
+                           years=study.analysis.km_years, ci_level=study.analysis.level,
+                           min_at_risk=study.analysis.km_min_at_risk)
         context.datasets["adttesdmt"] = adtte
         return adsl
 
@@ -422,6 +431,7 @@ class DisabilityEvents(Analysis):
             key=key, definition=definition, adsl=adsl, advs=advs, relapses=relapses,
             engine_options=_composite_engine_options(study, definition),
             years=study.analysis.km_years, ci_level=study.analysis.level,
+            censor_at=study.analysis.censor_at, min_at_risk=study.analysis.km_min_at_risk,
         )
         notes[f"composite {key}"] = note
         previous = context.datasets.get("adcomp")
@@ -499,6 +509,13 @@ _NOT_FOR_COMPOSITES = frozenset({
     "subjects", "return_unconfirmed", "event", "RAW_PIRA", "profile", "mconf", "tRelapse",
     "sustained",
 })
+
+
+def _censoring(study: Study, options: OutcomeOptions, relapses: pl.DataFrame
+               ) -> dict[str, Any]:
+    """``derive_adtte``'s censoring keywords: the study's rule with the engine's confirmation."""
+    return {"censor_at": study.analysis.censor_at, "relapses": relapses,
+            **confirmation_rule(options)}
 
 
 def _composite_engine_options(study: Study, definition: CompositeDefinition) -> dict[str, Any]:

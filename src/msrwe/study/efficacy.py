@@ -11,7 +11,9 @@ Three questions, each per group and overall, each into the results table:
 - ``time_to_cdw`` (and ``time_to_cdw_nhpt``, ``time_to_cdw_t25fw``): time from the first dose to
   the onset of the first confirmed disability worsening found by the outcome engine
   (:func:`msrwe.derive.outcomes.detect_events`), with Kaplan-Meier estimates and numbers at risk
-  at yearly times; patients without an event are censored at their last on-treatment assessment.
+  at yearly times; patients without an event are censored at their last on-treatment assessment
+  that could have served as a confirmation (clinical-methods 8; ``[analysis] censor_at``), and
+  estimates stop where fewer than ``[analysis] km_min_at_risk`` patients remain at risk.
 
 A statistic that cannot be computed (too few patients, no follow-up) is written as a missing value
 whose ``method`` says why; nothing here raises for a small cohort.
@@ -31,13 +33,14 @@ from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_trea
 from msrwe.derive.outcomes.nhpt import unable_guard
 from msrwe.derive.outcomes.thresholds import PCT20, ThresholdPolicy
 from msrwe.derive.relapses import filter_confirmed_relapses
-from msrwe.derive.tte import ADTTE_SCHEMA
+from msrwe.derive.tte import ADTTE_SCHEMA, confirmation_rule
 from msrwe.derive.tte import derive_adtte as _derive_adtte
 from msrwe.stats import kaplan_meier, mixed_slope, wilcoxon_paired
 from msrwe.study._engine import EVENT_COLUMNS, Engine, run_engine
 from msrwe.study.config import Study
 from msrwe.study.methods import efficacy_methods, engine_methods
 from msrwe.tables.formatting import plural
+from msrwe.tables.km import add_km_result
 from msrwe.tables.results import ResultsTable
 
 __all__ = [
@@ -124,13 +127,18 @@ TTE_STATS: tuple[Stat, ...] = (
     Stat("n", "patients with a baseline and a later assessment", "level `\"\"`"),
     Stat("events", "patients with a confirmed worsening (at a time point: cumulative events "
          "by then)"),
-    Stat("median", "median time to worsening, years (empty when not reached)", "level `\"\"`"),
-    Stat("median_ci_low, median_ci_high", "its confidence interval (empty when not reached)",
-         "level `\"\"`"),
+    Stat("median", "median time to worsening, years; empty when not reached, without events, or "
+         "reached only where fewer than `analysis.km_min_at_risk` are at risk (`method` says "
+         "which)", "level `\"\"`"),
+    Stat("median_ci_low, median_ci_high", "its confidence interval, read from the log(-log) "
+         "band as R's print.survfit does (empty when not reached)", "level `\"\"`"),
     Stat("n_at_risk", "patients still followed and event-free at that time",
          "level: years after the first dose, from `analysis.km_years` (`\"1\"`, `\"2\"`, ...)"),
-    Stat("survival", "Kaplan-Meier probability of no confirmed worsening (0-1)", "time points"),
-    Stat("ci_low, ci_high", "its confidence interval", "time points"),
+    Stat("survival", "Kaplan-Meier probability of no confirmed worsening (0-1); empty where "
+         "fewer than `analysis.km_min_at_risk` are at risk (`method`: not reported)",
+         "time points"),
+    Stat("ci_low, ci_high", "its confidence interval; empty before the first event "
+         "(`method`: not estimable: no events)", "time points"),
     Stat("cum_incidence_pct", "100 x (1 - survival)", "time points"),
 )
 _CHANGE_DOC = (
@@ -143,7 +151,8 @@ _TTE_DOC = (
     "Time from the first dose to the onset of the first confirmed worsening found by the "
     "outcome engine (definitions in `[outcomes]`, stated in the methods paragraph), "
     "Kaplan-Meier; patients without an event are censored at their last on-treatment "
-    "assessment. `variable` is `{key}`."
+    "assessment that could have served as a confirmation (`analysis.censor_at`). "
+    "`variable` is `{key}`."
 )
 EDSS_SLOPE = Output(
     "edss_slope", "EDSS slope (mixed model)",
@@ -396,30 +405,14 @@ def add_time_to_event(
             continue
         km = kaplan_meier(
             part["time_years"].to_numpy(), part["event"].cast(pl.Int64).to_numpy(), at=years,
-            level=study.analysis.level,
+            level=study.analysis.level, min_at_risk=study.analysis.km_min_at_risk,
         )
-        method = km.method
-        results.add_stats(
-            measure.tte_analysis, group, measure.key, "",
-            {"n": n, "events": ev, "median": km.median, "median_ci_low": km.median_ci_low,
-             "median_ci_high": km.median_ci_high},
-            label=label, method=method,
+        add_km_result(
+            results, km, analysis=measure.tte_analysis, group=group, variable=measure.key,
+            label=label, at_label=lambda t: f"{plural(t, 'year')} after the first dose",
+            time_extra=lambda row: {"cum_incidence_pct": None if row["survival"] is None
+                                    else 100.0 * (1.0 - row["survival"])},
         )
-        for row in km.table.iter_rows(named=True):
-            t = row["time"]
-            s = row["survival"]
-            results.add_stats(
-                measure.tte_analysis, group, measure.key, f"{t:g}",
-                {
-                    "n_at_risk": row["n_at_risk"],
-                    "events": row["events"],
-                    "survival": s,
-                    "ci_low": row["ci_low"],
-                    "ci_high": row["ci_high"],
-                    "cum_incidence_pct": None if s is None else 100.0 * (1.0 - s),
-                },
-                label=f"{plural(t, 'year')} after the first dose", method=method,
-            )
 
 
 def _measured(advs: pl.DataFrame, column: str) -> bool:
@@ -501,7 +494,9 @@ def add_efficacy(
         )
         events, note = run_engine(adsl, advs, relapses, options, detect=detect)
         engine[m.key] = note
-        adtte = _derive_adtte(adsl, advs, events, value=m.column, param=m.param)
+        adtte = _derive_adtte(adsl, advs, events, value=m.column, param=m.param,
+                              censor_at=study.analysis.censor_at, relapses=relapses,
+                              **confirmation_rule(options))
         add_time_to_event(results, adtte, adsl, m, study)
         tte_parts.append(adtte)
         if events.height:

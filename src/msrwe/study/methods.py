@@ -129,8 +129,22 @@ def efficacy_methods(study: Study) -> list[str]:
         + UNCONFIRMED_RELAPSE_NOTE
         + " Time from the first dose to the onset of the first confirmed worsening was estimated "
         "by the Kaplan-Meier method (lifelines), censoring patients without an event at their "
-        f"last on-treatment assessment; numbers at risk and {lvl} confidence intervals are given "
-        f"at {', '.join(_num(y) for y in a.km_years)} years."
+        + (
+            "last on-treatment assessment that could have served as a confirmation (one at "
+            "least the confirmation period, less its tolerance, after an earlier assessment on "
+            "treatment and not in the window after a relapse; time 0 when there was none)"
+            if a.censor_at == "confirmable" else "last on-treatment assessment"
+        )
+        + f"; numbers at risk and {lvl} confidence intervals are given "
+        f"at {', '.join(_num(y) for y in a.km_years)} years"
+        + (
+            f". Curves and estimates stop where fewer than {a.km_min_at_risk} patients remain at "
+            "risk (this applies to every Kaplan-Meier estimate of the report)"
+            if a.km_min_at_risk > 0 else ""
+        )
+        + "; times before any event show \"no events\" rather than an interval, and the median "
+        f"is given with its {lvl} interval read from the log(-log) pointwise band as R's "
+        "print.survfit reads it (Brookmeyer and Crowley)."
     )
     return paras
 

@@ -26,7 +26,9 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 __all__ = [
     "MISSING",
@@ -41,6 +43,7 @@ __all__ = [
     "fmt_p",
     "is_missing",
     "plural",
+    "small_cells",
 ]
 
 #: What separates the bounds of an interval or range: an en dash, or `` to `` when a bound is
@@ -50,6 +53,35 @@ RANGE_WORD = " to "
 
 #: What an empty cell shows (an en dash).
 MISSING = "–"
+#: What a NaN cell shows while :func:`small_cells` is in force (``"<5"``), else ``None``.
+_SMALL: ContextVar[str | None] = ContextVar("msrwe_small_cell_mark", default=None)
+
+
+@contextmanager
+def small_cells(min_cell: int | None) -> Iterator[None]:
+    """Within the block a NaN count shows ``<min_cell``: a count withheld as small.
+
+    Small-cell suppression (:func:`msrwe.privacy.display_frame`) marks such counts with NaN;
+    the results table itself never holds NaN. ``None`` changes nothing.
+
+    Examples
+    --------
+    >>> with small_cells(5):
+    ...     fmt_int(float("nan")), fmt_n_pct(float("nan"), None), fmt_int(None)
+    ('<5', '<5', '–')
+    >>> fmt_int(float("nan"))
+    '–'
+    """
+    token = _SMALL.set(None if min_cell is None else f"<{min_cell}")
+    try:
+        yield
+    finally:
+        _SMALL.reset(token)
+
+
+def _empty(value: float | int | None) -> str:
+    mark = _SMALL.get()
+    return mark if mark is not None and value is not None else MISSING
 
 
 def is_missing(value: float | int | None) -> bool:
@@ -72,7 +104,7 @@ def fmt_num(value: float | int | None, digits: int = 1) -> str:
     ('4.0', '0.35', '0.0')
     """
     if is_missing(value):
-        return MISSING
+        return _empty(value)
     text = f"{float(value):.{digits}f}"  # type: ignore[arg-type]
     if text.startswith("-") and float(text) == 0:
         text = text[1:]
@@ -108,7 +140,7 @@ def fmt_int(value: float | int | None) -> str:
     ('83', '–')
     """
     if is_missing(value):
-        return MISSING
+        return _empty(value)
     return str(round(float(value)))  # type: ignore[arg-type]
 
 
@@ -126,7 +158,7 @@ def fmt_n_pct(
     '44 (53.0%; 41.7–64.0)'
     """
     if is_missing(n):
-        return MISSING
+        return _empty(n)
     if is_missing(pct):
         return fmt_int(n)
     ci = fmt_ci(low, high, 1)

@@ -55,6 +55,7 @@ from msrwe.study.config import (
     CohortCriteria,
     ExposureSettings,
     OutcomeSettings,
+    PrivacySettings,
     ReportSettings,
     SafetySettings,
     Study,
@@ -104,6 +105,7 @@ _SECTIONS: tuple[tuple[str, type], ...] = (
     ("exposure", ExposureSettings),
     ("safety", SafetySettings),
     ("report", ReportSettings),
+    ("privacy", PrivacySettings),
 )
 _WIDTH = 96
 

@@ -35,8 +35,6 @@ Examples
 
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 
 from msrwe.derive._columns import require_columns
@@ -148,29 +146,28 @@ def follow_up_years(
 ('a', 2, datetime.date(2021, 1, 15), datetime.date(2022, 1, 14))]
     """
     require_columns(dataset, "dataset", [by, start, end])
-    rows: list[tuple[object, int, dt.date, dt.date]] = []
-    for pid, s, e in dataset.select(by, start, end).iter_rows():
-        if s is None or e is None:
-            continue
-        k = 1
-        while True:
-            p0 = _anniversary(s, k - 1)
-            p1 = _anniversary(s, k) - dt.timedelta(days=1)
-            if p1 > e:
-                break
-            rows.append((pid, k, p0, p1))
-            k += 1
-    return pl.DataFrame(
-        rows, schema={by: dataset.schema[by], "year": pl.Int64, "period_start": pl.Date,
-                      "period_end": pl.Date}, orient="row",
-    )
+    # every candidate year 1..(end year - start year + 1) per patient, then the complete ones
+    d = dataset.select(by, start, end).filter(
+        pl.col(start).is_not_null() & pl.col(end).is_not_null()
+    ).with_columns(
+        year=pl.int_ranges(1, (pl.col(end).dt.year() - pl.col(start).dt.year() + 2)
+                           .clip(lower_bound=1), dtype=pl.Int64),
+    ).explode("year").drop_nulls("year")
+    d = d.with_columns(
+        period_start=_anniversary_expr(pl.col(start), pl.col("year") - 1),
+        period_end=_anniversary_expr(pl.col(start), pl.col("year")) - pl.duration(days=1),
+    ).filter(pl.col("period_end") <= pl.col(end))
+    return d.select(by, "year", "period_start", "period_end").cast(
+        {by: dataset.schema[by], "year": pl.Int64, "period_start": pl.Date,
+         "period_end": pl.Date})
 
 
-def _anniversary(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a common year: 1 March
-        return dt.date(day.year + years, 3, 1)
+def _anniversary_expr(day: pl.Expr, years: pl.Expr) -> pl.Expr:
+    """``day`` moved ``years`` years on, 29 February to 1 March in a common year."""
+    moved = day.dt.offset_by(pl.format("{}y", years))
+    leap_day = (day.dt.month() == 2) & (day.dt.day() == 29)
+    return pl.when(leap_day & (moved.dt.day() == 28)).then(moved + pl.duration(days=1)) \
+        .otherwise(moved)
 
 
 def derive_mri_activity_years(

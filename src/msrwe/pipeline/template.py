@@ -87,6 +87,7 @@ _EXAMPLES: dict[str, Any] = {
     "cohort.first_dose_to": dt.date(2020, 12, 31),
     "exposure.interval_days": [56, 77],
     "outcomes.random_state": 2019,
+    "privacy.min_cell": 5,
     "compare.arms": ["methotrexate", "rituximab"],
     "compare.reference": "methotrexate",
     "compare.routes": {"methotrexate": "intrathecal"},

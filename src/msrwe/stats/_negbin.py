@@ -214,7 +214,12 @@ def _ascend(
             return beta, theta, False
         if not np.all(np.isfinite(step)):
             return beta, theta, False
-        if np.max(np.abs(step)) < 1e-11:
+        # converged: a step below 1e-11, or (the likelihood is often very flat in log alpha, where
+        # rounding in its gradient moves the step by ~1e-9) a step in beta below 1e-11 and a
+        # predicted gain of the concave quadratic model below 1e-13 of the log-likelihood
+        gain = 0.5 * float(g @ step)
+        flat = h[p, p] < 0 and 0.0 <= gain < 1e-13 * max(1.0, abs(ll))
+        if np.max(np.abs(step[:p])) < 1e-11 and (abs(step[p]) < 1e-11 or flat):
             return beta + step[:p], theta + float(step[p]), True
         t = 1.0
         while t > 1e-6:

@@ -56,6 +56,7 @@ from msrwe.study.config import (
     ExposureSettings,
     OutcomeSettings,
     PrivacySettings,
+    ReportSettings,
     SafetySettings,
     Study,
     StudyInfo,
@@ -104,6 +105,7 @@ _SECTIONS: tuple[tuple[str, type], ...] = (
     ("analysis", AnalysisSettings),
     ("exposure", ExposureSettings),
     ("safety", SafetySettings),
+    ("report", ReportSettings),
     ("privacy", PrivacySettings),
 )
 _WIDTH = 96

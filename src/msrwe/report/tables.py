@@ -339,7 +339,7 @@ def table1_table(
             for g in groups:
                 rows[g].append("")
         indent.append(len(rows["row"]))
-        rows["row"].append(lev)
+        rows["row"].append(lev.replace("_", " "))  # codes such as not_active read as words
         for g in groups:
             st = by_group.get(g, {})
             rows[g].append(fmt_n_pct(st.get("n"), st.get("pct")) if st else MISSING)

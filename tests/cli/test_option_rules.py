@@ -15,7 +15,7 @@ import typer
 from msrwe.cli.main import app
 
 #: Commands whose ``--out`` is the one file they write.
-FILE_OUT = {"report", "outcomes", "export-omop"}
+FILE_OUT = {"report", "outcomes", "export-omop", "init-study"}
 
 
 def _commands() -> dict[str, Any]:

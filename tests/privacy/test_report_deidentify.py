@@ -29,7 +29,7 @@ def store(tmp_path_factory) -> Path:
 
     root = tmp_path_factory.mktemp("deid_report")
     charts = root / "charts"
-    write_cohort(charts, 30, seed=4, dirty=True)
+    write_cohort(charts, 30, seed=4)
     visits = pl.read_csv(charts / "visits.csv", infer_schema=False)
     stray = visits.head(2).with_columns(patient_id=pl.lit(STRAY))
     pl.concat([visits, stray]).write_csv(charts / "visits.csv")

@@ -55,6 +55,8 @@ from msrwe.study.config import (
     CohortCriteria,
     ExposureSettings,
     OutcomeSettings,
+    PrivacySettings,
+    ReportSettings,
     SafetySettings,
     Study,
     StudyInfo,
@@ -85,6 +87,7 @@ _EXAMPLES: dict[str, Any] = {
     "cohort.first_dose_to": dt.date(2020, 12, 31),
     "exposure.interval_days": [56, 77],
     "outcomes.random_state": 2019,
+    "privacy.min_cell": 5,
     "compare.arms": ["methotrexate", "rituximab"],
     "compare.reference": "methotrexate",
     "compare.routes": {"methotrexate": "intrathecal"},
@@ -102,6 +105,8 @@ _SECTIONS: tuple[tuple[str, type], ...] = (
     ("analysis", AnalysisSettings),
     ("exposure", ExposureSettings),
     ("safety", SafetySettings),
+    ("report", ReportSettings),
+    ("privacy", PrivacySettings),
 )
 _WIDTH = 96
 

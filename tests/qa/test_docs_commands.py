@@ -174,6 +174,18 @@ def _sites(work: Path, *names: str) -> None:
                f"site {i + 2}", "--out", name)
 
 
+def _arms_store(work: Path) -> None:
+    """A store where two arms can be compared, and its study file with ``[compare]``."""
+    _msrwe(work, "synth", "--out", "_arms", "--arms", "methotrexate,rituximab")
+    _msrwe(work, "import", "_arms", "--db", "msrwe.duckdb")
+    _msrwe(work, "init-study", "--db", "msrwe.duckdb", "--compare", "methotrexate,rituximab",
+           "--out", "study.toml")
+
+
+def _copy(source: str, target: str) -> Callable[[Path], None]:
+    return lambda work: shutil.copy(work / source, work / target) and None
+
+
 def _write(name: str, text: str) -> Callable[[Path], None]:
     return lambda work: (work / name).write_text(text, encoding="utf-8") and None
 
@@ -220,6 +232,11 @@ PLANS: dict[tuple[str, str], Plan] = {
                          "--describe"): Plan(setup=(lambda w: _store(w, "chart.duckdb"),)),
     ("docs/privacy.md", "msrwe export --db msrwe.duckdb --out share --deidentify --key "
                         "../msrwe-key.csv"): Plan(setup=(_store,)),
+    ("docs/privacy.md", "msrwe analyze --db msrwe.duckdb --study study.toml --out results "
+                        "--min-cell 5"): Plan(
+        setup=(_arms_store, _copy("msrwe.duckdb", "site.duckdb"))),
+    ("docs/privacy.md", "msrwe report --db msrwe.duckdb --out share.html --deidentify --key "
+                        "../report-key.csv"): Plan(setup=(_store,)),
     ("docs/report.md", "msrwe report --db msrwe.duckdb --study study.toml --out report.html "
                        "--export results/"): Plan(setup=(_store, _study)),
     ("docs/serve.md", "msrwe demo"): Plan(

@@ -47,17 +47,13 @@ from msrwe.derive.outcomes.options import OPTIONS
 from msrwe.errors import OptionError
 from msrwe.pipeline.registry import ANALYSES
 from msrwe.schema import PHENOTYPES, ROUTES, STOP_REASONS
+from msrwe.study.config import _SECTIONS as _STUDY_SECTIONS
 from msrwe.study.config import (
     AE_GROUPINGS,
     GROUP_BY_CHOICES,
     SET_PER_MEASURE,
-    AnalysisSettings,
     CohortCriteria,
-    ExposureSettings,
     OutcomeSettings,
-    PrivacySettings,
-    ReportSettings,
-    SafetySettings,
     Study,
     StudyInfo,
 )
@@ -99,15 +95,9 @@ _EXAMPLES: dict[str, Any] = {
     "compare.max_weight": 10.0,
     "compare.rmst_years": 5.0,
 }
-_SECTIONS: tuple[tuple[str, type], ...] = (
-    ("study", StudyInfo),
-    ("cohort", CohortCriteria),
-    ("analysis", AnalysisSettings),
-    ("exposure", ExposureSettings),
-    ("safety", SafetySettings),
-    ("report", ReportSettings),
-    ("privacy", PrivacySettings),
-)
+#: The study file's sections, in the study's own order (``[outcomes]`` is written from the
+#: engine's option declarations); a section added to the study appears here by itself.
+_SECTIONS: dict[str, type] = dict(_STUDY_SECTIONS)
 _WIDTH = 96
 
 
@@ -478,10 +468,12 @@ def study_template(study: Study | None = None, *, facts: StoreFacts | None = Non
         "# is the reference. Run it with: msrwe analyze --db STORE --study THIS_FILE",
         "",
     ]
-    for name, cls in _SECTIONS:
-        _dataclass_section(lines, name, getattr(study, name), cls,
-                           notes=cohort_notes if name == "cohort" else ())
-    _outcomes_section(lines, study.outcomes)
+    for name, cls in _SECTIONS.items():
+        if cls is OutcomeSettings:
+            _outcomes_section(lines, study.outcomes)
+        else:
+            _dataclass_section(lines, name, getattr(study, name), cls,
+                               notes=cohort_notes if name == "cohort" else ())
     _analyses_section(lines, study)
     _compare_section(lines, study.compare, compare_notes)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -68,11 +68,16 @@ class Stat:
 
     ``name`` may name several stats that share a meaning, separated by ``", "``
     (e.g. ``"ci_low, ci_high"``); ``where`` says on which rows (variable and level) it appears.
+    ``kind`` tells small-cell suppression (:func:`msrwe.privacy.suppress_results`) what the stat
+    is when its name does not: ``"count"`` (withheld when small), ``"time"`` (an amount of
+    time, kept), ``"value"`` (neither: withheld with a withheld count of its row); empty: by
+    the name (:func:`msrwe.privacy.is_count`).
     """
 
     name: str
     meaning: str
     where: str = ""
+    kind: str = ""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -133,9 +138,11 @@ class KeyFact:
 class Column:
     """A column of a console summary table: stats of one output, per group.
 
-    ``fmt`` is ``"int"`` (one count), ``"num"`` (``digits`` decimals), ``"n_pct"`` (``n`` and
-    ``pct`` as ``"n (pct%)"``), ``"arrow"`` (two stats as ``a->b``) or ``"slash"`` (stats
-    joined by ``/``). ``stats`` are the stats read, in order.
+    ``fmt`` is ``"int"`` (one count), ``"num"`` (``digits`` decimals), ``"p"`` (a p value,
+    ``<0.001`` below), ``"edss"`` (EDSS values, exactly, joined by ``->``), ``"n_pct"``
+    (``n`` and ``pct`` as ``"n (pct%)"``), ``"arrow"`` (two stats as ``a->b``) or ``"slash"``
+    (stats joined by ``/``). ``stats`` are the stats read, in order. Numbers are written as
+    the report writes them (:mod:`msrwe.tables.formatting`).
     """
 
     header: str

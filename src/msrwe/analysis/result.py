@@ -282,9 +282,10 @@ class AnalysisResult:
 
         ``results`` go through :func:`msrwe.privacy.suppress_results` (counts 1 to
         ``min_cell - 1`` withheld, complementary suppression, derived values withheld with
-        their count); ``attrition`` takes its counts from the withheld rows; the datasets
-        stay (the report draws its figures from them) but :meth:`export` refuses to write
-        them. The study records ``[privacy] min_cell`` so the settings appendix and
+        their count; a stat whose name does not say what it is may say so in its declaration,
+        :attr:`msrwe.analysis.Stat.kind`); ``attrition`` takes its counts from the withheld
+        rows; the datasets stay (the report draws its figures from them) but :meth:`export`
+        refuses to write them. The study records ``[privacy] min_cell`` so the settings appendix and
         ``study.toml`` show it. A result already suppressed at this threshold or a higher one
         is returned as it is; a higher threshold withholds more of it.
 
@@ -306,7 +307,9 @@ class AnalysisResult:
         min_cell = check_min_cell(min_cell, option="min_cell")
         if self.min_cell is not None and min_cell <= self.min_cell:
             return self  # already withheld at this threshold or a stricter one
-        frame = suppress_results(self.results.to_polars(), min_cell)
+        kinds = {(out.name, name): stat.kind for a in self.analyses for out in a.outputs
+                 for stat in out.stats if stat.kind for name in stat.names}
+        frame = suppress_results(self.results.to_polars(), min_cell, kinds=kinds)
         attrition = self.attrition
         if attrition.height and {"step", "excluded", "remaining"} <= set(attrition.columns):
             steps = frame.filter(pl.col("analysis") == "attrition")

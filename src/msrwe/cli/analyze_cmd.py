@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 
 from msrwe._outputs import check_out_file, check_out_folder
-from msrwe.cli._common import console, err_console, guard, out_folder, progress
+from msrwe.cli._common import console, err_console, guard, out_folder, progress, shown
 
 __all__ = ["analyze", "register"]
 
@@ -103,7 +103,7 @@ def analyze(
     if aggregate_only:
         from msrwe.federated import write_package
 
-        console.print(f"Wrote the site package {write_package(result, out, site=site)}")
+        console.print(f"Wrote the site package {shown(write_package(result, out, site=site))}")
         return
     written = list(result.results.write(out))
     if export is not None:
@@ -111,13 +111,15 @@ def analyze(
     if not quiet:
         for table in result.summary().as_rich():
             console.print(table)
-    console.print(f"Wrote {len(result.results)} result rows to {written[0]} and {written[1]}")
+    console.print(f"Wrote {len(result.results)} result rows to {shown(written[0])} and "
+                  f"{shown(written[1])}")
     if result.min_cell is not None:
         console.print(f"Counts from 1 to {result.min_cell - 1} are withheld (small-cell "
                       "suppression): their value is empty and their method starts with "
                       "'suppressed'.")
     if export is not None:
-        console.print(f"Results, datasets, attrition, methods, settings and provenance in {export}")
+        console.print("Results, datasets, attrition, methods, settings and provenance in "
+                      f"{shown(export)}")
 
 
 def register(app: typer.Typer) -> None:

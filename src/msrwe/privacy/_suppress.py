@@ -36,7 +36,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import polars as pl
 
@@ -304,12 +304,12 @@ def _equations(frame: pl.DataFrame, count: list[bool]) -> list[tuple[int, ...]]:
     return eqs
 
 
-def _depends(stat: str, row_stats: set[str]) -> set[str]:
+def _depends(stat: str, row_stats: set[str], row_counts: set[str]) -> set[str]:
     """The counts of its row a derived stat depends on."""
-    if stat.endswith("_pct") and stat[:-4] in row_stats and is_count(stat[:-4]):
+    if stat.endswith("_pct") and stat[:-4] in row_counts:
         return {stat[:-4]}
     own_pct = {s[:-4] for s in row_stats if s.endswith("_pct")}
-    return {s for s in row_stats if is_count(s) and s not in SIDE_COUNTS and s not in own_pct}
+    return {s for s in row_counts if s not in SIDE_COUNTS and s not in own_pct}
 
 
 def suppression_code(method: str | None) -> int:
@@ -330,11 +330,19 @@ def suppression_code(method: str | None) -> int:
     return SMALL
 
 
-def suppress_results(frame: pl.DataFrame, min_cell: int) -> pl.DataFrame:
+def suppress_results(
+    frame: pl.DataFrame,
+    min_cell: int,
+    *,
+    kinds: Mapping[tuple[str, str], str] | None = None,
+) -> pl.DataFrame:
     """A results frame (:data:`msrwe.tables.results.RESULT_SCHEMA`) with small cells withheld.
 
     Withheld values are empty (null) and their ``method`` starts with ``suppressed`` (see the
-    module docstring); every other row is unchanged, in the same order.
+    module docstring); every other row is unchanged, in the same order. ``kinds`` maps
+    ``(analysis, stat)`` to ``"count"``, ``"time"`` or ``"value"`` where an analysis declares
+    what a stat is (:attr:`msrwe.analysis.Stat.kind`); other stats go by their name
+    (:func:`is_count`, :data:`TIME_STATS`).
 
     Examples
     --------
@@ -352,7 +360,12 @@ def suppress_results(frame: pl.DataFrame, min_cell: int) -> pl.DataFrame:
     if frame.is_empty():
         return frame
     stats = frame.get_column("stat").to_list()
-    count = [is_count(s) for s in stats]
+    declared = [(kinds or {}).get((a, s), "") for a, s in zip(
+        frame.get_column("analysis").to_list(), stats, strict=True)]
+    count = [k == "count" or (not k and is_count(s)) for k, s in zip(declared, stats,
+                                                                   strict=True)]
+    time = [k == "time" or (not k and s in TIME_STATS) for k, s in zip(declared, stats,
+                                                                     strict=True)]
     values = frame.get_column("value").to_list()
     codes = suppress_counts(values, _equations(frame, count), min_cell, counts=count)
     rows: dict[tuple, list[int]] = defaultdict(list)
@@ -363,11 +376,12 @@ def suppress_results(frame: pl.DataFrame, min_cell: int) -> pl.DataFrame:
         gone = {stats[i] for i in cells if codes[i] != SHOWN}
         if not gone:
             continue
+        row_counts = {stats[i] for i in cells if count[i]}
         row_stats = {stats[i] for i in cells}
         for i in cells:
             s = stats[i]
-            if codes[i] == SHOWN and not count[i] and s not in TIME_STATS and (
-                    _depends(s, row_stats) & gone) and _known(values[i]):
+            if codes[i] == SHOWN and not count[i] and not time[i] and (
+                    _depends(s, row_stats, row_counts) & gone) and _known(values[i]):
                 codes[i] = DERIVED
     notes = [
         "" if c == SHOWN else (f"{SUPPRESSED} (<{min_cell})" if c == SMALL else _NOTES[c])

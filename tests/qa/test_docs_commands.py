@@ -220,6 +220,10 @@ PLANS: dict[tuple[str, str], Plan] = {
                          "--describe"): Plan(setup=(lambda w: _store(w, "chart.duckdb"),)),
     ("docs/privacy.md", "msrwe export --db msrwe.duckdb --out share --deidentify --key "
                         "../msrwe-key.csv"): Plan(setup=(_store,)),
+    ("docs/privacy.md", "msrwe analyze --db msrwe.duckdb --study study.toml --out results "
+                        "--min-cell 5"): Plan(setup=(_store, _study)),
+    ("docs/privacy.md", "msrwe report --db msrwe.duckdb --out share.html --deidentify --key "
+                        "../report-key.csv"): Plan(setup=(_store,)),
     ("docs/report.md", "msrwe report --db msrwe.duckdb --study study.toml --out report.html "
                        "--export results/"): Plan(setup=(_store, _study)),
     ("docs/serve.md", "msrwe demo"): Plan(

@@ -55,6 +55,7 @@ from msrwe.study.config import (
     CohortCriteria,
     ExposureSettings,
     OutcomeSettings,
+    PrivacySettings,
     SafetySettings,
     Study,
     StudyInfo,
@@ -95,6 +96,7 @@ _EXAMPLES: dict[str, Any] = {
     "compare.truncate_percentiles": [1, 99],
     "compare.max_weight": 10.0,
     "compare.rmst_years": 5.0,
+    "privacy.min_cell": 5,
 }
 _SECTIONS: tuple[tuple[str, type], ...] = (
     ("study", StudyInfo),
@@ -102,6 +104,7 @@ _SECTIONS: tuple[tuple[str, type], ...] = (
     ("analysis", AnalysisSettings),
     ("exposure", ExposureSettings),
     ("safety", SafetySettings),
+    ("privacy", PrivacySettings),
 )
 _WIDTH = 96
 

@@ -8,10 +8,12 @@ process (so the peak RSS printed is that stage's alone):
   same run and on the same files (``read_csv`` / ``read_parquet``);
 - ``msrwe import`` of the same folder (read, validate every rule, quarantine, store), for CSV and
   for Parquet, printed as rows/s and as a ratio to the reference;
-- ``msrwe analyze`` and ``msrwe report`` on the CSV store.
+- ``msrwe analyze`` (with ``--timings``: its three slowest steps are printed below its line) and
+  ``msrwe report`` on the CSV store.
 
 Targets (issue 14): import >= 1,000,000 rows/s (CSV and Parquet); analyze 1M patients <= 120 s
-and <= 12 GB; the whole chain <= 5 minutes. The machine is shared: compare rows within a run.
+and <= 12 GB; the whole chain <= 5 minutes. The machine is shared: compare rows within a run;
+the 5-minute load average is printed after each size.
 
     .venv/bin/python bench/chain_speed.py [--sizes 10000 100000] [--full] [--skip-report]
 """
@@ -20,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -102,8 +106,10 @@ def bench(n: int, work: Path, *, report: bool) -> None:
         if fmt == "csv":
             chain += r["seconds"]
     r = _run([*msrwe, "analyze", "--db", str(stores["csv"]), "--out", str(work / "res"),
-              "--quiet"])
+              "--quiet", "--timings"])
     _line("msrwe analyze", r)
+    slowest = re.findall(r"^\s*(\d+\.\d\d) s  (.+)$", r["stderr"], re.M)[:3]
+    print(f"    slowest steps: {'; '.join(f'{what} {float(s):.1f} s' for s, what in slowest)}")
     chain += r["seconds"]
     if report:
         r = _run([*msrwe, "report", "--db", str(stores["csv"]), "--out",
@@ -111,6 +117,8 @@ def bench(n: int, work: Path, *, report: bool) -> None:
         _line("msrwe report", r)
         chain += r["seconds"]
     print(f"  {'chain import+analyze' + ('+report' if report else ''):<34}{chain:>9.1f}")
+    print(f"  load average during the run: {os.getloadavg()[1]:.1f} (1 = one busy core; "
+          f"{os.cpu_count()} cores)")
 
 
 def main() -> None:

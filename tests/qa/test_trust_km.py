@@ -239,3 +239,31 @@ def test_issue9_item11_property_no_estimate_below_min_at_risk(data, m):
         lo, hi = got["ci_low"], got["ci_high"]
         if lo is not None:
             assert lo < hi
+
+
+# Property: the confirmable censoring date is an assessment, never after the last one, and it
+# lies within the confirmation window after an earlier post-baseline assessment (else time 0)
+@settings(max_examples=40, deadline=None)
+@given(days=st.lists(st.lists(st.integers(1, 2000), min_size=0, max_size=8, unique=True),
+                     min_size=1, max_size=5),
+       low=st.integers(1, 200), width=st.integers(0, 900))
+def test_issue9_item11_property_confirmable_censoring(days, low, width):
+    ids = [f"p{i}" for i in range(len(days))]
+    start = D(2020, 1, 1)
+    adsl = pl.DataFrame({"patient_id": ids, "group": ["X"] * len(ids),
+                         "first_dose": [start] * len(ids), "base_edss_date": [start] * len(ids)})
+    rows = [(p, start + dt.timedelta(days=k), True, 4.0)
+            for p, ks in zip(ids, days, strict=True) for k in [0, *ks]]
+    advs = pl.DataFrame(rows, schema=["patient_id", "date", "on_treatment", "edss"],
+                        orient="row")
+    new = derive_adtte(adsl, advs, NO_EVENTS, value="edss", param="CDW_EDSS",
+                       windows=[(float(low), float(low + width))])
+    old = derive_adtte(adsl, advs, NO_EVENTS, value="edss", param="CDW_EDSS",
+                       censor_at="last_assessment")
+    assert new["patient_id"].to_list() == old["patient_id"].to_list()
+    for p, t_new, t_old in zip(new["patient_id"], new["time_days"], old["time_days"],
+                               strict=True):
+        ks = sorted(days[ids.index(p)])
+        assert t_new <= t_old
+        possible = [v for v in ks if any(low <= v - u <= low + width for u in ks if u < v)]
+        assert t_new == (max(possible) if possible else 0.0)

@@ -89,7 +89,9 @@ def test_case1_analyze(store: Path):
     r = analyze(store, store.parent / "study.toml")
     assert set(DATASET_NAMES) <= set(r.datasets)
     assert r.datasets["adsl"]["patient_id"].to_list() == ["P1", "P2", "P3"]
-    assert r.attrition.select("criterion", "excluded", "remaining").rows()[:4] == [
+    assert r.attrition.select("criterion", "excluded", "remaining").rows()[:6] == [
+        ("patients charted (rows of the patients file)", 0, 4),  # from the import log
+        ("imported without chart errors (the others quarantined at import)", 0, 4),
         ("patients in the store", 0, 4),
         ("received methotrexate by the intrathecal route", 1, 3),
         ("at least 2 administrations", 0, 3),

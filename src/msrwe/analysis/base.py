@@ -138,9 +138,11 @@ class KeyFact:
 class Column:
     """A column of a console summary table: stats of one output, per group.
 
-    ``fmt`` is ``"int"`` (one count), ``"num"`` (``digits`` decimals), ``"n_pct"`` (``n`` and
-    ``pct`` as ``"n (pct%)"``), ``"arrow"`` (two stats as ``a->b``) or ``"slash"`` (stats
-    joined by ``/``). ``stats`` are the stats read, in order.
+    ``fmt`` is ``"int"`` (one count), ``"num"`` (``digits`` decimals), ``"p"`` (a p value,
+    ``<0.001`` below), ``"edss"`` (EDSS values, exactly, joined by ``->``), ``"n_pct"``
+    (``n`` and ``pct`` as ``"n (pct%)"``), ``"arrow"`` (two stats as ``a->b``) or ``"slash"``
+    (stats joined by ``/``). ``stats`` are the stats read, in order. Numbers are written as
+    the report writes them (:mod:`msrwe.tables.formatting`).
     """
 
     header: str

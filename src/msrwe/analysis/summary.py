@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from msrwe.analysis.base import Analysis, Column, SummarySpec
+from msrwe.tables.formatting import MISSING, fmt_edss, fmt_int, fmt_num, fmt_p
 
 __all__ = ["Summary", "SummaryTable", "build_summary"]
 
@@ -96,34 +97,39 @@ class Summary:
     def as_rich(self) -> list:
         """The tables as rich tables for the console."""
         from rich.table import Table
+        from rich.text import Text
 
         out = []
         for t in self.tables:
-            rt = Table(title=t.title, caption=t.caption or None)
+            rt = Table(title=Text(t.title), caption=Text(t.caption) if t.caption else None)
             for i, h in enumerate(t.header):
-                rt.add_column(h, justify="left" if i == 0 else "right")
-            for r in t.rows:
-                rt.add_row(*r)
+                rt.add_column(Text(h), justify="left" if i == 0 else "right")
+            for r in t.rows:  # group labels are data: text, never console markup
+                rt.add_row(*(Text(c) for c in r))
             out.append(rt)
         return out
 
 
 def _fmt(v: float | None, digits: int = 1, small: str = "-") -> str:
-    if v is None:
-        return "-"
-    if math.isnan(v):  # a count withheld as small (msrwe.privacy.display_frame)
+    """A number as the report writes it (:mod:`msrwe.tables.formatting`).
+
+    NaN is a count withheld as small (:func:`msrwe.privacy.display_frame`).
+    """
+    if v is not None and math.isnan(v):
         return small
-    if digits == 0 and float(v).is_integer():
-        return str(int(v))
-    return f"{v:.{digits}f}"
+    return fmt_int(v) if digits == 0 else fmt_num(v, digits)
 
 
 def _cell(col: Column, stats: dict[str, float | None] | None, small: str = "-") -> str:
     if not stats:
-        return "-"
+        return MISSING
     vals = [stats.get(s) for s in col.stats]
     if col.fmt == "int":
         return _fmt(vals[0], 0, small)
+    if col.fmt == "p":
+        return fmt_p(vals[0])
+    if col.fmt == "edss":
+        return "->".join(fmt_edss(v) for v in vals)
     if col.fmt == "n_pct":
         if vals[1] is None and vals[0] is not None and math.isnan(vals[0]):
             return small

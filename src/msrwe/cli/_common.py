@@ -13,16 +13,19 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType, RenderHook, RenderResult
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     SpinnerColumn,
-    TextColumn,
+    Task,
     TimeElapsedColumn,
 )
+from rich.segment import Segment
+from rich.text import Text
 
 from msrwe.errors import DefinitionError, MsrweError, OptionError
 
@@ -35,17 +38,57 @@ __all__ = [
     "progress",
     "safe_text",
     "show_warning",
+    "shown",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-console = Console()
-err_console = Console(stderr=True)
-
-
 #: Characters never printed as they are: C0/C1 controls (terminal escape sequences start with
 #: ESC) and the bidirectional overrides that reorder text on screen.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: The same, but a line break is text: what is escaped in a rendered line.
+_UNSAFE_IN_LINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+class _Escaped:
+    """A renderable whose text has every control character escaped, as :func:`safe_text` does.
+
+    Rich's own control segments (cursor moves of a progress bar) and its styles are kept: only
+    the text a message carries (a cell value, a file or sheet name, a label) is escaped.
+    """
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for seg in console.render(self.renderable, options):
+            if seg.control or not _UNSAFE_IN_LINE.search(seg.text):
+                yield seg
+            else:
+                yield Segment(_UNSAFE_IN_LINE.sub(_escaped_char, seg.text), seg.style)
+
+
+class _EscapeHook(RenderHook):
+    """Escapes control characters in everything a console prints (issue 9 item 14)."""
+
+    def process_renderables(self, renderables: list[RenderableType]) -> list[RenderableType]:
+        return [_Escaped(r) for r in renderables]
+
+
+def _safe_console(**kwargs: Any) -> Console:
+    out = Console(**kwargs)
+    out.push_render_hook(_EscapeHook())
+    return out
+
+
+#: The consoles of every command (stdout, stderr): whatever they print, no control character
+#: of a value reaches the terminal as it is.
+console = _safe_console()
+err_console = _safe_console(stderr=True)
+
+
+def _escaped_char(m: re.Match[str]) -> str:
+    return repr(m.group(0))[1:-1]
 
 
 def safe_text(text: str) -> str:
@@ -59,7 +102,20 @@ def safe_text(text: str) -> str:
     >>> safe_text("A1\x1b[2J\tok")
     'A1\\x1b[2J\\tok'
     """
-    return _UNSAFE.sub(lambda m: repr(m.group(0))[1:-1], text)
+    return _UNSAFE.sub(_escaped_char, text)
+
+
+def shown(value: object) -> str:
+    r"""A value (a path, a file or sheet name, a label) as console text.
+
+    Control characters are escaped (:func:`safe_text`) and rich markup is taken literally.
+
+    Examples
+    --------
+    >>> shown("charts[/]\x1b[2J")
+    'charts\\[/]\\x1b[2J'
+    """
+    return escape(safe_text(str(value)))
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -163,12 +219,19 @@ def out_folder(path: Path, option: str = "--out", given: Path | None = None) -> 
     return path
 
 
+class _Description(ProgressColumn):
+    """A task's description as plain text (a folder name is neither markup nor a control)."""
+
+    def render(self, task: Task) -> Text:
+        return Text(safe_text(task.description), style="progress.description")
+
+
 @contextmanager
 def progress(*, transient: bool = True) -> Iterator[Progress]:
     """A rich progress bar on stderr (silent when stderr is not a terminal)."""
     bar = Progress(
         SpinnerColumn(),
-        TextColumn("[progress.description]{task.description}"),
+        _Description(),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -188,7 +251,7 @@ def show_warning(message: Warning | str, category: type[Warning], filename: str,
     stderr, without the Python file and line. Other warnings keep Python's format.
     """
     if issubclass(category, FutureWarning | UserWarning) and file is None:
-        err_console.print(f"[yellow]warning:[/] {escape(str(message))}", highlight=False,
+        err_console.print(f"[yellow]warning:[/] {shown(message)}", highlight=False,
                           soft_wrap=True)
         return
     out = sys.stderr if file is None else file

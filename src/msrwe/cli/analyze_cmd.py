@@ -8,12 +8,14 @@ into the folder DIR in both ``analyze`` and ``report``.
 
 from __future__ import annotations
 
+import time
+from itertools import pairwise
 from pathlib import Path
 
 import typer
 
 from msrwe._outputs import check_out_file, check_out_folder
-from msrwe.cli._common import console, guard, out_folder, progress
+from msrwe.cli._common import console, err_console, guard, out_folder, progress, shown
 
 __all__ = ["analyze", "register"]
 
@@ -41,6 +43,11 @@ def analyze(
         "record numbers, notes); by default they stay in the store.",
     ),
     quiet: bool = typer.Option(False, "--quiet", help="Print only the paths written."),
+    timings: bool = typer.Option(
+        False, "--timings",
+        help="Print on stderr the seconds each step took (reading the store, the cohort, each "
+        "analysis), the slowest first: which analysis of a large store costs what.",
+    ),
     aggregate_only: bool = typer.Option(
         False,
         "--aggregate-only",
@@ -81,14 +88,22 @@ def analyze(
     with progress() as bar:
         task = bar.add_task("analysing", total=None)
 
+        marks: list[tuple[float, str]] = []
+
         def on_step(i: int, total: int, description: str) -> None:
+            marks.append((time.perf_counter(), description))
             bar.update(task, description=description, total=total, completed=i - 1)
 
         result = run_analysis(db, study, progress=on_step, min_cell=min_cell)
+        marks.append((time.perf_counter(), ""))
+    if timings:
+        steps = [(t1 - t0, what) for (t0, what), (t1, _) in pairwise(marks)]
+        for seconds, what in sorted(steps, key=lambda x: -x[0]):
+            err_console.print(f"{seconds:8.2f} s  {what}", highlight=False)
     if aggregate_only:
         from msrwe.federated import write_package
 
-        console.print(f"Wrote the site package {write_package(result, out, site=site)}")
+        console.print(f"Wrote the site package {shown(write_package(result, out, site=site))}")
         return
     written = list(result.results.write(out))
     if export is not None:
@@ -96,13 +111,15 @@ def analyze(
     if not quiet:
         for table in result.summary().as_rich():
             console.print(table)
-    console.print(f"Wrote {len(result.results)} result rows to {written[0]} and {written[1]}")
+    console.print(f"Wrote {len(result.results)} result rows to {shown(written[0])} and "
+                  f"{shown(written[1])}")
     if result.min_cell is not None:
         console.print(f"Counts from 1 to {result.min_cell - 1} are withheld (small-cell "
                       "suppression): their value is empty and their method starts with "
                       "'suppressed'.")
     if export is not None:
-        console.print(f"Results, datasets, attrition, methods, settings and provenance in {export}")
+        console.print("Results, datasets, attrition, methods, settings and provenance in "
+                      f"{shown(export)}")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from msrwe._atomic import atomic_path, check_output_path
 from msrwe._outputs import check_out_file
-from msrwe.cli._common import console, err_console, guard, out_folder, progress
+from msrwe.cli._common import console, err_console, guard, out_folder, progress, shown
 
 __all__ = ["compare", "effect_table", "register", "write_atomic"]
 
@@ -32,11 +32,15 @@ def write_atomic(frame: pl.DataFrame, path: Path) -> Path:
 
 
 def _f(v: float | None, digits: int = 2) -> str:
-    return "-" if v is None else f"{v:.{digits}f}"
+    from msrwe.tables.formatting import fmt_num
+
+    return fmt_num(v, digits)
 
 
 def effect_table(results: pl.DataFrame) -> Table:
     """A console table of the hazard ratios: adjusted, naive, E-value, PH test."""
+    from msrwe.tables.formatting import fmt_estimate_ci, fmt_p
+
     t = Table(title="Comparative effectiveness: hazard ratio, comparator vs reference")
     for name in ("comparator", "outcome", "HR (95% CI)", "naive HR (95% CI)", "E-value",
                  "PH p"):
@@ -46,10 +50,10 @@ def effect_table(results: pl.DataFrame) -> Table:
         s = dict(zip(d["stat"], d["value"], strict=True))
         t.add_row(
             str(group), str(variable),
-            f"{_f(s.get('hr'))} ({_f(s.get('hr_ci_low'))}-{_f(s.get('hr_ci_high'))})",
-            f"{_f(s.get('hr_naive'))} ({_f(s.get('hr_naive_ci_low'))}-"
-            f"{_f(s.get('hr_naive_ci_high'))})",
-            _f(s.get("e_value")), _f(s.get("ph_p_value"), 3),
+            fmt_estimate_ci(s.get("hr"), s.get("hr_ci_low"), s.get("hr_ci_high"), 2),
+            fmt_estimate_ci(s.get("hr_naive"), s.get("hr_naive_ci_low"),
+                            s.get("hr_naive_ci_high"), 2),
+            _f(s.get("e_value")), fmt_p(s.get("ph_p_value")),
         )
     return t
 
@@ -94,10 +98,10 @@ def compare(
     csv = write_atomic(df, out / "results.csv")
     write_atomic(df, out / "results.parquet")
     for note in result.notes:
-        err_console.print(note, highlight=False, soft_wrap=True)
+        err_console.print(shown(note), highlight=False, soft_wrap=True)
     if not quiet:
         console.print(effect_table(df))
-    console.print(f"Wrote {df.height} result rows to {csv}")
+    console.print(f"Wrote {df.height} result rows to {shown(csv)}")
     if threshold is not None:
         console.print(f"Counts from 1 to {threshold - 1} are withheld (small-cell suppression): "
                       "their value is empty and their method starts with 'suppressed'.")

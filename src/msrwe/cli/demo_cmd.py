@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from msrwe.cli._common import console, guard, out_folder, progress
+from msrwe.cli._common import console, guard, out_folder, progress, shown
 
 __all__ = ["DEMO_COMPARE_ARMS", "DEMO_COMPARE_STUDY", "DEMO_STUDY", "register"]
 
@@ -97,13 +97,13 @@ def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
     totals = summary.to_json_dict()["tables"]
     read = sum(t["read"] for t in totals.values())
     quarantined = sum(t["quarantined"] for t in totals.values())
-    console.print(f"Charts:  {charts}  ({read} rows, {quarantined} quarantined)")
-    console.print(f"Store:   {db}")
-    console.print(f"Study:   {study}")
-    console.print(f"Results: {out / 'results'}")
-    console.print(f"Comparison: {compare_html.resolve()}")
-    console.print(f"[bold green]Report:[/]  {html.resolve()}")
-    console.print(f"Design:  {run_demo_design(out / 'design').resolve()}")
+    console.print(f"Charts:  {shown(charts)}  ({read} rows, {quarantined} quarantined)")
+    console.print(f"Store:   {shown(db)}")
+    console.print(f"Study:   {shown(study)}")
+    console.print(f"Results: {shown(out / 'results')}")
+    console.print(f"Comparison: {shown(compare_html.resolve())}")
+    console.print(f"[bold green]Report:[/]  {shown(html.resolve())}")
+    console.print(f"Design:  {shown(run_demo_design(out / 'design').resolve())}")
     console.print(f"Web app: msrwe users add NAME --role data-manager --db {db}; "
                   f"then msrwe serve --db {db} --study {study}")
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
 from msrwe._outputs import check_out_file
-from msrwe.cli._common import console, guard, out_folder, progress
+from msrwe.cli._common import console, guard, out_folder, progress, shown
 
 __all__ = ["design", "register"]
 
@@ -48,8 +47,8 @@ def design(
         csv, html = write_design_outputs(result, out)
     console.print(f"Simulated {result.design.n_trials} trials in {result.seconds:.1f} s "
                   f"({result.trials_per_second:.1f} trials/s).")
-    console.print(f"Results: {escape(str(csv))}")
-    console.print(f"[bold green]Report:[/] {escape(str(html.resolve()))}")
+    console.print(f"Results: {shown(csv)}")
+    console.print(f"[bold green]Report:[/] {shown(html.resolve())}")
 
 
 def register(app: typer.Typer) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import typer
@@ -11,7 +12,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from msrwe.cli._common import console, guard, progress, safe_text
+from msrwe.cli._common import console, guard, progress, safe_text, shown
 
 __all__ = ["import_charts", "quarantine", "register"]
 
@@ -34,7 +35,7 @@ def import_charts(
     if as_json:
         typer.echo(json.dumps(summary.to_json_dict(), indent=2))
         return
-    table = Table(title=f"Imported {folder} into {db}")
+    table = Table(title=f"Imported {shown(folder)} into {shown(db)}")
     for name, justify in (
         ("table", "left"),
         ("file", "left"),
@@ -46,7 +47,7 @@ def import_charts(
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for t in summary.tables.values():
         table.add_row(
-            t.table,
+            shown(t.table),
             escape(safe_text(t.file + (f" (sheet {t.sheet!r})" if t.sheet else ""))),
             str(t.read),
             str(t.imported),
@@ -74,18 +75,18 @@ def import_charts(
     if any(r.quarantined for r in summary.rechecked.values()) and not (
         summary.quarantined_by_rule
     ):
-        console.print(f"See why: msrwe quarantine --db {escape(str(db))}")
+        console.print(f"See why: msrwe quarantine --db {shown(db)}")
     elif summary.quarantined_by_rule:
         by_rule = ", ".join(f"{rule} {n}" for rule, n in summary.quarantined_by_rule.items())
-        console.print(f"Quarantined by rule: {by_rule}")
-        console.print(f"See why: msrwe quarantine --db {db}")
+        console.print(f"Quarantined by rule: {shown(by_rule)}")
+        console.print(f"See why: msrwe quarantine --db {shown(db)}")
     else:
         console.print("Nothing quarantined.")
     flagged = sum(t.warnings for t in summary.tables.values())
     if flagged:
         console.print(
             f"{flagged} row{'s' if flagged != 1 else ''} imported with a warning: "
-            f"msrwe quarantine --db {db} --warnings"
+            f"msrwe quarantine --db {shown(db)} --warnings"
         )
 
 
@@ -111,13 +112,19 @@ def quarantine(
     if as_csv:
         from msrwe.io import neutralise_formulas
 
-        typer.echo(neutralise_formulas(rows).write_csv(), nl=False)
+        text = neutralise_formulas(rows).write_csv()
+        if sys.stdout.isatty():  # on a terminal, a value's escape sequence is shown, not run
+            text = "\n".join(safe_text(line) for line in text.split("\n"))
+        typer.echo(text, nl=False)
         return
-    what = "warnings" if show_warnings else "quarantined problems"
+    from msrwe.tables.formatting import plural
+
+    what = "warning" if show_warnings else "quarantined problem"
     if rows.height == 0:
-        console.print(f"No {what}.")
+        console.print(f"No {what}s.")
         return
-    console.print(f"[bold]{rows.height} {what} in {db}[/]", highlight=False)
+    console.print(f"[bold]{escape(safe_text(plural(rows.height, what) + f' in {db}'))}[/]",
+                  highlight=False)
     current = None
     for r in rows.iter_rows(named=True):
         if r["file"] != current:

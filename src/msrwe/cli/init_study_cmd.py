@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from msrwe.cli._common import console, guard
+from msrwe.cli._common import console, guard, shown
 
 __all__ = ["init_study", "register"]
 
@@ -39,8 +39,8 @@ def init_study(
         raise OptionError(f"--db {db}: no store here; import charts first (msrwe import).",
                           option="--db")
     path = write(out, db=db, compare=(compare or "").split(","), force=force)
-    console.print(f"Wrote the study file {path}; edit it, then: msrwe analyze "
-                  f"--db {db or 'msrwe.duckdb'} --study {path}")
+    console.print(f"Wrote the study file {shown(path)}; edit it, then: msrwe analyze "
+                  f"--db {shown(db or 'msrwe.duckdb')} --study {shown(path)}")
 
 
 def register(app: typer.Typer) -> None:

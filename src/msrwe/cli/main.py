@@ -9,7 +9,9 @@ from __future__ import annotations
 import importlib
 import warnings
 
+import click
 import typer
+import typer.core
 
 from msrwe._version import __version__
 from msrwe.cli._common import show_warning
@@ -34,6 +36,29 @@ COMMAND_MODULES: tuple[str, ...] = (
     "msrwe.cli.serve_cmd",
     "msrwe.cli.pool_cmd",
 )
+
+def _flags_without_type() -> None:
+    """Show on/off options (``--version``, ``--help``, ``--dirty/--clean``) without ``<bool>``.
+
+    typer's rich help writes a type after every option, ``<bool>`` for a flag that takes no
+    value, which reads as if ``--version`` wanted one; a flag has no type column, as in click's
+    plain help.
+    """
+    option = getattr(typer.core, "TyperOption", None)
+    show = getattr(option, "display_type_rich", None)
+    if show is None or getattr(show, "_msrwe_flags", False):
+        return
+
+    def display_type_rich(self: typer.core.TyperOption, ctx: click.Context) -> str | None:
+        if getattr(self, "is_flag", False) and not getattr(self, "count", False):
+            return None
+        return show(self, ctx)
+
+    display_type_rich._msrwe_flags = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich  # type: ignore[union-attr]
+
+
+_flags_without_type()
 
 app = typer.Typer(
     name="msrwe",

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from msrwe.cli._common import console, guard, progress
+from msrwe.cli._common import console, guard, progress, shown
 
 __all__ = ["export_omop_cmd", "import_omop_cmd", "print_source_summary", "register"]
 
@@ -35,12 +35,13 @@ def print_source_summary(counts: list, chart: object, source: str, db: Path,
     console.print(tables)
     if chart.summary.quarantined_by_rule:
         by_rule = ", ".join(f"{r} {n}" for r, n in chart.summary.quarantined_by_rule.items())
-        console.print(f"Quarantined by rule: {by_rule}. See why: msrwe quarantine --db {db}",
+        console.print(f"Quarantined by rule: {shown(by_rule)}. See why: msrwe quarantine --db "
+                      f"{shown(db)}",
                       highlight=False)
     else:
         console.print("Nothing quarantined.")
     if chart.warnings.height:
-        console.print(f"{chart.warnings.height} warning(s): msrwe quarantine --db {db} "
+        console.print(f"{chart.warnings.height} warning(s): msrwe quarantine --db {shown(db)} "
                       "--warnings", highlight=False)
 
 

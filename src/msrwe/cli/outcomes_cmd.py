@@ -20,7 +20,7 @@ import typer
 
 from msrwe._atomic import atomic_path
 from msrwe._outputs import check_out_file, check_same_header
-from msrwe.cli._common import console, guard, out_folder, progress
+from msrwe.cli._common import console, guard, out_folder, progress, shown
 from msrwe.derive.outcomes.options import OPTIONS, Option
 from msrwe.errors import OptionError
 
@@ -187,8 +187,8 @@ def _outcomes(
             t.add_row(label, str(sub["patient_id"].n_unique()), str(sub.height))
     console.print(t)
     if describe:
-        console.print(res.describe(), soft_wrap=True, highlight=False)
-    console.print(f"Wrote {res.events.height} events to {out}")
+        console.print(shown(res.describe()), soft_wrap=True, highlight=False)
+    console.print(f"Wrote {res.events.height} events to {shown(out)}")
 
 
 _FIXED = [
@@ -306,8 +306,8 @@ def _from_study(db: Path, study: Path, outcome: str, out: Path, describe: bool) 
         f"{events['patient_id'].n_unique() if events.height else 0} of {n_cohort} patients."
     )
     if describe:
-        console.print(result.methods, soft_wrap=True, highlight=False)
-    console.print(f"Wrote {events.height} events to {out}")
+        console.print(shown(result.methods), soft_wrap=True, highlight=False)
+    console.print(f"Wrote {events.height} events to {shown(out)}")
 
 
 def _kind(path: Path) -> str:

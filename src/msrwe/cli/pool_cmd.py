@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from msrwe.cli._common import console, guard, out_folder
+from msrwe.cli._common import console, guard, out_folder, shown
 
 __all__ = ["pool", "register"]
 
@@ -23,7 +23,7 @@ def pool(
     check_output_path(out, sites, what="pooled results folder")
     out_folder(out)
     written = write_pooled(pool_sites(sites), out)
-    console.print(f"Pooled {len(sites)} sites into {written} (report.html, counts.csv, "
+    console.print(f"Pooled {len(sites)} sites into {shown(written)} (report.html, counts.csv, "
                   "rates.csv, km.csv, meta.csv)")
 
 

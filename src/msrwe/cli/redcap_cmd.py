@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from msrwe.cli._common import console, guard, progress
+from msrwe.cli._common import console, guard, progress, shown
 
 __all__ = ["import_redcap_cmd", "redcap_app", "register"]
 
@@ -31,9 +31,9 @@ def template(
 
     files = write_template(out)
     for path in files.values():
-        console.print(f"Wrote {path}", highlight=False)
+        console.print(f"Wrote {shown(path)}", highlight=False)
     console.print("Upload the dictionary in REDCap (Project Setup -> Data Dictionary); "
-                  f"{files['readme'].name} says how.", highlight=False)
+                  f"{shown(files['readme'].name)} says how.", highlight=False)
 
 
 @redcap_app.command("synth")
@@ -49,7 +49,8 @@ def synth(
     from msrwe.synth import make_cohort
 
     files = write_redcap_export(make_cohort(patients, seed=seed), out, labels=labels)
-    console.print(f"Wrote {files['export']} and {files['dictionary']} (synthetic data)",
+    console.print(f"Wrote {shown(files['export'])} and {shown(files['dictionary'])} "
+                  "(synthetic data)",
                   highlight=False)
 
 
@@ -64,7 +65,7 @@ def _print_summary(result: object, source: str, db: Path) -> None:
         forms.add_row(c.source, str(c.read), str(c.imported),
                       f"[red]{c.quarantined}[/]" if c.quarantined else "0", str(c.ignored))
     console.print(forms)
-    tables = Table(title=f"Chart tables stored in {db}")
+    tables = Table(title=f"Chart tables stored in {shown(db)}")
     for name in ("table", "read", "imported", "quarantined"):
         tables.add_column(name, justify="left" if name == "table" else "right")
     for t in result.chart.summary.tables.values():
@@ -73,14 +74,15 @@ def _print_summary(result: object, source: str, db: Path) -> None:
     console.print(tables)
     if result.chart.summary.quarantined_by_rule:
         by_rule = ", ".join(f"{r} {n}" for r, n in result.chart.summary.quarantined_by_rule.items())
-        console.print(f"Quarantined by rule: {by_rule}. See why: msrwe quarantine --db {db}",
+        console.print(f"Quarantined by rule: {shown(by_rule)}. See why: msrwe quarantine --db "
+                      f"{shown(db)}",
                       highlight=False)
     else:
         console.print("Nothing quarantined.")
     flagged = result.chart.warnings.height
     if flagged:
         console.print(f"{flagged} warning{'s' if flagged != 1 else ''}: "
-                      f"msrwe quarantine --db {db} --warnings", highlight=False)
+                      f"msrwe quarantine --db {shown(db)} --warnings", highlight=False)
 
 
 @guard

@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
 from msrwe._outputs import check_out_file, check_out_folder
-from msrwe.cli._common import console, guard, out_folder, progress
+from msrwe.cli._common import console, guard, out_folder, progress, shown
 
 __all__ = ["register", "report"]
 
@@ -86,10 +85,10 @@ def report(
                             deidentify=deidentify, key_path=key)
         bar.update(task, description="done", total=1, completed=1)
     if export is not None:
-        console.print(f"Results and datasets: {export}")
-    console.print(f"[bold green]Report:[/] {escape(str(path.resolve()))}")
+        console.print(f"Results and datasets: {shown(export)}")
+    console.print(f"[bold green]Report:[/] {shown(path.resolve())}")
     if key is not None:
-        console.print(f"Pseudonym key (keep it at the centre): {escape(str(key))}")
+        console.print(f"Pseudonym key (keep it at the centre): {shown(key)}")
 
 
 def register(app: typer.Typer) -> None:

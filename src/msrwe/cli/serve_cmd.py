@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from msrwe.cli._common import console, guard
+from msrwe.cli._common import console, guard, shown
 
 __all__ = ["register"]
 
@@ -41,7 +41,7 @@ def _serve(db: Path, study: Path | None, host: str, port: int, tls_cert: Path | 
     if not ServeState(db).users():
         console.print(f"No account yet: add one with `msrwe users add NAME --role data-manager "
                       f"--db {db}`.")
-    console.print(f"Serving {db} on http://{host}:{port}/ (Ctrl-C to stop)")
+    console.print(f"Serving {shown(db)} on http://{shown(host)}:{port}/ (Ctrl-C to stop)")
     run_server(db, study, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key,
                allow_insecure=insecure)
 

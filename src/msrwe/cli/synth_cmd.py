@@ -8,7 +8,7 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from msrwe.cli._common import console, guard, progress
+from msrwe.cli._common import console, guard, progress, shown
 from msrwe.errors import OptionError
 
 __all__ = ["register", "synth"]
@@ -75,7 +75,7 @@ def synth(
         from msrwe.sources.cohorts import write_source_cohort
 
         for path in write_source_cohort(fmt, out, patients, seed=seed, arms=arm_names):
-            console.print(f"Wrote {path} (synthetic data)", highlight=False)
+            console.print(f"Wrote {shown(path)} (synthetic data)", highlight=False)
         return
     if fmt not in FORMATS:
         raise OptionError(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}.")
@@ -98,7 +98,7 @@ def synth(
         kinds = manifest.group_by("kind").len().sort("kind")
         planted = ", ".join(f"{k} {n}" for k, n in kinds.iter_rows())
         console.print(f"Chart errors planted ({manifest.height} cells): {planted}")
-        console.print(f"Import it to see them quarantined: msrwe import {out}")
+        console.print(f"Import it to see them quarantined: msrwe import {shown(out)}")
 
 
 def _rows(path: Path) -> int:

@@ -9,11 +9,12 @@ import polars as pl
 
 from msrwe.stats import KaplanMeierResult, kaplan_meier, km_median
 from msrwe.stats._survival import KM_TABLE_SCHEMA
+from msrwe.tables.formatting import plural
 from msrwe.tables.groups import groups_of
 from msrwe.tables.km import add_km_result
 from msrwe.tables.results import ResultsTable
 
-__all__ = ["add_km_rows", "per_group"]
+__all__ = ["add_km_rows", "at_text", "per_group"]
 
 
 def per_group(
@@ -22,6 +23,19 @@ def per_group(
     """``(group, rows of data of that group's patients)`` for each group, then ``overall``."""
     for g, ids in groups_of(adsl, group):
         yield g, data.filter(pl.col(by).cast(pl.String).is_in(ids))
+
+
+def at_text(template: str, t: float) -> str:
+    """The label of a time point: ``template`` with ``{years}`` and ``{t}`` filled in.
+
+    ``{years}`` is the time with its unit, singular for one (``"1 year"``, ``"2 years"``).
+
+    Examples
+    --------
+    >>> at_text("{years} after the first dose", 1.0), at_text("{years}", 2)
+    ('1 year after the first dose', '2 years')
+    """
+    return template.format(t=t, years=plural(t, "year"))
 
 
 def add_km_rows(
@@ -35,7 +49,7 @@ def add_km_rows(
     at: Sequence[float],
     level: float,
     label: str,
-    at_label: str = "{t:g} years",
+    at_label: str = "{years}",
     method_note: str = "",
     entry: np.ndarray | None = None,
     min_at_risk: int = 0,
@@ -66,7 +80,7 @@ def add_km_rows(
         km = kaplan_meier(time, event.astype(np.int64), at=list(at), level=level,
                           min_at_risk=min_at_risk)
     add_km_result(results, km, analysis=analysis, group=group, variable=variable, label=label,
-                  at_label=lambda t: at_label.format(t=t), method_note=method_note)
+                  at_label=lambda t: at_text(at_label, t), method_note=method_note)
 
 
 def _km_delayed_entry(

@@ -115,7 +115,7 @@ def add_arr(
             time=part["relapse_time_years"].to_numpy(),
             event=part["relapse_event"].cast(pl.Int64).to_numpy(),
             at=km_years, level=level, label="time to first relapse (years)",
-            at_label="{t:g} years after the first dose", min_at_risk=min_at_risk,
+            at_label="{years} after the first dose", min_at_risk=min_at_risk,
         )
     if rate_ratio:
         add_rate_ratio(

@@ -139,7 +139,7 @@ def add_milestones(
                         label=f"time to confirmed EDSS {float(m):g} from "
                               f"{'the first dose' if origin == 'first_dose' else 'MS onset'}"
                               " (years)",
-                        at_label="{t:g} years after " + ("the first dose" if origin ==
+                        at_label="{years} after " + ("the first dose" if origin ==
                                                          "first_dose" else "onset"),
                         method_note=method, min_at_risk=min_at_risk,
                         entry=km["entry_years"].to_numpy() if origin == "onset" else None)

@@ -82,7 +82,7 @@ def add_persistence(
             add_km_rows(results, analysis="persistence", group=g, variable="persistence",
                         time=t, event=part["event"].cast(pl.Int64).to_numpy(), at=km_years,
                         level=level, label="time on the study drug's course (years)",
-                        at_label="{t:g} years after the course start",
+                        at_label="{years} after the course start",
                         method_note="courses of the study drug in treatments; stop = event, "
                                     "ongoing courses censored at the data cut",
                         min_at_risk=min_at_risk)
@@ -91,7 +91,7 @@ def add_persistence(
                 add_km_rows(results, analysis="persistence", group=g,
                             variable=f"persistence_{reason}", time=t, event=ev, at=km_years,
                             level=level, label=f"time to stopping for {reason} (years)",
-                            at_label="{t:g} years after the course start",
+                            at_label="{years} after the course start",
                             method_note=f"stops for {reason} are events; other stops and "
                                         "ongoing courses are censored (cause-specific)",
                             min_at_risk=min_at_risk)

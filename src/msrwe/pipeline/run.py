@@ -148,7 +148,7 @@ def analyze(
         raise StudyFileError(f"{store}: the store has no administrations, so no one was treated.")
     cohort = build_cohort(
         st, patients=tables["patients"], administrations=adm, visits=tables["visits"],
-        treatments=tables["treatments"],
+        treatments=tables["treatments"], import_log=tables["import_log"],
     )
     in_force = InForce.resolve(
         st, drug=cohort.drug, doses=cohort.doses,

@@ -56,6 +56,7 @@ from msrwe.study.config import (
     ExposureSettings,
     OutcomeSettings,
     PrivacySettings,
+    ReportSettings,
     SafetySettings,
     Study,
     StudyInfo,
@@ -86,6 +87,7 @@ _EXAMPLES: dict[str, Any] = {
     "cohort.first_dose_to": dt.date(2020, 12, 31),
     "exposure.interval_days": [56, 77],
     "outcomes.random_state": 2019,
+    "privacy.min_cell": 5,
     "compare.arms": ["methotrexate", "rituximab"],
     "compare.reference": "methotrexate",
     "compare.routes": {"methotrexate": "intrathecal"},
@@ -96,7 +98,6 @@ _EXAMPLES: dict[str, Any] = {
     "compare.truncate_percentiles": [1, 99],
     "compare.max_weight": 10.0,
     "compare.rmst_years": 5.0,
-    "privacy.min_cell": 5,
 }
 _SECTIONS: tuple[tuple[str, type], ...] = (
     ("study", StudyInfo),
@@ -104,6 +105,7 @@ _SECTIONS: tuple[tuple[str, type], ...] = (
     ("analysis", AnalysisSettings),
     ("exposure", ExposureSettings),
     ("safety", SafetySettings),
+    ("report", ReportSettings),
     ("privacy", PrivacySettings),
 )
 _WIDTH = 96

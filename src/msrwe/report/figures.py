@@ -151,6 +151,7 @@ def trajectory_figure(
     ylim: tuple[float, float] | None = None,
     cap: float | None = None,
     seed: int = 2019,
+    xlabel: str = "Years since the first dose",
 ) -> ReportFigure | None:
     """Each patient's course over time, with the median of all patients per half-year.
 
@@ -174,6 +175,8 @@ def trajectory_figure(
         Values above ``cap`` (e.g. 777 s for "unable") are left out of lines and medians.
     seed
         Seed of the sample.
+    xlabel
+        The time axis's label: what day 0 is.
 
     Returns
     -------
@@ -231,7 +234,7 @@ def trajectory_figure(
         if ylim:
             ax.set_ylim(*ylim)
         ax.set_title(f"{name} (n = {len(ids)})", loc="left")
-        ax.set_xlabel("Years since start")
+        ax.set_xlabel(xlabel)
         if i % ncols == 0:
             ax.set_ylabel(ylabel)
         ax.grid(alpha=0.25, lw=0.5)
@@ -253,7 +256,7 @@ def trajectory_figure(
         f"patients.{sample_note}{cap_note}"
     )
     alt = (
-        f"Line chart of {ylabel} against years since start for {n_total} patients"
+        f"Line chart of {ylabel} against {xlabel.lower()} for {n_total} patients"
         + (f" in {len(panels)} groups" if len(panels) > 1 else "")
         + ", with the median over time drawn in black."
     )
@@ -297,6 +300,7 @@ def km_figure(
     group: str | None = None,
     event_label: str = "confirmed disability worsening",
     counts: tuple[float, float] | None = None,
+    xlabel: str = "Years since the first dose",
     min_at_risk: int = DEFAULT_MIN_AT_RISK,
 ) -> ReportFigure | None:
     """Kaplan-Meier curve(s) of the share free of the event, with numbers at risk below.
@@ -315,6 +319,8 @@ def km_figure(
     counts
         Patients and events as the results table gives them, for the caption (so the caption
         and the tables agree); without them the caption names no count.
+    xlabel
+        The time axis's label: what day 0 is.
     min_at_risk
         Each curve stops where fewer than this many patients remain at risk (the study's
         ``[analysis] km_min_at_risk``, stated in the caption); 0 draws the whole curve.
@@ -370,7 +376,7 @@ def km_figure(
     ax.set_xlim(0, ticks[-1] if len(ticks) > 1 else max(t_max, 1.0))
     ax.set_xticks(ticks)
     ax.set_ylabel(f"Free of {event_label}" if len(event_label) < 25 else "Event-free share")
-    ax.set_xlabel("Years since start")
+    ax.set_xlabel(xlabel)
     ax.grid(alpha=0.25, lw=0.5)
     ax.legend(loc="lower left")
     tab.set_xlim(ax.get_xlim())
@@ -409,6 +415,7 @@ def swimmer_figure(
     fig_id: str = "fig-swimmer",
     title: str = "Every patient's doses, adverse events and relapses",
     max_patients: int = 150,
+    xlabel: str = "Years since the first dose",
     labels: bool = False,
 ) -> ReportFigure | None:
     """One horizontal bar per patient on a common time axis, sorted by follow-up.
@@ -426,6 +433,8 @@ def swimmer_figure(
     max_patients
         Above this many patients an evenly spaced sample along the follow-up order is drawn
         (the caption says so).
+    xlabel
+        The time axis's label: what day 0 is.
     labels
         Name each bar by its ``patient_id``: only for pseudonyms (``msrwe report
         --deidentify``), never for charted identifiers.
@@ -502,7 +511,7 @@ def swimmer_figure(
     else:
         ax.set_yticks([])
     ax.set_ylabel("Patients, sorted by follow-up")
-    ax.set_xlabel("Years since start")
+    ax.set_xlabel(xlabel)
     ax.spines["left"].set_visible(False)
     ax.grid(axis="x", alpha=0.25, lw=0.5)
     if ax.get_legend_handles_labels()[0]:

@@ -90,6 +90,8 @@ class FigureInputs:
         ``patient_id, end_days`` (and ``group``).
     window
         The regimen's expected dose interval in days, when the study states one.
+    origin
+        What day 0 of the time axis is (``"the first dose"``), for the axis labels.
     min_at_risk
         Kaplan-Meier curves stop where fewer than this many patients remain at risk (the
         study's ``[analysis] km_min_at_risk``).
@@ -102,6 +104,7 @@ class FigureInputs:
     relapses: pl.DataFrame | None = None
     followup: pl.DataFrame | None = None
     window: tuple[float, float] | None = None
+    origin: str = "the first dose"
     notes: list[str] = field(default_factory=list)
     min_at_risk: int = DEFAULT_MIN_AT_RISK
     #: Every dataset of the analysis, by name (figures of analyses with their own datasets,
@@ -110,6 +113,11 @@ class FigureInputs:
     #: Patients are named by pseudonyms (``msrwe report --deidentify``): the swimmer plot
     #: labels its bars with them.
     pseudonymised: bool = False
+
+    @property
+    def years_label(self) -> str:
+        """The label of a time axis in years: ``"Years since the first dose"``."""
+        return f"Years since {self.origin}"
 
     @classmethod
     def build(
@@ -264,10 +272,11 @@ def from_charts(
     if patients is not None and "phenotype" in patients.columns:
         groups = patients.select("patient_id", pl.col("phenotype").fill_null("unknown")
                                  .alias("group"))
-    return FigureInputs.build(
+    fi = FigureInputs.build(
         start=start, visits=visits, doses=doses, adverse_events=charts.get("adverse_events"),
         relapses=charts.get("relapses"), groups=groups, window=window,
     )
+    return dataclasses.replace(fi, origin="the patient's first charted visit or dose")
 
 
 def from_store(db: str | Path, *, study: dict | None = None) -> FigureInputs:

@@ -271,7 +271,8 @@ def render_report(
                 sec.summary_section(result.summary()),
                 *sec.analysis_sections(frame, attrition=result.attrition,
                                        methods=result.methods, fi=fi,
-                                       analyses=result.analyses),
+                                       analyses=result.analyses,
+                                       ci_in_one_cell=result.study.report.ci_in_one_cell),
             ]
         title = result.study.study.title
         subtitle = result.study.study.description

@@ -34,7 +34,7 @@ from msrwe.report.dataquality import (
     summarize_issues,
     withhold_identifiers,
 )
-from msrwe.report.formatting import MISSING, fmt_int
+from msrwe.report.formatting import MISSING, fmt_int, plural
 from msrwe.report.inputs import MEASURES, FigureInputs
 
 __all__ = [
@@ -162,6 +162,7 @@ def _trajectories(sec: Section, fi: FigureInputs, *, edss: bool, performance: bo
         sec.figure(fg.trajectory_figure(
             v.rename({"edss": "value"}), fig_id="fig-edss", title="EDSS over time",
             ylabel="EDSS", group="group" if "group" in v.columns else None, ylim=(0, 10),
+            xlabel=fi.years_label,
         ))
     if performance:
         def measured(col: str) -> bool:
@@ -176,6 +177,7 @@ def _trajectories(sec: Section, fi: FigureInputs, *, edss: bool, performance: bo
                     fig_id=f"fig-{col.replace('_', '-')}", title=label,
                     ylabel=f"{label.split(',')[0]}, {unit.lower()}",
                     group="group" if "group" in v.columns else None, cap=cap,
+                    xlabel=fi.years_label,
                 ))
 
 
@@ -183,20 +185,23 @@ def _swimmer(sec: Section, fi: FigureInputs) -> None:
     if fi.followup is not None:
         sec.figure(fg.swimmer_figure(fi.followup, doses=fi.doses,
                                     adverse_events=fi.adverse_events, relapses=fi.relapses,
-                                    labels=fi.pseudonymised))
+                                    labels=fi.pseudonymised, xlabel=fi.years_label))
 
 
 def _tid(name: str) -> str:
     return f"tbl-{name.replace('_', '-')}"
 
 
-def _incidence(sec: Section, results: pl.DataFrame, out: Output, **_: Any) -> None:
+def _incidence(sec: Section, results: pl.DataFrame, out: Output, *,
+               ci_in_one_cell: bool = False, **_: Any) -> None:
     """Incidence table, then the other variables' summaries (e.g. length of stay)."""
     name, title, tid = out.name, out.title, _tid(out.name)
     if not _has_ae_stats(results, name):
-        sec.table(tb.generic_table(results, name, title=title, table_id=tid))
+        sec.table(tb.generic_table(results, name, title=title, table_id=tid,
+                                   ci_in_one_cell=ci_in_one_cell))
         return
-    sec.table(tb.ae_table(results, analysis=name, title=title, table_id=tid))
+    sec.table(tb.ae_table(results, analysis=name, title=title, table_id=tid,
+                          ci_in_one_cell=ci_in_one_cell))
     rows = results.filter(pl.col("analysis") == name)
     with_pct = rows.filter(pl.col("stat") == "pct").get_column("variable").unique().to_list()
     other = [v for v in rows.get_column("variable").unique(maintain_order=True).to_list()
@@ -233,8 +238,8 @@ RENDERERS: dict[str, Callable[..., None]] = {
         tb.table1_table(results, analysis=out.name, title=out.title)),
     "distribution": lambda sec, results, out, **_: sec.table(
         st.describe_table(results, out.name, title=out.title)),
-    "generic": lambda sec, results, out, **_: sec.table(
-        tb.generic_table(results, out.name, title=out.title)),
+    "generic": lambda sec, results, out, ci_in_one_cell=False, **_: sec.table(
+        tb.generic_table(results, out.name, title=out.title, ci_in_one_cell=ci_in_one_cell)),
     "incidence": _incidence,
     "per_dose": lambda sec, results, out, **_: sec.table(
         st.per_dose_table(results, analysis=out.name, title=out.title, table_id=_tid(out.name))),
@@ -258,7 +263,7 @@ def _km(sec: Section, results: pl.DataFrame, fi: FigureInputs, analysis: Analysi
     got = dict(tte.select("stat", "value").iter_rows())
     sec.figure(fg.km_figure(fi.tte, group="group" if "group" in fi.tte.columns else None,
                             counts=(got.get("n"), got.get("events")) if got else None,
-                            min_at_risk=fi.min_at_risk))
+                            min_at_risk=fi.min_at_risk, xlabel=fi.years_label))
 
 
 #: Figures by the names analyses declare in :attr:`msrwe.analysis.base.Analysis.figures`.
@@ -295,6 +300,7 @@ def analysis_sections(
     fi: FigureInputs,
     analyses: Sequence[Analysis] = (),
     step: Callable[[str], None] = lambda _: None,
+    ci_in_one_cell: bool = False,
 ) -> list[Section]:
     """The paper-style sections, generated from the declared analyses, then the methods.
 
@@ -317,6 +323,9 @@ def analysis_sections(
         (:attr:`msrwe.analysis.result.AnalysisResult.analyses`).
     step
         Called with a description before each section (figures are slow).
+    ci_in_one_cell
+        Show estimates with their confidence interval in one cell (``[report]
+        ci_in_one_cell``); renderers take it as a keyword.
 
     Returns
     -------
@@ -339,7 +348,7 @@ def analysis_sections(
                     sec.text(o.missing, "muted")
                 continue
             render = o.display if callable(o.display) else RENDERERS[o.display]
-            render(sec, results, o, attrition=attrition, fi=fi)
+            render(sec, results, o, attrition=attrition, fi=fi, ci_in_one_cell=ci_in_one_cell)
         for fig in a.figures:
             (fig if callable(fig) else FIGURES[fig])(sec, results, fi, a)
 
@@ -349,7 +358,8 @@ def analysis_sections(
     if others:
         sec = Section("other-results", "Other results")
         for a in others:
-            sec.table(tb.generic_table(results, a, title=a.replace("_", " ").capitalize()))
+            sec.table(tb.generic_table(results, a, title=a.replace("_", " ").capitalize(),
+                                       ci_in_one_cell=ci_in_one_cell))
         out.append(sec)
 
     meth = Section("methods", "Methods")
@@ -558,10 +568,10 @@ def appendix_sections(
                     "rows": "Rows"},
         ))
     elif n_rows:
-        extra = f" ({n_problems} problems)" if n_problems != n_rows else ""
-        dq.text(f"{n_rows} chart rows broke a rule of the data contract{extra} and were left "
-                "out. Each problem is listed with its file, row, column, value and the rule it "
-                "broke; correct them at the source and import again.")
+        extra = f" ({plural(n_problems, 'problem')})" if n_problems != n_rows else ""
+        dq.text(f"{plural(n_rows, 'chart row')} broke a rule of the data contract{extra} and "
+                "were left out. Each problem is listed with its file, row, column, value and the "
+                "rule it broke; correct them at the source and import again.")
         dq.table(tb.frame_table(
             q, title="Quarantined rows by table, column and rule", table_id="tbl-quarantine",
             labels={"table_name": "Table", "column_name": "Column", "rule": "Rule",

@@ -113,8 +113,11 @@ def describe_table(
             if not is_missing(s.get("window_low")) and not is_missing(s.get("window_high")):
                 windows.add(f"{fmt_int(s['window_low'])}–{fmt_int(s['window_high'])} days")
     frame = pl.DataFrame(rows)
-    keep = ["row"] + [c for c in frame.columns[1:]
-                      if any(v != MISSING for v in frame.get_column(c).to_list())]
+    # A kind of column is shown for every group or for none, so that the groups' columns line
+    # up under one set of headings even when a group has no row (no hospital stay).
+    kinds = [c for c in cols if any(v != MISSING for g in groups
+                                    for v in frame.get_column(f"{g}__{c}").to_list())]
+    keep = ["row"] + [f"{g}__{c}" for g in groups for c in kinds]
     frame = frame.select(keep)
     names = {"n": "n", "median": "Median (Q1–Q3)", "range": "Min–max", "total": "Total",
              "window": "In the regimen window"}

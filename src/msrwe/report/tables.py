@@ -28,6 +28,8 @@ import polars as pl
 from msrwe.report._gt import (
     AE_TERM_HEADINGS,
     COUNT_STATS,
+    Key,
+    Nested,
     ReportTable,
     _event_keys,
     _event_label,
@@ -52,14 +54,17 @@ from msrwe.report.formatting import (
     fmt_num,
     fmt_p,
     is_missing,
+    plural,
 )
 
 __all__ = [
     "AE_TERM_HEADINGS",
     "COUNT_STATS",
+    "MAX_WIDE_COLUMNS",
     "STAT_LABELS",
     "ReportTable",
     "ae_table",
+    "ci_pairs",
     "edss_table",
     "frame_table",
     "generic_table",
@@ -74,6 +79,7 @@ def ae_table(
     analysis: str,
     title: str = "Adverse events by term",
     table_id: str = "tbl-ae",
+    ci_in_one_cell: bool = False,
 ) -> ReportTable:
     """Adverse events sorted by frequency: ``n (%) [events]``, 95% CI, EAIR per 100 PY.
 
@@ -87,6 +93,9 @@ def ae_table(
         eair_ci_high``.
     title, table_id
         Heading and HTML id.
+    ci_in_one_cell
+        Write the CI of the percentage in the ``n (%; CI) [events]`` cell instead of a column
+        of its own (``[report] ci_in_one_cell``).
 
     Returns
     -------
@@ -122,16 +131,23 @@ def ae_table(
     keys = [k for k in nested if any("pct" in st for st in nested[k].values())]
     if not keys:
         return _no_results(table_id, title)
+    suffixes = ("npe", "eair") if ci_in_one_cell else ("npe", "ci", "eair")
     rows: dict[str, list[str]] = {"term": []}
     for g in groups:
-        for suffix in ("npe", "ci", "eair"):
+        for suffix in suffixes:
             rows[f"{g}__{suffix}"] = []
     for key in _event_keys(keys, weight):
         rows["term"].append(_event_label(key, found.labels))
         for g in groups:
             s = nested[key].get(g, {})
-            rows[f"{g}__npe"].append(fmt_n_pct_events(s.get("n"), s.get("pct"), s.get("events")))
-            rows[f"{g}__ci"].append(fmt_ci(s.get("ci_low"), s.get("ci_high"), 1))
+            if ci_in_one_cell:
+                rows[f"{g}__npe"].append(fmt_n_pct_events(
+                    s.get("n"), s.get("pct"), s.get("events"), s.get("ci_low"),
+                    s.get("ci_high")))
+            else:
+                rows[f"{g}__npe"].append(
+                    fmt_n_pct_events(s.get("n"), s.get("pct"), s.get("events")))
+                rows[f"{g}__ci"].append(fmt_ci(s.get("ci_low"), s.get("ci_high"), 1))
             eair = fmt_num(s.get("eair"), 2)
             ci = fmt_ci(s.get("eair_ci_low"), s.get("eair_ci_high"), 2)
             rows[f"{g}__eair"].append(eair if ci == MISSING else f"{eair} ({ci})")
@@ -141,11 +157,11 @@ def ae_table(
         n = _group_n(df, g)
         head = _group_label(g) + ("" if is_missing(n) else f" (N = {fmt_int(n)})")
         col_labels |= {
-            f"{g}__npe": "n (%) [events]",
+            f"{g}__npe": "n (%; 95% CI) [events]" if ci_in_one_cell else "n (%) [events]",
             f"{g}__ci": "95% CI of %",
             f"{g}__eair": "EAIR /100 PY (95% CI)",
         }
-        spanners.append((head, [f"{g}__npe", f"{g}__ci", f"{g}__eair"]))
+        spanners.append((head, [f"{g}__{x}" for x in suffixes]))
     notes = [
         "n: patients with at least one event; %: of N; [events]: all events, repeats included. "
         "EAIR: patients with a first event per 100 patient-years at risk.",
@@ -314,7 +330,8 @@ def table1_table(
             rows["row"].append(f"{label}, median (Q1–Q3)")
             for g in groups:
                 st = by_group.get(g, {})
-                rows[g].append(fmt_median_iqr(st.get("median"), st.get("q1"), st.get("q3"), 1))
+                rows[g].append(fmt_median_iqr(st.get("median"), st.get("q1"), st.get("q3"), 1,
+                                              edss="edss" in var))
             continue
         if var not in headed:
             headed.add(var)
@@ -322,7 +339,7 @@ def table1_table(
             for g in groups:
                 rows[g].append("")
         indent.append(len(rows["row"]))
-        rows["row"].append(lev)
+        rows["row"].append(lev.replace("_", " "))  # codes such as not_active read as words
         for g in groups:
             st = by_group.get(g, {})
             rows[g].append(fmt_n_pct(st.get("n"), st.get("pct")) if st else MISSING)
@@ -391,7 +408,7 @@ def tte_table(
                 else:
                     rows[g].append(fmt_int(st.get(stat)))
     for key in times:
-        rows["row"].append(labels.get(key) or f"{key[1]} years")
+        rows["row"].append(labels.get(key) or plural(float(key[1]), "year"))
         for g in groups:
             st = nested[key].get(g)
             if not st:
@@ -475,12 +492,17 @@ def generic_table(
     *,
     title: str,
     table_id: str | None = None,
+    ci_in_one_cell: bool = False,
 ) -> ReportTable:
     """Any analysis as rows (variable, level) by columns (group, stat).
 
-    Used for analyses without a dedicated layout (exposure, dose intervals, hospital stays,
-    EDSS slope, time to confirmed worsening), so that every row of the results table reaches
-    the report.
+    With more than :data:`MAX_WIDE_COLUMNS` (group, stat) columns the table is laid out long
+    instead (a block of rows per variable, a row per stat, a column per group), so that it
+    fits the page rather than scrolling. With ``ci_in_one_cell`` an estimate and its
+    confidence bounds (:func:`ci_pairs`) are one cell, ``est (low–high)``
+    (``[report] ci_in_one_cell``). Used for analyses without a dedicated layout
+    (exposure, dose intervals, hospital stays, EDSS slope, time to confirmed worsening), so
+    that every row of the results table reaches the report.
 
     Examples
     --------
@@ -496,23 +518,98 @@ def generic_table(
         return _no_results(table_id, title)
     df, groups, nested, labels = found.df, found.groups, found.nested, found.labels
     stats = df.get_column("stat").unique(maintain_order=True).to_list()
+    pairs = ci_pairs(stats) if ci_in_one_cell else {}
+    bounds = {b for lo_hi in pairs.values() for b in lo_hi}
+    stats = [s for s in stats if s not in bounds]
     present = [(g, s) for g in groups for s in stats
                if any(s in nested[k].get(g, {}) for k in nested)]
+    if len(present) > MAX_WIDE_COLUMNS:
+        return _generic_long(df, groups, nested, labels, stats, pairs, table_id=table_id,
+                             title=title)
     rows: dict[str, list[str]] = {"row": []} | {f"{g}__{s}": [] for g, s in present}
     for key, by_group in nested.items():
-        var, lev = key
-        name = labels.get(key) or (f"{var}: {lev}" if lev else var)
-        rows["row"].append(name)
+        rows["row"].append(_row_name(key, labels))
         for g, s in present:
-            rows[f"{g}__{s}"].append(_fmt_stat(s, by_group.get(g, {}).get(s)))
+            rows[f"{g}__{s}"].append(_stat_cell(s, by_group.get(g, {}), pairs))
     spanners = (
         [(_group_label(g), [f"{g}__{s}" for gg, s in present if gg == g]) for g in groups]
         if len(groups) > 1 else []
     )
     return _table(
         rows, table_id=table_id, title=title, stub="row", stubhead="",
-        labels={f"{g}__{s}": STAT_LABELS.get(s, s.replace("_", " ")) for g, s in present},
+        labels={f"{g}__{s}": _stat_label(s, pairs) for g, s in present},
         spanners=spanners, notes=_method_notes(df, "Method"),
+    )
+
+
+def ci_pairs(stats: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Which stats are the confidence bounds of which estimate.
+
+    ``x_ci_low``/``x_ci_high`` belong to ``x``; plain ``ci_low``/``ci_high`` to the stat
+    just before ``ci_low`` in the results' order.
+
+    Examples
+    --------
+    >>> ci_pairs(["N", "arr", "ci_low", "ci_high", "median", "median_ci_low", "median_ci_high"])
+    {'arr': ('ci_low', 'ci_high'), 'median': ('median_ci_low', 'median_ci_high')}
+    """
+    out: dict[str, tuple[str, str]] = {}
+    for i, s in enumerate(stats):
+        if not s.endswith("ci_low"):
+            continue
+        high = s[: -len("low")] + "high"
+        if high not in stats:
+            continue
+        est = s[: -len("_ci_low")] if s != "ci_low" else (stats[i - 1] if i else "")
+        if est and est in stats and not est.endswith(("ci_low", "ci_high")):
+            out[est] = (s, high)
+    return out
+
+
+def _stat_label(stat: str, pairs: dict[str, tuple[str, str]]) -> str:
+    label = STAT_LABELS.get(stat, stat.replace("_", " "))
+    return f"{label} (95% CI)" if stat in pairs else label
+
+
+def _stat_cell(stat: str, values: dict[str, float | None],
+               pairs: dict[str, tuple[str, str]]) -> str:
+    """A stat as text; an estimate of ``pairs`` with its CI, ``est (low–high)``."""
+    text = _fmt_stat(stat, values.get(stat))
+    if stat not in pairs or text == MISSING:
+        return text
+    lo, hi = pairs[stat]
+    digits = len(text.split(".")[1]) if "." in text else 0  # the bounds as the estimate
+    ci = fmt_ci(values.get(lo), values.get(hi), digits)
+    return text if ci == MISSING else f"{text} ({ci})"
+
+
+#: A generic table with more (group, stat) columns than this is laid out long: one block of
+#: rows per variable, one row per stat, one column per group, so that it fits the page.
+MAX_WIDE_COLUMNS = 9
+
+
+def _row_name(key: Key, labels: dict[Key, str]) -> str:
+    var, lev = key
+    return labels.get(key) or (f"{var}: {lev}" if lev else var)
+
+
+def _generic_long(
+    df: pl.DataFrame, groups: list[str], nested: Nested, labels: dict[Key, str],
+    stats: list[str], pairs: dict[str, tuple[str, str]], *, table_id: str, title: str,
+) -> ReportTable:
+    """The generic table with groups as columns: per variable, the stats it has as rows."""
+    rows: dict[str, list[str]] = {"variable": [], "row": []} | {g: [] for g in groups}
+    for key, by_group in nested.items():
+        for s in stats:
+            if not any(s in by_group.get(g, {}) for g in groups):
+                continue
+            rows["variable"].append(_row_name(key, labels))
+            rows["row"].append(_stat_label(s, pairs))
+            for g in groups:
+                rows[g].append(_stat_cell(s, by_group.get(g, {}), pairs))
+    return _table(
+        rows, table_id=table_id, title=title, stub="row", stubhead="", groupname="variable",
+        labels={g: _group_label(g) for g in groups}, notes=_method_notes(df, "Method"),
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from msrwe.stats import clopper_pearson, kaplan_meier
+from msrwe.tables.formatting import plural
 from msrwe.tables.km import add_km_result
 from msrwe.tables.results import ResultsTable
 
@@ -140,7 +141,8 @@ def add_first_event_km(
                           level=ci_level, min_at_risk=min_at_risk)
         add_km_result(
             results, km, analysis=analysis, summary_analysis=head, group=group,
-            variable=variable, label=label, at_label=lambda t: f"{t:g} years after the first dose",
+            variable=variable, label=label,
+            at_label=lambda t: f"{plural(t, 'year')} after the first dose",
             time_extra=lambda row: {"cum_incidence_pct": None if row["survival"] is None
                                     else 100.0 * (1.0 - row["survival"])},
         )

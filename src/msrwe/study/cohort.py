@@ -11,8 +11,12 @@ and counts how many patients each one removed:
 6. prior treatment failure (clinical-methods 7, see :mod:`msrwe.derive.prior_treatments`).
 
 A criterion that is not set removes nobody and is still listed, so the attrition table always has
-the same rows. A drug that nobody received, or a cohort that ends up empty, is a
-:class:`~msrwe.errors.StudyFileError` naming the criterion, never an empty table.
+the same rows. When the store's import log knows the patients file, two steps come first, as a
+paper's flow diagram starts: the patients charted (step -2, the rows of the patients file) and
+the exclusions for chart errors (step -1, "imported without chart errors": the patient rows the
+import quarantined are excluded); step 0 is every patient in the store. A drug that nobody
+received, or a cohort that ends up empty, is a :class:`~msrwe.errors.StudyFileError` naming the
+criterion, never an empty table.
 
 Examples
 --------
@@ -55,12 +59,15 @@ from msrwe.tables.table1 import TABLE1, compute_table1, lublin_table1
 __all__ = [
     "ATTRITION",
     "ATTRITION_SCHEMA",
+    "CHARTED",
+    "CHART_ERRORS",
     "COHORT",
     "TABLE1_OUTPUT",
     "Cohort",
     "CohortCounts",
     "Table1",
     "build_cohort",
+    "charted_steps",
     "most_given_drug",
     "study_doses",
 ]
@@ -79,7 +86,11 @@ ATTRITION = Output(
     doc=(
         "One pair of rows per criterion, in the order applied (`docs/analysis.md`), group "
         "`overall`, variable `criterion`, level the step number (`0` is every patient in the "
-        "store); `label` is the criterion in words (e.g. `at least 18 administrations`)."
+        "store); `label` is the criterion in words (e.g. `at least 18 administrations`). When "
+        "the store's import log has the patients file, steps `-2` (patients charted: the rows "
+        "of the patients file) and `-1` (imported without chart errors: `excluded` counts the "
+        "patient rows quarantined at import) come first, so the flow starts at the charted "
+        "patients."
     ),
     display="attrition",
     missing="The analysis reported no attrition steps.",
@@ -130,7 +141,8 @@ class Cohort:
         The same columns for every patient of the store, with ``included`` and ``excluded_by``
         (the first criterion that removed the patient, null when included).
     attrition
-        ``step, criterion, excluded, remaining`` (step 0 is every patient of the store).
+        ``step, criterion, excluded, remaining`` (step 0 is every patient of the store; steps
+        -2 and -1, when the import log has them, the patients charted and the chart errors).
     doses
         The study drug's administrations of the included patients.
     drug
@@ -191,6 +203,7 @@ def build_cohort(
     administrations: pl.DataFrame,
     visits: pl.DataFrame | None = None,
     treatments: pl.DataFrame | None = None,
+    import_log: pl.DataFrame | None = None,
 ) -> Cohort:
     """Apply the study's cohort criteria and count what each removed.
 
@@ -201,6 +214,9 @@ def build_cohort(
     patients, administrations, visits, treatments
         Chart tables in the shape of the data contract; ``visits`` and ``treatments`` may be
         ``None`` when the store has none.
+    import_log
+        The store's import log; when it has the ``patients`` file, the attrition starts at the
+        patients charted (step -2) and the chart-error exclusions (step -1).
 
     Returns
     -------
@@ -312,7 +328,7 @@ def build_cohort(
     else:
         steps.append(("prior treatment failure (not required)", pl.lit(True)))
 
-    rows = [(0, "patients in the store", 0, scr.height)]
+    rows = [*charted_steps(import_log, scr.height), (0, "patients in the store", 0, scr.height)]
     scr = scr.with_columns(pl.lit(None, dtype=pl.String).alias("excluded_by"))
     remaining = scr.height
     for i, (label, cond) in enumerate(steps, start=1):
@@ -326,7 +342,7 @@ def build_cohort(
     scr = scr.with_columns(pl.col("excluded_by").is_null().alias("included"))
     attrition = pl.DataFrame(rows, schema=ATTRITION_SCHEMA, orient="row")
     if remaining == 0:
-        detail = "; ".join(f"{c}: -{e}" for _, c, e, _ in rows[1:] if e)
+        detail = "; ".join(f"{c}: -{e}" for st, c, e, _ in rows[1:] if e and st > 0)
         raise StudyFileError(
             f"{study.source}: no patient meets the cohort criteria ({detail}). "
             "Loosen the [cohort] settings."
@@ -342,6 +358,40 @@ def build_cohort(
         doses=doses.join(kept, on="patient_id", how="semi"),
         drug=drug,
     )
+
+
+#: The attrition steps before the store, from the import log.
+CHARTED = "patients charted (rows of the patients file)"
+CHART_ERRORS = "imported without chart errors (the others quarantined at import)"
+
+
+def charted_steps(
+    import_log: pl.DataFrame | None, in_store: int
+) -> list[tuple[int, str, int, int]]:
+    """The attrition steps -2 (patients charted) and -1 (chart errors) from the import log.
+
+    The patients charted are the rows read from the ``patients`` file(s); those not in the store
+    were quarantined for chart errors. No step when the log has no patients file, or when it
+    counts fewer rows than the store holds (a store written by other means).
+
+    Examples
+    --------
+    >>> log = pl.DataFrame({"table_name": ["patients", "visits"], "rows_read": [83, 900]})
+    >>> charted_steps(log, 82)  # doctest: +NORMALIZE_WHITESPACE
+    [(-2, 'patients charted (rows of the patients file)', 0, 83),
+     (-1, 'imported without chart errors (the others quarantined at import)', 1, 82)]
+    >>> charted_steps(None, 82)
+    []
+    """
+    if import_log is None or not {"table_name", "rows_read"} <= set(import_log.columns):
+        return []
+    read = import_log.filter(pl.col("table_name") == "patients").get_column("rows_read")
+    if read.len() == 0 or read.null_count():
+        return []
+    charted = int(read.sum())
+    if charted < in_store:
+        return []
+    return [(-2, CHARTED, 0, charted), (-1, CHART_ERRORS, charted - in_store, in_store)]
 
 
 class CohortCounts(Analysis):

@@ -1,11 +1,11 @@
 """The study file: who qualifies, how they are grouped, and the definitions in force.
 
 A study file is TOML with the sections ``[study]``, ``[cohort]`` (with
-``[cohort.prior_treatment]``), ``[analysis]``, ``[exposure]``, ``[safety]``, ``[outcomes]``
-and ``[privacy]``. Every key has a documented default (``docs/analysis.md`` lists them all), so
-the smallest useful study file names only the drug. An unknown key is refused with a
-:class:`~msrwe.errors.StudyFileError` that names it and lists the keys its section accepts, so a
-typo never silently falls back to a default.
+``[cohort.prior_treatment]``), ``[analysis]``, ``[exposure]``, ``[safety]``, ``[outcomes]``,
+``[report]`` and ``[privacy]``. Every key has a documented default (``docs/analysis.md`` lists
+them all), so the smallest useful study file names only the drug. An unknown key is refused with
+a :class:`~msrwe.errors.StudyFileError` that names it and lists the keys its section accepts, so
+a typo never silently falls back to a default.
 
 Every section is a frozen, validated value object; :meth:`Study.to_dict` gives the settings in
 force (defaults filled in) for the report and the methods paragraph.
@@ -65,6 +65,7 @@ __all__ = [
     "OutcomeSettings",
     "PriorTreatmentCriteria",
     "PrivacySettings",
+    "ReportSettings",
     "SafetySettings",
     "Study",
     "StudyInfo",
@@ -535,6 +536,34 @@ def outcome_options(values: Mapping[str, Any]) -> OutcomeOptions:
         raise _fail(sec, key + exc.option[len(option):], rule, values.get(key)) from None
 
 
+@dataclass(frozen=True)
+class ReportSettings:
+    """``[report]``: how the report writes its tables (the numbers are the same either way).
+
+    Parameters
+    ----------
+    ci_in_one_cell
+        Write an estimate and its confidence interval in one cell, ``est (low–high)``,
+        instead of the interval's bounds in columns of their own (false).
+
+    Examples
+    --------
+    >>> ReportSettings(ci_in_one_cell=True).ci_in_one_cell
+    True
+    >>> ReportSettings(ci_in_one_cell="yes")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    msrwe.errors.StudyFileError: study file: report.ci_in_one_cell must be true or false...
+    """
+
+    ci_in_one_cell: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.ci_in_one_cell, bool):
+            raise _fail("report", "ci_in_one_cell", "must be true or false",
+                        self.ci_in_one_cell)
+
+
 _SECTIONS: dict[str, type] = {
     "study": StudyInfo,
     "cohort": CohortCriteria,
@@ -542,6 +571,7 @@ _SECTIONS: dict[str, type] = {
     "exposure": ExposureSettings,
     "safety": SafetySettings,
     "outcomes": OutcomeSettings,
+    "report": ReportSettings,
     "privacy": PrivacySettings,
 }
 
@@ -637,6 +667,8 @@ class Study:
     outcomes: OutcomeSettings = field(default_factory=OutcomeSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     analyses: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _frozen({}))
+    #: ``[report]``: how the report writes its tables.
+    report: ReportSettings = field(default_factory=ReportSettings)
     source: str = field(default="study file", compare=False)
     #: ``[compare]``: a comparative-effectiveness design (docs/compare.md), or ``None``.
     compare: CompareDesign | None = None

@@ -39,6 +39,7 @@ from msrwe.stats import kaplan_meier, mixed_slope, wilcoxon_paired
 from msrwe.study._engine import EVENT_COLUMNS, Engine, run_engine
 from msrwe.study.config import Study
 from msrwe.study.methods import efficacy_methods, engine_methods
+from msrwe.tables.formatting import plural
 from msrwe.tables.km import add_km_result
 from msrwe.tables.results import ResultsTable
 
@@ -408,7 +409,7 @@ def add_time_to_event(
         )
         add_km_result(
             results, km, analysis=measure.tte_analysis, group=group, variable=measure.key,
-            label=label, at_label=lambda t: f"{t:g} years after the first dose",
+            label=label, at_label=lambda t: f"{plural(t, 'year')} after the first dose",
             time_extra=lambda row: {"cum_incidence_pct": None if row["survival"] is None
                                     else 100.0 * (1.0 - row["survival"])},
         )
@@ -540,10 +541,10 @@ class Efficacy(Analysis):
             (
                 Column("n", _EDSS.change_analysis, ("n",), "edss", fmt="int"),
                 Column("baseline->last", _EDSS.change_analysis,
-                       ("baseline_median", "last_median"), "edss", fmt="arrow"),
+                       ("baseline_median", "last_median"), "edss", fmt="edss"),
                 Column("impr/stab/wors", _EDSS.change_analysis,
                        ("improved", "stable", "worsened"), "edss", fmt="slash"),
-                Column("p", _EDSS.change_analysis, ("p_value",), "edss", digits=3),
+                Column("p", _EDSS.change_analysis, ("p_value",), "edss", fmt="p"),
                 Column("slope/yr", EDSS_SLOPE.name, ("slope",), "edss", digits=2),
                 Column("CDW", _EDSS.tte_analysis, ("events",), "edss", "", fmt="int"),
             ),

@@ -1,0 +1,34 @@
+"""``msrwe analyze --timings``: the seconds of every step on stderr, the slowest first."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from msrwe.cli.main import app
+from msrwe.pipeline.run import STEPS
+
+
+def test_every_step_is_timed_once_slowest_first(tmp_path: Path) -> None:
+    from msrwe.io import import_folder
+    from msrwe.synth import write_cohort
+
+    write_cohort(tmp_path / "charts", 40, seed=3, dirty=False)
+    db = tmp_path / "s.duckdb"
+    import_folder(tmp_path / "charts", db)
+    res = CliRunner().invoke(app, ["analyze", "--db", str(db), "--out", str(tmp_path / "out"),
+                                   "--quiet", "--timings"])
+    assert res.exit_code == 0, res.output
+    lines = [m.groups() for m in re.finditer(r"^\s*(\d+\.\d\d) s  (.+)$", res.stderr, re.M)]
+    seconds = [float(s) for s, _ in lines]
+    steps = [what for _, what in lines]
+    assert seconds == sorted(seconds, reverse=True)
+    assert len(steps) == len(set(steps))
+    assert {"reading the store", "building the cohort", "methods and provenance"} <= set(steps)
+    assert set(steps) <= set(STEPS)
+    # without --timings nothing of the kind is printed
+    res = CliRunner().invoke(app, ["analyze", "--db", str(db), "--out", str(tmp_path / "o2"),
+                                   "--quiet"])
+    assert not re.search(r"^\s*\d+\.\d\d s  ", res.stderr, re.M)

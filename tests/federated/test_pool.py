@@ -97,7 +97,7 @@ def test_case3_km_from_pooled_steps_equals_single_site(sites):
     _, site_dirs, whole = sites
     pooled = pool_sites(site_dirs).km
     _, single = read_package(whole)
-    direct = pooled_km(single["km.csv"])
+    direct = pooled_km(single["km.csv"], min_at_risk=10)  # the study's km_min_at_risk
     assert pooled.sort("param", "group", "time_days").equals(
         direct.sort("param", "group", "time_days"))
 
@@ -150,3 +150,24 @@ def test_case8_pool_never_writes_over_a_site_package(sites):
     res = runner.invoke(app, ["pool", *map(str, site_dirs), "--out", str(site_dirs[0])])
     assert res.exit_code != 0
     assert (site_dirs[0] / "manifest.json").read_bytes() == before
+
+
+def test_case_km_min_at_risk_pooled_curve_stops_as_every_curve():
+    # no estimate where fewer than km_min_at_risk patients are at risk; the counts stay
+    steps = pl.DataFrame({"param": ["P"] * 3, "group": ["overall"] * 3,
+                          "time_days": [10.0, 20.0, 30.0], "n_event": [1, 1, 1],
+                          "n_censor": [8, 0, 0]})
+    km = pooled_km(steps, min_at_risk=3)
+    assert km["n_risk"].to_list() == [11, 2, 1]
+    assert km["survival"].to_list()[1:] == [None, None]
+    assert km["survival"][0] == pytest.approx(10 / 11)
+    assert pooled_km(steps)["survival"].null_count() == 0
+
+
+def test_case_km_min_at_risk_recorded_and_used(sites):
+    _, site_dirs, _ = sites
+    manifest, _ = read_package(site_dirs[0])
+    assert manifest["km_min_at_risk"] == 10
+    km = pool_sites(site_dirs).km
+    assert km.filter(pl.col("n_risk") < 10)["survival"].null_count() == km.filter(
+        pl.col("n_risk") < 10).height

@@ -233,8 +233,7 @@ PLANS: dict[tuple[str, str], Plan] = {
     ("docs/privacy.md", "msrwe export --db msrwe.duckdb --out share --deidentify --key "
                         "../msrwe-key.csv"): Plan(setup=(_store,)),
     ("docs/privacy.md", "msrwe analyze --db msrwe.duckdb --study study.toml --out results "
-                        "--min-cell 5"): Plan(
-        setup=(_arms_store, _copy("msrwe.duckdb", "site.duckdb"))),
+                        "--min-cell 5"): Plan(setup=(_store, _study)),
     ("docs/privacy.md", "msrwe report --db msrwe.duckdb --out share.html --deidentify --key "
                         "../report-key.csv"): Plan(setup=(_store,)),
     ("docs/report.md", "msrwe report --db msrwe.duckdb --study study.toml --out report.html "

@@ -165,6 +165,7 @@ def write_package(result: AnalysisResult, out: str | Path, *, site: str = "site"
             "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "drug": result.in_force.drug,
             "min_cell": result.min_cell,
+            "km_min_at_risk": result.study.analysis.km_min_at_risk,
             "files": {name: _sha(tmp / name) for name in frames},
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -31,7 +31,7 @@ from msrwe._atomic import atomic_dir
 from msrwe.errors import MsrweError
 from msrwe.federated.meta import METHODS, meta_analysis
 from msrwe.federated.package import RATES, read_package
-from msrwe.stats import poisson_rate_ci
+from msrwe.stats import DEFAULT_MIN_AT_RISK, poisson_rate_ci
 
 __all__ = ["PooledResult", "pool_sites", "pooled_km", "write_pooled"]
 
@@ -67,8 +67,13 @@ class PooledResult:
     meta: pl.DataFrame
 
 
-def pooled_km(steps: pl.DataFrame) -> pl.DataFrame:
-    """Kaplan-Meier curves from (summed) step tables: risk sets rebuilt from the steps."""
+def pooled_km(steps: pl.DataFrame, *, min_at_risk: int = 0) -> pl.DataFrame:
+    """Kaplan-Meier curves from (summed) step tables: risk sets rebuilt from the steps.
+
+    As every Kaplan-Meier of msrwe (:func:`msrwe.stats.kaplan_meier`), no estimate is given
+    where fewer than ``min_at_risk`` patients are at risk: ``survival`` is empty there, the
+    counts stay.
+    """
     summed = (
         steps.group_by("param", "group", "time_days")
         .agg(pl.col("n_event").sum(), pl.col("n_censor").sum())
@@ -79,6 +84,8 @@ def pooled_km(steps: pl.DataFrame) -> pl.DataFrame:
         n_risk=total.reverse().cum_sum().reverse().over("param", "group"),
     ).with_columns(
         survival=(1 - pl.col("n_event") / pl.col("n_risk")).cum_prod().over("param", "group"),
+    ).with_columns(
+        survival=pl.when(pl.col("n_risk") >= min_at_risk).then(pl.col("survival")),
     ).select("param", "group", "time_days", "n_risk", "n_event", "n_censor", "survival")
 
 
@@ -130,7 +137,10 @@ def pool_sites(folders: Sequence[str | Path]) -> PooledResult:
               .sort([*_KEY, "stat"]))
     rates = _rates(summed)
     # a site under small-cell suppression writes no step table: pooled curves need every site
-    curves = pooled_km(pl.concat(km) if all(k.height for k in km) else km[0].clear())
+    # the sites' km_min_at_risk (the study's; msrwe's default for a package that names none)
+    floor = max(int(m.get("km_min_at_risk", DEFAULT_MIN_AT_RISK)) for m in manifests)
+    curves = pooled_km(pl.concat(km) if all(k.height for k in km) else km[0].clear(),
+                       min_at_risk=floor)
     meta_rows = []
     estimates = pl.concat(est)
     for key, frame in estimates.group_by([*_KEY, "stat"], maintain_order=True):
@@ -173,7 +183,7 @@ def _report(p: PooledResult) -> str:
     sites = ", ".join(html.escape(str(m.get("site"))) for m in p.sites)
     km_points = p.km.group_by("param", "group", maintain_order=True).agg(
         pl.col("n_risk").first().alias("N"), pl.col("n_event").sum().alias("events"),
-        pl.col("survival").last().alias("survival_at_last_time"))
+        pl.col("survival").drop_nulls().last().alias("survival_at_last_time"))
     return (
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "

@@ -27,7 +27,7 @@ GAPS = [0, 7, 14, 30, 60, 84, 90, 120, 180, 365]
 
 @st.composite
 def cohorts(draw):
-    """Up to 4 patients, series of up to 120 visits, up to 40 relapses each."""
+    """Up to 4 patients, series of up to 120 visits, up to 40 relapses each (many on visit days)."""
     vrows, rrows = [], []
     for p in range(draw(st.integers(1, 4))):
         n = draw(st.integers(1, 120))
@@ -41,9 +41,10 @@ def cohorts(draw):
             else:
                 k = draw(st.integers(0, len(GRID) - 1))
             vrows.append((f"p{p}", day, GRID[k], draw(st.booleans())))
-        last = day
-        for _ in range(draw(st.integers(0, 40))):
-            rrows.append((f"p{p}", draw(st.integers(-400, last + 100))))
+        days = [r[1] for r in vrows if r[0] == f"p{p}"]
+        for _ in range(draw(st.integers(0, 40))):  # often on a visit day: the edge of each search
+            rrows.append((f"p{p}", draw(st.one_of(st.integers(-400, day + 100),
+                                                  st.sampled_from(days)))))
     visits = pl.DataFrame(vrows, schema={"patient_id": pl.String, "date": pl.Int64,
                                          "edss": pl.Float64, "ok": pl.Boolean}, orient="row")
     rel = pl.DataFrame(rrows, schema={"patient_id": pl.String, "onset_date": pl.Int64},

@@ -67,6 +67,30 @@ def _last_delta(v, dl, n, c, c0, kind, checki, skipx, w):  # pragma: no cover - 
 
 
 @njit(cache=True, nogil=True)
+def _first_at_least(a, lo, hi, x):  # pragma: no cover - compiled
+    # first i in [lo, hi) with x <= a[i] (hi when none); a is sorted ascending
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if x <= a[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@njit(cache=True, nogil=True)
+def _first_more_than(a, lo, hi, x):  # pragma: no cover - compiled
+    # first i in [lo, hi) with x < a[i] (hi when none); a is sorted ascending
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if x < a[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@njit(cache=True, nogil=True)
 def _grow(a, need):  # pragma: no cover - compiled (once per dtype)
     if need <= a.shape[0]:
         return a
@@ -76,13 +100,14 @@ def _grow(a, need):  # pragma: no cover - compiled (once per dtype)
 
 
 @njit(cache=True, nogil=True)
-def _sustained(v, t, c, c0, n, blv, bld, direction, w, rsd, checki, union):  # pragma: no cover
+def _sustained(v, t, c, c0, n, blv, bld, direction, w, rsd, checki, union,
+               hi):  # pragma: no cover
     """How long a confirmed change at visit ``c`` lasts, for CDI (direction 1) and CDW (0).
 
     Returns the first visit after ``c0`` that no longer meets the change (-1 if none), after
-    clearing ``union`` from it on, and whether the change holds for ``rsd`` days
-    (``require_sust_days``): with ``checki`` at every visit, else at the first visit ``rsd``
-    days or more after onset (the last visit when follow-up is shorter).
+    clearing ``union`` from it on (``union`` is False from ``hi`` on), and whether the change
+    holds for ``rsd`` days (``require_sust_days``): with ``checki`` at every visit, else at the
+    first visit ``rsd`` days or more after onset (the last visit when follow-up is shorter).
     """
     nns = -1
     for x in range(c0 + 1, n):
@@ -90,7 +115,7 @@ def _sustained(v, t, c, c0, n, blv, bld, direction, w, rsd, checki, union):  # p
             nns = x
             break
     if nns >= 0:
-        for x in range(nns, n):
+        for x in range(nns, hi):
             union[x] = False
     valid = True
     if rsd != 0:
@@ -98,11 +123,16 @@ def _sustained(v, t, c, c0, n, blv, bld, direction, w, rsd, checki, union):  # p
             valid = nns < 0 or t[nns] - t[c] >= rsd
         else:
             sv = n - 1
-            if t[n - 1] - t[c] >= rsd:
-                for x in range(c + 1, n):
-                    if t[x] - t[c] >= rsd:
-                        sv = x
-                        break
+            if t[n - 1] - t[c] >= rsd:  # binary search: t is sorted, so is t[x] - t[c]
+                lo = min(c + 1, n - 1)
+                up = n - 1
+                while lo < up:
+                    mid = (lo + up) // 2
+                    if t[mid] - t[c] >= rsd:
+                        up = mid
+                    else:
+                        lo = mid + 1
+                sv = lo
             valid = _is_event(v[sv], blv, bld, direction, False, w)
     return nns, valid
 
@@ -122,7 +152,8 @@ def _push_unconfirmed(un_i, un_f, n_un, p, s, c, bl_pos, value, blv, cb, ca):  #
 
 
 @njit(cache=True, nogil=True)
-def _finish_patient(d_i, d_f, nd, s, ev_code, keep, order, ev_i, ev_f, n_ev):  # pragma: no cover
+def _finish_patient(d_i, d_f, nd, p, s, ev_code, keep, order, seen, ev_i, ev_f,
+                    n_ev):  # pragma: no cover
     # msprog keeps the last detection of a repeated onset (possible with relapse_rebl), orders
     # events by onset and, for the first* types, keeps the first event of the type, found by its
     # position in detection order.
@@ -131,12 +162,10 @@ def _finish_patient(d_i, d_f, nd, s, ev_code, keep, order, ev_i, ev_f, n_ev):  #
     if nd > keep.shape[0]:
         keep = np.empty(nd, dtype=np.bool_)
         order = np.empty(nd, dtype=np.int64)
-    for k in range(nd):
-        keep[k] = True
-        for k2 in range(k + 1, nd):
-            if d_i[k2, 2] == d_i[k, 2]:
-                keep[k] = False
-                break
+    for k in range(nd - 1, -1, -1):  # ``seen[onset] == p``: a later detection has that onset
+        onset = d_i[k, 2]
+        keep[k] = seen[onset] != p
+        seen[onset] = p
     nk = 0
     for k in range(nd):
         if keep[k]:

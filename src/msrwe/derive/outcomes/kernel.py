@@ -7,6 +7,10 @@ flat arrays; relapses likewise with ``roff``. Everything that depends on user co
 policy) is evaluated beforehand into ``delta`` (the minimal change for each visit used as a
 reference), so the kernel is pure arithmetic and releases the GIL.
 
+Every forward scan is bounded: confirmation candidates only lie within the confirmation windows
+after an onset (``[c + 1, dirty_hi)``), and relapses and dates are found by binary search in the
+sorted ``rday`` and ``t``, so the cost per visit does not grow with the length of a series.
+
 The rules follow msprog (clinical-methods.md 2.1-2.2 and 3); the numbered comments name the steps
 of the scan. Integer codes of the options are built by :func:`msrwe.derive.outcomes.prepare.codes`.
 
@@ -20,6 +24,8 @@ from numba import njit
 
 from msrwe.derive.outcomes._kernel_parts import (
     _finish_patient,
+    _first_at_least,
+    _first_more_than,
     _grow,
     _is_event,
     _last_delta,
@@ -109,6 +115,7 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
     d_f = np.empty((cap, nf), dtype=np.float64)
     keep = np.empty(cap, dtype=np.bool_)
     order = np.empty(cap, dtype=np.int64)
+    seen = np.full(maxn, -1, dtype=np.int64)  # onset -> patient that last kept it (step 3)
 
     for p in range(p_start, p_end):
         s = off[p]
@@ -227,7 +234,7 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                             if not union[x]:
                                 union[x] = True
                                 nunion += 1
-                for x in range(c + 1, n):
+                for x in range(c + 1, dirty_hi):  # candidates lie in [c + 1, dirty_hi)
                     if union[x]:
                         c0 = x
                         break
@@ -266,12 +273,12 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                 if impr_conf and _is_event(v[c], blv, bld, 1, False, w):
                     # 2d. Confirmed improvement (CDI).
                     nns, valid = _sustained(
-                        v, t, c, c0, n, blv, bld, 1, w, rsd, checki, union
+                        v, t, c, c0, n, blv, bld, 1, w, rsd, checki, union, dirty_hi
                     )
                     fc = -1
                     for m in range(nconf):
                         first_m = -1
-                        for x in range(c + 1, n):
+                        for x in range(c + 1, dirty_hi):
                             if inwin[m, x] and union[x]:
                                 first_m = x
                                 break
@@ -299,7 +306,7 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                             d_f[nd, 3 + m] = np.nan
                             d_f[nd, 3 + nconf + m] = np.nan
                             if alive[m]:
-                                for x in range(c + 1, n):
+                                for x in range(c + 1, dirty_hi):
                                     if inwin[m, x] and union[x]:
                                         d_i[nd, 6 + m] = x
                                         d_f[nd, 3 + m] = v[x]
@@ -332,7 +339,7 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                     if imputed:
                         c0 = n - 1
                     nns, valid = _sustained(
-                        v, t, c, c0, n, blv, bld, 0, w, rsd, checki, union
+                        v, t, c, c0, n, blv, bld, 0, w, rsd, checki, union, dirty_hi
                     )
                     include = valid
                     etype = CDW
@@ -357,7 +364,7 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                                 else:
                                     tprec = t[ld]
                                 npc = 0
-                                for ic in range(c0, n):
+                                for ic in range(c0, max(dirty_hi, c0 + 1)):
                                     if not (union[ic] or (imputed and ic == c0)):
                                         continue
                                     hit = False
@@ -370,11 +377,10 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                                             t0 = tq - a0
                                         if not np.isnan(a1):
                                             t1 = tq + a1
-                                            if t1 > t0:
-                                                for r in range(r_lo, r_hi):
-                                                    if t0 <= rday[r] <= t1:
-                                                        hit = True
-                                                        break
+                                            if t1 > t0:  # the first relapse on or after t0
+                                                r = _first_at_least(rday, r_lo, r_hi, t0)
+                                                if r < r_hi and rday[r] <= t1:
+                                                    hit = True
                                     if not hit:
                                         pconf[ic] = True
                                         dirty_hi = max(dirty_hi, ic + 1)
@@ -390,7 +396,7 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                     fc = -1
                     for m in range(nconf):
                         first_m = -1
-                        for x in range(c + 1, n):
+                        for x in range(c + 1, dirty_hi):
                             if inwin[m, x] and union[x]:
                                 first_m = x
                                 break
@@ -416,13 +422,13 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                             d_i[nd, 6 + nconf + m] = -1
                             d_f[nd, 3 + m] = np.nan
                             d_f[nd, 3 + nconf + m] = np.nan
-                            for x in range(c + 1, n):
+                            for x in range(c + 1, dirty_hi):
                                 if inwin[m, x] and union[x]:
                                     d_i[nd, 6 + m] = x
                                     d_f[nd, 3 + m] = v[x]
                                     break
                             if etype == PIRA:
-                                for x in range(c + 1, n):
+                                for x in range(c + 1, dirty_hi):
                                     if inwin[m, x] and pconf[x]:
                                         d_i[nd, 6 + nconf + m] = x
                                         d_f[nd, 3 + nconf + m] = v[x]
@@ -459,18 +465,14 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                                                              bl_pos, v[c], blv, cb[c], ca[c])
             # 2h. Re-baseline after a relapse crossed by the search.
             if rrebl and proceed and search_idx < n:
-                crossed = False
-                for r in range(r_lo, r_hi):
-                    if t[bl_idx] < rday[r] and rday[r] + rel_shift < t[search_idx]:
-                        crossed = True
-                        break
+                r = _first_more_than(rday, r_lo, r_hi, t[bl_idx])  # first relapse after bl
+                crossed = r < r_hi and rday[r] + rel_shift < t[search_idx]
                 if crossed:
                     nb = -1
                     if irel >= 0:
-                        for x in range(bl_idx, n):
-                            if rday[r_lo + irel] <= t[x]:
-                                nb = x
-                                break
+                        x = _first_at_least(t, bl_idx, n, rday[r_lo + irel])
+                        if x < n:
+                            nb = x
                     if nb >= 0:
                         bl_idx = nb
                         search_idx = bl_idx + 1
@@ -486,6 +488,6 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
                 proceed = False
         # 3. Keep the last detection of a repeated onset, order by onset, select the first.
         if nd > 0:
-            ev_i, ev_f, n_ev = _finish_patient(d_i, d_f, nd, s, ev_code, keep, order, ev_i,
-                                               ev_f, n_ev)
+            ev_i, ev_f, n_ev = _finish_patient(d_i, d_f, nd, p, s, ev_code, keep, order, seen,
+                                               ev_i, ev_f, n_ev)
     return ev_i, ev_f, n_ev, un_i, un_f, n_un

@@ -8,7 +8,9 @@ confirmation"), the rule of :func:`derive_adtte` by default; see :func:`confirma
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
     from msrwe.derive.outcomes.options import OutcomeOptions
 
 __all__ = ["ADTTE_SCHEMA", "CENSOR_RULES", "confirmable_visits", "confirmation_rule",
-           "derive_adtte"]
+           "derive_adtte", "shared_confirmations"]
 
 #: Where :func:`derive_adtte` censors a patient without an event.
 CENSOR_RULES: tuple[str, ...] = ("confirmable", "last_assessment")
@@ -106,6 +108,79 @@ def confirmable_visits(
     >>> confirmable_visits(v, windows=[(30, 100)])["date"].to_list()
     [datetime.date(2020, 8, 1), datetime.date(2020, 9, 1)]
     """
+    memo = _SHARED.get()
+    if memo is None:
+        return _confirmable(visits, windows, relapses, relapse_to_conf)
+    rule = (tuple((float(lo), float(hi)) for lo, hi in windows),
+            (float(relapse_to_conf[0]), float(relapse_to_conf[1])))
+    rel = _relapse_key(relapses, visits)
+    for seen_rule, seen_visits, seen_rel, answer in memo:
+        if seen_rule == rule and _same(seen_rel, rel) and seen_visits.equals(visits):
+            return answer
+    answer = _confirmable(visits, windows, relapses, relapse_to_conf)
+    memo.append((rule, visits, rel, answer))
+    del memo[:-_SHARED_SIZE]
+    return answer
+
+
+#: The questions :func:`confirmable_visits` remembers inside :func:`shared_confirmations`.
+_SHARED: ContextVar[list[tuple[object, pl.DataFrame, pl.DataFrame | None, pl.DataFrame]] | None] \
+    = ContextVar("msrwe_shared_confirmations", default=None)
+_SHARED_SIZE = 4
+
+
+@contextmanager
+def shared_confirmations() -> Iterator[None]:
+    """Within this block, :func:`confirmable_visits` answers a repeated question from memory.
+
+    An analysis asks for the confirmable assessments of the same visits under the same rule
+    several times (worsening and improvement of a measure, the PIRA/RAW table, a composite of
+    one measure); inside the block the answer to a question asked before (the same rule, equal
+    visits and equal relapses of those patients) is the one computed then, so every result is
+    unchanged. Outside it nothing is kept. The last four questions are remembered.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> v = pl.DataFrame({"patient_id": ["a"] * 3, "base_date": [dt.date(2020, 1, 1)] * 3,
+    ...                   "date": [dt.date(2020, 1, 1), dt.date(2020, 2, 1),
+    ...                            dt.date(2020, 6, 1)]})
+    >>> with shared_confirmations():
+    ...     first = confirmable_visits(v)
+    ...     first is confirmable_visits(v)
+    True
+    >>> confirmable_visits(v) is first
+    False
+    """
+    token = _SHARED.set([])
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _relapse_key(relapses: pl.DataFrame | None, visits: pl.DataFrame) -> pl.DataFrame | None:
+    """The relapses the rule can see: distinct dated onsets of the visits' patients, sorted."""
+    if relapses is None:
+        return None
+    return (relapses.select("patient_id", pl.col("onset_date").cast(pl.Date))
+            .drop_nulls().unique()
+            .filter(pl.col("patient_id").is_in(visits["patient_id"].unique().implode()))
+            .sort("patient_id", "onset_date"))
+
+
+def _same(a: pl.DataFrame | None, b: pl.DataFrame | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return a.equals(b)
+
+
+def _confirmable(
+    visits: pl.DataFrame,
+    windows: Sequence[tuple[float, float]],
+    relapses: pl.DataFrame | None,
+    relapse_to_conf: tuple[float, float],
+) -> pl.DataFrame:
     # One sort by patient and date; every "latest onset before" / "nearest relapse" look-up is
     # then a binary search on one integer key per row (patient rank, day), a per-patient as-of
     # join without re-sorting the visits for each window.
@@ -257,7 +332,10 @@ def derive_adtte(
     col, base_date = value, f"base_{value}_date"
     searched = (
         advs.filter(pl.col("on_treatment") & pl.col(col).is_not_null())
-        .join(adsl.select("patient_id", base_date), on="patient_id", how="inner")
+        # in the visits' order, so that the same visits ask :func:`confirmable_visits` the
+        # same question (:func:`shared_confirmations`)
+        .join(adsl.select("patient_id", base_date), on="patient_id", how="inner",
+              maintain_order="left")
         .filter(pl.col("date") >= pl.col(base_date))
     )
     last_seen = (

@@ -189,7 +189,7 @@ def test_settings_appendix_round_trip(demo, tmp_path):
      "analysis": {"group_by": "sex", "km_years": [1, 2.5], "level": 0.9},
      "exposure": {"interval_days": [50, 90]},
      "study": {"title": 'A "quoted" title', "description": "line one\nline two"},
-     "outcomes": {"delta_policy": "trial", "conf_tol_days": [7, 30]},
+     "outcomes": {"delta_fun": "trial", "conf_tol_days": [7, 30]},
      "analyses": {"safety": {"enabled": False}}},
     {"compare": {"arms": ["methotrexate", "rituximab"], "reference": "methotrexate",
                  "method": "matching", "caliper": 0.2}},

@@ -8,7 +8,8 @@ import msrwe.study
 def test_exported_names_are_exactly_the_intended_ones():
     assert sorted(msrwe.study.__all__) == sorted([
         "AnalysisSettings", "Cohort", "CohortCriteria", "ExposureSettings", "OutcomeSettings",
-        "PriorTreatmentCriteria", "SafetySettings", "Study", "StudyInfo", "build_cohort",
+        "PriorTreatmentCriteria", "PrivacySettings", "ReportSettings", "SafetySettings", "Study",
+        "StudyInfo", "build_cohort",
         "describe_methods", "load_study",
     ])
     for name in msrwe.study.__all__:

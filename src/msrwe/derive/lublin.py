@@ -51,13 +51,24 @@ __all__ = ["PROGRESSIVE", "derive_lublin_years"]
 PROGRESSIVE: tuple[str, ...] = ("PPMS", "SPMS")
 
 
-def _count(years: pl.DataFrame, dated: pl.DataFrame, by: str, date: str, name: str
-           ) -> pl.DataFrame:  # fmt: skip
+def _any_in(years: pl.DataFrame, dated: pl.DataFrame, by: str, date: str, name: str
+            ) -> pl.DataFrame:  # fmt: skip
+    """Per patient-year, ``name`` = 1 when a dated row lies in the year (ends inclusive).
+
+    The patient's last row up to the end of the year decides (an as-of join, sorted once), so
+    the years are never paired with every row of the patient.
+    """
+    keys = [by, "year"]
+    rows = (dated.select(by, pl.col(date).alias("_d")).filter(pl.col("_d").is_not_null())
+            .unique().sort("_d"))
     return (
-        years.select(by, "year", "period_start", "period_end")
-        .join(dated.select(by, pl.col(date).alias("_d")), on=by, how="inner")
-        .filter((pl.col("_d") >= pl.col("period_start")) & (pl.col("_d") <= pl.col("period_end")))
-        .group_by(by, "year").agg(pl.len().alias(name))
+        years.select(*keys, "period_start", "period_end")
+        .filter(pl.col("period_end").is_not_null()).sort("period_end")
+        .join_asof(rows, left_on="period_end", right_on="_d", by=by, strategy="backward",
+                   check_sortedness=False)
+        .filter((pl.col("_d") >= pl.col("period_start")).fill_null(False))
+        .select(*keys, pl.lit(1).alias(name))
+        .unique(keys)
     )
 
 
@@ -107,11 +118,11 @@ def derive_lublin_years(
     require_columns(events, "events", [by, "date"])
     keys = [by, "year"]
     parts = (
-        _count(years, relapses, by, "onset_date", "_rel"),
-        _count(years, scans.filter(pl.col("active").fill_null(False)), by, "date", "_act"),
-        _count(years, scans.filter(pl.col("evaluable").fill_null(False)), by, "date", "_eval"),
-        _count(years, visits.filter(pl.col("edss").is_not_null()), by, "date", "_edss"),
-        _count(years, events, by, "date", "_cdw"),
+        _any_in(years, relapses, by, "onset_date", "_rel"),
+        _any_in(years, scans.filter(pl.col("active").fill_null(False)), by, "date", "_act"),
+        _any_in(years, scans.filter(pl.col("evaluable").fill_null(False)), by, "date", "_eval"),
+        _any_in(years, visits.filter(pl.col("edss").is_not_null()), by, "date", "_edss"),
+        _any_in(years, events, by, "date", "_cdw"),
     )
     out = years.drop([c for c in ("phenotype",) if c in years.columns]).join(
         phenotypes.select(by, "phenotype").unique(by, keep="first"), on=by, how="left",

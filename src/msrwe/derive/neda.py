@@ -150,19 +150,7 @@ def derive_neda_years(
         .with_columns((pl.col("_c0") & pl.col("_c1")).alias("mri_documented"))
         .select(*keys, "mri_documented")
     )
-    edss = (
-        years.select(*keys, "period_start", "period_end")
-        .join(visits.filter(pl.col("edss").is_not_null()).select(by, "date"), on=by, how="inner")
-        .group_by(keys)
-        .agg(
-            ((pl.col("date") - pl.col("period_start")).dt.total_days().abs()
-             <= tolerance_days).any().alias("_e0"),
-            ((pl.col("date") - pl.col("period_end")).dt.total_days().abs()
-             <= tolerance_days).any().alias("_e1"),
-        )
-        .with_columns((pl.col("_e0") & pl.col("_e1")).alias("edss_documented"))
-        .select(*keys, "edss_documented")
-    )
+    edss = _edss_documented(years, visits, by, tolerance_days)
     out = years
     for part in (rel, cdw, act, cover, edss, _apbvc(years, scans, by, tolerance_days)):
         out = out.join(part, on=keys, how="left", maintain_order="left")
@@ -183,6 +171,28 @@ def derive_neda_years(
         .when(ok3 & pl.col("apbvc").is_not_null()).then(pl.lit("NEDA"))
         .otherwise(pl.lit("not_evaluable")).alias("neda4"),
     )
+
+
+def _edss_documented(years: pl.DataFrame, visits: pl.DataFrame, by: str, tol: int
+                     ) -> pl.DataFrame:
+    """Per patient-year: an EDSS within ``tol`` days of the start and of the end of the year.
+
+    The assessment nearest each end decides (an as-of join per patient, sorted once), so the
+    years are never paired with every visit of the patient.
+    """
+    keys = [by, "year"]
+    edss = (visits.filter(pl.col("edss").is_not_null() & pl.col("date").is_not_null())
+            .select(by, pl.col("date").alias("_near")).unique().sort("_near"))
+    out = years.select(*keys, "period_start", "period_end")
+    for end, flag in (("period_start", "_e0"), ("period_end", "_e1")):
+        near = (out.select(*keys, end).filter(pl.col(end).is_not_null()).sort(end)
+                .join_asof(edss, left_on=end, right_on="_near", by=by, strategy="nearest",
+                           check_sortedness=False)
+                .select(*keys, ((pl.col("_near") - pl.col(end)).dt.total_days().abs()
+                                <= tol).fill_null(False).alias(flag)))
+        out = out.join(near, on=keys, how="left", maintain_order="left")
+    return out.select(*keys, (pl.col("_e0").fill_null(False) & pl.col("_e1").fill_null(False))
+                      .alias("edss_documented"))
 
 
 def _apbvc(years: pl.DataFrame, scans: pl.DataFrame, by: str, tol: int) -> pl.DataFrame:

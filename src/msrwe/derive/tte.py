@@ -8,16 +8,19 @@ confirmation"), the rule of :func:`derive_adtte` by default; see :func:`confirma
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
+import numpy as np
 import polars as pl
 
 if TYPE_CHECKING:
     from msrwe.derive.outcomes.options import OutcomeOptions
 
 __all__ = ["ADTTE_SCHEMA", "CENSOR_RULES", "confirmable_visits", "confirmation_rule",
-           "derive_adtte"]
+           "derive_adtte", "shared_confirmations"]
 
 #: Where :func:`derive_adtte` censors a patient without an event.
 CENSOR_RULES: tuple[str, ...] = ("confirmable", "last_assessment")
@@ -105,37 +108,153 @@ def confirmable_visits(
     >>> confirmable_visits(v, windows=[(30, 100)])["date"].to_list()
     [datetime.date(2020, 8, 1), datetime.date(2020, 9, 1)]
     """
+    memo = _SHARED.get()
+    if memo is None:
+        return _confirmable(visits, windows, relapses, relapse_to_conf)
+    rule = (tuple((float(lo), float(hi)) for lo, hi in windows),
+            (float(relapse_to_conf[0]), float(relapse_to_conf[1])))
+    rel = _relapse_key(relapses, visits)
+    for seen_rule, seen_visits, seen_rel, answer in memo:
+        if seen_rule == rule and _same(seen_rel, rel) and seen_visits.equals(visits):
+            return answer
+    answer = _confirmable(visits, windows, relapses, relapse_to_conf)
+    memo.append((rule, visits, rel, answer))
+    del memo[:-_SHARED_SIZE]
+    return answer
+
+
+#: The questions :func:`confirmable_visits` remembers inside :func:`shared_confirmations`.
+_SHARED: ContextVar[list[tuple[object, pl.DataFrame, pl.DataFrame | None, pl.DataFrame]] | None] \
+    = ContextVar("msrwe_shared_confirmations", default=None)
+_SHARED_SIZE = 4
+
+
+@contextmanager
+def shared_confirmations() -> Iterator[None]:
+    """Within this block, :func:`confirmable_visits` answers a repeated question from memory.
+
+    An analysis asks for the confirmable assessments of the same visits under the same rule
+    several times (worsening and improvement of a measure, the PIRA/RAW table, a composite of
+    one measure); inside the block the answer to a question asked before (the same rule, equal
+    visits and equal relapses of those patients) is the one computed then, so every result is
+    unchanged. Outside it nothing is kept. The last four questions are remembered.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> v = pl.DataFrame({"patient_id": ["a"] * 3, "base_date": [dt.date(2020, 1, 1)] * 3,
+    ...                   "date": [dt.date(2020, 1, 1), dt.date(2020, 2, 1),
+    ...                            dt.date(2020, 6, 1)]})
+    >>> with shared_confirmations():
+    ...     first = confirmable_visits(v)
+    ...     first is confirmable_visits(v)
+    True
+    >>> confirmable_visits(v) is first
+    False
+    """
+    token = _SHARED.set([])
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _relapse_key(relapses: pl.DataFrame | None, visits: pl.DataFrame) -> pl.DataFrame | None:
+    """The relapses the rule can see: distinct dated onsets of the visits' patients, sorted."""
+    if relapses is None:
+        return None
+    return (relapses.select("patient_id", pl.col("onset_date").cast(pl.Date))
+            .drop_nulls().unique()
+            .filter(pl.col("patient_id").is_in(visits["patient_id"].unique().implode()))
+            .sort("patient_id", "onset_date"))
+
+
+def _same(a: pl.DataFrame | None, b: pl.DataFrame | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return a.equals(b)
+
+
+def _confirmable(
+    visits: pl.DataFrame,
+    windows: Sequence[tuple[float, float]],
+    relapses: pl.DataFrame | None,
+    relapse_to_conf: tuple[float, float],
+) -> pl.DataFrame:
+    # One sort by patient and date; every "latest onset before" / "nearest relapse" look-up is
+    # then a binary search on one integer key per row (patient rank, day), a per-patient as-of
+    # join without re-sorting the visits for each window.
     v = (visits.select("patient_id", pl.col("date").cast(pl.Date),
                        pl.col("base_date").cast(pl.Date))
          .unique().sort("patient_id", "date"))
-    onsets = (v.filter(pl.col("date") > pl.col("base_date"))
-              .select("patient_id", pl.col("date").alias("onset")).sort("patient_id", "onset"))
-    ok = pl.lit(False)
-    for i, (low, high) in enumerate(windows):
+    code = (pl.col("patient_id").ne_missing(pl.col("patient_id").shift(1))
+            .fill_null(True).cum_sum().cast(pl.Int64))
+    v = v.with_columns(code.alias("_p"))
+    pid = v["_p"].to_numpy()
+    day = v["date"].to_physical().to_numpy(allow_copy=True)
+    has_day = v["date"].is_not_null().to_numpy()
+    is_onset = ((pl.col("date") > pl.col("base_date")).fill_null(False))
+    onset_mask = v.select(is_onset).to_series().to_numpy()
+    day_i = np.where(has_day, day, 0).astype(np.int64) if v.height else np.zeros(0, np.int64)
+    on_p, on_day = pid[onset_mask], day_i[onset_mask]
+    on_key = _key(on_p, on_day)
+    ok = np.zeros(v.height, dtype=bool)
+    for low, high in windows:
         # the latest possible onset at least `low` (whole) days before each assessment
-        latest = (v.with_columns((pl.col("date") - pl.duration(days=max(math.ceil(low), 1)))
-                                 .alias("_reach")).sort("_reach")
-                  .join_asof(onsets, left_on="_reach", right_on="onset", by="patient_id",
-                             strategy="backward", check_sortedness=False)
-                  .select("patient_id", "date", pl.col("onset").alias(f"_on{i}")))
-        v = v.join(latest, on=["patient_id", "date"], how="left")
-        gap = (pl.col("date") - pl.col(f"_on{i}")).dt.total_days()
-        ok = ok | (pl.col(f"_on{i}").is_not_null() & (gap >= low) & (gap <= high))
-    v = v.with_columns(ok.alias("_ok"))
+        reach = day_i - max(math.ceil(low), 1)
+        found, onset = _asof(on_key, on_p, on_day, pid, reach, backward=True)
+        gap = day_i - onset
+        ok |= found & has_day & (gap >= low) & (gap <= high)
     if relapses is not None and relapses.height and (relapse_to_conf[0] > 0
                                                      or relapse_to_conf[1] > 0):
         r = (relapses.select("patient_id", pl.col("onset_date").cast(pl.Date).alias("_rel"))
-             .drop_nulls().unique().sort("_rel"))
-        v = v.sort("date")
-        for strategy, name in (("backward", "_before"), ("forward", "_after")):
-            v = v.join_asof(r.rename({"_rel": name}), left_on="date", right_on=name,
-                            by="patient_id", strategy=strategy, check_sortedness=False)
-        since = (pl.col("date") - pl.col("_before")).dt.total_days()
-        until = (pl.col("_after") - pl.col("date")).dt.total_days()
-        v = v.with_columns(
-            pl.col("_ok") & (pl.col("_before").is_null() | (since >= relapse_to_conf[0]))
-            & (pl.col("_after").is_null() | (until >= relapse_to_conf[1])))
-    return v.filter(pl.col("_ok")).select("patient_id", "date").sort("patient_id", "date")
+             .drop_nulls().unique()
+             .join(v.select("patient_id", "_p").unique(), on="patient_id", how="inner")
+             .sort("_p", "_rel"))
+        r_p = r["_p"].to_numpy()
+        r_day = r["_rel"].to_physical().to_numpy(allow_copy=True).astype(np.int64)
+        r_key = _key(r_p, r_day)
+        before_found, before = _asof(r_key, r_p, r_day, pid, day_i, backward=True)
+        after_found, after = _asof(r_key, r_p, r_day, pid, day_i, backward=False)
+        ok &= (~before_found | (day_i - before >= relapse_to_conf[0]))
+        ok &= (~after_found | (after - day_i >= relapse_to_conf[1]))
+    return v.filter(pl.Series(ok)).select("patient_id", "date")
+
+
+_DAY_OFFSET = 1 << 31
+
+
+def _key(patient: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """One sortable integer per (patient rank, day): rank in the high bits, day in the low."""
+    return (patient.astype(np.int64) << 32) + (day.astype(np.int64) + _DAY_OFFSET)
+
+
+def _asof(
+    right_key: np.ndarray,
+    right_patient: np.ndarray,
+    right_day: np.ndarray,
+    patient: np.ndarray,
+    day: np.ndarray,
+    *,
+    backward: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the patient's last right day <= ``day`` (backward) or first >= ``day``.
+
+    ``right_key`` is sorted (:func:`_key` of ``right_patient``, ``right_day``). Returns whether
+    one was found and its day (0 where none).
+    """
+    n = len(patient)
+    if not len(right_key) or not n:
+        return np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
+    target = _key(patient, day)
+    if backward:
+        idx = np.searchsorted(right_key, target, side="right") - 1
+    else:
+        idx = np.searchsorted(right_key, target, side="left")
+    inside = (idx >= 0) & (idx < len(right_key))
+    safe = np.clip(idx, 0, len(right_key) - 1)
+    found = inside & (right_patient[safe] == patient)
+    return found, np.where(found, right_day[safe], 0)
 
 
 def derive_adtte(
@@ -213,7 +332,10 @@ def derive_adtte(
     col, base_date = value, f"base_{value}_date"
     searched = (
         advs.filter(pl.col("on_treatment") & pl.col(col).is_not_null())
-        .join(adsl.select("patient_id", base_date), on="patient_id", how="inner")
+        # in the visits' order, so that the same visits ask :func:`confirmable_visits` the
+        # same question (:func:`shared_confirmations`)
+        .join(adsl.select("patient_id", base_date), on="patient_id", how="inner",
+              maintain_order="left")
         .filter(pl.col("date") >= pl.col(base_date))
     )
     last_seen = (

@@ -18,6 +18,7 @@ import polars as pl
 
 from msrwe.analysis.base import Analysis, Context
 from msrwe.analysis.result import DATASET_NAMES, AnalysisResult, InForce, Provenance
+from msrwe.derive.tte import shared_confirmations
 from msrwe.derive.visits import derive_advs, derive_vars_adsl
 from msrwe.errors import StudyFileError
 from msrwe.pipeline.registry import ANALYSES, check_study, run_order
@@ -173,7 +174,9 @@ def analyze(
     # more than the arithmetic (the mixed-model fits ran 3-5x slower on 2 busy cores).
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1, user_api="blas"):
+    # The censoring of several analyses asks the same question of the same visits (worsening and
+    # improvement, PIRA/RAW, composites): it is answered once per run.
+    with threadpool_limits(limits=1, user_api="blas"), shared_confirmations():
         for analysis in order:
             step(analysis.title.lower())
             reason = _skip_reason(analysis, tables)

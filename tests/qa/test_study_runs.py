@@ -34,4 +34,6 @@ def test_case1_2_attrition_label_in_words(store, tmp_path, n, label):
     study = tmp_path / "study.toml"
     study.write_text(f'[cohort]\ndrug = "methotrexate"\nmin_administrations = {n}\n')
     result = analyze(store, study)
-    assert result.attrition["criterion"][2] == label
+    # the rows after the charted-patient steps (-2, -1, issue 9 item 18): the store, then drug
+    steps = result.attrition.filter(result.attrition["step"] >= 0)
+    assert steps["criterion"][2] == label

@@ -42,11 +42,10 @@ import polars as pl
 from msrwe.errors import ImportRefused, OptionError
 from msrwe.io._cross import cross_check
 from msrwe.io._frames import ROW, sort_problems
-from msrwe.io._import import ChartFolder, ImportSummary, TableSummary
+from msrwe.io._import import ChartFolder, ImportSummary, TableSummary, merge_with_store
 from msrwe.io._links import patient_links
 from msrwe.io._mapping import Mapping
 from msrwe.io._read import RawFile
-from msrwe.io._reconcile import reconcile, stored_state
 from msrwe.io._validate import CheckedTable, check_table
 from msrwe.schema import CONTRACT
 
@@ -351,27 +350,8 @@ def import_frames(
                          flags=flags, fields=fields)
     chart, internal = result.chart, result.internal
     assert internal is not None
-    tables = dict(chart.tables)
-    quarantine, warnings = chart.quarantine, chart.warnings
     # as import_folder does: the store's other tables are checked again against these patients
-    checked = internal.kept_for_rechecks()
-    stored = stored_state(Path(db), set(chart.tables))
-    other_log = None
-    rechecked = {}
-    if stored is not None:
-        again, q, w, other_log, rechecked, held = reconcile(internal.checked, stored)
-        tables.update(again)
-        checked.update(held)
-        quarantine = sort_problems(pl.concat([quarantine, q]))
-        warnings = sort_problems(pl.concat([warnings, w]))
-
-    def import_log(now: str) -> pl.DataFrame:
-        log = chart.import_log(now)
-        if other_log is None or other_log.height == 0:
-            return log
-        other = other_log.select([pl.col(c).cast(t) for c, t in log.schema.items()])
-        return pl.concat([log, other])
-
+    m = merge_with_store(db, chart, internal)
     # the patient of each quarantined row (its ID after the mapping), under the row number the
     # quarantine gives it: the source's where the caller gave one, else its place (header = 1)
     given = {}
@@ -385,16 +365,13 @@ def import_frames(
         given[name] = c.frame.select(pl.col(ROW).cast(pl.Int64), *cols).join(
             numbers, on=ROW, how="left").select(
             pl.coalesce("__msrwe_source", ROW).alias(ROW), *cols)
-    links = patient_links(given, quarantine)
-    if stored is not None:
-        again_frames = {n: f for n, f in stored.checked.items()
-                        if n in tables and n not in internal.checked}
-        links = pl.concat([links, patient_links(again_frames, quarantine, every_row=False)])
-    write_import(db, tables=tables, quarantine=quarantine, warnings=warnings,
-                 import_log=import_log, checked=checked, patient_links=links)
+    links = m.with_rechecked_links(patient_links(given, m.quarantine))
+    write_import(db, tables=m.tables, quarantine=m.quarantine, warnings=m.warnings,
+                 import_log=m.import_log, checked=m.checked, patient_links=links)
     s = chart.summary
-    summary = ImportSummary(s.tables, s.quarantined_by_rule, Path(db), s.ignored, rechecked)
-    done = ChartFolder(tables, quarantine, warnings, summary, chart.checked)
+    summary = ImportSummary(s.tables, s.quarantined_by_rule, Path(db), s.ignored, m.rechecked)
+    done = ChartFolder(tables=m.tables, quarantine=m.quarantine, warnings=m.warnings,
+                       summary=summary, checked=chart.checked)
     return FramesImport(done, result.rows, internal)
 
 

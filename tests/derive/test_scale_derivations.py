@@ -62,3 +62,54 @@ def test_edges_and_duplicates():
 # The milestone scan's nearest-relapse search now lives in the compiled kernel
 # (msrwe.derive._milestone_kernel); tests/derive/test_milestones_kernel.py checks it against
 # the former per-patient loop, so its Python helper's own test went with it.
+
+
+_day = st.one_of(st.none(), st.integers(-200, 12000))
+
+
+@settings(max_examples=100, deadline=None)
+@given(pats=st.lists(st.tuples(_day, _day, st.one_of(st.none(), st.sampled_from(EDSS)), _day,
+                               st.one_of(st.none(), st.sampled_from(EDSS)), _day),
+                     min_size=1, max_size=12),
+       vis=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 12000),
+                              st.one_of(st.none(), st.sampled_from(EDSS))), max_size=60))
+def test_patient_scores_equal_the_list_path(pats, vis):
+    """derive_vars_severity (one sorted reference per kind, numpy columns) gives what scoring
+    each timepoint with local_severity on Python lists gave (the code before issue 14)."""
+    import datetime as dt
+
+    import polars as pl
+
+    from msrwe.derive.severity import derive_vars_severity
+
+    d0 = dt.date(1990, 1, 1)
+
+    def day(x):
+        return None if x is None else d0 + dt.timedelta(days=x)
+
+    ids = [f"p{i}" for i in range(len(pats))]
+    adsl = pl.DataFrame({
+        "patient_id": ids, "ms_onset_date": [day(p[0]) for p in pats],
+        "birth_date": [day(p[1] - 9000 if p[1] is not None else None) for p in pats],
+        "base_edss": [p[2] for p in pats], "base_edss_date": [day(p[3]) for p in pats],
+        "last_edss": [p[4] for p in pats], "last_edss_date": [day(p[5]) for p in pats],
+    }, schema_overrides={"base_edss": pl.Float64, "last_edss": pl.Float64,
+                         **dict.fromkeys(("ms_onset_date", "birth_date", "base_edss_date",
+                                          "last_edss_date"), pl.Date)})
+    visits = pl.DataFrame({"patient_id": [f"p{v[0]}" for v in vis],
+                           "date": [day(v[1]) for v in vis], "edss": [v[2] for v in vis]},
+                          schema={"patient_id": pl.String, "date": pl.Date, "edss": pl.Float64})
+    got = derive_vars_severity(adsl, visits=visits)
+    ref = (visits.filter(pl.col("edss").is_not_null())
+           .join(adsl.select("patient_id", "ms_onset_date", "birth_date"), on="patient_id")
+           .select("edss",
+                   ((pl.col("date") - pl.col("ms_onset_date")).dt.total_days() / 365.25)
+                   .alias("dd"),
+                   ((pl.col("date") - pl.col("birth_date")).dt.total_days() / 365.25)
+                   .alias("age")))
+    for t in ("base", "last"):
+        for kind, x in (("msss", "dd"), ("armss", "age")):
+            want = local_severity(got[f"{t}_edss"].to_list(), got[f"{x}_{t}"].to_list(),
+                                  reference_edss=ref["edss"].to_list(),
+                                  reference_at=ref[x].to_list())
+            assert got[f"{kind}_{t}"].to_list() == want

@@ -183,8 +183,12 @@ def _prepare(visits: pl.DataFrame, relapses: pl.DataFrame | None, *, by: str, da
     if validconf:
         v = v.filter(pl.col(validconf).is_not_null())
     order = v.select(by).unique(maintain_order=True)
-    v = v.with_row_index("_i").sort(by, date, "_i").unique([by, date], keep="last",
-                                                           maintain_order=True)
+    # one visit per day, the last charted row: after the sort a day's rows are adjacent and
+    # the last of them is the one whose next row is another day (a scan, not a hash unique)
+    v = v.with_row_index("_i").sort(by, date, "_i").filter(
+        pl.col(by).ne_missing(pl.col(by).shift(-1))
+        | pl.col(date).ne_missing(pl.col(date).shift(-1))
+        | (pl.int_range(pl.len()) == pl.len() - 1))
     # v is sorted by patient: each patient's rows are one run; codes number the runs
     code = v.select(pl.col(by).rle_id()).to_series().to_numpy().astype(np.int64)
     starts = (np.concatenate(([0], np.flatnonzero(code[1:] != code[:-1]) + 1, [len(code)]))

@@ -224,14 +224,14 @@ class _LocalReference:
 
     def __init__(self, ref_e: np.ndarray, ref_x: np.ndarray) -> None:
         ok = np.isfinite(ref_e) & np.isfinite(ref_x) & (ref_e < 10)
-        ref_e, ref_x = ref_e[ok], ref_x[ok]
-        self.values, codes = np.unique(ref_e, return_inverse=True)
-        by_x = np.argsort(ref_x, kind="stable")
-        self.all_x = ref_x[by_x]
-        # a stable sort of the EDSS codes keeps each code's durations in order
-        by_code = by_x[np.argsort(codes[by_x], kind="stable")]
-        self.x_by_value = ref_x[by_code]
-        self.bounds = np.searchsorted(codes[by_code], np.arange(len(self.values) + 1))
+        # polars sorts (multi-threaded); by EDSS then duration, and by duration alone
+        ref = pl.DataFrame({"e": ref_e[ok], "x": ref_x[ok]})
+        by_value = ref.sort("e", "x")
+        e_sorted = by_value["e"].to_numpy()
+        self.values = ref["e"].unique().sort().to_numpy()
+        self.x_by_value = by_value["x"].to_numpy()
+        self.bounds = np.searchsorted(e_sorted, np.append(self.values, np.inf), side="left")
+        self.all_x = ref["x"].sort().to_numpy()
 
     def score(self, q_e: np.ndarray, q_x: np.ndarray, band: float) -> np.ndarray:
         """``rank / (n + 1) x 10`` per query (NaN where there is no score)."""

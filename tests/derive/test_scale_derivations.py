@@ -113,3 +113,42 @@ def test_patient_scores_equal_the_list_path(pats, vis):
                                   reference_edss=ref["edss"].to_list(),
                                   reference_at=ref[x].to_list())
             assert got[f"{kind}_{t}"].to_list() == want
+
+
+def _merged_by_loop(rel, merge_days):
+    """The former merge_relapse_onsets loop (row by row), kept as the oracle."""
+    rel = rel.filter(rel["onset_date"].is_not_null()).unique(
+        ["patient_id", "onset_date"], keep="first").sort("patient_id", "onset_date")
+    if merge_days == 0 or rel.height == 0:
+        return rel
+    keep, last_pid, last_day = [], None, None
+    for pid, day in zip(rel["patient_id"].to_list(), rel["onset_date"].to_list(), strict=True):
+        if pid != last_pid or (day - last_day).days >= merge_days:
+            keep.append(True)
+            last_pid, last_day = pid, day
+        else:
+            keep.append(False)
+    import polars as pl
+
+    return rel.filter(pl.Series(keep))
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["a", "b", "c", "d"]),
+                               st.one_of(st.none(), st.integers(-800, 800))), max_size=40),
+       merge_days=st.sampled_from([0, 1, 7, 30, 90]))
+def test_merged_onsets_equal_the_former_loop(rows, merge_days):
+    import datetime as dt
+
+    import polars as pl
+    from polars.testing import assert_frame_equal
+
+    from msrwe.derive.relapse_rates import merge_relapse_onsets
+
+    d0 = dt.date(1970, 1, 1)
+    rel = pl.DataFrame({"patient_id": [r[0] for r in rows],
+                        "onset_date": [None if r[1] is None else d0 + dt.timedelta(days=r[1])
+                                       for r in rows]},
+                       schema={"patient_id": pl.String, "onset_date": pl.Date})
+    assert_frame_equal(merge_relapse_onsets(rel, merge_days=merge_days),
+                       _merged_by_loop(rel, merge_days))

@@ -42,7 +42,8 @@ def synth(
     ),
 ) -> None:
     """Write a synthetic cohort modelled on the long-term intrathecal methotrexate series."""
-    from msrwe.synth import FORMATS, MANIFEST_FILE, MAX_PATIENTS, MIN_DIRTY_PATIENTS, write_cohort
+    from msrwe.synth import FORMATS, MANIFEST_FILE, MIN_DIRTY_PATIENTS, write_cohort
+    from msrwe.synth import MAX_WRITE_PATIENTS as MAX_PATIENTS
     from msrwe.synth._arms import ARM_REGIMENS
 
     arm_names: tuple[str, ...] | None = None

@@ -41,7 +41,9 @@ def _csv(folder, name):
 
 def test_case1_blocks_are_appended_and_numbered_across(small_blocks, tmp_path):
     assert chunked.block_sizes(150, 60) == [50, 50, 50]
-    write_cohort(tmp_path / "c", 150, seed=5)
+    calls: list[tuple[int, int]] = []
+    write_cohort(tmp_path / "c", 150, seed=5, progress=lambda k, n: calls.append((k, n)))
+    assert calls == [(50, 150), (100, 150), (150, 150)]
     write_cohort(tmp_path / "p", 150, seed=5, fmt="parquet")
     ids = _csv(tmp_path / "c", "patients")["patient_id"].to_list()
     assert ids == [f"P{i:03d}" for i in range(1, 151)]

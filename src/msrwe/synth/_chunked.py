@@ -18,7 +18,7 @@ beyond the last patient.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +113,7 @@ def _appenders(folder: Path, fmt: str) -> Iterator[dict[str, _Appender]]:
 def write_blocks(
     folder: Path, n: int, *, seed: int, dirty: bool, fmt: str,
     arms: tuple[str, ...] | None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[Path], pl.DataFrame | None]:
     """Draw and append the cohort block by block; return the files and the dirty manifest.
 
@@ -145,4 +146,6 @@ def write_blocks(
                 files[name].append(_renumber(tables[name], offset, width))
             del tables
             offset += size
+            if progress is not None:
+                progress(offset, n)
     return [folder / f"{name}.{fmt}" for name in TABLE_NAMES], manifest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from numbers import Integral
 from pathlib import Path
 from typing import Literal
@@ -240,6 +241,7 @@ def write_cohort(
     dirty: bool = False,
     fmt: Format = "csv",
     arms: tuple[str, ...] | list[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
     """Write the synthetic cohort to a folder the importer reads, one file per table.
 
@@ -256,6 +258,9 @@ def write_cohort(
         its own seed derived from ``seed``: the same seed gives the same files, but not those a
         single draw would give (:mod:`msrwe.synth._chunked`, docs/synth.md); up to 200,000 the
         output is that of every earlier msrwe. ``.xlsx`` stops at 200,000.
+    progress
+        Called as ``progress(patients_written, n_patients)`` after each block (once for a
+        cohort drawn in one go); ``msrwe synth`` draws its progress bar with it.
     fmt
         ``"csv"`` (UTF-8, comma, header row), ``"parquet"`` or ``"xlsx"`` (one sheet named after
         the table). The same seed gives byte-identical files.
@@ -325,7 +330,8 @@ def write_cohort(
             raise OptionError(
                 "The 'dirty' option of write_cohort cannot be combined with 'arms': the "
                 "comparison cohort has no planted chart errors. Drop one of them.")
-        return _write_in_blocks(folder, int(n_patients), int(seed), dirty, fmt, arms, note)
+        return _write_in_blocks(folder, int(n_patients), int(seed), dirty, fmt, arms, note,
+                                progress)
     tables, manifest = make_cohort_and_manifest(n_patients, seed=seed, dirty=dirty, arms=arms)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -349,11 +355,14 @@ def write_cohort(
             stale.unlink()
     except OSError as exc:
         raise InputError(f"{folder}: cannot write the cohort here ({exc.strerror}).") from exc
+    if progress is not None:
+        progress(int(n_patients), int(n_patients))
     return paths
 
 
 def _write_in_blocks(folder: Path, n: int, seed: int, dirty: bool, fmt: str,
-                     arms: tuple[str, ...] | list[str] | None, note: str) -> list[Path]:
+                     arms: tuple[str, ...] | list[str] | None, note: str,
+                     progress: Callable[[int, int], None] | None) -> list[Path]:
     """``write_cohort`` above :data:`MAX_PATIENTS`: drawn and appended block by block."""
     from msrwe.synth._chunked import write_blocks
 
@@ -363,7 +372,8 @@ def _write_in_blocks(folder: Path, n: int, seed: int, dirty: bool, fmt: str,
             note + "\nThe cohort was drawn in blocks of at most 100,000 patients "
             "(docs/synth.md).\n", encoding="utf-8")
         paths, manifest = write_blocks(folder, n, seed=seed, dirty=dirty, fmt=fmt,
-                                       arms=tuple(arms) if arms is not None else None)
+                                       arms=tuple(arms) if arms is not None else None,
+                                       progress=progress)
         stale = folder / MANIFEST_FILE
         if manifest is not None:
             manifest.write_csv(stale)

@@ -72,7 +72,8 @@ class CheckedTable:
         The SHA-256 of the file, for provenance.
     date_text
         :data:`~msrwe.io._frames.ROW` and each date column as the file writes it, so that the
-        rules across tables can quote a date as the file holds it.
+        rules across tables can quote a date as the file holds it; only the rows where a date is
+        written otherwise than as its ISO form (2015-03-15), which is quoted as it is.
     """
 
     table: Table
@@ -330,10 +331,25 @@ def check_table(
             t = t.fill_null(col.default)
         out_cols.append(t.cast(POLARS_TYPES[col.dtype]).alias(col.name))
     typed = checked.select(*out_cols, *[pl.col(c) for c in extras], pl.col(ROW))
-    date_text = checked.select(
-        ROW, *[pl.col(c).cast(pl.String) for c in table.date_columns if c in present]
-    )
+    date_text = _date_text(checked, [c for c in table.date_columns if c in present])
     return CheckedTable(table, file, typed, failures, warnings, extras, raw.sha256, date_text)
+
+
+def _date_text(checked: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """ROW and the date columns as written, for the rows where one is not written as ISO.
+
+    A date the file writes as its ISO form needs no copy of its text (it is quoted as that
+    form); at registry scale the copy of every date cell would be a large part of an import's
+    memory.
+    """
+    text = [pl.col(c).cast(pl.String) for c in columns]
+    differs = [
+        t.is_not_null() & (pl.col(typed_name(c)).dt.to_string("%Y-%m-%d") != t).fill_null(True)
+        for c, t in zip(columns, text, strict=True)
+    ]
+    if not columns:
+        return checked.select(ROW)
+    return checked.filter(pl.any_horizontal(differs)).select(ROW, *text)
 
 
 def _native_or_text(

@@ -21,14 +21,16 @@ import csv
 import gzip
 import io
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from msrwe.errors import ImportRefused
 
-__all__ = ["read_text"]
+__all__ = ["batched_text", "read_text"]
 
 _HEAD = 1 << 16
 _MAX_HEADER_BYTES = 1 << 20
@@ -357,3 +359,45 @@ def read_text(
     text, decoded = _decode(name, data)
     frame, problems = _python_csv(name, text, separator)
     return frame, encoding if encoding == "utf-16" else decoded, problems
+
+
+def batched_text(
+    path: Path, name: str, *, tab: bool, rows: int
+) -> tuple[pl.DataFrame, Callable[[], Iterator[pl.DataFrame]]] | None:
+    """The header of a plain UTF-8 text table and a reader of its rows in batches of text.
+
+    Only for a file that the whole-file reader would give to Polars (UTF-8, no NUL byte, no old
+    Mac line ends); ``None`` otherwise, or when Polars cannot read its header. A batch that
+    Polars refuses raises :class:`polars.exceptions.PolarsError` while the batches are read.
+
+    Parameters
+    ----------
+    path
+        The file.
+    name
+        The file's name, for messages.
+    tab
+        Tab-separated (a ``.tsv`` file).
+    rows
+        About how many rows each batch holds.
+    """
+    facts = _file_facts(path, name)
+    if facts.head.startswith(_UTF16_BOMS) or facts.nul or facts.lone_cr or not facts.utf8:
+        return None
+    if facts.blank:
+        return None
+    separator = "\t" if tab else _separator(facts.head)
+    _check_width(name, facts.head, separator)
+    options: dict[str, Any] = {
+        "separator": separator, "infer_schema": False, "raise_if_empty": True,
+        "truncate_ragged_lines": False, "quote_char": '"' if facts.quote else None,
+    }
+    try:
+        names = pl.scan_csv(path, **options).collect_schema().names()
+    except (pl.exceptions.PolarsError, ValueError):
+        return None
+
+    def batches() -> Iterator[pl.DataFrame]:
+        yield from pl.scan_csv(path, **options).collect_batches(chunk_size=rows)
+
+    return pl.DataFrame(schema=dict.fromkeys(names, pl.String())), batches

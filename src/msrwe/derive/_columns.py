@@ -1,4 +1,4 @@
-"""The one check that a table has the columns a derivation needs."""
+"""The one check that a table has the columns a derivation needs, and integer key codes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import polars as pl
 
 from msrwe.errors import InputError
 
-__all__ = ["require_columns"]
+__all__ = ["key_codes", "require_columns"]
 
 
 def require_columns(df: pl.DataFrame, name: str, columns: Iterable[str]) -> None:
@@ -27,3 +27,24 @@ def require_columns(df: pl.DataFrame, name: str, columns: Iterable[str]) -> None
             f"{name} has no column {', '.join(repr(c) for c in missing)}; "
             f"it has {', '.join(df.columns)}."
         )
+
+
+def key_codes(keys: list[str], names: list[str]) -> list[pl.Expr]:
+    """Integer codes of the key columns (equal values, nulls included, get equal codes).
+
+    For sorting and grouping by string keys without comparing strings: the codes of a
+    categorical, their order unrelated to the strings' (so only for a sort whose order
+    between keys does not matter).
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"p": ["b", "a", "b", None]})
+    >>> c = df.select(key_codes(["p"], ["code"]))["code"].to_list()
+    >>> c[0] == c[2], len(set(c)), c[3]
+    (True, 3, -1)
+    """
+    return [
+        pl.col(k).cast(pl.String).cast(pl.Categorical).to_physical().cast(pl.Int64)
+        .fill_null(-1).alias(n)
+        for k, n in zip(keys, names, strict=True)
+    ]

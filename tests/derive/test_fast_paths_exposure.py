@@ -122,3 +122,66 @@ def test_group_ids_are_groups_of(groups):
 def test_group_ids_of_a_non_string_column():
     adsl = pl.DataFrame({"patient_id": ["a", "b", "c"], "arm": [True, False, None]})
     assert [(g, s.to_list()) for g, s in group_ids(adsl, "arm")] == groups_of(adsl, "arm")
+
+
+def _reference_prior_courses(treatments, first_dose, *, study_drug, min_days, reasons,
+                             merge_gap_days):
+    """The first statement of derive_prior_courses: string sort, windows over patient and drug."""
+    t = (
+        treatments.with_columns(pl.col("drug").str.strip_chars().str.to_lowercase())
+        .join(first_dose, on="patient_id", how="inner")
+        .filter(pl.col("start_date") < pl.col("first_dose"))
+        .filter(pl.col("drug") != study_drug)
+        .sort("patient_id", "drug", "start_date", maintain_order=True)
+    )
+    prev_stop = pl.col("stop_date").shift(1).over("patient_id", "drug")
+    gap = (pl.col("start_date") - prev_stop).dt.total_days()
+    first_row = pl.int_range(pl.len()).over("patient_id", "drug") == 0
+    new_course = first_row | (prev_stop.is_not_null() & (gap > merge_gap_days))
+    return (
+        t.with_columns(new_course.alias("_new"))
+        .with_columns(pl.col("_new").cum_sum().over("patient_id", "drug").alias("_course"))
+        .group_by("patient_id", "drug", "_course", maintain_order=True)
+        .agg(pl.col("start_date").first(), pl.col("stop_date").last(),
+             pl.col("stop_reason").last(), pl.len().cast(pl.Int64).alias("n_courses"))
+        .drop("_course")
+        .with_columns((pl.col("stop_date") - pl.col("start_date")).dt.total_days().alias("days"))
+        .with_columns((pl.col("days") >= min_days).fill_null(False).alias("adequate"))
+        .with_columns((pl.col("adequate") & pl.col("stop_reason").is_in(list(reasons))
+                       .fill_null(False)).alias("failed"))
+    )
+
+
+@st.composite
+def _treatments(draw):
+    n = draw(st.integers(0, 40))
+    starts = draw(st.lists(st.integers(0, 2000), min_size=n, max_size=n, unique=True))
+    lengths = draw(st.lists(st.one_of(st.none(), st.integers(0, 600)), min_size=n, max_size=n))
+    return pl.DataFrame({
+        "patient_id": draw(st.lists(st.sampled_from(["P1", "P2", "P10"]), min_size=n,
+                                    max_size=n)),
+        "drug": draw(st.lists(st.sampled_from(["interferon", " Interferon", "glatiramer",
+                                               "methotrexate", None]), min_size=n, max_size=n)),
+        "start_date": [_D0 + dt.timedelta(days=s) for s in starts],
+        "stop_date": [None if k is None else _D0 + dt.timedelta(days=s + k)
+                      for s, k in zip(starts, lengths, strict=True)],
+        "stop_reason": draw(st.lists(st.sampled_from(["inefficacy", "intolerance", None]),
+                                     min_size=n, max_size=n)),
+    }, schema_overrides={"drug": pl.String, "stop_reason": pl.String,
+                         "stop_date": pl.Date, "start_date": pl.Date, "patient_id": pl.String})
+
+
+@settings(max_examples=60, deadline=None)
+@given(treatments=_treatments(), gap=st.integers(0, 200))
+def test_prior_courses_are_the_windowed_statement(treatments, gap):
+    from msrwe.derive.prior_treatments import derive_prior_courses
+
+    first = pl.DataFrame({"patient_id": ["P1", "P2", "P10"],
+                          "first_dose": [_D0 + dt.timedelta(days=d) for d in (2500, 900, 0)]})
+    kw = {"study_drug": "methotrexate", "min_days": 365,
+          "reasons": ("inefficacy", "intolerance"), "merge_gap_days": gap}
+    got = derive_prior_courses(treatments, first, **kw)
+    want = _reference_prior_courses(treatments, first, **kw)
+    assert got.sort("patient_id", "drug", "start_date").equals(
+        want.sort("patient_id", "drug", "start_date"))
+    assert got.equals(want)

@@ -236,8 +236,8 @@ PLANS: dict[tuple[str, str], Plan] = {
                         "--min-cell 5"): Plan(setup=(_store, _study)),
     ("docs/privacy.md", "msrwe report --db msrwe.duckdb --out share.html --deidentify --key "
                         "../report-key.csv"): Plan(setup=(_store,)),
-    ("docs/report.md", "msrwe report --db msrwe.duckdb --study study.toml --out report.html "
-                       "--export results/"): Plan(setup=(_store, _study)),
+    ("docs/report.md", "msrwe analyze --db msrwe.duckdb --study study.toml --out results "
+                       "--quiet"): Plan(setup=(_store, _study)),
     ("docs/serve.md", "msrwe demo"): Plan(
         skip="msrwe demo runs the whole demo (tests/cli/test_demo_cmd.py runs it) and " + _SERVE),
     ("docs/sources.md", "msrwe redcap template --out redcap-template"): Plan(),

@@ -388,7 +388,7 @@ def read_chart_folder(
     sheets: dict[str, str | None] = {}
     for name, path in files.items():
         tmap = mapping.table(name)
-        raw = read_raw(path, name, tmap.sheet)
+        raw = read_raw(path, name, tmap.sheet, native=True)
         sheets[name] = raw.sheet
         checked[name] = check_table(raw, CONTRACT[name], tmap, dates)
         del raw  # the text copy of a large file is not needed any more

@@ -48,7 +48,8 @@ class RawFile:
     path
         The file.
     frame
-        Every column as ``pl.String``; the header as written (stripped).
+        Every column as ``pl.String`` (a Parquet file read with ``native=True``: in its own
+        types); the header as written (stripped).
     encoding
         ``utf-8``, ``utf-16`` (a CSV with a UTF-16 byte-order mark, as Excel's "Unicode Text"
         export writes) or ``cp1252`` (the fallback for CSV files Excel wrote on Windows).
@@ -98,7 +99,11 @@ def file_type(name: str) -> str:
     return Path(lower).suffix
 
 
-def _read_parquet(path: Path) -> pl.DataFrame:
+def _read_parquet(path: Path, native: bool = False) -> pl.DataFrame:
+    """The cells of a Parquet file as text, or (``native``) in their own types.
+
+    A date-time is read as its date either way; nested or binary columns are refused.
+    """
     try:
         frame = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
@@ -110,11 +115,16 @@ def _read_parquet(path: Path) -> pl.DataFrame:
             col = col.dt.date()
         elif dtype.is_nested() or dtype == pl.Binary:
             raise _refuse(path, f"column {name!r} holds {dtype} values, not cells of a table")
-        casts.append(col.cast(pl.String).alias(name))
+        elif native or dtype == pl.String:
+            casts.append(col)
+            continue
+        casts.append(col if native else col.cast(pl.String).alias(name))
     return frame.select(casts)
 
 
-def read_raw(path: str | Path, table: str | None = None, sheet: str | None = None) -> RawFile:
+def read_raw(
+    path: str | Path, table: str | None = None, sheet: str | None = None, *, native: bool = False
+) -> RawFile:
     """Read one chart file with every cell as text.
 
     Parameters
@@ -126,6 +136,10 @@ def read_raw(path: str | Path, table: str | None = None, sheet: str | None = Non
         else from its only sheet with data.
     sheet
         The sheet to read (a mapping's ``sheet``), which wins over the table's name.
+    native
+        Keep the columns of a Parquet file in their own types (a date-time as its date) instead
+        of casting them to text: the importer takes a column whose type fits its contract column
+        as it is, and casts the others to text itself (see :func:`msrwe.io._rules.native_type`).
 
     Returns
     -------
@@ -161,7 +175,7 @@ def read_raw(path: str | Path, table: str | None = None, sheet: str | None = Non
         frame, header_row, sheet_read = got.frame, got.header_row, got.name
         problems = _cell_problems(got, frame)
     elif suffix == ".parquet":
-        frame = _read_parquet(p)
+        frame = _read_parquet(p, native)
     else:
         source = gunzip(p) if suffix.endswith(".gz") else p
         frame, encoding, problems = read_text(source, str(p), tab=suffix.startswith(".tsv"))
@@ -180,7 +194,7 @@ def read_raw(path: str | Path, table: str | None = None, sheet: str | None = Non
     # Columns with no header and no content (trailing commas, empty Excel columns) are dropped.
     blank = [c for c in frame.columns if (c == "" or c.startswith("__UNNAMED__"))]
     for c in blank:
-        if frame[c].drop_nulls().str.strip_chars().str.len_chars().sum() == 0:
+        if frame[c].cast(pl.String).drop_nulls().str.strip_chars().str.len_chars().sum() == 0:
             frame = frame.drop(c)
         else:
             position = frame.columns.index(c) + 1

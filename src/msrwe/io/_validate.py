@@ -29,7 +29,14 @@ from msrwe.io._frames import PROBLEM_SCHEMA, ROW, Findings, empty_problems
 from msrwe.io._mapping import EARLIEST_DATE, TableMapping
 from msrwe.io._plausible import dose_warnings
 from msrwe.io._read import RawFile
-from msrwe.io._rules import column_checks, row_rule_checks, typed_expr, typed_name
+from msrwe.io._rules import (
+    column_checks,
+    native_type,
+    native_typed_expr,
+    row_rule_checks,
+    typed_expr,
+    typed_name,
+)
 from msrwe.schema import POLARS_TYPES, DateOrder, OnlyWhen, Table
 
 __all__ = ["CheckedTable", "check_table"]
@@ -213,6 +220,7 @@ def check_table(
         )
     extras = tuple(c for c in frame.columns if c not in table.column_names)
     present = {*header.values(), *tmap.constants}
+    frame, native = _native_or_text(frame, table, tmap)
     value_cols = [*table.column_names, *extras]
     fmt = tmap.date_format
     lf = frame.lazy().select(
@@ -236,8 +244,9 @@ def check_table(
         if col.name not in present:
             continue
         raw_c, typed_c = pl.col(col.name), pl.col(typed_name(col.name))
-        for mask, rule, msg in column_checks(col, raw_c, typed_c, fmt, dates):
-            masks.append((col.name, mask.fill_null(False), rule, raw_c, msg))
+        text_c = raw_c.cast(pl.String) if col.name in native else raw_c
+        for mask, rule, msg in column_checks(col, raw_c, typed_c, fmt, dates, text_c):
+            masks.append((col.name, mask.fill_null(False), rule, text_c, msg))
     for rule in table.row_rules:
         pair = (
             (rule.earlier, rule.later) if isinstance(rule, DateOrder) else (rule.column, rule.when)
@@ -270,14 +279,16 @@ def check_table(
         )
     # Pass 1 (the hot path, one parallel query): text columns are stripped, the others are cast
     # as they stand, and every rule is evaluated into one flag per row.
-    checked = _typed_frame(lf, table, tmap, present, clean_all=False).with_columns(flags)
+    checked = _typed_frame(lf, table, tmap, present, native, clean_all=False)
+    checked = checked.with_columns(flags)
     checked = checked.collect(engine="in-memory")
     # Pass 2, only for rows where a cast failed: strip every cell and cast again, so that
     # " 6.5" or an empty-looking cell is not a type error.
     if failed_casts and checked.height and checked[_RETRY].any():
         retry = checked[_RETRY]
         again = checked.filter(retry).select(*value_cols, ROW).lazy()
-        again = _typed_frame(again, table, tmap, present, clean_all=True).with_columns(flags[:1])
+        again = _typed_frame(again, table, tmap, present, native, clean_all=True)
+        again = again.with_columns(flags[:1])
         if table.measures:
             again = again.with_columns(flags[-1])
         keep = [c for c in checked.columns if c not in (_DUP, _RETRY)]
@@ -319,18 +330,56 @@ def check_table(
             t = t.fill_null(col.default)
         out_cols.append(t.cast(POLARS_TYPES[col.dtype]).alias(col.name))
     typed = checked.select(*out_cols, *[pl.col(c) for c in extras], pl.col(ROW))
-    date_text = checked.select(ROW, *[c for c in table.date_columns if c in present])
+    date_text = checked.select(
+        ROW, *[pl.col(c).cast(pl.String) for c in table.date_columns if c in present]
+    )
     return CheckedTable(table, file, typed, failures, warnings, extras, raw.sha256, date_text)
 
 
+def _native_or_text(
+    frame: pl.DataFrame, table: Table, tmap: TableMapping
+) -> tuple[pl.DataFrame, frozenset[str]]:
+    """``frame`` with every column as text except the contract columns kept in their own type.
+
+    A file read as text has nothing to cast. A Parquet column whose type fits its contract column
+    (:func:`~msrwe.io._rules.native_type`) and that the mapping does not recode is kept as it is;
+    every other column is cast to text, as the text path reads it.
+    """
+    native: set[str] = set()
+    casts = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String:
+            continue
+        if (
+            name in table.column_names
+            and name not in tmap.values
+            and native_type(table.column(name), dtype)
+        ):
+            native.add(name)
+            continue
+        casts.append(pl.col(name).cast(pl.String))
+    if casts:
+        frame = frame.with_columns(casts)
+    return frame, frozenset(native)
+
+
 def _typed_frame(
-    lf: pl.LazyFrame, table: Table, tmap: TableMapping, present: set[str], *, clean_all: bool
+    lf: pl.LazyFrame,
+    table: Table,
+    tmap: TableMapping,
+    present: set[str],
+    native: frozenset[str] = frozenset(),
+    *,
+    clean_all: bool,
 ) -> pl.LazyFrame:
-    """Add the typed copy of every contract column (text columns are always stripped)."""
+    """Add the typed copy of every contract column (text columns are always stripped).
+
+    A column in ``native`` (a Parquet column kept in its own type) is its own typed copy.
+    """
     cleaned = [
         _clean(c.name)
         for c in table.columns
-        if c.name in present and (clean_all or c.dtype == "text")
+        if c.name in present and c.name not in native and (clean_all or c.dtype == "text")
     ]
     if cleaned:
         lf = lf.with_columns(cleaned)
@@ -341,6 +390,9 @@ def _typed_frame(
             typed_exprs.append(empty.alias(typed_name(col.name)))
             continue
         source = pl.col(col.name)
+        if col.name in native:
+            typed_exprs.append(native_typed_expr(col, source).alias(typed_name(col.name)))
+            continue
         recode = tmap.values.get(col.name)
         if recode:
             source = source.replace(recode)
@@ -367,7 +419,9 @@ def _duplicates(
     repeats = candidates.filter(pl.col(ROW) != pl.col("__msrwe_first"))
     key_cols = list(table.key) or ["patient_id"]
     key_label = ", ".join(key_cols)
-    key_value = pl.concat_str([pl.col(c) for c in key_cols], separator=", ", ignore_nulls=True)
+    key_value = pl.concat_str(
+        [pl.col(c).cast(pl.String) for c in key_cols], separator=", ", ignore_nulls=True
+    )
     found = Findings(table.name, file)
     found.add(
         repeats,

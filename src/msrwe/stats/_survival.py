@@ -295,11 +295,13 @@ def kaplan_meier(
         last = float(np.sort(t)[len(t) - m])
     else:
         last = nan
-    # counts by binary search on the sorted times (not one pass over the patients per time)
-    t_sorted = np.sort(t)
-    n_risk = (len(t) - np.searchsorted(t_sorted, times, side="left")).astype(np.int64)
-    n_ev = np.searchsorted(np.sort(t[e == 1]), times, side="right").astype(np.int64)
-    n_cens = np.searchsorted(np.sort(t[e == 0]), times, side="right").astype(np.int64)
+    # Counts by binary search in the sorted times (linear in patients; a registry has ~10^4
+    # distinct times and ~10^6 patients): at risk t >= x, events and censored t <= x.
+    known = ~np.isnan(times)
+    n_risk = np.where(known, len(t) - np.searchsorted(np.sort(t), times, side="left"), 0)
+    n_ev = np.where(known, np.searchsorted(np.sort(t[e == 1]), times, side="right"), 0)
+    n_cens = np.where(known, np.searchsorted(np.sort(t[e == 0]), times, side="right"), 0)
+    n_risk, n_ev, n_cens = (a.astype(np.int64) for a in (n_risk, n_ev, n_cens))
     hidden = n_risk < m
     if len(t) == 0:
         surv = low = high = np.full(len(times), nan)

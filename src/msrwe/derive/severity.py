@@ -215,23 +215,29 @@ def _floats(values: Sequence[float | None] | np.ndarray) -> np.ndarray:
 
 
 class _LocalReference:
-    """The reference assessments of the local scores, sorted once for any number of queries.
+    """The reference assessments of the local scores, counted once for any number of queries.
 
-    The durations (or ages) are sorted within each distinct EDSS value (EDSS has ~20) and as a
-    whole, so the pool of each score is counted by binary search, O(n log n) instead of
-    n x reference; the sorting is done once per reference, not once per query set.
+    The reference is reduced to its distinct (EDSS, duration) pairs with their counts (durations
+    are whole days over 365.25, so a million patients' visits have a few thousand distinct
+    durations per EDSS value): within each distinct EDSS value (EDSS has ~20) and over all, the
+    distinct durations are sorted with the running total of their counts. The pool of each score
+    is found by binary search and counted as a difference of running totals: O(n) for the
+    reduction, O(q log d) per query set, instead of n x reference.
     """
 
     def __init__(self, ref_e: np.ndarray, ref_x: np.ndarray) -> None:
         ok = np.isfinite(ref_e) & np.isfinite(ref_x) & (ref_e < 10)
-        # polars sorts (multi-threaded); by EDSS then duration, and by duration alone
-        ref = pl.DataFrame({"e": ref_e[ok], "x": ref_x[ok]})
-        by_value = ref.sort("e", "x")
-        e_sorted = by_value["e"].to_numpy()
-        self.values = ref["e"].unique().sort().to_numpy()
-        self.x_by_value = by_value["x"].to_numpy()
+        # + 0.0 makes -0.0 +0.0, so equal numbers are one key
+        ref = pl.DataFrame({"e": ref_e[ok] + 0.0, "x": ref_x[ok] + 0.0})
+        pairs = ref.group_by("e", "x").len().sort("e", "x")
+        e_sorted = pairs["e"].to_numpy()
+        self.values = np.unique(e_sorted)
+        self.x_by_value = pairs["x"].to_numpy()
+        self.cum_by_value = np.concatenate(([0], np.cumsum(pairs["len"].to_numpy())))
         self.bounds = np.searchsorted(e_sorted, np.append(self.values, np.inf), side="left")
-        self.all_x = ref["x"].sort().to_numpy()
+        overall = pairs.group_by("x").agg(pl.col("len").sum()).sort("x")
+        self.all_x = overall["x"].to_numpy()
+        self.cum_all = np.concatenate(([0], np.cumsum(overall["len"].to_numpy())))
 
     def score(self, q_e: np.ndarray, q_x: np.ndarray, band: float) -> np.ndarray:
         """``rank / (n + 1) x 10`` per query (NaN where there is no score)."""
@@ -239,21 +245,26 @@ class _LocalReference:
         below = np.zeros(len(q_e))
         equal = np.zeros(len(q_e))
         for k, v in enumerate(self.values):
-            n_v = _count_within(self.x_by_value[self.bounds[k]:self.bounds[k + 1]], q_x, band)
+            i, j = self.bounds[k], self.bounds[k + 1]
+            n_v = _count_within(self.x_by_value[i:j], q_x, band,
+                                self.cum_by_value[i:j + 1] - self.cum_by_value[i])
             below += np.where(v < q_e, n_v, 0)
             equal += np.where(v == q_e, n_v, 0)
-        size = _count_within(self.all_x, q_x, band)
+        size = _count_within(self.all_x, q_x, band, self.cum_all)
         rank = below + (equal + 1) / 2
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(scored & (size > 0), rank / (size + 1) * 10, np.nan)
 
 
-def _count_within(r: np.ndarray, x: np.ndarray, band: float) -> np.ndarray:
+def _count_within(r: np.ndarray, x: np.ndarray, band: float,
+                  cum: np.ndarray | None = None) -> np.ndarray:
     """How many of the sorted ``r`` satisfy ``abs(r - x) <= band``, for each ``x``.
 
     The elements that do are contiguous in ``r`` (rounding is monotone); binary search on
     ``x -/+ band`` finds the run to within rounding, and the edges are then moved until the
     test ``abs(r - x) <= band`` itself holds exactly as an element-wise comparison would.
+    With ``cum`` (``len(r) + 1`` running totals from 0), element ``i`` of ``r`` stands for
+    ``cum[i + 1] - cum[i]`` elements.
     """
     xs = np.where(np.isfinite(x), x, 0.0)
     lo = np.searchsorted(r, xs - band, side="left")
@@ -281,7 +292,9 @@ def _count_within(r: np.ndarray, x: np.ndarray, band: float) -> np.ndarray:
         hi = np.where(grow_hi, np.searchsorted(r, r[j], side="right"), hi)
         j = np.clip(hi - 1, 0, n - 1)
         hi = np.where(shrink_hi & ~grow_hi, np.searchsorted(r, r[j], side="left"), hi)
-    return np.maximum(hi - lo, 0)
+    if cum is None:
+        return np.maximum(hi - lo, 0)
+    return np.where(hi > lo, cum[hi] - cum[lo], 0)
 
 
 def derive_vars_severity(

@@ -1,7 +1,7 @@
-"""``per_group`` by column expressions equals the former selection by lists of ids.
+"""``per_group`` equals the selection by the Python id lists of ``groups_of``.
 
-The former helper filtered ``data`` with the Python id lists of ``groups_of`` (issue 14,
-item 1 replaced them); the groups, their order and the rows of each must be the same.
+Whatever way ``per_group`` selects the groups' rows (issue 14 moves it off Python lists of a
+million ids), the groups, their order and the rows of each must be those of ``groups_of``.
 """
 
 from __future__ import annotations

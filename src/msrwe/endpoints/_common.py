@@ -7,11 +7,10 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import polars as pl
 
-from msrwe.derive._columns import require_columns
 from msrwe.stats import KaplanMeierResult, kaplan_meier, km_median
-from msrwe.stats._survival import KM_TABLE_SCHEMA, collapse_ties
+from msrwe.stats._survival import KM_TABLE_SCHEMA
 from msrwe.tables.formatting import plural
-from msrwe.tables.groups import MISSING_GROUP, OVERALL
+from msrwe.tables.groups import groups_of
 from msrwe.tables.km import add_km_result
 from msrwe.tables.results import ResultsTable
 
@@ -19,28 +18,11 @@ __all__ = ["add_km_rows", "at_text", "per_group"]
 
 
 def per_group(
-    adsl: pl.DataFrame, data: pl.DataFrame, *, by: str = "patient_id",
-    group: str | None = "group",
+    adsl: pl.DataFrame, data: pl.DataFrame, *, by: str = "patient_id", group: str = "group"
 ) -> Iterator[tuple[str, pl.DataFrame]]:
-    """``(group, rows of data of that group's patients)`` for each group, then ``overall``.
-
-    The groups of :func:`msrwe.tables.groups.groups_of` (the same names and order), selected by
-    column expressions instead of Python lists of patient ids.
-    """
-    require_columns(adsl, "adsl", ["patient_id"])
-    key = pl.col(by).cast(pl.String)
-    names: dict[str, list[object]] = {}
-    if group is not None and group in adsl.columns:
-        for v in adsl[group].unique().to_list():  # a few distinct values
-            names.setdefault(MISSING_GROUP if v is None else str(v), []).append(v)
-    for g in sorted(set(names) - {OVERALL}):
-        vals = [v for v in names[g] if v is not None]
-        cond = pl.col(group).is_in(pl.Series(vals, dtype=adsl.schema[group]).implode())
-        if None in names[g]:
-            cond = cond | pl.col(group).is_null()
-        ids = adsl.filter(cond)["patient_id"].cast(pl.String)
-        yield g, data.filter(key.is_in(ids.implode()))
-    yield OVERALL, data.filter(key.is_in(adsl["patient_id"].cast(pl.String).implode()))
+    """``(group, rows of data of that group's patients)`` for each group, then ``overall``."""
+    for g, ids in groups_of(adsl, group):
+        yield g, data.filter(pl.col(by).cast(pl.String).is_in(ids))
 
 
 def at_text(template: str, t: float) -> str:
@@ -108,6 +90,8 @@ def _km_delayed_entry(
     """Left-truncated Kaplan-Meier (lifelines) read at ``at``, under the same reporting rule."""
     from lifelines import KaplanMeierFitter
     from lifelines.exceptions import StatError
+
+    from msrwe.stats._survival import collapse_ties
 
     entry = np.minimum(entry, time)
     try:

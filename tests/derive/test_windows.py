@@ -104,3 +104,27 @@ def test_window_helpers_equal_the_former_joins(d, tol):
                        check_dtypes=False)
     assert_frame_equal(neda._edss_documented(years, dated, "patient_id", tol),
                        _former_edss_documented(years, dated, "patient_id", tol))
+
+
+def _former_anniversary(day, years):
+    moved = day.dt.offset_by(pl.format("{}y", years))
+    leap_day = (day.dt.month() == 2) & (day.dt.day() == 29)
+    return pl.when(leap_day & (moved.dt.day() == 28)).then(moved + pl.duration(days=1)) \
+        .otherwise(moved)
+
+
+@settings(max_examples=200, deadline=None)
+@given(days=st.lists(st.one_of(st.none(), st.integers(-40000, 40000),
+                               st.sampled_from([11016, 11017, 10957, -24048, 789, -25508, 59])),
+                     min_size=1, max_size=30),
+       years=st.integers(0, 40))
+def test_anniversaries_equal_offset_by(days, years):
+    # follow_up_years' anniversaries by date arithmetic equal the former offset_by text
+    from msrwe.derive.mri import _anniversary_expr
+
+    df = pl.DataFrame({"d": [None if x is None else dt.date(1970, 1, 1) + dt.timedelta(days=x)
+                             for x in days], "k": [years] * len(days)},
+                      schema={"d": pl.Date, "k": pl.Int64})
+    got = df.select(_anniversary_expr(pl.col("d"), pl.col("k")).alias("a"))
+    want = df.select(_former_anniversary(pl.col("d"), pl.col("k")).alias("a"))
+    assert_frame_equal(got, want)

@@ -10,6 +10,8 @@ sort), no per-patient Python.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import polars as pl
 
@@ -19,12 +21,13 @@ _SHIFT = np.int64(2**32)
 _OFFSET = np.int64(2**31)  # days since 1970 as Int32, moved to 0 .. 2**32 - 1
 
 
-def window_counts(windows: pl.DataFrame, lo: pl.Expr, hi: pl.Expr, dated: pl.DataFrame, *,
-                  by: str, date: str) -> np.ndarray:
+def window_counts(windows: pl.DataFrame, bounds: Sequence[tuple[pl.Expr, pl.Expr]],
+                  dated: pl.DataFrame, *, by: str, date: str) -> list[np.ndarray]:
     """For each row of ``windows``, how many ``dated`` rows of its patient lie in its window.
 
-    A row of ``dated`` counts when it has the same ``by`` and its ``date`` is from ``lo`` to
-    ``hi`` (both inclusive, dates). 0 where ``lo``, ``hi`` or the key is empty, or
+    One array per ``(lo, hi)`` of ``bounds`` (the dated rows are sorted once for all): a row of
+    ``dated`` counts when it has the same ``by`` and its ``date`` is from ``lo`` to ``hi``
+    (both inclusive, dates). 0 where ``lo``, ``hi`` or the key is empty, or
     ``lo > hi``; rows of ``dated`` with an empty key or date are not counted.
 
     Examples
@@ -34,20 +37,27 @@ def window_counts(windows: pl.DataFrame, lo: pl.Expr, hi: pl.Expr, dated: pl.Dat
     ...                   "e": [dt.date(2020, 1, 31), dt.date(2019, 1, 1), dt.date(2020, 12, 31)]})
     >>> d = pl.DataFrame({"id": ["a", "a", "b"], "day": [dt.date(2020, 1, 1),
     ...                   dt.date(2020, 1, 31), dt.date(2021, 1, 1)]})
-    >>> window_counts(w, pl.col("s"), pl.col("e"), d, by="id", date="day").tolist()
-    [2, 0, 0]
+    >>> [n.tolist() for n in window_counts(w, [(pl.col("s"), pl.col("e"))], d, by="id",
+    ...                                      date="day")]
+    [[2, 0, 0]]
     """
     codes = pl.concat([windows.select(pl.col(by)), dated.select(pl.col(by))],
                       how="vertical_relaxed").unique().drop_nulls().with_row_index("_code")
-    w = windows.select(pl.col(by), lo.cast(pl.Date).alias("_lo"), hi.cast(pl.Date).alias("_hi")) \
-        .join(codes, on=by, how="left", maintain_order="left")
+    w = windows.select(pl.col(by)).join(codes, on=by, how="left", maintain_order="left")
     d = dated.select(pl.col(by), pl.col(date).cast(pl.Date).alias("_d")) \
         .drop_nulls().join(codes, on=by, how="inner")
     keys = np.sort(d["_code"].cast(pl.Int64).to_numpy() * _SHIFT
                    + d["_d"].cast(pl.Int32).cast(pl.Int64).to_numpy() + _OFFSET)
-    ok = (w["_code"].is_not_null() & w["_lo"].is_not_null() & w["_hi"].is_not_null()).to_numpy()
+    has_code = w["_code"].is_not_null().to_numpy()
     code = w["_code"].cast(pl.Int64).fill_null(0).to_numpy() * _SHIFT
-    lo_key = code + w["_lo"].cast(pl.Int32).cast(pl.Int64).fill_null(0).to_numpy() + _OFFSET
-    hi_key = code + w["_hi"].cast(pl.Int32).cast(pl.Int64).fill_null(0).to_numpy() + _OFFSET
-    n = np.searchsorted(keys, hi_key, side="right") - np.searchsorted(keys, lo_key, side="left")
-    return np.where(ok, np.maximum(n, 0), 0).astype(np.int64)
+    out = []
+    for lo, hi in bounds:
+        ends = windows.select(lo.cast(pl.Date).cast(pl.Int32).cast(pl.Int64).alias("lo"),
+                              hi.cast(pl.Date).cast(pl.Int32).cast(pl.Int64).alias("hi"))
+        ok = has_code & (ends["lo"].is_not_null() & ends["hi"].is_not_null()).to_numpy()
+        lo_key = code + ends["lo"].fill_null(0).to_numpy() + _OFFSET
+        hi_key = code + ends["hi"].fill_null(0).to_numpy() + _OFFSET
+        n = (np.searchsorted(keys, hi_key, side="right")
+             - np.searchsorted(keys, lo_key, side="left"))
+        out.append(np.where(ok, np.maximum(n, 0), 0).astype(np.int64))
+    return out

@@ -61,8 +61,8 @@ def _any_in(years: pl.DataFrame, dated: pl.DataFrame, by: str, date: str, name: 
     of the patient.
     """
     keys = [by, "year"]
-    n = window_counts(years, pl.col("period_start"), pl.col("period_end"), dated, by=by,
-                      date=date)
+    (n,) = window_counts(years, [(pl.col("period_start"), pl.col("period_end"))], dated, by=by,
+                         date=date)
     return (years.select(*keys).filter(pl.Series(n > 0))
             .select(*keys, pl.lit(1).alias(name)).unique(keys))
 

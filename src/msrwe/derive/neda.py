@@ -72,8 +72,8 @@ def _any_in_year(years: pl.DataFrame, dated: pl.DataFrame, by: str, date: str,
 
     Ends inclusive, counted by binary search (:func:`msrwe.derive._windows.window_counts`).
     """
-    n = window_counts(years, pl.col("period_start"), pl.col("period_end"), dated, by=by,
-                      date=date)
+    (n,) = window_counts(years, [(pl.col("period_start"), pl.col("period_end"))], dated, by=by,
+                         date=date)
     return (years.select(by, "year").with_columns(pl.Series(name, n, dtype=pl.UInt32))
             .filter(pl.col(name) > 0))
 
@@ -186,11 +186,11 @@ def _edss_documented(years: pl.DataFrame, visits: pl.DataFrame, by: str, tol: in
     """
     keys = [by, "year"]
     edss = visits.filter(pl.col("edss").is_not_null())
-    near = {end: window_counts(years, pl.col(end) - pl.duration(days=tol),
-                               pl.col(end) + pl.duration(days=tol), edss, by=by, date="date") > 0
-            for end in ("period_start", "period_end")}
-    return years.select(*keys, pl.Series("edss_documented",
-                                         near["period_start"] & near["period_end"]))
+    day = pl.duration(days=tol)
+    n0, n1 = window_counts(years, [(pl.col(end) - day, pl.col(end) + day)
+                                   for end in ("period_start", "period_end")],
+                           edss, by=by, date="date")
+    return years.select(*keys, pl.Series("edss_documented", (n0 > 0) & (n1 > 0)))
 
 
 def _apbvc(years: pl.DataFrame, scans: pl.DataFrame, by: str, tol: int) -> pl.DataFrame:

@@ -54,6 +54,7 @@ _EDSS_VALUES = tuple(float(c) for c in EDSS_COLUMNS)
 _MAX_MSSS_ROW = 30
 _ARMSS_AGES = (18, 75)
 _BAND = 2.0  # years either side: the pool of a local score (ms.sev)
+_MAX_TABLE = 20_000_000  # cells of the (EDSS value x duration) table of running totals
 
 
 def _label_number(label: object, kind: str, source: str, row: int) -> int:
@@ -238,10 +239,33 @@ class _LocalReference:
         overall = pairs.group_by("x").agg(pl.col("len").sum()).sort("x")
         self.all_x = overall["x"].to_numpy()
         self.cum_all = np.concatenate(([0], np.cumsum(overall["len"].to_numpy())))
+        # With few EDSS values (the usual ~20), one table of running totals over values and the
+        # distinct durations answers every value's count from one pair of binary searches:
+        # table[a, b] = references with one of the a lowest values and one of the b shortest
+        # durations.
+        self.table: np.ndarray | None = None
+        if (len(self.values) + 1) * (len(self.all_x) + 1) <= _MAX_TABLE:
+            table = np.zeros((len(self.values) + 1, len(self.all_x) + 1), dtype=np.int64)
+            np.add.at(table, (np.searchsorted(self.values, e_sorted) + 1,
+                              np.searchsorted(self.all_x, self.x_by_value) + 1),
+                      pairs["len"].to_numpy())
+            self.table = table.cumsum(axis=0).cumsum(axis=1)
 
     def score(self, q_e: np.ndarray, q_x: np.ndarray, band: float) -> np.ndarray:
         """``rank / (n + 1) x 10`` per query (NaN where there is no score)."""
         scored = np.isfinite(q_e) & np.isfinite(q_x) & (q_e < 10)
+        if self.table is not None:
+            lo, hi = _range_within(self.all_x, q_x, band)
+            hi = np.maximum(hi, lo)
+            t = self.table
+            n_lt = np.searchsorted(self.values, np.where(scored, q_e, 0.0), side="left")
+            n_le = np.searchsorted(self.values, np.where(scored, q_e, 0.0), side="right")
+            below_i = t[n_lt, hi] - t[n_lt, lo]
+            equal_i = t[n_le, hi] - t[n_le, lo] - below_i
+            size_i = t[-1, hi] - t[-1, lo]
+            rank_t = below_i + (equal_i + 1) / 2
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(scored & (size_i > 0), rank_t / (size_i + 1) * 10, np.nan)
         below = np.zeros(len(q_e))
         equal = np.zeros(len(q_e))
         for k, v in enumerate(self.values):
@@ -260,18 +284,31 @@ def _count_within(r: np.ndarray, x: np.ndarray, band: float,
                   cum: np.ndarray | None = None) -> np.ndarray:
     """How many of the sorted ``r`` satisfy ``abs(r - x) <= band``, for each ``x``.
 
+    With ``cum`` (``len(r) + 1`` running totals from 0), element ``i`` of ``r`` stands for
+    ``cum[i + 1] - cum[i]`` elements.
+    """
+    if len(r) == 0:
+        return np.zeros(len(x), dtype=np.int64)
+    lo, hi = _range_within(r, x, band)
+    if cum is None:
+        return np.maximum(hi - lo, 0)
+    return np.where(hi > lo, cum[np.maximum(hi, lo)] - cum[lo], 0)
+
+
+def _range_within(r: np.ndarray, x: np.ndarray, band: float) -> tuple[np.ndarray, np.ndarray]:
+    """The run ``lo:hi`` of the sorted ``r`` with ``abs(r - x) <= band``, for each ``x``.
+
     The elements that do are contiguous in ``r`` (rounding is monotone); binary search on
     ``x -/+ band`` finds the run to within rounding, and the edges are then moved until the
     test ``abs(r - x) <= band`` itself holds exactly as an element-wise comparison would.
-    With ``cum`` (``len(r) + 1`` running totals from 0), element ``i`` of ``r`` stands for
-    ``cum[i + 1] - cum[i]`` elements.
+    ``hi <= lo`` when there is none.
     """
     xs = np.where(np.isfinite(x), x, 0.0)
     lo = np.searchsorted(r, xs - band, side="left")
     hi = np.searchsorted(r, xs + band, side="right")
     n = len(r)
     if n == 0:
-        return np.zeros(len(x), dtype=np.int64)
+        return lo, hi
 
     def inside(i: np.ndarray) -> np.ndarray:
         j = np.clip(i, 0, n - 1)
@@ -292,9 +329,7 @@ def _count_within(r: np.ndarray, x: np.ndarray, band: float,
         hi = np.where(grow_hi, np.searchsorted(r, r[j], side="right"), hi)
         j = np.clip(hi - 1, 0, n - 1)
         hi = np.where(shrink_hi & ~grow_hi, np.searchsorted(r, r[j], side="left"), hi)
-    if cum is None:
-        return np.maximum(hi - lo, 0)
-    return np.where(hi > lo, cum[hi] - cum[lo], 0)
+    return lo, hi
 
 
 def derive_vars_severity(

@@ -1,5 +1,8 @@
-"""The checks of a table a derivation needs (its columns, whether it is already sorted), and
-integer key codes."""
+"""The checks of a table a derivation needs, and integer key codes.
+
+Its columns (:func:`require_columns`), whether it is already sorted (:func:`strictly_sorted`,
+:func:`sort_unless_sorted`), and integer codes of string keys (:func:`key_codes`).
+"""
 
 from __future__ import annotations
 

@@ -53,6 +53,7 @@ INDEXING: tuple[str, ...] = ("ms.sev", "mssev")
 _EDSS_VALUES = tuple(float(c) for c in EDSS_COLUMNS)
 _MAX_MSSS_ROW = 30
 _ARMSS_AGES = (18, 75)
+_BAND = 2.0  # years either side: the pool of a local score (ms.sev)
 
 
 def _label_number(label: object, kind: str, source: str, row: int) -> int:
@@ -184,7 +185,7 @@ def local_severity(
     *,
     reference_edss: Sequence[float | None],
     reference_at: Sequence[float | None],
-    band: float = 2.0,
+    band: float = _BAND,
 ) -> list[float | None]:
     """Local severity scores (ms.sev's local MSSS/ARMSS): the rank within a band of the data.
 
@@ -198,27 +199,53 @@ def local_severity(
     >>> local_severity([4.0], [10.0], reference_edss=[2.0, 4.0, 6.0], reference_at=[9, 10, 11])
     [5.0]
     """
-    ref_e = np.array([np.nan if v is None else v for v in reference_edss], dtype=float)
-    ref_x = np.array([np.nan if v is None else v for v in reference_at], dtype=float)
-    ok = np.isfinite(ref_e) & np.isfinite(ref_x) & (ref_e < 10)
-    ref_e, ref_x = ref_e[ok], ref_x[ok]
-    q_e = np.array([np.nan if v is None else v for v in edss], dtype=float)
-    q_x = np.array([np.nan if v is None else v for v in at], dtype=float)
+    q_e, q_x = _floats(edss), _floats(at)
     if len(q_e) != len(q_x):
         raise ValueError("edss and at must have the same length")
-    scored = np.isfinite(q_e) & np.isfinite(q_x) & (q_e < 10)
-    below = np.zeros(len(q_e))
-    equal = np.zeros(len(q_e))
-    # One sorted array of durations per distinct EDSS value (EDSS has ~20): the pool of each
-    # score is then counted by binary search, O(n log n) instead of n x reference.
-    for v in np.unique(ref_e):
-        n_v = _count_within(np.sort(ref_x[ref_e == v]), q_x, band)
-        below += np.where(v < q_e, n_v, 0)
-        equal += np.where(v == q_e, n_v, 0)
-    size = _count_within(np.sort(ref_x), q_x, band)
-    rank = below + (equal + 1) / 2
-    return [float(r / (n + 1) * 10) if ok_ and n > 0 else None
-            for r, n, ok_ in zip(rank.tolist(), size.tolist(), scored.tolist(), strict=True)]
+    scores = _LocalReference(_floats(reference_edss), _floats(reference_at)).score(
+        q_e, q_x, band)
+    return [None if np.isnan(s) else float(s) for s in scores.tolist()]
+
+
+def _floats(values: Sequence[float | None] | np.ndarray) -> np.ndarray:
+    """A float array, ``None`` as NaN (numpy input is taken as it is)."""
+    if isinstance(values, np.ndarray):
+        return values.astype(float, copy=False)
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+class _LocalReference:
+    """The reference assessments of the local scores, sorted once for any number of queries.
+
+    The durations (or ages) are sorted within each distinct EDSS value (EDSS has ~20) and as a
+    whole, so the pool of each score is counted by binary search, O(n log n) instead of
+    n x reference; the sorting is done once per reference, not once per query set.
+    """
+
+    def __init__(self, ref_e: np.ndarray, ref_x: np.ndarray) -> None:
+        ok = np.isfinite(ref_e) & np.isfinite(ref_x) & (ref_e < 10)
+        # polars sorts (multi-threaded); by EDSS then duration, and by duration alone
+        ref = pl.DataFrame({"e": ref_e[ok], "x": ref_x[ok]})
+        by_value = ref.sort("e", "x")
+        e_sorted = by_value["e"].to_numpy()
+        self.values = ref["e"].unique().sort().to_numpy()
+        self.x_by_value = by_value["x"].to_numpy()
+        self.bounds = np.searchsorted(e_sorted, np.append(self.values, np.inf), side="left")
+        self.all_x = ref["x"].sort().to_numpy()
+
+    def score(self, q_e: np.ndarray, q_x: np.ndarray, band: float) -> np.ndarray:
+        """``rank / (n + 1) x 10`` per query (NaN where there is no score)."""
+        scored = np.isfinite(q_e) & np.isfinite(q_x) & (q_e < 10)
+        below = np.zeros(len(q_e))
+        equal = np.zeros(len(q_e))
+        for k, v in enumerate(self.values):
+            n_v = _count_within(self.x_by_value[self.bounds[k]:self.bounds[k + 1]], q_x, band)
+            below += np.where(v < q_e, n_v, 0)
+            equal += np.where(v == q_e, n_v, 0)
+        size = _count_within(self.all_x, q_x, band)
+        rank = below + (equal + 1) / 2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(scored & (size > 0), rank / (size + 1) * 10, np.nan)
 
 
 def _count_within(r: np.ndarray, x: np.ndarray, band: float) -> np.ndarray:
@@ -308,6 +335,7 @@ def derive_vars_severity(
         )
     )
     out = dataset
+    local: dict[str, _LocalReference] = {}  # sorted once per kind, shared by the timepoints
     for t in timepoints:
         out = out.with_columns(
             ((pl.col(f"{t}_edss_date") - pl.col("ms_onset_date")).dt.total_days() / 365.25)
@@ -315,13 +343,20 @@ def derive_vars_severity(
             ((pl.col(f"{t}_edss_date") - pl.col("birth_date")).dt.total_days() / 365.25)
             .alias(f"age_{t}"),
         )
-        e = out[f"{t}_edss"].to_list()
         for kind, matrix, x in (("msss", msss, "dd"), ("armss", armss, "age")):
-            at = out[f"{x}_{t}"].to_list()
             if matrix is not None:
-                scores = matrix.lookup(edss=e, at=at, indexing=indexing)
+                scores = pl.Series(f"{kind}_{t}", matrix.lookup(
+                    edss=out[f"{t}_edss"].to_list(), at=out[f"{x}_{t}"].to_list(),
+                    indexing=indexing), dtype=pl.Float64)
             else:
-                scores = local_severity(e, at, reference_edss=ref["edss"].to_list(),
-                                        reference_at=ref[x].to_list())
-            out = out.with_columns(pl.Series(f"{kind}_{t}", scores, dtype=pl.Float64))
+                if x not in local:
+                    local[x] = _LocalReference(_column(ref, "edss"), _column(ref, x))
+                scores = pl.Series(f"{kind}_{t}", local[x].score(
+                    _column(out, f"{t}_edss"), _column(out, f"{x}_{t}"), _BAND)).fill_nan(None)
+            out = out.with_columns(scores)
     return out
+
+
+def _column(frame: pl.DataFrame, name: str) -> np.ndarray:
+    """A column as floats, empty values as NaN."""
+    return frame[name].cast(pl.Float64).fill_null(np.nan).to_numpy()

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 
 from msrwe.stats import KaplanMeierResult, kaplan_meier, km_median
-from msrwe.stats._survival import KM_TABLE_SCHEMA
+from msrwe.stats._survival import KM_TABLE_SCHEMA, collapse_ties
 from msrwe.tables.formatting import plural
 from msrwe.tables.groups import groups_of
 from msrwe.tables.km import add_km_result
@@ -93,7 +93,10 @@ def _km_delayed_entry(
 
     entry = np.minimum(entry, time)
     try:
-        kmf = KaplanMeierFitter(alpha=1 - level).fit(time, event.astype(bool), entry=entry)
+        # one row per distinct (time, event, entry), its count as an exact weight
+        (tu, eu, nu), count = collapse_ties(time.astype(float), event.astype(float), entry)
+        kmf = KaplanMeierFitter(alpha=1 - level).fit(tu, eu.astype(bool), entry=nu,
+                                                     weights=count)
     except StatError:
         return None
     line = kmf.survival_function_.index.to_numpy(dtype=float)

@@ -67,13 +67,24 @@ _MIN_BV_DAYS = 274
 
 def _any_in_year(years: pl.DataFrame, dated: pl.DataFrame, by: str, date: str,
                  name: str) -> pl.DataFrame:
-    hits = (
-        years.select(by, "year", "period_start", "period_end")
-        .join(dated.select(by, pl.col(date).alias("_d")), on=by, how="inner")
-        .filter((pl.col("_d") >= pl.col("period_start")) & (pl.col("_d") <= pl.col("period_end")))
-        .group_by(by, "year").agg(pl.len().alias(name))
+    """Per patient-year with a dated row inside it (ends inclusive), ``name`` = 1.
+
+    The patient's last row up to the end of the year decides (an as-of join on the dates,
+    sorted once), so the years are never paired with every row of the patient (the years of a
+    patient do not overlap).
+    """
+    keys = [by, "year"]
+    rows = (dated.select(by, pl.col(date).alias("_d")).filter(pl.col("_d").is_not_null())
+            .unique().sort("_d"))
+    return (
+        years.select(*keys, "period_start", "period_end")
+        .filter(pl.col("period_end").is_not_null()).sort("period_end")
+        .join_asof(rows, left_on="period_end", right_on="_d", by=by, strategy="backward",
+                   check_sortedness=False)
+        .filter((pl.col("_d") >= pl.col("period_start")).fill_null(False))
+        .select(*keys, pl.lit(1).alias(name))
+        .unique(keys)
     )
-    return hits
 
 
 def derive_neda_years(

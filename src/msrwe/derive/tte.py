@@ -337,7 +337,8 @@ def derive_adtte(
         return pl.DataFrame(schema=ADTTE_SCHEMA)
     col, base_date = value, f"base_{value}_date"
     searched = (
-        advs.filter(pl.col("on_treatment") & pl.col(col).is_not_null())
+        advs.select("patient_id", "date", "on_treatment", col)  # not every column of advs
+        .filter(pl.col("on_treatment") & pl.col(col).is_not_null())
         # in the visits' order, so that the same visits ask :func:`confirmable_visits` the
         # same question (:func:`shared_confirmations`)
         .join(adsl.select("patient_id", base_date), on="patient_id", how="inner",

@@ -62,7 +62,8 @@ def run_engine(
         raise ValueError("run_engine needs options with value_col set")
     base_date = f"base_{col}_date"
     visits = (
-        advs.filter(pl.col("on_treatment") & pl.col(col).is_not_null())
+        advs.select("patient_id", "date", "on_treatment", col)  # not every column of advs
+        .filter(pl.col("on_treatment") & pl.col(col).is_not_null())
         .join(adsl.select("patient_id", base_date), on="patient_id", how="inner")
         .filter(pl.col("date") >= pl.col(base_date))
         .select("patient_id", "date", col)

@@ -11,6 +11,8 @@ Case 4: every option set below gives the single-machine events on 400 patients; 
 Case 5: bad options, missing and untyped columns are refused before any task runs.
 Case 6: without the extra, a clear message with the install command.
 Case 7: a synthetic 10,000-patient cohort, threaded scheduler.
+Case 8: two visits of a patient on one day, in different input partitions: the later in the input
+        is kept (as on one machine), whatever order the shuffle delivers them in.
 Slow: 100,000 patients on a distributed LocalCluster (worker processes).
 """
 
@@ -163,6 +165,34 @@ def test_case7_10000_patients_identical():
     ref = msrwe.detect_events(v, r, **OPTS).events
     got = _collect(mdask.detect_events(_ddf(v, 4), _ddf(r, 2), **OPTS))
     assert got.height == ref.height > 1000
+    _same(got, ref)
+
+
+#: Patient A has two visits on day 90, EDSS 4.0 then 3.0: one machine keeps the later (3.0), so
+#: the worsening is at day 180 (confirmed at 270), not at day 90.
+SAME_DAY = pl.DataFrame({
+    "patient_id": ["A"] * 5,
+    "date": _days(0, 90, 90, 180, 270),
+    "edss": [3.0, 4.0, 3.0, 4.0, 4.5],
+})
+
+
+# Case 8: same-day visits across input partitions, whole path and the partition step alone.
+def test_case8_same_day_visits_keep_the_later_in_the_input():
+    from msrwe.dask._engine import _ORDER, _partition_events
+
+    ref = msrwe.detect_events(SAME_DAY, None, **OPTS).events
+    assert ref.select("event_type", "date").rows() == [("CDW", D0 + dt.timedelta(days=180))]
+    visits = dd.from_pandas(SAME_DAY.to_pandas(), npartitions=2, sort=False)
+    assert visits.npartitions == 2
+    _same(_collect(mdask.detect_events(visits, None, partitions=1, **OPTS)), ref)
+    # The partition step as the shuffle may hand it: the later row (partition 1) first.
+    stacked = SAME_DAY.with_columns(
+        pl.lit("visit").alias("record_kind"),
+        pl.Series(_ORDER, [0, 1, 1 << 32, (1 << 32) + 1, (1 << 32) + 2]),
+    ).select("patient_id", "date", "record_kind", "edss", _ORDER)[[2, 0, 1, 3, 4]]
+    schema = ref.to_arrow().schema
+    got = pl.from_pandas(_partition_events(stacked.to_pandas(), schema=schema, options=OPTS))
     _same(got, ref)
 
 

@@ -13,7 +13,7 @@ Case 6: without the extra, a clear message with the install command.
 Case 7: a synthetic 10,000-patient cohort, threaded scheduler.
 Case 8: two visits of a patient on one day, in different input partitions: the later in the input
         is kept (as on one machine), whatever order the shuffle delivers them in.
-Slow: 100,000 patients on a distributed LocalCluster (worker processes).
+Slow: 100,000 patients read from Parquet on a distributed LocalCluster (worker processes).
 """
 
 import datetime as dt
@@ -103,6 +103,9 @@ def test_case3_more_partitions_than_patients():
     assert events.npartitions == 8
     assert list(events.columns) == ref.columns
     _same(_collect(events), ref)
+    tasks = mdask.detect_events(_ddf(HAND_VISITS, 2), None, partitions=3,
+                                shuffle_method="tasks", **OPTS)
+    _same(_collect(tasks), ref)
 
 
 @pytest.fixture(scope="module")
@@ -197,17 +200,23 @@ def test_case8_same_day_visits_keep_the_later_in_the_input():
 
 
 @pytest.mark.slow
-def test_100000_patients_on_a_local_cluster():
-    """100,000 patients on a distributed LocalCluster with two worker processes."""
+def test_100000_patients_on_a_local_cluster(tmp_path):
+    """100,000 patients from Parquet files on a distributed LocalCluster (two worker processes)."""
     distributed = pytest.importorskip("distributed", reason="pip install 'msrwe[dask]'")
     t = msrwe.make_cohort(100_000, seed=3)
     v = t["visits"].select("patient_id", "date", "edss")
     r = t["relapses"].select("patient_id", "onset_date")
     ref = msrwe.detect_events(v, r, **OPTS).events
+    for name, df, n in (("visits", v, 8), ("relapses", r, 2)):
+        (tmp_path / name).mkdir()
+        step = -(-df.height // n)
+        for i in range(n):  # the workers read the files: no data in the task graph
+            df.slice(i * step, step).write_parquet(tmp_path / name / f"part-{i}.parquet")
     with (distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                    dashboard_address=None) as cluster,
           distributed.Client(cluster) as client):
-        events = mdask.detect_events(_ddf(v, 8), _ddf(r, 2), **OPTS)
+        events = mdask.detect_events(dd.read_parquet(tmp_path / "visits"),
+                                     dd.read_parquet(tmp_path / "relapses"), **OPTS)
         got = pl.from_pandas(client.compute(events).result())
     assert got.height == ref.height > 10_000
     _same(got, ref)

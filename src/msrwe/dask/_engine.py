@@ -92,6 +92,7 @@ def detect_events(
     outcome: str = "edss",
     value_col: str | None = None,
     partitions: int | None = None,
+    shuffle_method: str | None = None,
     **options: Any,
 ) -> dd.DataFrame:
     """Confirmed worsening and improvement events of Dask DataFrames, as a Dask DataFrame.
@@ -118,6 +119,9 @@ def detect_events(
         As in :func:`msrwe.detect_events`.
     partitions
         Number of partitions after the shuffle (default: as many as ``visits`` has).
+    shuffle_method
+        Dask's shuffle method (``"tasks"``, ``"disk"``, ``"p2p"``); by default Dask's choice
+        (``"disk"`` on the local schedulers, ``"p2p"`` on a distributed cluster).
     **options
         Every other option of :func:`msrwe.detect_events` (msprog's names), except
         ``return_unconfirmed`` and ``0 < impute_last_visit < 1``.
@@ -176,7 +180,7 @@ def detect_events(
         ))
     stacked = dd_.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     stacked = stacked.shuffle(on="patient_id", npartitions=partitions or visits.npartitions,
-                              ignore_index=True)
+                              ignore_index=True, shuffle_method=shuffle_method)
     opts = {"outcome": outcome, "value_col": value_col, **options}
     # Both check the options here, before any task runs: the engine's own checks, and the
     # wrapper's refusal of the options that depend on the whole table (an empty run).

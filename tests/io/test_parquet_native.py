@@ -28,7 +28,7 @@ from msrwe.store import read_table
 from msrwe.synth import make_cohort_and_manifest
 
 
-def _as_text(path, table=None, sheet=None, *, native=False):
+def _as_text(path, table=None, sheet=None, *, native=False, batched=False):
     return read_raw(path, table, sheet)  # the former path: every cell cast to text
 
 

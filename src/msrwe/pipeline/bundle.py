@@ -54,7 +54,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -63,9 +63,11 @@ from msrwe._version import __version__
 from msrwe.analysis.result import AnalysisResult, InForce, Provenance
 from msrwe.errors import BundleError
 from msrwe.pipeline.registry import ANALYSES
-from msrwe.report.dataquality import DataQuality
 from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable
+
+if TYPE_CHECKING:  # the report package (matplotlib) is imported only to read a bundle back
+    from msrwe.report.dataquality import DataQuality
 
 __all__ = [
     "BUNDLE_FOLDER",
@@ -267,6 +269,8 @@ def load_analysis(path: str | Path) -> AnalysisBundle:
         When the folder is missing, not a bundle (an export, a site package, another folder), of
         another layout version, lacks a file, or names an analysis this msrwe does not have.
     """
+    from msrwe.report.dataquality import DataQuality
+
     folder = bundle_path(path)
     manifest = _manifest(folder)
     registry = {a.name: a for a in ANALYSES}

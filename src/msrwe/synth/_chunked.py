@@ -111,15 +111,14 @@ def _appenders(folder: Path, fmt: str) -> Iterator[dict[str, _Appender]]:
 
 
 def write_blocks(
-    folder: Path, n: int, *, seed: int, dirty: bool, fmt: str,
-    arms: tuple[str, ...] | None,
-    progress: Callable[[int, int], None] | None = None,
+    folder: Path, n: int, *, draw: Callable[[int, int], dict[str, pl.DataFrame]], seed: int,
+    dirty: bool, fmt: str, progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[Path], pl.DataFrame | None]:
     """Draw and append the cohort block by block; return the files and the dirty manifest.
 
-    The caller checked the options and wrote the synthetic-data note.
+    ``draw(patients, seed)`` is the clean cohort of one block (:func:`make_cohort`). The caller
+    checked the options and wrote the synthetic-data note.
     """
-    from msrwe.synth._cohort import make_cohort_and_manifest
     from msrwe.synth._dirty import make_dirty
 
     sizes = block_sizes(n, CHUNK_PATIENTS)
@@ -129,7 +128,7 @@ def write_blocks(
     with _appenders(folder, fmt) as files:
         for b, size in enumerate(sizes):
             last = b == len(sizes) - 1
-            tables, _ = make_cohort_and_manifest(size, seed=block_seed(seed, b), arms=arms)
+            tables = draw(size, block_seed(seed, b))
             if dirty and last:
                 tables, manifest = make_dirty(tables, block_seed(seed, b))
                 before = {name: files[name].rows for name in TABLE_NAMES}

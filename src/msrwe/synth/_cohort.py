@@ -371,8 +371,10 @@ def _write_in_blocks(folder: Path, n: int, seed: int, dirty: bool, fmt: str,
         (folder / SYNTHETIC_NOTE).write_text(
             note + "\nThe cohort was drawn in blocks of at most 100,000 patients "
             "(docs/synth.md).\n", encoding="utf-8")
-        paths, manifest = write_blocks(folder, n, seed=seed, dirty=dirty, fmt=fmt,
-                                       arms=tuple(arms) if arms is not None else None,
+        def draw(size: int, block_seed: int) -> dict[str, pl.DataFrame]:
+            return make_cohort(size, seed=block_seed, arms=arms)
+
+        paths, manifest = write_blocks(folder, n, draw=draw, seed=seed, dirty=dirty, fmt=fmt,
                                        progress=progress)
         stale = folder / MANIFEST_FILE
         if manifest is not None:

@@ -152,3 +152,21 @@ def test_merged_onsets_equal_the_former_loop(rows, merge_days):
                        schema={"patient_id": pl.String, "onset_date": pl.Date})
     assert_frame_equal(merge_relapse_onsets(rel, merge_days=merge_days),
                        _merged_by_loop(rel, merge_days))
+
+
+@settings(max_examples=100, deadline=None)
+@given(ref=st.lists(st.tuples(st.one_of(st.none(), st.sampled_from(EDSS)), _x), max_size=40),
+       q=st.lists(st.tuples(st.one_of(st.none(), st.sampled_from(EDSS)), _x), max_size=15))
+def test_per_value_path_equals_definition(ref, q):
+    # the per-EDSS-value search used when the table of running totals would be too large
+    from msrwe.derive import severity
+
+    ref_e, ref_x = [r[0] for r in ref], [r[1] for r in ref]
+    edss, at = [r[0] for r in q], [r[1] for r in q]
+    saved = severity._MAX_TABLE
+    severity._MAX_TABLE = 0
+    try:
+        got = local_severity(edss, at, reference_edss=ref_e, reference_at=ref_x)
+    finally:
+        severity._MAX_TABLE = saved
+    assert got == _brute(edss, at, ref_e, ref_x, 2.0)

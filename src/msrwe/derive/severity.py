@@ -54,6 +54,7 @@ _EDSS_VALUES = tuple(float(c) for c in EDSS_COLUMNS)
 _MAX_MSSS_ROW = 30
 _ARMSS_AGES = (18, 75)
 _BAND = 2.0  # years either side: the pool of a local score (ms.sev)
+_MAX_TABLE = 20_000_000  # cells of the (EDSS value x duration) table of running totals
 
 
 def _label_number(label: object, kind: str, source: str, row: int) -> int:
@@ -215,52 +216,99 @@ def _floats(values: Sequence[float | None] | np.ndarray) -> np.ndarray:
 
 
 class _LocalReference:
-    """The reference assessments of the local scores, sorted once for any number of queries.
+    """The reference assessments of the local scores, counted once for any number of queries.
 
-    The durations (or ages) are sorted within each distinct EDSS value (EDSS has ~20) and as a
-    whole, so the pool of each score is counted by binary search, O(n log n) instead of
-    n x reference; the sorting is done once per reference, not once per query set.
+    The reference is reduced to its distinct (EDSS, duration) pairs with their counts (durations
+    are whole days over 365.25, so a million patients' visits have a few thousand distinct
+    durations per EDSS value): within each distinct EDSS value (EDSS has ~20) and over all, the
+    distinct durations are sorted with the running total of their counts. The pool of each score
+    is found by binary search and counted as a difference of running totals: O(n) for the
+    reduction, O(q log d) per query set, instead of n x reference.
     """
 
     def __init__(self, ref_e: np.ndarray, ref_x: np.ndarray) -> None:
         ok = np.isfinite(ref_e) & np.isfinite(ref_x) & (ref_e < 10)
-        # polars sorts (multi-threaded); by EDSS then duration, and by duration alone
-        ref = pl.DataFrame({"e": ref_e[ok], "x": ref_x[ok]})
-        by_value = ref.sort("e", "x")
-        e_sorted = by_value["e"].to_numpy()
-        self.values = ref["e"].unique().sort().to_numpy()
-        self.x_by_value = by_value["x"].to_numpy()
+        # + 0.0 makes -0.0 +0.0, so equal numbers are one key
+        ref = pl.DataFrame({"e": ref_e[ok] + 0.0, "x": ref_x[ok] + 0.0})
+        pairs = ref.group_by("e", "x").len().sort("e", "x")
+        e_sorted = pairs["e"].to_numpy()
+        self.values = np.unique(e_sorted)
+        self.x_by_value = pairs["x"].to_numpy()
+        self.cum_by_value = np.concatenate(([0], np.cumsum(pairs["len"].to_numpy())))
         self.bounds = np.searchsorted(e_sorted, np.append(self.values, np.inf), side="left")
-        self.all_x = ref["x"].sort().to_numpy()
+        overall = pairs.group_by("x").agg(pl.col("len").sum()).sort("x")
+        self.all_x = overall["x"].to_numpy()
+        self.cum_all = np.concatenate(([0], np.cumsum(overall["len"].to_numpy())))
+        # With few EDSS values (the usual ~20), one table of running totals over values and the
+        # distinct durations answers every value's count from one pair of binary searches:
+        # table[a, b] = references with one of the a lowest values and one of the b shortest
+        # durations.
+        self.table: np.ndarray | None = None
+        if (len(self.values) + 1) * (len(self.all_x) + 1) <= _MAX_TABLE:
+            table = np.zeros((len(self.values) + 1, len(self.all_x) + 1), dtype=np.int64)
+            np.add.at(table, (np.searchsorted(self.values, e_sorted) + 1,
+                              np.searchsorted(self.all_x, self.x_by_value) + 1),
+                      pairs["len"].to_numpy())
+            self.table = table.cumsum(axis=0).cumsum(axis=1)
 
     def score(self, q_e: np.ndarray, q_x: np.ndarray, band: float) -> np.ndarray:
         """``rank / (n + 1) x 10`` per query (NaN where there is no score)."""
         scored = np.isfinite(q_e) & np.isfinite(q_x) & (q_e < 10)
+        if self.table is not None:
+            lo, hi = _range_within(self.all_x, q_x, band)
+            hi = np.maximum(hi, lo)
+            t = self.table
+            n_lt = np.searchsorted(self.values, np.where(scored, q_e, 0.0), side="left")
+            n_le = np.searchsorted(self.values, np.where(scored, q_e, 0.0), side="right")
+            below_i = t[n_lt, hi] - t[n_lt, lo]
+            equal_i = t[n_le, hi] - t[n_le, lo] - below_i
+            size_i = t[-1, hi] - t[-1, lo]
+            rank_t = below_i + (equal_i + 1) / 2
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(scored & (size_i > 0), rank_t / (size_i + 1) * 10, np.nan)
         below = np.zeros(len(q_e))
         equal = np.zeros(len(q_e))
         for k, v in enumerate(self.values):
-            n_v = _count_within(self.x_by_value[self.bounds[k]:self.bounds[k + 1]], q_x, band)
+            i, j = self.bounds[k], self.bounds[k + 1]
+            n_v = _count_within(self.x_by_value[i:j], q_x, band,
+                                self.cum_by_value[i:j + 1] - self.cum_by_value[i])
             below += np.where(v < q_e, n_v, 0)
             equal += np.where(v == q_e, n_v, 0)
-        size = _count_within(self.all_x, q_x, band)
+        size = _count_within(self.all_x, q_x, band, self.cum_all)
         rank = below + (equal + 1) / 2
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(scored & (size > 0), rank / (size + 1) * 10, np.nan)
 
 
-def _count_within(r: np.ndarray, x: np.ndarray, band: float) -> np.ndarray:
+def _count_within(r: np.ndarray, x: np.ndarray, band: float,
+                  cum: np.ndarray | None = None) -> np.ndarray:
     """How many of the sorted ``r`` satisfy ``abs(r - x) <= band``, for each ``x``.
+
+    With ``cum`` (``len(r) + 1`` running totals from 0), element ``i`` of ``r`` stands for
+    ``cum[i + 1] - cum[i]`` elements.
+    """
+    if len(r) == 0:
+        return np.zeros(len(x), dtype=np.int64)
+    lo, hi = _range_within(r, x, band)
+    if cum is None:
+        return np.maximum(hi - lo, 0)
+    return np.where(hi > lo, cum[np.maximum(hi, lo)] - cum[lo], 0)
+
+
+def _range_within(r: np.ndarray, x: np.ndarray, band: float) -> tuple[np.ndarray, np.ndarray]:
+    """The run ``lo:hi`` of the sorted ``r`` with ``abs(r - x) <= band``, for each ``x``.
 
     The elements that do are contiguous in ``r`` (rounding is monotone); binary search on
     ``x -/+ band`` finds the run to within rounding, and the edges are then moved until the
     test ``abs(r - x) <= band`` itself holds exactly as an element-wise comparison would.
+    ``hi <= lo`` when there is none.
     """
     xs = np.where(np.isfinite(x), x, 0.0)
     lo = np.searchsorted(r, xs - band, side="left")
     hi = np.searchsorted(r, xs + band, side="right")
     n = len(r)
     if n == 0:
-        return np.zeros(len(x), dtype=np.int64)
+        return lo, hi
 
     def inside(i: np.ndarray) -> np.ndarray:
         j = np.clip(i, 0, n - 1)
@@ -281,7 +329,7 @@ def _count_within(r: np.ndarray, x: np.ndarray, band: float) -> np.ndarray:
         hi = np.where(grow_hi, np.searchsorted(r, r[j], side="right"), hi)
         j = np.clip(hi - 1, 0, n - 1)
         hi = np.where(shrink_hi & ~grow_hi, np.searchsorted(r, r[j], side="left"), hi)
-    return np.maximum(hi - lo, 0)
+    return lo, hi
 
 
 def derive_vars_severity(

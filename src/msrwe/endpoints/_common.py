@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 
 from msrwe.stats import KaplanMeierResult, kaplan_meier, km_median
-from msrwe.stats._survival import KM_TABLE_SCHEMA, collapse_ties
+from msrwe.stats._survival import KM_TABLE_SCHEMA
 from msrwe.tables.formatting import plural
 from msrwe.tables.groups import group_ids
 from msrwe.tables.km import add_km_result
@@ -90,6 +90,8 @@ def _km_delayed_entry(
     """Left-truncated Kaplan-Meier (lifelines) read at ``at``, under the same reporting rule."""
     from lifelines import KaplanMeierFitter
     from lifelines.exceptions import StatError
+
+    from msrwe.stats._survival import collapse_ties
 
     entry = np.minimum(entry, time)
     try:

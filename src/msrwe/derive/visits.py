@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from msrwe.derive._columns import sort_unless_sorted
 from msrwe.derive.outcomes.nhpt import derive_nhpt_harmonic
 
 __all__ = ["derive_advs", "derive_vars_adsl"]
@@ -58,11 +59,12 @@ def derive_advs(
         if col not in v.columns:
             v = v.with_columns(pl.lit(None, dtype=pl.Float64).alias(col))
     v = derive_nhpt_harmonic(v.drop([c for c in ("nhpt_s",) if c in v.columns]), new_col="nhpt_s")
-    return (
+    out = (
         v.join(
             adsl.select("patient_id", "group", "first_dose", "last_dose"),
             on="patient_id",
             how="inner",
+            maintain_order="left",
         )
         .with_columns(
             (pl.col("date") - pl.col("first_dose")).dt.total_days().alias("days"),
@@ -72,8 +74,9 @@ def derive_advs(
             ).alias("on_treatment"),
         )
         .drop("last_dose")
-        .sort("patient_id", "date")
     )
+    # visits come from the store in patient and date order: no sort of the string ids then
+    return sort_unless_sorted(out, ["patient_id", "date"])
 
 
 def derive_vars_adsl(adsl: pl.DataFrame, advs: pl.DataFrame) -> pl.DataFrame:

@@ -36,7 +36,7 @@ from msrwe.study._per_dose import (
 )
 from msrwe.study.config import Study
 from msrwe.study.methods import safety_methods
-from msrwe.tables.groups import groups_of
+from msrwe.tables.groups import group_ids
 from msrwe.tables.results import ResultsTable
 
 __all__ = [
@@ -361,7 +361,7 @@ def add_safety(
     )
     rng = np.random.default_rng(BOOTSTRAP_SEED)
     var = grouping
-    for group, ids in groups_of(adsl):
+    for group, ids in group_ids(adsl):
         rk = risk.filter(pl.col("patient_id").is_in(ids))
         tg = te.filter(pl.col("patient_id").is_in(ids))
 
@@ -380,13 +380,17 @@ def add_safety(
 
         def per_term(analysis: str, events: pl.DataFrame, flag: str | None) -> None:
             # every term of the cohort for ae_incidence; else the terms with a flagged event
-            seen = set(te.filter(pl.col(flag))["ae_group"].to_list()) if flag else set(order)
+            seen = (set(te.filter(pl.col(flag))["ae_group"].unique().to_list()) if flag
+                    else set(order))
+            # the events split by term once (rows in their order), not filtered once per term
+            by_term = events.partition_by("ae_group", as_dict=True, maintain_order=True)
             for term in (t for t in order if t in seen):
                 add(
                     analysis,
                     var,
                     term,
-                    events.filter(pl.col("ae_group") == term),
+                    by_term.get((term,), events.clear()) if term is not None
+                    else events.filter(pl.col("ae_group") == term),
                     labels.get(term, term),
                 )
 

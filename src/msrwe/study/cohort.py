@@ -46,6 +46,7 @@ import polars as pl
 
 from msrwe.analysis.base import Analysis, Context, KeyFact, Output, Stat
 from msrwe.derive._columns import require_columns
+from msrwe.derive._frames import keep_rows, sort_unique_key
 from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
 from msrwe.derive.exposure import most_given_drug
 from msrwe.derive.prior_treatments import derive_vars_prior_failure
@@ -173,7 +174,9 @@ def study_doses(administrations: pl.DataFrame, drug: str, route: str | None) -> 
     cond = pl.col("drug").str.to_lowercase() == drug
     if route:
         cond = cond & (pl.col("route").str.to_lowercase() == route)
-    return administrations.filter(cond.fill_null(False)).sort("patient_id", "date")
+    # all of the store's (sorted) administrations are often the study drug's: then no copy
+    keep = administrations.select(cond.fill_null(False)).to_series()
+    return sort_unique_key(keep_rows(administrations, keep), ["patient_id", "date"])
 
 
 def _empty_visits() -> pl.DataFrame:

@@ -181,7 +181,8 @@ def _edss_documented(years: pl.DataFrame, visits: pl.DataFrame, by: str, tol: in
     years are never paired with every visit of the patient.
     """
     keys = [by, "year"]
-    edss = (visits.filter(pl.col("edss").is_not_null() & pl.col("date").is_not_null())
+    edss = (visits.select(by, "date", "edss")
+            .filter(pl.col("edss").is_not_null() & pl.col("date").is_not_null())
             .select(by, pl.col("date").alias("_near")).unique().sort("_near"))
     out = years.select(*keys, "period_start", "period_end")
     for end, flag in (("period_start", "_e0"), ("period_end", "_e1")):

@@ -104,7 +104,7 @@ def derive_vars_adsl(adsl: pl.DataFrame, advs: pl.DataFrame) -> pl.DataFrame:
     if "prior_drugs" in out.columns:
         out = out.with_columns(pl.col("prior_drugs").alias("n_prior_treatments"))
     last_seen = (
-        advs.filter(pl.col("on_treatment"))
+        advs.select("patient_id", "days", "on_treatment").filter(pl.col("on_treatment"))
         .group_by("patient_id")
         .agg(pl.col("days").max().alias("_last_days"))
     )

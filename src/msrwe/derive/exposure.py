@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from msrwe.derive._columns import require_columns
+from msrwe.derive._frames import sort_unique_key
 from msrwe.errors import InputError, OptionError, StudyFileError
 
 __all__ = [
@@ -199,7 +200,9 @@ def derive_vars_dose(
         .otherwise(pl.col("dose_mg") / wt_ok)
         .alias("dose_mg_kg"),
     )
-    df = df.sort([*keys, "date", "__row"]).with_columns(
+    # (``__row`` makes the sort keys unique: a table already in this order, as the store's
+    # sorted doses of one drug are, is not copied twice by the sort and the sort back)
+    df = sort_unique_key(df, [*keys, "date", "__row"]).with_columns(
         (pl.int_range(pl.len()).over(keys) + 1).cast(pl.Int64).alias("dose_number"),
         (pl.col("date") - pl.col("date").shift(1).over(keys))
         .dt.total_days()
@@ -210,7 +213,7 @@ def derive_vars_dose(
             for b in ("mg", "mg_m2", "mg_kg")
         ],
     )
-    return df.sort("__row").drop("__row", "__unit")
+    return sort_unique_key(df, ["__row"]).drop("__row", "__unit")
 
 
 def derive_exposure_alerts(

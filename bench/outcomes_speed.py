@@ -14,8 +14,9 @@ Usage::
    ``--per-visit-total`` visits each; target: flat), for the kernel alone and for the whole
    ``detect_events`` call, best of ``--repeat`` runs.
 3. Runs ``--big`` patients (default 1,000,000, about 20 million visits) through msrwe: prints the
-   time and peak memory (targets: at most 1.5 s and 3 GB on 2 cores) and checks the events equal
-   those of the same cohort run in pieces.
+   time and peak memory (targets: at most 1.5 s and 3 GB on 2 cores), the time of each stage
+   (prepare, kernel, assembly) and checks the events equal those of the same cohort run in
+   pieces. The load average is printed first: the machine may be shared.
 """
 
 from __future__ import annotations
@@ -157,6 +158,31 @@ def per_visit_cost(total: int, repeat: int, lengths: tuple[int, ...] = (20, 200,
               f"{t_k / nv * 1e9:15.0f}  {t_all / nv * 1e9:22.0f}  {nev:6,d}")
 
 
+def stages(visits: pl.DataFrame, relapses: pl.DataFrame) -> None:
+    """Print the time of each stage of one ``detect_events`` call: prepare, scan, assembly."""
+    from msrwe.derive.outcomes.assemble import build_events, build_summary
+    from msrwe.derive.outcomes.kernel import scan_patients
+    from msrwe.derive.outcomes.options import make_options
+    from msrwe.derive.outcomes.prepare import codes, prepare
+
+    opts = make_options(outcome="edss", **OPTIONS)
+    t0 = time.perf_counter()
+    prep = prepare(visits, relapses, opts)
+    t1 = time.perf_counter()
+    iopt, fopt, win = codes(opts, threshold_code=prep.threshold_code)
+    npat = len(prep.off) - 1
+    out = scan_patients(0, npat, prep.off, prep.day, prep.value, prep.kernel_delta,
+                        prep.validconf, prep.roff, prep.rday, np.zeros(npat), iopt, fopt, win)
+    t2 = time.perf_counter()
+    ev_i, ev_f = out[0][: out[2]], out[1][: out[2]]
+    build_events(prep, ev_i, ev_f, opts)
+    t3 = time.perf_counter()
+    build_summary(prep, ev_i, opts)
+    t4 = time.perf_counter()
+    print(f"stages (one thread): prepare {t1 - t0:.2f} s, kernel {t2 - t1:.2f} s, "
+          f"build_events {t3 - t2:.2f} s, build_summary {t4 - t3:.2f} s")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--patients", type=int, default=1000)
@@ -170,6 +196,9 @@ def main() -> int:
     a = ap.parse_args()
 
     detect_events(*synthetic_cohort(50, seed=99), **OPTIONS)  # compile / load the kernel cache
+    load = os.getloadavg()
+    print(f"machine: {os.cpu_count()} cores, load average {load[0]:.1f} {load[1]:.1f} "
+          f"{load[2]:.1f} at start (figures are same-run ratios where a reference exists)")
     visits, relapses = synthetic_cohort(a.patients, seed=1)
     times = []
     for _ in range(a.repeat):  # best of several runs: the machine is shared
@@ -203,9 +232,11 @@ def main() -> int:
         if t_ref is not None:
             print(f"per-patient speed-up at registry scale: "
                   f"{(t_ref / a.patients) / (t_big / a.big):,.0f}x")
+        load = os.getloadavg()
         print(f"registry: {a.big:,} patients, {visits.height:,} visits: {t_big:.2f} s "
               f"(target <= 1.5 s), {big.events.height:,} events, peak memory of the whole "
-              f"process {peak:.2f} GB (target <= 3 GB)")
+              f"process {peak:.2f} GB (target <= 3 GB); load average {load[0]:.1f}")
+        stages(visits, relapses)
         ids = visits["patient_id"].unique(maintain_order=True)
         parts = []
         for chunk in np.array_split(np.arange(ids.len()), a.pieces):

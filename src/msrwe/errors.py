@@ -11,7 +11,8 @@ a traceback::
     │   ├── ImportRefused          a fatal problem with a chart file; the store is left untouched
     │   ├── MappingError           a mapping file (site export -> contract) is malformed
     │   ├── StudyFileError         a study file (TOML) is malformed or selects nothing
-    │   └── OptionError            an option of a function has a value it does not accept
+    │   ├── OptionError            an option of a function has a value it does not accept
+    │   └── BundleError            a folder given as an analysis bundle is missing, old or foreign
     ├── StoreError                 the DuckDB store is missing, locked or not an msrwe store
     ├── MissingExtraError          an optional part (e.g. PySpark) is not installed
     └── DefinitionError            an internal definition is inconsistent (a bug: please report it)
@@ -26,6 +27,7 @@ True
 from __future__ import annotations
 
 __all__ = [
+    "BundleError",
     "DefinitionError",
     "ImportRefused",
     "InputError",
@@ -88,6 +90,14 @@ class OptionError(InputError, ValueError):
         self.option = option
         self.rule = rule
         super().__init__(message)
+
+
+class BundleError(InputError):
+    """A folder given as an analysis (``msrwe report --analysis``) cannot be read as one.
+
+    It is missing, was written in another layout by another msrwe, lacks a file, or is
+    something else (an export, a site package).
+    """
 
 
 class StoreError(MsrweError):

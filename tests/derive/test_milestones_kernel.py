@@ -83,3 +83,16 @@ def test_a_confirmation_visit_on_the_far_edge_of_the_window_counts():
     got = derive_milestone(v, milestone=6.0, conf_tol_days=7)
     assert got["observed"].to_list() == [True]
     assert_frame_equal(got, reference_milestone(v, milestone=6.0, conf_tol_days=7))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=cohorts(), opts=OPTIONS, with_relapses=st.booleans())
+def test_several_milestones_on_one_preparation_equal_the_former_loop(data, opts, with_relapses):
+    # derive_milestones prepares the visits once and scans each milestone (issue 14, item 1)
+    from msrwe.derive.milestones import derive_milestones
+
+    visits, rel = data
+    rel_arg = rel if with_relapses else None
+    got = derive_milestones(visits, milestones=[4.0, 6.0, 7.0], relapses=rel_arg, **opts)
+    for m, g in zip([4.0, 6.0, 7.0], got, strict=True):
+        assert_frame_equal(g, reference_milestone(visits, milestone=m, relapses=rel_arg, **opts))

@@ -150,3 +150,20 @@ def test_shared_confirmations_answers_only_the_same_question():
         again = confirmable_visits(v, windows=[(77, 814.5)])
         assert again is not plain
         assert again.equals(plain)
+
+
+@settings(max_examples=100, deadline=None)
+@given(visit_rows, relapse_rows, st.randoms(use_true_random=False), st.booleans())
+def test_confirmable_visits_sorted_input_equals_any_order(vrows, rrows, rnd, dup):
+    # sorted distinct visits skip the unique() and the sort; any other order takes them
+    base = {"a": _d(0), "b": _d(100), "c": None}
+    rows = sorted({(p, _d(n), base[p]) for p, n in vrows if n is not None})
+    shuffled = rows + (rows[:3] if dup else [])
+    rnd.shuffle(shuffled)
+    schema = {"patient_id": pl.String, "date": pl.Date, "base_date": pl.Date}
+    rel = pl.DataFrame([(p, _d(n)) for p, n in rrows],
+                       schema={"patient_id": pl.String, "onset_date": pl.Date}, orient="row")
+    kw = {"windows": ((30.0, 400.0),), "relapses": rel, "relapse_to_conf": (30.0, 15.0)}
+    fast = confirmable_visits(pl.DataFrame(rows, schema=schema, orient="row"), **kw)
+    slow = confirmable_visits(pl.DataFrame(shuffled, schema=schema, orient="row"), **kw)
+    assert fast.equals(slow)

@@ -102,6 +102,13 @@ def test_case3_refusals(store, tmp_path):
                      key_path=tmp_path / "e" / "key.csv")
     with pytest.raises(InputError, match="extra chart columns never leave"):
         export_store(store["db"], tmp_path / "e", deidentify_data=True, keep_extra_columns=True)
+    # a key whose folder is a file is refused before anything is written, naming --key and
+    # the file in the way (not a temporary file)
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(InputError, match=r"--key .*afile.* is a file, not a folder"):
+        export_store(store["db"], tmp_path / "e2", deidentify_data=True,
+                     key_path=tmp_path / "afile" / "key.csv")
+    assert not (tmp_path / "e2").exists()
     assert store["db"].read_bytes() == before
 
 
@@ -133,6 +140,12 @@ def test_case5_cli(store, tmp_path):
     p = pl.read_parquet(tmp_path / "x" / "patients.parquet")
     assert p["site"].str.starts_with("site_").all()
     assert (tmp_path / "k_sites.csv").exists()
+    # a key in a folder not yet made: the folder is created, as for --out and the report's --key
+    res = CliRunner().invoke(app, ["export", "--db", str(store["db"]), "--out",
+                                   str(tmp_path / "y"), "--deidentify", "--key",
+                                   str(tmp_path / "new" / "k.csv")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "new" / "k.csv").exists()
     bad = CliRunner().invoke(app, ["export", "--db", str(store["db"]), "--out",
                                    str(store["db"])])
     assert bad.exit_code == 1

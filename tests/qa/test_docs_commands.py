@@ -190,6 +190,19 @@ def _write(name: str, text: str) -> Callable[[Path], None]:
     return lambda work: (work / name).write_text(text, encoding="utf-8") and None
 
 
+def _python_block(doc: str, name: str) -> Callable[[Path], None]:
+    """Write the page's ``python`` block that starts with the comment ``# NAME`` as ``NAME``."""
+
+    def write(work: Path) -> None:
+        text = (ROOT / doc).read_text(encoding="utf-8")
+        blocks = re.findall(r"^```python\n(# " + re.escape(name) + r"\n.*?)^```", text,
+                            flags=re.S | re.M)
+        assert len(blocks) == 1, f"{doc}: one python block starting with '# {name}' expected"
+        (work / name).write_text(blocks[0], encoding="utf-8")
+
+    return write
+
+
 @dataclass(frozen=True)
 class Plan:
     """How a block runs: what to set up first, lines skipped (prefix -> reason), stdin per line."""
@@ -219,6 +232,8 @@ PLANS: dict[tuple[str, str], Plan] = {
         setup=(_store,)),
     ("docs/compare.md",
      "msrwe synth --out charts --arms methotrexate,rituximab,cladribine"): Plan(),
+    ("docs/dask.md", "msrwe synth --out charts --patients 2000 --format parquet"): Plan(
+        setup=(_python_block("docs/dask.md", "dask_events.py"),)),
     ("docs/design.md", "msrwe design design.toml --out design-output"): Plan(
         setup=(_write("design.toml", DESIGN), _store)),
     ("docs/federated.md", 'msrwe analyze --db site.duckdb --study study.toml --aggregate-only '
@@ -236,8 +251,8 @@ PLANS: dict[tuple[str, str], Plan] = {
                         "--min-cell 5"): Plan(setup=(_store, _study)),
     ("docs/privacy.md", "msrwe report --db msrwe.duckdb --out share.html --deidentify --key "
                         "../report-key.csv"): Plan(setup=(_store,)),
-    ("docs/report.md", "msrwe report --db msrwe.duckdb --study study.toml --out report.html "
-                       "--export results/"): Plan(setup=(_store, _study)),
+    ("docs/report.md", "msrwe analyze --db msrwe.duckdb --study study.toml --out results "
+                       "--quiet"): Plan(setup=(_store, _study)),
     ("docs/serve.md", "msrwe demo"): Plan(
         skip="msrwe demo runs the whole demo (tests/cli/test_demo_cmd.py runs it) and " + _SERVE),
     ("docs/sources.md", "msrwe redcap template --out redcap-template"): Plan(),

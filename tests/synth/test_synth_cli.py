@@ -49,7 +49,7 @@ def test_case_03_dirty(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--patients", "0"], "--patients must be between 1 and 200,000; got 0"),
+        (["--patients", "0"], "--patients must be between 1 and 2,000,000; got 0"),
         (["--format", "json"], "--format must be one of csv, parquet, xlsx"),
         (["--patients", "5", "--dirty"], "--dirty needs at least 20 patients"),
         (["--seed", "-1"], "--seed must be a whole number >= 0"),

@@ -15,6 +15,7 @@ def test_case_01_exported_names():
         "MANIFEST_COLUMNS",
         "MANIFEST_FILE",
         "MAX_PATIENTS",
+        "MAX_WRITE_PATIENTS",
         "MIN_DIRTY_PATIENTS",
         "TABLES",
         "TABLE_NAMES",

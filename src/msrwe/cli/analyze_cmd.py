@@ -36,7 +36,12 @@ def analyze(
         "--study",
         help="The study file (TOML). Without it, every patient on the most-given drug.",
     ),
-    out: Path = typer.Option(Path("results"), "--out", help="Folder for results.csv/.parquet."),
+    out: Path = typer.Option(
+        Path("results"), "--out",
+        help="Folder for results.csv/.parquet and the analysis the report renders "
+        "(the folder analysis/: `msrwe report --analysis` reads it instead of analysing again; "
+        "it is patient-level, keep it at the centre).",
+    ),
     export: Path | None = typer.Option(
         None,
         "--export",
@@ -74,6 +79,7 @@ def analyze(
 ) -> None:
     """Analyse a store: cohort and attrition, then every declared analysis, into one table."""
     from msrwe.pipeline.run import analyze as run_analysis
+    from msrwe.store import Store
 
     if aggregate_only and export is not None:
         from msrwe.errors import OptionError
@@ -91,6 +97,10 @@ def analyze(
     out_folder(out)  # before minutes of analysis, not after
     for name, kind in (("results.csv", "csv"), ("results.parquet", "parquet")):
         check_out_file(out / name, kind=kind, what="results table", inputs=[study], db=db)
+    if not aggregate_only:
+        from msrwe.pipeline.bundle import check_bundle_folder
+
+        check_bundle_folder(out)
     if export is not None:
         out_folder(export, "--export")
         check_out_folder(export, what="export folder", inputs=[study], db=db)
@@ -104,7 +114,9 @@ def analyze(
             marks.append((time.perf_counter(), peak_rss_mb(), description))
             bar.update(task, description=description, total=total, completed=i - 1)
 
-        result = run_analysis(db, study, progress=on_step, min_cell=min_cell)
+        with Store(db) as store:
+            result = run_analysis(store, study, progress=on_step, min_cell=min_cell)
+            quality = store.quality()
         marks.append((time.perf_counter(), peak_rss_mb(), ""))
     if timings:
         _print_timings(marks, start_mb)
@@ -113,14 +125,19 @@ def analyze(
 
         console.print(f"Wrote the site package {shown(write_package(result, out, site=site))}")
         return
+    from msrwe.pipeline.bundle import save_analysis
+
     written = list(result.results.write(out))
-    if export is not None:
+    if export is not None:  # before the bundle: an export into --out replaces the folder whole
         result.export(export, keep_extra_columns=keep_extra_columns)
+    bundle = save_analysis(result, out, quality=quality)
     if not quiet:
         for table in result.summary().as_rich():
             console.print(table)
     console.print(f"Wrote {len(result.results)} result rows to {shown(written[0])} and "
                   f"{shown(written[1])}")
+    console.print(f"The analysis for the report: {shown(bundle)} (msrwe report --analysis "
+                  f"{shown(out)})")
     if result.min_cell is not None:
         console.print(f"Counts from 1 to {result.min_cell - 1} are withheld (small-cell "
                       "suppression): their value is empty and their method starts with "

@@ -73,7 +73,6 @@ def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
     from msrwe._atomic import atomic_write_text
     from msrwe.design.demo import run_demo_design
     from msrwe.io import import_folder
-    from msrwe.pipeline import build_report
     from msrwe.synth import write_cohort
 
     out_folder(out).mkdir(parents=True, exist_ok=True)
@@ -89,7 +88,7 @@ def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
         summary = import_folder(charts, db)
         bar.advance(task)
         bar.update(task, description="analysing and writing the report")
-        build_report(db, html, study=study, export=out / "results")
+        _analyse_and_report(db, html, study, out / "results")
         bar.advance(task)
         bar.update(task, description="comparing methotrexate, rituximab and cladribine")
         compare_html = _run_compare_demo(out / "compare", seed)
@@ -100,12 +99,36 @@ def _run_demo(out: Path, patients: int, seed: int, dirty: bool) -> None:
     console.print(f"Charts:  {shown(charts)}  ({read} rows, {quarantined} quarantined)")
     console.print(f"Store:   {shown(db)}")
     console.print(f"Study:   {shown(study)}")
-    console.print(f"Results: {shown(out / 'results')}")
+    console.print(f"Results: {shown(out / 'results')}  (the report again, without analysing: "
+                  f"msrwe report --analysis {shown(out / 'results')} --out report.html)")
     console.print(f"Comparison: {shown(compare_html.resolve())}")
     console.print(f"[bold green]Report:[/]  {shown(html.resolve())}")
     console.print(f"Design:  {shown(run_demo_design(out / 'design').resolve())}")
     console.print(f"Web app: msrwe users add NAME --role data-manager --db {db}; "
                   f"then msrwe serve --db {db} --study {study}")
+
+
+def _analyse_and_report(db: Path, html: Path, study: Path, results: Path) -> Path:
+    """Analyse once, export, keep the analysis for ``msrwe report --analysis``, render.
+
+    The export goes into ``results``, the bundle into ``results/analysis``, and the report is
+    rendered from the same result. When the analysis cannot run for a reason the user can fix,
+    the report is the data report that says why (:func:`msrwe.pipeline.build_report`).
+    """
+    from msrwe.errors import InputError, StoreError
+    from msrwe.pipeline import analyze, build_report
+    from msrwe.pipeline.bundle import save_analysis
+    from msrwe.store import Store
+
+    try:
+        with Store(db) as store:
+            result = analyze(store, study)
+            quality = store.quality()
+    except (InputError, StoreError):
+        return build_report(db, html, study=study, export=results)
+    path = build_report(db, html, analysis=result, export=results)
+    save_analysis(result, results, quality=quality)  # after the export, which replaces results
+    return path
 
 
 def _run_compare_demo(folder: Path, seed: int) -> Path:
@@ -115,7 +138,6 @@ def _run_compare_demo(folder: Path, seed: int) -> Path:
     """
     from msrwe._atomic import atomic_write_text
     from msrwe.io import import_folder
-    from msrwe.pipeline import build_report
     from msrwe.synth import write_cohort
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -124,7 +146,7 @@ def _run_compare_demo(folder: Path, seed: int) -> Path:
     atomic_write_text(study_path, DEMO_COMPARE_STUDY)
     write_cohort(charts, 900, seed=seed, arms=DEMO_COMPARE_ARMS)
     import_folder(charts, db)
-    return build_report(db, folder / "report.html", study=study_path, export=folder / "results")
+    return _analyse_and_report(db, folder / "report.html", study_path, folder / "results")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,7 +1,9 @@
-"""``msrwe report``: analyse a store and write the one-file HTML report.
+"""``msrwe report``: write the one-file HTML report of an analysis, or analyse a store first.
 
-``--out`` is the report's file (the one file this command makes); ``--export DIR`` writes the
-same files into the folder DIR as ``msrwe analyze --export DIR``.
+``--analysis DIR`` renders the analysis ``msrwe analyze --out DIR`` wrote (its ``analysis/``
+bundle, :mod:`msrwe.pipeline.bundle`) without analysing again; without it the store (``--db``)
+is analysed first. ``--out`` is the report's file (the one file this command makes);
+``--export DIR`` writes the same files into the folder DIR as ``msrwe analyze --export DIR``.
 """
 
 from __future__ import annotations
@@ -18,11 +20,20 @@ __all__ = ["register", "report"]
 
 @guard
 def report(
-    db: Path = typer.Option(Path("msrwe.duckdb"), "--db", help="The DuckDB store to report on."),
+    db: Path | None = typer.Option(
+        None, "--db", help="The DuckDB store to analyse and report on [default: msrwe.duckdb]; "
+        "not with --analysis.", show_default=False,
+    ),
     study: Path | None = typer.Option(
         None,
         "--study",
         help="The study file (TOML). Without it, every patient on the most-given drug.",
+    ),
+    analysis: Path | None = typer.Option(
+        None, "--analysis",
+        help="Render the analysis `msrwe analyze --out DIR` wrote (give DIR): nothing is "
+        "analysed again and the store is not opened. The report is the one `msrwe report "
+        "--db` writes from the same store and study.",
     ),
     out: Path = typer.Option(Path("report.html"), "--out", help="The report's file."),
     export: Path | None = typer.Option(
@@ -54,10 +65,22 @@ def report(
         "apart from the report; without it no key is kept.",
     ),
 ) -> None:
-    """Analyse the store and write a self-contained HTML report (opens with no internet)."""
+    """Write a self-contained HTML report (opens with no internet) of an analysis or a store."""
     from msrwe.errors import OptionError
     from msrwe.pipeline import build_report
 
+    if analysis is not None:
+        for given, option in ((db, "--db"), (study, "--study")):
+            if given is not None:
+                raise OptionError(
+                    f"{option} cannot be given with --analysis: the analysis was run on its own "
+                    "store with its own study. Run `msrwe analyze` again to change them, or "
+                    "leave out --analysis to analyse the store now.", option=option)
+        from msrwe.pipeline.bundle import bundle_path
+
+        bundle_path(analysis)  # a clear error before anything is written
+    if analysis is None and db is None:
+        db = Path("msrwe.duckdb")
     if key is not None and not deidentify:
         raise OptionError("a key table exists only for a de-identified report (--deidentify).",
                           option="--key")
@@ -67,20 +90,21 @@ def report(
                           "Use `msrwe export --deidentify` to share datasets.",
                           option="--export")
     out_folder(out.parent, given=out)  # before minutes of analysis, not after
-    check_out_file(out, kind="html", what="report", inputs=[study], db=db)
+    check_out_file(out, kind="html", what="report", inputs=[study, analysis], db=db)
     if export is not None:
         out_folder(export, "--export")
-        check_out_folder(export, what="export folder", inputs=[study, out], db=db)
+        check_out_folder(export, what="export folder", inputs=[study, out, analysis], db=db)
     if key is not None:
         check_out_file(key, kind="csv", what="key table", option="--key",
-                       inputs=[study, out], db=db)
+                       inputs=[study, out, analysis], db=db)
     with progress() as bar:
         task = bar.add_task("report", total=None)
 
         def on_step(step: int, total: int, description: str) -> None:
             bar.update(task, description=description, total=total, completed=step - 1)
 
-        path = build_report(db, out, study=study, export=export, progress=on_step,
+        path = build_report(db, out, study=study, analysis=analysis, export=export,
+                            progress=on_step,
                             keep_extra_columns=keep_extra_columns, min_cell=min_cell,
                             deidentify=deidentify, key_path=key)
         bar.update(task, description="done", total=1, completed=1)

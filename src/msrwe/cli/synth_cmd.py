@@ -42,7 +42,8 @@ def synth(
     ),
 ) -> None:
     """Write a synthetic cohort modelled on the long-term intrathecal methotrexate series."""
-    from msrwe.synth import FORMATS, MANIFEST_FILE, MAX_PATIENTS, MIN_DIRTY_PATIENTS, write_cohort
+    from msrwe.synth import FORMATS, MANIFEST_FILE, MIN_DIRTY_PATIENTS, write_cohort
+    from msrwe.synth import MAX_WRITE_PATIENTS as MAX_PATIENTS
     from msrwe.synth._arms import ARM_REGIMENS
 
     arm_names: tuple[str, ...] | None = None
@@ -80,9 +81,13 @@ def synth(
     if fmt not in FORMATS:
         raise OptionError(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}.")
     with progress() as bar:
-        bar.add_task(f"writing {patients} synthetic patients", total=None)
+        task = bar.add_task(f"writing {patients:,} synthetic patients", total=None)
+
+        def done(written: int, total: int) -> None:
+            bar.update(task, completed=written, total=total)
+
         paths = write_cohort(out, patients, seed=seed, dirty=dirty, fmt=fmt,  # type: ignore[arg-type]
-                             arms=arm_names)
+                             arms=arm_names, progress=done)
     table = Table(title=f"Synthetic cohort: {patients} patients, seed {seed}, written to {out}")
     table.add_column("file")
     table.add_column("rows", justify="right")

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from msrwe.derive._columns import require_columns
+from msrwe.derive._columns import key_codes, require_columns
 from msrwe.errors import InputError, OptionError
 from msrwe.schema import SERIOUS_CRITERIA
 
@@ -136,11 +136,19 @@ def derive_adae(
             f"adverse_events row {r['__row'] + 1} (patient {r[by]}): onset_date is missing; "
             "every adverse event needs an onset date."
         )
+    # Each patient's doses in date order, numbered: sorted by an integer code of the patient
+    # (no string comparisons; the asof join below needs dates sorted within each patient only).
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
     d = (
         doses.select(pl.col(by).cast(pl.String), pl.col("date"))
         .filter(pl.col("date").is_not_null())
-        .sort(by, "date")
-        .with_columns((pl.int_range(pl.len()).over(by) + 1).cast(pl.Int64).alias("dose_number"))
+        .with_columns(key_codes([by], ["__code"]))
+        .sort("__code", "date")
+        .with_columns((pl.col("__code") != pl.col("__code").shift(1)).fill_null(True)
+                      .alias("__first"))
+        .with_columns((row - pl.when(pl.col("__first")).then(row).forward_fill() + 1)
+                      .alias("dose_number"))
+        .drop("__code", "__first")
     )
     span = d.group_by(by).agg(
         pl.col("date").min().alias("first_dose"), pl.col("date").max().alias("last_dose")
@@ -152,7 +160,7 @@ def derive_adae(
         right_on="__dose_date",
         by=by,
         strategy="backward",
-        check_sortedness=False,  # both sides are sorted by patient and date just above
+        check_sortedness=False,  # both sides' dates are sorted within each patient just above
     )
     # "Life-threatening ; Hospitalisation" -> "life_threatening;hospitalization"
     crit = (

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from msrwe.derive._columns import require_columns
+from msrwe.derive._columns import require_columns, sort_unless_sorted
 from msrwe.errors import OptionError
 
 __all__ = ["derive_vars_baseline", "derive_vars_last_on_treatment"]
@@ -89,15 +89,17 @@ def derive_vars_baseline(
     _check(dataset, visits, {"dataset": [by, ref_date], "visits": [by, "date", value]})
     base, base_date = f"base_{value}", f"base_{value}_date"
     ref = dataset.select(by, pl.col(ref_date).alias("_ref")).unique(by)
-    cand = (
+    cand = sort_unless_sorted(
         _scores(visits, by, value)
-        .join(ref, on=by, how="inner")
+        .join(ref, on=by, how="inner", maintain_order="left")
         .filter(
             (pl.col("date") <= pl.col("_ref"))
             & (pl.col("date") >= pl.col("_ref") - pl.duration(days=window_days))
-        )
-        .sort(by, "date")
-        .group_by(by, maintain_order=True)
+        ),
+        [by, "date"],
+    )
+    cand = (
+        cand.group_by(by, maintain_order=True)
         .last()
         .select(by, pl.col(value).alias(base), pl.col("date").alias(base_date))
     )
@@ -147,15 +149,17 @@ def derive_vars_last_on_treatment(
     _check(dataset, visits, {"dataset": [by, start, end_date], "visits": [by, "date", value]})
     last, last_date = f"last_{value}", f"last_{value}_date"
     ref = dataset.select(by, pl.col(start).alias("_start"), pl.col(end_date).alias("_end"))
-    cand = (
+    cand = sort_unless_sorted(
         _scores(visits, by, value)
-        .join(ref.unique(by), on=by, how="inner")
+        .join(ref.unique(by), on=by, how="inner", maintain_order="left")
         .filter(
             (pl.col("date") > pl.col("_start"))
             & (pl.col("date") <= pl.col("_end") + pl.duration(days=lag_days))
-        )
-        .sort(by, "date")
-        .group_by(by, maintain_order=True)
+        ),
+        [by, "date"],
+    )
+    cand = (
+        cand.group_by(by, maintain_order=True)
         .last()
         .select(by, pl.col(value).alias(last), pl.col("date").alias(last_date))
     )

@@ -34,8 +34,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from msrwe.derive._columns import require_columns
-from msrwe.derive._frames import sort_unique_key
+from msrwe.derive._columns import key_codes, require_columns
 from msrwe.errors import InputError, OptionError, StudyFileError
 
 __all__ = [
@@ -200,20 +199,31 @@ def derive_vars_dose(
         .otherwise(pl.col("dose_mg") / wt_ok)
         .alias("dose_mg_kg"),
     )
-    # (``__row`` makes the sort keys unique: a table already in this order, as the store's
-    # sorted doses of one drug are, is not copied twice by the sort and the sort back)
-    df = sort_unique_key(df, [*keys, "date", "__row"]).with_columns(
-        (pl.int_range(pl.len()).over(keys) + 1).cast(pl.Int64).alias("dose_number"),
-        (pl.col("date") - pl.col("date").shift(1).over(keys))
-        .dt.total_days()
+    # Each history's doses in date order: sorted by integer codes of the keys (any order of the
+    # histories will do, since the rows go back to their own order), then the dose number and
+    # interval from the history's first row, and the running totals per history.
+    codes = [f"__k{i}" for i in range(len(keys))]
+    part = df.select(
+        "__row", "date", "dose_mg", "dose_mg_m2", "dose_mg_kg", *key_codes(keys, codes)
+    ).sort([*codes, "date", "__row"])
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
+    first = pl.any_horizontal([pl.col(c) != pl.col(c).shift(1) for c in codes]).fill_null(True)
+    part = part.with_columns(first.alias("__first")).with_columns(
+        pl.col("__first").cum_sum().alias("__history"),
+        (row - pl.when(pl.col("__first")).then(row).forward_fill() + 1).alias("dose_number"),
+        pl.when(~pl.col("__first"))
+        .then((pl.col("date") - pl.col("date").shift(1)).dt.total_days())
         .cast(pl.Int64)
         .alias("interval_days"),
+    )
+    added = part.select(
+        "__row", "dose_number", "interval_days",
         *[
-            pl.col(f"dose_{b}").fill_null(0.0).cum_sum().over(keys).alias(f"cum_{b}")
+            pl.col(f"dose_{b}").fill_null(0.0).cum_sum().over("__history").alias(f"cum_{b}")
             for b in ("mg", "mg_m2", "mg_kg")
         ],
-    )
-    return sort_unique_key(df, ["__row"]).drop("__row", "__unit")
+    ).sort("__row")
+    return df.drop("__row", "__unit").hstack(added.drop("__row"))
 
 
 def derive_exposure_alerts(
@@ -266,9 +276,13 @@ def derive_exposure_alerts(
         "date_crossed": pl.Date,
     }
     frames = []
+    # the drugs given, from the distinct names (not a lower-casing of every dose per limit)
+    given = set(addose["drug"].unique().drop_nulls().str.to_lowercase().to_list())
     for lim in limits:
         if lim.basis not in ("mg", "mg_m2", "mg_kg"):
             raise OptionError(f"DoseLimit {lim.limit_id!r}: basis must be mg, mg_m2 or mg_kg.")
+        if lim.drug not in given:
+            continue
         sub = addose.filter(pl.col("drug").str.to_lowercase() == lim.drug)
         if sub.height == 0:
             continue

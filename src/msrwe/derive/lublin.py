@@ -44,6 +44,7 @@ from __future__ import annotations
 import polars as pl
 
 from msrwe.derive._columns import require_columns
+from msrwe.derive._windows import window_counts
 
 __all__ = ["PROGRESSIVE", "derive_lublin_years"]
 
@@ -55,21 +56,15 @@ def _any_in(years: pl.DataFrame, dated: pl.DataFrame, by: str, date: str, name: 
             ) -> pl.DataFrame:  # fmt: skip
     """Per patient-year, ``name`` = 1 when a dated row lies in the year (ends inclusive).
 
-    The patient's last row up to the end of the year decides (an as-of join, sorted once), so
-    the years are never paired with every row of the patient.
+    The rows are counted per year by binary search on integer keys
+    (:func:`msrwe.derive._windows.window_counts`), so the years are never paired with every row
+    of the patient.
     """
     keys = [by, "year"]
-    rows = (dated.select(by, pl.col(date).alias("_d")).filter(pl.col("_d").is_not_null())
-            .unique().sort("_d"))
-    return (
-        years.select(*keys, "period_start", "period_end")
-        .filter(pl.col("period_end").is_not_null()).sort("period_end")
-        .join_asof(rows, left_on="period_end", right_on="_d", by=by, strategy="backward",
-                   check_sortedness=False)
-        .filter((pl.col("_d") >= pl.col("period_start")).fill_null(False))
-        .select(*keys, pl.lit(1).alias(name))
-        .unique(keys)
-    )
+    (n,) = window_counts(years, [(pl.col("period_start"), pl.col("period_end"))], dated, by=by,
+                         date=date)
+    return (years.select(*keys).filter(pl.Series(n > 0))
+            .select(*keys, pl.lit(1).alias(name)).unique(keys))
 
 
 def derive_lublin_years(

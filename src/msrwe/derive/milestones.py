@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -50,7 +51,7 @@ import polars as pl
 from msrwe.derive._columns import require_columns
 from msrwe.errors import OptionError
 
-__all__ = ["derive_milestone"]
+__all__ = ["derive_milestone", "derive_milestones"]
 
 
 def _pair(name: str, v: float | Sequence[float]) -> tuple[float, float]:
@@ -109,6 +110,43 @@ def derive_milestone(
         One row per patient (in order of first appearance): ``by``, ``date``, ``value``,
         ``time2event`` (days from the first visit), ``observed``.
     """
+    return derive_milestones(
+        visits, milestones=(milestone,), relapses=relapses, by=by, date=date, value=value,
+        validconf=validconf, conf_days=conf_days, conf_tol_days=conf_tol_days,
+        require_sust_days=require_sust_days, relapse_to_event=relapse_to_event,
+        relapse_to_conf=relapse_to_conf, impute_last_visit=impute_last_visit)[0]
+
+
+def derive_milestones(
+    visits: pl.DataFrame,
+    *,
+    milestones: Sequence[float],
+    relapses: pl.DataFrame | None = None,
+    by: str = "patient_id",
+    date: str = "date",
+    value: str = "edss",
+    validconf: str | None = None,
+    conf_days: int = 84,
+    conf_tol_days: float | Sequence[float] = (7, 730.5),
+    require_sust_days: float = 0,
+    relapse_to_event: float | Sequence[float] = 0,
+    relapse_to_conf: float | Sequence[float] = 30,
+    impute_last_visit: float = 0,
+) -> list[pl.DataFrame]:
+    """:func:`derive_milestone` for several milestones of the same visits, in their order.
+
+    The visits are sorted and the relapses placed once for all milestones (each milestone is
+    then one pass of the compiled scan); parameters as :func:`derive_milestone`.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> v = pl.DataFrame({"patient_id": ["P1"] * 3, "edss": [3.0, 4.0, 6.0],
+    ...     "date": [dt.date(2020, 1, 1), dt.date(2020, 7, 1), dt.date(2021, 1, 1)]})
+    >>> [r["observed"].item() for r in derive_milestones(v, milestones=[4.0, 6.0],
+    ...                                                  impute_last_visit=1)]
+    [True, True]
+    """
     if isinstance(conf_days, bool) or not isinstance(conf_days, int) or conf_days < 1:
         raise OptionError(f"derive_milestone: 'conf_days' must be a whole number >= 1; "
                           f"got {conf_days!r}.")
@@ -124,16 +162,33 @@ def derive_milestone(
             or require_sust_days < 0:
         raise OptionError("derive_milestone: 'require_sust_days' must be a number of days >= 0 "
                           f"(or inf); got {require_sust_days!r}.")
-    impute = impute_last_visit > 0
-    impute_max = math.inf if impute_last_visit <= 1 else float(impute_last_visit)
+    prepared = _prepare(visits, relapses, by=by, date=date, value=value, validconf=validconf,
+                        relapse_before=rte[0])
+    return [_scan(prepared, float(m), visits.schema[by], by=by, date=date, value=value,
+                  conf_days=float(conf_days), tol=tol, rte=rte, rtc=rtc,
+                  require_sust_days=float(require_sust_days), impute_last_visit=impute_last_visit)
+            for m in milestones]
+
+
+def _prepare(visits: pl.DataFrame, relapses: pl.DataFrame | None, *, by: str, date: str,
+             value: str, validconf: str | None, relapse_before: float) -> dict[str, Any]:
+    """The visits and relapses as the kernel reads them, the same for every milestone.
+
+    Visits sorted, one per day, in days from the patient's first visit; relapses in days from
+    it, per patient.
+    """
     require_columns(visits, "visits", [by, date, value, *([validconf] if validconf else [])])
     cols = [by, date, value, *([validconf] if validconf else [])]
     v = visits.select(cols).filter(pl.col(value).is_not_null() & pl.col(date).is_not_null())
     if validconf:
         v = v.filter(pl.col(validconf).is_not_null())
     order = v.select(by).unique(maintain_order=True)
-    v = v.with_row_index("_i").sort(by, date, "_i").unique([by, date], keep="last",
-                                                           maintain_order=True)
+    # one visit per day, the last charted row: after the sort a day's rows are adjacent and
+    # the last of them is the one whose next row is another day (a scan, not a hash unique)
+    v = v.with_row_index("_i").sort(by, date, "_i").filter(
+        pl.col(by).ne_missing(pl.col(by).shift(-1))
+        | pl.col(date).ne_missing(pl.col(date).shift(-1))
+        | (pl.int_range(pl.len()) == pl.len() - 1))
     # v is sorted by patient: each patient's rows are one run; codes number the runs
     code = v.select(pl.col(by).rle_id()).to_series().to_numpy().astype(np.int64)
     starts = (np.concatenate(([0], np.flatnonzero(code[1:] != code[:-1]) + 1, [len(code)]))
@@ -155,17 +210,29 @@ def derive_milestone(
         if r.schema[by] == pats.schema[by]:
             r = r.join(pats, on=by, how="inner").with_columns(
                 _d=pl.col("onset_date").cast(pl.Int32).cast(pl.Int64) - pl.col("_first")
-            ).filter(pl.col("_d") >= -rte[0]).sort("_code", "_d")
+            ).filter(pl.col("_d") >= -relapse_before).sort("_code", "_d")
             rel_days = r["_d"].cast(pl.Float64).to_numpy()
             rel_starts = np.searchsorted(r["_code"].to_numpy(), np.arange(n_pat + 1))
+    return {"v": v, "order": order, "code": code, "starts": starts, "t": t, "vals": vals,
+            "ok": ok, "rel_days": rel_days, "rel_starts": rel_starts}
+
+
+def _scan(p: dict[str, Any], milestone: float, id_type: pl.DataType, *, by: str, date: str,
+          value: str, conf_days: float, tol: tuple[float, float], rte: tuple[float, float],
+          rtc: tuple[float, float], require_sust_days: float,
+          impute_last_visit: float) -> pl.DataFrame:
+    """One milestone on prepared visits: the kernel, then one row per patient."""
+    impute = impute_last_visit > 0
+    impute_max = math.inf if impute_last_visit <= 1 else float(impute_last_visit)
+    v, order, starts, t, vals = p["v"], p["order"], p["starts"], p["t"], p["vals"]
     from msrwe.derive._milestone_kernel import milestone_scan
     from msrwe.derive.outcomes.compile_notice import compile_notice
 
     with compile_notice(milestone_scan):  # a first compile says so instead of a silent wait
-        idx = milestone_scan(t, vals, ok, starts.astype(np.int64), rel_days,
-                             rel_starts.astype(np.int64), float(milestone), float(conf_days),
+        idx = milestone_scan(t, vals, p["ok"], starts.astype(np.int64), p["rel_days"],
+                             p["rel_starts"].astype(np.int64), milestone, conf_days,
                              tol[0], tol[1], rte[0], rte[1], rtc[0], rtc[1],
-                             float(require_sust_days), impute, impute_max)
+                             require_sust_days, impute, impute_max)
     observed = idx >= 0
     at = np.where(observed, starts[:-1] + idx, starts[1:] - 1)
     res = pl.DataFrame({
@@ -176,5 +243,5 @@ def derive_milestone(
         "observed": observed,
     })
     return order.join(res, on=by, how="left", maintain_order="left").cast(
-        {by: visits.schema[by], date: pl.Date, value: pl.Float64, "time2event": pl.Float64,
+        {by: id_type, date: pl.Date, value: pl.Float64, "time2event": pl.Float64,
          "observed": pl.Boolean})

@@ -163,11 +163,15 @@ def follow_up_years(
 
 
 def _anniversary_expr(day: pl.Expr, years: pl.Expr) -> pl.Expr:
-    """``day`` moved ``years`` years on, 29 February to 1 March in a common year."""
-    moved = day.dt.offset_by(pl.format("{}y", years))
-    leap_day = (day.dt.month() == 2) & (day.dt.day() == 29)
-    return pl.when(leap_day & (moved.dt.day() == 28)).then(moved + pl.duration(days=1)) \
-        .otherwise(moved)
+    """``day`` moved ``years`` years on, 29 February to 1 March in a common year.
+
+    Built from year, month and day numbers (not a per-row ``offset_by`` text).
+    """
+    y = day.dt.year().cast(pl.Int32) + years.cast(pl.Int32)
+    leap_year = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    to_common = (day.dt.month() == 2) & (day.dt.day() == 29) & ~leap_year
+    moved = pl.date(y, day.dt.month(), pl.when(to_common).then(28).otherwise(day.dt.day()))
+    return pl.when(to_common).then(moved + pl.duration(days=1)).otherwise(moved)
 
 
 def derive_mri_activity_years(

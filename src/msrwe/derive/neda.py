@@ -55,6 +55,7 @@ from __future__ import annotations
 import polars as pl
 
 from msrwe.derive._columns import require_columns
+from msrwe.derive._windows import window_counts
 from msrwe.derive.relapse_rates import DAYS_PER_YEAR
 from msrwe.errors import OptionError
 
@@ -67,13 +68,14 @@ _MIN_BV_DAYS = 274
 
 def _any_in_year(years: pl.DataFrame, dated: pl.DataFrame, by: str, date: str,
                  name: str) -> pl.DataFrame:
-    hits = (
-        years.select(by, "year", "period_start", "period_end")
-        .join(dated.select(by, pl.col(date).alias("_d")), on=by, how="inner")
-        .filter((pl.col("_d") >= pl.col("period_start")) & (pl.col("_d") <= pl.col("period_end")))
-        .group_by(by, "year").agg(pl.len().alias(name))
-    )
-    return hits
+    """Per patient-year with any, ``name`` = how many dated rows lie in the year.
+
+    Ends inclusive, counted by binary search (:func:`msrwe.derive._windows.window_counts`).
+    """
+    (n,) = window_counts(years, [(pl.col("period_start"), pl.col("period_end"))], dated, by=by,
+                         date=date)
+    return (years.select(by, "year").with_columns(pl.Series(name, n, dtype=pl.UInt32))
+            .filter(pl.col(name) > 0))
 
 
 def derive_neda_years(
@@ -177,23 +179,18 @@ def _edss_documented(years: pl.DataFrame, visits: pl.DataFrame, by: str, tol: in
                      ) -> pl.DataFrame:
     """Per patient-year: an EDSS within ``tol`` days of the start and of the end of the year.
 
-    The assessment nearest each end decides (an as-of join per patient, sorted once), so the
-    years are never paired with every visit of the patient.
+    An assessment is within ``tol`` days of an end when one lies in the window of ``tol`` days
+    either side of it: counted by binary search on integer keys
+    (:func:`msrwe.derive._windows.window_counts`), so the years are never paired with every
+    visit of the patient.
     """
     keys = [by, "year"]
-    edss = (visits.select(by, "date", "edss")
-            .filter(pl.col("edss").is_not_null() & pl.col("date").is_not_null())
-            .select(by, pl.col("date").alias("_near")).unique().sort("_near"))
-    out = years.select(*keys, "period_start", "period_end")
-    for end, flag in (("period_start", "_e0"), ("period_end", "_e1")):
-        near = (out.select(*keys, end).filter(pl.col(end).is_not_null()).sort(end)
-                .join_asof(edss, left_on=end, right_on="_near", by=by, strategy="nearest",
-                           check_sortedness=False)
-                .select(*keys, ((pl.col("_near") - pl.col(end)).dt.total_days().abs()
-                                <= tol).fill_null(False).alias(flag)))
-        out = out.join(near, on=keys, how="left", maintain_order="left")
-    return out.select(*keys, (pl.col("_e0").fill_null(False) & pl.col("_e1").fill_null(False))
-                      .alias("edss_documented"))
+    edss = visits.filter(pl.col("edss").is_not_null())
+    day = pl.duration(days=tol)
+    n0, n1 = window_counts(years, [(pl.col(end) - day, pl.col(end) + day)
+                                   for end in ("period_start", "period_end")],
+                           edss, by=by, date="date")
+    return years.select(*keys, pl.Series("edss_documented", (n0 > 0) & (n1 > 0)))
 
 
 def _apbvc(years: pl.DataFrame, scans: pl.DataFrame, by: str, tol: int) -> pl.DataFrame:

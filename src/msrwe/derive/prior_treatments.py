@@ -35,7 +35,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from msrwe.derive._columns import require_columns
+from msrwe.derive._columns import key_codes, require_columns
 from msrwe.errors import InputError, OptionError
 
 __all__ = ["derive_prior_courses", "derive_vars_prior_failure"]
@@ -91,20 +91,25 @@ def derive_prior_courses(
     )
     if study_drug is not None and not count_study_drug:
         t = t.filter(pl.col("drug") != study_drug.lower())
-    t = t.sort("patient_id", "drug", "start_date")
+    # Sorted by integer codes of patient and drug (no string comparisons); the courses are put
+    # in patient, drug and start order at the end, on the few merged rows.
+    t = t.with_columns(key_codes(["patient_id", "drug"], ["_p", "_d"])).sort(
+        "_p", "_d", "start_date"
+    )
     # A new merged course starts when the gap since the previous course's stop exceeds the limit
     # (an ongoing previous course never leaves a gap).
-    prev_stop = pl.col("stop_date").shift(1).over("patient_id", "drug")
+    first_row = ((pl.col("_p") != pl.col("_p").shift(1)) | (pl.col("_d") != pl.col("_d").shift(1))
+                 ).fill_null(True)
+    prev_stop = pl.when(~first_row).then(pl.col("stop_date").shift(1))
     gap = (pl.col("start_date") - prev_stop).dt.total_days()
-    first_row = pl.int_range(pl.len()).over("patient_id", "drug") == 0
     new_course = first_row | (prev_stop.is_not_null() & (gap > merge_gap_days))
-    # Two steps: a window nested inside another window's cum_sum is quadratic in Polars (38 s at
-    # 379,000 patient-drug groups); flagging first and summing second is linear.
+    # Every course of the table numbered in one running sum (no window nested in a window).
     merged = (
-        t.with_columns(new_course.alias("_new"))
-        .with_columns(pl.col("_new").cum_sum().over("patient_id", "drug").alias("_course"))
-        .group_by("patient_id", "drug", "_course", maintain_order=True)
+        t.with_columns(new_course.cum_sum().alias("_course"))
+        .group_by("_course", maintain_order=True)
         .agg(
+            pl.col("patient_id").first(),
+            pl.col("drug").first(),
             pl.col("start_date").first(),
             pl.col("stop_date").last(),
             pl.col("stop_reason").last(),
@@ -117,6 +122,7 @@ def derive_prior_courses(
             (pl.col("adequate") & pl.col("stop_reason").is_in(list(reasons)).fill_null(False))
             .alias("failed")
         )
+        .sort("patient_id", "drug", "start_date", maintain_order=True)
     )
     return merged
 

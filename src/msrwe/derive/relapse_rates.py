@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from msrwe.derive._columns import require_columns
@@ -78,16 +79,31 @@ def merge_relapse_onsets(
     rel = rel.sort(by, onset)
     if merge_days == 0 or rel.height == 0:
         return rel
-    keep: list[bool] = []
-    last_pid: object = None
-    last_day: object = None
-    for pid, day in zip(rel[by].to_list(), rel[onset].to_list(), strict=True):
-        if pid != last_pid or (day - last_day).days >= merge_days:  # type: ignore[operator]
-            keep.append(True)
-            last_pid, last_day = pid, day
-        else:
-            keep.append(False)
-    return rel.filter(pl.Series(keep))
+    return rel.filter(pl.Series(_counted(rel, by, onset, merge_days)))
+
+
+def _counted(rel: pl.DataFrame, by: str, onset: str, merge_days: int) -> np.ndarray:
+    """Which rows (sorted by patient and onset, one per day) start a counted relapse.
+
+    The first onset of a patient counts; the next counted one is the first onset at least
+    ``merge_days`` after it, and so on. Each row's successor (the first onset of the same
+    patient ``merge_days`` or more later) is found by binary search, and the counted rows are
+    the chains from each patient's first row, followed a step at a time for all patients at once
+    (as many steps as the most relapses counted for one patient).
+    """
+    n = rel.height
+    code = rel.select(pl.col(by).rle_id()).to_series().to_numpy().astype(np.int64)
+    day = rel[onset].cast(pl.Int32).to_numpy().astype(np.int64)
+    key = (code << 32) + day  # sorted, as the rows are
+    nxt = np.searchsorted(key, key + merge_days, side="left")
+    nxt[(nxt >= n) | (code[np.minimum(nxt, n - 1)] != code)] = -1
+    keep = np.zeros(n, dtype=bool)
+    step = np.flatnonzero(np.concatenate(([True], code[1:] != code[:-1])))
+    while step.size:
+        keep[step] = True
+        step = nxt[step]
+        step = step[step >= 0]
+    return keep
 
 
 def derive_vars_relapse_counts(

@@ -125,9 +125,15 @@ def next_treatment_start(
                                         pl.col("drug").cast(pl.String)))
     if not starts:
         return pl.DataFrame(schema=schema)
-    other = pl.concat(starts).filter(
-        pl.col("_start").is_not_null()
-        & ~pl.col("drug").str.strip_chars().str.to_lowercase().is_in(study_drugs)
+    every = pl.concat(starts)
+    # the study drug's spellings, decided once per distinct name rather than once per row
+    names = every.select(pl.col("drug").unique().drop_nulls())
+    own = names.filter(
+        pl.col("drug").str.strip_chars().str.to_lowercase().is_in(study_drugs)
+    )["drug"]
+    other = every.filter(
+        pl.col("_start").is_not_null() & pl.col("drug").is_not_null()
+        & ~pl.col("drug").is_in(own)
     )
     return (
         other.join(first, on="patient_id", how="inner")

@@ -53,6 +53,8 @@ INDEXING: tuple[str, ...] = ("ms.sev", "mssev")
 _EDSS_VALUES = tuple(float(c) for c in EDSS_COLUMNS)
 _MAX_MSSS_ROW = 30
 _ARMSS_AGES = (18, 75)
+_BAND = 2.0  # years either side: the pool of a local score (ms.sev)
+_MAX_TABLE = 20_000_000  # cells of the (EDSS value x duration) table of running totals
 
 
 def _label_number(label: object, kind: str, source: str, row: int) -> int:
@@ -184,7 +186,7 @@ def local_severity(
     *,
     reference_edss: Sequence[float | None],
     reference_at: Sequence[float | None],
-    band: float = 2.0,
+    band: float = _BAND,
 ) -> list[float | None]:
     """Local severity scores (ms.sev's local MSSS/ARMSS): the rank within a band of the data.
 
@@ -198,42 +200,115 @@ def local_severity(
     >>> local_severity([4.0], [10.0], reference_edss=[2.0, 4.0, 6.0], reference_at=[9, 10, 11])
     [5.0]
     """
-    ref_e = np.array([np.nan if v is None else v for v in reference_edss], dtype=float)
-    ref_x = np.array([np.nan if v is None else v for v in reference_at], dtype=float)
-    ok = np.isfinite(ref_e) & np.isfinite(ref_x) & (ref_e < 10)
-    ref_e, ref_x = ref_e[ok], ref_x[ok]
-    q_e = np.array([np.nan if v is None else v for v in edss], dtype=float)
-    q_x = np.array([np.nan if v is None else v for v in at], dtype=float)
+    q_e, q_x = _floats(edss), _floats(at)
     if len(q_e) != len(q_x):
         raise ValueError("edss and at must have the same length")
-    scored = np.isfinite(q_e) & np.isfinite(q_x) & (q_e < 10)
-    below = np.zeros(len(q_e))
-    equal = np.zeros(len(q_e))
-    # One sorted array of durations per distinct EDSS value (EDSS has ~20): the pool of each
-    # score is then counted by binary search, O(n log n) instead of n x reference.
-    for v in np.unique(ref_e):
-        n_v = _count_within(np.sort(ref_x[ref_e == v]), q_x, band)
-        below += np.where(v < q_e, n_v, 0)
-        equal += np.where(v == q_e, n_v, 0)
-    size = _count_within(np.sort(ref_x), q_x, band)
-    rank = below + (equal + 1) / 2
-    return [float(r / (n + 1) * 10) if ok_ and n > 0 else None
-            for r, n, ok_ in zip(rank.tolist(), size.tolist(), scored.tolist(), strict=True)]
+    scores = _LocalReference(_floats(reference_edss), _floats(reference_at)).score(
+        q_e, q_x, band)
+    return [None if np.isnan(s) else float(s) for s in scores.tolist()]
 
 
-def _count_within(r: np.ndarray, x: np.ndarray, band: float) -> np.ndarray:
+def _floats(values: Sequence[float | None] | np.ndarray) -> np.ndarray:
+    """A float array, ``None`` as NaN (numpy input is taken as it is)."""
+    if isinstance(values, np.ndarray):
+        return values.astype(float, copy=False)
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+class _LocalReference:
+    """The reference assessments of the local scores, counted once for any number of queries.
+
+    The reference is reduced to its distinct (EDSS, duration) pairs with their counts (durations
+    are whole days over 365.25, so a million patients' visits have a few thousand distinct
+    durations per EDSS value): within each distinct EDSS value (EDSS has ~20) and over all, the
+    distinct durations are sorted with the running total of their counts. The pool of each score
+    is found by binary search and counted as a difference of running totals: O(n) for the
+    reduction, O(q log d) per query set, instead of n x reference.
+    """
+
+    def __init__(self, ref_e: np.ndarray, ref_x: np.ndarray) -> None:
+        ok = np.isfinite(ref_e) & np.isfinite(ref_x) & (ref_e < 10)
+        # + 0.0 makes -0.0 +0.0, so equal numbers are one key
+        ref = pl.DataFrame({"e": ref_e[ok] + 0.0, "x": ref_x[ok] + 0.0})
+        pairs = ref.group_by("e", "x").len().sort("e", "x")
+        e_sorted = pairs["e"].to_numpy()
+        self.values = np.unique(e_sorted)
+        self.x_by_value = pairs["x"].to_numpy()
+        self.cum_by_value = np.concatenate(([0], np.cumsum(pairs["len"].to_numpy())))
+        self.bounds = np.searchsorted(e_sorted, np.append(self.values, np.inf), side="left")
+        overall = pairs.group_by("x").agg(pl.col("len").sum()).sort("x")
+        self.all_x = overall["x"].to_numpy()
+        self.cum_all = np.concatenate(([0], np.cumsum(overall["len"].to_numpy())))
+        # With few EDSS values (the usual ~20), one table of running totals over values and the
+        # distinct durations answers every value's count from one pair of binary searches:
+        # table[a, b] = references with one of the a lowest values and one of the b shortest
+        # durations.
+        self.table: np.ndarray | None = None
+        if (len(self.values) + 1) * (len(self.all_x) + 1) <= _MAX_TABLE:
+            table = np.zeros((len(self.values) + 1, len(self.all_x) + 1), dtype=np.int64)
+            np.add.at(table, (np.searchsorted(self.values, e_sorted) + 1,
+                              np.searchsorted(self.all_x, self.x_by_value) + 1),
+                      pairs["len"].to_numpy())
+            self.table = table.cumsum(axis=0).cumsum(axis=1)
+
+    def score(self, q_e: np.ndarray, q_x: np.ndarray, band: float) -> np.ndarray:
+        """``rank / (n + 1) x 10`` per query (NaN where there is no score)."""
+        scored = np.isfinite(q_e) & np.isfinite(q_x) & (q_e < 10)
+        if self.table is not None:
+            lo, hi = _range_within(self.all_x, q_x, band)
+            hi = np.maximum(hi, lo)
+            t = self.table
+            n_lt = np.searchsorted(self.values, np.where(scored, q_e, 0.0), side="left")
+            n_le = np.searchsorted(self.values, np.where(scored, q_e, 0.0), side="right")
+            below_i = t[n_lt, hi] - t[n_lt, lo]
+            equal_i = t[n_le, hi] - t[n_le, lo] - below_i
+            size_i = t[-1, hi] - t[-1, lo]
+            rank_t = below_i + (equal_i + 1) / 2
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(scored & (size_i > 0), rank_t / (size_i + 1) * 10, np.nan)
+        below = np.zeros(len(q_e))
+        equal = np.zeros(len(q_e))
+        for k, v in enumerate(self.values):
+            i, j = self.bounds[k], self.bounds[k + 1]
+            n_v = _count_within(self.x_by_value[i:j], q_x, band,
+                                self.cum_by_value[i:j + 1] - self.cum_by_value[i])
+            below += np.where(v < q_e, n_v, 0)
+            equal += np.where(v == q_e, n_v, 0)
+        size = _count_within(self.all_x, q_x, band, self.cum_all)
+        rank = below + (equal + 1) / 2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(scored & (size > 0), rank / (size + 1) * 10, np.nan)
+
+
+def _count_within(r: np.ndarray, x: np.ndarray, band: float,
+                  cum: np.ndarray | None = None) -> np.ndarray:
     """How many of the sorted ``r`` satisfy ``abs(r - x) <= band``, for each ``x``.
+
+    With ``cum`` (``len(r) + 1`` running totals from 0), element ``i`` of ``r`` stands for
+    ``cum[i + 1] - cum[i]`` elements.
+    """
+    if len(r) == 0:
+        return np.zeros(len(x), dtype=np.int64)
+    lo, hi = _range_within(r, x, band)
+    if cum is None:
+        return np.maximum(hi - lo, 0)
+    return np.where(hi > lo, cum[np.maximum(hi, lo)] - cum[lo], 0)
+
+
+def _range_within(r: np.ndarray, x: np.ndarray, band: float) -> tuple[np.ndarray, np.ndarray]:
+    """The run ``lo:hi`` of the sorted ``r`` with ``abs(r - x) <= band``, for each ``x``.
 
     The elements that do are contiguous in ``r`` (rounding is monotone); binary search on
     ``x -/+ band`` finds the run to within rounding, and the edges are then moved until the
     test ``abs(r - x) <= band`` itself holds exactly as an element-wise comparison would.
+    ``hi <= lo`` when there is none.
     """
     xs = np.where(np.isfinite(x), x, 0.0)
     lo = np.searchsorted(r, xs - band, side="left")
     hi = np.searchsorted(r, xs + band, side="right")
     n = len(r)
     if n == 0:
-        return np.zeros(len(x), dtype=np.int64)
+        return lo, hi
 
     def inside(i: np.ndarray) -> np.ndarray:
         j = np.clip(i, 0, n - 1)
@@ -254,7 +329,7 @@ def _count_within(r: np.ndarray, x: np.ndarray, band: float) -> np.ndarray:
         hi = np.where(grow_hi, np.searchsorted(r, r[j], side="right"), hi)
         j = np.clip(hi - 1, 0, n - 1)
         hi = np.where(shrink_hi & ~grow_hi, np.searchsorted(r, r[j], side="left"), hi)
-    return np.maximum(hi - lo, 0)
+    return lo, hi
 
 
 def derive_vars_severity(
@@ -308,6 +383,7 @@ def derive_vars_severity(
         )
     )
     out = dataset
+    local: dict[str, _LocalReference] = {}  # sorted once per kind, shared by the timepoints
     for t in timepoints:
         out = out.with_columns(
             ((pl.col(f"{t}_edss_date") - pl.col("ms_onset_date")).dt.total_days() / 365.25)
@@ -315,13 +391,20 @@ def derive_vars_severity(
             ((pl.col(f"{t}_edss_date") - pl.col("birth_date")).dt.total_days() / 365.25)
             .alias(f"age_{t}"),
         )
-        e = out[f"{t}_edss"].to_list()
         for kind, matrix, x in (("msss", msss, "dd"), ("armss", armss, "age")):
-            at = out[f"{x}_{t}"].to_list()
             if matrix is not None:
-                scores = matrix.lookup(edss=e, at=at, indexing=indexing)
+                scores = pl.Series(f"{kind}_{t}", matrix.lookup(
+                    edss=out[f"{t}_edss"].to_list(), at=out[f"{x}_{t}"].to_list(),
+                    indexing=indexing), dtype=pl.Float64)
             else:
-                scores = local_severity(e, at, reference_edss=ref["edss"].to_list(),
-                                        reference_at=ref[x].to_list())
-            out = out.with_columns(pl.Series(f"{kind}_{t}", scores, dtype=pl.Float64))
+                if x not in local:
+                    local[x] = _LocalReference(_column(ref, "edss"), _column(ref, x))
+                scores = pl.Series(f"{kind}_{t}", local[x].score(
+                    _column(out, f"{t}_edss"), _column(out, f"{x}_{t}"), _BAND)).fill_nan(None)
+            out = out.with_columns(scores)
     return out
+
+
+def _column(frame: pl.DataFrame, name: str) -> np.ndarray:
+    """A column as floats, empty values as NaN."""
+    return frame[name].cast(pl.Float64).fill_null(np.nan).to_numpy()

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
+from msrwe.derive._columns import strictly_sorted
+
 if TYPE_CHECKING:
     from msrwe.derive.outcomes.options import OutcomeOptions
 
@@ -184,13 +186,16 @@ def _confirmable(
     # One sort by patient and date; every "latest onset before" / "nearest relapse" look-up is
     # then a binary search on one integer key per row (patient rank, day), a per-patient as-of
     # join without re-sorting the visits for each window.
-    v = (visits.select("patient_id", pl.col("date").cast(pl.Date),
-                       pl.col("base_date").cast(pl.Date))
-         .unique().sort("patient_id", "date"))
+    v = visits.select("patient_id", pl.col("date").cast(pl.Date),
+                      pl.col("base_date").cast(pl.Date))
+    if not strictly_sorted(v, "patient_id", "date"):  # else distinct and in order already
+        v = v.unique().sort("patient_id", "date")
     code = (pl.col("patient_id").ne_missing(pl.col("patient_id").shift(1))
             .fill_null(True).cum_sum().cast(pl.Int64))
     v = v.with_columns(code.alias("_p"))
     pid = v["_p"].to_numpy()
+    first = np.ones(len(pid), dtype=bool)  # each patient's first row (rows are sorted)
+    first[1:] = pid[1:] != pid[:-1]
     day = v["date"].to_physical().to_numpy(allow_copy=True)
     has_day = v["date"].is_not_null().to_numpy()
     is_onset = ((pl.col("date") > pl.col("base_date")).fill_null(False))
@@ -209,7 +214,8 @@ def _confirmable(
                                                      or relapse_to_conf[1] > 0):
         r = (relapses.select("patient_id", pl.col("onset_date").cast(pl.Date).alias("_rel"))
              .drop_nulls().unique()
-             .join(v.select("patient_id", "_p").unique(), on="patient_id", how="inner")
+             .join(v.filter(pl.Series(first)).select("patient_id", "_p"), on="patient_id",
+                   how="inner")
              .sort("_p", "_rel"))
         r_p = r["_p"].to_numpy()
         r_day = r["_rel"].to_physical().to_numpy(allow_copy=True).astype(np.int64)

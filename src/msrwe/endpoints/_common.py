@@ -10,7 +10,7 @@ import polars as pl
 from msrwe.stats import KaplanMeierResult, kaplan_meier, km_median
 from msrwe.stats._survival import KM_TABLE_SCHEMA
 from msrwe.tables.formatting import plural
-from msrwe.tables.groups import groups_of
+from msrwe.tables.groups import group_ids
 from msrwe.tables.km import add_km_result
 from msrwe.tables.results import ResultsTable
 
@@ -21,7 +21,7 @@ def per_group(
     adsl: pl.DataFrame, data: pl.DataFrame, *, by: str = "patient_id", group: str = "group"
 ) -> Iterator[tuple[str, pl.DataFrame]]:
     """``(group, rows of data of that group's patients)`` for each group, then ``overall``."""
-    for g, ids in groups_of(adsl, group):
+    for g, ids in group_ids(adsl, group):
         yield g, data.filter(pl.col(by).cast(pl.String).is_in(ids))
 
 
@@ -91,9 +91,14 @@ def _km_delayed_entry(
     from lifelines import KaplanMeierFitter
     from lifelines.exceptions import StatError
 
+    from msrwe.stats._survival import collapse_ties
+
     entry = np.minimum(entry, time)
     try:
-        kmf = KaplanMeierFitter(alpha=1 - level).fit(time, event.astype(bool), entry=entry)
+        # one row per distinct (time, event, entry), its count as an exact weight
+        (tu, eu, nu), count = collapse_ties(time.astype(float), event.astype(float), entry)
+        kmf = KaplanMeierFitter(alpha=1 - level).fit(tu, eu.astype(bool), entry=nu,
+                                                     weights=count)
     except StatError:
         return None
     line = kmf.survival_function_.index.to_numpy(dtype=float)

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from msrwe.derive.milestones import derive_milestone
+from msrwe.derive.milestones import derive_milestones
 from msrwe.derive.relapse_rates import DAYS_PER_YEAR
 from msrwe.endpoints._common import add_km_rows, per_group
 from msrwe.tables.results import ResultsTable
@@ -66,8 +66,14 @@ def derive_admilestone(
     rtc = relapse_to_conf if isinstance(relapse_to_conf, int | float) else tuple(relapse_to_conf)
     opts = {"conf_days": conf_days, "conf_tol_days": tuple(conf_tol_days),
             "relapse_to_conf": rtc, "require_sust_days": require_sust_days}
-    for m in milestones:
-        res = derive_milestone(on_tx, milestone=m, relapses=relapses, **opts)
+    on_tx_res = derive_milestones(on_tx, milestones=milestones, relapses=relapses, **opts)
+    if onset is not None:
+        # the visits are prepared once for every milestone (derive_milestones)
+        all_res = derive_milestones(visits.select("patient_id", "date", "edss"),
+                                    milestones=milestones, relapses=relapses, **opts)
+        first = visits.group_by("patient_id").agg(pl.col("date").min().alias("_first"))
+    for i, m in enumerate(milestones):
+        res = on_tx_res[i]
         parts.append(res.select(
             "patient_id", pl.lit(m).alias("milestone"), pl.lit("first_dose").alias("origin"),
             pl.col("observed").alias("event"), (pl.col("time2event") / DAYS_PER_YEAR)
@@ -75,9 +81,7 @@ def derive_admilestone(
             .alias("already_reached"), pl.lit(0.0).alias("entry_years")))
         if onset is None:
             continue
-        res = derive_milestone(visits.select("patient_id", "date", "edss"), milestone=m,
-                               relapses=relapses, **opts)
-        first = visits.group_by("patient_id").agg(pl.col("date").min().alias("_first"))
+        res = all_res[i]
         parts.append(
             res.join(onset, on="patient_id").join(first, on="patient_id")
             .filter(pl.col("ms_onset_date").is_not_null())

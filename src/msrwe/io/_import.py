@@ -26,14 +26,15 @@ import polars as pl
 
 from msrwe._version import __version__
 from msrwe.errors import ImportRefused, OptionError
+from msrwe.io._batched import check_batches
 from msrwe.io._cross import cross_check
 from msrwe.io._frames import ROW, empty_problems, sort_problems
 from msrwe.io._links import patient_links
 from msrwe.io._mapping import Mapping, load_mapping
 from msrwe.io._names import name_key, table_of_name
-from msrwe.io._read import SUFFIXES, file_type, read_raw
+from msrwe.io._read import SUFFIXES, Unbatched, file_type, read_raw
 from msrwe.io._reconcile import ROW_NUMBERS, Rechecked, reconcile, stored_state
-from msrwe.io._validate import CheckedTable, check_table
+from msrwe.io._validate import CheckedTable, check_table, make_plan
 from msrwe.schema import BOOKKEEPING, CONTRACT
 
 __all__ = [
@@ -388,9 +389,17 @@ def read_chart_folder(
     sheets: dict[str, str | None] = {}
     for name, path in files.items():
         tmap = mapping.table(name)
-        raw = read_raw(path, name, tmap.sheet)
+        raw = read_raw(path, name, tmap.sheet, native=True, batched=True)
         sheets[name] = raw.sheet
-        checked[name] = check_table(raw, CONTRACT[name], tmap, dates)
+        try:
+            if raw.batches is not None:
+                plan = make_plan(raw, CONTRACT[name], tmap, dates)
+                checked[name] = check_batches(plan, raw)
+            else:
+                checked[name] = check_table(raw, CONTRACT[name], tmap, dates)
+        except Unbatched:  # read in batches, the file could differ from the whole: read it whole
+            raw = read_raw(path, name, tmap.sheet, native=True)
+            checked[name] = check_table(raw, CONTRACT[name], tmap, dates)
         del raw  # the text copy of a large file is not needed any more
     cross = cross_check(checked)
     tables: dict[str, pl.DataFrame] = {}

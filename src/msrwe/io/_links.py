@@ -62,8 +62,11 @@ def patient_links(
         rows = (quarantine.filter(pl.col("table_name") == name).select("row_number")
                 .drop_nulls().unique())
         if "patient_id" in frame.columns and ROW in frame.columns:
+            # only the quarantined rows are linked: filter before the (costly) unique
             ids = frame.select(pl.col(ROW).cast(pl.Int64).alias("row_number"),
-                               pl.col("patient_id").cast(pl.String)).unique()
+                               pl.col("patient_id").cast(pl.String))
+            ids = ids.filter(pl.col("row_number").is_in(rows.get_column("row_number").implode()))
+            ids = ids.unique()
         else:
             ids = pl.DataFrame(schema={"row_number": pl.Int64, "patient_id": pl.String})
         linked = rows.join(ids, on="row_number", how="left" if every_row else "inner")

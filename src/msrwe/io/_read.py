@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +49,8 @@ class RawFile:
     path
         The file.
     frame
-        Every column as ``pl.String``; the header as written (stripped).
+        Every column as ``pl.String`` (a Parquet file read with ``native=True``: in its own
+        types); the header as written (stripped).
     encoding
         ``utf-8``, ``utf-16`` (a CSV with a UTF-16 byte-order mark, as Excel's "Unicode Text"
         export writes) or ``cp1252`` (the fallback for CSV files Excel wrote on Windows).
@@ -71,6 +73,13 @@ class RawFile:
     header_row: int = 1
     sheet: str | None = None
     problems: pl.DataFrame | None = None
+    #: For a large CSV file: a function giving its rows in batches of text (``frame`` then has
+    #: the header and no rows), so that the file is never held as text in memory at once.
+    batches: Callable[[], Iterator[pl.DataFrame]] | None = None
+
+
+class Unbatched(Exception):  # a signal to the importer, never shown to a user
+    """A file read in batches must be read whole instead (see :mod:`msrwe.io._batched`)."""
 
 
 def _refuse(path: Path, message: str) -> ImportRefused:
@@ -98,7 +107,11 @@ def file_type(name: str) -> str:
     return Path(lower).suffix
 
 
-def _read_parquet(path: Path) -> pl.DataFrame:
+def _read_parquet(path: Path, native: bool = False) -> pl.DataFrame:
+    """The cells of a Parquet file as text, or (``native``) in their own types.
+
+    A date-time is read as its date either way; nested or binary columns are refused.
+    """
     try:
         frame = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
@@ -110,11 +123,27 @@ def _read_parquet(path: Path) -> pl.DataFrame:
             col = col.dt.date()
         elif dtype.is_nested() or dtype == pl.Binary:
             raise _refuse(path, f"column {name!r} holds {dtype} values, not cells of a table")
-        casts.append(col.cast(pl.String).alias(name))
+        elif native or dtype == pl.String:
+            casts.append(col)
+            continue
+        casts.append(col if native else col.cast(pl.String).alias(name))
     return frame.select(casts)
 
 
-def read_raw(path: str | Path, table: str | None = None, sheet: str | None = None) -> RawFile:
+#: A CSV file at least this large is read in batches by the importer (``batched=True``).
+BATCH_BYTES = 64 << 20
+#: About how many rows each batch holds.
+BATCH_ROWS = 1_000_000
+
+
+def read_raw(
+    path: str | Path,
+    table: str | None = None,
+    sheet: str | None = None,
+    *,
+    native: bool = False,
+    batched: bool = False,
+) -> RawFile:
     """Read one chart file with every cell as text.
 
     Parameters
@@ -126,6 +155,13 @@ def read_raw(path: str | Path, table: str | None = None, sheet: str | None = Non
         else from its only sheet with data.
     sheet
         The sheet to read (a mapping's ``sheet``), which wins over the table's name.
+    native
+        Keep the columns of a Parquet file in their own types (a date-time as its date) instead
+        of casting them to text: the importer takes a column whose type fits its contract column
+        as it is, and casts the others to text itself (see :func:`msrwe.io._rules.native_type`).
+    batched
+        Give a plain UTF-8 CSV file of at least :data:`BATCH_BYTES` as its header and
+        :attr:`RawFile.batches` instead of its rows (the importer checks it batch by batch).
 
     Returns
     -------
@@ -138,7 +174,7 @@ def read_raw(path: str | Path, table: str | None = None, sheet: str | None = Non
         When the file cannot be read, is binary, is not a table, or repeats a column name.
     """
     from msrwe.io._excel import read_sheet
-    from msrwe.io._text import gunzip, read_text
+    from msrwe.io._text import batched_text, gunzip, read_text
 
     if not isinstance(path, str | Path):
         raise OptionError(
@@ -150,6 +186,7 @@ def read_raw(path: str | Path, table: str | None = None, sheet: str | None = Non
     header_row = 1
     problems = None
     sheet_read = None
+    batches = None
     if suffix not in SUFFIXES:
         raise _refuse(
             p,
@@ -161,10 +198,16 @@ def read_raw(path: str | Path, table: str | None = None, sheet: str | None = Non
         frame, header_row, sheet_read = got.frame, got.header_row, got.name
         problems = _cell_problems(got, frame)
     elif suffix == ".parquet":
-        frame = _read_parquet(p)
+        frame = _read_parquet(p, native)
     else:
-        source = gunzip(p) if suffix.endswith(".gz") else p
-        frame, encoding, problems = read_text(source, str(p), tab=suffix.startswith(".tsv"))
+        got = None
+        if batched and not suffix.endswith(".gz") and p.stat().st_size >= BATCH_BYTES:
+            got = batched_text(p, str(p), tab=suffix.startswith(".tsv"), rows=BATCH_ROWS)
+        if got is not None:
+            frame, batches = got
+        else:
+            source = gunzip(p) if suffix.endswith(".gz") else p
+            frame, encoding, problems = read_text(source, str(p), tab=suffix.startswith(".tsv"))
     names = [str(c).strip().lstrip("\ufeff").strip() for c in frame.columns]
     seen: set[str] = set()
     for raw_name, name in zip(frame.columns, names, strict=True):
@@ -176,18 +219,27 @@ def read_raw(path: str | Path, table: str | None = None, sheet: str | None = Non
     if problems is not None and problems.height:
         index = {c: n for c, n in zip(frame.columns, names, strict=True)}
         problems = problems.with_columns(pl.col("column").replace(index))
-    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+    renamed = dict(zip(frame.columns, names, strict=True))
+    frame = frame.rename(renamed)
     # Columns with no header and no content (trailing commas, empty Excel columns) are dropped.
     blank = [c for c in frame.columns if (c == "" or c.startswith("__UNNAMED__"))]
+    if batches is not None:
+        if blank:  # whether such a column has content only the whole file says
+            return read_raw(p, table, sheet, native=native)
+        inner = batches
+
+        def batches() -> Iterator[pl.DataFrame]:
+            for batch in inner():
+                yield batch.rename(renamed)
     for c in blank:
-        if frame[c].drop_nulls().str.strip_chars().str.len_chars().sum() == 0:
+        if frame[c].cast(pl.String).drop_nulls().str.strip_chars().str.len_chars().sum() == 0:
             frame = frame.drop(c)
         else:
             position = frame.columns.index(c) + 1
             raise _refuse(p, f"column {position} has values but no name in the header row")
     if frame.width == 0:
         raise _refuse(p, "the file has no columns: a chart table needs a header row")
-    return RawFile(p, frame, encoding, digest, header_row, sheet_read, problems)
+    return RawFile(p, frame, encoding, digest, header_row, sheet_read, problems, batches)
 
 
 def _cell_problems(sheet: object, frame: pl.DataFrame) -> pl.DataFrame:

@@ -24,7 +24,15 @@ import polars as pl
 from msrwe.io._mapping import ISO_DATE
 from msrwe.schema import Column, DateOrder, OnlyWhen
 
-__all__ = ["BOOLEAN_WORDS", "column_checks", "row_rule_checks", "typed_expr", "typed_name"]
+__all__ = [
+    "BOOLEAN_WORDS",
+    "column_checks",
+    "native_type",
+    "native_typed_expr",
+    "row_rule_checks",
+    "typed_expr",
+    "typed_name",
+]
 
 _TRUE = ("true", "yes", "y", "1", "t")
 _FALSE = ("false", "no", "n", "0", "f")
@@ -83,6 +91,45 @@ def typed_expr(col: Column, source: pl.Expr, fmt: str, *, careful: bool = True) 
     return text
 
 
+#: The column types of a Parquet file taken as they are, per contract type: the values are
+#: exactly those their text would give (a 32-bit float is not: 0.1 would become 0.100000001).
+_NATIVE: dict[str, tuple[pl.DataType, ...]] = {
+    "date": (pl.Date(),),
+    "number": (pl.Float64(), pl.Int8(), pl.Int16(), pl.Int32(), pl.Int64(), pl.UInt8(),
+               pl.UInt16(), pl.UInt32()),
+    "integer": (pl.Int8(), pl.Int16(), pl.Int32(), pl.Int64(), pl.UInt8(), pl.UInt16(),
+                pl.UInt32()),
+    "boolean": (pl.Boolean(),),
+}
+
+
+def native_type(col: Column, dtype: pl.DataType) -> bool:
+    """Whether a column typed ``dtype`` (a Parquet file's) is read as it is for ``col``.
+
+    Such a column is not cast to text and parsed again: its typed value is the column itself
+    (a number that is not finite is still ``not_a_number``), and its text, where a message quotes
+    it, is the cast to text that the text path would have parsed, so both give the same rows.
+
+    Examples
+    --------
+    >>> from msrwe.schema import CONTRACT
+    >>> edss = CONTRACT["visits"].column("edss")
+    >>> native_type(edss, pl.Float64()), native_type(edss, pl.Float32()), native_type(edss, pl.String())
+    (True, False, False)
+    """  # noqa: E501
+    return any(dtype == t for t in _NATIVE.get(col.dtype, ()))
+
+
+def native_typed_expr(col: Column, source: pl.Expr) -> pl.Expr:
+    """The typed value of ``col`` from a column already of a :func:`native_type`."""
+    if col.dtype == "number":
+        f = source.cast(pl.Float64)
+        return pl.when(f.is_finite()).then(f)
+    if col.dtype == "integer":
+        return source.cast(pl.Int64)
+    return source
+
+
 def _type_message(col: Column, value: pl.Expr, fmt: str) -> tuple[str, pl.Expr]:
     q = pl.format("'{}'", value)
     if col.dtype == "date":
@@ -129,21 +176,25 @@ def column_checks(
     typed: pl.Expr,
     fmt: str,
     dates: tuple[date, date] | None = None,
+    text: pl.Expr | None = None,
 ) -> list[tuple]:
     """``(mask, rule, message)`` for every rule of one column.
 
-    ``dates`` is the plausible span of every date (``implausible_date`` outside it).
+    ``dates`` is the plausible span of every date (``implausible_date`` outside it). ``text`` is
+    the cell as text where a message quotes it, when ``raw`` is not text (a Parquet column read
+    in its own type); the masks only ask whether ``raw`` is empty.
     """
+    raw_text = raw if text is None else text
     label = col.description.split("(")[0].split(";")[0].strip() or col.name
     checks: list[tuple] = []
     if col.required:
         checks.append(
             (raw.is_null(), "missing_required", pl.lit(f"{col.name} is required but empty"))
         )
-    rule, msg = _type_message(col, raw, fmt)
+    rule, msg = _type_message(col, raw_text, fmt)
     checks.append((raw.is_not_null() & typed.is_null(), rule, msg))
     if col.dtype == "date" and dates is not None:
-        checks.append(_implausible_date(col, raw, typed, dates))
+        checks.append(_implausible_date(col, raw_text, typed, dates))
     if col.allowed is not None:
         allowed = list(col.allowed)
         listed = ", ".join(allowed)
@@ -159,7 +210,9 @@ def column_checks(
                 f" is not an allowed {col.name}: use one of {listed} "
                 "(a mapping file can recode a site's own values)"
             )
-        checks.append((bad, "not_allowed", pl.concat_str(pl.format("'{}'", raw), pl.lit(tail))))
+        checks.append(
+            (bad, "not_allowed", pl.concat_str(pl.format("'{}'", raw_text), pl.lit(tail)))
+        )
     if col.minimum is not None or col.maximum is not None:
         outside: list[pl.Expr] = []
         if col.minimum is not None:
@@ -173,7 +226,7 @@ def column_checks(
             out = out & ~typed.cast(pl.Float64).is_in(list(col.special))
         tail = f" is out of range: {label} {_range_words(col)}"
         checks.append(
-            (out, "out_of_range", pl.concat_str(pl.lit(f"{col.name} "), raw, pl.lit(tail)))
+            (out, "out_of_range", pl.concat_str(pl.lit(f"{col.name} "), raw_text, pl.lit(tail)))
         )
     if col.check == "edss_half_step":
         twice = typed * 2
@@ -187,7 +240,9 @@ def column_checks(
             " is not a valid score: the EDSS runs 0, 1.0, 1.5, ..., 9.5, 10 "
             "(Kurtzke 1983; clinical-methods.md section 1.1)"
         )
-        checks.append((bad, "edss_half_step", pl.concat_str(pl.lit("EDSS "), raw, pl.lit(tail))))
+        checks.append(
+            (bad, "edss_half_step", pl.concat_str(pl.lit("EDSS "), raw_text, pl.lit(tail)))
+        )
     return checks
 
 

@@ -16,18 +16,21 @@ Examples
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
-import re
 import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from msrwe.errors import ImportRefused
 
-__all__ = ["read_text"]
+__all__ = ["batched_text", "read_text"]
 
 _HEAD = 1 << 16
 _MAX_HEADER_BYTES = 1 << 20
@@ -35,7 +38,6 @@ _MAX_COLUMNS = 1000
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 #: The most bytes a ``.gz`` file may decompress to.
 MAX_GZ_BYTES = 4 << 30
-_LONE_CR = re.compile(rb"\r(?!\n)")
 _PROBLEMS = {"row": pl.Int64(), "column": pl.String(), "value": pl.String(),
              "rule": pl.String(), "message": pl.String()}
 
@@ -187,7 +189,9 @@ def _unique_header(path: str, header: list[str]) -> list[str]:
     return out
 
 
-def _short_rows(data: bytes, frame: pl.DataFrame, separator: str, quotes: bool) -> pl.DataFrame:
+def _short_rows(
+    data: bytes | Path, frame: pl.DataFrame, separator: str, quotes: bool
+) -> pl.DataFrame:
     """Rows that have fewer cells than the header (the fast reader fills them with nulls).
 
     Only looked for when the last column has an empty cell. Without quotes a line is a row and
@@ -196,7 +200,8 @@ def _short_rows(data: bytes, frame: pl.DataFrame, separator: str, quotes: bool) 
     if frame.width < 2 or frame.height == 0 or frame[frame.columns[-1]].null_count() == 0:
         return _problem_frame([])
     if quotes:
-        text = data.decode("utf-8").lstrip("\ufeff")
+        raw = data.read_bytes() if isinstance(data, Path) else data
+        text = raw.decode("utf-8").lstrip("\ufeff")
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
         next(reader, None)
         counts = [
@@ -224,6 +229,72 @@ def _short_rows(data: bytes, frame: pl.DataFrame, separator: str, quotes: bool) 
     ])
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What the importer looks at in a text file's bytes before Polars reads it."""
+
+    head: bytes  # the first bytes (the header row's separator and width)
+    nul: bool  # a NUL byte: binary data
+    blank: bool  # nothing but byte-order marks, spaces and line ends
+    quote: bool  # a double quote somewhere
+    lone_cr: bool  # a CR not followed by LF (old Mac line ends)
+    utf8: bool  # valid UTF-8 throughout
+
+
+_BLANK = b"\xef\xbb\xbf \r\n\t"
+_CHUNK = 1 << 24
+
+
+def _facts(data: bytes) -> _Facts:
+    """The facts of bytes in memory."""
+    try:
+        codecs.utf_8_decode(data, "strict", True)
+        utf8 = True
+    except UnicodeDecodeError:
+        utf8 = False
+    return _Facts(
+        head=data[: _MAX_HEADER_BYTES + 2], nul=b"\x00" in data, blank=not data.strip(_BLANK),
+        quote=b'"' in data, lone_cr=data.count(b"\r") > data.count(b"\r\n"), utf8=utf8,
+    )
+
+
+def _file_facts(path: Path, name: str) -> _Facts:
+    """The facts of a file, read in chunks of 16 MiB: never a copy of the whole file in memory."""
+    head = b""
+    nul = quote = lone_cr = False
+    blank = utf8 = True
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    carry_cr = False  # the previous chunk ended with a CR
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(_CHUNK):
+                if len(head) < _MAX_HEADER_BYTES + 2:
+                    head += chunk[: _MAX_HEADER_BYTES + 2 - len(head)]
+                nul = nul or b"\x00" in chunk
+                blank = blank and not chunk.strip(_BLANK)
+                quote = quote or b'"' in chunk
+                if not lone_cr:
+                    if carry_cr and not chunk.startswith(b"\n"):
+                        lone_cr = True
+                    body = chunk[:-1] if chunk.endswith(b"\r") else chunk
+                    lone_cr = lone_cr or body.count(b"\r") > body.count(b"\r\n")
+                    carry_cr = chunk.endswith(b"\r")
+                if utf8:
+                    try:
+                        decoder.decode(chunk)
+                    except UnicodeDecodeError:
+                        utf8 = False
+            if utf8:
+                try:
+                    decoder.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    utf8 = False
+    except OSError as exc:
+        raise _refuse(name, f"cannot read the file ({exc.strerror or exc})") from exc
+    lone_cr = lone_cr or carry_cr
+    return _Facts(head, nul, blank, quote, lone_cr, utf8)
+
+
 def read_text(
     source: Path | bytes, name: str, *, tab: bool = False
 ) -> tuple[pl.DataFrame, str, pl.DataFrame]:
@@ -245,45 +316,88 @@ def read_text(
         When the file is binary, empty, too wide, not text, or has a quote never closed.
     """
     if isinstance(source, Path):
-        try:
-            data = source.read_bytes()
-        except OSError as exc:
-            raise _refuse(name, f"cannot read the file ({exc.strerror or exc})") from exc
+        # A file is looked at in chunks and read by Polars from disk: its bytes are only held
+        # in memory when the csv module must read it (or it is UTF-16, re-encoded below).
+        facts = _file_facts(source, name)
+        if facts.head.startswith(_UTF16_BOMS) or facts.nul or facts.lone_cr or not facts.utf8:
+            try:
+                source = source.read_bytes()
+            except OSError as exc:
+                raise _refuse(name, f"cannot read the file ({exc.strerror or exc})") from exc
+            facts = _facts(source)
     else:
-        data = source
-    if data.startswith(_UTF16_BOMS):
-        text, encoding = _decode(name, data)
-        data = text.encode("utf-8")
-        source = data
-    elif b"\x00" in data:
+        facts = _facts(source)
+    encoding = "utf-8"
+    if facts.head.startswith(_UTF16_BOMS):
+        assert isinstance(source, bytes)
+        text, encoding = _decode(name, source)
+        source = text.encode("utf-8")
+        facts = _facts(source)
+    elif facts.nul:
         raise _refuse(
             name,
             "the file holds binary data (NUL bytes), so it is not a CSV text table; "
             "export it again as CSV (UTF-8)",
         )
-    else:
-        encoding = "utf-8"
-    if not data.strip(b"\xef\xbb\xbf \r\n\t"):
+    if facts.blank:
         raise _refuse(name, "the file is empty: a chart table needs at least a header row")
-    separator = "\t" if tab else _separator(data)
-    _check_width(name, data[: _MAX_HEADER_BYTES + 2], separator)
-    has_quote = b'"' in data
-    careful = _LONE_CR.search(data) is not None  # old Mac line ends: only csv reads them
-    if not careful:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            careful = True  # cp1252: decoded and read by the csv module
+    separator = "\t" if tab else _separator(facts.head)
+    _check_width(name, facts.head, separator)
+    has_quote = facts.quote
+    careful = facts.lone_cr or not facts.utf8  # old Mac line ends or cp1252: the csv module
     if not careful:
         try:
             frame = pl.read_csv(
-                data, separator=separator, infer_schema=False, raise_if_empty=True,
+                source, separator=separator, infer_schema=False, raise_if_empty=True,
                 truncate_ragged_lines=False, quote_char='"' if has_quote else None,
             )
         except (pl.exceptions.PolarsError, ValueError):
             pass  # a stray quote, or a row with too many cells: the csv module reads or names it
         else:
-            return frame, encoding, _short_rows(data, frame, separator, has_quote)
+            return frame, encoding, _short_rows(source, frame, separator, has_quote)
+    data = source.read_bytes() if isinstance(source, Path) else source
     text, decoded = _decode(name, data)
     frame, problems = _python_csv(name, text, separator)
     return frame, encoding if encoding == "utf-16" else decoded, problems
+
+
+def batched_text(
+    path: Path, name: str, *, tab: bool, rows: int
+) -> tuple[pl.DataFrame, Callable[[], Iterator[pl.DataFrame]]] | None:
+    """The header of a plain UTF-8 text table and a reader of its rows in batches of text.
+
+    Only for a file that the whole-file reader would give to Polars (UTF-8, no NUL byte, no old
+    Mac line ends); ``None`` otherwise, or when Polars cannot read its header. A batch that
+    Polars refuses raises :class:`polars.exceptions.PolarsError` while the batches are read.
+
+    Parameters
+    ----------
+    path
+        The file.
+    name
+        The file's name, for messages.
+    tab
+        Tab-separated (a ``.tsv`` file).
+    rows
+        About how many rows each batch holds.
+    """
+    facts = _file_facts(path, name)
+    if facts.head.startswith(_UTF16_BOMS) or facts.nul or facts.lone_cr or not facts.utf8:
+        return None
+    if facts.blank:
+        return None
+    separator = "\t" if tab else _separator(facts.head)
+    _check_width(name, facts.head, separator)
+    options: dict[str, Any] = {
+        "separator": separator, "infer_schema": False, "raise_if_empty": True,
+        "truncate_ragged_lines": False, "quote_char": '"' if facts.quote else None,
+    }
+    try:
+        names = pl.scan_csv(path, **options).collect_schema().names()
+    except (pl.exceptions.PolarsError, ValueError):
+        return None
+
+    def batches() -> Iterator[pl.DataFrame]:
+        yield from pl.scan_csv(path, **options).collect_batches(chunk_size=rows)
+
+    return pl.DataFrame(schema=dict.fromkeys(names, pl.String())), batches

@@ -7,7 +7,7 @@ rule are turned into quarantine rows.
 Examples
 --------
 >>> import polars as pl
->>> from msrwe.io._read import RawFile
+>>> from msrwe.io._read import RawFile, Unbatched
 >>> from msrwe.io._mapping import TableMapping
 >>> from msrwe.schema import CONTRACT
 >>> raw = RawFile("visits.csv", pl.DataFrame({"patient_id": ["A1", "A1"], "date": ["2015-01-01", "2015-06-01"], "edss": ["6.0", "0.5"]}))
@@ -25,21 +25,22 @@ from pathlib import Path
 import polars as pl
 
 from msrwe.errors import ImportRefused
-from msrwe.io._frames import PROBLEM_SCHEMA, ROW, Findings, empty_problems
+from msrwe.io._frames import ROW, Findings
 from msrwe.io._mapping import EARLIEST_DATE, TableMapping
-from msrwe.io._plausible import dose_warnings
-from msrwe.io._read import RawFile
-from msrwe.io._rules import column_checks, row_rule_checks, typed_expr, typed_name
+from msrwe.io._read import RawFile, Unbatched
+from msrwe.io._rows_whole import _BAD, _DUP, _NO_MEASURES, _RETRY, _duplicates, _warnings
+from msrwe.io._rules import (
+    column_checks,
+    native_type,
+    native_typed_expr,
+    row_rule_checks,
+    typed_expr,
+    typed_name,
+)
 from msrwe.schema import POLARS_TYPES, DateOrder, OnlyWhen, Table
 
 __all__ = ["CheckedTable", "check_table"]
 
-_BAD, _DUP, _RETRY, _NO_MEASURES = (
-    "__msrwe_bad",
-    "__msrwe_dup",
-    "__msrwe_retry",
-    "__msrwe_no_measures",
-)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ class CheckedTable:
         The SHA-256 of the file, for provenance.
     date_text
         :data:`~msrwe.io._frames.ROW` and each date column as the file writes it, so that the
-        rules across tables can quote a date as the file holds it.
+        rules across tables can quote a date as the file holds it; only the rows where a date is
+        written otherwise than as its ISO form (2015-03-15), which is quoted as it is.
     """
 
     table: Table
@@ -201,6 +203,79 @@ def check_table(
     ImportRefused
         When a required column is missing or two columns give the same contract column.
     """
+    plan = make_plan(raw, table, tmap, dates)
+    if raw.batches is not None:  # msrwe.io._batched.check_batches checks those
+        raise Unbatched("check_table checks a whole file")
+    bad_rows = _raw_problem_rows(raw, plan.header)
+    checked = check_rows(plan, plan.frame, raw.header_row + 1, bad_rows)
+    bad = checked[_BAD]
+    found = Findings(table.name, plan.file)
+    if bad.any():
+        found.parts.extend(mask_findings(plan, checked.filter(bad)))
+    if bad_rows.height:
+        found.parts.append(
+            bad_rows.lazy().select(
+                pl.lit(table.name, dtype=pl.String).alias("table_name"),
+                pl.lit(plan.file, dtype=pl.String).alias("file"),
+                pl.col("row").alias("row_number"),
+                pl.col("column").alias("column_name"),
+                "value",
+                "rule",
+                "message",
+            )
+        )
+        checked = checked.with_columns(
+            (pl.col(_BAD) | pl.col(ROW).is_in(bad_rows.get_column("row").implode())).alias(_BAD)
+        )
+    found.parts.append(_duplicates(checked, table, plan.extras, plan.file))
+    failures = found.lazy().collect(engine="in-memory")
+    warnings = _warnings(checked, table, plan.tmap, plan.file, raw.encoding)
+    typed = typed_output(plan, checked)
+    date_text = _date_text(checked, plan.date_columns)
+    return CheckedTable(
+        table, plan.file, typed, failures, warnings, plan.extras, raw.sha256, date_text
+    )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How one file's rows are checked: its header mapped, and every rule as an expression."""
+
+    table: Table
+    tmap: TableMapping
+    file: str
+    header: dict[str, str]
+    #: The file's cells with contract names (mapping constants added; Parquet types settled).
+    frame: pl.DataFrame
+    extras: tuple[str, ...]
+    present: set[str]
+    native: frozenset[str]
+    value_cols: list[str]
+    #: ``(column, mask, rule, value, message)`` of every rule within a row.
+    masks: list[tuple[str, pl.Expr, str, pl.Expr, pl.Expr]]
+    failed_casts: list[pl.Expr]
+    dup_cols: list[str]
+    flags: list[pl.Expr]
+
+    @property
+    def date_columns(self) -> list[str]:
+        """The date columns the file gives."""
+        return [c for c in self.table.date_columns if c in self.present]
+
+    def prepare(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """A batch of the file's rows (read as text) with contract names and constants."""
+        frame = frame.rename(self.header)
+        if self.tmap.constants:
+            frame = frame.with_columns(
+                pl.lit(v, dtype=pl.String).alias(c) for c, v in self.tmap.constants.items()
+            )
+        return frame
+
+
+def make_plan(
+    raw: RawFile, table: Table, tmap: TableMapping, dates: tuple[date, date] | None = None
+) -> Plan:
+    """Map the header of ``raw`` and build every rule of ``table`` as an expression."""
     file = Path(raw.path).name
     if dates is None:
         dates = (EARLIEST_DATE, date.today())
@@ -213,31 +288,18 @@ def check_table(
         )
     extras = tuple(c for c in frame.columns if c not in table.column_names)
     present = {*header.values(), *tmap.constants}
+    frame, native = _native_or_text(frame, table, tmap)
     value_cols = [*table.column_names, *extras]
     fmt = tmap.date_format
-    lf = frame.lazy().select(
-        *[pl.col(c) for c in table.column_names if c in present],
-        *[pl.lit(None, dtype=pl.String).alias(c) for c in table.column_names if c not in present],
-        *[pl.col(c) for c in extras],
-    )
-    first = raw.header_row + 1
-    lf = lf.with_columns(pl.int_range(first, pl.len() + first, dtype=pl.Int64).alias(ROW))
-    bad_rows = _raw_problem_rows(raw, header)
-    blank = frame.select(pl.all_horizontal(pl.col(c).is_null() for c in frame.columns))
-    if frame.width and blank.to_series().any():  # filtering copies every cell: only if needed
-        empty = pl.all_horizontal(pl.col(c).is_null() for c in value_cols)
-        if bad_rows.height:  # a row of error cells only is not blank
-            empty = empty & ~pl.col(ROW).is_in(bad_rows.get_column("row").implode())
-        lf = lf.filter(~empty)
-    # Pass 1 (the hot path): text columns are stripped, the others are cast as they stand.
     # A column absent from the file is empty: no rule of it can fail (required ones are present).
     masks: list[tuple[str, pl.Expr, str, pl.Expr, pl.Expr]] = []
     for col in table.columns:
         if col.name not in present:
             continue
         raw_c, typed_c = pl.col(col.name), pl.col(typed_name(col.name))
-        for mask, rule, msg in column_checks(col, raw_c, typed_c, fmt, dates):
-            masks.append((col.name, mask.fill_null(False), rule, raw_c, msg))
+        text_c = raw_c.cast(pl.String) if col.name in native else raw_c
+        for mask, rule, msg in column_checks(col, raw_c, typed_c, fmt, dates, text_c):
+            masks.append((col.name, mask.fill_null(False), rule, text_c, msg))
     for rule in table.row_rules:
         pair = (
             (rule.earlier, rule.later) if isinstance(rule, DateOrder) else (rule.column, rule.when)
@@ -268,16 +330,43 @@ def check_table(
                 _NO_MEASURES
             )
         )
+    return Plan(table, tmap, file, header, frame, extras, present, native, value_cols, masks,
+                failed_casts, dup_cols, flags)
+
+
+def check_rows(
+    plan: Plan, frame: pl.DataFrame, first: int, bad_rows: pl.DataFrame
+) -> pl.DataFrame:
+    """Type every cell of ``frame`` (rows numbered from ``first``) and flag the rows that fail.
+
+    Blank rows are dropped (not a row of ``bad_rows``, which holds the reader's problems).
+    """
+    table, present, native = plan.table, plan.present, plan.native
+    lf = frame.lazy().select(
+        *[pl.col(c) for c in table.column_names if c in present],
+        *[pl.lit(None, dtype=pl.String).alias(c) for c in table.column_names if c not in present],
+        *[pl.col(c) for c in plan.extras],
+    )
+    lf = lf.with_columns(pl.int_range(first, pl.len() + first, dtype=pl.Int64).alias(ROW))
+    blank = frame.select(pl.all_horizontal(pl.col(c).is_null() for c in frame.columns))
+    if frame.width and blank.to_series().any():  # filtering copies every cell: only if needed
+        empty = pl.all_horizontal(pl.col(c).is_null() for c in plan.value_cols)
+        if bad_rows.height:  # a row of error cells only is not blank
+            empty = empty & ~pl.col(ROW).is_in(bad_rows.get_column("row").implode())
+        lf = lf.filter(~empty)
+    flags = plan.flags
     # Pass 1 (the hot path, one parallel query): text columns are stripped, the others are cast
     # as they stand, and every rule is evaluated into one flag per row.
-    checked = _typed_frame(lf, table, tmap, present, clean_all=False).with_columns(flags)
+    checked = _typed_frame(lf, table, plan.tmap, present, native, clean_all=False)
+    checked = checked.with_columns(flags)
     checked = checked.collect(engine="in-memory")
     # Pass 2, only for rows where a cast failed: strip every cell and cast again, so that
     # " 6.5" or an empty-looking cell is not a type error.
-    if failed_casts and checked.height and checked[_RETRY].any():
+    if plan.failed_casts and checked.height and checked[_RETRY].any():
         retry = checked[_RETRY]
-        again = checked.filter(retry).select(*value_cols, ROW).lazy()
-        again = _typed_frame(again, table, tmap, present, clean_all=True).with_columns(flags[:1])
+        again = checked.filter(retry).select(*plan.value_cols, ROW).lazy()
+        again = _typed_frame(again, table, plan.tmap, present, native, clean_all=True)
+        again = again.with_columns(flags[:1])
         if table.measures:
             again = again.with_columns(flags[-1])
         keep = [c for c in checked.columns if c not in (_DUP, _RETRY)]
@@ -285,52 +374,92 @@ def check_table(
             [checked.filter(~retry).select(keep), again.collect(engine="in-memory").select(keep)]
         )
         checked = checked.sort(ROW)
-        checked = checked.with_columns(pl.struct(dup_cols).hash().is_duplicated().alias(_DUP))
-    bad = checked[_BAD]
-
-    found = Findings(table.name, file)
-    if bad.any():
-        sub = checked.filter(bad)
-        for column, mask, rule, value, msg in masks:
-            found.add(sub.filter(mask), column=column, value=value, rule=rule, message=msg)
-    if bad_rows.height:
-        found.parts.append(
-            bad_rows.lazy().select(
-                pl.lit(table.name, dtype=pl.String).alias("table_name"),
-                pl.lit(file, dtype=pl.String).alias("file"),
-                pl.col("row").alias("row_number"),
-                pl.col("column").alias("column_name"),
-                "value",
-                "rule",
-                "message",
-            )
-        )
         checked = checked.with_columns(
-            (pl.col(_BAD) | pl.col(ROW).is_in(bad_rows.get_column("row").implode())).alias(_BAD)
+            pl.struct(plan.dup_cols).hash().is_duplicated().alias(_DUP)
         )
-    found.parts.append(_duplicates(checked, table, extras, file))
-    failures = found.lazy().collect(engine="in-memory")
+    return checked
 
-    warnings = _warnings(checked, table, tmap, file, raw.encoding)
+
+def mask_findings(plan: Plan, bad: pl.DataFrame) -> list[pl.LazyFrame]:
+    """The quarantine rows of every rule within a row, for the rows that broke one."""
+    found = Findings(plan.table.name, plan.file)
+    for column, mask, rule, value, msg in plan.masks:
+        found.add(bad.filter(mask), column=column, value=value, rule=rule, message=msg)
+    return found.parts
+
+
+def typed_output(plan: Plan, checked: pl.DataFrame) -> pl.DataFrame:
+    """The typed contract columns (defaults filled), the extra columns and ROW."""
     out_cols = []
-    for col in table.columns:
+    for col in plan.table.columns:
         t = pl.col(typed_name(col.name))
         if col.default is not None:
             t = t.fill_null(col.default)
         out_cols.append(t.cast(POLARS_TYPES[col.dtype]).alias(col.name))
-    typed = checked.select(*out_cols, *[pl.col(c) for c in extras], pl.col(ROW))
-    date_text = checked.select(ROW, *[c for c in table.date_columns if c in present])
-    return CheckedTable(table, file, typed, failures, warnings, extras, raw.sha256, date_text)
+    return checked.select(*out_cols, *[pl.col(c) for c in plan.extras], pl.col(ROW))
+
+
+def _date_text(checked: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """ROW and the date columns as written, for the rows where one is not written as ISO.
+
+    A date the file writes as its ISO form needs no copy of its text (it is quoted as that
+    form); at registry scale the copy of every date cell would be a large part of an import's
+    memory.
+    """
+    text = [pl.col(c).cast(pl.String) for c in columns]
+    differs = [
+        t.is_not_null() & (pl.col(typed_name(c)).dt.to_string("%Y-%m-%d") != t).fill_null(True)
+        for c, t in zip(columns, text, strict=True)
+    ]
+    if not columns:
+        return checked.select(ROW)
+    return checked.filter(pl.any_horizontal(differs)).select(ROW, *text)
+
+
+def _native_or_text(
+    frame: pl.DataFrame, table: Table, tmap: TableMapping
+) -> tuple[pl.DataFrame, frozenset[str]]:
+    """``frame`` with every column as text except the contract columns kept in their own type.
+
+    A file read as text has nothing to cast. A Parquet column whose type fits its contract column
+    (:func:`~msrwe.io._rules.native_type`) and that the mapping does not recode is kept as it is;
+    every other column is cast to text, as the text path reads it.
+    """
+    native: set[str] = set()
+    casts = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String:
+            continue
+        if (
+            name in table.column_names
+            and name not in tmap.values
+            and native_type(table.column(name), dtype)
+        ):
+            native.add(name)
+            continue
+        casts.append(pl.col(name).cast(pl.String))
+    if casts:
+        frame = frame.with_columns(casts)
+    return frame, frozenset(native)
 
 
 def _typed_frame(
-    lf: pl.LazyFrame, table: Table, tmap: TableMapping, present: set[str], *, clean_all: bool
+    lf: pl.LazyFrame,
+    table: Table,
+    tmap: TableMapping,
+    present: set[str],
+    native: frozenset[str] = frozenset(),
+    *,
+    clean_all: bool,
 ) -> pl.LazyFrame:
-    """Add the typed copy of every contract column (text columns are always stripped)."""
+    """Add the typed copy of every contract column (text columns are always stripped).
+
+    A column in ``native`` (a Parquet column kept in its own type) is its own typed copy.
+    """
     cleaned = [
         _clean(c.name)
         for c in table.columns
-        if c.name in present and (clean_all or c.dtype == "text")
+        if c.name in present and c.name not in native and (clean_all or c.dtype == "text")
     ]
     if cleaned:
         lf = lf.with_columns(cleaned)
@@ -341,127 +470,12 @@ def _typed_frame(
             typed_exprs.append(empty.alias(typed_name(col.name)))
             continue
         source = pl.col(col.name)
+        if col.name in native:
+            typed_exprs.append(native_typed_expr(col, source).alias(typed_name(col.name)))
+            continue
         recode = tmap.values.get(col.name)
         if recode:
             source = source.replace(recode)
         typed = typed_expr(col, source, tmap.date_format, careful=clean_all)
         typed_exprs.append(typed.alias(typed_name(col.name)))
     return lf.with_columns(typed_exprs)
-
-
-def _duplicates(
-    checked: pl.DataFrame, table: Table, extras: tuple[str, ...], file: str
-) -> pl.LazyFrame:
-    """Exact repeats of a row (the first is kept) and rows that share a key but differ (all go).
-
-    Only rows that passed every other rule of the table take part.
-    """
-    values = [typed_name(c) for c in table.column_names] + list(extras)
-    key = [typed_name(c) for c in table.key]
-    candidates = checked.filter(pl.col(_DUP) & ~pl.col(_BAD))
-    candidates = candidates.filter(pl.struct(key or values).is_duplicated())
-    if candidates.height == 0:
-        return empty_problems().lazy()
-    first = pl.col(ROW).min().over(values, order_by=ROW) if values else pl.col(ROW)
-    candidates = candidates.with_columns(first.alias("__msrwe_first"))
-    repeats = candidates.filter(pl.col(ROW) != pl.col("__msrwe_first"))
-    key_cols = list(table.key) or ["patient_id"]
-    key_label = ", ".join(key_cols)
-    key_value = pl.concat_str([pl.col(c) for c in key_cols], separator=", ", ignore_nulls=True)
-    found = Findings(table.name, file)
-    found.add(
-        repeats,
-        column=key_label,
-        value=key_value,
-        rule="duplicate_row",
-        message=pl.format(
-            "this row repeats row {} exactly; the first is kept", pl.col("__msrwe_first")
-        ),
-    )
-    if key:
-        firsts = candidates.filter(pl.col(ROW) == pl.col("__msrwe_first"))
-        conflict = firsts.filter(pl.struct(key).is_duplicated())
-        if conflict.height:
-            rows_list = pl.col(ROW).cast(pl.String).implode().over(key).list.join(", ")
-            found.add(
-                conflict.with_columns(rows_list.alias("__msrwe_rows")),
-                column=key_label,
-                value=key_value,
-                rule="duplicate_key",
-                message=pl.format(
-                    "rows {} have the same {} but different values; all are quarantined "
-                    "because the chart must say which is right",
-                    pl.col("__msrwe_rows"),
-                    pl.lit(key_label),
-                ),
-            )
-    return found.lazy()
-
-
-def _warnings(
-    checked: pl.DataFrame, table: Table, tmap: TableMapping, file: str, encoding: str
-) -> pl.DataFrame:
-    found = Findings(table.name, file)
-    if encoding == "cp1252":
-        # A problem of the whole file: no row number.
-        found.parts.append(
-            pl.LazyFrame(
-                {
-                    "table_name": [table.name],
-                    "file": [file],
-                    "row_number": [None],
-                    "column_name": [None],
-                    "value": [encoding],
-                    "rule": ["encoding_fallback"],
-                    "message": [
-                        "the file is not UTF-8; it was read as Windows-1252 (cp1252), "
-                        "as Excel on Windows writes it: check accented names"
-                    ],
-                },
-                schema=PROBLEM_SCHEMA,
-            )
-        )
-    for col in table.columns:
-        t = pl.col(typed_name(col.name))
-        source = pl.col(col.name)
-        recode = tmap.values.get(col.name)
-        if recode:
-            source = source.replace(recode)
-        for old, new, why in col.aliases:
-            found.add(
-                checked.filter(source == old),
-                column=col.name,
-                value=pl.col(col.name),
-                rule=f"{old.lower()}_recorded_as_{new.lower()}",
-                message=f"{old} is recorded as {new}: {why}",
-            )
-        if col.check == "lower_case":
-            found.add(
-                checked.filter(t.is_not_null() & (t != source)),
-                column=col.name,
-                value=pl.col(col.name),
-                rule="recorded_in_lower_case",
-                message=pl.format(
-                    "'{}' is recorded as '{}' (generic names are stored in lower case)",
-                    pl.col(col.name),
-                    t,
-                ),
-            )
-    if table.name == "administrations":
-        names = ("patient_id", "date", "drug", "dose", "dose_unit", "bsa_m2")
-        doses = checked.filter(~pl.col(_BAD)).select(
-            ROW, *[pl.col(typed_name(c)).alias(c) for c in names]
-        )
-        found.parts.extend(dose_warnings(doses, file))
-    if table.measures:
-        found.add(
-            checked.filter(pl.col(_NO_MEASURES)),
-            column=None,
-            value=None,
-            rule="no_measures",
-            message=(
-                f"the row has none of the {len(table.measures)} measures of "
-                f"{table.name} ({', '.join(table.measures[:2])}, ...); it is kept"
-            ),
-        )
-    return found.lazy().collect(engine="in-memory")

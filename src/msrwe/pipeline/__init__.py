@@ -13,9 +13,13 @@ Examples
 ['cohort', 'table1', 'exposure', 'safety', 'efficacy']
 """
 
+from msrwe._lazy import lazy_exports
 from msrwe.pipeline.registry import ANALYSES, check_study, output, outputs, run_order
-from msrwe.pipeline.report import build_report
 from msrwe.pipeline.run import STEPS, analyze, read_chart_tables, resolve_study
+
+#: Loaded on first use: the report (matplotlib, Jinja2, great_tables) is not imported by a
+#: command that only analyses (``msrwe analyze``, ``msrwe init-study``).
+_LAZY = {"build_report": "msrwe.pipeline.report"}
 
 __all__ = [
     "ANALYSES",
@@ -29,3 +33,5 @@ __all__ = [
     "resolve_study",
     "run_order",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

@@ -52,11 +52,11 @@ def export_data_report(
 
 
 def build_report(
-    db: str | Path,
+    db: str | Path | None,
     out: str | Path,
     *,
     study: Study | str | Path | Mapping[str, Any] | None = None,
-    analysis: AnalysisResult | None = None,
+    analysis: AnalysisResult | str | Path | None = None,
     export: str | Path | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     keep_extra_columns: bool = False,
@@ -69,13 +69,16 @@ def build_report(
     Parameters
     ----------
     db
-        The store written by ``msrwe import``.
+        The store written by ``msrwe import``; ``None`` only with a bundle as ``analysis``.
     out
         The report's file.
     study
-        The study (see :func:`msrwe.pipeline.analyze`).
+        The study (see :func:`msrwe.pipeline.analyze`); not with a bundle, which has its own.
     analysis
-        A result already computed (then the store is read only for its data quality).
+        A result already computed (then the store is read only for its data quality), or the
+        folder of an analysis bundle (``msrwe analyze --out DIR``,
+        :func:`msrwe.pipeline.bundle.load_analysis`): then nothing is analysed and the store is
+        not opened; the report is the one the same analysis renders in-process.
     export
         Also export the result here (:meth:`AnalysisResult.export`), or the data report's
         tables when the analysis could not run.
@@ -105,13 +108,22 @@ def build_report(
         When ``out`` is a folder or the study file does not exist.
     StoreError
         When the store is missing or has no ``patients`` table.
+    BundleError
+        When ``analysis`` names a folder that is not a readable analysis bundle.
     """
-    db, out_html = Path(db), Path(out)
+    out_html = Path(out)
     if out_html.is_dir():
         raise OptionError(f"{out_html} is a folder; give the report's file name, e.g. "
                           f"{out_html / 'report.html'}.")
     if isinstance(study, str | Path) and not Path(study).is_file():
         raise OptionError(f"{study}: no study file here.")
+    bundled = isinstance(analysis, str | Path)
+    if bundled and study is not None:
+        raise OptionError("the analysis was run with its own study (its study.toml); a study "
+                          "cannot be given with it. Run `msrwe analyze --study` again to "
+                          "change it.", option="--study")
+    if db is None and not bundled:
+        raise OptionError("give the store to analyse (--db) or an analysis (--analysis).")
     n_analysis = len(run.STEPS) if analysis is None else 0
     total = n_analysis + len(RENDER_STEPS)
 
@@ -124,27 +136,39 @@ def build_report(
             progress(n_analysis + i, total, description)
 
     reason = ""
-    with Store(db) as store:  # one connection; StoreError for a missing store
-        charts = run.read_chart_tables(store)  # StoreError without patients
-        quality = store.quality()
-        if analysis is None:
-            try:
-                threshold = {} if min_cell is None else {"min_cell": min_cell}
-                analysis = run.analyze(store, study, progress=analysis_step, **threshold)
-            except (InputError, StoreError) as exc:
-                reason = str(exc)
+    charts: Mapping[str, pl.DataFrame | None] | None = None
+    quality: Any
+    if isinstance(analysis, str | Path):
+        from msrwe.pipeline.bundle import load_analysis
+
+        bundle = load_analysis(analysis)
+        analysis, quality = bundle.result, bundle.quality
+    else:
+        with Store(Path(db)) as store:  # type: ignore[arg-type]  # StoreError when missing
+            quality = store.quality()
+            if analysis is None:
+                try:
+                    threshold = {} if min_cell is None else {"min_cell": min_cell}
+                    analysis = run.analyze(store, study, progress=analysis_step, **threshold)
+                except (InputError, StoreError) as exc:
+                    reason = str(exc)
+            # With a result the report shows no chart table; they are read for a data
+            # report, and for the pseudonyms of a de-identified report.
+            if analysis is None or deidentify:
+                charts = run.read_chart_tables(store)  # StoreError without patients
+    if charts is not None:
+        charts = {k: charts.get(k) for k in CHART_NAMES}
     results_file = ""
     if export is not None:
         if analysis is not None:
             analysis.export(export, keep_extra_columns=keep_extra_columns)
             results_file = str(Path(export) / "results.csv")
         else:
-            export_data_report(export, {k: charts.get(k) for k in CHART_NAMES}, quality)
+            export_data_report(export, charts or {}, quality)
     if analysis is not None and min_cell is not None and analysis.min_cell != min_cell:
         analysis = analysis.suppress(min_cell)
     return _render.render_report(
-        analysis, quality, out_html, charts={k: charts.get(k) for k in CHART_NAMES},
-        reason=reason, store=db.name, results_file=results_file, progress=render_step,
-        deidentify=deidentify, key_path=key_path,
+        analysis, quality, out_html, charts=charts, reason=reason,
+        store=Path(db).name if db is not None else "", results_file=results_file,
+        progress=render_step, deidentify=deidentify, key_path=key_path,
     )
-

@@ -134,6 +134,14 @@ def export_store(
         if key_p.is_relative_to(out_p):
             raise InputError(f"{key_path}: the key table must not be written inside the export "
                              "folder; keep it at the centre, apart from the export.")
+        for p in (key_p.parent, *key_p.parent.parents):
+            # checked before any work: an export written without its key could never be
+            # linked back, and the file system's own message would name a temporary file
+            if p.exists():
+                if not p.is_dir():
+                    raise InputError(f"--key {key_path}: {p} is a file, not a folder; choose "
+                                     "another place for the key table.")
+                break
     tables = _read_chart_tables(db)
     site_key = None
     if deidentify_data:
@@ -164,6 +172,7 @@ def export_store(
         (tmp / "EXPORT.json").write_text(json.dumps(manifest, indent=2) + "\n")
         files.append(out_p / "EXPORT.json")
     if key_p is not None and key is not None:
+        key_p.parent.mkdir(parents=True, exist_ok=True)  # as the report's --key and --out do
         with atomic_path(key_p) as tmp_key:
             neutralise_formulas(key).write_csv(tmp_key)
         if site_key is not None:

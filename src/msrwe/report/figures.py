@@ -126,6 +126,19 @@ def _sample_ids(ids: Sequence[str], k: int, seed: int) -> list[str]:
     return sorted(rng.choice(np.asarray(ids, dtype=object), size=k, replace=False).tolist())
 
 
+def _spread(values: np.ndarray, k: int) -> np.ndarray:
+    """``k`` of the sorted ``values``, evenly spaced along them (all when there are fewer).
+
+    Examples
+    --------
+    >>> _spread(np.arange(10.0), 4).tolist()
+    [0.0, 3.0, 6.0, 9.0]
+    """
+    if len(values) <= k:
+        return values
+    return values[np.unique(np.linspace(0, len(values) - 1, k).round().astype(int))]
+
+
 def _groups(df: pl.DataFrame, group: str | None) -> list[tuple[str, pl.DataFrame]]:
     if group is None or group not in df.columns:
         return [("All patients", df)]
@@ -302,6 +315,7 @@ def km_figure(
     counts: tuple[float, float] | None = None,
     xlabel: str = "Years since the first dose",
     min_at_risk: int = DEFAULT_MIN_AT_RISK,
+    max_ticks: int = 200,
 ) -> ReportFigure | None:
     """Kaplan-Meier curve(s) of the share free of the event, with numbers at risk below.
 
@@ -324,6 +338,10 @@ def km_figure(
     min_at_risk
         Each curve stops where fewer than this many patients remain at risk (the study's
         ``[analysis] km_min_at_risk``, stated in the caption); 0 draws the whole curve.
+    max_ticks
+        A curve with more censored patients shows a tick at ``max_ticks`` of its censoring
+        times, spread evenly over them (a registry's ticks would be a solid band, and the
+        figure megabytes); the caption says so. The curve and the numbers use every patient.
 
     Returns
     -------
@@ -344,6 +362,7 @@ def km_figure(
     df = df.with_columns(pl.col("time_days").cast(pl.Float64) / _DAYS_PER_YEAR,
                          pl.col("event").cast(pl.Int8))
     panels = _groups(df, group)
+    thinned = False
     fig, axes = _new(7.0, 3.6 + 0.22 * len(panels), 2, 1,
                      gridspec_kw={"height_ratios": [4.2, 0.35 + 0.3 * len(panels)]})
     ax, tab = axes[0][0], axes[1][0]
@@ -365,6 +384,9 @@ def km_figure(
             ys = np.append(ys, ys[-1])
             ax.step(xs, ys, where="post", color=color, lw=1.8, label=label)
         cens = t[(e == 0) & (t <= (xs[-1] if len(xs) else -1.0))]
+        if len(cens) > max_ticks:  # a registry's ticks would be a solid band (and megabytes)
+            cens = _spread(np.unique(cens), max_ticks)
+            thinned = True
         if len(cens):
             idx = np.searchsorted(xs, cens, side="right") - 1
             ax.plot(cens, ys[np.clip(idx, 0, len(ys) - 1)], "|", color=color, ms=6, mew=1)
@@ -394,9 +416,11 @@ def km_figure(
              else f"every {step:g} years, at the axis ticks")
     stop = (f"; curves stop where fewer than {min_at_risk} patients remain at risk"
             if min_at_risk > 0 else "")
+    sampled = (f" (where a curve has more than {max_ticks} censored patients, ticks at "
+               f"{max_ticks} of their censoring times, spread evenly)" if thinned else "")
     caption = (
         f"Kaplan-Meier estimate of the share of patients free of {event_label}{who}; ticks "
-        f"mark censored follow-up{stop}; below: numbers at risk {every}."
+        f"mark censored follow-up{sampled}{stop}; below: numbers at risk {every}."
     )
     alt = (
         f"Kaplan-Meier step curve{'s' if len(panels) > 1 else ''} of time to {event_label} "

@@ -56,6 +56,7 @@ from msrwe.report.formatting import (
     is_missing,
     plural,
 )
+from msrwe.report.stat_labels import STAT_LABELS, stat_label
 
 __all__ = [
     "AE_TERM_HEADINGS",
@@ -464,15 +465,6 @@ def _median_cell(st: dict, reason: str) -> str:
     return f"{fmt_num(v, 2)} ({fmt_num(lo, 2)}–{high})"
 
 
-#: Column headings of common stats in generic tables.
-STAT_LABELS: dict[str, str] = {
-    "n": "n", "N": "N", "n_obs": "Assessments", "events": "Events", "median": "Median",
-    "mean": "Mean", "sd": "SD", "q1": "Q1", "q3": "Q3", "min": "Min", "max": "Max",
-    "total": "Total", "slope": "Slope", "ci_low": "95% CI, low", "ci_high": "95% CI, high",
-    "pct": "%", "p_value": "p", "person_years": "Patient-years",
-}
-
-
 def _fmt_stat(stat: str, value: float | None) -> str:
     if stat in COUNT_STATS or stat.startswith("n_"):
         return fmt_int(value)
@@ -567,7 +559,7 @@ def ci_pairs(stats: Sequence[str]) -> dict[str, tuple[str, str]]:
 
 
 def _stat_label(stat: str, pairs: dict[str, tuple[str, str]]) -> str:
-    label = STAT_LABELS.get(stat, stat.replace("_", " "))
+    label = stat_label(stat)
     return f"{label} (95% CI)" if stat in pairs else label
 
 

@@ -1,7 +1,9 @@
 """Cox proportional-hazards model with weights, cluster-robust SEs and the Schoenfeld PH test.
 
 The fit is lifelines' ``CoxPHFitter`` (Efron's method for tied event times, as
-``survival::coxph`` by default). With ``robust=True`` the covariance is the sandwich
+``survival::coxph`` by default), its Newton steps evaluated by the vectorised
+:func:`msrwe.stats._efron.efron_values` instead of lifelines' loop over rows. With
+``robust=True`` the covariance is the sandwich
 (Lin-Wei) estimator, summed within clusters when ``cluster`` is given: the matched set for
 matching without replacement, the patient for weighting or matching with replacement, as the
 MSBase/CORe recipe and Simoneau et al. (Mult Scler 2022;28:1467) ask
@@ -149,8 +151,9 @@ def cox_hr(
     >>> res.terms["term"].to_list(), round(res.hr, 3)
     (['arm=rtx'], 0.461)
     """
-    from lifelines import CoxPHFitter
     from lifelines.exceptions import ConvergenceError, ConvergenceWarning
+
+    from msrwe.stats._efron import FastCoxPHFitter
 
     func = "cox_hr"
     level = 1 - check_alpha(alpha, func)
@@ -193,8 +196,8 @@ def cox_hr(
     if cluster is not None:
         pdf["_c"] = cluster_codes(df, cluster, func)[keep]
 
-    def fit() -> CoxPHFitter:
-        cph = CoxPHFitter(alpha=1 - level)
+    def fit() -> FastCoxPHFitter:
+        cph = FastCoxPHFitter(alpha=1 - level)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             cph.fit(

@@ -175,9 +175,20 @@ class _Reml:
         self.const = 0.5 * self.df * (np.log(self.df) - np.log(2 * np.pi) - 1.0)
         self.n, self.s01, self.s11 = ss.xx[:, 0, 0], ss.xx[:, 0, 1], ss.xx[:, 1, 1]
         self.c0, self.c1 = ss.xy[:, 0], ss.xy[:, 1]
+        # contiguous float64 copies for the compiled kernel
+        self.n, self.s01, self.s11, self.c0, self.c1 = (
+            np.ascontiguousarray(x, dtype=np.float64)
+            for x in (self.n, self.s01, self.s11, self.c0, self.c1))
+        self.yy = np.ascontiguousarray(ss.yy, dtype=np.float64)
+        self._memo: dict[bytes, tuple[float, np.ndarray]] = {}
+        self._scratch = np.empty((7, self.n.size))
+        self._scratch2 = np.empty((6, self.n.size))
 
     def _patients(self, psi: np.ndarray) -> dict[str, Any]:
         """Per-patient pieces of the likelihood at ``Psi``, as arrays of length P.
+
+        The numpy statement of what the compiled kernel (:mod:`msrwe.stats._lmm_kernel`) sums;
+        the tests check the kernel against it.
 
         ``X'V^-1X`` (w), ``X'V^-1y`` (g), ``y'V^-1y``, ``log|V|``, and for the gradient
         ``Z'V^-1Z`` (a), ``Z'V^-1X`` (b) and ``Z'V^-1y`` (zvy); ``V`` here excludes sigma^2.
@@ -213,24 +224,43 @@ class _Reml:
             logdet = np.log(det)
         return {"w": w, "g": g, "yvy": yvy, "logdet": logdet, "a": w, "b": w, "zvy": g}
 
+    def _sums(self, psi: np.ndarray) -> tuple[np.ndarray, bool]:
+        """The sums of the per-patient ``w``, ``g``, ``yvy``, ``logdet``, and all finite.
+
+        The 7 sums are those of :meth:`_patients`' arrays, and the flag says whether every
+        ``logdet`` is finite. The per-patient terms come from one compiled loop
+        (:func:`msrwe.stats._lmm_kernel.fill1`, the same expressions in the same order); numpy
+        sums them and takes the logarithm, so the sums are those of the numpy statement to the
+        last bit.
+        """
+        from msrwe.stats._lmm_kernel import fill1
+
+        p01, p11 = (psi[0, 1], psi[1, 1]) if self.q == 2 else (0.0, 0.0)
+        out = self._scratch
+        fill1(self.n, self.s01, self.s11, self.c0, self.c1, self.yy, self.q,
+              float(psi[0, 0]), float(p01), float(p11), out)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            logdet = np.log1p(out[6]) if self.q == 1 else np.log(out[6])
+        sums = np.array([out[j].sum() for j in range(6)] + [logdet.sum()])
+        return sums, bool(np.all(np.isfinite(logdet)))
+
     def parts(self, psi: np.ndarray, beta: np.ndarray | None = None) -> dict[str, Any]:
         """Everything at ``Psi``; ``beta`` defaults to the GLS estimate (profiled)."""
-        pp = self._patients(psi)
-        w00, w01, w11 = (float(x.sum()) for x in pp["w"])
+        sums, finite = self._sums(psi)
+        w00, w01, w11, g0, g1, yvy, logdet = (float(x) for x in sums)
         h = np.array([[w00, w01], [w01, w11]])
-        xvy = np.array([float(pp["g"][0].sum()), float(pp["g"][1].sum())])
+        xvy = np.array([g0, g1])
         det_h = w00 * w11 - w01 * w01
         h_inv = np.array([[w11, -w01], [-w01, w00]]) / det_h
         gls = h_inv @ xvy
         b = gls if beta is None else beta
-        qf = float(pp["yvy"].sum() - 2.0 * xvy @ b + b @ h @ b)
-        ok = det_h > 0 and w00 > 0 and qf > 0 and bool(np.all(np.isfinite(pp["logdet"])))
+        qf = float(yvy - 2.0 * xvy @ b + b @ h @ b)
+        ok = det_h > 0 and w00 > 0 and qf > 0 and finite
         llf = (
-            -0.5 * float(pp["logdet"].sum()) - 0.5 * self.df * np.log(qf)
-            - 0.5 * np.log(det_h) + self.const
+            -0.5 * logdet - 0.5 * self.df * np.log(qf) - 0.5 * np.log(det_h) + self.const
         ) if ok else -np.inf
-        return {**pp, "h": h, "h_inv": h_inv, "xvy": xvy, "gls": gls, "beta": b, "qf": qf,
-                "llf": llf}
+        return {"w_sum": (w00, w01, w11), "psi": psi, "h": h, "h_inv": h_inv, "xvy": xvy,
+                "gls": gls, "beta": b, "qf": qf, "llf": llf}
 
     def grad_psi(
         self, psi: np.ndarray, beta: np.ndarray | None = None
@@ -241,27 +271,28 @@ class _Reml:
 
         With ``dV_i = Z_i dPsi Z_i'``: ``d log|V_i| = tr(Z'V^-1Z dPsi)``, ``d qf = -u'dPsi u``
         with ``u = Z'V^-1(y - X beta)``, and ``d log|H| = -tr(B H^-1 B' dPsi)`` with
-        ``B = Z'V^-1X``, summed over patients.
+        ``B = Z'V^-1X``, summed over patients (pass 2 of the compiled kernel).
         """
+        from msrwe.stats._lmm_kernel import fill2
+
         q = self.q
         p = self.parts(psi, beta)
         if not np.isfinite(p["llf"]):
             return -np.inf, np.zeros(2), np.zeros((q, q))
         (b0, b1), qf, h_inv = p["beta"], p["qf"], p["h_inv"]
         fac = 0.5 * self.df / qf
+        out = self._scratch2
+        # the per-patient w and g at this Psi are still in the scratch rows parts() filled
+        fill2(self._scratch, q, float(b0), float(b1), float(h_inv[0, 0]), float(h_inv[0, 1]),
+              float(h_inv[1, 1]), out)
+        s = [out[j].sum() for j in range(3 if q == 1 else 6)]
         if q == 1:
-            bz0, bz1 = p["b"]
-            u = p["zvy"] - bz0 * b0 - bz1 * b1
-            bhb = h_inv[0, 0] * bz0 * bz0 + 2.0 * h_inv[0, 1] * bz0 * bz1 + h_inv[1, 1] * bz1 * bz1
-            gpsi = np.array([[-0.5 * p["a"].sum() + fac * (u * u).sum() + 0.5 * bhb.sum()]])
+            gpsi = np.array([[-0.5 * s[0] + fac * s[1] + 0.5 * s[2]]])
         else:
-            w00, w01, w11 = p["w"]
-            u0 = p["g"][0] - w00 * b0 - w01 * b1
-            u1 = p["g"][1] - w01 * b0 - w11 * b1
-            whw = [x.sum() for x in _sym_sandwich(p["w"], h_inv)]
-            g00 = -0.5 * w00.sum() + fac * (u0 * u0).sum() + 0.5 * whw[0]
-            g01 = -0.5 * w01.sum() + fac * (u0 * u1).sum() + 0.5 * whw[1]
-            g11 = -0.5 * w11.sum() + fac * (u1 * u1).sum() + 0.5 * whw[2]
+            w00, w01, w11 = p["w_sum"]
+            g00 = -0.5 * w00 + fac * s[0] + 0.5 * s[3]
+            g01 = -0.5 * w01 + fac * s[1] + 0.5 * s[4]
+            g11 = -0.5 * w11 + fac * s[2] + 0.5 * s[5]
             gpsi = np.array([[g00, g01], [g01, g11]])
         dbeta = (self.df / qf) * (p["xvy"] - p["h"] @ p["beta"])
         return float(p["llf"]), dbeta, gpsi
@@ -280,12 +311,23 @@ class _Reml:
         return llf, dbeta, dtheta
 
     def value_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """Minus the profiled REML log-likelihood per measurement, and its gradient."""
+        """Minus the profiled REML log-likelihood per measurement, and its gradient.
+
+        Remembered per ``theta`` (the optimiser, the Newton polish and the convergence check
+        ask for the same points again).
+        """
+        key = np.asarray(theta, dtype=float).tobytes()
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit[0], hit[1].copy()
         llf, _, dtheta = self.grad_full(theta)
         if not np.isfinite(llf):
-            return np.inf, np.zeros_like(theta)
-        n = self.ss.n_obs
-        return -llf / n, -dtheta / n
+            out = (np.inf, np.zeros_like(theta))
+        else:
+            n = self.ss.n_obs
+            out = (-llf / n, -dtheta / n)
+        self._memo[key] = (out[0], out[1].copy())
+        return out
 
     def observed_cov_beta(self, psi: np.ndarray, beta: np.ndarray) -> np.ndarray | None:
         """Fixed-effect block of the inverse observed information in ``beta`` and ``Psi``.
@@ -373,6 +415,8 @@ def _polish(reml: _Reml, theta: np.ndarray, q: int) -> tuple[np.ndarray, float]:
         t, improved = 1.0, False
         for _ in range(40):
             trial = np.clip(theta + t * direction, lo, hi)
+            if np.array_equal(trial, theta):
+                break  # the step no longer moves theta: no smaller step can improve
             f_trial, g_trial = reml.value_grad(trial)
             if f_trial < fun:
                 improved = True

@@ -398,7 +398,7 @@ class DisabilityEvents(Analysis):
         policy = get_policy(opts.sdmt_threshold, "sdmt")
         adsl = _with_baseline(adsl, advs, m.column, study)
         for group, sub in group_parts(adsl):
-            stats, method = change_stats(sub["base_sdmt"].to_list(), sub["last_sdmt"].to_list(),
+            stats, method = change_stats(sub["base_sdmt"], sub["last_sdmt"],
                                          policy, zero_method=study.analysis.zero_method,
                                          p_method=study.analysis.p_method)
             results.add_stats(SDMT_CHANGE.name, group, m.key, "", sdmt_change_stats(stats),

@@ -214,9 +214,18 @@ def _groups(adsl: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
     return [*parts, ("overall", adsl)]
 
 
+def _floats(values: Sequence[float | None] | pl.Series | np.ndarray) -> np.ndarray:
+    """Values as a float array, missing (None or null) as NaN, without a loop over patients."""
+    if isinstance(values, pl.Series):
+        return values.cast(pl.Float64).to_numpy()
+    if isinstance(values, np.ndarray) and values.dtype != object:
+        return values.astype(np.float64)
+    return np.asarray([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
 def change_stats(
-    baseline: Sequence[float | None],
-    last: Sequence[float | None],
+    baseline: Sequence[float | None] | pl.Series | np.ndarray,
+    last: Sequence[float | None] | pl.Series | np.ndarray,
     policy: Callable[[Any], Any],
     *,
     zero_method: str = "wilcox",
@@ -230,7 +239,8 @@ def change_stats(
     Parameters
     ----------
     baseline, last
-        Paired values; pairs with a missing side are left out.
+        Paired values (sequences, Polars Series or arrays); pairs with a missing side are left
+        out.
     policy
         Threshold policy: the minimal meaningful change from a baseline value.
     zero_method, p_method
@@ -256,8 +266,7 @@ def change_stats(
     >>> m
     'Wilcoxon signed-rank, zero_method=wilcox, exact p'
     """
-    b = np.asarray([np.nan if v is None else v for v in baseline], dtype=np.float64)
-    f = np.asarray([np.nan if v is None else v for v in last], dtype=np.float64)
+    b, f = _floats(baseline), _floats(last)
     keep = np.isfinite(b) & np.isfinite(f)
     b, f = b[keep], f[keep]
     n = len(b)
@@ -316,8 +325,8 @@ def add_change(
     base, last = f"base_{measure.column}", f"last_{measure.column}"
     for group, sub in _groups(adsl):
         stats, method = change_stats(
-            sub[base].to_list(),
-            sub[last].to_list(),
+            sub[base],
+            sub[last],
             policy,
             zero_method=study.analysis.zero_method,
             p_method=study.analysis.p_method,

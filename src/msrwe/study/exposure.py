@@ -21,7 +21,7 @@ from msrwe.derive.exposure import (
 from msrwe.stats import clopper_pearson, summarize
 from msrwe.study.config import Study
 from msrwe.study.methods import exposure_methods
-from msrwe.tables.groups import groups_of
+from msrwe.tables.groups import group_ids, groups_of
 from msrwe.tables.results import ResultsTable
 
 __all__ = [
@@ -186,13 +186,13 @@ def add_exposure(
         else pl.DataFrame(schema={"patient_id": pl.String, "limit_id": pl.String})
     )
     drugs = (
-        set(addose["drug"].drop_nulls().str.to_lowercase().to_list())
+        set(addose["drug"].unique().drop_nulls().str.to_lowercase().to_list())
         if ("drug" in addose.columns)
         else set()
     )
     limits = [lim for lim in DOSE_LIMITS if lim.drug in drugs]
     window_text = f"interval {window[0]}-{window[1]} days counted as on schedule" if window else ""
-    for group, ids in groups_of(adsl):
+    for group, ids in group_ids(adsl):
         ex = adexpo.filter(pl.col("patient_id").is_in(ids))
         dz = addose.filter(pl.col("patient_id").is_in(ids))
         results.add(
@@ -256,7 +256,7 @@ def add_exposure(
             n = alerts.filter(
                 pl.col("patient_id").is_in(ids) & (pl.col("limit_id") == lim.limit_id)
             )["patient_id"].n_unique()
-            ci = clopper_pearson(n, len(ids), level) if ids else None
+            ci = clopper_pearson(n, len(ids), level) if len(ids) else None
             stats_lim: dict[str, float | None] = {"N": len(ids), "n": n}
             if ci is not None:
                 stats_lim.update(ci.as_percent())

@@ -36,7 +36,7 @@ from msrwe.study._per_dose import (
 )
 from msrwe.study.config import Study
 from msrwe.study.methods import safety_methods
-from msrwe.tables.groups import groups_of
+from msrwe.tables.groups import group_ids
 from msrwe.tables.results import ResultsTable
 
 __all__ = [
@@ -361,7 +361,7 @@ def add_safety(
     )
     rng = np.random.default_rng(BOOTSTRAP_SEED)
     var = grouping
-    for group, ids in groups_of(adsl):
+    for group, ids in group_ids(adsl):
         rk = risk.filter(pl.col("patient_id").is_in(ids))
         tg = te.filter(pl.col("patient_id").is_in(ids))
 

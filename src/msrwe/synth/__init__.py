@@ -20,6 +20,7 @@ Examples
 from msrwe.synth._cohort import (
     FORMATS,
     MAX_PATIENTS,
+    MAX_WRITE_PATIENTS,
     make_cohort,
     make_cohort_and_manifest,
     write_cohort,
@@ -32,6 +33,7 @@ __all__ = [
     "MANIFEST_COLUMNS",
     "MANIFEST_FILE",
     "MAX_PATIENTS",
+    "MAX_WRITE_PATIENTS",
     "MIN_DIRTY_PATIENTS",
     "TABLES",
     "TABLE_NAMES",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from numbers import Integral
 from pathlib import Path
 from typing import Literal
@@ -26,25 +27,33 @@ from msrwe.synth._paraclinic import make_paraclinic
 from msrwe.synth._safety import make_safety
 from msrwe.synth._skeleton import make_skeleton
 
-__all__ = ["FORMATS", "MAX_PATIENTS", "make_cohort", "make_cohort_and_manifest", "write_cohort"]
+__all__ = ["FORMATS", "MAX_PATIENTS", "MAX_WRITE_PATIENTS", "make_cohort",
+           "make_cohort_and_manifest", "write_cohort"]
 
 #: File formats write_cohort can write.
 FORMATS: tuple[str, ...] = ("csv", "parquet", "xlsx")
 #: The largest cohort make_cohort draws: about 8 million visits and 5 GB of memory at the peak.
 MAX_PATIENTS = 200_000
+#: The largest cohort write_cohort writes: above ``MAX_PATIENTS`` it is drawn and appended in
+#: blocks of 100,000 patients (:mod:`msrwe.synth._chunked`), about 2 GB at the peak.
+MAX_WRITE_PATIENTS = 2_000_000
 
 Format = Literal["csv", "parquet", "xlsx"]
 
 
-def _check_params(func: str, n_patients: object, seed: object, dirty: object) -> None:
+def _check_params(func: str, n_patients: object, seed: object, dirty: object,
+                  limit: int | None = None) -> None:
+    limit = MAX_PATIENTS if limit is None else limit
     if isinstance(n_patients, bool) or not isinstance(n_patients, Integral):
         raise OptionError(
             f"The 'n_patients' parameter of {func} must be a whole number of patients "
-            f"between 1 and {MAX_PATIENTS:,}. Got {n_patients!r} instead."
+            f"between 1 and {limit:,}. Got {n_patients!r} instead."
         )
-    if not 1 <= int(n_patients) <= MAX_PATIENTS:
+    if not 1 <= int(n_patients) <= limit:
+        more = (" (write_cohort writes larger cohorts, in blocks)" if limit == MAX_PATIENTS
+                else "")
         raise OptionError(
-            f"The 'n_patients' parameter of {func} must be between 1 and {MAX_PATIENTS:,}. "
+            f"The 'n_patients' parameter of {func} must be between 1 and {limit:,}{more}. "
             f"Got {n_patients} instead."
         )
     if isinstance(seed, bool) or not isinstance(seed, Integral) or int(seed) < 0:
@@ -232,6 +241,7 @@ def write_cohort(
     dirty: bool = False,
     fmt: Format = "csv",
     arms: tuple[str, ...] | list[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
     """Write the synthetic cohort to a folder the importer reads, one file per table.
 
@@ -242,7 +252,15 @@ def write_cohort(
         the charts are synthetic; files of the same names are replaced only in a folder with that
         note, so real chart exports are never overwritten.
     n_patients, seed, dirty
-        As in :func:`make_cohort`.
+        As in :func:`make_cohort`, but up to 2,000,000 patients: above 200,000 the cohort is
+        drawn in blocks of at most 100,000 patients, each appended to every file before the next
+        is drawn (about 2 GB at the peak instead of ~19 GB for a million at once). Each block has
+        its own seed derived from ``seed``: the same seed gives the same files, but not those a
+        single draw would give (:mod:`msrwe.synth._chunked`, docs/synth.md); up to 200,000 the
+        output is that of every earlier msrwe. ``.xlsx`` stops at 200,000.
+    progress
+        Called as ``progress(patients_written, n_patients)`` after each block (once for a
+        cohort drawn in one go); ``msrwe synth`` draws its progress bar with it.
     fmt
         ``"csv"`` (UTF-8, comma, header row), ``"parquet"`` or ``"xlsx"`` (one sheet named after
         the table). The same seed gives byte-identical files.
@@ -276,7 +294,12 @@ def write_cohort(
             f"The 'fmt' parameter of write_cohort must be one of {{'csv', 'parquet', 'xlsx'}}. "
             f"Got {fmt!r} instead."
         )
-    _check_params("write_cohort", n_patients, seed, dirty)
+    _check_params("write_cohort", n_patients, seed, dirty, limit=MAX_WRITE_PATIENTS)
+    chunked = int(n_patients) > MAX_PATIENTS
+    if chunked and fmt == "xlsx":
+        raise OptionError(
+            f"write_cohort writes at most {MAX_PATIENTS:,} patients as .xlsx (a sheet holds "
+            f"about a million rows); got {n_patients}. Choose fmt='csv' or 'parquet'.")
     folder = Path(out_dir)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder}: this is a file, not a folder; choose a folder to write into.")
@@ -299,10 +322,17 @@ def write_cohort(
             f"folder has no {SYNTHETIC_NOTE}); a synthetic cohort would overwrite these charts. "
             "Choose an empty folder."
         )
-    tables, manifest = make_cohort_and_manifest(n_patients, seed=seed, dirty=dirty, arms=arms)
     note = _NOTE_TEXT
     if arms is not None:
         note += "\n" + arms_note(check_arms("write_cohort", arms))
+    if chunked:
+        if arms is not None and dirty:
+            raise OptionError(
+                "The 'dirty' option of write_cohort cannot be combined with 'arms': the "
+                "comparison cohort has no planted chart errors. Drop one of them.")
+        return _write_in_blocks(folder, int(n_patients), int(seed), dirty, fmt, arms, note,
+                                progress)
+    tables, manifest = make_cohort_and_manifest(n_patients, seed=seed, dirty=dirty, arms=arms)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / SYNTHETIC_NOTE).write_text(note, encoding="utf-8")
@@ -322,6 +352,35 @@ def write_cohort(
             manifest.write_csv(stale)
             paths.append(stale)
         elif stale.exists():  # a manifest of an earlier dirty cohort would now be wrong
+            stale.unlink()
+    except OSError as exc:
+        raise InputError(f"{folder}: cannot write the cohort here ({exc.strerror}).") from exc
+    if progress is not None:
+        progress(int(n_patients), int(n_patients))
+    return paths
+
+
+def _write_in_blocks(folder: Path, n: int, seed: int, dirty: bool, fmt: str,
+                     arms: tuple[str, ...] | list[str] | None, note: str,
+                     progress: Callable[[int, int], None] | None) -> list[Path]:
+    """``write_cohort`` above :data:`MAX_PATIENTS`: drawn and appended block by block."""
+    from msrwe.synth._chunked import write_blocks
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / SYNTHETIC_NOTE).write_text(
+            note + "\nThe cohort was drawn in blocks of at most 100,000 patients "
+            "(docs/synth.md).\n", encoding="utf-8")
+        def draw(size: int, block_seed: int) -> dict[str, pl.DataFrame]:
+            return make_cohort(size, seed=block_seed, arms=arms)
+
+        paths, manifest = write_blocks(folder, n, draw=draw, seed=seed, dirty=dirty, fmt=fmt,
+                                       progress=progress)
+        stale = folder / MANIFEST_FILE
+        if manifest is not None:
+            manifest.write_csv(stale)
+            paths.append(stale)
+        elif stale.exists():
             stale.unlink()
     except OSError as exc:
         raise InputError(f"{folder}: cannot write the cohort here ({exc.strerror}).") from exc

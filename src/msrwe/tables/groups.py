@@ -6,7 +6,7 @@ import polars as pl
 
 from msrwe.derive._columns import require_columns
 
-__all__ = ["MISSING_GROUP", "OVERALL", "groups_of"]
+__all__ = ["MISSING_GROUP", "OVERALL", "group_ids", "groups_of"]
 
 #: The group of every patient, reported last.
 OVERALL = "overall"
@@ -41,4 +41,30 @@ def groups_of(adsl: pl.DataFrame, column: str | None = "group") -> list[tuple[st
         (g, [p for p, gg in zip(ids, groups, strict=True) if gg == g])
         for g in sorted(set(groups) - {OVERALL})
     ]
+    return [*out, (OVERALL, ids)]
+
+
+def group_ids(adsl: pl.DataFrame, column: str | None = "group") -> list[tuple[str, pl.Series]]:
+    """:func:`groups_of` with each group's patient ids as a Polars string Series.
+
+    The same groups in the same order with the same ids, found by column operations instead of
+    Python lists (a ``filter(pl.col("patient_id").is_in(ids))`` with a Series does not convert
+    a list of a million strings first).
+
+    Examples
+    --------
+    >>> adsl = pl.DataFrame({"patient_id": ["a", "b", "c"], "group": ["SPMS", None, "SPMS"]})
+    >>> [(g, s.to_list()) for g, s in group_ids(adsl)]
+    [('SPMS', ['a', 'c']), ('unknown', ['b']), ('overall', ['a', 'b', 'c'])]
+    """
+    require_columns(adsl, "adsl", ["patient_id"])
+    if column is not None and column in adsl.columns and adsl[column].dtype != pl.String:
+        return [(g, pl.Series("patient_id", ids, dtype=pl.String))
+                for g, ids in groups_of(adsl, column)]
+    ids = adsl["patient_id"].cast(pl.String).alias("patient_id")
+    if column is None or column not in adsl.columns:
+        return [(OVERALL, ids)]
+    labels = adsl[column].fill_null(MISSING_GROUP)
+    out = [(str(g), ids.filter(labels == g))
+           for g in sorted(set(labels.unique().to_list()) - {OVERALL})]
     return [*out, (OVERALL, ids)]

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from msrwe.errors import InputError
-from msrwe.tables.groups import groups_of
+from msrwe.tables.groups import group_ids
 from msrwe.tables.results import ResultsTable
 
 __all__ = [
@@ -120,7 +120,7 @@ def compute_table1(
         raise InputError(f"adsl has no column '{group}' to group Table 1 by.")
     group = group or _first_present(adsl, GROUP_COLUMNS)
     ids = adsl["patient_id"].cast(pl.String)
-    parts = [(g, adsl.filter(ids.is_in(members))) for g, members in groups_of(adsl, group)]
+    parts = [(g, adsl.filter(ids.is_in(members))) for g, members in group_ids(adsl, group)]
     out = ResultsTable()
     for g, sub in parts:
         out.add(TABLE1, g, "patients", "", "N", sub.height, label="Patients",
@@ -236,7 +236,7 @@ def lublin_table1(
     )
     ids = base["patient_id"]
     out = ResultsTable()
-    for g, members in groups_of(base, group):
+    for g, members in group_ids(base, group):
         sub = base.filter(ids.is_in(members))
         for var, label, col, levels in LUBLIN_VARIABLES:
             values = sub.get_column(col).drop_nulls()

@@ -33,6 +33,23 @@ def _is_event(x, b, d, kind, st, w):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
+def _threshold(code, b):  # pragma: no cover - compiled
+    # The named threshold policies (msrwe.derive.outcomes.thresholds.kernel_code), with the same
+    # arithmetic as their numpy rules so that results are bit-identical.
+    if code == 0:  # EDSS msprog
+        return 1.5 if b == 0 else (1.0 if b <= 5.0 else 0.5)
+    if code == 1:  # EDSS trial
+        return 1.0 if b <= 5.5 else 0.5
+    if code == 2:  # EDSS Lorscheider
+        return 1.5 if b == 0 else (1.0 if b <= 5.5 else 0.5)
+    if code == 3:  # 20%
+        return b / 5
+    if code == 4:  # SDMT msprog
+        return min(b / 5, 4.0)
+    return min(b * 0.1, 4.0)  # SDMT 4 points or 10%
+
+
+@njit(cache=True, nogil=True)
 def _local_extremum(v, dl, k, n, st, w):  # pragma: no cover - compiled
     p = k - 1 if k > 0 else k
     s = k + 1 if k < n - 1 else k

@@ -87,7 +87,8 @@ def run_prepared(prep: Prepared, opts: OutcomeOptions, *, threads: int | None = 
     """
     from msrwe.derive.outcomes.kernel import scan_patients  # numba only when events are sought
 
-    iopt, fopt, win = codes(opts, fix_direction=fix_direction)
+    iopt, fopt, win = codes(opts, fix_direction=fix_direction,
+                            threshold_code=prep.threshold_code)
     npat = len(prep.off) - 1
     if 0 < opts.impute_last_visit < 1:
         impu = np.random.default_rng(opts.random_state).random(npat)
@@ -96,8 +97,8 @@ def run_prepared(prep: Prepared, opts: OutcomeOptions, *, threads: int | None = 
     if threads is None:
         threads = 2 if len(prep.day) >= _PARALLEL_MIN_VISITS else 1
     bounds = np.linspace(0, npat, max(1, min(threads, npat)) + 1).astype(np.int64)
-    args = (prep.off, prep.day, prep.value, prep.delta, prep.validconf, prep.roff, prep.rday,
-            impu, iopt, fopt, win)
+    args = (prep.off, prep.day, prep.value, prep.kernel_delta, prep.validconf, prep.roff,
+            prep.rday, impu, iopt, fopt, win)
     chunks = list(itertools.pairwise(bounds))
     with compile_notice(scan_patients):  # a first compile says so instead of a silent wait
         if len(chunks) > 1:

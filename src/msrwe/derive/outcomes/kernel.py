@@ -3,9 +3,12 @@
 One numba function, :func:`scan_patients`, walks the visits of a block of patients in date order
 and records every confirmed event with the indices of its onset, baseline, last-delta,
 confirmation and sustained-until visits. Visits of patient ``p`` are ``off[p]:off[p+1]`` of the
-flat arrays; relapses likewise with ``roff``. Everything that depends on user code (the threshold
-policy) is evaluated beforehand into ``delta`` (the minimal change for each visit used as a
-reference), so the kernel is pure arithmetic and releases the GIL.
+flat arrays; relapses likewise with ``roff``. A named threshold policy is computed in the
+scan from the reference value (``iopt`` slot ``_POLICY`` >= 0: then ``delta`` holds the values
+that set the threshold, usually ``value`` itself); anything else that depends on user code (a
+threshold function) is evaluated beforehand into ``delta`` (the minimal change for each visit
+used as a reference; slot ``_POLICY`` = -1 or absent), so the kernel is pure arithmetic and
+releases the GIL.
 
 Every forward scan is bounded: confirmation candidates only lie within the confirmation windows
 after an onset (``[c + 1, dirty_hi)``), and relapses and dates are found by binary search in the
@@ -32,6 +35,7 @@ from msrwe.derive.outcomes._kernel_parts import (
     _local_extremum,
     _push_unconfirmed,
     _sustained,
+    _threshold,
 )
 
 __all__ = ["CDI", "CDW", "PIRA", "RAW", "scan_patients"]
@@ -40,7 +44,7 @@ CDI, CDW, RAW, PIRA = 1, 2, 3, 4
 
 # Integer option slots (see prepare.codes)
 _EVENT, _BASELINE, _PROCEED, _SUBTHR, _RREBL, _BLGEQ, _SKIPX, _CHECKI, _RAWPIRA, _WORS, \
-    _PRECT, _NCONF, _SAMEDELTA, _UNCONF, _DIRFIX = range(15)
+    _PRECT, _NCONF, _SAMEDELTA, _UNCONF, _DIRFIX, _POLICY = range(16)
 # Float option slots
 _RTB0, _RTB1, _RTE0, _RTE1, _RTC0, _RTC1, _RA0, _RA1, _RSD, _IMPP, _IMPFU, \
     _P0, _P1, _E0, _E1, _C0, _C1 = range(17)
@@ -77,6 +81,7 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
     samedelta = iopt[_SAMEDELTA] != 0
     want_unconf = iopt[_UNCONF] != 0
     dirfix = iopt[_DIRFIX] != 0
+    pcode = iopt[_POLICY] if len(iopt) > _POLICY else -1
     rtb0, rtb1 = fopt[_RTB0], fopt[_RTB1]
     rte0, rte1 = fopt[_RTE0], fopt[_RTE1]
     rtc0, rtc1 = fopt[_RTC0], fopt[_RTC1]
@@ -123,7 +128,7 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
         for i in range(n):
             t[i] = day[s + i]
             v[i] = value[s + i]
-            dl[i] = delta[s + i]
+            dl[i] = delta[s + i] if pcode < 0 else _threshold(pcode, delta[s + i])
         # 1. Relapses: those before the first visit minus relapse_to_bl are ignored.
         r_lo = roff[p]
         r_hi = roff[p + 1]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ import polars as pl
 
 from msrwe.derive._columns import require_columns
 from msrwe.derive.outcomes.options import CHOICES, OutcomeOptions
-from msrwe.derive.outcomes.thresholds import ThresholdPolicy
+from msrwe.derive.outcomes.thresholds import ThresholdPolicy, kernel_code
 from msrwe.errors import InputError
 
 __all__ = ["Prepared", "codes", "prepare", "to_polars"]
@@ -31,17 +32,43 @@ _UNABLE = 777.0
 
 @dataclass(frozen=True)
 class Prepared:
-    """Patient-sorted arrays for the kernel, with what is needed to map results back."""
+    """Patient-sorted arrays for the kernel, with what is needed to map results back.
+
+    ``base`` holds the value of each visit that sets the threshold when it is the reference
+    (``value`` itself unless ``valuedelta_col`` is given); ``threshold_code`` >= 0 when the
+    kernel computes the named policy itself, and :attr:`delta` evaluates the policy per visit
+    (computed on first use only). The kernel arrays are read-only, so the compiled scan always
+    sees the same array types.
+    """
 
     patients: pl.Series  # patient identifiers in output order
     off: npt.NDArray[np.int64]  # visit offsets per patient (length npat + 1)
     day: npt.NDArray[np.int32]
     value: npt.NDArray[np.float64]
-    delta: npt.NDArray[np.float64]
+    base: npt.NDArray[np.float64]
     validconf: npt.NDArray[np.bool_]
     roff: npt.NDArray[np.int64]
     rday: npt.NDArray[np.int32]
     date_dtype: pl.DataType  # pl.Date, or a numeric type when dates were given as day numbers
+    policy: Any = None
+    threshold_code: int = -1
+
+    @cached_property
+    def delta(self) -> npt.NDArray[np.float64]:
+        """The minimal meaningful change from each visit as a reference (the policy per visit)."""
+        return _readonly(_delta_values(self.policy, self.base))
+
+    @property
+    def kernel_delta(self) -> npt.NDArray[np.float64]:
+        """What the kernel reads as ``delta``: ``base`` under a kernel code, else :attr:`delta`."""
+        return self.base if self.threshold_code >= 0 else self.delta
+
+
+def _readonly(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    a = np.ascontiguousarray(a)
+    if a.flags.writeable:
+        a.flags.writeable = False
+    return a
 
 
 def to_polars(table: Any, what: str) -> pl.DataFrame:
@@ -114,6 +141,11 @@ def _delta_values(policy: Any, base: npt.NDArray[np.float64]) -> npt.NDArray[np.
 def prepare(visits: Any, relapses: Any, opts: OutcomeOptions) -> Prepared:
     """Validate and convert the input tables; see the module docstring.
 
+    One pass over the rows where the input allows it: the columns are read without copies,
+    patients are coded by runs of equal ``patient_id`` (``rle_id``; a join only when a
+    patient's rows are not contiguous), the sort and the same-day check compare neighbouring
+    integers, and a named threshold policy is left to the kernel (no per-visit array).
+
     Parameters
     ----------
     visits, relapses
@@ -147,118 +179,194 @@ def prepare(visits: Any, relapses: Any, opts: OutcomeOptions) -> Prepared:
             raise InputError(f"visits: column {c!r} holds NaN (not a number) in {n_nan} rows; "
                              "leave a missing value empty (null) instead.")
     date_expr, date_dtype = _days_expr(schema["date"], "date", "visits")
-    lf = df.lazy().select(cols).with_columns(
-        *(pl.col(c).cast(pl.Float64).fill_nan(None) for c in {vcol, dcol}),
-        *([pl.col(ccol).cast(pl.Float64).fill_nan(None).cast(pl.Boolean)]
-          if ccol and schema[ccol] != pl.Boolean else []),
-    ).drop_nulls()
-    if opts.subjects is not None:
-        try:
-            wanted = pl.Series(list(opts.subjects)).cast(schema["patient_id"], strict=False)
-        except (pl.exceptions.PolarsError, TypeError) as exc:
-            raise InputError(f"subjects: cannot compare {list(opts.subjects)[:3]!r}... with the "
-                             f"patient_id column ({schema['patient_id']}).") from exc
-        lf = lf.filter(pl.col("patient_id").is_in(wanted.drop_nulls().implode()))
-    lf = lf.with_columns(
-        date_expr.alias("_day"),
-        (pl.col("patient_id") != pl.col("patient_id").shift(1)).fill_null(True).alias("_start"),
-    )
-    df = lf.collect()
-    if df["_day"].null_count():
-        _as_days(df.filter(pl.col("_day").is_null()), "date", "visits")  # raises with the value
-    value = np.ascontiguousarray(df[vcol].to_numpy(), dtype=np.float64)
-    base = value if dcol == vcol else np.ascontiguousarray(df[dcol].to_numpy(), dtype=np.float64)
+    col = {c: df.get_column(c) for c in cols}  # no copy, no query engine
+    for c in {vcol, dcol}:
+        if schema[c] != pl.Float64:
+            col[c] = col[c].cast(pl.Float64)
+    if ccol and schema[ccol] != pl.Boolean:
+        col[ccol] = col[ccol].cast(pl.Float64).fill_nan(None).cast(pl.Boolean)
+    if opts.subjects is not None or any(s.null_count() for s in col.values()):
+        sel = pl.DataFrame(list(col.values())).drop_nulls()
+        if opts.subjects is not None:
+            try:
+                wanted = pl.Series(list(opts.subjects)).cast(schema["patient_id"], strict=False)
+            except (pl.exceptions.PolarsError, TypeError) as exc:
+                raise InputError(f"subjects: cannot compare {list(opts.subjects)[:3]!r}... with "
+                                 f"the patient_id column ({schema['patient_id']}).") from exc
+            sel = sel.filter(pl.col("patient_id").is_in(wanted.drop_nulls().implode()))
+        col = {c: sel.get_column(c) for c in cols}
+
+    def frame() -> pl.DataFrame:  # the selected rows, for error messages
+        return pl.DataFrame(list(col.values()))
+
+    days = (col["date"].to_physical() if schema["date"] == pl.Date
+            else col["date"].to_frame().select(date_expr).to_series())
+    if days.null_count():
+        _as_days(frame().filter(days.is_null()), "date", "visits")  # raises with the value
+    day = days.to_numpy()
+    value = col[vcol].to_numpy()
+    base = value if dcol == vcol else col[dcol].to_numpy()
     if opts.outcome != "custom":
         hi = _MAX_VALUE.get(opts.outcome, math.inf)
-        for c, arr in ((vcol, value), (dcol, base)):
-            bad = (arr < 0) | (arr > hi)
-            if bad.any():
-                row = df.row(int(np.argmax(bad)), named=True)
+        for c, a in ((vcol, value), (dcol, base)):
+            if len(a) and (a.min() < 0 or a.max() > hi):
+                bad = (a < 0) | (a > hi)
+                row = frame().row(int(np.argmax(bad)), named=True)
                 raise InputError(
                     f"visits: {opts.outcome.upper()} value {row[c]} in column {c!r} (patient "
                     f"{row['patient_id']}) is outside 0-{hi}; {int(bad.sum())} row(s) affected."
                 )
     limit = _WARN_ABOVE.get(opts.outcome)
-    if limit is not None:
+    if limit is not None and len(value) and value.max() > limit:
         odd = (value > limit) & (value != _UNABLE)  # 777 s is the contract's "unable"
         if odd.any():
             warnings.warn(f"visits: {int(odd.sum())} {opts.outcome.upper()} value(s) above "
                           f"{limit:g} s (and not 777 = unable); they are used as given.",
                           UserWarning, stacklevel=3)
-    pid_dtype = df.schema["patient_id"]
-    day = df["_day"].to_numpy().astype(np.int32)
-    starts = df["_start"].to_numpy()
-    firsts = df["patient_id"].filter(df["_start"])
-    if firsts.n_unique() == firsts.len():  # each patient's rows are contiguous (usual case)
-        ids = firsts
-        pidx = np.cumsum(starts, dtype=np.int64) - 1
-    else:
-        ids = df["patient_id"].unique(maintain_order=True)
-        pidx = (df.select(pl.col("patient_id")).join(
-            pl.DataFrame({"patient_id": ids, "pidx": np.arange(ids.len(), dtype=np.int64)}),
-            on="patient_id", how="left", maintain_order="left")["pidx"].to_numpy())
-    order = pl.DataFrame({"pidx": np.arange(ids.len(), dtype=np.int64), "patient_id": ids})
-    same = pidx[1:] == pidx[:-1]
-    perm = None
-    if (~same & (pidx[1:] < pidx[:-1])).any() or (same & (day[1:] < day[:-1])).any():
-        perm = np.lexsort((np.arange(len(day)), day, pidx))  # stable: keeps row order in a day
-        pidx, day = pidx[perm], day[perm]
-        same = pidx[1:] == pidx[:-1]
-    keep = np.ones(len(day), dtype=np.bool_)
-    keep[:-1] = ~(same & (day[1:] == day[:-1]))  # msprog keeps the last row of a day
+    ids, off, perm, keep = _patient_order(col["patient_id"], day)
+    npat = ids.len()
 
     def arr(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
         a = a if perm is None else a[perm]
-        return np.ascontiguousarray(a if keep.all() else a[keep])
+        return _readonly(a if keep is None else a[keep])
 
     value = arr(value)
     base = value if dcol == vcol else arr(base)
-    validconf = (arr(df[ccol].to_numpy().astype(np.bool_)) if ccol
-                 else np.ones(int(keep.sum()), dtype=np.bool_))
-    day = np.ascontiguousarray(day if keep.all() else day[keep])
-    pidx = pidx if keep.all() else pidx[keep]
-    npat = ids.len()
-    off = np.zeros(npat + 1, dtype=np.int64)
-    np.cumsum(np.bincount(pidx, minlength=npat), out=off[1:])
-    delta = _delta_values(opts.delta_fun, base)
+    validconf = (arr(col[ccol].to_numpy().astype(np.bool_, copy=False)) if ccol
+                 else _readonly(np.ones(len(value), dtype=np.bool_)))
+    day = arr(day)
+    roff, rday = _relapse_arrays(relapses, ids, npat, schema["patient_id"], date_dtype)
+    code = kernel_code(opts.delta_fun)
+    prep = Prepared(ids, _readonly(off), day, value, base, validconf, roff, rday, date_dtype,
+                    opts.delta_fun, code)
+    if code < 0:
+        _ = prep.delta  # a threshold function is evaluated (and checked) here, once
+    return prep
 
+
+def _patient_order(pid: pl.Series, day: npt.NDArray[np.int32],
+                   ) -> tuple[pl.Series, npt.NDArray[np.int64], npt.NDArray[np.int64] | None,
+                              npt.NDArray[np.bool_] | None]:
+    """Patients in order of their first row, visit offsets, and the row order and rows to keep.
+
+    Returns ``(ids, off, perm, keep)``: ``perm`` (None when the rows are already sorted by
+    patient and date) sorts the rows stably, ``keep`` (None when no patient has two rows on one
+    date) keeps the last row of a day, as msprog does; ``off`` applies after both.
+    """
+    n = pid.len()
+    rid = pid.rle_id().to_numpy()
+    starts = np.flatnonzero(rid[1:] != rid[:-1]) + 1 if n > 1 else np.zeros(0, np.int64)
+    firsts = pid.gather(np.r_[0, starts]) if n else pid.clear()
+    flags = pid.flags
+    contiguous = (flags["SORTED_ASC"] or flags["SORTED_DESC"]
+                  or firsts.n_unique() == firsts.len())
+    if contiguous:  # the usual case: each patient's rows together
+        ids = firsts
+        npat = ids.len()
+        off = np.empty(npat + 1, dtype=np.int64)
+        off[:npat] = np.r_[0, starts] if n else np.zeros(0, np.int64)
+        off[npat] = n
+        if n < 2:
+            return ids, off, None, None
+        lt = day[1:] < day[:-1]
+        eq = day[1:] == day[:-1]
+        lt[starts - 1] = False  # neighbours of different patients
+        eq[starts - 1] = False
+        if not lt.any():
+            if not eq.any():
+                return ids, off, None, None
+            keep = np.ones(n, dtype=np.bool_)
+            keep[:-1] = ~eq  # msprog keeps the last row of a day
+            cnt = np.add.reduceat(keep, off[:-1]) if npat else np.zeros(0, np.int64)
+            off = np.zeros(npat + 1, dtype=np.int64)
+            np.cumsum(cnt, out=off[1:])
+            return ids, off, None, keep
+        pidx = np.repeat(np.arange(npat, dtype=np.int64), np.diff(off))
+    else:
+        ids = pid.unique(maintain_order=True)
+        npat = ids.len()
+        pidx = (pid.to_frame().join(
+            pl.DataFrame({"patient_id": ids, "pidx": np.arange(npat, dtype=np.int64)}),
+            on="patient_id", how="left", maintain_order="left")["pidx"].to_numpy())
+    perm = np.lexsort((np.arange(n), day, pidx))  # stable: keeps row order in a day
+    pidx, day = pidx[perm], day[perm]
+    same = pidx[1:] == pidx[:-1]
+    keep = np.ones(n, dtype=np.bool_)
+    keep[:-1] = ~(same & (day[1:] == day[:-1]))  # msprog keeps the last row of a day
+    off = np.zeros(npat + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pidx[keep], minlength=npat), out=off[1:])
+    return ids, off, perm, (None if keep.all() else keep)
+
+
+def _index_in(values: pl.Series, ids: pl.Series) -> npt.NDArray[np.int64]:
+    """Position of each value in ``ids`` (distinct), -1 when absent: one hash pass, no join."""
+    dt = ids.dtype
+    if dt == pl.String or dt.is_integer():
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            pos = pc.index_in(values.to_arrow(), value_set=ids.to_arrow())
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
+            pos = None  # an Arrow without this kernel for the type: the join below
+        if pos is not None:
+            return np.asarray(pc.fill_null(pos, -1).to_numpy(zero_copy_only=False),
+                              dtype=np.int64)
+    order = pl.DataFrame({"patient_id": ids, "pidx": np.arange(ids.len(), dtype=np.int64)})
+    return (values.alias("patient_id").to_frame()
+            .join(order, on="patient_id", how="left", maintain_order="left")["pidx"]
+            .fill_null(-1).to_numpy())
+
+
+def _relapse_arrays(relapses: Any, ids: pl.Series, npat: int, pid_dtype: pl.DataType,
+                    date_dtype: pl.DataType,
+                    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
+    """Relapse offsets per patient (in the order of ``ids``) and sorted onset days."""
     roff = np.zeros(npat + 1, dtype=np.int64)
     rday = np.zeros(0, dtype=np.int32)
-    if relapses is not None:
-        rel = to_polars(relapses, "relapses")
-        require_columns(rel, "relapses", ["patient_id", "onset_date"])
-        rschema = rel.schema
-        rexpr, rtype = _days_expr(rschema["onset_date"], "onset_date", "relapses")
-        if (rtype == pl.Date) != (date_dtype == pl.Date):
-            raise InputError("relapses: onset_date and visits: date must both be dates or "
-                             "both be day numbers.")
-        pid_expr = pl.col("patient_id")
-        if rschema["patient_id"] != pid_dtype:
-            pid_expr = pid_expr.cast(pid_dtype, strict=False)
-        rel = (rel.lazy().select(pid_expr, pl.col("onset_date")).drop_nulls()
-               .with_columns(rexpr.alias("_day"))
-               .join(order.lazy(), on="patient_id", how="inner", maintain_order="left")
-               .collect())
-        if rel["_day"].null_count():
-            _as_days(rel.filter(pl.col("_day").is_null()), "onset_date", "relapses")
-        if rel.height:
-            rp = rel["pidx"].to_numpy().astype(np.uint64)
-            rd = rel["_day"].to_numpy()
-            key = (rp << np.uint64(32)) | (rd.astype(np.int64) + 2**31).astype(np.uint64)
-            if len(key) > 1 and bool((key[1:] < key[:-1]).any()):
-                srt = np.argsort(key, kind="stable")
-                rp, rd = rp[srt], rd[srt]
-            np.cumsum(np.bincount(rp.astype(np.int64), minlength=npat), out=roff[1:])
-            rday = np.ascontiguousarray(rd, dtype=np.int32)
-    return Prepared(order["patient_id"], off, day, value, delta, validconf, roff, rday,
-                    date_dtype)
+    if relapses is None:
+        return _readonly(roff), _readonly(rday)
+    rel = to_polars(relapses, "relapses")
+    require_columns(rel, "relapses", ["patient_id", "onset_date"])
+    rschema = rel.schema
+    rexpr, rtype = _days_expr(rschema["onset_date"], "onset_date", "relapses")
+    if (rtype == pl.Date) != (date_dtype == pl.Date):
+        raise InputError("relapses: onset_date and visits: date must both be dates or "
+                         "both be day numbers.")
+    rpid = rel.get_column("patient_id")
+    if rpid.dtype != pid_dtype:
+        rpid = rpid.cast(pid_dtype, strict=False)
+    onset = rel.get_column("onset_date")
+    rd = (onset.to_physical() if rschema["onset_date"] == pl.Date
+          else onset.to_frame().select(rexpr).to_series())
+    pos = _index_in(rpid, ids)  # -1: a patient without visits (or no patient)
+    valid = pos >= 0
+    if onset.null_count():
+        valid &= onset.is_not_null().to_numpy()
+    if rd.null_count():
+        bad = rd.is_null().to_numpy() & valid
+        if bad.any():  # raises with the value
+            _as_days(rel.select("onset_date").filter(pl.Series(bad)), "onset_date", "relapses")
+        rd = rd.fill_null(0)
+    rp_all, rd_all = pos, rd.to_numpy()
+    if not valid.all():
+        rp_all, rd_all = rp_all[valid], rd_all[valid]
+    if len(rp_all):
+        rp, rdn = rp_all.astype(np.uint64), rd_all
+        key = (rp << np.uint64(32)) | (rdn.astype(np.int64) + 2**31).astype(np.uint64)
+        if len(key) > 1 and bool((key[1:] < key[:-1]).any()):
+            srt = np.argsort(key, kind="stable")
+            rp, rdn = rp[srt], rdn[srt]
+        np.cumsum(np.bincount(rp.astype(np.int64), minlength=npat), out=roff[1:])
+        rday = np.ascontiguousarray(rdn, dtype=np.int32)
+    return _readonly(roff), _readonly(rday)
 
 
 def _code(name: str, value: str) -> int:
     return CHOICES[name].index(value)
 
 
-def codes(opts: OutcomeOptions, *, fix_direction: bool = True,
+def codes(opts: OutcomeOptions, *, fix_direction: bool = True, threshold_code: int = -1,
           ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Integer options, float options and confirmation windows as the kernel reads them.
 
@@ -269,6 +377,9 @@ def codes(opts: OutcomeOptions, *, fix_direction: bool = True,
     fix_direction
         Whether sub-threshold re-baselining follows the direction of worsening (R msprog); False
         reproduces pymsprog 1.0.7, where "improvement" always means a decrease.
+    threshold_code
+        :attr:`Prepared.threshold_code`: >= 0 when the kernel computes the threshold policy
+        from the values it is given as ``delta`` (:attr:`Prepared.kernel_delta`).
 
     Returns
     -------
@@ -291,6 +402,7 @@ def codes(opts: OutcomeOptions, *, fix_direction: bool = True,
         int(opts.valuedelta_col is None or opts.valuedelta_col == opts.value_col),
         int(opts.return_unconfirmed),
         int(fix_direction),
+        int(threshold_code),
     ], dtype=np.int64)
     imp = opts.impute_last_visit
     imp_p, imp_fu = (imp, math.inf) if imp <= 1 else (1.0, imp)

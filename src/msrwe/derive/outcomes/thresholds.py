@@ -40,6 +40,7 @@ __all__ = [
     "SDMT_MSPROG",
     "ThresholdPolicy",
     "get_policy",
+    "kernel_code",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -201,3 +202,32 @@ def get_policy(name: str, outcome: str = "edss") -> ThresholdPolicy:
             f"The 'delta_fun' parameter of detect_events {rule}", option="delta_fun", rule=rule
         )
     return POLICIES[name]
+
+
+#: Policies the compiled scan evaluates itself from the reference value (no per-visit array);
+#: the codes are those of ``_threshold`` in :mod:`msrwe.derive.outcomes._kernel_parts`.
+_KERNEL_CODES: dict[Callable[[FloatArray], FloatArray], int] = {
+    _edss_msprog: 0,
+    _edss_trial: 1,
+    _edss_lorscheider: 2,
+    _pct20: 3,
+    _sdmt_msprog: 4,
+    _sdmt_4_or_10: 5,
+}
+
+
+def kernel_code(policy: Any) -> int:
+    """The code under which the compiled scan computes ``policy`` itself, or -1.
+
+    A named policy of this module is computed inside the scan from each reference value (the
+    same arithmetic as its numpy rule); any other policy (a function, a wrapped policy) is
+    evaluated beforehand into one threshold per visit.
+
+    Examples
+    --------
+    >>> kernel_code(get_policy("msprog", "edss")), kernel_code(lambda b: 1.0)
+    (0, -1)
+    """
+    if isinstance(policy, ThresholdPolicy):
+        return _KERNEL_CODES.get(policy.func, -1)
+    return -1

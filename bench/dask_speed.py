@@ -8,6 +8,7 @@ cache) in the workers. ``--scheduler distributed`` uses a LocalCluster of worker
 (moving the data to them is inside the timing too).
 
     .venv/bin/python bench/dask_speed.py [--patients 100000] [--scheduler threads|distributed]
+        [--shuffle tasks|disk|p2p]
 
 Runs above 20,000 patients share this machine's memory: start them under
 ``flock /work/coord/big.lock`` where several people work on it.
@@ -30,6 +31,8 @@ def main() -> None:
     ap.add_argument("--patients", type=int, default=100_000)
     ap.add_argument("--scheduler", choices=["threads", "distributed"], default="threads")
     ap.add_argument("--partitions", type=int, default=8)
+    ap.add_argument("--shuffle", choices=["tasks", "disk", "p2p"], default=None,
+                    help="Dask's shuffle method (default: Dask's choice)")
     args = ap.parse_args()
 
     t = msrwe.make_cohort(args.patients, seed=5)
@@ -45,7 +48,8 @@ def main() -> None:
 
     def run_dask(pv_, pr_):
         events = mdask.detect_events(dd.from_pandas(pv_, npartitions=args.partitions),
-                                     dd.from_pandas(pr_, npartitions=2), **OPTS)
+                                     dd.from_pandas(pr_, npartitions=2),
+                                     shuffle_method=args.shuffle, **OPTS)
         if client is not None:
             return pl.from_pandas(client.compute(events).result())
         return pl.from_pandas(events.compute(scheduler="threads"))
@@ -61,8 +65,9 @@ def main() -> None:
     t_dask = time.perf_counter() - t0
     same = out.sort("patient_id", "nevent").equals(ref.sort("patient_id", "nevent"))
     print(f"{args.patients:,} patients, {v.height:,} visits, {args.partitions} partitions")
-    print(f"single machine (reference):   {t_one:6.2f} s")
-    print(f"dask {args.scheduler:<11}, shuffle: {t_dask:6.2f} s  "
+    print(f"{'single machine (reference):':<30}{t_one:6.2f} s")
+    label = f"dask {args.scheduler}, shuffle {args.shuffle or 'default'}:"
+    print(f"{label:<30}{t_dask:6.2f} s  "
           f"({t_dask / t_one:.1f}x the reference)")
     print(f"identical events: {same} ({ref.height:,})")
     if client is not None:

@@ -11,7 +11,9 @@ Case 4: every option set below gives the single-machine events on 400 patients; 
 Case 5: bad options, missing and untyped columns are refused before any task runs.
 Case 6: without the extra, a clear message with the install command.
 Case 7: a synthetic 10,000-patient cohort, threaded scheduler.
-Slow: 100,000 patients on a distributed LocalCluster (worker processes).
+Case 8: two visits of a patient on one day, in different input partitions: the later in the input
+        is kept (as on one machine), whatever order the shuffle delivers them in.
+Slow: 100,000 patients read from Parquet on a distributed LocalCluster (worker processes).
 """
 
 import datetime as dt
@@ -101,6 +103,9 @@ def test_case3_more_partitions_than_patients():
     assert events.npartitions == 8
     assert list(events.columns) == ref.columns
     _same(_collect(events), ref)
+    tasks = mdask.detect_events(_ddf(HAND_VISITS, 2), None, partitions=3,
+                                shuffle_method="tasks", **OPTS)
+    _same(_collect(tasks), ref)
 
 
 @pytest.fixture(scope="module")
@@ -166,18 +171,52 @@ def test_case7_10000_patients_identical():
     _same(got, ref)
 
 
+#: Patient A has two visits on day 90, EDSS 4.0 then 3.0: one machine keeps the later (3.0), so
+#: the worsening is at day 180 (confirmed at 270), not at day 90.
+SAME_DAY = pl.DataFrame({
+    "patient_id": ["A"] * 5,
+    "date": _days(0, 90, 90, 180, 270),
+    "edss": [3.0, 4.0, 3.0, 4.0, 4.5],
+})
+
+
+# Case 8: same-day visits across input partitions, whole path and the partition step alone.
+def test_case8_same_day_visits_keep_the_later_in_the_input():
+    from msrwe.dask._engine import _ORDER, _partition_events
+
+    ref = msrwe.detect_events(SAME_DAY, None, **OPTS).events
+    assert ref.select("event_type", "date").rows() == [("CDW", D0 + dt.timedelta(days=180))]
+    visits = dd.from_pandas(SAME_DAY.to_pandas(), npartitions=2, sort=False)
+    assert visits.npartitions == 2
+    _same(_collect(mdask.detect_events(visits, None, partitions=1, **OPTS)), ref)
+    # The partition step as the shuffle may hand it: the later row (partition 1) first.
+    stacked = SAME_DAY.with_columns(
+        pl.lit("visit").alias("record_kind"),
+        pl.Series(_ORDER, [0, 1, 1 << 32, (1 << 32) + 1, (1 << 32) + 2]),
+    ).select("patient_id", "date", "record_kind", "edss", _ORDER)[[2, 0, 1, 3, 4]]
+    schema = ref.to_arrow().schema
+    got = pl.from_pandas(_partition_events(stacked.to_pandas(), schema=schema, options=OPTS))
+    _same(got, ref)
+
+
 @pytest.mark.slow
-def test_100000_patients_on_a_local_cluster():
-    """100,000 patients on a distributed LocalCluster with two worker processes."""
+def test_100000_patients_on_a_local_cluster(tmp_path):
+    """100,000 patients from Parquet files on a distributed LocalCluster (two worker processes)."""
     distributed = pytest.importorskip("distributed", reason="pip install 'msrwe[dask]'")
     t = msrwe.make_cohort(100_000, seed=3)
     v = t["visits"].select("patient_id", "date", "edss")
     r = t["relapses"].select("patient_id", "onset_date")
     ref = msrwe.detect_events(v, r, **OPTS).events
+    for name, df, n in (("visits", v, 8), ("relapses", r, 2)):
+        (tmp_path / name).mkdir()
+        step = -(-df.height // n)
+        for i in range(n):  # the workers read the files: no data in the task graph
+            df.slice(i * step, step).write_parquet(tmp_path / name / f"part-{i}.parquet")
     with (distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                    dashboard_address=None) as cluster,
           distributed.Client(cluster) as client):
-        events = mdask.detect_events(_ddf(v, 8), _ddf(r, 2), **OPTS)
+        events = mdask.detect_events(dd.read_parquet(tmp_path / "visits"),
+                                     dd.read_parquet(tmp_path / "relapses"), **OPTS)
         got = pl.from_pandas(client.compute(events).result())
     assert got.height == ref.height > 10_000
     _same(got, ref)

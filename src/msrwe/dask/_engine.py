@@ -44,10 +44,17 @@ def _value_types(visits: dd.DataFrame, cols: list[str], what: str) -> dict[str, 
     return dict(pl.from_pandas(visits._meta[cols], include_index=False).schema)
 
 
+#: Column holding a row's place in the input (partition number, then row): the shuffle may
+#: reorder rows, and the engine keeps the last of a patient's two visits on one day.
+_ORDER = "__msrwe_row_order"
+
+
 def _stacked_rows(part: pd.DataFrame, *, kind: str, date_col: str,
-                  value_types: dict[str, pl.DataType]) -> pd.DataFrame:
+                  value_types: dict[str, pl.DataType],
+                  partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
     """One partition of visits or relapses in the stacked layout, with Arrow-backed columns."""
     df = pl.from_pandas(part, include_index=False)
+    number = partition_info["number"] if partition_info else 0
     day = pl.col(date_col)
     # Dask stores ``datetime.date`` objects as text (its ``dataframe.convert-string`` default).
     day = day.str.to_date("%Y-%m-%d") if df.schema[date_col] == pl.String else day.cast(pl.Date)
@@ -60,6 +67,7 @@ def _stacked_rows(part: pd.DataFrame, *, kind: str, date_col: str,
         day.alias("date"),
         pl.lit(kind, dtype=pl.String).alias(KIND_COLUMN),
         *values,
+        (pl.int_range(pl.len(), dtype=pl.Int64) + (number << 32)).alias(_ORDER),
     )
     return out.to_arrow().to_pandas(types_mapper=pd.ArrowDtype)
 
@@ -68,8 +76,8 @@ def _partition_events(part: pd.DataFrame, *, schema: pa.Schema,
                       options: dict[str, Any]) -> pd.DataFrame:
     """The events of one partition: its rows sorted by patient and date, one batch."""
     df = pl.from_pandas(part, include_index=False).sort(
-        "patient_id", "date", KIND_COLUMN, maintain_order=True
-    )
+        "patient_id", "date", KIND_COLUMN, _ORDER
+    ).drop(_ORDER)
     batches = df.rechunk().to_arrow().to_batches()
     out = pa.Table.from_batches(
         list(detect_events_batched(batches, schema=schema, **options)), schema=schema
@@ -84,6 +92,7 @@ def detect_events(
     outcome: str = "edss",
     value_col: str | None = None,
     partitions: int | None = None,
+    shuffle_method: str | None = None,
     **options: Any,
 ) -> dd.DataFrame:
     """Confirmed worsening and improvement events of Dask DataFrames, as a Dask DataFrame.
@@ -102,13 +111,17 @@ def detect_events(
     visits
         Dask DataFrame with ``patient_id``, ``date`` and the outcome's columns. Patient ids are
         compared as text; dates (``datetime64``, ``datetime.date``, Arrow ``date32`` or
-        ISO text ``YYYY-MM-DD``) are read as calendar days.
+        ISO text ``YYYY-MM-DD``) are read as calendar days. Of a patient's two visits on one
+        day, the engine keeps the later in the input (by partition, then row), as on one machine.
     relapses
         Dask DataFrame with ``patient_id`` and ``onset_date``, or None.
     outcome, value_col
         As in :func:`msrwe.detect_events`.
     partitions
         Number of partitions after the shuffle (default: as many as ``visits`` has).
+    shuffle_method
+        Dask's shuffle method (``"tasks"``, ``"disk"``, ``"p2p"``); by default Dask's choice
+        (``"disk"`` on the local schedulers, ``"p2p"`` on a distributed cluster).
     **options
         Every other option of :func:`msrwe.detect_events` (msprog's names), except
         ``return_unconfirmed`` and ``0 < impute_last_visit < 1``.
@@ -152,7 +165,8 @@ def detect_events(
     stacked_types = {"patient_id": pl.String, "date": pl.Date, KIND_COLUMN: pl.String,
                      **value_types}
     sample = pl.DataFrame(schema=stacked_types)
-    stacked_meta = sample.to_arrow().to_pandas(types_mapper=pd.ArrowDtype)
+    ordered = sample.with_columns(pl.lit(0, dtype=pl.Int64).alias(_ORDER))
+    stacked_meta = ordered.to_arrow().to_pandas(types_mapper=pd.ArrowDtype)
     parts = [visits[["patient_id", "date", *cols]].map_partitions(
         _stacked_rows, kind="visit", date_col="date", value_types=value_types, meta=stacked_meta,
     )]
@@ -166,7 +180,7 @@ def detect_events(
         ))
     stacked = dd_.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     stacked = stacked.shuffle(on="patient_id", npartitions=partitions or visits.npartitions,
-                              ignore_index=True)
+                              ignore_index=True, shuffle_method=shuffle_method)
     opts = {"outcome": outcome, "value_col": value_col, **options}
     # Both check the options here, before any task runs: the engine's own checks, and the
     # wrapper's refusal of the options that depend on the whole table (an empty run).

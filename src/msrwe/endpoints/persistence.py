@@ -63,7 +63,9 @@ def add_persistence(
         study's ``[analysis] km_min_at_risk``; 0 reports every time).
     """
     if addose is not None and window is not None:
-        for g, part in per_group(adsl, addose.filter(pl.col("interval_days").is_not_null())):
+        # four columns of the doses, not a copy of every addose column per group
+        doses = addose.select("patient_id", "interval_days", "gap", "early")
+        for g, part in per_group(adsl, doses.filter(pl.col("interval_days").is_not_null())):
             n = part.height
             gaps = int(part["gap"].sum())
             results.add_stats(

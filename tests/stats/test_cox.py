@@ -166,3 +166,13 @@ def test_10_three_groups_give_one_term_per_comparator():
                  cluster="id")
     mtx = rev.terms.filter(pl.col("term") == "arm=methotrexate")["hr"][0]
     assert mtx == pytest.approx(1 / res.terms["hr"][1], rel=1e-6)
+
+
+# Case 11: a model that does not converge (complete separation: every event in one group, before
+# any time of the other) is an error naming the cause, not a hazard ratio of 10^9 with p = 0
+# (lifelines' ConvergenceWarning was silenced inside the fit, so the error path never ran).
+def test_11_no_convergence_is_an_error_not_an_absurd_hr():
+    df = pl.DataFrame({"t": [1.0, 2, 3, 4, 5, 6, 7, 8], "e": [1, 1, 1, 1, 0, 0, 0, 0],
+                       "g": ["B"] * 4 + ["A"] * 4})
+    with pytest.raises(InputError, match="cannot be fitted.*separation"):
+        cox_hr(df, time="t", event="e", group="g", reference="A")

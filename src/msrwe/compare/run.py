@@ -335,6 +335,7 @@ def _effect(
         ("hr", "hr_ci_low", "hr_ci_high", "p_value", "hr_naive", "hr_naive_ci_low",
          "hr_naive_ci_high", "e_value", "e_value_ci", "ph_p_value", "rmst_diff"))
     method = ""
+    adj = naive = None
     ev1 = tte.filter(pl.col("treat") == 1)["event"].sum()
     ev0 = tte.filter(pl.col("treat") == 0)["event"].sum()
     if ev1 == 0 or ev0 == 0:
@@ -342,11 +343,19 @@ def _effect(
         notes.append(f"{_pair_label(design, comp)}, {OUTCOMES[outcome]}: no event in one arm, "
                      "so no hazard ratio.")
     else:
+        try:
+            adj = cox_hr(tte, time="time", event="event", group="arm",
+                         reference=design.reference, covariates=adjust, weights="weight",
+                         cluster=cluster, alpha=alpha)
+            naive = cox_hr(naive_df, time="time", event="event", group="arm",
+                           reference=design.reference, cluster="patient_id", alpha=alpha)
+        except InputError as exc:  # the model does not converge (e.g. complete separation)
+            method = f"not computed: {exc}"
+            notes.append(f"{_pair_label(design, comp)}, {OUTCOMES[outcome]}: no hazard ratio "
+                         f"({exc}).")
+            adj = naive = None
+    if adj is not None and naive is not None:
         term = f"arm={comp}"
-        adj = cox_hr(tte, time="time", event="event", group="arm", reference=design.reference,
-                     covariates=adjust, weights="weight", cluster=cluster, alpha=alpha)
-        naive = cox_hr(naive_df, time="time", event="event", group="arm",
-                       reference=design.reference, cluster="patient_id", alpha=alpha)
         # a common outcome (> 15% with the event) has its HR converted before the E-value
         rare = float(tte["event"].mean()) < 0.15
         ev, ev_ci = e_value(adj.hr, adj.ci_low, adj.ci_high, measure="hr", rare=rare)

@@ -199,7 +199,10 @@ def cox_hr(
     def fit() -> FastCoxPHFitter:
         cph = FastCoxPHFitter(alpha=1 - level)
         with warnings.catch_warnings():
+            # lifelines' notes (non-integer weights, ...) are not for the user; a failure to
+            # converge is, and the caller turns it into an error
             warnings.simplefilter("ignore")
+            warnings.simplefilter("error", ConvergenceWarning)
             cph.fit(
                 pdf[[*names, "_t", "_e", "_w"]],
                 duration_col="_t",

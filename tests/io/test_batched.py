@@ -142,3 +142,36 @@ def test_frames_of_batches_hold_no_text_copy(tmp_path, monkeypatch):
     result = _both(tmp_path, monkeypatch, 4)
     assert result.tables["visits"].height == 28
     assert result.tables["visits"].schema["edss"] == pl.Float64
+
+
+def test_typed_parquet_in_batches(tmp_path, monkeypatch):
+    # a Parquet file of BATCH_ROWS rows or more is checked batch by batch too, in its own types
+    from test_parquet_native import _typed_where_clean
+
+    from msrwe.synth import make_cohort_and_manifest
+
+    tables, _ = make_cohort_and_manifest(300, seed=6, dirty=True)
+    for name, frame in tables.items():
+        typed = _typed_where_clean(frame.with_columns(pl.all().cast(pl.String)))
+        typed.write_parquet(tmp_path / f"{name}.parquet")
+    result = _both(tmp_path, monkeypatch, rows=9)
+    assert not isinstance(result, str)
+    assert result.quarantine.height > 10
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(
+    st.sampled_from(["P1", "P2", "P9", None]),
+    st.sampled_from([None, __import__("datetime").date(2015, 1, 1),
+                     __import__("datetime").date(1850, 1, 1)]),
+    st.sampled_from([None, 0.5, 6.0, 6.0, 11.0, float("nan")]),
+    st.sampled_from([None, 1, 2, 9]),
+), max_size=25), st.integers(1, 6))
+def test_typed_parquet_batched_as_whole(rows, size):
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as monkeypatch:
+        folder = Path(tmp)
+        (folder / "patients.csv").write_text(_patients_csv())
+        pl.DataFrame(rows, orient="row", schema={
+            "patient_id": pl.String, "date": pl.Date, "edss": pl.Float64,
+            "fs_pyramidal": pl.Int64}).write_parquet(folder / "visits.parquet")
+        _both(folder, monkeypatch, size)

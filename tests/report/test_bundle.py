@@ -228,3 +228,15 @@ def test_save_replaces_a_previous_bundle_whole(demo, tmp_path):
     assert load_analysis(folder).result.results.to_polars().equals(
         bundle.result.results.to_polars())
     assert isinstance(pl.read_parquet(folder / "analysis" / "results.parquet"), pl.DataFrame)
+
+
+def test_a_de_identified_report_from_the_bundle_names_no_patient(demo, tmp_path):
+    out, key = tmp_path / "share.html", tmp_path / "key.csv"
+    _cli("report", "--analysis", str(demo["results"]), "--out", str(out), "--deidentify",
+         "--key", str(key))
+    html = out.read_text(encoding="utf-8")
+    ids = load_analysis(demo["results"]).result.datasets["adsl"]["patient_id"].to_list()
+    assert ids
+    assert not [pid for pid in ids if re.search(rf"\b{re.escape(pid)}\b", html)]
+    keyed = pl.read_csv(key)
+    assert set(ids) <= set(keyed["patient_id"].to_list())

@@ -41,8 +41,11 @@ def window_counts(windows: pl.DataFrame, bounds: Sequence[tuple[pl.Expr, pl.Expr
     ...                                      date="day")]
     [[2, 0, 0]]
     """
+    # codes in order of first appearance, windows first: the windows' keys then mostly
+    # ascend, which keeps the binary searches in cache
     codes = pl.concat([windows.select(pl.col(by)), dated.select(pl.col(by))],
-                      how="vertical_relaxed").unique().drop_nulls().with_row_index("_code")
+                      how="vertical_relaxed").unique(maintain_order=True).drop_nulls() \
+        .with_row_index("_code")
     w = windows.select(pl.col(by)).join(codes, on=by, how="left", maintain_order="left")
     d = dated.select(pl.col(by), pl.col(date).cast(pl.Date).alias("_d")) \
         .drop_nulls().join(codes, on=by, how="inner")

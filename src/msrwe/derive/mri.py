@@ -203,11 +203,18 @@ def derive_mri_activity_years(
     """
     _check_scans(scans, by, date)
     years = follow_up_years(dataset, by=by, start=start, end=end)
+    # Each scan's year: the patient's last year starting on or before the scan (an as-of join,
+    # the years of a patient do not overlap), kept when the scan is not after that year's end;
+    # never a pairing of every year with every scan of the patient.
+    in_year = (
+        scans.select(by, date, "active", "evaluable", "new_enlarging_t2", "gd_lesions")
+        .filter(pl.col(date).is_not_null()).sort(date)
+        .join_asof(years.sort("period_start"), left_on=date, right_on="period_start", by=by,
+                   strategy="backward", check_sortedness=False)
+        .filter((pl.col(date) <= pl.col("period_end")).fill_null(False))
+    )
     per = (
-        years.join(scans.select(by, date, "active", "evaluable", "new_enlarging_t2",
-                                "gd_lesions"), on=by, how="inner")
-        .filter((pl.col(date) >= pl.col("period_start")) & (pl.col(date) <= pl.col("period_end")))
-        .group_by(by, "year")
+        in_year.group_by(by, "year")
         .agg(
             pl.len().alias("n_scans"),
             pl.col("evaluable").sum().alias("n_evaluable"),

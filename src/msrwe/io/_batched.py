@@ -69,7 +69,6 @@ def check_batches(plan: Plan, raw: RawFile) -> CheckedTable:
     table = plan.table
     key_text = _key_text(plan)  # before reading: a key that cannot be rebuilt reads whole
     no_problems = _raw_problem_rows(raw, plan.header)
-    last = raw.frame.columns[-1]
     first = raw.header_row + 1
     keep = [
         *[typed_name(c) for c in table.column_names], *plan.extras, ROW, _BAD,
@@ -80,8 +79,6 @@ def check_batches(plan: Plan, raw: RawFile) -> CheckedTable:
     texts: list[pl.DataFrame] = []
     try:
         for batch in raw.batches():
-            if raw.frame.width >= 2 and batch.height and batch[last].null_count():
-                raise Unbatched("an empty last cell: perhaps a row cut short")
             checked = check_rows(plan, plan.prepare(batch), first, no_problems)
             first += batch.height
             bad = checked[_BAD]

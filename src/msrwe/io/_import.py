@@ -17,7 +17,7 @@ Examples
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,9 +31,10 @@ from msrwe.io._cross import cross_check
 from msrwe.io._frames import ROW, empty_problems, sort_problems
 from msrwe.io._links import patient_links
 from msrwe.io._mapping import Mapping, load_mapping
+from msrwe.io._merge import merge_with_store
 from msrwe.io._names import name_key, table_of_name
 from msrwe.io._read import SUFFIXES, Unbatched, file_type, read_raw
-from msrwe.io._reconcile import ROW_NUMBERS, Rechecked, reconcile, stored_state
+from msrwe.io._reconcile import ROW_NUMBERS, Rechecked
 from msrwe.io._validate import CheckedTable, check_table, make_plan
 from msrwe.schema import BOOKKEEPING, CONTRACT
 
@@ -166,6 +167,9 @@ class ChartFolder:
     warnings: pl.DataFrame
     summary: ImportSummary
     checked: dict[str, CheckedTable] = field(default_factory=dict)
+    #: Tables already written to a staged store as they were checked (``import_folder``), which
+    #: ``tables`` does not hold: name -> the row numbers of their rows quarantined.
+    spilled: dict[str, list[int]] = field(default_factory=dict)
 
     def kept_for_rechecks(self) -> dict[str, pl.DataFrame]:
         """What the store keeps so that a later import can check the rules across tables again.
@@ -176,6 +180,8 @@ class ChartFolder:
         """
         out: dict[str, pl.DataFrame] = {}
         for name, c in self.checked.items():
+            if name in self.spilled:  # the staged store gives them (StagedImport.settle)
+                continue
             own = c.failures.get_column("row_number").unique().implode()
             stored = self.tables[name].height
             failed = self.quarantine.filter(pl.col("table_name") == name)
@@ -373,6 +379,18 @@ def read_chart_folder(
     MappingError
         When the mapping file is malformed.
     """
+    return _read_chart_folder(folder, mapping)
+
+
+def _read_chart_folder(
+    folder: str | Path, mapping: str | Path | Mapping | None, spill: Any = None
+) -> ChartFolder:
+    """:func:`read_chart_folder`, or with ``spill`` the reading of ``import_folder``.
+
+    ``spill`` is a :class:`msrwe.store._write.StagedImport`: every table but patients is written
+    to the staged store as soon as it is checked, and only what the rules across tables need of
+    it is kept in memory (see ``ChartFolder.spilled``).
+    """
     folder = Path(_a_path(folder, "folder", "read_chart_folder"))
     if mapping is None:
         mapping = Mapping()
@@ -401,14 +419,19 @@ def read_chart_folder(
             raw = read_raw(path, name, tmap.sheet, native=True)
             checked[name] = check_table(raw, CONTRACT[name], tmap, dates)
         del raw  # the text copy of a large file is not needed any more
+        if spill is not None and name != "patients":
+            checked[name] = _spill(spill, checked[name])
     cross = cross_check(checked)
     tables: dict[str, pl.DataFrame] = {}
     summaries: dict[str, TableSummary] = {}
     quarantine_parts = [empty_problems()]
     warning_parts = [empty_problems()]
+    spilled: dict[str, list[int]] = {}
     for name, c in checked.items():
         failures = pl.concat([c.failures, cross[name]])
         failed_rows = failures.get_column("row_number").unique()
+        if spill is not None and name != "patients":
+            spilled[name] = failed_rows.drop_nulls().sort().to_list()
         if failed_rows.len():
             kept = c.frame.filter(~pl.col(ROW).is_in(failed_rows.implode()))
             warnings = c.warnings.filter(
@@ -416,7 +439,8 @@ def read_chart_folder(
             )
         else:
             kept, warnings = c.frame, c.warnings
-        tables[name] = kept.drop(ROW)
+        if name not in spilled:
+            tables[name] = kept.drop(ROW)
         quarantine_parts.append(failures)
         warning_parts.append(warnings)
         summaries[name] = TableSummary(
@@ -436,8 +460,24 @@ def read_chart_folder(
         summaries, dict(zip(by_rule["rule"], by_rule["len"], strict=True)), ignored=ignored
     )
     return ChartFolder(
-        tables, quarantine, sort_problems(pl.concat(warning_parts)), summary, checked
+        tables, quarantine, sort_problems(pl.concat(warning_parts)), summary, checked, spilled
     )
+
+
+def _spill(spill: Any, c: CheckedTable) -> CheckedTable:
+    """Write the rows of ``c`` that passed its own rules to the staged store.
+
+    What is kept is what the rules across tables and the quarantine's patient links need: the
+    patient, the dates and the row number of every row.
+    """
+    frame = c.frame
+    if c.failures.height:
+        own = c.failures.get_column("row_number").unique().implode()
+        frame = frame.filter(~pl.col(ROW).is_in(own))
+    spill.spill(c.table.name, frame)
+    del frame
+    slim = [n for n in ("patient_id", *c.table.date_columns) if n in c.frame.columns]
+    return replace(c, frame=c.frame.select(*slim, ROW))
 
 
 def import_folder(
@@ -448,9 +488,11 @@ def import_folder(
 ) -> ImportSummary:
     r"""Import a folder of chart files into the store, quarantining every row that breaks a rule.
 
-    Everything is validated in memory first; then the tables of the folder (and their quarantine,
-    warning and log rows) replace those of the store in one transaction. Tables the folder does
-    not contain are kept. A fatal problem leaves the store exactly as it was.
+    The tables of the folder (and their quarantine, warning and log rows) replace those of the
+    store in one transaction, on a copy of the store renamed over it at the end: each table is
+    written to the copy as soon as it is checked, so that a registry's tables are never all in
+    memory at once. Tables the folder does not contain are kept. A fatal problem leaves the store
+    exactly as it was.
 
     Parameters
     ----------
@@ -489,85 +531,36 @@ def import_folder(
     StoreError
         When the store cannot be written (locked, not a DuckDB file).
     """
-    from msrwe.store import write_import
+    from msrwe.store._write import staged_import
 
     _a_path(db, "db", "import_folder")
     _a_path(folder, "folder", "import_folder")
-    chart = read_chart_folder(folder, mapping)
-    m = merge_with_store(db, chart, chart)
-    # the patient of each quarantined row: this folder's rows, and those of the stored tables
-    # checked again (their earlier links are kept by write_import)
-    links = m.with_rechecked_links(
-        patient_links({name: c.frame for name, c in chart.checked.items()}, m.quarantine))
-    write_import(
-        db,
-        tables=m.tables,
-        quarantine=m.quarantine,
-        warnings=m.warnings,
-        import_log=m.import_log,
-        checked=m.checked,
-        patient_links=links,
-    )
+    # Each table is written to a staged copy of the store as soon as it is checked (so that a
+    # registry's tables are never all in memory at once); the copy replaces the store only when
+    # everything is written.
+    with staged_import(db) as staged:
+        chart = _read_chart_folder(folder, mapping, staged)
+        m = merge_with_store(db, chart, chart)
+        for name, failed in chart.spilled.items():
+            m.checked[name] = staged.settle(name, failed)
+            # the row number of each stored row, in the order of the stored table
+            rows = chart.checked[name].frame.select(ROW)
+            if failed:
+                rows = rows.filter(~pl.col(ROW).is_in(pl.Series(failed, dtype=pl.Int64)
+                                                      .implode()))
+            m.checked[f"{name}{ROW_NUMBERS}"] = rows
+        # the patient of each quarantined row: this folder's rows, and those of the stored
+        # tables checked again (their earlier links are kept by write_import)
+        links = m.with_rechecked_links(
+            patient_links({name: c.frame for name, c in chart.checked.items()}, m.quarantine))
+        staged.write(
+            tables=m.tables,
+            quarantine=m.quarantine,
+            warnings=m.warnings,
+            import_log=m.import_log,
+            checked=m.checked,
+            patient_links=links,
+            replaced=set(m.tables) | set(chart.spilled),
+        )
     s = chart.summary
     return ImportSummary(s.tables, s.quarantined_by_rule, Path(db), s.ignored, m.rechecked)
-
-
-@dataclass
-class StoreMerge:
-    """A chart read, merged with what the store holds (``import_folder``, ``import_frames``).
-
-    The store's other tables are checked again against the new patients (issue 9 item 5): rows
-    that now fail move to the quarantine, rows whose cause is gone come back.
-    """
-
-    tables: dict[str, pl.DataFrame]
-    quarantine: pl.DataFrame
-    warnings: pl.DataFrame
-    #: What ``write_import`` keeps for later re-checks, per table.
-    checked: dict[str, pl.DataFrame]
-    rechecked: dict[str, Rechecked]
-    #: The store's tables checked again (``None`` when there was no store yet).
-    again: dict[str, pl.DataFrame] | None
-    #: The import-log rows of the tables checked again.
-    other_log: pl.DataFrame | None
-    #: The import log of the chart itself.
-    chart_log: Any
-
-    def import_log(self, now: str) -> pl.DataFrame:
-        """The chart's import log, then that of the store's tables checked again."""
-        log = self.chart_log(now)
-        if self.other_log is None or self.other_log.height == 0:
-            return log
-        other = self.other_log.select([pl.col(c).cast(t) for c, t in log.schema.items()])
-        return pl.concat([log, other])
-
-    def with_rechecked_links(self, links: pl.DataFrame) -> pl.DataFrame:
-        """``links`` and the patient links of the quarantined rows of the tables checked again."""
-        if self.again is None:
-            return links
-        return pl.concat([links, patient_links(self.again, self.quarantine, every_row=False)])
-
-
-def merge_with_store(db: str | Path, chart: ChartFolder, internal: ChartFolder) -> StoreMerge:
-    """Merge ``chart`` (validated as ``internal``) with the store at ``db``, as every import does.
-
-    ``internal`` is the chart before any source-specific renumbering (``import_frames``); a
-    folder import passes its chart twice.
-    """
-    tables = dict(chart.tables)
-    quarantine, warnings = chart.quarantine, chart.warnings
-    rechecked: dict[str, Rechecked] = {}
-    checked = internal.kept_for_rechecks()
-    stored = stored_state(Path(db), set(chart.tables))
-    other_log = None
-    again_frames = None
-    if stored is not None:
-        again, q, w, other_log, rechecked, held = reconcile(internal.checked, stored)
-        tables.update(again)
-        checked.update(held)
-        quarantine = sort_problems(pl.concat([quarantine, q]))
-        warnings = sort_problems(pl.concat([warnings, w]))
-        again_frames = {n: f for n, f in stored.checked.items()
-                        if n in tables and n not in internal.checked}
-    return StoreMerge(tables, quarantine, warnings, checked, rechecked, again_frames, other_log,
-                      chart.import_log)

@@ -73,7 +73,7 @@ class RawFile:
     header_row: int = 1
     sheet: str | None = None
     problems: pl.DataFrame | None = None
-    #: For a large CSV file: a function giving its rows in batches of text (``frame`` then has
+    #: For a large CSV or Parquet file: a function giving its rows in batches (``frame`` then has
     #: the header and no rows), so that the file is never held as text in memory at once.
     batches: Callable[[], Iterator[pl.DataFrame]] | None = None
 
@@ -136,6 +136,36 @@ BATCH_BYTES = 64 << 20
 BATCH_ROWS = 1_000_000
 
 
+def _parquet_batches(
+    path: Path,
+) -> tuple[pl.DataFrame, Callable[[], Iterator[pl.DataFrame]]] | None:
+    """The columns of a Parquet file of :data:`BATCH_ROWS` rows or more, and its batches of rows.
+
+    As :func:`_read_parquet` with ``native``: a date-time as its date. ``None`` for a smaller file
+    or one whose schema cannot be read (the whole-file reader then says why).
+    """
+    try:
+        scan = pl.scan_parquet(path)
+        schema = scan.collect_schema()
+        if scan.select(pl.len()).collect().item() < BATCH_ROWS:
+            return None
+    except (pl.exceptions.PolarsError, OSError, ValueError):
+        return None
+    columns = []
+    for name, dtype in schema.items():
+        if dtype.is_nested() or dtype == pl.Binary:
+            return None  # refused by the whole-file reader
+        col = pl.col(name)
+        columns.append(col.dt.date() if isinstance(dtype, pl.Datetime) else col)
+    scan = scan.select(columns)
+    header = scan.head(0).collect()
+
+    def batches() -> Iterator[pl.DataFrame]:
+        yield from scan.collect_batches(chunk_size=BATCH_ROWS)
+
+    return header, batches
+
+
 def read_raw(
     path: str | Path,
     table: str | None = None,
@@ -160,7 +190,8 @@ def read_raw(
         of casting them to text: the importer takes a column whose type fits its contract column
         as it is, and casts the others to text itself (see :func:`msrwe.io._rules.native_type`).
     batched
-        Give a plain UTF-8 CSV file of at least :data:`BATCH_BYTES` as its header and
+        Give a plain UTF-8 CSV file of at least :data:`BATCH_BYTES`, or a Parquet file of at
+        least :data:`BATCH_ROWS` rows read ``native``, as its header and
         :attr:`RawFile.batches` instead of its rows (the importer checks it batch by batch).
 
     Returns
@@ -198,7 +229,11 @@ def read_raw(
         frame, header_row, sheet_read = got.frame, got.header_row, got.name
         problems = _cell_problems(got, frame)
     elif suffix == ".parquet":
-        frame = _read_parquet(p, native)
+        got = _parquet_batches(p) if batched and native else None
+        if got is not None:
+            frame, batches = got
+        else:
+            frame = _read_parquet(p, native)
     else:
         got = None
         if batched and not suffix.endswith(".gz") and p.stat().st_size >= BATCH_BYTES:
@@ -228,9 +263,17 @@ def read_raw(
             return read_raw(p, table, sheet, native=native)
         inner = batches
 
+        text = suffix != ".parquet"
+        last = frame.columns[-1]
+
         def batches() -> Iterator[pl.DataFrame]:
             for batch in inner():
-                yield batch.rename(renamed)
+                batch = batch.rename(renamed)
+                # an empty last cell of a text file may be a row cut short, which only the
+                # whole-file reader tells (RawFile.problems)
+                if text and batch.width >= 2 and batch.height and batch[last].null_count():
+                    raise Unbatched("an empty last cell: perhaps a row cut short")
+                yield batch
     for c in blank:
         if frame[c].cast(pl.String).drop_nulls().str.strip_chars().str.len_chars().sum() == 0:
             frame = frame.drop(c)

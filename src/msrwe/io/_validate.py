@@ -263,13 +263,14 @@ class Plan:
         return [c for c in self.table.date_columns if c in self.present]
 
     def prepare(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """A batch of the file's rows (read as text) with contract names and constants."""
+        """A batch of the file's rows with contract names, constants and types as :attr:`frame`."""
         frame = frame.rename(self.header)
         if self.tmap.constants:
             frame = frame.with_columns(
                 pl.lit(v, dtype=pl.String).alias(c) for c, v in self.tmap.constants.items()
             )
-        return frame
+        casts = [pl.col(c).cast(t) for c, t in self.frame.schema.items() if frame.schema[c] != t]
+        return frame.with_columns(casts) if casts else frame
 
 
 def make_plan(

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -32,7 +33,17 @@ from msrwe.errors import StoreError
 from msrwe.schema import BOOKKEEPING
 from msrwe.store._read import connect
 
-__all__ = ["CHECKED_SCHEMA", "PROBLEM_TABLES", "QUARANTINE_PATIENTS", "write_import"]
+__all__ = [
+    "CHECKED_SCHEMA",
+    "PROBLEM_TABLES",
+    "QUARANTINE_PATIENTS",
+    "StagedImport",
+    "staged_import",
+    "write_import",
+]
+
+#: The row number column of a chart table while it is staged (``msrwe.io._frames.ROW``).
+ROW = "__msrwe_row"
 
 #: The schema of the rows kept to re-check the rules across tables (see :func:`write_import`).
 CHECKED_SCHEMA = "msrwe_checked"
@@ -127,30 +138,144 @@ def write_import(
         When the store cannot be opened or written (a full disk); the store is then byte for
         byte as it was, and no temporary file is left.
     """
-    names = set(tables)
     with _staged(Path(db)) as con:
-        for name, frame in tables.items():
-            _replace(con, name, frame)
-        for name, frame in (("quarantine", quarantine), ("import_warnings", warnings)):
-            spec = BOOKKEEPING[name]
-            new = frame if frame is not None else spec.empty()
-            merged = _merge(_existing(con, name), new, names, PROBLEM_TABLES[name])
-            con.execute(f'create table if not exists "{name}" ({spec.sql()})')
-            _replace(con, name, merged)
-        if import_log is not None:
-            now = datetime.now(UTC).isoformat(timespec="seconds")
-            log = import_log(now) if callable(import_log) else import_log
-            old = _existing(con, "import_log")
-            log = _keep_times(old, log)
-            merged = _merge(old, log, names, PROBLEM_TABLES["import_log"])
-            con.execute(
-                f"create table if not exists import_log ({BOOKKEEPING['import_log'].sql()})"
-            )
-            _replace(con, "import_log", merged)
-        for name, frame in (checked or {}).items():
-            con.execute(f"create schema if not exists {CHECKED_SCHEMA}")
-            _replace(con, f'{CHECKED_SCHEMA}"."{name}', frame)
-        _link_patients(con, patient_links, names)
+        _write_all(con, tables=tables, quarantine=quarantine, warnings=warnings,
+                   import_log=import_log, checked=checked, patient_links=patient_links,
+                   replaced=set(tables))
+
+
+def _write_all(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    tables: Mapping[str, pl.DataFrame],
+    quarantine: pl.DataFrame | None,
+    warnings: pl.DataFrame | None,
+    import_log: Callable[[str], pl.DataFrame] | pl.DataFrame | None,
+    checked: Mapping[str, pl.DataFrame] | None,
+    patient_links: pl.DataFrame | None,
+    replaced: set[str],
+) -> None:
+    """The body of :func:`write_import`, on the staged copy.
+
+    ``replaced`` names every chart table the import writes: those of ``tables``, and those
+    :meth:`StagedImport.spill` wrote already.
+    """
+    names = set(replaced)
+    for name, frame in tables.items():
+        _replace(con, name, frame)
+    for name, frame in (("quarantine", quarantine), ("import_warnings", warnings)):
+        spec = BOOKKEEPING[name]
+        new = frame if frame is not None else spec.empty()
+        merged = _merge(_existing(con, name), new, names, PROBLEM_TABLES[name])
+        con.execute(f'create table if not exists "{name}" ({spec.sql()})')
+        _replace(con, name, merged)
+    if import_log is not None:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        log = import_log(now) if callable(import_log) else import_log
+        old = _existing(con, "import_log")
+        log = _keep_times(old, log)
+        merged = _merge(old, log, names, PROBLEM_TABLES["import_log"])
+        con.execute(
+            f"create table if not exists import_log ({BOOKKEEPING['import_log'].sql()})"
+        )
+        _replace(con, "import_log", merged)
+    for name, frame in (checked or {}).items():
+        con.execute(f"create schema if not exists {CHECKED_SCHEMA}")
+        _replace(con, f'{CHECKED_SCHEMA}"."{name}', frame)
+    _link_patients(con, patient_links, names)
+
+
+class StagedImport:
+    """An import being written: the staged copy of the store, in one open transaction.
+
+    :func:`staged_import` gives it. A chart table can be written as soon as it is checked
+    (:meth:`spill`), so that an import never holds every table in memory at once; the rows the
+    rules across tables quarantine later are removed before the end (:meth:`settle`), and
+    :meth:`write` writes everything else. Nothing reaches the store unless all of it is written.
+    """
+
+    def __init__(self, db: Path, con: duckdb.DuckDBPyConnection) -> None:
+        self._db = db
+        self._con = con
+        self.spilled: set[str] = set()
+
+    def _fail(self, exc: BaseException) -> StoreError:
+        unchanged = "the store is unchanged" if self._db.exists() else "no store was created"
+        return StoreError(
+            f"{self._db}: the import could not be written "
+            f"({_disk_words(exc, self._db.parent)}); {unchanged}."
+        )
+
+    def spill(self, name: str, frame: pl.DataFrame) -> None:
+        """Write the rows of chart table ``name`` now, with their row numbers (:data:`ROW`)."""
+        try:
+            _replace(self._con, name, frame)
+        except (duckdb.Error, pl.exceptions.PolarsError, OSError) as exc:
+            raise self._fail(exc) from exc
+        self.spilled.add(name)
+
+    def settle(self, name: str, failed: list[int]) -> pl.DataFrame:
+        """Remove the rows numbered ``failed`` from spilled table ``name``, and its row numbers.
+
+        Returns
+        -------
+        polars.DataFrame
+            The rows removed that the table holds (with :data:`ROW`), in its order: what the
+            store keeps to check the rules across tables again.
+        """
+        con, table = self._con, f'"{name}"'
+        try:
+            held = None
+            if failed:
+                con.register("__msrwe_failed", pl.DataFrame(
+                    {"row": failed}, schema={"row": pl.Int64()}).to_arrow())
+                try:
+                    held = con.sql(f'select * from {table} where "{ROW}" in '
+                                   "(select row from __msrwe_failed) order by rowid").pl()
+                    if held.height:
+                        con.execute(f'delete from {table} where "{ROW}" in '
+                                    "(select row from __msrwe_failed)")
+                finally:
+                    con.unregister("__msrwe_failed")
+            if held is None:
+                held = con.sql(f"select * from {table} limit 0").pl()
+            con.execute(f'alter table {table} drop column "{ROW}"')
+        except (duckdb.Error, pl.exceptions.PolarsError, OSError) as exc:
+            raise self._fail(exc) from exc
+        return held
+
+    def write(self, *, replaced: set[str], **parts: Any) -> None:
+        """Write the rest of the import, as :func:`write_import` does (its keyword arguments).
+
+        ``replaced`` names every chart table of the import, spilled or in ``tables``.
+        """
+        try:
+            _write_all(self._con, replaced=replaced | self.spilled, **parts)
+        except (duckdb.Error, pl.exceptions.PolarsError, OSError) as exc:
+            raise self._fail(exc) from exc
+
+
+@contextmanager
+def staged_import(db: str | Path) -> Iterator[StagedImport]:
+    """An import written table by table into a staged copy of the store (see :class:`StagedImport`).
+
+    The copy replaces the store when the block ends without an exception; otherwise the store is
+    left byte for byte as it was (an exception of the block goes through unchanged).
+    """
+    escaped: list[BaseException] = []
+    try:
+        with _staged(Path(db)) as con:
+            try:
+                yield StagedImport(Path(db), con)
+            except Exception as exc:  # noqa: BLE001 - the block's own error, passed on as it is
+                escaped.append(exc)
+                raise _Abandon from None
+    except _Abandon:
+        raise escaped[0] from None
+
+
+class _Abandon(Exception):
+    """Leaves :func:`_staged` without its handling of store errors (the block's own error)."""
 
 
 _LINK_SCHEMA = {"table_name": pl.String(), "row_number": pl.Int64(), "patient_id": pl.String()}

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from msrwe.analysis.base import Analysis, Context, KeyFact, Output, Stat
-from msrwe.derive._columns import require_columns
+from msrwe.derive._columns import require_columns, sort_unless_sorted
 from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
 from msrwe.derive.exposure import most_given_drug
 from msrwe.derive.prior_treatments import derive_vars_prior_failure
@@ -170,10 +170,19 @@ def study_doses(administrations: pl.DataFrame, drug: str, route: str | None) -> 
     """The administrations of ``drug`` (by ``route`` when given), sorted by patient and date."""
     need = ["patient_id", "date", "drug"] + (["route"] if route else [])
     require_columns(administrations, "administrations", need)
-    cond = pl.col("drug").str.to_lowercase() == drug
+    cond = _lower_is(administrations, "drug", drug)
     if route:
-        cond = cond & (pl.col("route").str.to_lowercase() == route)
-    return administrations.filter(cond.fill_null(False)).sort("patient_id", "date")
+        cond = cond & _lower_is(administrations, "route", route)
+    # the store keeps administrations in patient and date order: usually no sort needed
+    return sort_unless_sorted(administrations.filter(cond.fill_null(False)),
+                              ["patient_id", "date"])
+
+
+def _lower_is(df: pl.DataFrame, column: str, value: str) -> pl.Expr:
+    """``column.str.to_lowercase() == value``, decided once per distinct spelling."""
+    names = df.select(pl.col(column).unique().drop_nulls())
+    spellings = names.filter(pl.col(column).str.to_lowercase() == value)[column]
+    return pl.col(column).is_in(spellings)
 
 
 def _empty_visits() -> pl.DataFrame:

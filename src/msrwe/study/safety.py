@@ -380,13 +380,17 @@ def add_safety(
 
         def per_term(analysis: str, events: pl.DataFrame, flag: str | None) -> None:
             # every term of the cohort for ae_incidence; else the terms with a flagged event
-            seen = set(te.filter(pl.col(flag))["ae_group"].to_list()) if flag else set(order)
+            seen = (set(te.filter(pl.col(flag))["ae_group"].unique().to_list()) if flag
+                    else set(order))
+            # the events split by term once (rows in their order), not filtered once per term
+            by_term = events.partition_by("ae_group", as_dict=True, maintain_order=True)
             for term in (t for t in order if t in seen):
                 add(
                     analysis,
                     var,
                     term,
-                    events.filter(pl.col("ae_group") == term),
+                    by_term.get((term,), events.clear()) if term is not None
+                    else events.filter(pl.col("ae_group") == term),
                     labels.get(term, term),
                 )
 

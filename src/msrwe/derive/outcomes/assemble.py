@@ -77,10 +77,11 @@ def _sequences(pat: npt.NDArray[np.int64], codes: npt.NDArray[np.int64], npat: i
     tok = codes + len(_SEQ_WORDS) * (~first)
     tlen = _SEQ_LEN[tok]
     ends = np.cumsum(tlen)
-    total = int(ends[-1]) if len(ends) else 0
-    which = np.repeat(np.arange(len(tok)), tlen)
-    inner = np.arange(total) - (ends - tlen)[which]
-    data = _SEQ_BYTES[tok[which], inner]
+    starts = ends - tlen
+    data = np.empty(int(ends[-1]) if len(ends) else 0, dtype=np.uint8)
+    for j in range(_SEQ_BYTES.shape[1]):  # byte j of every token at once (at most 6 passes)
+        has = tlen > j
+        data[starts[has] + j] = _SEQ_BYTES[tok[has], j]
     offsets = np.zeros(npat + 1, dtype=np.int64)
     np.cumsum(np.bincount(pat, weights=tlen, minlength=npat).astype(np.int64), out=offsets[1:])
     arr = pa.LargeStringArray.from_buffers(npat, pa.py_buffer(offsets), pa.py_buffer(data))

@@ -339,7 +339,13 @@ def _relapse_arrays(relapses: Any, ids: pl.Series, npat: int, pid_dtype: pl.Data
     onset = rel.get_column("onset_date")
     rd = (onset.to_physical() if rschema["onset_date"] == pl.Date
           else onset.to_frame().select(rexpr).to_series())
-    pos = _index_in(rpid, ids)  # -1: a patient without visits (or no patient)
+    # -1: a patient without visits (or no patient); one look-up per run of equal identifiers
+    rrun = rpid.rle_id().to_numpy()
+    heads = np.flatnonzero(np.r_[True, rrun[1:] != rrun[:-1]]) if len(rrun) else rrun
+    if len(heads) < len(rrun):
+        pos = np.repeat(_index_in(rpid.gather(heads), ids), np.diff(np.r_[heads, len(rrun)]))
+    else:
+        pos = _index_in(rpid, ids)
     valid = pos >= 0
     if onset.null_count():
         valid &= onset.is_not_null().to_numpy()
@@ -352,13 +358,14 @@ def _relapse_arrays(relapses: Any, ids: pl.Series, npat: int, pid_dtype: pl.Data
     if not valid.all():
         rp_all, rd_all = rp_all[valid], rd_all[valid]
     if len(rp_all):
-        rp, rdn = rp_all.astype(np.uint64), rd_all
-        key = (rp << np.uint64(32)) | (rdn.astype(np.int64) + 2**31).astype(np.uint64)
+        # one integer per (patient, day): sorting the keys sorts both (equal keys are equal rows)
+        key = ((rp_all.astype(np.uint64) << np.uint64(32))
+               | (rd_all.astype(np.int64) + 2**31).astype(np.uint64))
         if len(key) > 1 and bool((key[1:] < key[:-1]).any()):
-            srt = np.argsort(key, kind="stable")
-            rp, rdn = rp[srt], rdn[srt]
-        np.cumsum(np.bincount(rp.astype(np.int64), minlength=npat), out=roff[1:])
-        rday = np.ascontiguousarray(rdn, dtype=np.int32)
+            key.sort(kind="stable")  # runs of one patient: a merge sort is quickest
+        rp = (key >> np.uint64(32)).astype(np.int64)
+        np.cumsum(np.bincount(rp, minlength=npat), out=roff[1:])
+        rday = ((key & np.uint64(0xFFFFFFFF)).astype(np.int64) - 2**31).astype(np.int32)
     return _readonly(roff), _readonly(rday)
 
 

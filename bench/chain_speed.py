@@ -8,9 +8,10 @@ process (so the peak RSS printed is that stage's alone):
   same run and on the same files (``read_csv`` / ``read_parquet``);
 - ``msrwe import`` of the same folder (read, validate every rule, quarantine, store), for CSV and
   for Parquet, printed as rows/s and as a ratio to the reference;
-- ``msrwe analyze`` (with ``--timings``: its three slowest steps are printed below its line) on
-  the CSV store, which also writes the analysis the report renders (``--out DIR`` holds
-  ``analysis/``), and ``msrwe report --analysis DIR``, which renders it without analysing again.
+- ``msrwe analyze`` (with ``--timings``: its three slowest steps, and the three steps that raised
+  its peak memory most, are printed below its line) on the CSV store, which also writes the
+  analysis the report renders (``--out DIR`` holds ``analysis/``), and
+  ``msrwe report --analysis DIR``, which renders it without analysing again.
 
 Targets (issue 14): import >= 1,000,000 rows/s (CSV and Parquet); analyze 1M patients <= 120 s
 and <= 12 GB; the whole chain <= 5 minutes. The machine is shared: compare rows within a run;
@@ -109,8 +110,10 @@ def bench(n: int, work: Path, *, report: bool) -> None:
     r = _run([*msrwe, "analyze", "--db", str(stores["csv"]), "--out", str(work / "res"),
               "--quiet", "--timings"])
     _line("msrwe analyze", r)
-    slowest = re.findall(r"^\s*(\d+\.\d\d) s  (.+)$", r["stderr"], re.M)[:3]
-    print(f"    slowest steps: {'; '.join(f'{what} {float(s):.1f} s' for s, what in slowest)}")
+    steps = re.findall(r"^\s*(\d+\.\d\d) s\s+(-?[\d,]+) MB  (.+)$", r["stderr"], re.M)
+    print(f"    slowest steps: {'; '.join(f'{w} {float(s):.1f} s' for s, _, w in steps[:3])}")
+    grew = sorted(steps, key=lambda x: -int(x[1].replace(",", "")))[:3]
+    print(f"    peak memory raised by: {'; '.join(f'{w} +{mb} MB' for _, mb, w in grew)}")
     chain += r["seconds"]
     if report:
         r = _run([*msrwe, "report", "--analysis", str(work / "res"), "--out",

@@ -1,4 +1,4 @@
-"""``msrwe analyze --timings``: the seconds of every step on stderr, the slowest first."""
+"""``msrwe analyze --timings``: the seconds and peak-memory growth of every step, slowest first."""
 
 from __future__ import annotations
 
@@ -21,9 +21,16 @@ def test_every_step_is_timed_once_slowest_first(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["analyze", "--db", str(db), "--out", str(tmp_path / "out"),
                                    "--quiet", "--timings"])
     assert res.exit_code == 0, res.output
-    lines = [m.groups() for m in re.finditer(r"^\s*(\d+\.\d\d) s  (.+)$", res.stderr, re.M)]
-    seconds = [float(s) for s, _ in lines]
-    steps = [what for _, what in lines]
+    lines = [m.groups() for m in
+             re.finditer(r"^\s*(\d+\.\d\d) s\s+(-?[\d,]+) MB  (.+)$", res.stderr, re.M)]
+    seconds = [float(s) for s, _, _ in lines]
+    grew = [int(mb.replace(",", "")) for _, mb, _ in lines]
+    steps = [what for _, _, what in lines]
+    # the peak only rises; the steps' growths add up to the peak less the memory before the run
+    assert min(grew) >= 0
+    peak, before = (int(x.replace(",", "")) for x in re.search(
+        r"^peak memory \(RSS\) ([\d,]+) MB; ([\d,]+) MB before", res.stderr, re.M).groups())
+    assert abs(sum(grew) - (peak - before)) <= len(grew)
     assert seconds == sorted(seconds, reverse=True)
     assert len(steps) == len(set(steps))
     assert {"reading the store", "building the cohort", "methods and provenance"} <= set(steps)

@@ -35,6 +35,7 @@ __all__ = [
     "fail",
     "guard",
     "out_folder",
+    "peak_rss_mb",
     "progress",
     "safe_text",
     "show_warning",
@@ -256,3 +257,17 @@ def show_warning(message: Warning | str, category: type[Warning], filename: str,
         return
     out = sys.stderr if file is None else file
     out.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
+def peak_rss_mb() -> float:
+    """The peak resident memory of this process so far, in MB (``nan`` where not measured).
+
+    ``resource.getrusage`` reports the high-water mark (KB on Linux, bytes on macOS): reading it
+    costs microseconds, so ``--timings`` reads it at every step. Not available on Windows.
+    """
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return float("nan")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024

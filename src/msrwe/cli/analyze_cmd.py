@@ -15,7 +15,15 @@ from pathlib import Path
 import typer
 
 from msrwe._outputs import check_out_file, check_out_folder
-from msrwe.cli._common import console, err_console, guard, out_folder, progress, shown
+from msrwe.cli._common import (
+    console,
+    err_console,
+    guard,
+    out_folder,
+    peak_rss_mb,
+    progress,
+    shown,
+)
 
 __all__ = ["analyze", "register"]
 
@@ -51,7 +59,8 @@ def analyze(
     timings: bool = typer.Option(
         False, "--timings",
         help="Print on stderr the seconds each step took (reading the store, the cohort, each "
-        "analysis), the slowest first: which analysis of a large store costs what.",
+        "analysis), the slowest first, and how much each step raised the peak memory (RSS) "
+        "of the run: which analysis of a large store costs what.",
     ),
     aggregate_only: bool = typer.Option(
         False,
@@ -98,20 +107,19 @@ def analyze(
     with progress() as bar:
         task = bar.add_task("analysing", total=None)
 
-        marks: list[tuple[float, str]] = []
+        marks: list[tuple[float, float, str]] = []
+        start_mb = peak_rss_mb()
 
         def on_step(i: int, total: int, description: str) -> None:
-            marks.append((time.perf_counter(), description))
+            marks.append((time.perf_counter(), peak_rss_mb(), description))
             bar.update(task, description=description, total=total, completed=i - 1)
 
         with Store(db) as store:
             result = run_analysis(store, study, progress=on_step, min_cell=min_cell)
             quality = store.quality()
-        marks.append((time.perf_counter(), ""))
+        marks.append((time.perf_counter(), peak_rss_mb(), ""))
     if timings:
-        steps = [(t1 - t0, what) for (t0, what), (t1, _) in pairwise(marks)]
-        for seconds, what in sorted(steps, key=lambda x: -x[0]):
-            err_console.print(f"{seconds:8.2f} s  {what}", highlight=False)
+        _print_timings(marks, start_mb)
     if aggregate_only:
         from msrwe.federated import write_package
 
@@ -137,6 +145,18 @@ def analyze(
     if export is not None:
         console.print("Results, datasets, attrition, methods, settings and provenance in "
                       f"{shown(export)}")
+
+
+def _print_timings(marks: list[tuple[float, float, str]], start_mb: float) -> None:
+    """Each step's seconds and peak-RSS growth, the slowest first, then the run's peak."""
+    steps = [(t1 - t0, m1 - m0, what) for (t0, m0, what), (t1, m1, _) in pairwise(marks)]
+    err_console.print(" seconds   peak +MB  step", highlight=False)
+    for seconds, grew, what in sorted(steps, key=lambda x: -x[0]):
+        err_console.print(f"{seconds:8.2f} s  {grew:>7,.0f} MB  {what}", highlight=False,
+                          soft_wrap=True)
+    err_console.print(f"peak memory (RSS) {marks[-1][1]:,.0f} MB; {start_mb:,.0f} MB before "
+                      "the analysis (Python and the libraries)", highlight=False,
+                      soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

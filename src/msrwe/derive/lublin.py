@@ -116,7 +116,8 @@ def derive_lublin_years(
         _any_in(years, relapses, by, "onset_date", "_rel"),
         _any_in(years, scans.filter(pl.col("active").fill_null(False)), by, "date", "_act"),
         _any_in(years, scans.filter(pl.col("evaluable").fill_null(False)), by, "date", "_eval"),
-        _any_in(years, visits.filter(pl.col("edss").is_not_null()), by, "date", "_edss"),
+        _any_in(years, visits.select(by, "date", "edss").filter(pl.col("edss").is_not_null()),
+                by, "date", "_edss"),
         _any_in(years, events, by, "date", "_cdw"),
     )
     out = years.drop([c for c in ("phenotype",) if c in years.columns]).join(

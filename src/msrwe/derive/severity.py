@@ -374,7 +374,7 @@ def derive_vars_severity(
     require_columns(dataset, "dataset", need)
     require_columns(visits, "visits", [by, "date", "edss"])
     ref = (
-        visits.filter(pl.col("edss").is_not_null())
+        visits.select(by, "date", "edss").filter(pl.col("edss").is_not_null())
         .join(dataset.select(by, "ms_onset_date", "birth_date"), on=by, how="inner")
         .select(
             "edss",

@@ -337,12 +337,16 @@ def derive_adtte(
         return pl.DataFrame(schema=ADTTE_SCHEMA)
     col, base_date = value, f"base_{value}_date"
     searched = (
-        advs.filter(pl.col("on_treatment") & pl.col(col).is_not_null())
+        # lazy, three columns: a copy of every advs column is gigabytes at registry scale
+        advs.lazy().select("patient_id", "date", "on_treatment", col)
+        .filter(pl.col("on_treatment") & pl.col(col).is_not_null())
         # in the visits' order, so that the same visits ask :func:`confirmable_visits` the
         # same question (:func:`shared_confirmations`)
-        .join(adsl.select("patient_id", base_date), on="patient_id", how="inner",
+        .join(adsl.lazy().select("patient_id", base_date), on="patient_id", how="inner",
               maintain_order="left")
         .filter(pl.col("date") >= pl.col(base_date))
+        .select("patient_id", "date", base_date)
+        .collect()
     )
     last_seen = (
         searched.filter(pl.col("date") > pl.col(base_date))

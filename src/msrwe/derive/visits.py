@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from msrwe.derive._columns import sort_unless_sorted
+from msrwe.derive._frames import keep_rows, sort_unique_key
 from msrwe.derive.outcomes.nhpt import derive_nhpt_harmonic
 
 __all__ = ["derive_advs", "derive_vars_adsl"]
@@ -59,13 +59,21 @@ def derive_advs(
         if col not in v.columns:
             v = v.with_columns(pl.lit(None, dtype=pl.Float64).alias(col))
     v = derive_nhpt_harmonic(v.drop([c for c in ("nhpt_s",) if c in v.columns]), new_col="nhpt_s")
-    out = (
-        v.join(
-            adsl.select("patient_id", "group", "first_dose", "last_dose"),
-            on="patient_id",
-            how="inner",
-            maintain_order="left",
-        )
+    # The inner join of the visits with the cohort, sorted by patient and date, built so that the
+    # visit columns are shared with the chart table rather than copied (a million patients' visits
+    # are gigabytes): keep the cohort's rows (all of them, usually: no copy), sort (the store
+    # holds them sorted: no copy) and look up the three cohort columns by patient.
+    cohort = adsl.select("patient_id", "group", "first_dose", "last_dose")
+    if {"group", "first_dose", "last_dose"} & set(v.columns):  # the join's own suffixes
+        v = v.join(cohort, on="patient_id", how="inner").sort("patient_id", "date")
+    else:
+        v = keep_rows(v, v["patient_id"].is_in(cohort["patient_id"].implode(), nulls_equal=False))
+        v = sort_unique_key(v, ["patient_id", "date"])
+        looked_up = v.select("patient_id").join(cohort, on="patient_id", how="left",
+                                                maintain_order="left")
+        v = v.with_columns(looked_up.get_column(c) for c in ("group", "first_dose", "last_dose"))
+    return (
+        v
         .with_columns(
             (pl.col("date") - pl.col("first_dose")).dt.total_days().alias("days"),
             (
@@ -75,8 +83,6 @@ def derive_advs(
         )
         .drop("last_dose")
     )
-    # visits come from the store in patient and date order: no sort of the string ids then
-    return sort_unless_sorted(out, ["patient_id", "date"])
 
 
 def derive_vars_adsl(adsl: pl.DataFrame, advs: pl.DataFrame) -> pl.DataFrame:
@@ -98,7 +104,7 @@ def derive_vars_adsl(adsl: pl.DataFrame, advs: pl.DataFrame) -> pl.DataFrame:
     if "prior_drugs" in out.columns:
         out = out.with_columns(pl.col("prior_drugs").alias("n_prior_treatments"))
     last_seen = (
-        advs.filter(pl.col("on_treatment"))
+        advs.select("patient_id", "days", "on_treatment").filter(pl.col("on_treatment"))
         .group_by("patient_id")
         .agg(pl.col("days").max().alias("_last_days"))
     )

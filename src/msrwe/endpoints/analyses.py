@@ -573,7 +573,8 @@ class Persistence(_Endpoint):
                     data_cut=cut, drug=context.in_force.drug)
                 context.datasets["adpersist"] = persist
         alerts = derive_history_alerts(
-            adm.join(adsl.select("patient_id"), on="patient_id", how="semi")
+            adm.select("patient_id", "drug", "date").join(adsl.select("patient_id"),
+                                                          on="patient_id", how="semi")
             if adm is not None else pl.DataFrame(schema={"patient_id": pl.String,
                                                          "drug": pl.String, "date": pl.Date}),
             treatments=tr.join(adsl.select("patient_id"), on="patient_id", how="semi")

@@ -63,7 +63,9 @@ def add_persistence(
         study's ``[analysis] km_min_at_risk``; 0 reports every time).
     """
     if addose is not None and window is not None:
-        for g, part in per_group(adsl, addose.filter(pl.col("interval_days").is_not_null())):
+        # four columns of the doses, not a copy of every addose column per group
+        doses = addose.select("patient_id", "interval_days", "gap", "early")
+        for g, part in per_group(adsl, doses.filter(pl.col("interval_days").is_not_null())):
             n = part.height
             gaps = int(part["gap"].sum())
             results.add_stats(
@@ -87,12 +89,13 @@ def add_persistence(
                                     "ongoing courses censored at the data cut",
                         min_at_risk=min_at_risk)
             for reason in reasons:
+                words = reason.replace("_", " ")  # patient_choice: "patient choice"
                 ev = (part["stop_reason"] == reason).fill_null(False).cast(pl.Int64).to_numpy()
                 add_km_rows(results, analysis="persistence", group=g,
                             variable=f"persistence_{reason}", time=t, event=ev, at=km_years,
-                            level=level, label=f"time to stopping for {reason} (years)",
+                            level=level, label=f"time to stopping for {words} (years)",
                             at_label="{years} after the course start",
-                            method_note=f"stops for {reason} are events; other stops and "
+                            method_note=f"stops for {words} are events; other stops and "
                                         "ongoing courses are censored (cause-specific)",
                             min_at_risk=min_at_risk)
     for g, part in per_group(adsl, alerts):

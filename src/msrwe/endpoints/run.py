@@ -278,8 +278,9 @@ def add_milestone_rows(results: ResultsTable, adsl: pl.DataFrame, visits: pl.Dat
     tol = o.conf_tol_days[0] if isinstance(o.conf_tol_days[0], tuple | list) else o.conf_tol_days
     rtc = (o.relapse_to_conf if isinstance(o.relapse_to_conf, tuple | list)
            else (o.relapse_to_conf, 0.0))
-    cohort_visits = visits.join(adsl.select("patient_id"), on="patient_id", how="semi").filter(
-        pl.col("edss").is_not_null()).select("patient_id", "date", "edss")
+    cohort_visits = visits.select("patient_id", "date", "edss").join(
+        adsl.select("patient_id"), on="patient_id", how="semi").filter(
+        pl.col("edss").is_not_null())
     adm = derive_admilestone(
         adsl, visits=cohort_visits, relapses=relapses, milestones=cfg.milestone_values,
         conf_days=cfg.milestone_conf_days, conf_tol_days=tuple(tol),

@@ -61,12 +61,14 @@ def run_engine(
     if col is None:  # pragma: no cover - the study always names the column
         raise ValueError("run_engine needs options with value_col set")
     base_date = f"base_{col}_date"
-    visits = (
-        advs.filter(pl.col("on_treatment") & pl.col(col).is_not_null())
-        .join(adsl.select("patient_id", base_date), on="patient_id", how="inner")
+    visits = (  # lazy: only the three columns are read, not a copy of every advs column
+        advs.lazy()
+        .filter(pl.col("on_treatment") & pl.col(col).is_not_null())
+        .join(adsl.lazy().select("patient_id", base_date), on="patient_id", how="inner")
         .filter(pl.col("date") >= pl.col(base_date))
         .select("patient_id", "date", col)
         .sort("patient_id", "date")
+        .collect()
     )
     rel = relapses.select("patient_id", "onset_date").join(
         adsl.select("patient_id"), on="patient_id", how="semi"

@@ -46,6 +46,7 @@ import polars as pl
 
 from msrwe.analysis.base import Analysis, Context, KeyFact, Output, Stat
 from msrwe.derive._columns import require_columns, sort_unless_sorted
+from msrwe.derive._frames import keep_rows
 from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
 from msrwe.derive.exposure import most_given_drug
 from msrwe.derive.prior_treatments import derive_vars_prior_failure
@@ -173,9 +174,10 @@ def study_doses(administrations: pl.DataFrame, drug: str, route: str | None) -> 
     cond = _lower_is(administrations, "drug", drug)
     if route:
         cond = cond & _lower_is(administrations, "route", route)
-    # the store keeps administrations in patient and date order: usually no sort needed
-    return sort_unless_sorted(administrations.filter(cond.fill_null(False)),
-                              ["patient_id", "date"])
+    # the store keeps administrations in patient and date order: usually no sort needed; and
+    # when every one is the study drug's (often), no copy either
+    keep = administrations.select(cond.fill_null(False)).to_series()
+    return sort_unless_sorted(keep_rows(administrations, keep), ["patient_id", "date"])
 
 
 def _lower_is(df: pl.DataFrame, column: str, value: str) -> pl.Expr:

@@ -61,7 +61,8 @@ def composite_visits(
             and any(advs[c].drop_nulls().len() for c in COMPONENT_COLUMNS[o][0])]
     bases = [f"base_{COMPONENT_COLUMNS[o][1]}_date" for o in kept]
     cols = [c for o in kept for c in COMPONENT_COLUMNS[o][0]]
-    v = advs.filter(pl.col("on_treatment")).join(
+    v = advs.select("patient_id", "date", "on_treatment", *dict.fromkeys(cols)).filter(
+        pl.col("on_treatment")).join(
         adsl.select("patient_id", *dict.fromkeys(bases)), on="patient_id", how="inner")
     for o in kept:
         base = pl.col(f"base_{COMPONENT_COLUMNS[o][1]}_date")

@@ -349,8 +349,9 @@ def add_slope(
     Uses the on-treatment EDSS assessments from the baseline assessment on (``advs`` rows with
     ``on_treatment`` and ``date >= base_edss_date``), time in years since the first dose.
     """
-    df = (
-        advs.join(adsl.select("patient_id", "base_edss_date"), on="patient_id", how="inner")
+    df = (  # five columns, not a copy of every advs column (the same rows, in the same order)
+        advs.select("patient_id", "date", "edss", "days", "on_treatment")
+        .join(adsl.select("patient_id", "base_edss_date"), on="patient_id", how="inner")
         .filter(
             pl.col("on_treatment")
             & pl.col("edss").is_not_null()

@@ -1,0 +1,65 @@
+"""Frame helpers that spare a copy of a large table (visits, administrations) when none is needed.
+
+A Polars ``filter``, ``sort`` or ``join`` writes every column anew, even when it keeps every row
+in the order it had: at a million patients one copy of the visits is gigabytes. These helpers
+return the frame itself (its column buffers shared, no copy) when the operation would change
+nothing, and otherwise do exactly what the plain operation does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+__all__ = ["keep_rows", "sort_unique_key"]
+
+
+def _strictly_sorted(df: pl.DataFrame, keys: Sequence[str]) -> bool:
+    """Whether the rows are in strictly increasing order of ``keys`` (no ties, no nulls)."""
+    if df.height < 2:
+        return not df.select(pl.any_horizontal(pl.col(k).is_null() for k in keys).any()).item()
+    later: pl.Expr = pl.lit(False)
+    # lexicographic "row i > row i-1", built from the last key to the first
+    for k in reversed(keys):
+        cur, prev = pl.col(k), pl.col(k).shift(1)
+        later = (cur > prev) | ((cur == prev) & later)
+    return bool(df.select(later.slice(1).fill_null(False).all()).item())
+
+
+def sort_unique_key(df: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
+    """``df.sort(keys)``, or ``df`` itself when it is already sorted by a unique key.
+
+    When no two rows share ``keys`` (and none is null) the sorted order is unique, so returning
+    the frame as it stands gives the very rows ``sort`` gives, without copying the columns.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"patient_id": ["a", "a", "b"], "date": [1, 2, 1]})
+    >>> sort_unique_key(df, ["patient_id", "date"]) is df
+    True
+    >>> sort_unique_key(df.reverse(), ["patient_id", "date"])["date"].to_list()
+    [1, 2, 1]
+    >>> tie = pl.DataFrame({"patient_id": ["a", "a"], "date": [1, 1]})
+    >>> sort_unique_key(tie, ["patient_id", "date"]) is tie
+    False
+    """
+    if _strictly_sorted(df, keys):
+        return df
+    return df.sort(list(keys))
+
+
+def keep_rows(df: pl.DataFrame, keep: pl.Series) -> pl.DataFrame:
+    """``df.filter(keep)``, or ``df`` itself when ``keep`` is true on every row.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"x": [1, 2]})
+    >>> keep_rows(df, pl.Series([True, True])) is df
+    True
+    >>> keep_rows(df, pl.Series([True, None]))["x"].to_list()
+    [1]
+    """
+    if keep.null_count() == 0 and bool(keep.all()):
+        return df
+    return df.filter(keep)

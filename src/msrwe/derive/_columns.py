@@ -33,12 +33,12 @@ def require_columns(df: pl.DataFrame, name: str, columns: Iterable[str]) -> None
         )
 
 
-def strictly_sorted(df: pl.DataFrame, key: str, within: str) -> bool:
-    """Whether rows are in increasing ``(key, within)`` order with no tie and no missing value.
+def strictly_sorted(df: pl.DataFrame, *keys: str) -> bool:
+    """Whether rows are in strictly increasing order of ``keys``: no tie and no missing value.
 
-    Such a table is its own ``unique().sort(key, within)``: one linear pass over neighbouring
-    rows decides it, where the sort compares identifiers ``n log n`` times (a store's visits
-    come sorted by patient and date).
+    Such a table is its own ``unique().sort(*keys)``: one linear pass over neighbouring rows
+    decides it, where the sort compares identifiers ``n log n`` times (a store's visits come
+    sorted by patient and date).
 
     Examples
     --------
@@ -46,14 +46,19 @@ def strictly_sorted(df: pl.DataFrame, key: str, within: str) -> bool:
     True
     >>> strictly_sorted(pl.DataFrame({"p": ["a", "a"], "d": [1, 1]}), "p", "d")
     False
+    >>> strictly_sorted(pl.DataFrame({"p": ["a", None]}), "p")
+    False
     """
-    if df.height < 2:
-        return df.height == 0 or (df[key].null_count() == 0 and df[within].null_count() == 0)
-    if df[key].null_count() or df[within].null_count():
+    if any(df[k].null_count() for k in keys):
         return False
-    k, w = pl.col(key), pl.col(within)
-    step = (k > k.shift(1)) | ((k == k.shift(1)) & (w > w.shift(1)))
-    return bool(df.select(step.slice(1).all()).item())
+    if df.height < 2:
+        return True
+    later: pl.Expr = pl.lit(False)
+    # lexicographic "row i > row i-1", built from the last key to the first
+    for k in reversed(keys):
+        cur, prev = pl.col(k), pl.col(k).shift(1)
+        later = (cur > prev) | ((cur == prev) & later)
+    return bool(df.select(later.slice(1).all()).item())
 
 
 def key_codes(keys: list[str], names: list[str]) -> list[pl.Expr]:

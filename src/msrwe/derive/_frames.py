@@ -12,19 +12,9 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from msrwe.derive._columns import strictly_sorted
+
 __all__ = ["keep_rows", "sort_unique_key"]
-
-
-def _strictly_sorted(df: pl.DataFrame, keys: Sequence[str]) -> bool:
-    """Whether the rows are in strictly increasing order of ``keys`` (no ties, no nulls)."""
-    if df.height < 2:
-        return not df.select(pl.any_horizontal(pl.col(k).is_null() for k in keys).any()).item()
-    later: pl.Expr = pl.lit(False)
-    # lexicographic "row i > row i-1", built from the last key to the first
-    for k in reversed(keys):
-        cur, prev = pl.col(k), pl.col(k).shift(1)
-        later = (cur > prev) | ((cur == prev) & later)
-    return bool(df.select(later.slice(1).fill_null(False).all()).item())
 
 
 def sort_unique_key(df: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
@@ -44,7 +34,7 @@ def sort_unique_key(df: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     >>> sort_unique_key(tie, ["patient_id", "date"]) is tie
     False
     """
-    if _strictly_sorted(df, keys):
+    if strictly_sorted(df, *keys):
         return df
     return df.sort(list(keys))
 

@@ -92,7 +92,7 @@ def _scan(kernel, prep, opts, impu, fix_direction):
     return ev_i[:n_ev], ev_f[:n_ev], un_i[:n_un], un_f[:n_un]
 
 
-@settings(max_examples=300, deadline=None,
+@settings(max_examples=200, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=cohorts(), kw=OPTIONS, fix_direction=st.booleans(), seed=st.integers(0, 3))
 def test_the_bounded_scan_equals_the_former_scan(data, kw, fix_direction, seed):

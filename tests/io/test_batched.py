@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_import_properties import _csv, _patients_csv, messy_visit, valid_visit
+from test_parquet_native import _same  # one comparison of two chart reads, shared
 
 import msrwe.io._read as reader
 from msrwe.errors import ImportRefused
@@ -32,23 +33,6 @@ def _read(folder: Path, monkeypatch, *, batched: bool, rows: int = 3):
             return read_chart_folder(folder)
         except ImportRefused as exc:
             return str(exc)
-
-
-def _same(a, b) -> None:
-    if isinstance(a, str) or isinstance(b, str):
-        assert a == b
-        return
-    assert a.summary == b.summary
-    assert a.quarantine.equals(b.quarantine, null_equal=True)
-    assert a.warnings.equals(b.warnings, null_equal=True)
-    for name, frame in b.tables.items():
-        assert a.tables[name].schema == frame.schema, name
-        assert a.tables[name].equals(frame, null_equal=True), name
-        assert a.checked[name].date_text.equals(b.checked[name].date_text, null_equal=True)
-    ka, kb = a.kept_for_rechecks(), b.kept_for_rechecks()
-    assert ka.keys() == kb.keys()
-    for name, frame in kb.items():
-        assert ka[name].equals(frame, null_equal=True), name
 
 
 def _both(folder: Path, monkeypatch, rows: int = 3):

@@ -214,29 +214,36 @@ class StagedImport:
             raise self._fail(exc) from exc
         self.spilled.add(name)
 
-    def settle(self, name: str, failed: list[int]) -> pl.DataFrame:
+    def sink(self, name: str) -> _TableSink:
+        """A writer of chart table ``name`` batch by batch (:class:`msrwe.io._batched.RowSink`)."""
+        return _TableSink(self, name)
+
+    def settle(self, name: str, failed: list[int], hold: list[int] | None = None) -> pl.DataFrame:
         """Remove the rows numbered ``failed`` from spilled table ``name``, and its row numbers.
+
+        Parameters
+        ----------
+        name
+            The table.
+        failed
+            The row numbers of every quarantined row of the table (not all of them are written).
+        hold
+            Those of them to give back: the rows that passed the table's own rules but broke a
+            rule across tables (default: every row of ``failed`` the table holds).
 
         Returns
         -------
         polars.DataFrame
-            The rows removed that the table holds (with :data:`ROW`), in its order: what the
+            The rows of ``hold`` that the table holds (with :data:`ROW`), in its order: what the
             store keeps to check the rules across tables again.
         """
         con, table = self._con, f'"{name}"'
         try:
             held = None
             if failed:
-                con.register("__msrwe_failed", pl.DataFrame(
-                    {"row": failed}, schema={"row": pl.Int64()}).to_arrow())
-                try:
-                    held = con.sql(f'select * from {table} where "{ROW}" in '
-                                   "(select row from __msrwe_failed) order by rowid").pl()
-                    if held.height:
-                        con.execute(f'delete from {table} where "{ROW}" in '
-                                    "(select row from __msrwe_failed)")
-                finally:
-                    con.unregister("__msrwe_failed")
+                held = _rows_of(con, name, failed if hold is None else hold)
+                with _numbers(con, failed) as view:
+                    con.execute(f'delete from {table} where "{ROW}" in (select row from {view})')
             if held is None:
                 held = con.sql(f"select * from {table} limit 0").pl()
             con.execute(f'alter table {table} drop column "{ROW}"')
@@ -253,6 +260,61 @@ class StagedImport:
             _write_all(self._con, replaced=replaced | self.spilled, **parts)
         except (duckdb.Error, pl.exceptions.PolarsError, OSError) as exc:
             raise self._fail(exc) from exc
+
+
+@contextmanager
+def _numbers(
+    con: duckdb.DuckDBPyConnection, numbers: list[int] | pl.Series
+) -> Iterator[str]:
+    """Row numbers as a view of one column ``row`` for the block; its name."""
+    view = "__msrwe_numbers"
+    con.register(view, pl.DataFrame({"row": numbers}, schema={"row": pl.Int64()}).to_arrow())
+    try:
+        yield view
+    finally:
+        con.unregister(view)
+
+
+def _rows_of(
+    con: duckdb.DuckDBPyConnection, name: str, numbers: list[int] | pl.Series
+) -> pl.DataFrame:
+    """The rows of staged table ``name`` whose :data:`ROW` is in ``numbers``, in stored order."""
+    with _numbers(con, numbers) as view:
+        return con.sql(f'select * from "{name}" where "{ROW}" in (select row from {view}) '
+                       "order by rowid").pl()
+
+
+class _TableSink:
+    """Writes one chart table into the staged store batch by batch, and reads rows back."""
+
+    def __init__(self, staged: StagedImport, name: str) -> None:
+        self._staged = staged
+        self._name = name
+        self._created = False
+
+    def append(self, frame: pl.DataFrame) -> None:
+        """Add typed rows (with :data:`ROW`): the first batch replaces the table."""
+        con, view = self._staged._con, "__msrwe_incoming"
+        try:
+            if not self._created:
+                _replace(con, self._name, frame)
+                self._created = True
+            else:
+                con.register(view, _arrow(frame))
+                try:
+                    con.execute(f'insert into "{self._name}" select * from {view}')
+                finally:
+                    con.unregister(view)
+        except (duckdb.Error, pl.exceptions.PolarsError, OSError) as exc:
+            raise self._staged._fail(exc) from exc
+        self._staged.spilled.add(self._name)
+
+    def rows(self, numbers: pl.Series) -> pl.DataFrame:
+        """The rows written whose :data:`ROW` is in ``numbers``, in the order written."""
+        try:
+            return _rows_of(self._staged._con, self._name, numbers)
+        except (duckdb.Error, pl.exceptions.PolarsError, OSError) as exc:
+            raise self._staged._fail(exc) from exc
 
 
 @contextmanager

@@ -21,6 +21,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -198,6 +199,35 @@ class StagedImport:
         self._db = db
         self._con = con
         self.spilled: set[str] = set()
+        # Batches are written by one thread beside the checks of the next batch (DuckDB's
+        # insert runs on one core, and lets go of Python's lock while it works); at most one
+        # write is under way, so at most two batches are in memory.
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: Future[None] | None = None
+
+    def _submit(self, work: Callable[[], None]) -> None:
+        """Run ``work`` on the writer thread, after the write under way."""
+        self.drain()
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="msrwe-store")
+        self._pending = self._writer.submit(work)
+
+    def drain(self) -> None:
+        """Wait for the write under way; its error, if any, is raised here."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def _close(self) -> None:
+        """Wait for the writer (ignoring its error: the import is being abandoned) and stop it."""
+        try:
+            self.drain()
+        except Exception:  # noqa: BLE001 - an error of the block is already on its way
+            pass
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown()
+                self._writer = None
 
     def _fail(self, exc: BaseException) -> StoreError:
         unchanged = "the store is unchanged" if self._db.exists() else "no store was created"
@@ -207,12 +237,12 @@ class StagedImport:
         )
 
     def spill(self, name: str, frame: pl.DataFrame) -> None:
-        """Write the rows of chart table ``name`` now, with their row numbers (:data:`ROW`)."""
-        try:
-            _replace(self._con, name, frame)
-        except (duckdb.Error, pl.exceptions.PolarsError, OSError) as exc:
-            raise self._fail(exc) from exc
-        self.spilled.add(name)
+        """Write the rows of chart table ``name``, with their row numbers (:data:`ROW`).
+
+        The writer thread writes them while the next table is checked (see
+        :meth:`_TableSink.append`).
+        """
+        self.sink(name).append(frame)
 
     def sink(self, name: str) -> _TableSink:
         """A writer of chart table ``name`` batch by batch (:class:`msrwe.io._batched.RowSink`)."""
@@ -237,6 +267,7 @@ class StagedImport:
             The rows of ``hold`` that the table holds (with :data:`ROW`), in its order: what the
             store keeps to check the rules across tables again.
         """
+        self.drain()
         con, table = self._con, f'"{name}"'
         try:
             held = None
@@ -256,6 +287,7 @@ class StagedImport:
 
         ``replaced`` names every chart table of the import, spilled or in ``tables``.
         """
+        self.drain()
         try:
             _write_all(self._con, replaced=replaced | self.spilled, **parts)
         except (duckdb.Error, pl.exceptions.PolarsError, OSError) as exc:
@@ -293,24 +325,38 @@ class _TableSink:
         self._created = False
 
     def append(self, frame: pl.DataFrame) -> None:
-        """Add typed rows (with :data:`ROW`): the first batch replaces the table."""
-        con, view = self._staged._con, "__msrwe_incoming"
+        """Add typed rows (with :data:`ROW`): the first batch replaces the table.
+
+        The rows are written by the writer thread; an error is raised by a later call (the next
+        batch, :meth:`rows`, or any method of the :class:`StagedImport`).
+        """
+        staged, name, first = self._staged, self._name, not self._created
+        con, view = staged._con, "__msrwe_incoming"
         try:
-            if not self._created:
-                _replace(con, self._name, frame)
-                self._created = True
-            else:
-                con.register(view, _arrow(frame))
+            arrow = _arrow(frame)
+        except pl.exceptions.PolarsError as exc:
+            raise staged._fail(exc) from exc
+
+        def work() -> None:
+            try:
+                con.register(view, arrow)
                 try:
-                    con.execute(f'insert into "{self._name}" select * from {view}')
+                    if first:
+                        con.execute(f'create or replace table "{name}" as select * from {view}')
+                    else:
+                        con.execute(f'insert into "{name}" select * from {view}')
                 finally:
                     con.unregister(view)
-        except (duckdb.Error, pl.exceptions.PolarsError, OSError) as exc:
-            raise self._staged._fail(exc) from exc
-        self._staged.spilled.add(self._name)
+            except (duckdb.Error, OSError) as exc:
+                raise staged._fail(exc) from exc
+
+        staged._submit(work)
+        self._created = True
+        staged.spilled.add(name)
 
     def rows(self, numbers: pl.Series) -> pl.DataFrame:
         """The rows written whose :data:`ROW` is in ``numbers``, in the order written."""
+        self._staged.drain()
         try:
             return _rows_of(self._staged._con, self._name, numbers)
         except (duckdb.Error, pl.exceptions.PolarsError, OSError) as exc:
@@ -327,11 +373,15 @@ def staged_import(db: str | Path) -> Iterator[StagedImport]:
     escaped: list[BaseException] = []
     try:
         with _staged(Path(db)) as con:
+            staged = StagedImport(Path(db), con)
             try:
-                yield StagedImport(Path(db), con)
+                yield staged
+                staged.drain()
             except Exception as exc:  # noqa: BLE001 - the block's own error, passed on as it is
                 escaped.append(exc)
                 raise _Abandon from None
+            finally:
+                staged._close()
     except _Abandon:
         raise escaped[0] from None
 

@@ -92,3 +92,27 @@ def test_cases() -> None:
                        level=0.95)
     assert t.tolist() == [0.0, 1.0]
     assert s.tolist() == pytest.approx([0.75, 0.75], rel=1e-15)  # exp(log 3 - log 4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 300),
+       n_times=st.sampled_from([4, 12, 40, 4000]), share=st.floats(0.0, 1.0),
+       level=st.sampled_from([0.9, 0.95]))
+def test_the_delayed_entry_curve_is_lifelines_to_the_bit(seed, n, n_times, share, level):
+    from lifelines.exceptions import StatError
+
+    t, e = _data(seed, n, n_times, share, zeros=False)
+    rng = np.random.default_rng(seed + 1)
+    entry = np.minimum(rng.integers(0, n_times, n) / (365.25 if n_times > 400 else 4.0), t)
+    (tu, eu, nu), count = collapse_ties(t, e, entry)
+    try:
+        kmf = KaplanMeierFitter(alpha=1 - level).fit(tu, eu.astype(bool), entry=nu,
+                                                     weights=count)
+    except StatError:
+        with pytest.raises(StatError):
+            km_curve(tu, eu, count, level=level, entry=nu)
+        return
+    want = (kmf.survival_function_.index.to_numpy(dtype=float),
+            kmf.survival_function_.iloc[:, 0].to_numpy(dtype=float),
+            kmf.confidence_interval_survival_function_.to_numpy(dtype=float))
+    _same(km_curve(tu, eu, count, level=level, entry=nu), want)

@@ -205,7 +205,8 @@ def _rows_of(folder: Path) -> int:
         capture_output=True, text=True, check=True,
     )
     db.unlink(missing_ok=True)
-    return int(json.loads(out.stdout.strip().splitlines()[0])["rows"])
+    line = next(x for x in out.stdout.splitlines() if x.startswith('{"rows"'))
+    return int(json.loads(line)["rows"])
 
 
 def bench_folders(folders: list[Path], repeat: int) -> None:

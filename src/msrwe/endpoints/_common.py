@@ -87,23 +87,24 @@ def _km_delayed_entry(
     time: np.ndarray, event: np.ndarray, entry: np.ndarray, *, at: Sequence[float],
     level: float, min_at_risk: int,
 ) -> KaplanMeierResult | None:
-    """Left-truncated Kaplan-Meier (lifelines) read at ``at``, under the same reporting rule."""
-    from lifelines import KaplanMeierFitter
+    """Left-truncated Kaplan-Meier (lifelines') read at ``at``, under the same reporting rule.
+
+    The curve is lifelines' ``KaplanMeierFitter`` with ``entry``, computed by
+    :func:`msrwe.stats._km_curve.km_curve` (lifelines' arithmetic on numpy arrays, the same
+    floats).
+    """
     from lifelines.exceptions import StatError
 
+    from msrwe.stats._km_curve import km_curve
     from msrwe.stats._survival import collapse_ties
 
     entry = np.minimum(entry, time)
     try:
         # one row per distinct (time, event, entry), its count as an exact weight
         (tu, eu, nu), count = collapse_ties(time.astype(float), event.astype(float), entry)
-        kmf = KaplanMeierFitter(alpha=1 - level).fit(tu, eu.astype(bool), entry=nu,
-                                                     weights=count)
+        line, surv, ci = km_curve(tu, eu, count, level=level, entry=nu)
     except StatError:
         return None
-    line = kmf.survival_function_.index.to_numpy(dtype=float)
-    surv = kmf.survival_function_.iloc[:, 0].to_numpy(dtype=float)
-    ci = kmf.confidence_interval_survival_function_.to_numpy(dtype=float)
     ci[surv <= 0] = np.nan
     m = min_at_risk
 

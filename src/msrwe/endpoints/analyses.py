@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from msrwe.analysis.base import Analysis, Context, KeyFact, Output, Stat
+from msrwe.analysis.base import Analysis, Context, KeyFact, Output, Stat, reading
 from msrwe.derive.relapses import filter_confirmed_relapses
 from msrwe.endpoints import run as ep
 from msrwe.endpoints._vocabulary import ROWS as _ROWS
@@ -188,6 +188,8 @@ def endpoint_data(context: Context) -> tuple[ep.EndpointData, EndpointSettings]:
 
 class _Endpoint(Analysis):
     after = ("efficacy",)
+    #: the chart tables :func:`endpoint_data` reads
+    reads = reading(relapses=None, mri=None, biomarkers=None)
 
     def _stats(self) -> tuple[Stat, ...]:
         return self.outputs[0].stats
@@ -496,6 +498,7 @@ class Milestone(_Endpoint):
     name = "milestone"
     title = "Disability milestones"
     requires = ("visits",)
+    reads = reading(relapses=None, mri=None, biomarkers=None, visits=None)
     section = ("severity", "MS severity and disability milestones")
     options = MilestoneOptions
     outputs = (Output(
@@ -533,6 +536,8 @@ class Persistence(_Endpoint):
 
     name = "persistence"
     title = "Treatment gaps, persistence and limits"
+    reads = reading(treatments=None, administrations=("patient_id", "drug", "date"),
+                    visits=("date",))
     after = ("exposure",)
     section = ("exposure", "Exposure")
     outputs = (Output(
@@ -600,6 +605,7 @@ class Cox(_Endpoint):
 
     name = "cox"
     title = "Hazard ratios between groups"
+    reads = reading()
     section = ("efficacy", "Disability outcomes")
     outputs = (Output(
         "cox", "Cox hazard ratios for time to confirmed worsening",

@@ -10,7 +10,7 @@ analyses' own sentences; record the provenance.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,20 @@ from msrwe.derive.tte import shared_confirmations
 from msrwe.derive.visits import derive_advs, derive_vars_adsl
 from msrwe.errors import StudyFileError
 from msrwe.pipeline.registry import ANALYSES, check_study, run_order
-from msrwe.store import Store, read_tables
+from msrwe.store import ANALYSIS_TYPES, Store, read_tables
 from msrwe.study.cohort import build_cohort, most_given_drug
 from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable
 
-__all__ = ["STEPS", "ProgressCallback", "analyze", "read_chart_tables", "resolve_study"]
+__all__ = [
+    "STEPS",
+    "ProgressCallback",
+    "analyze",
+    "let_go",
+    "read_chart_tables",
+    "resolve_study",
+    "still_read",
+]
 
 #: The steps :func:`analyze` reports to its progress callback, in order (one per analysis).
 STEPS: tuple[str, ...] = (
@@ -50,6 +58,9 @@ CHART_TABLES: tuple[str, ...] = (
 def read_chart_tables(store: str | Path | Store) -> dict[str, pl.DataFrame | None]:
     """Every chart table the analysis uses and the import log (``None`` when absent).
 
+    The columns the analysis only carries are held in a narrower type when every value fits
+    (:data:`msrwe.store.ANALYSIS_TYPES`; files written from the datasets hold the stored type).
+
     Parameters
     ----------
     store
@@ -61,7 +72,7 @@ def read_chart_tables(store: str | Path | Store) -> dict[str, pl.DataFrame | Non
     StoreError
         When the store has no ``patients`` table.
     """
-    return read_tables(store, (*CHART_TABLES, "import_log"))
+    return read_tables(store, (*CHART_TABLES, "import_log"), narrow=ANALYSIS_TYPES)
 
 
 def resolve_study(
@@ -80,11 +91,63 @@ def resolve_study(
     return Study.default_for(most_given_drug(administrations))
 
 
-def _skip_reason(analysis: Analysis, tables: Mapping[str, pl.DataFrame | None]) -> str:
-    missing = [t for t in analysis.requires if tables.get(t) is None]
+def _skip_reason(analysis: Analysis, present: set[str]) -> str:
+    missing = [t for t in analysis.requires if t not in present]
     if not missing:
         return ""
     return f"the store has no {' or '.join(missing)} table"
+
+
+def still_read(analyses: Sequence[Analysis]) -> dict[str, set[str] | None]:
+    """The chart tables ``analyses`` read, each with the columns read (``None``: every column).
+
+    Examples
+    --------
+    >>> from msrwe.pipeline.registry import ANALYSES
+    >>> sorted(still_read([a for a in ANALYSES if a.name == "persistence"])["administrations"])
+    ['date', 'drug', 'patient_id']
+    >>> still_read([])
+    {}
+    """
+    need: dict[str, set[str] | None] = {}
+    for analysis in analyses:
+        for name, columns in analysis.reads.items():
+            if name in need and need[name] is None:
+                continue
+            need[name] = None if columns is None else (need.get(name) or set()) | set(columns)
+    return need
+
+
+def let_go(
+    tables: MutableMapping[str, pl.DataFrame | None],
+    remaining: Sequence[Analysis],
+    released: set[str],
+) -> None:
+    """Let go of the chart tables, and columns, that no analysis of ``remaining`` reads.
+
+    A table none of them reads is set to ``None`` and its name added to ``released``; of a table
+    still read, only the columns read are kept (a selection: the kept columns are not copied).
+    The memory is given back when nothing else (a dataset sharing a column) holds it.
+
+    Examples
+    --------
+    >>> tables = {"visits": pl.DataFrame({"patient_id": ["a"], "edss": [1.0]}), "mri": None}
+    >>> released: set[str] = set()
+    >>> let_go(tables, [], released)
+    >>> tables, sorted(released)
+    ({'visits': None, 'mri': None}, ['visits'])
+    """
+    need = still_read(remaining)
+    for name, df in list(tables.items()):
+        if df is None or name not in CHART_TABLES:
+            continue
+        if name not in need:
+            tables[name] = None
+            released.add(name)
+            continue
+        columns = need[name]
+        if columns is not None and not set(df.columns) <= columns:
+            tables[name] = df.select(c for c in df.columns if c in columns)
 
 
 def analyze(
@@ -139,6 +202,8 @@ def analyze(
 
     step("reading the store")
     tables = read_chart_tables(store)
+    import_log = tables["import_log"]
+    present = {name for name, df in tables.items() if df is not None}
     st = resolve_study(study, tables["administrations"])
     check_study(st, analyses)
     order = run_order(st, analyses)
@@ -162,11 +227,18 @@ def analyze(
         visits, cohort.adsl, baseline_window_days=st.analysis.baseline_window_days,
         on_treatment_days=st.analysis.on_treatment_days,
     )
+    # from here the chart tables are held by the context alone, which lets go of each table (and
+    # column) once no analysis still to run reads it
+    del visits, adm
+    released: set[str] = set()
+    let_go(tables, order, released)
     context = Context(
         study=st, tables=tables, cohort=cohort, in_force=in_force,
         datasets={"adsl": derive_vars_adsl(cohort.adsl, advs), "addose": cohort.doses,
                   "advs": advs},
+        released=released,
     )
+    del advs
     results = ResultsTable()
     ran: list[Analysis] = []
     # The analyses' linear algebra is small (2x2 to 10x10 systems, vectors over patients): a
@@ -177,14 +249,15 @@ def analyze(
     # The censoring of several analyses asks the same question of the same visits (worsening and
     # improvement, PIRA/RAW, composites): it is answered once per run.
     with threadpool_limits(limits=1, user_api="blas"), shared_confirmations():
-        for analysis in order:
+        for i, analysis in enumerate(order):
             step(analysis.title.lower())
-            reason = _skip_reason(analysis, tables)
+            reason = _skip_reason(analysis, present)
             if reason:
                 analysis.skip(results, reason)
-                continue
-            analysis.run(context, results)
-            ran.append(analysis)
+            else:
+                analysis.run(context, results)
+                ran.append(analysis)
+            let_go(tables, order[i + 1:], released)
 
     step("methods and provenance")
     methods = [p for a in analyses if a in ran for p in a.methods(context)]
@@ -195,7 +268,7 @@ def analyze(
         study=st,
         in_force=in_force,
         provenance=Provenance.build(
-            store.path if isinstance(store, Store) else store, import_log=tables["import_log"],
+            store.path if isinstance(store, Store) else store, import_log=import_log,
             study=st,
             study_file=study if isinstance(study, str | Path) else None,
         ),

@@ -63,6 +63,7 @@ from msrwe._version import __version__
 from msrwe.analysis.result import AnalysisResult, InForce, Provenance
 from msrwe.errors import BundleError
 from msrwe.pipeline.registry import ANALYSES
+from msrwe.store import as_stored
 from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable
 
@@ -149,7 +150,7 @@ def save_analysis(
         if datasets:
             (tmp / "datasets").mkdir()
         for name in datasets:
-            result.datasets[name].write_parquet(tmp / "datasets" / f"{name}.parquet")
+            as_stored(result.datasets[name]).write_parquet(tmp / "datasets" / f"{name}.parquet")
             files.append(f"datasets/{name}.parquet")
         result.attrition.write_parquet(tmp / "attrition.parquet")
         files.append("attrition.parquet")

@@ -219,3 +219,28 @@ def test_case5_cli_help_is_light(argv):
     loaded = set(ast.literal_eval(out.stdout.strip().splitlines()[-1]))
     heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in CLI_HEAVY))
     assert not heavy, f"msrwe {' '.join(argv)} loaded {heavy}"
+
+
+#: What a command that computes no statistics and draws nothing must not load (issue 14 item 3):
+#: scipy's statistics and optimisers and pandas cost about 1.5 s of start-up.
+STATS_HEAVY = ("scipy.stats", "scipy.optimize", "pandas", "matplotlib", "lifelines",
+               "statsmodels", "great_tables")
+
+
+# Case 6: commands that only write, import or detect events load no statistics library
+@pytest.mark.parametrize("steps", [
+    ["init-study --out {tmp}/study.toml"],
+    ["synth --patients 5 --out {tmp}/charts", "import {tmp}/charts --db {tmp}/s.duckdb",
+     "outcomes --db {tmp}/s.duckdb --out {tmp}/events.csv"],
+])
+def test_case6_commands_load_no_statistics(tmp_path, steps):
+    runs = "\n".join(
+        f"sys.argv = ['msrwe', *{step.format(tmp=tmp_path).split()!r}]\n"
+        "try:\n    app()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code"
+        for step in steps)
+    code = f"import sys; from msrwe.cli.main import app\n{runs}\nprint(sorted(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    loaded = set(ast.literal_eval(out.stdout.strip().splitlines()[-1]))
+    heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in STATS_HEAVY))
+    assert not heavy, f"msrwe {' / '.join(steps)} loaded {heavy}"

@@ -159,3 +159,22 @@ def test_assembly_equals_the_former_arrow_assembly(data, rawpira, conf, event):
                       reference_assemble.build_unconfirmed(prep, un_i, un_f))):
         assert new.schema == old.schema
         assert new.equals(old)
+
+
+@settings(max_examples=100, deadline=None)
+@given(pos=st.lists(st.one_of(st.none(), st.integers(0, 2**31 - 1)), max_size=40),
+       start=st.integers(0, 9), chunked=st.booleans())
+def test_positions_read_from_buffers_equal_arrows_fill_null(pos, start, chunked):
+    # the look-up result as Arrow hands it: nulls, a slice offset, possibly in chunks
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from msrwe.derive.outcomes.prepare import _positions
+
+    arr = pa.array([None] * start + pos, type=pa.int32()).slice(start)
+    given_ = pa.chunked_array([arr.slice(0, len(pos) // 2), arr.slice(len(pos) // 2)],
+                              type=pa.int32()) if chunked else arr
+    want = np.asarray(pc.fill_null(arr, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    got = _positions(given_)
+    assert got.dtype == np.int64
+    assert got.tolist() == want.tolist()

@@ -38,14 +38,20 @@ Examples
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
-from scipy import stats
 
+from msrwe._lazy import lazy_module
 from msrwe.derive._columns import require_columns
 from msrwe.derive._extras import extra_as_float
 from msrwe.derive.relapse_rates import DAYS_PER_YEAR
 from msrwe.errors import InputError, OptionError
+
+if TYPE_CHECKING:  # loaded on first use: commands that compute no statistics never import it
+    from scipy import stats
+else:
+    stats = lazy_module("scipy.stats")
 
 __all__ = [
     "MARKER_ALIASES",

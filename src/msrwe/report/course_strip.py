@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from msrwe.report.figures import PALETTE, ReportFigure, _encode, _new, _styled
+from msrwe.report._figure import PALETTE, ReportFigure, _encode, _new, _styled
 
 __all__ = ["ACTIVITY_COLOURS", "course_strip_figure"]
 

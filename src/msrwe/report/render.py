@@ -30,6 +30,8 @@ from msrwe.analysis.base import Analysis
 from msrwe.analysis.result import AnalysisResult
 from msrwe.errors import OptionError
 from msrwe.report import sections as sec
+from msrwe.report._section import number_figures
+from msrwe.report.appendix import appendix_sections
 from msrwe.report.dataquality import DataQuality, overview_of
 from msrwe.report.formatting import fmt_int, fmt_num, small_cells
 from msrwe.report.inputs import FigureInputs, from_analysis, from_charts
@@ -308,10 +310,10 @@ def render_report(
 
     tell(2)
     show_ids = bool(result is not None and result.study.study.show_identifiers)
-    sections = body + sec.appendix_sections(quality, files=files, study_toml=study_toml,
-                                            study_file=study_file, show_identifiers=show_ids,
-                                            pseudonyms=pseudonyms, min_cell=min_cell)
-    sec.number_figures(sections)
+    sections = body + appendix_sections(quality, files=files, study_toml=study_toml,
+                                        study_file=study_file, show_identifiers=show_ids,
+                                        pseudonyms=pseudonyms, min_cell=min_cell)
+    number_figures(sections)
     provenance.update({
         "version": __version__,
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),

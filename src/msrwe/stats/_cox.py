@@ -26,12 +26,12 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd  # lifelines takes pandas
 import polars as pl
-from scipy import stats
 
+from msrwe._lazy import lazy_module
 from msrwe.errors import InputError
 from msrwe.stats._checks import check_alpha
 from msrwe.stats._frames import (
@@ -42,6 +42,13 @@ from msrwe.stats._frames import (
 from msrwe.stats._frames import (
     positive_weights as _positive_weights,
 )
+
+if TYPE_CHECKING:  # loaded on first use: commands that compute no statistics never import it
+    import pandas as pd
+    from scipy import stats
+else:
+    pd = lazy_module("pandas")
+    stats = lazy_module("scipy.stats")
 
 __all__ = ["CoxResult", "cox_hr"]
 

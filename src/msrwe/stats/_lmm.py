@@ -24,10 +24,16 @@ model); the results are transformed back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.optimize import minimize
+
+from msrwe._lazy import lazy_module
+
+if TYPE_CHECKING:  # loaded on first use: commands that compute no statistics never import it
+    from scipy import optimize
+else:
+    optimize = lazy_module("scipy.optimize")
 
 __all__ = ["BOUNDARY_LLF", "LmmFit", "SuffStats", "fit_lmm", "sufficient_stats"]
 
@@ -479,7 +485,7 @@ def fit_lmm(
             else [np.array([0.0, 0.0, v]) for v in (-1.0, -4.0)] + [np.array([1.0, 0.0, 0.0])]
         )
     ends = [
-        minimize(
+        optimize.minimize(
             reml.value_grad, np.asarray(x0, dtype=float), jac=True, method="L-BFGS-B",
             bounds=_bounds(q), options={"maxiter": 1000, "ftol": 1e-12, "gtol": 1e-8},
         )

@@ -11,15 +11,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
+from msrwe._lazy import lazy_module
 from msrwe.errors import InputError, OptionError
 from msrwe.stats._checks import check_level
 from msrwe.stats._lmm import BOUNDARY_LLF, LmmFit, fit_lmm, sufficient_stats
+
+if TYPE_CHECKING:  # loaded on first use: commands that compute no statistics never import it
+    import pandas as pd
+    from scipy import stats
+else:
+    pd = lazy_module("pandas")
+    stats = lazy_module("scipy.stats")
 
 __all__ = ["SlopeResult", "mixed_slope"]
 

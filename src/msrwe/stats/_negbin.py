@@ -19,11 +19,12 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
-from scipy import optimize, special, stats
 
+from msrwe._lazy import lazy_module
 from msrwe.errors import InputError
 from msrwe.stats._checks import check_alpha
 from msrwe.stats._frames import (
@@ -34,6 +35,13 @@ from msrwe.stats._frames import (
 from msrwe.stats._frames import (
     positive_weights as _positive_weights,
 )
+
+if TYPE_CHECKING:  # loaded on first use: commands that compute no statistics never import it
+    from scipy import optimize, special, stats
+else:
+    optimize = lazy_module("scipy.optimize")
+    special = lazy_module("scipy.special")
+    stats = lazy_module("scipy.stats")
 
 __all__ = ["RateRatioResult", "negbin_rate_ratio"]
 

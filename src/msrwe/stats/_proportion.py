@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from scipy import stats
-
+from msrwe._lazy import lazy_module
 from msrwe.errors import OptionError
 from msrwe.stats._checks import check_count, check_level
+
+if TYPE_CHECKING:  # loaded on first use: commands that compute no statistics never import it
+    from scipy import stats
+else:
+    stats = lazy_module("scipy.stats")
 
 __all__ = ["ProportionCI", "clopper_pearson"]
 

@@ -12,14 +12,19 @@ independent groups has the variance the sum of theirs; a normal interval and tes
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
+from msrwe._lazy import lazy_module
 from msrwe.errors import InputError, OptionError
 from msrwe.stats._checks import as_float_array, check_alpha, check_nonneg
+
+if TYPE_CHECKING:  # loaded on first use: commands that compute no statistics never import it
+    from scipy import stats
+else:
+    stats = lazy_module("scipy.stats")
 
 __all__ = ["rmst", "rmst_difference"]
 

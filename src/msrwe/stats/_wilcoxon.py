@@ -11,13 +11,18 @@ distribution are not).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import stats
 
+from msrwe._lazy import lazy_module
 from msrwe.errors import InputError, OptionError
 from msrwe.stats._checks import as_float_array, check_option
+
+if TYPE_CHECKING:  # loaded on first use: commands that compute no statistics never import it
+    from scipy import stats
+else:
+    stats = lazy_module("scipy.stats")
 
 __all__ = ["EXACT_MAX_N", "WilcoxonResult", "wilcoxon_paired"]
 

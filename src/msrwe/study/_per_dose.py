@@ -10,8 +10,16 @@ says ``not estimable: no events`` (issue 9 item 11).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy import stats
+
+from msrwe._lazy import lazy_module
+
+if TYPE_CHECKING:  # loaded on first use: commands that compute no statistics never import it
+    from scipy import stats
+else:
+    stats = lazy_module("scipy.stats")
 
 __all__ = [
     "BOOTSTRAP_MAX_PATIENTS",

@@ -122,16 +122,42 @@ def test_case5_same_results_with_and_without_letting_go(
     released: list[str] = []
     real = run.let_go
 
-    def spy(tables, remaining, rel):  # type: ignore[no-untyped-def]
-        real(tables, remaining, rel)
+    def spy(tables, remaining, rel, context=None):  # type: ignore[no-untyped-def]
+        real(tables, remaining, rel, context)
         released[:] = sorted(rel)
 
     monkeypatch.setattr(run, "let_go", spy)
     lean = run.analyze(db, study)
     assert {"patients", "adverse_events", "administrations"} <= set(released)
-    monkeypatch.setattr(run, "let_go", lambda tables, remaining, rel: None)
+    monkeypatch.setattr(run, "let_go", lambda *args: None)
     whole = run.analyze(db, study)
     assert_frame_equal(lean.results.to_polars(), whole.results.to_polars())
     assert list(lean.datasets) == list(whole.datasets)
     for name, df in whole.datasets.items():
         assert_frame_equal(lean.datasets[name], df)
+
+
+def test_case6_tables_read_when_first_needed_and_shared_reads_end(
+    demo_store: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, study = demo_store
+    reads: list[tuple[str, ...]] = []
+    real = run.read_tables
+
+    def spy(store, names, **kw):  # type: ignore[no-untyped-def]
+        reads.append(tuple(names))
+        return real(store, names, **kw)
+
+    monkeypatch.setattr(run, "read_tables", spy)
+    run.analyze(db, study)
+    assert reads[0] == (*run.COHORT_TABLES, "import_log")
+    later = [name for names in reads[1:] for name in names]
+    assert sorted(later) == sorted(set(later))  # each table read once
+    assert {"adverse_events", "relapses", "mri", "biomarkers"} <= set(later)
+    # the endpoint analyses stop declaring the shared tables once endpoint_data is built
+    from msrwe.endpoints.analyses import Milestone
+
+    ctx = Context(study=None, tables={}, cohort=None, in_force=None)  # type: ignore[arg-type]
+    assert set(Milestone().reads_from(ctx)) == {"relapses", "mri", "biomarkers", "visits"}
+    ctx.notes["endpoint_data"] = object()
+    assert set(Milestone().reads_from(ctx)) == {"visits"}

@@ -203,8 +203,9 @@ class Context:
         Free-text notes of the analyses, by analysis name (e.g. the outcome engine's
         description), read by :meth:`Analysis.methods`.
     released
-        Chart tables the runner has let go of (no analysis still to run declares it
-        :attr:`Analysis.reads` them).
+        Chart tables of the store the context does not hold now: not read yet (a table is read
+        when the first analysis declaring it in :attr:`Analysis.reads` runs) or let go of (no
+        analysis still to run reads it).
     """
 
     study: Study
@@ -232,7 +233,8 @@ class Context:
         if name in self.released:
             raise DefinitionError(
                 f"the analysis read the chart table '{name}' without declaring it in its "
-                "'reads' (the runner had let go of the table); add it to the analysis's reads."
+                "'reads' (the runner reads a table for the analyses declaring it, and lets go "
+                "of it after them); add it to the analysis's reads."
             )
         return self.tables.get(name)
 
@@ -289,6 +291,14 @@ class Analysis:
     def methods(self, context: Context) -> list[str]:
         """Its paragraphs of the methods text (none by default)."""
         return []
+
+    def reads_from(self, context: Context) -> Mapping[str, tuple[str, ...] | None]:
+        """What of :attr:`reads` it will still read in this run, given the context so far.
+
+        By default all of it; an analysis whose reads are done once for several (and kept in
+        ``context.notes``) says so, and the runner lets go of the tables sooner.
+        """
+        return self.reads
 
     # -- settings -----------------------------------------------------------------------------
 

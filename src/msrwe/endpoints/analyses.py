@@ -11,6 +11,7 @@ other analysis datasets (``adrr``, ``admri``, ``admriyr``, ``adneda``, ``adlubli
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,10 +187,19 @@ def endpoint_data(context: Context) -> tuple[ep.EndpointData, EndpointSettings]:
     return context.notes[key]
 
 
+#: The chart tables :func:`endpoint_data` reads.
+_SHARED_READS = ("relapses", "mri", "biomarkers")
+
+
 class _Endpoint(Analysis):
     after = ("efficacy",)
-    #: the chart tables :func:`endpoint_data` reads
-    reads = reading(relapses=None, mri=None, biomarkers=None)
+    reads = reading(**dict.fromkeys(_SHARED_READS))
+
+    def reads_from(self, context: Context) -> Mapping[str, tuple[str, ...] | None]:
+        """Its reads; once :func:`endpoint_data` is built, without the tables it read."""
+        if "endpoint_data" not in context.notes:
+            return self.reads
+        return {k: v for k, v in self.reads.items() if k not in _SHARED_READS}
 
     def _stats(self) -> tuple[Stat, ...]:
         return self.outputs[0].stats
@@ -498,7 +508,7 @@ class Milestone(_Endpoint):
     name = "milestone"
     title = "Disability milestones"
     requires = ("visits",)
-    reads = reading(relapses=None, mri=None, biomarkers=None, visits=None)
+    reads = reading(**dict.fromkeys(_SHARED_READS), visits=None)
     section = ("severity", "MS severity and disability milestones")
     options = MilestoneOptions
     outputs = (Output(

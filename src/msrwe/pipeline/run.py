@@ -22,7 +22,7 @@ from msrwe.derive.tte import shared_confirmations
 from msrwe.derive.visits import derive_advs, derive_vars_adsl
 from msrwe.errors import StudyFileError
 from msrwe.pipeline.registry import ANALYSES, check_study, run_order
-from msrwe.store import ANALYSIS_TYPES, Store, read_tables
+from msrwe.store import ANALYSIS_TYPES, Store, read_tables, table_names
 from msrwe.study.cohort import build_cohort, most_given_drug
 from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable
@@ -53,6 +53,9 @@ CHART_TABLES: tuple[str, ...] = (
     "patients", "visits", "relapses", "administrations", "treatments", "adverse_events",
     "hospitalizations", "mri", "biomarkers",
 )
+
+#: Chart tables the cohort is built from: read before it; the others when first needed.
+COHORT_TABLES: tuple[str, ...] = ("patients", "visits", "administrations", "treatments")
 
 
 def read_chart_tables(store: str | Path | Store) -> dict[str, pl.DataFrame | None]:
@@ -98,8 +101,29 @@ def _skip_reason(analysis: Analysis, present: set[str]) -> str:
     return f"the store has no {' or '.join(missing)} table"
 
 
-def still_read(analyses: Sequence[Analysis]) -> dict[str, set[str] | None]:
+def _read_now(
+    store: str | Path | Store,
+    tables: MutableMapping[str, pl.DataFrame | None],
+    reads: Mapping[str, tuple[str, ...] | None],
+    released: set[str],
+) -> None:
+    """Read the tables of ``reads`` the store has and the context does not hold yet.
+
+    A table let go of is never read again: it is let go of only when no analysis still to run
+    reads it.
+    """
+    wanted = [name for name in reads if name in released and tables.get(name) is None]
+    if wanted:
+        tables.update(read_tables(store, wanted, narrow=ANALYSIS_TYPES))
+        released.difference_update(wanted)
+
+
+def still_read(
+    analyses: Sequence[Analysis], context: Context | None = None
+) -> dict[str, set[str] | None]:
     """The chart tables ``analyses`` read, each with the columns read (``None``: every column).
+
+    With ``context``, what each will still read in this run (:meth:`Analysis.reads_from`).
 
     Examples
     --------
@@ -111,7 +135,8 @@ def still_read(analyses: Sequence[Analysis]) -> dict[str, set[str] | None]:
     """
     need: dict[str, set[str] | None] = {}
     for analysis in analyses:
-        for name, columns in analysis.reads.items():
+        reads = analysis.reads if context is None else analysis.reads_from(context)
+        for name, columns in reads.items():
             if name in need and need[name] is None:
                 continue
             need[name] = None if columns is None else (need.get(name) or set()) | set(columns)
@@ -122,6 +147,7 @@ def let_go(
     tables: MutableMapping[str, pl.DataFrame | None],
     remaining: Sequence[Analysis],
     released: set[str],
+    context: Context | None = None,
 ) -> None:
     """Let go of the chart tables, and columns, that no analysis of ``remaining`` reads.
 
@@ -137,7 +163,7 @@ def let_go(
     >>> tables, sorted(released)
     ({'visits': None, 'mri': None}, ['visits'])
     """
-    need = still_read(remaining)
+    need = still_read(remaining, context)
     for name, df in list(tables.items()):
         if df is None or name not in CHART_TABLES:
             continue
@@ -201,9 +227,12 @@ def analyze(
             progress(done, total, description)
 
     step("reading the store")
-    tables = read_chart_tables(store)
+    # the tables the cohort is built from now; the others when the first analysis reading them
+    # runs (a million patients' adverse events, scans and biomarkers need not wait in memory)
+    tables = read_tables(store, (*COHORT_TABLES, "import_log"), narrow=ANALYSIS_TYPES)
+    present = set(table_names(store)) & set(CHART_TABLES)
+    tables.update(dict.fromkeys(t for t in CHART_TABLES if t not in tables))
     import_log = tables["import_log"]
-    present = {name for name, df in tables.items() if df is not None}
     st = resolve_study(study, tables["administrations"])
     check_study(st, analyses)
     order = run_order(st, analyses)
@@ -230,7 +259,8 @@ def analyze(
     # from here the chart tables are held by the context alone, which lets go of each table (and
     # column) once no analysis still to run reads it
     del visits, adm
-    released: set[str] = set()
+    # a table of the store the context does not hold (not read yet, or let go of)
+    released = {name for name in present if tables.get(name) is None}
     let_go(tables, order, released)
     context = Context(
         study=st, tables=tables, cohort=cohort, in_force=in_force,
@@ -255,9 +285,10 @@ def analyze(
             if reason:
                 analysis.skip(results, reason)
             else:
+                _read_now(store, tables, analysis.reads_from(context), released)
                 analysis.run(context, results)
                 ran.append(analysis)
-            let_go(tables, order[i + 1:], released)
+            let_go(tables, order[i + 1:], released, context)
 
     step("methods and provenance")
     methods = [p for a in analyses if a in ran for p in a.methods(context)]

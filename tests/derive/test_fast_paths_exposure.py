@@ -71,6 +71,15 @@ def test_vars_dose_is_the_string_sorted_statement(adm):
     assert got.equals(want)
 
 
+@settings(max_examples=60, deadline=None)
+@given(adm=_administrations(), reverse=st.booleans())
+def test_vars_dose_in_store_order_skips_the_sort(adm, reverse):
+    """Doses already in history and date order (the store's) take the no-sort path: same result."""
+    adm = adm.sort("patient_id", "drug", "date", descending=reverse, nulls_last=reverse)
+    got = derive_vars_dose(adm)
+    assert got.equals(_reference_vars_dose(adm))
+
+
 @settings(max_examples=40, deadline=None)
 @given(adm=_administrations(), onsets=st.lists(st.integers(-5, 60), min_size=1, max_size=15))
 def test_adae_dose_number_is_the_string_sorted_statement(adm, onsets):

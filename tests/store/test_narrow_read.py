@@ -2,9 +2,9 @@
 
 Numbered cases: a column whose values fit is read as Int8 with the same values (case 1), one
 with a value out of range is read as stored (case 2), an all-null or empty column and a
-non-integer column (case 3), ``as_stored`` restores the stored type (case 4), the analysis's
-chart tables hold the carried visit columns as Int8 (case 5); and a hypothesis test against the
-plain read on random values.
+non-integer column (case 3), ``as_stored`` restores the stored type and ``as_held`` the
+analysis's (case 4), the analysis's chart tables hold the carried visit columns as Int8
+(case 5); and a hypothesis test against the plain read on random values.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal, assert_series_equal
 
 from msrwe.pipeline.run import read_chart_tables
-from msrwe.store import ANALYSIS_TYPES, Store, as_stored
+from msrwe.store import ANALYSIS_TYPES, Store, as_held, as_stored
 
 INT8 = {"score": pl.Int8(), "text": pl.Int8()}
 
@@ -75,6 +75,10 @@ def test_case4_as_stored_restores_the_stored_type() -> None:
     assert out["fs_visual"].to_list() == [0, None, 6]
     plain = pl.DataFrame({"edss": [1.0]})
     assert as_stored(plain) is plain
+    # read back from a file (the bundle): the analysis's types again
+    assert_frame_equal(as_held(out), advs.with_columns(pl.col("fs_cerebral").cast(pl.Int8)))
+    wide = pl.DataFrame({"fs_visual": [0, 200]})
+    assert as_held(wide).schema["fs_visual"] == pl.Int64
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@
 Writing (:func:`write_import`) is what ``msrwe import`` uses.
 """
 
-from msrwe.store._narrow import ANALYSIS_TYPES, as_stored
+from msrwe.store._narrow import ANALYSIS_TYPES, as_held, as_stored
 from msrwe.store._read import connect
 from msrwe.store._store import (
     Store,
@@ -26,6 +26,7 @@ __all__ = [
     "PROBLEM_TABLES",
     "Store",
     "StoreQuality",
+    "as_held",
     "as_stored",
     "connect",
     "has_table",

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-__all__ = ["ANALYSIS_TYPES", "as_stored", "duckdb_type"]
+__all__ = ["ANALYSIS_TYPES", "as_held", "as_stored", "duckdb_type"]
 
 _CARRIED = (
     "fs_pyramidal", "fs_cerebellar", "fs_brainstem", "fs_sensory", "fs_bowel_bladder",
@@ -68,4 +68,29 @@ def as_stored(df: pl.DataFrame) -> pl.DataFrame:
     """
     casts = [pl.col(c).cast(_STORED[c][1]) for c, t in df.schema.items()
              if c in _STORED and t == _STORED[c][0]]
+    return df.with_columns(casts) if casts else df
+
+
+def as_held(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with the columns of :data:`ANALYSIS_TYPES` names in the type the analysis holds.
+
+    The inverse of :func:`as_stored`, for datasets read back from files (the analysis bundle):
+    a column is cast when it has the stored type and every value fits the narrower one.
+
+    Examples
+    --------
+    >>> as_held(pl.DataFrame({"fs_visual": [0, 6]})).schema["fs_visual"]
+    Int8
+    >>> as_held(pl.DataFrame({"fs_visual": [0, 600]})).schema["fs_visual"]
+    Int64
+    """
+    casts = []
+    for c, t in df.schema.items():
+        if c not in _STORED or t != _STORED[c][1]:
+            continue
+        narrow = _STORED[c][0]
+        _, low, high = duckdb_type(narrow)
+        lo, hi = df[c].min(), df[c].max()
+        if lo is None or (low <= lo and hi <= high):  # type: ignore[operator]
+            casts.append(pl.col(c).cast(narrow))
     return df.with_columns(casts) if casts else df

@@ -57,7 +57,9 @@ def _administrations(draw):
         "weight_kg": draw(st.lists(st.one_of(st.none(), st.floats(40, 120)), min_size=n,
                                    max_size=n)),
     }
-    return pl.DataFrame(rows, schema_overrides={"drug": pl.String})
+    return pl.DataFrame(rows, schema_overrides={"drug": pl.String, "dose_unit": pl.String,
+                                                "dose": pl.Float64, "bsa_m2": pl.Float64,
+                                                "weight_kg": pl.Float64})
 
 
 @settings(max_examples=60, deadline=None)

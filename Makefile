@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	$(BIN)/python -m msrwe.derive.outcomes.warmup
+	$(BIN)/python -c 'import matplotlib.font_manager'  # its font list, built on first use
 	touch $(STAMP)
 
 demo: $(STAMP)

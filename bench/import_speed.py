@@ -21,6 +21,14 @@ whose ``measurement`` table holds that many EDSS rows (20,000 persons), read by
 table unvalidated, in the same run.
 
     .venv/bin/python bench/import_speed.py [--sizes 250000 1000000] [--repeat 2]
+
+Chart folders (``--folders DIR ...``, e.g. ``msrwe synth --patients 100000 --clean [--format
+parquet]``): every chart file of each folder, DuckDB's own unvalidated ``read_csv`` /
+``read_parquet`` of each file into a table beside ``import_folder`` of the folder, in the same
+run; rows are all the folder's chart rows. ``--patients N`` writes such a folder (CSV and
+Parquet) first. The sizes and the OMOP source are skipped unless asked for as well.
+
+    .venv/bin/python bench/import_speed.py --patients 100000 --repeat 1
 """
 
 from __future__ import annotations
@@ -57,6 +65,23 @@ CHILD = textwrap.dedent(
         elapsed = time.perf_counter() - t0
         m = next(c for c in result.sources if c.source == "measurement")
         assert m.read == m.imported, "the benchmark data should be valid"
+    elif mode == "duckdb-folder":
+        import duckdb
+        t0 = time.perf_counter()
+        con = duckdb.connect(str(db))
+        for f in sorted(folder.iterdir()):
+            if f.suffix in (".csv", ".parquet") and f.stem != "dirty_manifest":
+                reader = "read_csv" if f.suffix == ".csv" else "read_parquet"
+                con.execute(f"create table {f.stem} as select * from {reader}(?)", [str(f)])
+        con.close()
+        elapsed = time.perf_counter() - t0
+    elif mode == "msrwe-folder":
+        from msrwe.io import import_folder
+        t0 = time.perf_counter()
+        summary = import_folder(folder, db)
+        elapsed = time.perf_counter() - t0
+        rows = sum(t.read for t in summary.tables.values())
+        print(json.dumps({"rows": rows}))
     elif mode in ("duckdb", "duckdb-parquet"):
         import duckdb
         t0 = time.perf_counter()
@@ -171,17 +196,69 @@ def measure(mode: str, folder: Path, repeat: int) -> dict[str, float]:
     return best
 
 
+def _rows_of(folder: Path) -> int:
+    """The chart rows of a folder (as ``import_folder`` counts them: blank rows left out)."""
+    db = folder.parent / f".rows-{folder.name}.duckdb"
+    db.unlink(missing_ok=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, "msrwe-folder", str(folder), str(db)],
+        capture_output=True, text=True, check=True,
+    )
+    db.unlink(missing_ok=True)
+    return int(json.loads(out.stdout.strip().splitlines()[0])["rows"])
+
+
+def bench_folders(folders: list[Path], repeat: int) -> None:
+    """DuckDB's read of every chart file of each folder beside ``import_folder`` of it."""
+    for folder in folders:
+        rows = _rows_of(folder)
+        kind = "parquet" if any(folder.glob("*.parquet")) else "csv"
+        ref = measure("duckdb-folder", folder, repeat)
+        ours = measure("msrwe-folder", folder, repeat)
+        for name, r in ((f"duckdb read_{kind} (all)", ref), (f"msrwe import ({kind})", ours)):
+            print(
+                f"{rows:>9} {name:<22} {r['seconds']:>8.2f} {rows / r['seconds']:>11,.0f} "
+                f"{r['seconds'] / ref['seconds']:>6.2f} {r['cpu']:>6.2f} "
+                f"{r['peak_rss'] / 2**20:>8.0f}"
+            )
+        print(f"{'':>9} ({folder.name}: {kind}, every chart file; load average "
+              f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores)")
+
+
 def main() -> None:
     """Run the benchmark and print one line per size and method."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="*", default=[250_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=None)
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--omop-rows", type=int, default=1_000_000)
+    parser.add_argument("--omop-rows", type=int, default=None)
+    parser.add_argument("--folders", type=Path, nargs="*", default=[],
+                        help="chart folders (msrwe synth --clean) to import whole")
+    parser.add_argument("--patients", type=int, default=0,
+                        help="write a clean synthetic folder of N patients (CSV and Parquet)")
     args = parser.parse_args()
+    whole = bool(args.folders or args.patients)
+    if args.sizes is None:
+        args.sizes = [] if whole else [250_000, 1_000_000]
+    if args.omop_rows is None:
+        args.omop_rows = 0 if whole else 1_000_000
     print(
         f"{'rows':>9} {'method':<22} {'seconds':>8} {'rows/s':>11} {'ratio':>6} "
         f"{'cpu s':>6} {'peak MB':>8}"
     )
+    if args.folders:
+        bench_folders(args.folders, args.repeat)
+    if args.patients:
+        with tempfile.TemporaryDirectory() as tmp:
+            made = []
+            for fmt in ("csv", "parquet"):
+                out = Path(tmp) / f"{args.patients}-{fmt}"
+                subprocess.run(
+                    [sys.executable, "-m", "msrwe", "synth", "--patients",
+                     str(args.patients), "--clean", "--format", fmt, "--out", str(out)],
+                    check=True, capture_output=True,
+                )
+                made.append(out)
+            bench_folders(made, args.repeat)
     for rows in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp) / "charts"

@@ -82,6 +82,26 @@ def test_sums_and_gradient_are_the_numpy_statement(seed, n_pat, max_visits, q, t
     assert a[2].tobytes() == b[2].tobytes()
 
 
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), n_pat=st.integers(60, 3_000),
+       q=st.sampled_from([1, 2]), theta=st.lists(st.floats(-6, 3), min_size=3, max_size=3))
+def test_vectorised_kernel_is_the_numpy_statement_on_long_arrays(seed, n_pat, q, theta):
+    # error_model="numpy" lets LLVM run the loops on several patients per instruction, with a
+    # scalar remainder: lengths from 60 to 3,000 cover the vector body and every remainder
+    ss = _cohort(seed, n_pat, 5)
+    th = np.array(theta[:1] if q == 1 else theta)
+    L = _chol(th, q)
+    psi = L @ L.T
+    s_fast, ok_fast = _Reml(ss, q)._sums(psi)
+    s_ref, ok_ref = _NumpyReml(ss, q)._sums(psi)
+    assert ok_fast == ok_ref
+    assert s_fast.tobytes() == s_ref.tobytes()
+    a, b = _Reml(ss, q).grad_full(th), _NumpyReml(ss, q).grad_full(th)
+    assert a[0] == b[0] or (np.isinf(a[0]) and np.isinf(b[0]))
+    assert a[1].tobytes() == b[1].tobytes()
+    assert a[2].tobytes() == b[2].tobytes()
+
+
 def test_remembered_points_are_copies():
     ss = _cohort(3, 20, 5)
     reml = _Reml(ss, 2)

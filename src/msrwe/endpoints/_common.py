@@ -10,7 +10,7 @@ import polars as pl
 from msrwe.stats import KaplanMeierResult, kaplan_meier, km_median
 from msrwe.stats._survival import KM_TABLE_SCHEMA
 from msrwe.tables.formatting import plural
-from msrwe.tables.groups import group_ids
+from msrwe.tables.groups import MISSING_GROUP, group_ids
 from msrwe.tables.km import add_km_result
 from msrwe.tables.results import ResultsTable
 
@@ -20,9 +20,27 @@ __all__ = ["add_km_rows", "at_text", "per_group"]
 def per_group(
     adsl: pl.DataFrame, data: pl.DataFrame, *, by: str = "patient_id", group: str = "group"
 ) -> Iterator[tuple[str, pl.DataFrame]]:
-    """``(group, rows of data of that group's patients)`` for each group, then ``overall``."""
-    for g, ids in group_ids(adsl, group):
-        yield g, data.filter(pl.col(by).cast(pl.String).is_in(ids))
+    """``(group, rows of data of that group's patients)`` for each group, then ``overall``.
+
+    The groups and their rows are those of :func:`msrwe.tables.groups.group_ids`; when each
+    patient has one row of ``adsl`` and a text group, each row of ``data`` is given its
+    patient's group by one join, and each group is then a filter on that label (instead of a
+    look-up of every row's id in each group's id set).
+    """
+    groups = group_ids(adsl, group)
+    fast = (len(groups) > 1 and adsl.schema[group] == pl.String
+            and adsl["patient_id"].n_unique() == adsl.height)
+    if not fast:
+        for g, ids in groups:
+            yield g, data.filter(pl.col(by).cast(pl.String).is_in(ids))
+        return
+    labels = adsl.select(pl.col("patient_id").cast(pl.String).alias("_key"),
+                         pl.col(group).fill_null(MISSING_GROUP).alias("_label"))
+    label = (data.select(pl.col(by).cast(pl.String).alias("_key"))
+             .join(labels, on="_key", how="left", maintain_order="left")["_label"])
+    for g, _ in groups[:-1]:
+        yield g, data.filter(label == g)
+    yield groups[-1][0], data.filter(label.is_not_null())
 
 
 def at_text(template: str, t: float) -> str:
@@ -87,23 +105,24 @@ def _km_delayed_entry(
     time: np.ndarray, event: np.ndarray, entry: np.ndarray, *, at: Sequence[float],
     level: float, min_at_risk: int,
 ) -> KaplanMeierResult | None:
-    """Left-truncated Kaplan-Meier (lifelines) read at ``at``, under the same reporting rule."""
-    from lifelines import KaplanMeierFitter
+    """Left-truncated Kaplan-Meier (lifelines') read at ``at``, under the same reporting rule.
+
+    The curve is lifelines' ``KaplanMeierFitter`` with ``entry``, computed by
+    :func:`msrwe.stats._km_curve.km_curve` (lifelines' arithmetic on numpy arrays, the same
+    floats).
+    """
     from lifelines.exceptions import StatError
 
+    from msrwe.stats._km_curve import km_curve
     from msrwe.stats._survival import collapse_ties
 
     entry = np.minimum(entry, time)
     try:
         # one row per distinct (time, event, entry), its count as an exact weight
         (tu, eu, nu), count = collapse_ties(time.astype(float), event.astype(float), entry)
-        kmf = KaplanMeierFitter(alpha=1 - level).fit(tu, eu.astype(bool), entry=nu,
-                                                     weights=count)
+        line, surv, ci = km_curve(tu, eu, count, level=level, entry=nu)
     except StatError:
         return None
-    line = kmf.survival_function_.index.to_numpy(dtype=float)
-    surv = kmf.survival_function_.iloc[:, 0].to_numpy(dtype=float)
-    ci = kmf.confidence_interval_survival_function_.to_numpy(dtype=float)
     ci[surv <= 0] = np.nan
     m = min_at_risk
 

@@ -11,15 +11,26 @@ A file that the batches cannot read as the whole-file reader would (Polars refus
 batch has an empty last cell, which may be a row cut short that only the whole file shows; a key
 column whose typed value is not its text) raises :class:`Unbatched`, and the caller reads the
 whole file instead.
+
+With a ``sink`` (``import_folder``), the typed rows of each batch that passed its rules go to
+the sink (the staged store) as soon as the batch is checked, and only what the rules over
+several rows need is kept of every row: its number, a hash of its key, whether it broke a rule,
+whether a column with a default was given, and the patient and dates that the rules across
+tables read. The few rows whose key hash repeats are read back from the sink for the duplicate
+rules, so that an import's memory is bounded by a batch, not by the table.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Protocol
+
 import polars as pl
 
-from msrwe.io._frames import ROW, Findings
+from msrwe.io._frames import ROW, Findings, empty_problems
+from msrwe.io._plausible import LIFETIME_LIMITS
 from msrwe.io._read import RawFile, Unbatched
-from msrwe.io._rows_whole import _BAD, _DUP, _duplicates, _warnings
+from msrwe.io._rows_whole import _BAD, _DUP, _duplicates, _warnings, dose_rows
 from msrwe.io._rules import typed_name
 from msrwe.io._validate import (
     CheckedTable,
@@ -31,9 +42,34 @@ from msrwe.io._validate import (
     typed_output,
 )
 
-__all__ = ["Unbatched", "check_batches"]
+__all__ = ["RowSink", "Unbatched", "check_batches"]
 
 _ISO = "%Y-%m-%d"
+#: The hash of a row's key (or whole row), and whether a column with a default was given.
+_HASH, _GIVEN = "__msrwe_key_hash", "__msrwe_given_"
+
+
+class RowSink(Protocol):
+    """Where the typed rows of a table read in batches go (the staged store of an import)."""
+
+    def append(self, frame: pl.DataFrame) -> None:
+        """Write typed rows (contract columns, extras, :data:`~msrwe.io._frames.ROW`)."""
+
+    def rows(self, numbers: pl.Series) -> pl.DataFrame:
+        """The rows written whose :data:`~msrwe.io._frames.ROW` is in ``numbers``, in order."""
+
+
+class _Kept:
+    """The sink of :func:`read_chart_folder`: every typed row, kept in memory."""
+
+    def __init__(self) -> None:
+        self.parts: list[pl.DataFrame] = []
+
+    def append(self, frame: pl.DataFrame) -> None:
+        self.parts.append(frame)
+
+    def rows(self, numbers: pl.Series) -> pl.DataFrame:
+        return pl.concat(self.parts).filter(pl.col(ROW).is_in(numbers.implode()))
 
 
 def _key_text(plan: Plan) -> list[pl.Expr]:
@@ -57,68 +93,126 @@ def _key_text(plan: Plan) -> list[pl.Expr]:
     return out
 
 
-def check_batches(plan: Plan, raw: RawFile) -> CheckedTable:
+def check_batches(plan: Plan, raw: RawFile, sink: RowSink | None = None) -> CheckedTable:
     """Check the rows of ``raw`` (which has :attr:`~msrwe.io._read.RawFile.batches`) by batch.
+
+    Without a ``sink`` the returned table's ``frame`` holds every typed row, as
+    :func:`~msrwe.io._validate.check_table` gives it. With one, the rows that passed the rules
+    of their batch were written to it as each batch was checked (the rows that the rules over
+    several rows quarantine too: :func:`msrwe.io._import.import_folder` removes them), and
+    ``frame`` holds only ``patient_id``, the dates and :data:`~msrwe.io._frames.ROW` of every
+    row.
 
     Raises
     ------
     Unbatched
-        When the file must be read whole instead.
+        When the file must be read whole instead (rows may have been written to the sink).
     """
     assert raw.batches is not None
     table = plan.table
+    # a batch's rows are flagged with the hash of their key, not whether it repeats in the batch
+    flags = list(plan.flags)
+    flags[1] = pl.struct(plan.dup_cols).hash().alias(_HASH)
+    plan = replace(plan, flags=flags)
     key_text = _key_text(plan)  # before reading: a key that cannot be rebuilt reads whole
     no_problems = _raw_problem_rows(raw, plan.header)
     first = raw.header_row + 1
-    keep = [
-        *[typed_name(c) for c in table.column_names], *plan.extras, ROW, _BAD,
-    ]
-    kept: list[pl.DataFrame] = []
+    kept = _Kept()
+    out = sink if sink is not None else kept
+    slim = [c for c in ("patient_id", *table.date_columns) if c in table.column_names]
+    defaults = [c.name for c in table.columns if c.default is not None]
+    doses = table.name == "administrations"
+    index: list[pl.DataFrame] = []
     failures: list[pl.DataFrame] = []
     warnings: list[pl.DataFrame] = []
     texts: list[pl.DataFrame] = []
+    lifetime: list[pl.DataFrame] = []
     try:
         for batch in raw.batches():
             checked = check_rows(plan, plan.prepare(batch), first, no_problems)
             first += batch.height
+            del batch
             bad = checked[_BAD]
-            if bad.any():
+            any_bad = bool(bad.any())
+            if any_bad:
                 found = Findings(table.name, plan.file)
                 found.parts.extend(mask_findings(plan, checked.filter(bad)))
                 failures.append(found.lazy().collect(engine="in-memory"))
-            warnings.append(
-                _warnings(checked, table, plan.tmap, plan.file, raw.encoding, whole=False)
-            )
+            warnings.append(_warnings(checked, table, plan.tmap, plan.file, raw.encoding,
+                                      whole=False, single_doses=True))
+            if doses:
+                lifetime.append(dose_rows(checked).filter(
+                    pl.col("drug").is_in(list(LIFETIME_LIMITS))))
             texts.append(_date_text(checked, plan.date_columns))
-            kept.append(checked.select(keep))
-            del checked, batch
+            index.append(checked.select(
+                ROW,
+                _HASH,
+                _BAD,
+                *[pl.col(typed_name(c)).is_not_null().alias(_GIVEN + c) for c in defaults],
+            ))
+            typed = typed_output(plan, checked)
+            del checked
+            if sink is None:
+                kept.append(typed)
+            else:
+                sink.append(typed.filter(~bad) if any_bad else typed)
+                kept.append(typed.select(*slim, ROW))
+            del typed, bad
     except pl.exceptions.PolarsError as exc:
         raise Unbatched(str(exc)) from exc
-    if not kept:
+    if not kept.parts:
         raise Unbatched("no rows")
-    rows = pl.concat(kept, rechunk=False)
-    del kept
+    rows = pl.concat(index)
+    del index
     date_text = pl.concat(texts)
-    rows = rows.with_columns(pl.struct(plan.dup_cols).hash().is_duplicated().alias(_DUP))
-    # The rules over several rows, on the rows that may break them (few, as a rule).
-    maybe = rows.filter(pl.col(_DUP) & ~pl.col(_BAD))
+    # The rules over several rows, on the rows whose key hashes like another's (few, as a rule).
+    maybe = rows.filter(pl.col(_HASH).is_duplicated() & ~pl.col(_BAD))
     if maybe.height:
-        dates = [c for c in table.key if c in plan.date_columns]
-        for name in dates:
-            maybe = maybe.join(
-                date_text.select(ROW, pl.col(name).alias(f"__msrwe_text_{name}")),
-                on=ROW, how="left",
-            )
-        maybe = maybe.with_columns(key_text)
-    failures.append(_duplicates(maybe, table, plan.extras, plan.file).collect(engine="in-memory"))
-    warnings.append(_warnings(rows, table, plan.tmap, plan.file, raw.encoding, rows=False))
+        found_rows = out.rows(maybe.get_column(ROW)).join(
+            maybe.drop(_HASH), on=ROW, how="left", maintain_order="left")
+        failures.append(_duplicates(_as_checked(plan, found_rows, defaults, key_text, date_text),
+                                    table, plan.extras, plan.file).collect(engine="in-memory"))
+    if doses or raw.encoding != "utf-8":
+        whole = (pl.concat(lifetime) if lifetime else pl.DataFrame()).with_columns(
+            pl.lit(False).alias(_BAD))
+        whole = whole.rename({c: typed_name(c) for c in whole.columns if c not in (ROW, _BAD)})
+        warnings.append(_warnings(whole, table, plan.tmap, plan.file, raw.encoding, rows=False,
+                                  single_doses=False))
+    frame = pl.concat(kept.parts)
+    kept.parts.clear()
     return CheckedTable(
         table,
         plan.file,
-        typed_output(plan, rows),
-        pl.concat(failures),
+        frame,
+        pl.concat(failures) if failures else empty_problems(),
         pl.concat(warnings),
         plan.extras,
         raw.sha256,
         date_text,
     )
+
+
+def _as_checked(
+    plan: Plan,
+    found: pl.DataFrame,
+    defaults: list[str],
+    key_text: list[pl.Expr],
+    date_text: pl.DataFrame,
+) -> pl.DataFrame:
+    """Typed rows read back as the rules over several rows see them after :func:`check_rows`.
+
+    Each contract column under its typed name, a default not given back to null, the flags of a
+    row that passed its rules and may repeat another, and the key columns as the file writes them.
+    """
+    table = plan.table
+    given = [
+        pl.when(pl.col(_GIVEN + c)).then(pl.col(c)).alias(c) for c in defaults
+    ]
+    rows = found.with_columns(given).rename({c: typed_name(c) for c in table.column_names})
+    rows = rows.with_columns(pl.lit(False).alias(_BAD), pl.lit(True).alias(_DUP))
+    for name in [c for c in table.key if c in plan.date_columns]:
+        rows = rows.join(
+            date_text.select(ROW, pl.col(name).alias(f"__msrwe_text_{name}")),
+            on=ROW, how="left",
+        )
+    return rows.with_columns(key_text)

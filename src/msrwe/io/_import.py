@@ -170,6 +170,9 @@ class ChartFolder:
     #: Tables already written to a staged store as they were checked (``import_folder``), which
     #: ``tables`` does not hold: name -> the row numbers of their rows quarantined.
     spilled: dict[str, list[int]] = field(default_factory=dict)
+    #: Of those, the rows that passed the table's own rules but broke a rule across tables
+    #: (the store keeps them to check again after a later import).
+    held: dict[str, list[int]] = field(default_factory=dict)
 
     def kept_for_rechecks(self) -> dict[str, pl.DataFrame]:
         """What the store keeps so that a later import can check the rules across tables again.
@@ -409,17 +412,23 @@ def _read_chart_folder(
         tmap = mapping.table(name)
         raw = read_raw(path, name, tmap.sheet, native=True, batched=True)
         sheets[name] = raw.sheet
+        sink = spill.sink(name) if spill is not None and name != "patients" else None
+        streamed = False
         try:
             if raw.batches is not None:
                 plan = make_plan(raw, CONTRACT[name], tmap, dates)
-                checked[name] = check_batches(plan, raw)
+                if sink is None:
+                    checked[name] = check_batches(plan, raw)
+                else:  # each batch's rows are written as soon as they are checked
+                    checked[name] = check_batches(plan, raw, sink)
+                    streamed = True
             else:
                 checked[name] = check_table(raw, CONTRACT[name], tmap, dates)
         except Unbatched:  # read in batches, the file could differ from the whole: read it whole
             raw = read_raw(path, name, tmap.sheet, native=True)
             checked[name] = check_table(raw, CONTRACT[name], tmap, dates)
         del raw  # the text copy of a large file is not needed any more
-        if spill is not None and name != "patients":
+        if sink is not None and not streamed:
             checked[name] = _spill(spill, checked[name])
     cross = cross_check(checked)
     tables: dict[str, pl.DataFrame] = {}
@@ -427,11 +436,13 @@ def _read_chart_folder(
     quarantine_parts = [empty_problems()]
     warning_parts = [empty_problems()]
     spilled: dict[str, list[int]] = {}
+    held: dict[str, list[int]] = {}
     for name, c in checked.items():
         failures = pl.concat([c.failures, cross[name]])
         failed_rows = failures.get_column("row_number").unique()
         if spill is not None and name != "patients":
             spilled[name] = failed_rows.drop_nulls().sort().to_list()
+            held[name] = cross[name].get_column("row_number").unique().drop_nulls().sort().to_list()
         if failed_rows.len():
             kept = c.frame.filter(~pl.col(ROW).is_in(failed_rows.implode()))
             warnings = c.warnings.filter(
@@ -460,7 +471,8 @@ def _read_chart_folder(
         summaries, dict(zip(by_rule["rule"], by_rule["len"], strict=True)), ignored=ignored
     )
     return ChartFolder(
-        tables, quarantine, sort_problems(pl.concat(warning_parts)), summary, checked, spilled
+        tables, quarantine, sort_problems(pl.concat(warning_parts)), summary, checked, spilled,
+        held,
     )
 
 
@@ -542,7 +554,7 @@ def import_folder(
         chart = _read_chart_folder(folder, mapping, staged)
         m = merge_with_store(db, chart, chart)
         for name, failed in chart.spilled.items():
-            m.checked[name] = staged.settle(name, failed)
+            m.checked[name] = staged.settle(name, failed, chart.held.get(name, []))
             # the row number of each stored row, in the order of the stored table
             rows = chart.checked[name].frame.select(ROW)
             if failed:

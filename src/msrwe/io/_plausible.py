@@ -60,11 +60,17 @@ def _in_unit(unit: str) -> pl.Expr:
     return expr.otherwise(None)
 
 
-def dose_warnings(rows: pl.DataFrame, file: str) -> list[pl.LazyFrame]:
+def dose_warnings(
+    rows: pl.DataFrame, file: str, *, single: bool = True, lifetime: bool = True
+) -> list[pl.LazyFrame]:
     """Warnings of the administrations in ``rows``.
 
     ``rows`` holds the typed columns ``patient_id``, ``date``, ``drug``, ``dose``,
-    ``dose_unit``, ``bsa_m2`` and :data:`~msrwe.io._frames.ROW`.
+    ``dose_unit``, ``bsa_m2`` and :data:`~msrwe.io._frames.ROW`. ``single``: the warnings of
+    each dose alone (``dose_above_usual``, a rule of one row, which a file read in batches
+    checks batch by batch); ``lifetime``: those of a patient's doses together
+    (``cumulative_above_label``, which needs every row of the drugs of
+    :data:`LIFETIME_LIMITS`).
 
     Returns
     -------
@@ -72,7 +78,7 @@ def dose_warnings(rows: pl.DataFrame, file: str) -> list[pl.LazyFrame]:
         Problem rows (``dose_above_usual``, ``cumulative_above_label``), possibly none.
     """
     out: list[pl.LazyFrame] = []
-    for drug, (usual, unit, source) in USUAL_DOSES.items():
+    for drug, (usual, unit, source) in USUAL_DOSES.items() if single else ():
         mine = rows.filter(pl.col("drug") == drug).with_columns(_in_unit(unit).alias("__d"))
         high = mine.filter(pl.col("__d") > usual * FAR_ABOVE)
         if high.height:
@@ -86,7 +92,7 @@ def dose_warnings(rows: pl.DataFrame, file: str) -> list[pl.LazyFrame]:
                     pl.lit(f"{FAR_ABOVE:g}"), pl.lit(f"{usual:g}"), pl.lit(unit), pl.lit(source),
                 ),
             ))
-    for drug, (limit, unit, source) in LIFETIME_LIMITS.items():
+    for drug, (limit, unit, source) in LIFETIME_LIMITS.items() if lifetime else ():
         mine = rows.filter(pl.col("drug") == drug).with_columns(_in_unit(unit).alias("__d"))
         if mine.height == 0:
             continue

@@ -18,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -204,26 +205,42 @@ def read_raw(
     ImportRefused
         When the file cannot be read, is binary, is not a table, or repeats a column name.
     """
-    from msrwe.io._excel import read_sheet
-    from msrwe.io._text import batched_text, gunzip, read_text
-
     if not isinstance(path, str | Path):
         raise OptionError(
             f"The 'path' of read_raw must be a file path (str or pathlib.Path). Got {path!r}."
         )
     p = Path(path)
     suffix = file_type(p.name)
-    encoding = "utf-8"
-    header_row = 1
-    problems = None
-    sheet_read = None
-    batches = None
     if suffix not in SUFFIXES:
         raise _refuse(
             p,
             f"files of type {suffix or '(none)'} are not read; use CSV, TSV, XLSX or Parquet",
         )
-    digest = _scan(p)
+    # the file's hash is computed by a thread beside the reading (hashlib lets go of Python's
+    # lock), and waited for at the end
+    hashing = ThreadPoolExecutor(1, thread_name_prefix="msrwe-sha256")
+    try:
+        sha = hashing.submit(_scan, p)
+        raw = _read_raw(p, suffix, table, sheet, native=native, batched=batched)
+        digest = sha.result()
+    finally:
+        hashing.shutdown(cancel_futures=True)
+    return replace(raw, sha256=digest)
+
+
+def _read_raw(
+    p: Path, suffix: str, table: str | None, sheet: str | None, *, native: bool, batched: bool
+) -> RawFile:
+    """:func:`read_raw` without the file's hash."""
+    from msrwe.io._excel import read_sheet
+    from msrwe.io._text import batched_text, gunzip, read_text
+
+    encoding = "utf-8"
+    header_row = 1
+    problems = None
+    sheet_read = None
+    batches = None
+    digest = ""
     if suffix in (".xlsx", ".xls"):
         got = read_sheet(p, table, sheet)
         frame, header_row, sheet_read = got.frame, got.header_row, got.name
@@ -260,7 +277,7 @@ def read_raw(
     blank = [c for c in frame.columns if (c == "" or c.startswith("__UNNAMED__"))]
     if batches is not None:
         if blank:  # whether such a column has content only the whole file says
-            return read_raw(p, table, sheet, native=native)
+            return _read_raw(p, suffix, table, sheet, native=native, batched=False)
         inner = batches
 
         text = suffix != ".parquet"

@@ -78,6 +78,17 @@ def _duplicates(
     return found.lazy()
 
 
+#: The typed columns of an administration that its dose warnings read.
+DOSE_COLUMNS = ("patient_id", "date", "drug", "dose", "dose_unit", "bsa_m2")
+
+
+def dose_rows(checked: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``checked`` that passed their rules, as :func:`dose_warnings` reads them."""
+    return checked.filter(~pl.col(_BAD)).select(
+        ROW, *[pl.col(typed_name(c)).alias(c) for c in DOSE_COLUMNS]
+    )
+
+
 def _warnings(
     checked: pl.DataFrame,
     table: Table,
@@ -87,11 +98,13 @@ def _warnings(
     *,
     rows: bool = True,
     whole: bool = True,
+    single_doses: bool | None = None,
 ) -> pl.DataFrame:
     """The warnings of a table's rows.
 
     ``rows``: those of each row alone; ``whole``: those of the whole file (its encoding, and the
-    doses a patient accumulates over rows).
+    doses a patient accumulates over rows). ``single_doses``: whether a single dose far above
+    the usual one is looked for (a rule of one row; by default with ``whole``).
     """
     found = Findings(table.name, file)
     if whole and encoding == "cp1252":
@@ -139,12 +152,9 @@ def _warnings(
                     t,
                 ),
             )
-    if whole and table.name == "administrations":
-        names = ("patient_id", "date", "drug", "dose", "dose_unit", "bsa_m2")
-        doses = checked.filter(~pl.col(_BAD)).select(
-            ROW, *[pl.col(typed_name(c)).alias(c) for c in names]
-        )
-        found.parts.extend(dose_warnings(doses, file))
+    single = whole if single_doses is None else single_doses
+    if (whole or single) and table.name == "administrations":
+        found.parts.extend(dose_warnings(dose_rows(checked), file, single=single, lifetime=whole))
     if rows and table.measures:
         found.add(
             checked.filter(pl.col(_NO_MEASURES)),

@@ -279,7 +279,8 @@ def _file_facts(path: Path, name: str) -> _Facts:
                     body = chunk[:-1] if chunk.endswith(b"\r") else chunk
                     lone_cr = lone_cr or body.count(b"\r") > body.count(b"\r\n")
                     carry_cr = chunk.endswith(b"\r")
-                if utf8:
+                if utf8 and not (chunk.isascii() and not decoder.getstate()[0]):
+                    # plain ASCII after a whole character is UTF-8 (no decoding needed)
                     try:
                         decoder.decode(chunk)
                     except UnicodeDecodeError:

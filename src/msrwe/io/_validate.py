@@ -255,6 +255,8 @@ class Plan:
     masks: list[tuple[str, pl.Expr, str, pl.Expr, pl.Expr]]
     failed_casts: list[pl.Expr]
     dup_cols: list[str]
+    #: The flags :func:`check_rows` adds: broke a rule (:data:`_BAD`), may repeat another row
+    #: (:data:`_DUP`; a batch: the hash of the key instead), [a cast failed], [no measures].
     flags: list[pl.Expr]
 
     @property
@@ -370,14 +372,13 @@ def check_rows(
         again = again.with_columns(flags[:1])
         if table.measures:
             again = again.with_columns(flags[-1])
-        keep = [c for c in checked.columns if c not in (_DUP, _RETRY)]
+        repeat = flags[1]  # the repeat flag (or, for a batch, the key hash) over the new values
+        keep = [c for c in checked.columns if c not in (_RETRY, repeat.meta.output_name())]
         checked = pl.concat(
             [checked.filter(~retry).select(keep), again.collect(engine="in-memory").select(keep)]
         )
         checked = checked.sort(ROW)
-        checked = checked.with_columns(
-            pl.struct(plan.dup_cols).hash().is_duplicated().alias(_DUP)
-        )
+        checked = checked.with_columns(repeat)
     return checked
 
 

@@ -274,6 +274,9 @@ def analyze(
     # The analyses' linear algebra is small (2x2 to 10x10 systems, vectors over patients): a
     # multi-threaded BLAS only adds thread hand-offs, which on a shared or small machine cost
     # more than the arithmetic (the mixed-model fits ran 3-5x slower on 2 busy cores).
+    # The limit applies to the BLAS libraries loaded when it is set: scipy's own OpenBLAS (the
+    # L-BFGS-B of the mixed model) is loaded here, as the statistics modules import scipy lazily.
+    import scipy.linalg  # noqa: F401
     from threadpoolctl import threadpool_limits
 
     # The censoring of several analyses asks the same question of the same visits (worsening and

@@ -8,6 +8,13 @@ patients with the same expressions, term by term, and no temporary (numba, compi
 cached on disk). Pass 1 gives what the log-likelihood needs; pass 2, given the fixed effects and
 ``H^-1``, the sums of the gradient in ``Psi``.
 
+The kernels use numba's ``error_model="numpy"``: a float division by zero gives inf/nan as in
+numpy instead of raising. numba's default checks every divisor, and that branch keeps LLVM from
+vectorising the loops; without it each pass runs on 4-8 patients per instruction (about 5-8x
+faster at 100,000 patients). Element-wise IEEE arithmetic gives the same bits vectorised or not,
+and no division by zero occurs here anyway (``1 + psi n >= 1``; ``det(I + S Psi) >= 1`` for a
+positive semi-definite ``Psi``).
+
 Imported by :mod:`msrwe.stats._lmm` on first use, so ``import msrwe`` does not load numba.
 """
 
@@ -18,14 +25,14 @@ from numba import njit
 __all__ = ["fill1", "fill2"]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _q1_terms(n, s01, s11, c0, c1, ps):  # pragma: no cover - compiled
     f = 1.0 / (1.0 + ps * n)
     k = ps * f
     return n * f, s01 * f, s11 - k * s01 * s01, c0 * f, c1 - k * s01 * c0, k
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _q2_terms(n, s01, s11, c0, c1, p00, p01, p11):  # pragma: no cover - compiled
     a00, a01 = 1.0 + n * p00 + s01 * p01, n * p01 + s01 * p11
     a10, a11 = s01 * p00 + s11 * p01, 1.0 + s01 * p01 + s11 * p11
@@ -44,7 +51,7 @@ def _q2_terms(n, s01, s11, c0, c1, p00, p01, p11):  # pragma: no cover - compile
     return w00, w01, w11, g0, g1, det, k00, k01, k11
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def fill1(n, s01, s11, c0, c1, yy, q, p00, p01, p11, out):  # pragma: no cover - compiled
     """Per patient: ``X'V^-1X`` (rows 0-2), ``X'V^-1y`` (3-4), ``y'V^-1y`` (5) into ``out``.
 
@@ -58,7 +65,7 @@ def fill1(n, s01, s11, c0, c1, yy, q, p00, p01, p11, out):  # pragma: no cover -
         _fill1_q2(n, s01, s11, c0, c1, yy, p00, p01, p11, out)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _fill1_q1(n, s01, s11, c0, c1, yy, ps, out):  # pragma: no cover - compiled
     for i in range(n.size):
         w00, w01, w11, g0, g1, k = _q1_terms(n[i], s01[i], s11[i], c0[i], c1[i], ps)
@@ -71,7 +78,7 @@ def _fill1_q1(n, s01, s11, c0, c1, yy, ps, out):  # pragma: no cover - compiled
         out[6, i] = ps * n[i]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _fill1_q2(n, s01, s11, c0, c1, yy, p00, p01, p11, out):  # pragma: no cover - compiled
     for i in range(n.size):
         w00, w01, w11, g0, g1, det, k00, k01, k11 = _q2_terms(
@@ -86,7 +93,7 @@ def _fill1_q2(n, s01, s11, c0, c1, yy, p00, p01, p11, out):  # pragma: no cover 
         out[6, i] = det
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def fill2(terms, q, b0, b1, h00, h01, h11, out):  # pragma: no cover - compiled
     """Per patient, the terms of the gradient in ``Psi`` at ``b`` and ``H^-1`` (h00, h01, h11).
 
@@ -117,3 +124,4 @@ def fill2(terms, q, b0, b1, h00, h01, h11, out):  # pragma: no cover - compiled
         out[3, i] = q00 * w00 + q01 * w01
         out[4, i] = q00 * w01 + q01 * w11
         out[5, i] = q10 * w01 + q11 * w11
+

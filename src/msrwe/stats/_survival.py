@@ -1,8 +1,10 @@
 """Kaplan-Meier survival with numbers at risk, for time to confirmed worsening (section 8).
 
-The estimate and its pointwise interval come from lifelines' ``KaplanMeierFitter``
-(Greenwood variance on the log(-log) scale). Numbers at risk are counted here: a patient is at risk
-at time ``t`` when their follow-up lasts at least until ``t``.
+The estimate and its pointwise interval are lifelines' ``KaplanMeierFitter``'s (Greenwood
+variance on the log(-log) scale): an unweighted curve is lifelines' arithmetic done on numpy
+arrays (:mod:`msrwe.stats._km_curve`, the same floats without lifelines' ~20 ms of pandas per
+curve), a weighted one is fitted by lifelines. Numbers at risk are counted here: a patient is
+at risk at time ``t`` when their follow-up lasts at least until ``t``.
 
 The median and its interval are read from the curve and its pointwise log(-log) band the way R's
 ``survival`` prints them (``print.survfit``; Brookmeyer and Crowley): the median is the first
@@ -27,6 +29,7 @@ import polars as pl
 
 from msrwe.errors import InputError
 from msrwe.stats._checks import as_float_array, check_level
+from msrwe.stats._km_curve import km_curve
 
 __all__ = [
     "DEFAULT_MIN_AT_RISK", "KaplanMeierResult", "collapse_ties", "kaplan_meier", "km_median",
@@ -246,8 +249,6 @@ def kaplan_meier(
     >>> round(kmw.table["survival"][0], 4)  # 1 - 2/4
     0.5
     """
-    from lifelines import KaplanMeierFitter
-
     func = "kaplan_meier"
     level = check_level(level, func)
     if isinstance(min_at_risk, bool) or not isinstance(min_at_risk, int | np.integer) or (
@@ -307,16 +308,20 @@ def kaplan_meier(
         surv = low = high = np.full(len(times), nan)
         med = med_lo = med_hi = nan
     else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # lifelines' note on non-integer weights
-            if w is None:  # one row per distinct (time, event), its count as an exact weight
-                (tu, eu), count = collapse_ties(t, e)
-                kmf = KaplanMeierFitter(alpha=1 - level).fit(tu, eu.astype(bool), weights=count)
-            else:
+        if w is None:
+            # one row per distinct (time, event), its count as an exact weight; lifelines'
+            # arithmetic on numpy arrays (msrwe.stats._km_curve: the same floats, no pandas)
+            (tu, eu), count = collapse_ties(t, e)
+            timeline, surv_all, ci_all = km_curve(tu, eu, count, level=level)
+        else:
+            from lifelines import KaplanMeierFitter
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # lifelines' note on non-integer weights
                 kmf = KaplanMeierFitter(alpha=1 - level).fit(t, e.astype(bool), weights=w)
-        timeline = kmf.survival_function_.index.to_numpy(dtype=float)
-        surv_all = kmf.survival_function_.iloc[:, 0].to_numpy(dtype=float)
-        ci_all = kmf.confidence_interval_survival_function_.to_numpy(dtype=float)
+            timeline = kmf.survival_function_.index.to_numpy(dtype=float)
+            surv_all = kmf.survival_function_.iloc[:, 0].to_numpy(dtype=float)
+            ci_all = kmf.confidence_interval_survival_function_.to_numpy(dtype=float)
         ci_all[surv_all <= 0] = nan  # log(-log) band undefined at 0 (R: NA), never (0, 0)
         # Step function: the value at t is the one at the last timeline point <= t.
         idx = np.searchsorted(timeline, times, side="right") - 1

@@ -21,6 +21,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -198,6 +199,35 @@ class StagedImport:
         self._db = db
         self._con = con
         self.spilled: set[str] = set()
+        # Batches are written by one thread beside the checks of the next batch (DuckDB's
+        # insert runs on one core, and lets go of Python's lock while it works); at most one
+        # write is under way, so at most two batches are in memory.
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: Future[None] | None = None
+
+    def _submit(self, work: Callable[[], None]) -> None:
+        """Run ``work`` on the writer thread, after the write under way."""
+        self.drain()
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="msrwe-store")
+        self._pending = self._writer.submit(work)
+
+    def drain(self) -> None:
+        """Wait for the write under way; its error, if any, is raised here."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def _close(self) -> None:
+        """Wait for the writer (ignoring its error: the import is being abandoned) and stop it."""
+        try:
+            self.drain()
+        except Exception:  # noqa: BLE001 - an error of the block is already on its way
+            pass
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown()
+                self._writer = None
 
     def _fail(self, exc: BaseException) -> StoreError:
         unchanged = "the store is unchanged" if self._db.exists() else "no store was created"
@@ -207,36 +237,44 @@ class StagedImport:
         )
 
     def spill(self, name: str, frame: pl.DataFrame) -> None:
-        """Write the rows of chart table ``name`` now, with their row numbers (:data:`ROW`)."""
-        try:
-            _replace(self._con, name, frame)
-        except (duckdb.Error, pl.exceptions.PolarsError, OSError) as exc:
-            raise self._fail(exc) from exc
-        self.spilled.add(name)
+        """Write the rows of chart table ``name``, with their row numbers (:data:`ROW`).
 
-    def settle(self, name: str, failed: list[int]) -> pl.DataFrame:
+        The writer thread writes them while the next table is checked (see
+        :meth:`_TableSink.append`).
+        """
+        self.sink(name).append(frame)
+
+    def sink(self, name: str) -> _TableSink:
+        """A writer of chart table ``name`` batch by batch (:class:`msrwe.io._batched.RowSink`)."""
+        return _TableSink(self, name)
+
+    def settle(self, name: str, failed: list[int], hold: list[int] | None = None) -> pl.DataFrame:
         """Remove the rows numbered ``failed`` from spilled table ``name``, and its row numbers.
+
+        Parameters
+        ----------
+        name
+            The table.
+        failed
+            The row numbers of every quarantined row of the table (not all of them are written).
+        hold
+            Those of them to give back: the rows that passed the table's own rules but broke a
+            rule across tables (default: every row of ``failed`` the table holds).
 
         Returns
         -------
         polars.DataFrame
-            The rows removed that the table holds (with :data:`ROW`), in its order: what the
+            The rows of ``hold`` that the table holds (with :data:`ROW`), in its order: what the
             store keeps to check the rules across tables again.
         """
+        self.drain()
         con, table = self._con, f'"{name}"'
         try:
             held = None
             if failed:
-                con.register("__msrwe_failed", pl.DataFrame(
-                    {"row": failed}, schema={"row": pl.Int64()}).to_arrow())
-                try:
-                    held = con.sql(f'select * from {table} where "{ROW}" in '
-                                   "(select row from __msrwe_failed) order by rowid").pl()
-                    if held.height:
-                        con.execute(f'delete from {table} where "{ROW}" in '
-                                    "(select row from __msrwe_failed)")
-                finally:
-                    con.unregister("__msrwe_failed")
+                held = _rows_of(con, name, failed if hold is None else hold)
+                with _numbers(con, failed) as view:
+                    con.execute(f'delete from {table} where "{ROW}" in (select row from {view})')
             if held is None:
                 held = con.sql(f"select * from {table} limit 0").pl()
             con.execute(f'alter table {table} drop column "{ROW}"')
@@ -249,10 +287,80 @@ class StagedImport:
 
         ``replaced`` names every chart table of the import, spilled or in ``tables``.
         """
+        self.drain()
         try:
             _write_all(self._con, replaced=replaced | self.spilled, **parts)
         except (duckdb.Error, pl.exceptions.PolarsError, OSError) as exc:
             raise self._fail(exc) from exc
+
+
+@contextmanager
+def _numbers(
+    con: duckdb.DuckDBPyConnection, numbers: list[int] | pl.Series
+) -> Iterator[str]:
+    """Row numbers as a view of one column ``row`` for the block; its name."""
+    view = "__msrwe_numbers"
+    con.register(view, pl.DataFrame({"row": numbers}, schema={"row": pl.Int64()}).to_arrow())
+    try:
+        yield view
+    finally:
+        con.unregister(view)
+
+
+def _rows_of(
+    con: duckdb.DuckDBPyConnection, name: str, numbers: list[int] | pl.Series
+) -> pl.DataFrame:
+    """The rows of staged table ``name`` whose :data:`ROW` is in ``numbers``, in stored order."""
+    with _numbers(con, numbers) as view:
+        return con.sql(f'select * from "{name}" where "{ROW}" in (select row from {view}) '
+                       "order by rowid").pl()
+
+
+class _TableSink:
+    """Writes one chart table into the staged store batch by batch, and reads rows back."""
+
+    def __init__(self, staged: StagedImport, name: str) -> None:
+        self._staged = staged
+        self._name = name
+        self._created = False
+
+    def append(self, frame: pl.DataFrame) -> None:
+        """Add typed rows (with :data:`ROW`): the first batch replaces the table.
+
+        The rows are written by the writer thread; an error is raised by a later call (the next
+        batch, :meth:`rows`, or any method of the :class:`StagedImport`).
+        """
+        staged, name, first = self._staged, self._name, not self._created
+        con, view = staged._con, "__msrwe_incoming"
+        try:
+            arrow = _arrow(frame)
+        except pl.exceptions.PolarsError as exc:
+            raise staged._fail(exc) from exc
+
+        def work() -> None:
+            try:
+                con.register(view, arrow)
+                try:
+                    if first:
+                        con.execute(f'create or replace table "{name}" as select * from {view}')
+                    else:
+                        con.execute(f'insert into "{name}" select * from {view}')
+                finally:
+                    con.unregister(view)
+            except (duckdb.Error, OSError) as exc:
+                raise staged._fail(exc) from exc
+
+        staged._submit(work)
+        self._created = True
+        staged.spilled.add(name)
+
+    def rows(self, numbers: pl.Series) -> pl.DataFrame:
+        """The rows written whose :data:`ROW` is in ``numbers``, in the order written."""
+        self._staged.drain()
+        try:
+            return _rows_of(self._staged._con, self._name, numbers)
+        except (duckdb.Error, pl.exceptions.PolarsError, OSError) as exc:
+            raise self._staged._fail(exc) from exc
 
 
 @contextmanager
@@ -265,11 +373,15 @@ def staged_import(db: str | Path) -> Iterator[StagedImport]:
     escaped: list[BaseException] = []
     try:
         with _staged(Path(db)) as con:
+            staged = StagedImport(Path(db), con)
             try:
-                yield StagedImport(Path(db), con)
+                yield staged
+                staged.drain()
             except Exception as exc:  # noqa: BLE001 - the block's own error, passed on as it is
                 escaped.append(exc)
                 raise _Abandon from None
+            finally:
+                staged._close()
     except _Abandon:
         raise escaped[0] from None
 

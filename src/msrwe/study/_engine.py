@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from msrwe.derive._columns import strictly_sorted
 from msrwe.derive.outcomes.engine import run_engine as _run_options
 from msrwe.derive.outcomes.options import OutcomeOptions
 
@@ -64,12 +65,16 @@ def run_engine(
     visits = (  # lazy: only the three columns are read, not a copy of every advs column
         advs.lazy()
         .filter(pl.col("on_treatment") & pl.col(col).is_not_null())
-        .join(adsl.lazy().select("patient_id", base_date), on="patient_id", how="inner")
+        .join(adsl.lazy().select("patient_id", base_date), on="patient_id", how="inner",
+              maintain_order="left")
         .filter(pl.col("date") >= pl.col(base_date))
         .select("patient_id", "date", col)
-        .sort("patient_id", "date")
         .collect()
     )
+    # advs comes in patient and date order: rows strictly in that order (no tie) are already
+    # what the sort gives, and checking is one pass where a sort of text ids is n log n
+    if not strictly_sorted(visits, "patient_id", "date"):
+        visits = visits.sort("patient_id", "date")
     rel = relapses.select("patient_id", "onset_date").join(
         adsl.select("patient_id"), on="patient_id", how="semi"
     )

@@ -35,7 +35,7 @@ from msrwe.derive._columns import require_columns
 from msrwe.derive.adverse_events import SERIOUS_CRITERIA, derive_adae
 from msrwe.derive.risk import derive_risk_periods as _derive_risk_periods
 from msrwe.derive.risk import next_treatment_start
-from msrwe.stats import IncidenceSummary, incidence_summary, summarize
+from msrwe.stats import IncidenceSummary, summarize
 from msrwe.study._per_dose import (
     BOOTSTRAP_MAX_PATIENTS,
     BOOTSTRAP_RESAMPLES,
@@ -43,6 +43,7 @@ from msrwe.study._per_dose import (
     ratio_interval,
     resample_weights,
 )
+from msrwe.study._risk_rows import RiskRows
 from msrwe.study.config import Study
 from msrwe.study.methods import safety_methods
 from msrwe.tables.groups import group_ids
@@ -67,7 +68,6 @@ DAYS_SINCE_DOSE_BINS: tuple[tuple[str, int, int | None], ...] = (
     ("31_plus", 31, None),
 )
 
-_DAYS_PER_YEAR = 365.25
 
 #: The incidence stats shared by the ``ae_*`` outputs and ``hospitalization``.
 INCIDENCE_STATS: tuple[Stat, ...] = (
@@ -192,30 +192,6 @@ def _max_date(frames: Iterable[tuple[pl.DataFrame | None, str]]) -> dt.date | No
     ]
     dates = [d for d in dates if isinstance(d, dt.date)]
     return max(dates) if dates else None
-
-
-def _summary(
-    risk: pl.DataFrame, events: pl.DataFrame, date_col: str, level: float
-) -> IncidenceSummary:
-    """Incidence of the given events (already restricted to the risk period) among ``risk``."""
-    per_patient = events.group_by("patient_id").agg(
-        pl.len().cast(pl.Int64).alias("__n"), pl.col(date_col).min().alias("__first")
-    )
-    t = risk.join(per_patient, on="patient_id", how="left").with_columns(
-        pl.col("__n").fill_null(0),
-        pl.when(pl.col("__first").is_not_null())
-        .then((pl.col("__first") - pl.col("risk_start")).dt.total_days() / _DAYS_PER_YEAR)
-        .otherwise(pl.col("risk_years"))
-        .clip(lower_bound=0.0)
-        .alias("__ttf"),
-    )
-    return incidence_summary(
-        t["__n"].to_numpy(),
-        t["__ttf"].to_numpy(),
-        t["risk_years"].to_numpy(),
-        administrations=int(risk["n_doses"].sum()),
-        level=level,
-    )
 
 
 def _add_incidence(
@@ -372,10 +348,12 @@ def add_safety(
     var = grouping
     for group, ids in group_ids(adsl):
         rk = risk.filter(pl.col("patient_id").is_in(ids))
-        tg = te.filter(pl.col("patient_id").is_in(ids))
+        at_risk = RiskRows(rk)
+        # each event tagged once with its patient's row in rk (counts without a join per count)
+        tg = at_risk.tag(te.filter(pl.col("patient_id").is_in(ids)))
 
-        def inc(events: pl.DataFrame, rk: pl.DataFrame = rk) -> IncidenceSummary:
-            return _summary(rk, events, "onset_date", level)
+        def inc(events: pl.DataFrame, at_risk: RiskRows = at_risk) -> IncidenceSummary:
+            return at_risk.summary(events, "onset_date", level)
 
         def add(
             analysis: str,
@@ -438,8 +416,8 @@ def add_safety(
             "Serious infection")
         per_term(AE_INFECTION.name, infe, "infection_flag")
         # hospitalization
-        hg = h.filter(pl.col("patient_id").is_in(ids))
-        hs = _summary(rk, hg, "admit_date", level)
+        hg = at_risk.tag(h.filter(pl.col("patient_id").is_in(ids)))
+        hs = at_risk.summary(hg, "admit_date", level)
         _add_incidence(
             results,
             HOSPITALIZATION.name,
@@ -462,7 +440,7 @@ def add_safety(
             group,
             "related",
             "",
-            _summary(rk, hrel, "admit_date", level),
+            at_risk.summary(hrel, "admit_date", level),
             "Hospital stay related or possibly related to the drug",
         )
         los = (hg["discharge_date"] - hg["admit_date"]).dt.total_days().cast(pl.Float64)
@@ -476,18 +454,22 @@ def add_safety(
         )
         # ae_per_administration: events per dose, patients as clusters
         weights = resample_weights(rk.height, rng)
-        order_ids = rk.select("patient_id", "n_doses")
-        n_doses = order_ids["n_doses"].to_numpy().astype(float)
+        n_doses = rk["n_doses"].to_numpy().astype(float)
         total_doses = float(n_doses.sum())
+        # the group's events split by term once (rows in their order), not filtered per term
+        tg_terms = tg.partition_by("ae_group", as_dict=True, maintain_order=True)
+
+        def of_term(term: str | None, tg: pl.DataFrame = tg,
+                    tg_terms: dict = tg_terms) -> pl.DataFrame:
+            if term == "":
+                return tg
+            if term is None:  # a null term matches no row (as a filter on == null)
+                return tg.filter(pl.col("ae_group") == term)
+            return tg_terms.get((term,), tg.clear())
+
         for term in ["", *order]:
-            sub = tg if term == "" else tg.filter(pl.col("ae_group") == term)
-            counts = order_ids.join(
-                sub.group_by("patient_id").len(),
-                on="patient_id",
-                how="left",
-                maintain_order="left",
-            )
-            ev = counts["len"].fill_null(0).to_numpy().astype(float)
+            sub = of_term(term)
+            ev = at_risk.counts(sub).astype(float)
             ratio = ev.sum() / total_doses if total_doses else None
             lo, hi, how = ratio_interval(ev, n_doses, level, weights)
             results.add_stats(
@@ -510,7 +492,7 @@ def add_safety(
             )
         # ae_by_days_since_dose
         for term in ["", *order]:
-            sub = tg if term == "" else tg.filter(pl.col("ae_group") == term)
+            sub = of_term(term)
             days = sub["days_since_dose"].drop_nulls()
             st: dict[str, float | None] = {"events": sub.height}
             for name, lo_d, hi_d in DAYS_SINCE_DOSE_BINS:

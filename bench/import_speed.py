@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -188,7 +189,8 @@ def measure(mode: str, folder: Path, repeat: int) -> dict[str, float]:
             text=True,
             check=True,
         )
-        result = json.loads(out.stdout.strip().splitlines()[-1])
+        # the last JSON object of the child's output (a library may print before it)
+        result = json.loads(re.findall(r'\{"seconds".*?\}', out.stdout)[-1])
         if best is None or result["seconds"] < best["seconds"]:
             best = result
         db.unlink(missing_ok=True)
@@ -205,7 +207,7 @@ def _rows_of(folder: Path) -> int:
         capture_output=True, text=True, check=True,
     )
     db.unlink(missing_ok=True)
-    return int(json.loads(out.stdout.strip().splitlines()[0])["rows"])
+    return int(re.findall(r'\{"rows": \d+\}', out.stdout)[-1].split(":")[1].strip(" }"))
 
 
 def bench_folders(folders: list[Path], repeat: int) -> None:

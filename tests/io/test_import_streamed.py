@@ -12,6 +12,9 @@ Numbered cases (admiral style), then a hypothesis test over random charts and ba
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from hypothesis import strategies as st
 from test_import_properties import _csv, _patients_csv, messy_visit, valid_visit
 from test_import_staged import _former_import, _same_stores
 
+import msrwe.io._cross as cross
 import msrwe.io._read as reader
 import msrwe.store._write as writer
 from msrwe.errors import StoreError
@@ -41,6 +45,7 @@ def _streamed_and_former(folder: Path, tmp: Path, monkeypatch, rows: int) -> Pat
     ours, former = tmp / "ours.duckdb", tmp / "former.duckdb"
     with monkeypatch.context() as m:
         _tiny_batches(m, rows)
+        m.setattr(cross, "SLICE_ROWS", 2)  # the rules across tables on slices of 2 rows
         import_folder(folder, ours)
     _former_import(folder, former)
     _same_stores(ours, former)
@@ -155,3 +160,14 @@ def test_streamed_import_stores_what_the_whole_import_stores(rows, size):
             _csv(["patient_id", "date", "edss", "fs_pyramidal"], rows).encode()
         )
         _streamed_and_former(folder, Path(tmp), monkeypatch, size)
+
+
+@pytest.mark.parametrize(("command", "given"), [("import", True), ("analyze", False)])
+def test_the_import_command_asks_polars_to_give_memory_back(command, given):
+    # set before Polars is loaded, for `msrwe import` only; a user's own setting would win
+    code = (f"import sys; sys.argv = ['msrwe', '{command}']; import msrwe.cli.main, os; "
+            "print(os.environ['_RJEM_MALLOC_CONF'])")
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env).stdout.strip()
+    assert out.endswith("dirty_decay_ms:0,muzzy_decay_ms:0") == given

@@ -165,3 +165,30 @@ def test_case10_read_tables(db, tmp_path):
     with pytest.raises(StoreError, match="no 'patients' table"):
         export_store(other, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_connections_print_no_progress_bar(tmp_path, monkeypatch):
+    # DuckDB writes a progress bar to standard output for a query of more than two seconds (a
+    # registry's table), into what `msrwe import --json` prints: the store's connections and the
+    # staged copy an import writes have it off
+    import polars as pl
+
+    import msrwe.store._write as writer
+    from msrwe.store import connect, write_import
+
+    db = tmp_path / "s.duckdb"
+    write_import(db, tables={"patients": pl.DataFrame({"patient_id": ["A1"]})})
+    setting = "select current_setting('enable_progress_bar')"
+    with connect(db) as con:
+        assert con.execute(setting).fetchall() == [(False,)]
+    seen = []
+    real = writer.quiet
+
+    def spy(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+        out = real(con)
+        seen.append(out.execute(setting).fetchall())
+        return out
+
+    monkeypatch.setattr(writer, "quiet", spy)
+    write_import(db, tables={"patients": pl.DataFrame({"patient_id": ["A2"]})})
+    assert seen == [[(False,)]]

@@ -54,3 +54,26 @@ def test_sorted_and_shuffled_visits_give_the_same_events(seed, n_pat):
     want, _ = run_engine(adsl, shuffled, relapses, options)  # sorted first
     assert got.equals(want)
 
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_pat=st.integers(1, 30), ties=st.booleans())
+def test_shared_engine_input_gives_the_same_events(seed, n_pat, ties):
+    # inside shared_engine_visits the input of a measure is built once: the events of every
+    # later call (other options, a copy of adsl with more columns) are those built afresh
+    from msrwe.study._engine import engine_visits, shared_engine_visits
+
+    adsl, advs, relapses = _cohort(seed, n_pat, ties)
+    multiple = OutcomeOptions(outcome="edss", value_col="edss", event="multiple")
+    first = OutcomeOptions(outcome="edss", value_col="edss")
+    want = [run_engine(adsl, advs, relapses, o)[0] for o in (first, multiple)]
+    with shared_engine_visits():
+        a = run_engine(adsl, advs, relapses, first)[0]
+        wider = adsl.with_columns(pl.lit(1).alias("extra"))  # another frame, same baselines
+        b = run_engine(wider, advs, relapses, multiple)[0]
+        assert engine_visits(wider, advs, "edss") is engine_visits(adsl, advs, "edss")
+        moved = adsl.with_columns(pl.col("base_edss_date").dt.offset_by("30d"))
+        got_moved = engine_visits(moved, advs, "edss")  # other baselines: built again
+    assert got_moved.equals(engine_visits(moved, advs, "edss"))  # as outside the block
+    assert a.equals(want[0])
+    assert b.equals(want[1])

@@ -11,6 +11,8 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 
 from msrwe.io._frames import ROW, Findings
@@ -81,36 +83,55 @@ def cross_check(tables: dict[str, CheckedTable]) -> dict[str, pl.DataFrame]:
     for name, checked in tables.items():
         if not checked.table.needs_patient:
             continue
-        rows = _passed(checked)
-        unknown = rows.filter(~pl.col("patient_id").is_in(known))
-        found = Findings(name, checked.file)
-        if unknown.height:
-            unknown = unknown.join(lost, on="patient_id", how="left")
-            message = (
-                pl.when(pl.col("__msrwe_patient_row").is_not_null())
-                .then(
-                    pl.format(
-                        "patient {} has a row in patients (row {}) but it was quarantined, "
-                        "so this row has no patient",
-                        pl.col("patient_id"),
-                        pl.col("__msrwe_patient_row"),
-                    )
-                )
-                .otherwise(
-                    pl.format("patient {} is not in the patients table", pl.col("patient_id"))
-                )
-            )
-            found.add(
-                unknown,
-                column="patient_id",
-                value=pl.col("patient_id"),
-                rule="unknown_patient",
-                message=message,
-            )
-        rows = rows.join(patients, on="patient_id", how="inner")
-        found.parts.append(_life_rules(rows, checked).lazy())
-        out[name] = found.lazy().collect(engine="in-memory")
+        # every rule is one of a row and its patient: a registry's table is checked in slices,
+        # so that its rows joined with their patient's dates are never all in memory at once
+        parts = [
+            _table_rules(replace(checked, frame=checked.frame.slice(start, SLICE_ROWS)),
+                         patients, known, lost)
+            for start in range(0, max(checked.frame.height, 1), SLICE_ROWS)
+        ]
+        out[name] = pl.concat(parts)
     return out
+
+
+#: The rows of a table checked against their patients at once.
+SLICE_ROWS = 4_000_000
+
+
+def _table_rules(
+    checked: CheckedTable, patients: pl.DataFrame, known: pl.Series, lost: pl.DataFrame
+) -> pl.DataFrame:
+    """The rules across tables for the rows of ``checked`` (a table, or a slice of one)."""
+    name = checked.table.name
+    rows = _passed(checked)
+    unknown = rows.filter(~pl.col("patient_id").is_in(known))
+    found = Findings(name, checked.file)
+    if unknown.height:
+        unknown = unknown.join(lost, on="patient_id", how="left")
+        message = (
+            pl.when(pl.col("__msrwe_patient_row").is_not_null())
+            .then(
+                pl.format(
+                    "patient {} has a row in patients (row {}) but it was quarantined, "
+                    "so this row has no patient",
+                    pl.col("patient_id"),
+                    pl.col("__msrwe_patient_row"),
+                )
+            )
+            .otherwise(
+                pl.format("patient {} is not in the patients table", pl.col("patient_id"))
+            )
+        )
+        found.add(
+            unknown,
+            column="patient_id",
+            value=pl.col("patient_id"),
+            rule="unknown_patient",
+            message=message,
+        )
+    rows = rows.join(patients, on="patient_id", how="inner")
+    found.parts.append(_life_rules(rows, checked).lazy())
+    return found.lazy().collect(engine="in-memory")
 
 
 def _life_rules(rows: pl.DataFrame, checked: CheckedTable) -> pl.DataFrame:

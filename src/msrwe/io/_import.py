@@ -444,14 +444,20 @@ def _read_chart_folder(
             spilled[name] = failed_rows.drop_nulls().sort().to_list()
             held[name] = cross[name].get_column("row_number").unique().drop_nulls().sort().to_list()
         if failed_rows.len():
-            kept = c.frame.filter(~pl.col(ROW).is_in(failed_rows.implode()))
             warnings = c.warnings.filter(
                 pl.col("row_number").is_null() | ~pl.col("row_number").is_in(failed_rows.implode())
             )
         else:
-            kept, warnings = c.frame, c.warnings
-        if name not in spilled:
+            warnings = c.warnings
+        if name in spilled:  # stored already: only counted (no copy of a registry's table)
+            out = c.frame.get_column(ROW).is_in(failed_rows.implode()).sum()
+            imported = c.frame.height - int(out)
+        else:
+            kept = c.frame
+            if failed_rows.len():
+                kept = kept.filter(~pl.col(ROW).is_in(failed_rows.implode()))
             tables[name] = kept.drop(ROW)
+            imported = kept.height
         quarantine_parts.append(failures)
         warning_parts.append(warnings)
         summaries[name] = TableSummary(
@@ -459,7 +465,7 @@ def _read_chart_folder(
             file=c.file,
             sha256=c.sha256,
             read=c.rows_read,
-            imported=kept.height,
+            imported=imported,
             quarantined=failed_rows.len(),
             extra_columns=c.extra_columns,
             warnings=warnings.get_column("row_number").n_unique(),

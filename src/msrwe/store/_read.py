@@ -44,9 +44,21 @@ def connect(db: str | Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnect
         )
     _refuse_other_files(path)
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:  # locked by another process, not a DuckDB file, ...
         raise StoreError(_why_not_opened(path, exc)) from exc
+    quiet(con)
+    return con
+
+
+def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """``con`` without DuckDB's progress bar, which it writes to standard output.
+
+    A query of more than two seconds (a registry's table) would otherwise print the bar into
+    what a command writes there (``msrwe import --json``).
+    """
+    con.execute("set enable_progress_bar = false")
+    return con
 
 
 #: DuckDB writes these four bytes at offset 8 of every database file.

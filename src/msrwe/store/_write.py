@@ -32,7 +32,7 @@ import polars as pl
 
 from msrwe.errors import StoreError
 from msrwe.schema import BOOKKEEPING
-from msrwe.store._read import connect
+from msrwe.store._read import connect, quiet
 
 __all__ = [
     "CHECKED_SCHEMA",
@@ -500,7 +500,7 @@ def _staged(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             tmp.unlink()
         else:
             shutil.copyfile(db, tmp)
-        work = duckdb.connect(str(tmp))
+        work = quiet(duckdb.connect(str(tmp)))
         try:
             work.execute("begin transaction")
             yield work

@@ -171,3 +171,33 @@ def test_the_import_command_asks_polars_to_give_memory_back(command, given):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env=env).stdout.strip()
     assert out.endswith("dirty_decay_ms:0,muzzy_decay_ms:0") == given
+
+
+_line = st.one_of(
+    st.just(""), st.just("7"), st.just("1,x,"), st.just("2,y,3"), st.just(" 4 ,z , 5"),
+    st.just("é,ü,ß"),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_line, max_size=30), st.sampled_from(["\n", "\r\n"]), st.booleans(),
+       st.booleans(), st.integers(1, 7), st.sampled_from([1, 7, 64, 1 << 20]))
+def test_line_batches_read_as_the_whole_file(lines, end, bom, last_end, rows, block):
+    # a text file without quotes is cut at line ends and read piece by piece (never ahead of
+    # its use): blank lines, short rows, CRLF, a byte-order mark, no final line end
+    import polars as pl
+
+    import msrwe.io._text as text
+
+    body = end.join(["a,b,c", *lines]) + (end if last_end else "")
+    options = {"separator": ",", "infer_schema": False, "raise_if_empty": True,
+               "truncate_ragged_lines": False, "quote_char": None}
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as m:
+        path = Path(tmp) / "x.csv"
+        path.write_bytes((("\ufeff" if bom else "") + body).encode())
+        whole = pl.read_csv(path, **options)
+        m.setattr(text, "_BLOCK", block)
+        parts = list(text._line_batches(path, options, rows))
+        assert all(p.height for p in parts)
+        got = pl.concat(parts) if parts else whole.head(0)
+        assert got.equals(whole)

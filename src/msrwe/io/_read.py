@@ -148,7 +148,8 @@ def _parquet_batches(
     try:
         scan = pl.scan_parquet(path)
         schema = scan.collect_schema()
-        if scan.select(pl.len()).collect().item() < BATCH_ROWS:
+        rows = scan.select(pl.len()).collect().item()
+        if rows < BATCH_ROWS:
             return None
     except (pl.exceptions.PolarsError, OSError, ValueError):
         return None
@@ -162,7 +163,11 @@ def _parquet_batches(
     header = scan.head(0).collect()
 
     def batches() -> Iterator[pl.DataFrame]:
-        yield from scan.collect_batches(chunk_size=BATCH_ROWS)
+        # one slice at a time, read when it is used (Polars' batched reader reads ahead of its
+        # consumer, up to the whole file)
+        size = BATCH_ROWS
+        for start in range(0, rows, size):
+            yield scan.slice(start, size).collect()
 
     return header, batches
 

@@ -399,6 +399,56 @@ def batched_text(
         return None
 
     def batches() -> Iterator[pl.DataFrame]:
-        yield from pl.scan_csv(path, **options).collect_batches(chunk_size=rows)
+        if facts.quote:  # a row may span lines: Polars finds the rows
+            yield from pl.scan_csv(path, **options).collect_batches(chunk_size=rows)
+        else:
+            yield from _line_batches(path, options, rows)
 
     return pl.DataFrame(schema=dict.fromkeys(names, pl.String())), batches
+
+
+#: The bytes of a text file read at once by :func:`_line_batches`.
+_BLOCK = 1 << 26
+
+
+def _line_batches(path: Path, options: dict[str, Any], rows: int) -> Iterator[pl.DataFrame]:
+    """The rows of a text file without quotes, ``rows`` lines at a time, read as they are used.
+
+    Without quotes a line is a row, so the file is cut at line ends and each piece read by
+    Polars with the header line before it, as the whole file would be read: only one piece is
+    in memory at a time (Polars' own batched reader reads ahead of its consumer, up to the
+    whole file: gigabytes for a registry's visits).
+    """
+    import numpy as np
+
+    header: bytes | None = None
+    carry = b""
+    with path.open("rb") as f:
+        while True:
+            block = f.read(_BLOCK)
+            last = not block
+            data = carry + block
+            if not data:
+                return
+            ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+            start = used = 0  # the next piece's first byte; line ends used
+            while start < len(data):
+                want = rows + (1 if header is None else 0)  # the first piece has the header
+                if len(ends) - used >= want:
+                    stop = int(ends[used + want - 1]) + 1
+                    used += want
+                elif last:
+                    stop = len(data)
+                else:
+                    break
+                piece, start = data[start:stop], stop
+                if header is None:  # the header line, read again before every later piece
+                    header = piece[: int(ends[0]) + 1] if len(ends) else piece
+                else:
+                    piece = header + piece
+                frame = pl.read_csv(piece, **options)
+                if frame.height:
+                    yield frame
+            if last:
+                return
+            carry = data[start:]

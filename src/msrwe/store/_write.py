@@ -186,6 +186,10 @@ def _write_all(
     _link_patients(con, patient_links, names)
 
 
+#: The most rows of a whole table written beside the reading of the next one.
+BESIDE_ROWS = 1_000_000
+
+
 class StagedImport:
     """An import being written: the staged copy of the store, in one open transaction.
 
@@ -240,9 +244,13 @@ class StagedImport:
         """Write the rows of chart table ``name``, with their row numbers (:data:`ROW`).
 
         The writer thread writes them while the next table is checked (see
-        :meth:`_TableSink.append`).
+        :meth:`_TableSink.append`); a table of more than :data:`BESIDE_ROWS` rows (a registry's
+        table that could not be read in batches) is written before the next table is read, so
+        that two such tables are never in memory at once.
         """
         self.sink(name).append(frame)
+        if frame.height > BESIDE_ROWS:
+            self.drain()
 
     def sink(self, name: str) -> _TableSink:
         """A writer of chart table ``name`` batch by batch (:class:`msrwe.io._batched.RowSink`)."""

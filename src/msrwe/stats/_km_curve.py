@@ -75,7 +75,7 @@ def km_curve(
     --------
     >>> t, s, ci = km_curve(np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 1.0]),
     ...                     np.ones(3), level=0.95)
-    >>> t.tolist(), [round(x, 4) for x in s]
+    >>> t.tolist(), np.round(s, 4).tolist()
     ([0.0, 1.0, 2.0, 3.0], [1.0, 0.6667, 0.6667, 0.0])
     >>> ci[0].tolist()  # no event yet: lifelines' band reads 1
     [1.0, 1.0]

@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	$(BIN)/python -m msrwe.derive.outcomes.warmup
+	$(BIN)/python -c 'import matplotlib.font_manager'  # its font list, built on first use
+	$(BIN)/python -m compileall -q src/msrwe  # an editable install leaves the bytecode to the first run
 	touch $(STAMP)
 
 demo: $(STAMP)

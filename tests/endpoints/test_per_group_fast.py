@@ -25,12 +25,20 @@ def _former(adsl, data, by="patient_id", group="group"):
                                                              "unknown", "RRMS"])),
                        max_size=12),
        rows=st.lists(st.integers(0, 14), max_size=30),
-       column=st.sampled_from(["group", "missing", None]))
-def test_per_group_equals_the_id_lists(groups, rows, column):
+       column=st.sampled_from(["group", "missing", None]), twice=st.booleans(),
+       null_key=st.booleans())
+def test_per_group_equals_the_id_lists(groups, rows, column, twice, null_key):
+    # twice: a patient listed twice in adsl (the label join would not apply); null_key: a row
+    # of data without a patient id (in no group)
     adsl = pl.DataFrame({"patient_id": [f"p{i}" for i in range(len(groups))], "group": groups},
                         schema={"patient_id": pl.String, "group": pl.String})
+    if twice and adsl.height:
+        adsl = pl.concat([adsl, adsl.head(1).with_columns(pl.lit("RRMS").alias("group"))])
     data = pl.DataFrame({"patient_id": [f"p{r}" for r in rows], "x": list(range(len(rows)))},
                         schema={"patient_id": pl.String, "x": pl.Int64})
+    if null_key:
+        data = pl.concat([data, pl.DataFrame({"patient_id": [None], "x": [99]},
+                                             schema=data.schema)])
     got = list(per_group(adsl, data, group=column))
     want = list(_former(adsl, data, group=column))
     assert [g for g, _ in got] == [g for g, _ in want]

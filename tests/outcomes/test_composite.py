@@ -270,3 +270,42 @@ def test_public_surface():
     ])
     assert sorted(merge.__all__) == sorted(["merge_events", "patient_order"])
     assert all(hasattr(comp, n) for n in comp.__all__)
+
+
+def _former_patient_order(visits, subjects=None):
+    """patient_order as it was: a Python list, filtered in Python."""
+    out = visits.select(pl.col("patient_id").cast(pl.String)).unique(maintain_order=True)
+    out = out["patient_id"].to_list()
+    if subjects is not None:
+        keep = {str(x) for x in subjects}
+        out = [p for p in out if p in keep]
+    return out
+
+
+# The patient order as a Series (no Python object per patient) equals the former list, and
+# merge_events orders the same whether it is given the list or the Series
+@given(ids=st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "10", "2"])),
+                    min_size=1, max_size=12),
+       subjects=st.one_of(st.none(), st.lists(st.sampled_from(["a", "c", "10", "x"]))),
+       measured=st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "10"]))))
+def test_patient_series_equals_the_former_list(ids, subjects, measured):
+    from msrwe.derive.outcomes.composite_merge import merge_events, patient_series
+
+    v = pl.DataFrame({"patient_id": ids}, schema={"patient_id": pl.String})
+    got = patient_series(v, subjects)
+    assert got.to_list() == _former_patient_order(v, subjects)
+    kept = got.filter(got.is_in(pl.Series(measured, dtype=pl.String).implode(),
+                                nulls_equal=True))
+    assert kept.to_list() == [p for p in _former_patient_order(v, subjects)
+                              if p in set(measured)]
+    d0 = dt.date(2020, 1, 1)
+    ev = pl.DataFrame({"patient_id": [p for p in ids if p is not None],
+                       "date": [d0 + dt.timedelta(days=k) for k, p in enumerate(ids)
+                                if p is not None],
+                       "event_type": "CDW"})
+    tables = {"x": ev, "y": ev.reverse()}
+    for first_only in (False, True):
+        assert merge_events(tables, label_col="c", first_only=first_only,
+                            patient_order=got).equals(
+            merge_events(tables, label_col="c", first_only=first_only,
+                         patient_order=got.to_list()))

@@ -178,3 +178,14 @@ def test_positions_read_from_buffers_equal_arrows_fill_null(pos, start, chunked)
     got = _positions(given_)
     assert got.dtype == np.int64
     assert got.tolist() == want.tolist()
+
+
+# NaN in the outcome is refused with the count, whether the column also has nulls or not
+@pytest.mark.parametrize("edss", [[2.0, float("nan"), 3.0, float("nan")],
+                                  [2.0, float("nan"), None, float("nan")]])
+def test_nan_in_the_outcome_is_refused_with_its_count(edss):
+    from msrwe.errors import InputError
+
+    v = pl.DataFrame({"patient_id": ["A"] * 4, "date": [0, 90, 180, 270], "edss": edss})
+    with pytest.raises(InputError, match=r"column 'edss' holds NaN \(not a number\) in 2 rows"):
+        prepare(v, None, make_options())

@@ -109,3 +109,35 @@ def test_100000_patients_identical(spark):
     assert out.height == ref.height
     assert _sorted(out).equals(_sorted(ref))
     assert dt.date(1900, 1, 1) < out["date"].min()
+
+
+#: Patient A has two visits on day 90, EDSS 4.0 then 3.0: one machine keeps the later (3.0), so
+#: the worsening is at day 180, not at day 90.
+SAME_DAY = pl.DataFrame({
+    "patient_id": ["A"] * 5,
+    "date": [dt.date(2020, 1, 1) + dt.timedelta(days=d) for d in (0, 90, 90, 180, 270)],
+    "edss": [3.0, 4.0, 3.0, 4.0, 4.5],
+})
+
+
+# Case 6: same-day visits in different input partitions: the later in the input is kept, after
+# the shuffle too (the sort within partitions carries the row's place in the input).
+def test_case6_same_day_visits_keep_the_later_in_the_input(spark, capsys):
+    ref = msrwe.detect_events(SAME_DAY, None, **OPTS).events
+    assert ref["date"].to_list() == [dt.date(2020, 6, 29)]
+    rows = SAME_DAY.to_dicts()
+    dates = []
+    for parts in ((rows[:2], rows[2:]), ([rows[2]], [*rows[:2], *rows[3:]])):
+        sdf = spark.createDataFrame(parts[0]).union(spark.createDataFrame(parts[1]))
+        sdf = sdf.select("patient_id", sdf["date"].cast("date"), "edss")
+        expect = msrwe.detect_events(pl.from_arrow(sdf.toArrow()), None, **OPTS).events
+        out = _collect(msrwe.spark.detect_events(sdf, None, partitions=1, **OPTS))
+        assert out.equals(expect)
+        dates.append(expect["date"].to_list())
+    assert dates == [[dt.date(2020, 6, 29)], [dt.date(2020, 3, 31)]]  # the input order decides
+    # Local Spark fetches shuffle blocks in input order; a cluster need not: the order within a
+    # day comes from the rows themselves (their place in the input is a sort key).
+    msrwe.spark.detect_events(sdf, None, partitions=1, **OPTS).explain()
+    plan = capsys.readouterr().out
+    assert any(line.lstrip(" +-:*(0123456789)").startswith("Sort [") and "__msrwe_row_order" in line
+               for line in plan.splitlines()), plan

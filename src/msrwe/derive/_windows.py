@@ -49,8 +49,10 @@ def window_counts(windows: pl.DataFrame, bounds: Sequence[tuple[pl.Expr, pl.Expr
     w = windows.select(pl.col(by)).join(codes, on=by, how="left", maintain_order="left")
     d = dated.select(pl.col(by), pl.col(date).cast(pl.Date).alias("_d")) \
         .drop_nulls().join(codes, on=by, how="inner")
+    # a stable sort (the same integers in the same order) finds the runs the chart's patient
+    # and date order leaves in the keys: several times faster than the default on such input
     keys = np.sort(d["_code"].cast(pl.Int64).to_numpy() * _SHIFT
-                   + d["_d"].cast(pl.Int32).cast(pl.Int64).to_numpy() + _OFFSET)
+                   + d["_d"].cast(pl.Int32).cast(pl.Int64).to_numpy() + _OFFSET, kind="stable")
     has_code = w["_code"].is_not_null().to_numpy()
     code = w["_code"].cast(pl.Int64).fill_null(0).to_numpy() * _SHIFT
     out = []

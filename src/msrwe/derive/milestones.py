@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from msrwe.derive._columns import require_columns
+from msrwe.derive._columns import require_columns, sort_unless_sorted
 from msrwe.errors import OptionError
 
 __all__ = ["derive_milestone", "derive_milestones"]
@@ -185,7 +185,8 @@ def _prepare(visits: pl.DataFrame, relapses: pl.DataFrame | None, *, by: str, da
     order = v.select(by).unique(maintain_order=True)
     # one visit per day, the last charted row: after the sort a day's rows are adjacent and
     # the last of them is the one whose next row is another day (a scan, not a hash unique)
-    v = v.with_row_index("_i").sort(by, date, "_i").filter(
+    # (chart visits come in patient and date order: then the sort is skipped, same rows)
+    v = sort_unless_sorted(v.with_row_index("_i"), [by, date, "_i"]).filter(
         pl.col(by).ne_missing(pl.col(by).shift(-1))
         | pl.col(date).ne_missing(pl.col(date).shift(-1))
         | (pl.int_range(pl.len()) == pl.len() - 1))

@@ -182,6 +182,7 @@ def derive_mri_activity_years(
     start: str = "first_dose",
     end: str = "end_date",
     date: str = "date",
+    years: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """MRI activity per patient and complete year of follow-up.
 
@@ -193,6 +194,10 @@ def derive_mri_activity_years(
         The output of :func:`derive_vars_mri_activity`.
     by, start, end, date
         Column names: patient key, first dose and end of follow-up (``dataset``), scan date.
+    years
+        ``follow_up_years(dataset, by=by, start=start, end=end)`` when the caller has it
+        already (the endpoint datasets derive it once for MRI, NEDA and Lublin); derived here
+        when ``None``.
 
     Returns
     -------
@@ -202,7 +207,8 @@ def derive_mri_activity_years(
         ``mri_activity`` (one of :data:`ACTIVITY_LEVELS`).
     """
     _check_scans(scans, by, date)
-    years = follow_up_years(dataset, by=by, start=start, end=end)
+    if years is None:
+        years = follow_up_years(dataset, by=by, start=start, end=end)
     # Each scan's year: the patient's last year starting on or before the scan (an as-of join,
     # the years of a patient do not overlap), kept when the scan is not after that year's end;
     # never a pairing of every year with every scan of the patient.

@@ -10,7 +10,7 @@ import polars as pl
 from msrwe.stats import KaplanMeierResult, kaplan_meier, km_median
 from msrwe.stats._survival import KM_TABLE_SCHEMA
 from msrwe.tables.formatting import plural
-from msrwe.tables.groups import group_ids
+from msrwe.tables.groups import MISSING_GROUP, group_ids
 from msrwe.tables.km import add_km_result
 from msrwe.tables.results import ResultsTable
 
@@ -20,9 +20,27 @@ __all__ = ["add_km_rows", "at_text", "per_group"]
 def per_group(
     adsl: pl.DataFrame, data: pl.DataFrame, *, by: str = "patient_id", group: str = "group"
 ) -> Iterator[tuple[str, pl.DataFrame]]:
-    """``(group, rows of data of that group's patients)`` for each group, then ``overall``."""
-    for g, ids in group_ids(adsl, group):
-        yield g, data.filter(pl.col(by).cast(pl.String).is_in(ids))
+    """``(group, rows of data of that group's patients)`` for each group, then ``overall``.
+
+    The groups and their rows are those of :func:`msrwe.tables.groups.group_ids`; when each
+    patient has one row of ``adsl`` and a text group, each row of ``data`` is given its
+    patient's group by one join, and each group is then a filter on that label (instead of a
+    look-up of every row's id in each group's id set).
+    """
+    groups = group_ids(adsl, group)
+    fast = (len(groups) > 1 and adsl.schema[group] == pl.String
+            and adsl["patient_id"].n_unique() == adsl.height)
+    if not fast:
+        for g, ids in groups:
+            yield g, data.filter(pl.col(by).cast(pl.String).is_in(ids))
+        return
+    labels = adsl.select(pl.col("patient_id").cast(pl.String).alias("_key"),
+                         pl.col(group).fill_null(MISSING_GROUP).alias("_label"))
+    label = (data.select(pl.col(by).cast(pl.String).alias("_key"))
+             .join(labels, on="_key", how="left", maintain_order="left")["_label"])
+    for g, _ in groups[:-1]:
+        yield g, data.filter(label == g)
+    yield groups[-1][0], data.filter(label.is_not_null())
 
 
 def at_text(template: str, t: float) -> str:

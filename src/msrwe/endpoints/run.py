@@ -165,7 +165,7 @@ def derive_endpoint_datasets(
                                                   how="semi"))
         admri = derive_vars_mri_summary(base, scans=scans,
                                         rebaseline_days=settings.mri_rebaseline_days)
-        adyears = derive_mri_activity_years(base, scans=scans)
+        adyears = derive_mri_activity_years(base, scans=scans, years=years)
         adneda = derive_neda_years(years, scans=scans, visits=visits, relapses=counted,
                                    events=ev, tolerance_days=settings.neda_tolerance_days,
                                    bvl_threshold_pct=settings.bvl_threshold_pct)

@@ -23,6 +23,7 @@ from msrwe.derive.visits import derive_advs, derive_vars_adsl
 from msrwe.errors import StudyFileError
 from msrwe.pipeline.registry import ANALYSES, check_study, run_order
 from msrwe.store import Store, read_tables
+from msrwe.study._engine import shared_engine_visits
 from msrwe.study.cohort import build_cohort, most_given_drug
 from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable
@@ -179,7 +180,9 @@ def analyze(
 
     # The censoring of several analyses asks the same question of the same visits (worsening and
     # improvement, PIRA/RAW, composites): it is answered once per run.
-    with threadpool_limits(limits=1, user_api="blas"), shared_confirmations():
+    # (and the engine's input of a measure is selected once: study._engine.shared_engine_visits)
+    with threadpool_limits(limits=1, user_api="blas"), shared_confirmations(), \
+            shared_engine_visits():
         for analysis in order:
             step(analysis.title.lower())
             reason = _skip_reason(analysis, tables)

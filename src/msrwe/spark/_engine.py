@@ -20,6 +20,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["detect_events", "recommended_conf"]
 
+#: Column holding a row's place in the input (``monotonically_increasing_id``: partition, then
+#: row): the shuffle may hand a patient's rows over in any order, and of two visits on one day
+#: the engine keeps the later in the input, as on one machine (and as :mod:`msrwe.dask` does).
+_ORDER = "__msrwe_row_order"
+
 
 def recommended_conf(numba_cache_dir: str | None = None, *,
                      batch_rows: int = 100_000) -> dict[str, str]:
@@ -87,6 +92,8 @@ def detect_events(
     ----------
     visits
         Spark DataFrame with ``patient_id`` (string), ``date`` (date) and the outcome's columns.
+        Of a patient's two visits on one day, the engine keeps the later in the input (by
+        partition, then row), as on one machine.
     relapses
         Spark DataFrame with ``patient_id`` and ``onset_date``, or None.
     outcome, value_col
@@ -119,6 +126,7 @@ def detect_events(
         F.col("date").cast("date").alias("date"),
         F.lit("visit").alias(KIND_COLUMN),
         *(F.col(c) for c in (*cols, *extra)),
+        F.monotonically_increasing_id().alias(_ORDER),
     )
     if relapses is not None:
         value_types = {f.name: f.dataType for f in stacked.schema.fields}
@@ -127,11 +135,12 @@ def detect_events(
             F.col("onset_date").cast("date").alias("date"),
             F.lit("relapse").alias(KIND_COLUMN),
             *(F.lit(None).cast(value_types[c]).alias(c) for c in (*cols, *extra)),
+            F.lit(0).cast("long").alias(_ORDER),
         ))
     n = partitions or stacked.sparkSession.sparkContext.defaultParallelism
     stacked = stacked.repartition(n, "patient_id").sortWithinPartitions(
-        "patient_id", "date", KIND_COLUMN
-    )
+        "patient_id", "date", KIND_COLUMN, _ORDER
+    ).drop(_ORDER)
     sample = pl.from_arrow(types.to_arrow_schema(stacked.schema).empty_table())
     assert isinstance(sample, pl.DataFrame)
     opts = {"outcome": outcome, "value_col": value_col, **options}

@@ -247,8 +247,12 @@ class _Reml:
               float(psi[0, 0]), float(p01), float(p11), out)
         with np.errstate(invalid="ignore", divide="ignore"):
             logdet = np.log1p(out[6]) if self.q == 1 else np.log(out[6])
-        sums = np.array([out[j].sum() for j in range(6)] + [logdet.sum()])
-        return sums, bool(np.all(np.isfinite(logdet)))
+        sums = np.empty(7)
+        # one reduction over the rows: each row is summed as its own .sum() sums it (pairwise)
+        out[:6].sum(axis=1, out=sums[:6])
+        sums[6] = logdet.sum()
+        # every log finite <=> their sum finite (|log| < 750 per patient: no overflow)
+        return sums, bool(np.isfinite(sums[6]))
 
     def parts(self, psi: np.ndarray, beta: np.ndarray | None = None) -> dict[str, Any]:
         """Everything at ``Psi``; ``beta`` defaults to the GLS estimate (profiled)."""
@@ -291,7 +295,7 @@ class _Reml:
         # the per-patient w and g at this Psi are still in the scratch rows parts() filled
         fill2(self._scratch, q, float(b0), float(b1), float(h_inv[0, 0]), float(h_inv[0, 1]),
               float(h_inv[1, 1]), out)
-        s = [out[j].sum() for j in range(3 if q == 1 else 6)]
+        s = out[:3 if q == 1 else 6].sum(axis=1).tolist()
         if q == 1:
             gpsi = np.array([[-0.5 * s[0] + fac * s[1] + 0.5 * s[2]]])
         else:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import polars as pl
 
 from msrwe._lazy import lazy_module
 from msrwe.errors import InputError, OptionError
@@ -175,16 +176,15 @@ def mixed_slope(
             "The 'random_slope' parameter of mixed_slope must be True or False. "
             f"Got {random_slope!r} instead."
         )
-    pdf = _to_pandas(df)
-    missing = [c for c in (y, time, group) if c not in pdf.columns]
+    columns = list(df.columns) if isinstance(df, pl.DataFrame) else list(_to_pandas(df).columns)
+    missing = [c for c in (y, time, group) if c not in columns]
     if missing:
-        raise InputError(
-            f"mixed_slope: no column {missing[0]!r}; the data has {list(pdf.columns)}."
-        )
-    data = pdf[[y, time, group]].dropna()
-    n_obs = len(data)
-    codes, labels = pd.factorize(data[group], sort=False)
-    n_pat = len(labels)
+        raise InputError(f"mixed_slope: no column {missing[0]!r}; the data has {columns}.")
+    if isinstance(df, pl.DataFrame):
+        codes, n_pat, t, values = _long_polars(df, y, time, group)
+    else:
+        codes, n_pat, t, values = _long_pandas(_to_pandas(df), y, time, group)
+    n_obs = len(codes)
     nan = float("nan")
 
     def empty(note: str) -> SlopeResult:
@@ -192,8 +192,6 @@ def mixed_slope(
 
     if n_pat < 2 or n_obs < 3:
         return empty("not estimable: fewer than 2 patients or 3 measurements")
-    t = data[time].to_numpy(dtype=float)
-    values = data[y].to_numpy(dtype=float)
     if np.ptp(t) == 0:
         return empty("not estimable: every measurement at the same time")
     if not (np.all(np.isfinite(t)) and np.all(np.isfinite(values))):
@@ -237,6 +235,36 @@ def mixed_slope(
         why = "random slope model did not converge"
     note = f"{why}; random intercept only"
     return result(ri, False, f"{note}; {ri_note}" if ri_note else note)
+
+
+def _long_pandas(
+    pdf: pd.DataFrame, y: str, time: str, group: str
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """Rows without a missing value: patient codes (first-appearance order), times, values."""
+    data = pdf[[y, time, group]].dropna()
+    codes, labels = pd.factorize(data[group], sort=False)
+    return (np.asarray(codes), len(labels), data[time].to_numpy(dtype=float),
+            data[y].to_numpy(dtype=float))
+
+
+def _long_polars(
+    df: pl.DataFrame, y: str, time: str, group: str
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """:func:`_long_pandas` for a Polars frame, without converting it to pandas.
+
+    The same rows (pandas' ``dropna`` drops nulls and NaN) and the same codes (``factorize``
+    numbers the patients in order of first appearance), so the sums, and the fit, are the same
+    floats; a text id column is not turned into a million Python strings.
+    """
+    num = df.select(pl.col(y).cast(pl.Float64), pl.col(time).cast(pl.Float64), pl.col(group))
+    data = num.drop_nulls().filter(pl.col(y).is_not_nan() & pl.col(time).is_not_nan())
+    ids = data[group]
+    first = ids.unique(maintain_order=True)
+    codes = (ids.to_frame("_id")
+             .join(first.to_frame("_id").with_row_index("_code"), on="_id", how="left",
+                   maintain_order="left", nulls_equal=True)["_code"].to_numpy())
+    return (codes.astype(np.int64), first.len(), data[time].to_numpy(),
+            data[y].to_numpy())
 
 
 def _result(

@@ -65,7 +65,10 @@ class RiskRows:
         np.minimum.at(first, rows[dated], days[dated].astype(np.int64))
         has = first != np.iinfo(np.int64).max
         ttf = self.years.copy()
-        # Polars divides a column by a number as a product with its reciprocal: the same here
-        ttf[has] = (first[has] - self.start[has]) * (1.0 / _DAYS_PER_YEAR)
+        # The former Polars expression divided a column of days by 365.25 as a product with the
+        # reciprocal, but a one-row frame by a true division: the same floats here
+        days_to_first = first[has] - self.start[has]
+        ttf[has] = (days_to_first / _DAYS_PER_YEAR if self.size == 1
+                    else days_to_first * (1.0 / _DAYS_PER_YEAR))
         return incidence_summary(n, np.clip(ttf, 0.0, None), self.years,
                                  administrations=self.administrations, level=level)

@@ -55,33 +55,30 @@ def _text(codes: npt.NDArray[np.int64], words: list[str], name: str) -> pl.Serie
     return pl.Series(name, words, dtype=pl.String)[codes]  # [] is quicker than .gather
 
 
-#: The words of an event sequence, and each after the separator (", CDW").
+#: The words of an event sequence, and each after the separator (", CDW"), as 8-byte rows.
 _SEQ_WORDS = ["", "CDI", "CDW", "RAW", "PIRA"]
 _SEQ_TOKENS = [w.encode() for w in _SEQ_WORDS] + [b", " + w.encode() for w in _SEQ_WORDS]
 _SEQ_LEN = np.array([len(t) for t in _SEQ_TOKENS], dtype=np.int64)
-_SEQ_BYTES = np.zeros((len(_SEQ_TOKENS), int(_SEQ_LEN.max())), dtype=np.uint8)
+_SEQ_BYTES = np.zeros((len(_SEQ_TOKENS), 8), dtype=np.uint8)
 for _k, _t in enumerate(_SEQ_TOKENS):
     _SEQ_BYTES[_k, : len(_t)] = np.frombuffer(_t, dtype=np.uint8)
+_BYTE = np.arange(_SEQ_BYTES.shape[1])
 
 
 def _sequences(pat: npt.NDArray[np.int64], codes: npt.NDArray[np.int64], npat: int,
                ) -> pl.Series:
     """Each patient's event words joined by ", " (events sorted by patient), without Python loops.
 
-    The text is written byte by byte into one Arrow string buffer: a patient's first word as is,
-    the next ones after the separator, so each patient's text is one contiguous slice.
+    The text is written into one Arrow string buffer: each event's token (its word, after the
+    separator unless it is the patient's first) as an 8-byte row, the padding dropped by one
+    mask, so each patient's text is one contiguous slice.
     """
     first = np.ones(len(pat), dtype=np.bool_)
     if len(pat):
         first[1:] = pat[1:] != pat[:-1]
     tok = codes + len(_SEQ_WORDS) * (~first)
     tlen = _SEQ_LEN[tok]
-    ends = np.cumsum(tlen)
-    starts = ends - tlen
-    data = np.empty(int(ends[-1]) if len(ends) else 0, dtype=np.uint8)
-    for j in range(_SEQ_BYTES.shape[1]):  # byte j of every token at once (at most 6 passes)
-        has = tlen > j
-        data[starts[has] + j] = _SEQ_BYTES[tok[has], j]
+    data = _SEQ_BYTES[tok][tlen[:, None] > _BYTE]
     offsets = np.zeros(npat + 1, dtype=np.int64)
     np.cumsum(np.bincount(pat, weights=tlen, minlength=npat).astype(np.int64), out=offsets[1:])
     arr = pa.LargeStringArray.from_buffers(npat, pa.py_buffer(offsets), pa.py_buffer(data))

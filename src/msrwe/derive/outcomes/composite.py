@@ -41,7 +41,7 @@ from typing import Any
 
 import polars as pl
 
-from msrwe.derive.outcomes.composite_merge import merge_events, patient_order
+from msrwe.derive.outcomes.composite_merge import merge_events, patient_series
 from msrwe.derive.outcomes.engine import run_engine
 from msrwe.derive.outcomes.nhpt import HANDS, detect_nhpt_events, resolve_nhpt_policy
 from msrwe.derive.outcomes.options import CHOICES, OutcomeOptions, make_options
@@ -427,7 +427,7 @@ def detect_composite(
     visits = as_polars(visits, "visits", "detect_composite")
     if relapses is not None:
         relapses = as_polars(relapses, "relapses", "detect_composite")
-    patients = patient_order(visits, shared.subjects)
+    patients = patient_series(visits, shared.subjects)
     by_component: dict[str, Any] = {}
     tables: dict[str, pl.DataFrame] = {}
     for c in definition.components:
@@ -476,9 +476,9 @@ def _run_component(
 
 
 def _summary(
-    events: pl.DataFrame, tables: Mapping[str, pl.DataFrame], patients: list[str]
+    events: pl.DataFrame, tables: Mapping[str, pl.DataFrame], patients: pl.Series
 ) -> pl.DataFrame:
-    out = pl.DataFrame({"patient_id": patients}, schema={"patient_id": pl.String})
+    out = patients.cast(pl.String).alias("patient_id").to_frame()
     ev = events.with_columns(pl.col("patient_id").cast(pl.String))
     agg = ev.group_by("patient_id").agg(
         pl.len().cast(pl.Int64).alias("n_events"),

@@ -40,12 +40,16 @@ def patient_order(visits: pl.DataFrame, subjects: Any = None) -> list[str]:
     >>> patient_order(v), patient_order(v, subjects=["c", "b"])
     (['b', 'a', 'c'], ['b', 'c'])
     """
-    ids = visits.select(pl.col("patient_id").cast(pl.String)).unique(maintain_order=True)
-    out = ids["patient_id"].to_list()
+    return patient_series(visits, subjects).to_list()
+
+
+def patient_series(visits: pl.DataFrame, subjects: Any = None) -> pl.Series:
+    """:func:`patient_order` as a text Series, without a Python object per patient."""
+    ids = visits.get_column("patient_id").cast(pl.String).unique(maintain_order=True)
     if subjects is not None:
-        keep = {str(x) for x in subjects}
-        out = [p for p in out if p in keep]
-    return out
+        keep = pl.Series([str(x) for x in subjects], dtype=pl.String)
+        ids = ids.filter(ids.is_in(keep.implode()))
+    return ids.alias("patient_id")
 
 
 def merge_events(
@@ -53,7 +57,7 @@ def merge_events(
     *,
     label_col: str,
     first_only: bool,
-    patient_order: Sequence[str] | None = None,
+    patient_order: Sequence[str] | pl.Series | None = None,
 ) -> pl.DataFrame:
     """Merge per-measure event tables into one, with ``label_col`` naming the source(s).
 
@@ -111,10 +115,12 @@ def merge_events(
     if patient_order is None:
         merged = merged.sort("patient_id", "date", "_order")
     else:
-        rank = pl.DataFrame(
-            {"patient_id": list(patient_order), "_rank": range(len(patient_order))},
-            schema={"patient_id": merged.schema["patient_id"], "_rank": pl.Int64},
-        )
+        order = (patient_order if isinstance(patient_order, pl.Series)
+                 else pl.Series(list(patient_order), dtype=pl.String))
+        rank = pl.DataFrame({
+            "patient_id": order.cast(merged.schema["patient_id"]),
+            "_rank": pl.int_range(order.len(), dtype=pl.Int64, eager=True),
+        })
         merged = (
             merged.join(rank, on="patient_id", how="left")
             .sort("_rank", "date", "_order", nulls_last=True)

@@ -45,7 +45,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from msrwe.derive.outcomes.composite_merge import merge_events, patient_order
+from msrwe.derive.outcomes.composite_merge import merge_events, patient_series
 from msrwe.derive.outcomes.engine import OutcomeResult, run_engine
 from msrwe.derive.outcomes.options import OutcomeOptions, make_options
 from msrwe.derive.outcomes.spms_inputs import as_polars
@@ -329,8 +329,8 @@ class NhptResult:
         return how + unable + thr + engine
 
 
-def _summary(events: pl.DataFrame, patients: list[str]) -> pl.DataFrame:
-    base = pl.DataFrame({"patient_id": patients}, schema={"patient_id": pl.String})
+def _summary(events: pl.DataFrame, patients: pl.Series) -> pl.DataFrame:
+    base = patients.cast(pl.String).alias("patient_id").to_frame()
     if events.height == 0:
         return base.with_columns(
             pl.lit(0, dtype=pl.Int64).alias("n_events"),
@@ -446,11 +446,10 @@ def detect_nhpt_events(
         tables[label] = res.events
     # Patients with at least one time to analyse, as the engine counts them for the other
     # outcomes: visits without 9-hole peg test times analyse nobody.
-    measured = set(
-        pl.concat([frame.filter(pl.col(col).is_not_null()).select("patient_id")
-                   for frame, col in runs.values()])["patient_id"].cast(pl.String).to_list()
-    )
-    patients = [p for p in patient_order(visits, opts.subjects) if p in measured]
+    measured = pl.concat([frame.filter(pl.col(col).is_not_null()).select("patient_id")
+                          for frame, col in runs.values()])["patient_id"].cast(pl.String)
+    patients = patient_series(visits, opts.subjects)
+    patients = patients.filter(patients.is_in(measured.implode(), nulls_equal=True))
     first_only = opts.event in _FIRST_ONLY
     events = merge_events(tables, label_col="hand", first_only=first_only,
                           patient_order=patients)

@@ -176,7 +176,8 @@ def prepare(visits: Any, relapses: Any, opts: OutcomeOptions) -> Prepared:
     if ccol and schema[ccol] != pl.Boolean and not schema[ccol].is_numeric():
         raise InputError(f"visits: column {ccol!r} (validconf_col) must be boolean.")
     for c in {vcol, dcol}:  # NaN is not a missing value: a computation went wrong upstream
-        if schema[c].is_float() and (n_nan := int(df[c].is_nan().sum())):
+        if schema[c].is_float() and _has_nan(df.get_column(c)):
+            n_nan = int(df[c].is_nan().sum())
             raise InputError(f"visits: column {c!r} holds NaN (not a number) in {n_nan} rows; "
                              "leave a missing value empty (null) instead.")
     date_expr, date_dtype = _days_expr(schema["date"], "date", "visits")
@@ -243,6 +244,13 @@ def prepare(visits: Any, relapses: Any, opts: OutcomeOptions) -> Prepared:
     if code < 0:
         _ = prep.delta  # a threshold function is evaluated (and checked) here, once
     return prep
+
+
+def _has_nan(s: pl.Series) -> bool:
+    """Whether a float column holds NaN (read in place when it has no nulls: no query engine)."""
+    if s.null_count():
+        return bool(s.is_nan().any())
+    return bool(np.isnan(s.to_numpy()).any())
 
 
 def _run_starts(ids: pl.Series) -> npt.NDArray[np.int64]:

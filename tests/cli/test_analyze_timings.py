@@ -35,7 +35,15 @@ def test_every_step_is_timed_once_slowest_first(tmp_path: Path) -> None:
     assert len(steps) == len(set(steps))
     assert {"reading the store", "building the cohort", "methods and provenance"} <= set(steps)
     assert set(steps) <= set(STEPS)
+    # and one line as each step ends, in run order (a run stopped on the way still tells)
+    done = re.findall(r"^done (.+): (\d+\.\d) s, peak ([\d,]+) MB \(\+([\d,]+)\)$",
+                      res.stderr, re.M)
+    assert sorted(d[0] for d in done) == sorted(steps)
+    assert [d[0] for d in done][:2] == ["reading the store", "building the cohort"]
+    assert done[-1][0] == "methods and provenance"
+    assert int(done[-1][2].replace(",", "")) == peak
     # without --timings nothing of the kind is printed
     res = CliRunner().invoke(app, ["analyze", "--db", str(db), "--out", str(tmp_path / "o2"),
                                    "--quiet"])
     assert not re.search(r"^\s*\d+\.\d\d s  ", res.stderr, re.M)
+    assert not re.search(r"^done ", res.stderr, re.M)

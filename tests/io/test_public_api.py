@@ -74,13 +74,16 @@ def test_case_02_schema_exports():
 
 
 def test_case_03_store_exports():
-    # Case 3: msrwe.store offers the Store handle, its one-table and several-table reads and
-    # write_import
+    # Case 3: msrwe.store offers the Store handle, its one-table and several-table reads,
+    # write_import, and the analysis's narrow types with their conversions back and forth
     assert sorted(msrwe.store.__all__) == [
+        "ANALYSIS_TYPES",
         "CHECKED_SCHEMA",
         "PROBLEM_TABLES",
         "Store",
         "StoreQuality",
+        "as_held",
+        "as_stored",
         "connect",
         "has_table",
         "opened",

@@ -15,7 +15,16 @@ Examples
 'generic'
 """
 
-from msrwe.analysis.base import Analysis, Column, Context, KeyFact, Output, Stat, SummarySpec
+from msrwe.analysis.base import (
+    Analysis,
+    Column,
+    Context,
+    KeyFact,
+    Output,
+    Stat,
+    SummarySpec,
+    reading,
+)
 from msrwe.analysis.result import (
     DATASET_NAMES,
     EXPORT_FILES,
@@ -41,4 +50,5 @@ __all__ = [
     "SummarySpec",
     "SummaryTable",
     "build_summary",
+    "reading",
 ]

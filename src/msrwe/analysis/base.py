@@ -9,6 +9,9 @@ everything the rest of msrwe needs to know about it:
   and how the report shows it (``display``);
 - ``requires``: the store tables it cannot run without (when one is missing it is skipped and
   writes one ``not computed`` row per output instead);
+- ``reads``: the chart tables (and their columns) it reads through :meth:`Context.table`; the
+  runner lets go of a table's other columns, then of the table, once no analysis still to run
+  reads them (a million patients' chart tables are gigabytes);
 - ``after``: the analyses whose datasets it reads (it runs after them);
 - ``section``: the report section it belongs to, ``figures``: the report figures it adds;
 - ``facts``: the report's key facts, ``summary``: the console summary tables it contributes;
@@ -39,11 +42,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import polars as pl
 
-from msrwe.errors import StudyFileError
+from msrwe.errors import DefinitionError, StudyFileError
 from msrwe.tables.results import ResultsTable
 
 if TYPE_CHECKING:
@@ -59,7 +63,19 @@ __all__ = [
     "Output",
     "Stat",
     "SummarySpec",
+    "reading",
 ]
+
+
+def reading(**tables: tuple[str, ...] | None) -> Mapping[str, tuple[str, ...] | None]:
+    """An :attr:`Analysis.reads` declaration: chart table name -> columns read (``None``: all).
+
+    Examples
+    --------
+    >>> dict(reading(relapses=None, administrations=("patient_id", "date")))
+    {'relapses': None, 'administrations': ('patient_id', 'date')}
+    """
+    return MappingProxyType(tables)
 
 
 @dataclass(frozen=True)
@@ -186,6 +202,10 @@ class Context:
     notes
         Free-text notes of the analyses, by analysis name (e.g. the outcome engine's
         description), read by :meth:`Analysis.methods`.
+    released
+        Chart tables of the store the context does not hold now: not read yet (a table is read
+        when the first analysis declaring it in :attr:`Analysis.reads` runs) or let go of (no
+        analysis still to run reads it).
     """
 
     study: Study
@@ -194,6 +214,7 @@ class Context:
     in_force: InForce
     datasets: dict[str, pl.DataFrame] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
+    released: set[str] = field(default_factory=set)
 
     @property
     def adsl(self) -> pl.DataFrame:
@@ -201,7 +222,20 @@ class Context:
         return self.datasets["adsl"]
 
     def table(self, name: str) -> pl.DataFrame | None:
-        """A chart table of the store, or ``None`` when the store has none."""
+        """A chart table of the store, or ``None`` when the store has none.
+
+        Raises
+        ------
+        DefinitionError
+            When the runner has let go of the table: the analysis reading it does not declare
+            it in :attr:`Analysis.reads`.
+        """
+        if name in self.released:
+            raise DefinitionError(
+                f"the analysis read the chart table '{name}' without declaring it in its "
+                "'reads' (the runner reads a table for the analyses declaring it, and lets go "
+                "of it after them); add it to the analysis's reads."
+            )
         return self.tables.get(name)
 
     def options(self, analysis: Analysis) -> Any:
@@ -227,6 +261,11 @@ class Analysis:
     outputs: ClassVar[tuple[Output, ...]] = ()
     #: Store tables it cannot run without; when one is absent it writes "not computed" rows.
     requires: ClassVar[tuple[str, ...]] = ()
+    #: Chart tables it reads through :meth:`Context.table`, each with the columns it reads
+    #: (``None``: every column). A table no analysis still to run reads is let go of by the
+    #: runner, and so are the columns none of them reads; reading a table not declared here
+    #: raises :class:`~msrwe.errors.DefinitionError` once the runner has let go of it.
+    reads: ClassVar[Mapping[str, tuple[str, ...] | None]] = MappingProxyType({})
     #: Analyses whose datasets it reads: it runs after them when they are on.
     after: ClassVar[tuple[str, ...]] = ()
     #: Report section ``(id, title)``; analyses sharing an id share the section.
@@ -252,6 +291,14 @@ class Analysis:
     def methods(self, context: Context) -> list[str]:
         """Its paragraphs of the methods text (none by default)."""
         return []
+
+    def reads_from(self, context: Context) -> Mapping[str, tuple[str, ...] | None]:
+        """What of :attr:`reads` it will still read in this run, given the context so far.
+
+        By default all of it; an analysis whose reads are done once for several (and kept in
+        ``context.notes``) says so, and the runner lets go of the tables sooner.
+        """
+        return self.reads
 
     # -- settings -----------------------------------------------------------------------------
 

@@ -357,6 +357,7 @@ class AnalysisResult:
         from msrwe._csvsafe import neutralise_formulas
         from msrwe.errors import OptionError
         from msrwe.schema._release import analysis_columns
+        from msrwe.store import as_stored
 
         if self.min_cell is not None:
             raise OptionError(
@@ -373,6 +374,7 @@ class AnalysisResult:
             neutralise_formulas(frame).write_csv(tmp / "results.csv")
             frame.write_parquet(tmp / "results.parquet")
             for name, df in self.datasets.items():
+                df = as_stored(df)
                 if not keep_extra_columns:
                     df = analysis_columns(df, extra_columns=extras)
                 neutralise_formulas(_flat(df)).write_csv(tmp / f"{name}.csv")

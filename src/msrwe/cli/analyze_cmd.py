@@ -60,7 +60,8 @@ def analyze(
         False, "--timings",
         help="Print on stderr the seconds each step took (reading the store, the cohort, each "
         "analysis), the slowest first, and how much each step raised the peak memory (RSS) "
-        "of the run: which analysis of a large store costs what.",
+        "of the run: which analysis of a large store costs what. Each step also prints one "
+        "'done' line as it ends.",
     ),
     aggregate_only: bool = typer.Option(
         False,
@@ -112,12 +113,16 @@ def analyze(
 
         def on_step(i: int, total: int, description: str) -> None:
             marks.append((time.perf_counter(), peak_rss_mb(), description))
+            if timings and len(marks) > 1:
+                _print_step_done(marks[-2], marks[-1])
             bar.update(task, description=description, total=total, completed=i - 1)
 
         with Store(db) as store:
             result = run_analysis(store, study, progress=on_step, min_cell=min_cell)
             quality = store.quality()
         marks.append((time.perf_counter(), peak_rss_mb(), ""))
+        if timings:
+            _print_step_done(marks[-2], marks[-1])
     if timings:
         _print_timings(marks, start_mb)
     if aggregate_only:
@@ -145,6 +150,13 @@ def analyze(
     if export is not None:
         console.print("Results, datasets, attrition, methods, settings and provenance in "
                       f"{shown(export)}")
+
+
+def _print_step_done(before: tuple[float, float, str], after: tuple[float, float, str]) -> None:
+    """One line as each step ends, so a run stopped on the way (out of memory) still tells."""
+    (t0, m0, what), (t1, m1, _) = before, after
+    err_console.print(f"done {what}: {t1 - t0:.1f} s, peak {m1:,.0f} MB (+{m1 - m0:,.0f})",
+                      highlight=False, soft_wrap=True)
 
 
 def _print_timings(marks: list[tuple[float, float, str]], start_mb: float) -> None:

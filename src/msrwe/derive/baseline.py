@@ -24,6 +24,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 import polars as pl
 
 from msrwe.derive._columns import require_columns, sort_unless_sorted
@@ -42,8 +44,28 @@ def _check(dataset: pl.DataFrame, visits: pl.DataFrame, cols: dict[str, list[str
             )
 
 
-def _scores(visits: pl.DataFrame, by: str, value: str) -> pl.DataFrame:
-    return visits.select(by, "date", value).filter(pl.col(value).is_not_null())
+def _candidates(
+    visits: pl.DataFrame,
+    by: str,
+    value: str,
+    ref: pl.DataFrame,
+    keep: Callable[[Mapping[str, pl.Expr]], pl.Expr],
+) -> pl.DataFrame:
+    """The visits with ``value`` of the patients in ``ref`` where ``keep`` holds, in visit order.
+
+    ``keep`` is given each date column of ``ref`` (one row per ``by``) looked up for the visit's
+    patient and compares it with ``date``. The rows are those of an inner join of the scores with
+    ``ref`` (left order kept) filtered by ``keep``; but ``ref``'s dates are looked up into one
+    column each and only the rows kept are written, so a million patients' visits are not
+    copied (twice) to keep a few of them.
+    """
+    ref = ref.filter(pl.col(by).is_not_null()).unique(by)
+    looked = {
+        c: pl.col(by).replace_strict(ref[by], ref[c], default=None, return_dtype=ref.schema[c])
+        for c in ref.columns if c != by
+    }
+    mask = visits.select(pl.col(value).is_not_null() & keep(looked)).to_series()
+    return visits.select(by, "date", value).filter(mask)
 
 
 def derive_vars_baseline(
@@ -88,13 +110,12 @@ def derive_vars_baseline(
         raise OptionError(f"window_days must be a whole number of days >= 0; got {window_days!r}.")
     _check(dataset, visits, {"dataset": [by, ref_date], "visits": [by, "date", value]})
     base, base_date = f"base_{value}", f"base_{value}_date"
-    ref = dataset.select(by, pl.col(ref_date).alias("_ref")).unique(by)
+    ref = dataset.select(by, pl.col(ref_date).alias("_ref"))
     cand = sort_unless_sorted(
-        _scores(visits, by, value)
-        .join(ref, on=by, how="inner", maintain_order="left")
-        .filter(
-            (pl.col("date") <= pl.col("_ref"))
-            & (pl.col("date") >= pl.col("_ref") - pl.duration(days=window_days))
+        _candidates(
+            visits, by, value, ref,
+            lambda r: (pl.col("date") <= r["_ref"])
+            & (pl.col("date") >= r["_ref"] - pl.duration(days=window_days)),
         ),
         [by, "date"],
     )
@@ -150,11 +171,10 @@ def derive_vars_last_on_treatment(
     last, last_date = f"last_{value}", f"last_{value}_date"
     ref = dataset.select(by, pl.col(start).alias("_start"), pl.col(end_date).alias("_end"))
     cand = sort_unless_sorted(
-        _scores(visits, by, value)
-        .join(ref.unique(by), on=by, how="inner", maintain_order="left")
-        .filter(
-            (pl.col("date") > pl.col("_start"))
-            & (pl.col("date") <= pl.col("_end") + pl.duration(days=lag_days))
+        _candidates(
+            visits, by, value, ref,
+            lambda r: (pl.col("date") > r["_start"])
+            & (pl.col("date") <= r["_end"] + pl.duration(days=lag_days)),
         ),
         [by, "date"],
     )

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from msrwe.derive._columns import key_codes, require_columns
+from msrwe.derive._columns import key_codes, require_columns, sort_unless_sorted
 from msrwe.errors import InputError, OptionError, StudyFileError
 
 __all__ = [
@@ -203,9 +203,11 @@ def derive_vars_dose(
     # histories will do, since the rows go back to their own order), then the dose number and
     # interval from the history's first row, and the running totals per history.
     codes = [f"__k{i}" for i in range(len(keys))]
-    part = df.select(
-        "__row", "date", "dose_mg", "dose_mg_m2", "dose_mg_kg", *key_codes(keys, codes)
-    ).sort([*codes, "date", "__row"])
+    # doses come from the store in patient and date order: usually no sort (and no copy) at all
+    part = sort_unless_sorted(
+        df.select("__row", "date", "dose_mg", "dose_mg_m2", "dose_mg_kg", *key_codes(keys, codes)),
+        [*codes, "date", "__row"],
+    )
     row = pl.int_range(pl.len(), dtype=pl.Int64)
     first = pl.any_horizontal([pl.col(c) != pl.col(c).shift(1) for c in codes]).fill_null(True)
     part = part.with_columns(first.alias("__first")).with_columns(
@@ -222,7 +224,8 @@ def derive_vars_dose(
             pl.col(f"dose_{b}").fill_null(0.0).cum_sum().over("__history").alias(f"cum_{b}")
             for b in ("mg", "mg_m2", "mg_kg")
         ],
-    ).sort("__row")
+    )
+    added = sort_unless_sorted(added, ["__row"]).rechunk()  # one chunk, as a sort gives
     return df.drop("__row", "__unit").hstack(added.drop("__row"))
 
 

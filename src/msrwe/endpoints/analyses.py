@@ -11,12 +11,13 @@ other analysis datasets (``adrr``, ``admri``, ``admriyr``, ``adneda``, ``adlubli
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
-from msrwe.analysis.base import Analysis, Context, KeyFact, Output, Stat
+from msrwe.analysis.base import Analysis, Context, KeyFact, Output, Stat, reading
 from msrwe.derive.relapses import filter_confirmed_relapses
 from msrwe.endpoints import run as ep
 from msrwe.endpoints._vocabulary import ROWS as _ROWS
@@ -186,8 +187,19 @@ def endpoint_data(context: Context) -> tuple[ep.EndpointData, EndpointSettings]:
     return context.notes[key]
 
 
+#: The chart tables :func:`endpoint_data` reads.
+_SHARED_READS = ("relapses", "mri", "biomarkers")
+
+
 class _Endpoint(Analysis):
     after = ("efficacy",)
+    reads = reading(**dict.fromkeys(_SHARED_READS))
+
+    def reads_from(self, context: Context) -> Mapping[str, tuple[str, ...] | None]:
+        """Its reads; once :func:`endpoint_data` is built, without the tables it read."""
+        if "endpoint_data" not in context.notes:
+            return self.reads
+        return {k: v for k, v in self.reads.items() if k not in _SHARED_READS}
 
     def _stats(self) -> tuple[Stat, ...]:
         return self.outputs[0].stats
@@ -496,6 +508,7 @@ class Milestone(_Endpoint):
     name = "milestone"
     title = "Disability milestones"
     requires = ("visits",)
+    reads = reading(**dict.fromkeys(_SHARED_READS), visits=None)
     section = ("severity", "MS severity and disability milestones")
     options = MilestoneOptions
     outputs = (Output(
@@ -533,6 +546,8 @@ class Persistence(_Endpoint):
 
     name = "persistence"
     title = "Treatment gaps, persistence and limits"
+    reads = reading(treatments=None, administrations=("patient_id", "drug", "date"),
+                    visits=("date",))
     after = ("exposure",)
     section = ("exposure", "Exposure")
     outputs = (Output(
@@ -600,6 +615,7 @@ class Cox(_Endpoint):
 
     name = "cox"
     title = "Hazard ratios between groups"
+    reads = reading()
     section = ("efficacy", "Disability outcomes")
     outputs = (Output(
         "cox", "Cox hazard ratios for time to confirmed worsening",

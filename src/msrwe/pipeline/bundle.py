@@ -63,6 +63,7 @@ from msrwe._version import __version__
 from msrwe.analysis.result import AnalysisResult, InForce, Provenance
 from msrwe.errors import BundleError
 from msrwe.pipeline.registry import ANALYSES
+from msrwe.store import as_held, as_stored
 from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable
 
@@ -149,7 +150,7 @@ def save_analysis(
         if datasets:
             (tmp / "datasets").mkdir()
         for name in datasets:
-            result.datasets[name].write_parquet(tmp / "datasets" / f"{name}.parquet")
+            as_stored(result.datasets[name]).write_parquet(tmp / "datasets" / f"{name}.parquet")
             files.append(f"datasets/{name}.parquet")
         result.attrition.write_parquet(tmp / "attrition.parquet")
         files.append("attrition.parquet")
@@ -283,7 +284,7 @@ def load_analysis(path: str | Path) -> AnalysisBundle:
         text = {n: (folder / n).read_text(encoding="utf-8") for n in (
             "methods.txt", "study.toml", "in_force.json", "provenance.json")}
         results = pl.read_parquet(folder / "results.parquet")
-        datasets = {n: pl.read_parquet(folder / "datasets" / f"{n}.parquet")
+        datasets = {n: as_held(pl.read_parquet(folder / "datasets" / f"{n}.parquet"))
                     for n in manifest.get("datasets", [])}
         attrition = pl.read_parquet(folder / "attrition.parquet")
         quality = {n: pl.read_parquet(folder / f"{n}.parquet")

@@ -10,7 +10,7 @@ analyses' own sentences; record the provenance.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +22,21 @@ from msrwe.derive.tte import shared_confirmations
 from msrwe.derive.visits import derive_advs, derive_vars_adsl
 from msrwe.errors import StudyFileError
 from msrwe.pipeline.registry import ANALYSES, check_study, run_order
-from msrwe.store import Store, read_tables
+from msrwe.store import ANALYSIS_TYPES, Store, read_tables, table_names
 from msrwe.study._engine import shared_engine_visits
 from msrwe.study.cohort import build_cohort, most_given_drug
 from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable
 
-__all__ = ["STEPS", "ProgressCallback", "analyze", "read_chart_tables", "resolve_study"]
+__all__ = [
+    "STEPS",
+    "ProgressCallback",
+    "analyze",
+    "let_go",
+    "read_chart_tables",
+    "resolve_study",
+    "still_read",
+]
 
 #: The steps :func:`analyze` reports to its progress callback, in order (one per analysis).
 STEPS: tuple[str, ...] = (
@@ -47,9 +55,15 @@ CHART_TABLES: tuple[str, ...] = (
     "hospitalizations", "mri", "biomarkers",
 )
 
+#: Chart tables the cohort is built from: read before it; the others when first needed.
+COHORT_TABLES: tuple[str, ...] = ("patients", "visits", "administrations", "treatments")
+
 
 def read_chart_tables(store: str | Path | Store) -> dict[str, pl.DataFrame | None]:
     """Every chart table the analysis uses and the import log (``None`` when absent).
+
+    The columns the analysis only carries are held in a narrower type when every value fits
+    (:data:`msrwe.store.ANALYSIS_TYPES`; files written from the datasets hold the stored type).
 
     Parameters
     ----------
@@ -62,7 +76,7 @@ def read_chart_tables(store: str | Path | Store) -> dict[str, pl.DataFrame | Non
     StoreError
         When the store has no ``patients`` table.
     """
-    return read_tables(store, (*CHART_TABLES, "import_log"))
+    return read_tables(store, (*CHART_TABLES, "import_log"), narrow=ANALYSIS_TYPES)
 
 
 def resolve_study(
@@ -81,11 +95,86 @@ def resolve_study(
     return Study.default_for(most_given_drug(administrations))
 
 
-def _skip_reason(analysis: Analysis, tables: Mapping[str, pl.DataFrame | None]) -> str:
-    missing = [t for t in analysis.requires if tables.get(t) is None]
+def _skip_reason(analysis: Analysis, present: set[str]) -> str:
+    missing = [t for t in analysis.requires if t not in present]
     if not missing:
         return ""
     return f"the store has no {' or '.join(missing)} table"
+
+
+def _read_now(
+    store: str | Path | Store,
+    tables: MutableMapping[str, pl.DataFrame | None],
+    reads: Mapping[str, tuple[str, ...] | None],
+    released: set[str],
+) -> None:
+    """Read the tables of ``reads`` the store has and the context does not hold yet.
+
+    A table let go of is never read again: it is let go of only when no analysis still to run
+    reads it.
+    """
+    wanted = [name for name in reads if name in released and tables.get(name) is None]
+    if wanted:
+        tables.update(read_tables(store, wanted, narrow=ANALYSIS_TYPES))
+        released.difference_update(wanted)
+
+
+def still_read(
+    analyses: Sequence[Analysis], context: Context | None = None
+) -> dict[str, set[str] | None]:
+    """The chart tables ``analyses`` read, each with the columns read (``None``: every column).
+
+    With ``context``, what each will still read in this run (:meth:`Analysis.reads_from`).
+
+    Examples
+    --------
+    >>> from msrwe.pipeline.registry import ANALYSES
+    >>> sorted(still_read([a for a in ANALYSES if a.name == "persistence"])["administrations"])
+    ['date', 'drug', 'patient_id']
+    >>> still_read([])
+    {}
+    """
+    need: dict[str, set[str] | None] = {}
+    for analysis in analyses:
+        reads = analysis.reads if context is None else analysis.reads_from(context)
+        for name, columns in reads.items():
+            if name in need and need[name] is None:
+                continue
+            need[name] = None if columns is None else (need.get(name) or set()) | set(columns)
+    return need
+
+
+def let_go(
+    tables: MutableMapping[str, pl.DataFrame | None],
+    remaining: Sequence[Analysis],
+    released: set[str],
+    context: Context | None = None,
+) -> None:
+    """Let go of the chart tables, and columns, that no analysis of ``remaining`` reads.
+
+    A table none of them reads is set to ``None`` and its name added to ``released``; of a table
+    still read, only the columns read are kept (a selection: the kept columns are not copied).
+    The memory is given back when nothing else (a dataset sharing a column) holds it.
+
+    Examples
+    --------
+    >>> tables = {"visits": pl.DataFrame({"patient_id": ["a"], "edss": [1.0]}), "mri": None}
+    >>> released: set[str] = set()
+    >>> let_go(tables, [], released)
+    >>> tables, sorted(released)
+    ({'visits': None, 'mri': None}, ['visits'])
+    """
+    need = still_read(remaining, context)
+    for name, df in list(tables.items()):
+        if df is None or name not in CHART_TABLES:
+            continue
+        if name not in need:
+            tables[name] = None
+            released.add(name)
+            continue
+        columns = need[name]
+        if columns is not None and not set(df.columns) <= columns:
+            tables[name] = df.select(c for c in df.columns if c in columns)
 
 
 def analyze(
@@ -139,7 +228,12 @@ def analyze(
             progress(done, total, description)
 
     step("reading the store")
-    tables = read_chart_tables(store)
+    # the tables the cohort is built from now; the others when the first analysis reading them
+    # runs (a million patients' adverse events, scans and biomarkers need not wait in memory)
+    tables = read_tables(store, (*COHORT_TABLES, "import_log"), narrow=ANALYSIS_TYPES)
+    present = set(table_names(store)) & set(CHART_TABLES)
+    tables.update(dict.fromkeys(t for t in CHART_TABLES if t not in tables))
+    import_log = tables["import_log"]
     st = resolve_study(study, tables["administrations"])
     check_study(st, analyses)
     order = run_order(st, analyses)
@@ -163,11 +257,19 @@ def analyze(
         visits, cohort.adsl, baseline_window_days=st.analysis.baseline_window_days,
         on_treatment_days=st.analysis.on_treatment_days,
     )
+    # from here the chart tables are held by the context alone, which lets go of each table (and
+    # column) once no analysis still to run reads it
+    del visits, adm
+    # a table of the store the context does not hold (not read yet, or let go of)
+    released = {name for name in present if tables.get(name) is None}
+    let_go(tables, order, released)
     context = Context(
         study=st, tables=tables, cohort=cohort, in_force=in_force,
         datasets={"adsl": derive_vars_adsl(cohort.adsl, advs), "addose": cohort.doses,
                   "advs": advs},
+        released=released,
     )
+    del advs
     results = ResultsTable()
     ran: list[Analysis] = []
     # The analyses' linear algebra is small (2x2 to 10x10 systems, vectors over patients): a
@@ -183,14 +285,16 @@ def analyze(
     # (and the engine's input of a measure is selected once: study._engine.shared_engine_visits)
     with threadpool_limits(limits=1, user_api="blas"), shared_confirmations(), \
             shared_engine_visits():
-        for analysis in order:
+        for i, analysis in enumerate(order):
             step(analysis.title.lower())
-            reason = _skip_reason(analysis, tables)
+            reason = _skip_reason(analysis, present)
             if reason:
                 analysis.skip(results, reason)
-                continue
-            analysis.run(context, results)
-            ran.append(analysis)
+            else:
+                _read_now(store, tables, analysis.reads_from(context), released)
+                analysis.run(context, results)
+                ran.append(analysis)
+            let_go(tables, order[i + 1:], released, context)
 
     step("methods and provenance")
     methods = [p for a in analyses if a in ran for p in a.methods(context)]
@@ -201,7 +305,7 @@ def analyze(
         study=st,
         in_force=in_force,
         provenance=Provenance.build(
-            store.path if isinstance(store, Store) else store, import_log=tables["import_log"],
+            store.path if isinstance(store, Store) else store, import_log=import_log,
             study=st,
             study_file=study if isinstance(study, str | Path) else None,
         ),

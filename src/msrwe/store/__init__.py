@@ -7,6 +7,7 @@
 Writing (:func:`write_import`) is what ``msrwe import`` uses.
 """
 
+from msrwe.store._narrow import ANALYSIS_TYPES, as_held, as_stored
 from msrwe.store._read import connect
 from msrwe.store._store import (
     Store,
@@ -20,10 +21,13 @@ from msrwe.store._store import (
 from msrwe.store._write import CHECKED_SCHEMA, PROBLEM_TABLES, write_import
 
 __all__ = [
+    "ANALYSIS_TYPES",
     "CHECKED_SCHEMA",
     "PROBLEM_TABLES",
     "Store",
     "StoreQuality",
+    "as_held",
+    "as_stored",
     "connect",
     "has_table",
     "opened",

@@ -13,7 +13,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +24,15 @@ import polars as pl
 
 from msrwe.errors import StoreError
 from msrwe.schema import BOOKKEEPING
+from msrwe.store._narrow import duckdb_type
 from msrwe.store._read import connect
 
 __all__ = ["Store", "StoreQuality", "has_table", "opened", "read_table", "table_names"]
+
+#: DuckDB's integer types (a narrower read applies to these alone).
+_INTEGER_TYPES = frozenset(
+    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+     "UBIGINT"})
 
 
 @dataclass(frozen=True)
@@ -134,7 +140,13 @@ class Store:
             raise StoreError(f"{self.path}: the store has no table '{name}'.")
         return self.read_columns(name)
 
-    def read_columns(self, name: str, columns: Iterable[str] | None = None) -> pl.DataFrame:
+    def read_columns(
+        self,
+        name: str,
+        columns: Iterable[str] | None = None,
+        *,
+        narrow: Mapping[str, pl.DataType] | None = None,
+    ) -> pl.DataFrame:
         """Read a table column by column, each column one contiguous buffer.
 
         DuckDB hands a result over in batches, which Polars keeps as separate chunks; a frame of
@@ -151,15 +163,30 @@ class Store:
             The table (it must exist).
         columns
             The columns to read, in this order (default: all, in the stored order).
+        narrow
+            Integer columns to read as a narrower integer type (``pl.Int8``, ``pl.Int16``,
+            ``pl.Int32``): each is, when every stored value fits the type (checked in the store
+            first), so the values are exactly those stored; otherwise it is read as stored.
         """
         con = self.connection
-        names = con.sql(f'select * from "{name}" limit 0').columns
+        head = con.sql(f'select * from "{name}" limit 0')
+        names, stored = head.columns, dict(zip(head.columns, head.dtypes, strict=True))
         wanted = names if columns is None else [c for c in columns if c in names]
         if not wanted:
-            return con.sql(f'select * from "{name}" limit 0').pl().select([])
-        return pl.DataFrame(
-            [con.sql(f'select "{c}" from "{name}"').pl().to_series().rechunk() for c in wanted]
-        )
+            return head.pl().select([])
+        narrow = narrow or {}
+
+        def read(c: str) -> pl.Series:
+            expr = f'"{c}"'
+            if c in narrow and str(stored[c]) in _INTEGER_TYPES:
+                to, low, high = duckdb_type(narrow[c])
+                ((lo, hi),) = con.sql(
+                    f'select min({expr}), max({expr}) from "{name}"').fetchall()
+                if lo is None or (low <= lo and hi <= high):
+                    expr = f"{expr}::{to} as {expr}"
+            return con.sql(f'select {expr} from "{name}"').pl().to_series().rechunk()
+
+        return pl.DataFrame([read(c) for c in wanted])
 
     def read_or_none(self, name: str) -> pl.DataFrame | None:
         """Read one table, or ``None`` when the store does not hold it."""
@@ -213,7 +240,12 @@ def opened(db: str | Path | Store) -> Iterator[Store]:
         store.close()
 
 
-def read_tables(db: str | Path | Store, names: Iterable[str]) -> dict[str, pl.DataFrame | None]:
+def read_tables(
+    db: str | Path | Store,
+    names: Iterable[str],
+    *,
+    narrow: Mapping[str, Mapping[str, pl.DataType]] | None = None,
+) -> dict[str, pl.DataFrame | None]:
     """Read several tables of an msrwe store through one connection (``None`` for one it lacks).
 
     Parameters
@@ -222,6 +254,9 @@ def read_tables(db: str | Path | Store, names: Iterable[str]) -> dict[str, pl.Da
         Path of the store, or an open :class:`Store` (left open).
     names
         The tables to read.
+    narrow
+        Table -> integer columns to read narrower when every value fits
+        (:meth:`Store.read_columns`).
 
     Raises
     ------
@@ -234,7 +269,10 @@ def read_tables(db: str | Path | Store, names: Iterable[str]) -> dict[str, pl.Da
                 f"{store.path}: the store has no 'patients' table. Is this a store written by "
                 "`msrwe import`?"
             )
-        return {name: store.read_or_none(name) for name in names}
+        present = set(store.tables())
+        narrow = narrow or {}
+        return {name: store.read_columns(name, narrow=narrow.get(name)) if name in present
+                else None for name in names}
 
 
 def table_names(db: str | Path | Store) -> list[str]:

@@ -361,12 +361,13 @@ def build_cohort(
     front = ["patient_id", "group"]
     scr = scr.select(front + [c for c in scr.columns if c not in front])
     adsl = scr.filter(pl.col("included")).drop("included", "excluded_by")
-    kept = adsl.select("patient_id")
+    # the included patients' doses: the frame itself when every patient with a dose is included
+    kept = doses.select(pl.col("patient_id").is_in(adsl["patient_id"])).to_series()
     return Cohort(
         adsl=adsl,
         screening=scr,
         attrition=attrition,
-        doses=doses.join(kept, on="patient_id", how="semi"),
+        doses=keep_rows(doses, kept),
         drug=drug,
     )
 

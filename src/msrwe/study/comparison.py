@@ -7,7 +7,7 @@ it alone. Its results vocabulary is declared here, once (the issue's item 5).
 
 from __future__ import annotations
 
-from msrwe.analysis import Analysis, Column, Context, Output, Stat, SummarySpec
+from msrwe.analysis import Analysis, Column, Context, Output, Stat, SummarySpec, reading
 from msrwe.compare.run import run_comparison
 from msrwe.study.config import Study
 from msrwe.tables.results import ResultsTable
@@ -101,6 +101,9 @@ class Comparison(Analysis):
     )
     outputs = COMPARE_OUTPUTS
     requires = ("administrations",)
+    reads = reading(patients=None, visits=None, relapses=None, administrations=None,
+                    treatments=None, adverse_events=None, hospitalizations=None, mri=None,
+                    biomarkers=None)
     section = ("compare", "Comparative effectiveness")
     figures = ("comparison",)
     facts = ()

@@ -33,7 +33,16 @@ from typing import Any
 
 import polars as pl
 
-from msrwe.analysis.base import Analysis, Column, Context, KeyFact, Output, Stat, SummarySpec
+from msrwe.analysis.base import (
+    Analysis,
+    Column,
+    Context,
+    KeyFact,
+    Output,
+    Stat,
+    SummarySpec,
+    reading,
+)
 from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
 from msrwe.derive.outcomes.composite import EDSS_PLUS, Component, CompositeDefinition
 from msrwe.derive.outcomes.options import OutcomeOptions
@@ -288,6 +297,7 @@ class DisabilityEvents(Analysis):
     """Confirmed improvement, PIRA/RAW, SDMT and composites, as the study file asks."""
 
     name = "disability_events"
+    reads = reading(relapses=None)
     title = "Confirmed improvement, PIRA/RAW, SDMT and composite endpoints"
     doc = (
         "Rows of `msrwe.study.disability_events.DisabilityEvents`, per group and `overall`, for "

@@ -28,7 +28,16 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from msrwe.analysis.base import Analysis, Column, Context, KeyFact, Output, Stat, SummarySpec
+from msrwe.analysis.base import (
+    Analysis,
+    Column,
+    Context,
+    KeyFact,
+    Output,
+    Stat,
+    SummarySpec,
+    reading,
+)
 from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
 from msrwe.derive.outcomes.nhpt import unable_guard
 from msrwe.derive.outcomes.thresholds import PCT20, ThresholdPolicy
@@ -530,6 +539,7 @@ class Efficacy(Analysis):
     """Change from baseline, the EDSS slope and time to confirmed worsening, per measure."""
 
     name = "efficacy"
+    reads = reading(relapses=None)
     title = "Disability outcomes"
     doc = (
         "Rows of `msrwe.study.efficacy.Efficacy`, per group and `overall`: EDSS always, the "

@@ -194,7 +194,8 @@ def add_exposure(
     window_text = f"interval {window[0]}-{window[1]} days counted as on schedule" if window else ""
     for group, ids in group_ids(adsl):
         ex = adexpo.filter(pl.col("patient_id").is_in(ids))
-        dz = addose.filter(pl.col("patient_id").is_in(ids))
+        # the group's dose intervals alone (a filter of addose copied its every column per group)
+        dz = addose.select(pl.col("interval_days").filter(pl.col("patient_id").is_in(ids)))
         results.add(
             EXPOSURE.name, group, "patients", "", "N", len(ids), label="Patients in the cohort"
         )

@@ -21,7 +21,16 @@ from collections.abc import Iterable
 import numpy as np
 import polars as pl
 
-from msrwe.analysis.base import Analysis, Column, Context, KeyFact, Output, Stat, SummarySpec
+from msrwe.analysis.base import (
+    Analysis,
+    Column,
+    Context,
+    KeyFact,
+    Output,
+    Stat,
+    SummarySpec,
+    reading,
+)
 from msrwe.derive._columns import require_columns
 from msrwe.derive.adverse_events import SERIOUS_CRITERIA, derive_adae
 from msrwe.derive.risk import derive_risk_periods as _derive_risk_periods
@@ -540,6 +549,8 @@ class Safety(Analysis):
     outputs = (AE_INCIDENCE, AE_SERIOUS, AE_RELATED, AE_INFECTION, HOSPITALIZATION,
                AE_PER_ADMINISTRATION, AE_BY_DAYS_SINCE_DOSE)
     requires = ("administrations",)
+    reads = reading(adverse_events=None, hospitalizations=None, treatments=None,
+                    administrations=("patient_id", "date", "drug"))
     section = ("safety", "Safety")
     facts = (
         KeyFact("any-ae", "patients with an adverse event", AE_INCIDENCE.name, "n", "any"),

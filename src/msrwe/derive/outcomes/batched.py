@@ -262,6 +262,8 @@ def detect_events_store(
     value_list = ", ".join(f'"{c}"' for c in cols)
     nulls = ", ".join(f'null as "{c}"' for c in cols)
     con = duckdb.connect(str(db), read_only=True)
+    # no progress bar: DuckDB writes it to standard output, into what a command prints there
+    con.execute("set enable_progress_bar = false")
     try:
         tables = {r[0] for r in con.execute("show tables").fetchall()}
         if "visits" not in tables:

@@ -136,6 +136,7 @@ def _read_duckdb(path: Path, schema: str | None, where: str) -> dict[str, pl.Dat
     except duckdb.Error as exc:
         raise ImportRefused(f"not a DuckDB database msrwe can open ({exc})",
                             file=str(path)) from exc
+    con.execute("set enable_progress_bar = false")  # DuckDB writes it to standard output
     try:
         sch = schema or "main"
         found = con.execute(

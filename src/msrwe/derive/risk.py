@@ -125,16 +125,18 @@ def next_treatment_start(
                                         pl.col("drug").cast(pl.String)))
     if not starts:
         return pl.DataFrame(schema=schema)
-    every = pl.concat(starts)
     # the study drug's spellings, decided once per distinct name rather than once per row
-    names = every.select(pl.col("drug").unique().drop_nulls())
+    names = pl.concat([s.select(pl.col("drug").unique().drop_nulls()) for s in starts])
     own = names.filter(
         pl.col("drug").str.strip_chars().str.to_lowercase().is_in(study_drugs)
     )["drug"]
-    other = every.filter(
+    # each table's other drugs, then together: the administrations are mostly the study drug's,
+    # and a million patients' are gigabytes not to copy whole (the same rows, in the same order,
+    # as filtering the two tables put together)
+    other = pl.concat([s.filter(
         pl.col("_start").is_not_null() & pl.col("drug").is_not_null()
         & ~pl.col("drug").is_in(own)
-    )
+    ) for s in starts])
     return (
         other.join(first, on="patient_id", how="inner")
         .filter(pl.col("_start") > pl.col("_first"))

@@ -11,6 +11,7 @@ analyses' own sentences; record the provenance.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -283,8 +284,11 @@ def analyze(
     # The censoring of several analyses asks the same question of the same visits (worsening and
     # improvement, PIRA/RAW, composites): it is answered once per run.
     # (and the engine's input of a measure is selected once: study._engine.shared_engine_visits)
-    with threadpool_limits(limits=1, user_api="blas"), shared_confirmations(), \
-            shared_engine_visits():
+    # Both are let go of after the last analysis running the engine (Analysis.runs_engine).
+    with threadpool_limits(limits=1, user_api="blas"), ExitStack() as shared:
+        shared.enter_context(shared_confirmations())
+        shared.enter_context(shared_engine_visits())
+        sharing = True
         for i, analysis in enumerate(order):
             step(analysis.title.lower())
             reason = _skip_reason(analysis, present)
@@ -295,6 +299,9 @@ def analyze(
                 analysis.run(context, results)
                 ran.append(analysis)
             let_go(tables, order[i + 1:], released, context)
+            if sharing and not any(a.runs_engine(context) for a in order[i + 1:]):
+                shared.close()
+                sharing = False
 
     step("methods and provenance")
     methods = [p for a in analyses if a in ran for p in a.methods(context)]

@@ -574,6 +574,10 @@ class Efficacy(Analysis):
         ),
     )
 
+    def runs_engine(self, context: Context) -> bool:
+        """Yes: it searches each measure with the outcome engine."""
+        return True
+
     def run(self, context: Context, results: ResultsTable) -> None:
         """Efficacy rows; ``adtte``, ``adevents``; ``base_*``/``last_*`` columns of adsl."""
         relapses = context.table("relapses")

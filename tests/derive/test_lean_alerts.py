@@ -121,7 +121,7 @@ def _plain_alerts(administrations: pl.DataFrame, tr: pl.DataFrame | None) -> pl.
     return pl.concat(frames).sort("patient_id", "drug", "limit_id")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(_charts())
 def test_case2_history_alerts_equal_the_plain_version(
     charts: tuple[pl.DataFrame, pl.DataFrame | None],

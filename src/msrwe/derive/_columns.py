@@ -12,7 +12,7 @@ import polars as pl
 
 from msrwe.errors import InputError
 
-__all__ = ["key_codes", "require_columns", "sort_unless_sorted", "strictly_sorted"]
+__all__ = ["in_order", "key_codes", "require_columns", "sort_unless_sorted", "strictly_sorted"]
 
 
 def require_columns(df: pl.DataFrame, name: str, columns: Iterable[str]) -> None:
@@ -99,6 +99,19 @@ def sort_unless_sorted(df: pl.DataFrame, by: list[str]) -> pl.DataFrame:
     """
     if df.height < 2:
         return df.sort(by)
+    return df if in_order(df, by) else df.sort(by)
+
+
+def in_order(df: pl.DataFrame, by: list[str]) -> bool:
+    """Whether ``df`` is in ascending order of ``by`` (ties allowed) with no missing key.
+
+    Examples
+    --------
+    >>> in_order(pl.DataFrame({"p": ["a", "a", "b"], "d": [1, 1, 0]}), ["p", "d"])
+    True
+    >>> in_order(pl.DataFrame({"p": ["b", "a"], "d": [1, 1]}), ["p", "d"])
+    False
+    """
     later = pl.lit(False)
     for col in reversed(by):
         prev = pl.col(col).shift(1)
@@ -106,5 +119,4 @@ def sort_unless_sorted(df: pl.DataFrame, by: list[str]) -> pl.DataFrame:
         later = later | ((pl.col(col) == prev) & pl.lit(col == by[-1]))
     no_null = pl.all_horizontal([pl.col(c).is_not_null() for c in by])
     first = pl.int_range(pl.len()) == 0
-    ok = df.select((no_null & (first | later.fill_null(False))).all()).item()
-    return df if ok else df.sort(by)
+    return bool(df.select((no_null & (first | later.fill_null(False))).all()).item())

@@ -61,16 +61,26 @@ def derive_var_end_date(
     """
     require_columns(dataset, "dataset", [by, start, last_dose])
     require_columns(visits, "visits", [by, date])
-    last_seen = (
-        visits.select(by, date)
-        .join(dataset.select(by, start, last_dose), on=by, how="inner")
-        .filter(
+    ref = dataset.select(by, start, last_dose)
+    if ref.get_column(by).is_unique().all():
+        # one row per patient (adsl): each visit looks up its patient's two dates, and only the
+        # visits kept are written, not a join's copy of a million patients' visits (the same
+        # visits as the inner join, filtered)
+        known = ref.filter(pl.col(by).is_not_null())  # a join matches no missing key
+        looked = {c: pl.col(by).replace_strict(known[by], known[c], default=None,
+                                               return_dtype=ref.schema[c])
+                  for c in (start, last_dose)}
+        keep = visits.select(
+            (pl.col(date) >= looked[start])
+            & (pl.col(date) <= looked[last_dose] + pl.duration(days=lag_days))
+        ).to_series()
+        kept = visits.select(by, date).filter(keep)
+    else:
+        kept = visits.select(by, date).join(ref, on=by, how="inner").filter(
             (pl.col(date) >= pl.col(start))
             & (pl.col(date) <= pl.col(last_dose) + pl.duration(days=lag_days))
         )
-        .group_by(by)
-        .agg(pl.col(date).max().alias("_last_seen"))
-    )
+    last_seen = kept.group_by(by).agg(pl.col(date).max().alias("_last_seen"))
     return (
         dataset.drop([c for c in (new_var,) if c in dataset.columns])
         .join(last_seen, on=by, how="left", maintain_order="left")

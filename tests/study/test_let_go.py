@@ -154,18 +154,22 @@ def test_case6_tables_read_when_first_needed_and_shared_reads_end(
     from msrwe.study import _engine
 
     # whether the shared engine inputs and confirmations are held as each step starts
-    held: dict[str, bool] = {}
+    held: dict[str, tuple[bool, bool]] = {}
 
     def progress(step: int, total: int, what: str) -> None:
-        held[what] = _engine._SHARED.get() is not None and tte._SHARED.get() is not None
+        held[what] = (_engine._SHARED.get() is not None, tte._SHARED.get() is not None)
 
     run.analyze(db, study, progress=progress)
-    # held through the last analysis running the engine (the first endpoint analysis builds
-    # endpoint_data), let go of after it
+    # the engine inputs are held through the last analysis running the engine (the first
+    # endpoint analysis builds endpoint_data), the confirmable assessments through the last
+    # deriving times to confirmed events; each is let go of after it
     steps = list(held)
-    last = steps.index("relapses")
-    assert all(held[s] for s in steps[steps.index("disability outcomes"):last + 1])
-    assert not any(held[s] for s in steps[last + 1:])
+    first, confirming, engine = (steps.index("disability outcomes"), steps.index(
+        "confirmed improvement, pira/raw, sdmt and composite endpoints"), steps.index("relapses"))
+    assert all(held[s][0] for s in steps[first:engine + 1])
+    assert not any(held[s][0] for s in steps[engine + 1:])
+    assert all(held[s][1] for s in steps[first:confirming + 1])
+    assert not any(held[s][1] for s in steps[confirming + 1:])
     assert reads[0] == (*run.COHORT_TABLES, "import_log")
     later = [name for names in reads[1:] for name in names]
     assert sorted(later) == sorted(set(later))  # each table read once

@@ -311,6 +311,15 @@ class Analysis:
         """
         return False
 
+    def censors_at_confirmable(self, context: Context) -> bool:
+        """Whether it will still derive times to confirmed events in this run.
+
+        The runner shares the confirmable assessments
+        (:func:`msrwe.derive.tte.confirmable_visits`) among the analyses that do and lets go of
+        them after the last one, as for :meth:`runs_engine`. No by default.
+        """
+        return False
+
     # -- settings -----------------------------------------------------------------------------
 
     def settings(self, study: Study) -> Mapping[str, Any]:

@@ -178,6 +178,20 @@ def let_go(
             tables[name] = df.select(c for c in df.columns if c in columns)
 
 
+def _end_sharing(
+    block: ExitStack,
+    remaining: Sequence[Analysis],
+    context: Context,
+    uses: Callable[[Analysis, Context], bool],
+) -> None:
+    """Leave ``block`` (what it shares is let go of) when no analysis of ``remaining`` uses it.
+
+    Leaving it again does nothing.
+    """
+    if not any(uses(a, context) for a in remaining):
+        block.close()
+
+
 def analyze(
     store: str | Path | Store,
     study: Study | str | Path | Mapping[str, Any] | None = None,
@@ -284,11 +298,12 @@ def analyze(
     # The censoring of several analyses asks the same question of the same visits (worsening and
     # improvement, PIRA/RAW, composites): it is answered once per run.
     # (and the engine's input of a measure is selected once: study._engine.shared_engine_visits)
-    # Both are let go of after the last analysis running the engine (Analysis.runs_engine).
-    with threadpool_limits(limits=1, user_api="blas"), ExitStack() as shared:
-        shared.enter_context(shared_confirmations())
-        shared.enter_context(shared_engine_visits())
-        sharing = True
+    # Each is let go of after the last analysis using it (Analysis.censors_at_confirmable,
+    # Analysis.runs_engine).
+    with threadpool_limits(limits=1, user_api="blas"), ExitStack() as confirmations, \
+            ExitStack() as engine_inputs:
+        confirmations.enter_context(shared_confirmations())
+        engine_inputs.enter_context(shared_engine_visits())
         for i, analysis in enumerate(order):
             step(analysis.title.lower())
             reason = _skip_reason(analysis, present)
@@ -299,9 +314,9 @@ def analyze(
                 analysis.run(context, results)
                 ran.append(analysis)
             let_go(tables, order[i + 1:], released, context)
-            if sharing and not any(a.runs_engine(context) for a in order[i + 1:]):
-                shared.close()
-                sharing = False
+            _end_sharing(confirmations, order[i + 1:], context,
+                         lambda a, c: a.censors_at_confirmable(c))
+            _end_sharing(engine_inputs, order[i + 1:], context, lambda a, c: a.runs_engine(c))
 
     step("methods and provenance")
     methods = [p for a in analyses if a in ran for p in a.methods(context)]

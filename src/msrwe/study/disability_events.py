@@ -333,6 +333,10 @@ class DisabilityEvents(Analysis):
         """Yes: it searches each measure with the outcome engine."""
         return True
 
+    def censors_at_confirmable(self, context: Context) -> bool:
+        """Yes: its times to event end at the last confirmable assessment."""
+        return True
+
     def run(self, context: Context, results: ResultsTable) -> None:
         """The rows the options ask for; datasets ``adttecdi``, ``adpiraraw``, ``adcomp``."""
         opts: DisabilityEventOptions = context.options(self)

@@ -578,6 +578,10 @@ class Efficacy(Analysis):
         """Yes: it searches each measure with the outcome engine."""
         return True
 
+    def censors_at_confirmable(self, context: Context) -> bool:
+        """Yes: its times to event end at the last confirmable assessment."""
+        return True
+
     def run(self, context: Context, results: ResultsTable) -> None:
         """Efficacy rows; ``adtte``, ``adevents``; ``base_*``/``last_*`` columns of adsl."""
         relapses = context.table("relapses")

@@ -14,7 +14,7 @@ import polars as pl
 
 from msrwe.derive._columns import strictly_sorted
 
-__all__ = ["keep_rows", "sort_unique_key"]
+__all__ = ["keep_rows", "looked_up", "sort_unique_key"]
 
 
 def sort_unique_key(df: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
@@ -53,3 +53,28 @@ def keep_rows(df: pl.DataFrame, keep: pl.Series) -> pl.DataFrame:
     if keep.null_count() == 0 and bool(keep.all()):
         return df
     return df.filter(keep)
+
+
+def looked_up(table: pl.DataFrame, key: str, columns: Sequence[str]) -> dict[str, pl.Expr] | None:
+    """For each row's ``key``, the ``columns`` of ``table``'s row with that key (null: none).
+
+    The expressions stand for an inner join with ``table`` (one row per key) without writing
+    the joined rows: a mask built from them keeps exactly the rows the join would match and
+    the filter then would keep. ``None`` when ``table`` has a key twice (the join would repeat
+    rows: join instead). A missing key matches nothing, as in a join.
+
+    Examples
+    --------
+    >>> cohort = pl.DataFrame({"p": ["a", "b"], "start": [5, 7]})
+    >>> visits = pl.DataFrame({"p": ["a", "c", "b"], "day": [6, 9, 6]})
+    >>> start = looked_up(cohort, "p", ["start"])["start"]
+    >>> visits.filter(pl.col("day") >= start)["p"].to_list()
+    ['a']
+    >>> looked_up(pl.DataFrame({"p": ["a", "a"], "start": [1, 2]}), "p", ["start"]) is None
+    True
+    """
+    if not table.get_column(key).is_unique().all():
+        return None
+    known = table.filter(pl.col(key).is_not_null())
+    return {c: pl.col(key).replace_strict(known[key], known[c], default=None,
+                                          return_dtype=table.schema[c]) for c in columns}

@@ -23,6 +23,7 @@ from __future__ import annotations
 import polars as pl
 
 from msrwe.derive._columns import require_columns
+from msrwe.derive._frames import looked_up
 
 __all__ = ["derive_var_end_date"]
 
@@ -62,14 +63,11 @@ def derive_var_end_date(
     require_columns(dataset, "dataset", [by, start, last_dose])
     require_columns(visits, "visits", [by, date])
     ref = dataset.select(by, start, last_dose)
-    if ref.get_column(by).is_unique().all():
+    looked = looked_up(ref, by, [start, last_dose])
+    if looked is not None:
         # one row per patient (adsl): each visit looks up its patient's two dates, and only the
         # visits kept are written, not a join's copy of a million patients' visits (the same
         # visits as the inner join, filtered)
-        known = ref.filter(pl.col(by).is_not_null())  # a join matches no missing key
-        looked = {c: pl.col(by).replace_strict(known[by], known[c], default=None,
-                                               return_dtype=ref.schema[c])
-                  for c in (start, last_dose)}
         keep = visits.select(
             (pl.col(date) >= looked[start])
             & (pl.col(date) <= looked[last_dose] + pl.duration(days=lag_days))

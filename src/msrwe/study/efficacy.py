@@ -38,6 +38,7 @@ from msrwe.analysis.base import (
     SummarySpec,
     reading,
 )
+from msrwe.derive._frames import keep_rows, looked_up
 from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
 from msrwe.derive.outcomes.nhpt import unable_guard
 from msrwe.derive.outcomes.thresholds import PCT20, ThresholdPolicy
@@ -358,18 +359,28 @@ def add_slope(
     Uses the on-treatment EDSS assessments from the baseline assessment on (``advs`` rows with
     ``on_treatment`` and ``date >= base_edss_date``), time in years since the first dose.
     """
-    df = (  # five columns, not a copy of every advs column (the same rows, in the same order)
-        advs.select("patient_id", "date", "edss", "days", "on_treatment")
-        .join(adsl.select("patient_id", "base_edss_date"), on="patient_id", how="inner")
-        .filter(
-            pl.col("on_treatment")
-            & pl.col("edss").is_not_null()
-            & (pl.col("date") >= pl.col("base_edss_date"))
+    bases = adsl.select("patient_id", "base_edss_date")
+    base = looked_up(bases, "patient_id", ["base_edss_date"])
+    if base is not None:  # each assessment looks up its baseline date: no joined copy
+        keep = advs.select(pl.col("on_treatment") & pl.col("edss").is_not_null()
+                           & (pl.col("date") >= base["base_edss_date"])).to_series()
+        df = advs.select("patient_id", "date", "edss", "days").filter(keep)
+    else:  # five columns, not a copy of every advs column (the same rows, in the same order)
+        df = (
+            advs.select("patient_id", "date", "edss", "days", "on_treatment")
+            .join(bases, on="patient_id", how="inner")
+            .filter(
+                pl.col("on_treatment")
+                & pl.col("edss").is_not_null()
+                & (pl.col("date") >= pl.col("base_edss_date"))
+            )
+            .select("patient_id", "date", "edss", "days")
         )
-        .with_columns((pl.col("days") / _DAYS_PER_YEAR).alias("years"))
-    )
+    df = df.with_columns((pl.col("days") / _DAYS_PER_YEAR).alias("years"))
     for group, sub in _groups(adsl):
-        part = df.join(sub.select("patient_id"), on="patient_id", how="semi")
+        # the group's assessments by a mask (one group: the frame itself, no copy)
+        part = keep_rows(df, df.get_column("patient_id").is_in(
+            sub.get_column("patient_id").implode(), nulls_equal=False))
         n_pat = part["patient_id"].n_unique()
         n_obs = part.height
         base = {"n": n_pat, "n_obs": n_obs}

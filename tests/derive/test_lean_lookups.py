@@ -1,9 +1,10 @@
 """Adverse-event dose numbers and the end of follow-up without copying a registry's rows (14.1).
 
 ``derive_adae`` numbers doses that come in patient and date order as they stand (no codes, no
-sorted copy); ``derive_var_end_date`` looks up each visit's patient dates instead of joining the
-visits with the cohort. Each lean path is checked against the plain one on drawn charts: the
-shuffled doses take the sorting path, and the join is the former code kept here.
+sorted copy); ``derive_var_end_date`` (and the EDSS slope) look up each visit's patient dates
+instead of joining the visits with the cohort (``derive._frames.looked_up``). Each lean path is
+checked against the plain one on drawn charts: the shuffled doses take the sorting path, and the
+join is the former code kept here.
 """
 
 from __future__ import annotations
@@ -99,3 +100,24 @@ def test_case2_end_date_by_lookup_equals_the_join(
     adsl, visits = drawn
     assert_frame_equal(derive_var_end_date(adsl, visits=visits, lag_days=lag),
                        _plain_end_date(adsl, visits, lag))
+
+
+@settings(max_examples=50, deadline=None)
+@given(_cohort_and_visits())
+def test_case3_looked_up_mask_keeps_the_rows_of_the_join(
+    drawn: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    from msrwe.derive._frames import looked_up
+
+    adsl, visits = drawn
+    looked = looked_up(adsl, "patient_id", ["first_dose", "last_dose"])
+    assert looked is not None  # one row per patient
+    lean = visits.filter((pl.col("date") >= looked["first_dose"])
+                         & (pl.col("date") <= looked["last_dose"]))
+    plain = (visits.join(adsl, on="patient_id", how="inner", maintain_order="left")
+             .filter((pl.col("date") >= pl.col("first_dose"))
+                     & (pl.col("date") <= pl.col("last_dose")))
+             .select(visits.columns))
+    assert_frame_equal(lean, plain)
+    # a patient twice: no lookup (the join repeats rows)
+    assert looked_up(pl.concat([adsl, adsl]), "patient_id", ["first_dose"]) is None

@@ -159,7 +159,11 @@ def test_case6_tables_read_when_first_needed_and_shared_reads_end(
     def progress(step: int, total: int, what: str) -> None:
         held[what] = (_engine._SHARED.get() is not None, tte._SHARED.get() is not None)
 
-    run.analyze(db, study, progress=progress)
+    result = run.analyze(db, study, progress=progress)
+    # the drug, route and unit held as categoricals during the run are text in the result
+    assert result.datasets["addose"].schema["drug"] == pl.String
+    assert not [n for n, df in result.datasets.items()
+                if any(isinstance(t, pl.Categorical) for t in df.schema.values())]
     # the engine inputs are held through the last analysis running the engine (the first
     # endpoint analysis builds endpoint_data), the confirmable assessments through the last
     # deriving times to confirmed events; each is let go of after it

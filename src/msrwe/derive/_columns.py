@@ -12,7 +12,9 @@ import polars as pl
 
 from msrwe.errors import InputError
 
-__all__ = ["in_order", "key_codes", "require_columns", "sort_unless_sorted", "strictly_sorted"]
+__all__ = [
+    "as_text", "in_order", "key_codes", "require_columns", "sort_unless_sorted", "strictly_sorted",
+]
 
 
 def require_columns(df: pl.DataFrame, name: str, columns: Iterable[str]) -> None:
@@ -120,3 +122,20 @@ def in_order(df: pl.DataFrame, by: list[str]) -> bool:
     no_null = pl.all_horizontal([pl.col(c).is_not_null() for c in by])
     first = pl.int_range(pl.len()) == 0
     return bool(df.select((no_null & (first | later.fill_null(False))).all()).item())
+
+
+def as_text(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with its categorical columns as text (``df`` itself when it has none).
+
+    The analysis holds a few chart columns as categoricals (``msrwe.store.ANALYSIS_TYPES``); a
+    derived table of a row per patient or per event holds them as text again, as the chart does.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"drug": ["rituximab"]}, schema={"drug": pl.Categorical})
+    >>> as_text(df).schema["drug"]
+    String
+    """
+    casts = [pl.col(c).cast(pl.String) for c, t in df.schema.items()
+             if isinstance(t, pl.Categorical)]
+    return df.with_columns(casts) if casts else df

@@ -177,12 +177,12 @@ def derive_history_alerts(
     # a drug's spellings are found once per distinct name, and only the limited drugs' rows are
     # lowercased: a registry's administrations are gigabytes, mostly of other drugs (the same
     # rows, in the same order, as lowercasing every row and filtering)
-    names = administrations.get_column("drug").unique().drop_nulls()
+    names = administrations.get_column("drug").unique().drop_nulls()  # text or categorical
 
     def of_drugs(drugs: Collection[str]) -> pl.DataFrame:
-        spellings = names.filter(names.str.to_lowercase().is_in(list(drugs)))
+        spellings = names.filter(names.cast(pl.String).str.to_lowercase().is_in(list(drugs)))
         return administrations.filter(pl.col("drug").is_in(spellings)).with_columns(
-            pl.col("drug").str.to_lowercase())
+            pl.col("drug").cast(pl.String).str.to_lowercase())
 
     for lim in limits:
         sub = of_drugs((lim.drug,))

@@ -19,6 +19,7 @@ import polars as pl
 
 from msrwe.analysis.base import Analysis, Context
 from msrwe.analysis.result import DATASET_NAMES, AnalysisResult, InForce, Provenance
+from msrwe.derive._columns import as_text
 from msrwe.derive.tte import shared_confirmations
 from msrwe.derive.visits import derive_advs, derive_vars_adsl
 from msrwe.errors import StudyFileError
@@ -320,7 +321,9 @@ def analyze(
 
     step("methods and provenance")
     methods = [p for a in analyses if a in ran for p in a.methods(context)]
-    ds = context.datasets
+    # the columns held as categoricals during the run (drug, route, unit) are text again, as
+    # charted (msrwe.store.ANALYSIS_TYPES), once every analysis is done
+    ds = {n: as_text(df) for n, df in context.datasets.items()}
     datasets = {n: ds[n] for n in DATASET_NAMES if n in ds}
     datasets.update({n: df for n, df in ds.items() if n not in datasets})
     result = AnalysisResult(

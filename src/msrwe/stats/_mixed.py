@@ -257,12 +257,21 @@ def _long_polars(
     floats; a text id column is not turned into a million Python strings.
     """
     num = df.select(pl.col(y).cast(pl.Float64), pl.col(time).cast(pl.Float64), pl.col(group))
-    data = num.drop_nulls().filter(pl.col(y).is_not_nan() & pl.col(time).is_not_nan())
+    keep = num.select(pl.all_horizontal(pl.all().is_not_null())
+                      & pl.col(y).is_not_nan() & pl.col(time).is_not_nan()).to_series()
+    # every row kept (the usual case): the frame itself, not a copy of a registry's assessments
+    data = num if keep.all() else num.filter(keep)
     ids = data[group]
     first = ids.unique(maintain_order=True)
-    codes = (ids.to_frame("_id")
-             .join(first.to_frame("_id").with_row_index("_code"), on="_id", how="left",
-                   maintain_order="left", nulls_equal=True)["_code"].to_numpy())
+    start = ids.ne_missing(ids.shift(1))  # (no id is missing here)
+    if int(start.sum()) == first.len():
+        # each patient's rows together (assessments in patient order): the first-appearance
+        # code is the number of patients begun before the row, with no join of text ids
+        codes = (start.cast(pl.Int64).cum_sum() - 1).to_numpy()
+    else:
+        codes = (ids.to_frame("_id")
+                 .join(first.to_frame("_id").with_row_index("_code"), on="_id", how="left",
+                       maintain_order="left", nulls_equal=True)["_code"].to_numpy())
     return (codes.astype(np.int64), first.len(), data[time].to_numpy(),
             data[y].to_numpy())
 

@@ -152,3 +152,26 @@ def test_case4_engine_assessments_by_lookup_equal_the_join(
     # (the same rows; ties of patient and date compared in a fixed order)
     every = ["patient_id", "date", "edss"]
     assert_frame_equal(engine_visits(adsl, advs, "edss").sort(every), plain.sort(every))
+
+
+@settings(max_examples=30, deadline=None)
+@given(_advs(), st.sampled_from(["confirmable", "last_assessment"]))
+def test_case5_adtte_by_lookup_equals_the_join(
+    drawn: tuple[pl.DataFrame, pl.DataFrame], censor_at: str
+) -> None:
+    # the plain path is the join the lookup replaces (looked_up answering None forces it)
+    from unittest import mock
+
+    from msrwe.derive import tte
+
+    adsl, advs = drawn
+    adsl = adsl.with_columns(pl.col("base_edss_date").alias("first_dose"),
+                             pl.lit("overall").alias("group"))
+    events = advs.filter(pl.col("edss") >= 6.0).select(
+        "patient_id", pl.lit("CDW").alias("event_type"), "date")
+    lean = tte.derive_adtte(adsl, advs, events, value="edss", param="CDW_EDSS",
+                            censor_at=censor_at)
+    with mock.patch.object(tte, "looked_up", return_value=None):
+        plain = tte.derive_adtte(adsl, advs, events, value="edss", param="CDW_EDSS",
+                                 censor_at=censor_at)
+    assert_frame_equal(lean, plain)

@@ -30,9 +30,10 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from msrwe._duckdb import quiet
 from msrwe.errors import StoreError
 from msrwe.schema import BOOKKEEPING
-from msrwe.store._read import connect, quiet
+from msrwe.store._read import connect
 
 __all__ = [
     "CHECKED_SCHEMA",

@@ -96,7 +96,10 @@ def scan_patients(p_start, p_end, off, day, value, delta, validconf, roff, rday,
 
     ni = 6 + 2 * nconf
     nf = 3 + 2 * nconf
-    ev_i = np.empty((max(16, (p_end - p_start) // 2), ni), dtype=np.int32)
+    # room for every event at once (a patient has at most one event per visit, one under a
+    # first* event): no copy as the table grows; pages never written are never resident
+    cap = off[p_end] - off[p_start] if ev_code == _MULTIPLE else p_end - p_start
+    ev_i = np.empty((max(16, cap), ni), dtype=np.int32)
     ev_f = np.empty((ev_i.shape[0], nf), dtype=np.float64)
     n_ev = 0
     un_i = np.empty((16 if want_unconf else 0, 3), dtype=np.int32)

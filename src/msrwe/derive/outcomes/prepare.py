@@ -64,6 +64,23 @@ class Prepared:
         """What the kernel reads as ``delta``: ``base`` under a kernel code, else :attr:`delta`."""
         return self.base if self.threshold_code >= 0 else self.delta
 
+    def patient_slice(self, start: int, stop: int) -> Prepared:
+        """The patients ``start:stop`` alone, as if prepared by themselves (arrays are views).
+
+        Scanning and assembling the slices of a cohort one by one and concatenating the tables
+        gives the tables of the whole cohort: every patient is scanned on its own.
+        """
+        v0, v1 = int(self.off[start]), int(self.off[stop])
+        r0, r1 = int(self.roff[start]), int(self.roff[stop])
+        sub = Prepared(self.patients.slice(start, stop - start),
+                       _readonly(self.off[start:stop + 1] - v0), self.day[v0:v1],
+                       self.value[v0:v1], self.base[v0:v1], self.validconf[v0:v1],
+                       _readonly(self.roff[start:stop + 1] - r0), self.rday[r0:r1],
+                       self.date_dtype, self.policy, self.threshold_code)
+        if "delta" in self.__dict__:  # a threshold function is not evaluated twice
+            sub.__dict__["delta"] = self.__dict__["delta"][v0:v1]
+        return sub
+
 
 def _readonly(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
     a = np.ascontiguousarray(a)
@@ -323,6 +340,10 @@ def _patient_order(pid: pl.Series, day: npt.NDArray[np.int32],
 def _index_in(values: pl.Series, ids: pl.Series) -> npt.NDArray[np.int64]:
     """Position of each value in ``ids`` (distinct), -1 when absent: one hash pass, no join."""
     dt = ids.dtype
+    if values.dtype == dt and values.len() and not values.null_count():
+        walked = _walk_in_order(values, ids)
+        if walked is not None:
+            return walked
     if dt == pl.String or dt.is_integer():
         import pyarrow.compute as pc
 
@@ -336,6 +357,52 @@ def _index_in(values: pl.Series, ids: pl.Series) -> npt.NDArray[np.int64]:
     return (values.alias("patient_id").to_frame()
             .join(order, on="patient_id", how="left", maintain_order="left")["pidx"]
             .fill_null(-1).to_numpy())
+
+
+_WALK_INTS = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32)
+
+
+def _frozen(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A read-only view: the compiled walks always see the same array types."""
+    a = a.view()
+    a.flags.writeable = False
+    return a
+
+
+def _text_buffers(s: pl.Series) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
+    """The Arrow offsets (int64, ``len(s) + 1``) and bytes of a String column, without a copy."""
+    arr = s.to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    _, offsets, data = arr.buffers()
+    off = np.frombuffer(offsets, dtype=np.int64, count=arr.offset + len(arr) + 1)[arr.offset:]
+    raw = np.zeros(0, np.uint8) if data is None else np.frombuffer(data, dtype=np.uint8)
+    return _frozen(off), _frozen(raw)
+
+
+def _walk_in_order(values: pl.Series, ids: pl.Series) -> npt.NDArray[np.int64] | None:
+    """Positions of ``values`` in ``ids`` when all are found walking forward, else None.
+
+    See :mod:`msrwe.derive.outcomes._walk`: one pass over both columns, no hash; None (then
+    the caller hashes) when the values are in another order or one is not among ``ids``.
+    """
+    if ids.dtype == pl.String:
+        from msrwe.derive.outcomes._walk import walk_text as fn
+
+        args: tuple[Any, ...] = (*_text_buffers(ids), *_text_buffers(values))
+    elif ids.dtype in _WALK_INTS:
+        from msrwe.derive.outcomes._walk import walk_ints as fn
+
+        args = (_frozen(ids.cast(pl.Int64).to_numpy()), _frozen(values.cast(pl.Int64).to_numpy()))
+    else:
+        return None
+    from msrwe.derive.outcomes.compile_notice import compile_notice
+
+    with compile_notice(fn):
+        pos, found = fn(*args)
+    return pos if found == len(pos) else None
 
 
 def _positions(pos: Any) -> npt.NDArray[np.int64]:

@@ -20,10 +20,13 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 from numba import njit
 
-__all__ = ["SEQ_WORDS", "event_arrays", "summary_arrays"]
+__all__ = ["COMPILED", "SEQ_WORDS", "event_arrays", "summary_arrays"]
 
 _CDI, _CDW, _RAW, _PIRA = 1, 2, 3, 4
 #: The words of an event sequence by type code.
@@ -35,27 +38,34 @@ for _k, _w in enumerate(SEQ_WORDS):
     _WORD_LEN[_k] = len(_w)
 
 
-@njit(cache=True, nogil=True)
-def event_arrays(ev_i, ev_f, off, day, nconf):  # pragma: no cover - compiled
+def event_arrays(ev_i: npt.NDArray[np.int32], ev_f: npt.NDArray[np.float64],
+                 off: npt.NDArray[np.int64], day: npt.NDArray[np.int32], nconf: int,
+                 ) -> tuple[npt.NDArray[Any], ...]:
     """The events table's numeric columns from the records (events sorted by patient).
 
     Returns ``(pat, nevent, types, days, ok, values, spans, sust_last)``: ``days[k]`` and
     ``ok[k]`` are the date (day number) and its presence for the onset, baseline, last delta,
     the ``nconf`` confirmations and the ``nconf`` PIRA confirmations; ``values[k]`` the float
     record's column ``k``; ``spans`` holds total follow-up, time to event, baseline to event and
-    sustained days.
+    sustained days. The arrays are made by numpy (huge pages for large ones, see
+    :func:`msrwe.derive.outcomes.kernel.event_buffers`) and filled by one compiled pass.
     """
+    n, nd = ev_i.shape[0], 3 + 2 * nconf
+    cols = (np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int32),
+            np.empty(n, dtype=np.int64), np.empty((nd, n), dtype=np.int32),
+            np.empty((nd, n), dtype=np.bool_), np.empty((ev_f.shape[1], n), dtype=np.float64),
+            np.empty((4, n), dtype=np.int64), np.empty(n, dtype=np.bool_))
+    _fill_events(ev_i, ev_f, off, day, *cols)
+    return cols
+
+
+@njit(cache=True, nogil=True)
+def _fill_events(ev_i, ev_f, off, day, pat, nevent, types, days, ok, values, spans,
+                 sust_last):  # pragma: no cover - compiled
     n = ev_i.shape[0]
-    nd = 3 + 2 * nconf
+    nd = days.shape[0]
     nf = ev_f.shape[1]
-    pat = np.empty(n, dtype=np.int64)
-    nevent = np.empty(n, dtype=np.int32)
-    types = np.empty(n, dtype=np.int64)
-    days = np.empty((nd, n), dtype=np.int32)
-    ok = np.empty((nd, n), dtype=np.bool_)
-    values = np.empty((nf, n), dtype=np.float64)
-    spans = np.empty((4, n), dtype=np.int64)
-    sust_last = np.empty(n, dtype=np.bool_)
+    nconf = (nd - 3) // 2
     src = np.empty(nd, dtype=np.int64)  # record column of each date
     src[0], src[1], src[2] = 2, 3, 4
     for k in range(2 * nconf):
@@ -84,25 +94,35 @@ def event_arrays(ev_i, ev_f, off, day, nconf):  # pragma: no cover - compiled
         spans[2, e] = onset - np.int64(day[ev_i[e, 3]])
         spans[3, e] = np.int64(day[su]) - onset
         sust_last[e] = su == off[p + 1] - 1
-    return pat, nevent, types, days, ok, values, spans, sust_last
 
 
-@njit(cache=True, nogil=True)
-def summary_arrays(ev_i, off, day, rawpira):  # pragma: no cover - compiled
+def summary_arrays(ev_i: npt.NDArray[np.int32], off: npt.NDArray[np.int64],
+                   day: npt.NDArray[np.int32], rawpira: bool,
+                   ) -> tuple[npt.NDArray[Any], ...]:
     """The summary's columns: ``(n_visits, total_fu, counts, seq_offsets, seq_bytes)``.
 
     ``counts`` rows are event_count, CDI, CDW, RAW, PIRA and undefined; each patient's event
     words are joined by ", " into ``seq_bytes[seq_offsets[p]:seq_offsets[p + 1]]``.
     """
     npat = len(off) - 1
-    n = ev_i.shape[0]
     n_visits = np.empty(npat, dtype=np.int32)
     total_fu = np.empty(npat, dtype=np.int64)
+    counts = np.zeros((6, npat), dtype=np.int32)
+    seq_off = np.zeros(npat + 1, dtype=np.int64)
+    _count_events(ev_i, off, day, rawpira, n_visits, total_fu, counts, seq_off)
+    seq = np.empty(seq_off[npat], dtype=np.uint8)
+    _write_sequences(ev_i, rawpira, seq_off, seq)
+    return n_visits, total_fu, counts, seq_off, seq
+
+
+@njit(cache=True, nogil=True)
+def _count_events(ev_i, off, day, rawpira, n_visits, total_fu, counts,
+                  seq_off):  # pragma: no cover - compiled
+    npat = len(off) - 1
+    n = ev_i.shape[0]
     for p in range(npat):
         n_visits[p] = off[p + 1] - off[p]
         total_fu[p] = np.int64(day[max(off[p + 1] - 1, 0)]) - np.int64(day[off[p]])
-    counts = np.zeros((6, npat), dtype=np.int32)
-    seq_off = np.zeros(npat + 1, dtype=np.int64)
     for e in range(n):
         p = ev_i[e, 0]
         t = ev_i[e, 1]
@@ -122,7 +142,11 @@ def summary_arrays(ev_i, off, day, rawpira):  # pragma: no cover - compiled
         seq_off[p + 1] += _WORD_LEN[w] + (2 if counts[0, p] > 1 else 0)
     for p in range(npat):
         seq_off[p + 1] += seq_off[p]
-    data = np.empty(seq_off[npat], dtype=np.uint8)
+
+
+@njit(cache=True, nogil=True)
+def _write_sequences(ev_i, rawpira, seq_off, data):  # pragma: no cover - compiled
+    n = ev_i.shape[0]
     at = 0
     prev = -1
     for e in range(n):
@@ -139,4 +163,7 @@ def summary_arrays(ev_i, off, day, rawpira):  # pragma: no cover - compiled
         for b in range(_WORD_LEN[w]):
             data[at + b] = _WORD_BYTES[w, b]
         at += _WORD_LEN[w]
-    return n_visits, total_fu, counts, seq_off, data
+
+
+#: The compiled passes (for :func:`msrwe.derive.outcomes.compile_notice.compile_notice`).
+COMPILED = (_fill_events, _count_events, _write_sequences)

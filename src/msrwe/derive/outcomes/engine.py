@@ -86,7 +86,7 @@ def run_prepared(prep: Prepared, opts: OutcomeOptions, *, threads: int | None = 
     -------
     OutcomeResult
     """
-    from msrwe.derive.outcomes._assemble_jit import event_arrays, summary_arrays
+    from msrwe.derive.outcomes._assemble_jit import COMPILED
     from msrwe.derive.outcomes.kernel import scan_patients  # numba only when events are sought
 
     npat = len(prep.off) - 1
@@ -99,7 +99,7 @@ def run_prepared(prep: Prepared, opts: OutcomeOptions, *, threads: int | None = 
     bounds = np.linspace(0, npat, max(1, min(threads, npat)) + 1).astype(np.int64)
     chunks = [(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
     # a first compile says so instead of a silent wait
-    with compile_notice(scan_patients, event_arrays, summary_arrays):
+    with compile_notice(scan_patients, *COMPILED):
         if len(chunks) > 1:  # each thread scans and assembles its own patients
             with ThreadPoolExecutor(len(chunks)) as ex:
                 parts = list(ex.map(
@@ -117,13 +117,14 @@ def _scan_and_assemble(prep: Prepared, impu: npt.NDArray[np.float64], opts: Outc
                        fix_direction: bool,
                        ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
     """Scan every patient of ``prep`` and assemble its events, summary and unconfirmed tables."""
-    from msrwe.derive.outcomes.kernel import scan_patients
+    from msrwe.derive.outcomes.kernel import event_buffers, scan_patients
 
     iopt, fopt, win = codes(opts, fix_direction=fix_direction,
                             threshold_code=prep.threshold_code)
     npat = len(prep.off) - 1
     out = scan_patients(0, npat, prep.off, prep.day, prep.value, prep.kernel_delta,
-                        prep.validconf, prep.roff, prep.rday, impu, iopt, fopt, win)
+                        prep.validconf, prep.roff, prep.rday, impu, iopt, fopt, win,
+                        *event_buffers(iopt, npat, len(prep.day)))
     ev_i, ev_f = out[0][: out[2]], out[1][: out[2]]
     unconfirmed = (build_unconfirmed(prep, out[3][: out[5]], out[4][: out[5]])
                    if opts.return_unconfirmed else None)

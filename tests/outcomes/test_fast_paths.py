@@ -84,3 +84,30 @@ def test_a_slice_is_the_slice_prepared_alone():
     for name in ("off", "day", "value", "base", "validconf", "roff", "rday"):
         np.testing.assert_array_equal(getattr(whole, name), getattr(alone, name), name)
     assert not whole.off.flags.writeable
+
+
+def _keys_sorted(pos, bounds, rd, ok, npat):
+    """The former placement: one (patient, day) key per kept row, sorted."""
+    rp = np.repeat(pos, np.diff(bounds))
+    keep = (rp >= 0) & (ok if len(ok) else True)
+    order = np.lexsort((rd[keep], rp[keep]))
+    roff = np.zeros(npat + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rp[keep], minlength=npat), out=roff[1:])
+    return roff.tolist(), rd[keep][order].tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(runs=st.lists(st.tuples(st.integers(-1, 4), st.lists(st.integers(-50, 50), max_size=45)),
+                     max_size=8),
+       mask=st.booleans(), data=st.data())
+def test_relapse_placement_equals_the_key_sort(runs, mask, data):
+    from msrwe.derive.outcomes._relapse_jit import place_relapses
+
+    pos = np.array([p for p, _ in runs], dtype=np.int64)
+    bounds = np.r_[0, np.cumsum([len(d) for _, d in runs])].astype(np.int64)
+    rd = np.array([x for _, d in runs for x in d], dtype=np.int32)
+    ok = (np.array(data.draw(st.lists(st.booleans(), min_size=len(rd), max_size=len(rd))),
+                   dtype=np.bool_) if mask else np.zeros(0, dtype=np.bool_))
+    roff, rday = np.zeros(6, dtype=np.int64), np.empty(len(rd), dtype=np.int32)
+    n = place_relapses(pos, bounds, rd, ok, roff, rday)
+    assert (roff.tolist(), rday[:n].tolist()) == _keys_sorted(pos, bounds, rd, ok, 5)

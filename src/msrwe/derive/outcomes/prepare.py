@@ -449,30 +449,25 @@ def _relapse_arrays(relapses: Any, ids: pl.Series, npat: int, pid_dtype: pl.Data
     # -1: a patient without visits (or no patient); one look-up per run of equal identifiers
     nrel = rpid.len()
     heads = np.r_[0, _run_starts(rpid)] if nrel else np.zeros(0, np.int64)
-    if len(heads) < nrel:
-        pos = np.repeat(_index_in(rpid[heads], ids), np.diff(np.r_[heads, nrel]))
-    else:
-        pos = _index_in(rpid, ids)
-    valid = pos >= 0
+    pos = _index_in(rpid[heads] if len(heads) < nrel else rpid, ids)
+    bounds = np.r_[heads, nrel]
+    ok = np.zeros(0, dtype=np.bool_)  # every row kept
     if onset.null_count():
-        valid &= onset.is_not_null().to_numpy()
+        ok = onset.is_not_null().to_numpy()
     if rd.null_count():
-        bad = rd.is_null().to_numpy() & valid
+        bad = rd.is_null().to_numpy() & np.repeat(pos >= 0, np.diff(bounds))
+        if len(ok):
+            bad &= ok
         if bad.any():  # raises with the value
             _as_days(rel.select("onset_date").filter(pl.Series(bad)), "onset_date", "relapses")
         rd = rd.fill_null(0)
-    rp_all, rd_all = pos, rd.to_numpy()
-    if not valid.all():
-        rp_all, rd_all = rp_all[valid], rd_all[valid]
-    if len(rp_all):
-        # one integer per (patient, day): sorting the keys sorts both (equal keys are equal rows)
-        key = ((rp_all.astype(np.uint64) << np.uint64(32))
-               | (rd_all.astype(np.int64) + 2**31).astype(np.uint64))
-        if len(key) > 1 and bool((key[1:] < key[:-1]).any()):
-            key.sort(kind="stable")  # runs of one patient: a merge sort is quickest
-        rp = (key >> np.uint64(32)).astype(np.int64)
-        np.cumsum(np.bincount(rp, minlength=npat), out=roff[1:])
-        rday = ((key & np.uint64(0xFFFFFFFF)).astype(np.int64) - 2**31).astype(np.int32)
+    from msrwe.derive.outcomes._relapse_jit import place_relapses
+    from msrwe.derive.outcomes.compile_notice import compile_notice
+
+    rday = np.empty(nrel, dtype=np.int32)
+    with compile_notice(place_relapses):
+        n = place_relapses(pos, bounds, _frozen(rd.to_numpy()), _frozen(ok), roff, rday)
+    rday = rday[:n]
     return _readonly(roff), _readonly(rday)
 
 

@@ -110,17 +110,18 @@ def test_case3_looked_up_mask_keeps_the_rows_of_the_join(
     from msrwe.derive._frames import looked_up
 
     adsl, visits = drawn
-    looked = looked_up(adsl, "patient_id", ["first_dose", "last_dose"])
+    looked = looked_up(adsl, "patient_id", ["first_dose", "last_dose"], visits["patient_id"])
     assert looked is not None  # one row per patient
-    lean = visits.filter((pl.col("date") >= looked["first_dose"])
-                         & (pl.col("date") <= looked["last_dose"]))
+    lean = visits.filter((pl.col("date") >= pl.lit(looked["first_dose"]))
+                         & (pl.col("date") <= pl.lit(looked["last_dose"])))
     plain = (visits.join(adsl, on="patient_id", how="inner", maintain_order="left")
              .filter((pl.col("date") >= pl.col("first_dose"))
                      & (pl.col("date") <= pl.col("last_dose")))
              .select(visits.columns))
     assert_frame_equal(lean, plain)
     # a patient twice: no lookup (the join repeats rows)
-    assert looked_up(pl.concat([adsl, adsl]), "patient_id", ["first_dose"]) is None
+    assert looked_up(pl.concat([adsl, adsl]), "patient_id", ["first_dose"],
+                     visits["patient_id"]) is None
 
 
 @st.composite
@@ -159,7 +160,7 @@ def test_case4_engine_assessments_by_lookup_equal_the_join(
 def test_case5_adtte_by_lookup_equals_the_join(
     drawn: tuple[pl.DataFrame, pl.DataFrame], censor_at: str
 ) -> None:
-    # the plain path is the join the lookup replaces (looked_up answering None forces it)
+    # the plain path: the inner join the per-run look-up (a left one, then the filter) replaces
     from unittest import mock
 
     from msrwe.derive import tte
@@ -171,7 +172,11 @@ def test_case5_adtte_by_lookup_equals_the_join(
         "patient_id", pl.lit("CDW").alias("event_type"), "date")
     lean = tte.derive_adtte(adsl, advs, events, value="edss", param="CDW_EDSS",
                             censor_at=censor_at)
-    with mock.patch.object(tte, "looked_up", return_value=None):
+
+    def inner(df: pl.DataFrame, ref: pl.DataFrame, on: str, how: str) -> pl.DataFrame:
+        return df.join(ref, on=on, how="inner", maintain_order="left")
+
+    with mock.patch.object(tte, "join_by_runs", inner):
         plain = tte.derive_adtte(adsl, advs, events, value="edss", param="CDW_EDSS",
                                  censor_at=censor_at)
     assert_frame_equal(lean, plain)

@@ -63,14 +63,14 @@ def derive_var_end_date(
     require_columns(dataset, "dataset", [by, start, last_dose])
     require_columns(visits, "visits", [by, date])
     ref = dataset.select(by, start, last_dose)
-    looked = looked_up(ref, by, [start, last_dose])
+    looked = looked_up(ref, by, [start, last_dose], visits.get_column(by))
     if looked is not None:
         # one row per patient (adsl): each visit looks up its patient's two dates, and only the
         # visits kept are written, not a join's copy of a million patients' visits (the same
         # visits as the inner join, filtered)
         keep = visits.select(
-            (pl.col(date) >= looked[start])
-            & (pl.col(date) <= looked[last_dose] + pl.duration(days=lag_days))
+            (pl.col(date) >= pl.lit(looked[start]))
+            & (pl.col(date) <= pl.lit(looked[last_dose]) + pl.duration(days=lag_days))
         ).to_series()
         kept = visits.select(by, date).filter(keep)
     else:

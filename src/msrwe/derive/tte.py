@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 
 from msrwe.derive._columns import strictly_sorted
-from msrwe.derive._frames import looked_up
+from msrwe.derive._frames import join_by_runs
 
 if TYPE_CHECKING:
     from msrwe.derive.outcomes.options import OutcomeOptions
@@ -337,27 +337,14 @@ def derive_adtte(
     if adsl.is_empty():
         return pl.DataFrame(schema=ADTTE_SCHEMA)
     col, base_date = value, f"base_{value}_date"
-    bases = adsl.select("patient_id", base_date)
-    base = looked_up(bases, "patient_id", [base_date])
-    if base is not None:
-        # each assessment looks up its patient's baseline date; only the kept rows are written
-        # (the rows, in the visits' order, of the join below without joining every visit)
-        keep = advs.select(pl.col("on_treatment") & pl.col(col).is_not_null()
-                           & (pl.col("date") >= base[base_date])).to_series()
-        searched = advs.select("patient_id", "date").filter(keep).with_columns(
-            base[base_date].alias(base_date))
-    else:
-        searched = (
-            # lazy, three columns: a copy of every advs column is gigabytes at registry scale
-            advs.lazy().select("patient_id", "date", "on_treatment", col)
-            .filter(pl.col("on_treatment") & pl.col(col).is_not_null())
-            # in the visits' order, so that the same visits ask :func:`confirmable_visits` the
-            # same question (:func:`shared_confirmations`)
-            .join(bases.lazy(), on="patient_id", how="inner", maintain_order="left")
-            .filter(pl.col("date") >= pl.col(base_date))
-            .select("patient_id", "date", base_date)
-            .collect()
-        )
+    rows = advs.select("patient_id", "date").filter(  # two columns, not a copy of advs
+        advs.select(pl.col("on_treatment") & pl.col(col).is_not_null()).to_series())
+    # in the visits' order, so that the same visits ask :func:`confirmable_visits` the same
+    # question (:func:`shared_confirmations`)
+    # (a left look-up and one filter: the inner join's rows, copied once; a patient without a
+    # baseline date is dropped by the filter)
+    searched = join_by_runs(rows, adsl.select("patient_id", base_date), "patient_id", "left") \
+        .filter(pl.col("date") >= pl.col(base_date))
     last_seen = (
         searched.filter(pl.col("date") > pl.col(base_date))
         .group_by("patient_id")

@@ -262,16 +262,18 @@ def _long_polars(
     # every row kept (the usual case): the frame itself, not a copy of a registry's assessments
     data = num if keep.all() else num.filter(keep)
     ids = data[group]
-    first = ids.unique(maintain_order=True)
-    start = ids.ne_missing(ids.shift(1))  # (no id is missing here)
-    if int(start.sum()) == first.len():
-        # each patient's rows together (assessments in patient order): the first-appearance
-        # code is the number of patients begun before the row, with no join of text ids
-        codes = (start.cast(pl.Int64).cum_sum() - 1).to_numpy()
-    else:
-        codes = (ids.to_frame("_id")
-                 .join(first.to_frame("_id").with_row_index("_code"), on="_id", how="left",
-                       maintain_order="left", nulls_equal=True)["_code"].to_numpy())
+    if ids.is_empty():
+        return np.zeros(0, np.int64), 0, data[time].to_numpy(), data[y].to_numpy()
+    # A value first appears at the head of a run of equal neighbours (a patient's rows), so the
+    # heads alone give the first-appearance order; each run is then looked up once.
+    new = ids.ne_missing(ids.shift(1))
+    new[0] = True
+    run = new.cum_sum() - 1
+    first = ids.filter(new).unique(maintain_order=True)
+    code = ids.filter(new).to_frame("_id").join(
+        first.to_frame("_id").with_row_index("_code"), on="_id", how="left",
+        maintain_order="left", nulls_equal=True)["_code"]
+    codes = code.gather(run).to_numpy()
     return (codes.astype(np.int64), first.len(), data[time].to_numpy(),
             data[y].to_numpy())
 

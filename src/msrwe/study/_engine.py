@@ -96,13 +96,13 @@ def engine_visits(adsl: pl.DataFrame, advs: pl.DataFrame, col: str) -> pl.DataFr
         for seen_advs, seen_col, seen_bases, answer in memo:
             if seen_advs is advs and seen_col == col and seen_bases.equals(bases):
                 return answer
-    base = looked_up(bases, "patient_id", [base_date])
+    base = looked_up(bases, "patient_id", [base_date], advs.get_column("patient_id"))
     if base is not None:
         # each assessment looks up its patient's baseline date: only the kept rows of the three
         # columns are written (the rows and order of the join below, without joining a million
         # patients' assessments)
         keep = advs.select(pl.col("on_treatment") & pl.col(col).is_not_null()
-                           & (pl.col("date") >= base[base_date])).to_series()
+                           & (pl.col("date") >= pl.lit(base[base_date]))).to_series()
         visits = advs.select("patient_id", "date", col).filter(keep)
     else:
         visits = (  # lazy: only the three columns are read, not a copy of every advs column

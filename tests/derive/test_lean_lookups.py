@@ -1,10 +1,11 @@
-"""Adverse-event dose numbers and the end of follow-up without copying a registry's rows (14.1).
+"""Dose numbers, follow-up ends and baselines without copying a registry's rows (14.1).
 
 ``derive_adae`` numbers doses that come in patient and date order as they stand (no codes, no
-sorted copy); ``derive_var_end_date`` (and the EDSS slope) look up each visit's patient dates
-instead of joining the visits with the cohort (``derive._frames.looked_up``). Each lean path is
-checked against the plain one on drawn charts: the shuffled doses take the sorting path, and the
-join is the former code kept here.
+sorted copy); ``derive_var_end_date`` and the engine's assessments look up each visit's patient
+dates per run of a patient's rows (``derive._frames.looked_up``) and filter once; times to event
+take a left look-up and one filter for the inner join. Each lean path is checked against the
+plain one on drawn charts: the shuffled doses take the sorting path, and the joins are the former
+code kept here.
 """
 
 from __future__ import annotations

@@ -8,11 +8,9 @@ from pathlib import Path
 # allocator keeps freed memory for a second by default, which over a million patients' batches
 # holds gigabytes the import no longer uses (measured: about 75 bytes per row kept beside the
 # 30 the import needs). The command asks it to give freed memory back at once; this must be set
-# before Polars is loaded, and a setting of the user's own wins. `msrwe analyze` does too: a
-# million patients' analysis frees gigabytes between steps, and kept they set its peak (issue 14,
-# item 1; it costs some system CPU time).
+# before Polars is loaded, and a setting of the user's own wins.
 if (
-    sys.argv[1:2] in (["import"], ["analyze"])
+    sys.argv[1:2] == ["import"]
     and Path(sys.argv[0]).name in ("msrwe", "__main__.py")
     and "polars" not in sys.modules
 ):

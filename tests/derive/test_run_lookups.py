@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -86,7 +87,7 @@ def test_grouping_a_flagged_key_gives_the_same_aggregates(keys: list, values: li
         assert_frame_equal(agg(keep), agg(df.filter(pl.col("x") > 0)))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(keys=_keys(), data=st.data())
 def test_mixed_model_codes_equal_pandas_factorize(keys: list, data: st.DataObject) -> None:
     n = len(keys)
@@ -158,3 +159,21 @@ def test_neda_and_lublin_years_equal_the_joins(d: dict) -> None:
         assert_frame_equal(fast_neda, neda.derive_neda_years(d["years"], **common))
         assert_frame_equal(fast_lublin, lublin.derive_lublin_years(
             d["years"], phenotypes=d["phenotypes"], **common))
+
+
+_EDSS = st.one_of(st.integers(0, 19).map(lambda k: k / 2.0), st.floats(0, 9.9))
+_YEARS = st.one_of(st.integers(-400, 30000).map(lambda d: d / 365.25), st.floats(-2, 90))
+
+
+@settings(max_examples=60, deadline=None)
+@given(pairs=st.lists(st.tuples(_EDSS, _YEARS), max_size=30), grid=st.booleans())
+def test_severity_pair_counts_equal_the_grouping(pairs: list, grid: bool) -> None:
+    # counted over a grid of whole steps (EDSS halves, days over 365.25) or of ranks
+    from msrwe.derive.severity import _pair_counts
+
+    if grid:
+        pairs = [(round(e * 2) / 2.0, round(x * 365.25) / 365.25) for e, x in pairs]
+    e = np.array([p[0] for p in pairs], dtype=float) + 0.0
+    x = np.array([p[1] for p in pairs], dtype=float) + 0.0
+    want = pl.DataFrame({"e": e, "x": x}).group_by("e", "x").len().sort("e", "x")
+    assert_frame_equal(_pair_counts(e, x), want)

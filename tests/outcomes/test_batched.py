@@ -97,7 +97,17 @@ def test_any_cut_gives_the_events_of_one_call(demo, size):
     assert _run(stacked, size, **OPTS).equals(ref)
 
 
-def test_store_scan_in_batches_equals_one_call(demo, tmp_path):
+def test_store_scan_in_batches_equals_one_call(demo, tmp_path, monkeypatch):
+    import msrwe.derive.outcomes.batched as batched
+
+    seen = []  # the scan's connection draws no progress bar into what `msrwe outcomes` prints
+    real = batched.quiet
+
+    def spy(con):
+        seen.append(real(con).execute("select current_setting('enable_progress_bar')").fetchone())
+        return con
+
+    monkeypatch.setattr(batched, "quiet", spy)
     db = tmp_path / "s.duckdb"
     con = duckdb.connect(str(db))
     con.register("v", demo["visits"].to_arrow())
@@ -110,6 +120,7 @@ def test_store_scan_in_batches_equals_one_call(demo, tmp_path):
     out = detect_events_store(db, batch_rows=97, **{k: v for k, v in OPTS.items()
                                                     if k != "outcome"})
     assert out.sort("patient_id", "nevent").equals(ref)
+    assert seen == [(False,)]
     t25 = detect_events_store(db, outcome="t25fw", batch_rows=500)
     assert t25.sort("patient_id", "nevent").equals(
         msrwe.detect_events(demo["visits"], demo["relapses"], outcome="t25fw").events.sort(

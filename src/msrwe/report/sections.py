@@ -8,10 +8,13 @@ both share.
 
 Examples
 --------
->>> s = Section("methods", "Methods")
->>> s.text("Defined as in section 2.")
->>> s.blocks[0]["kind"]
-'text'
+The summary section holds one table of each summary table:
+
+>>> from msrwe.analysis.summary import Summary, SummaryTable
+>>> cohort = SummaryTable("Cohort", ("group", "N"), (("A", "12"), ("B", "10")))
+>>> sec = summary_section(Summary((cohort,)))
+>>> sec.id, sec.title, [b["kind"] for b in sec.blocks], sec.blocks[0]["table"].title
+('summary', 'Summary', ['table'], 'Cohort')
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 
+from msrwe._duckdb import quiet
 from msrwe.errors import StoreError
 
 __all__ = ["connect"]
@@ -48,16 +49,6 @@ def connect(db: str | Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnect
     except duckdb.Error as exc:  # locked by another process, not a DuckDB file, ...
         raise StoreError(_why_not_opened(path, exc)) from exc
     quiet(con)
-    return con
-
-
-def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """``con`` without DuckDB's progress bar, which it writes to standard output.
-
-    A query of more than two seconds (a registry's table) would otherwise print the bar into
-    what a command writes there (``msrwe import --json``).
-    """
-    con.execute("set enable_progress_bar = false")
     return con
 
 

@@ -37,6 +37,7 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
+from msrwe._duckdb import quiet
 from msrwe.derive.outcomes.api import detect_events
 from msrwe.errors import InputError, OptionError
 
@@ -261,9 +262,7 @@ def detect_events_store(
     cols = outcome_columns(outcome, value_col)
     value_list = ", ".join(f'"{c}"' for c in cols)
     nulls = ", ".join(f'null as "{c}"' for c in cols)
-    con = duckdb.connect(str(db), read_only=True)
-    # no progress bar: DuckDB writes it to standard output, into what a command prints there
-    con.execute("set enable_progress_bar = false")
+    con = quiet(duckdb.connect(str(db), read_only=True))
     try:
         tables = {r[0] for r in con.execute("show tables").fetchall()}
         if "visits" not in tables:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
+from msrwe._duckdb import quiet
 from msrwe.errors import ImportRefused, MissingExtraError, OptionError
 from msrwe.sources.omop._cdm import CDM, CdmTable
 
@@ -136,7 +137,7 @@ def _read_duckdb(path: Path, schema: str | None, where: str) -> dict[str, pl.Dat
     except duckdb.Error as exc:
         raise ImportRefused(f"not a DuckDB database msrwe can open ({exc})",
                             file=str(path)) from exc
-    con.execute("set enable_progress_bar = false")  # DuckDB writes it to standard output
+    quiet(con)
     try:
         sch = schema or "main"
         found = con.execute(

@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from msrwe.derive._columns import strictly_sorted
+from msrwe.derive._frames import join_by_runs
 
 if TYPE_CHECKING:
     from msrwe.derive.outcomes.options import OutcomeOptions
@@ -336,18 +337,12 @@ def derive_adtte(
     if adsl.is_empty():
         return pl.DataFrame(schema=ADTTE_SCHEMA)
     col, base_date = value, f"base_{value}_date"
-    searched = (
-        # lazy, three columns: a copy of every advs column is gigabytes at registry scale
-        advs.lazy().select("patient_id", "date", "on_treatment", col)
-        .filter(pl.col("on_treatment") & pl.col(col).is_not_null())
-        # in the visits' order, so that the same visits ask :func:`confirmable_visits` the
-        # same question (:func:`shared_confirmations`)
-        .join(adsl.lazy().select("patient_id", base_date), on="patient_id", how="inner",
-              maintain_order="left")
+    rows = advs.select("patient_id", "date").filter(  # two columns, not a copy of advs
+        advs.select(pl.col("on_treatment") & pl.col(col).is_not_null()).to_series())
+    # in the visits' order, so that the same visits ask :func:`confirmable_visits` the same
+    # question (:func:`shared_confirmations`)
+    searched = join_by_runs(rows, adsl.select("patient_id", base_date), "patient_id", "inner") \
         .filter(pl.col("date") >= pl.col(base_date))
-        .select("patient_id", "date", base_date)
-        .collect()
-    )
     last_seen = (
         searched.filter(pl.col("date") > pl.col(base_date))
         .group_by("patient_id")

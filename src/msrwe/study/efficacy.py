@@ -38,6 +38,7 @@ from msrwe.analysis.base import (
     SummarySpec,
     reading,
 )
+from msrwe.derive._frames import join_by_runs
 from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
 from msrwe.derive.relapses import filter_confirmed_relapses
 from msrwe.derive.tte import ADTTE_SCHEMA, confirmation_rule
@@ -221,8 +222,8 @@ def add_slope(
     ``on_treatment`` and ``date >= base_edss_date``), time in years since the first dose.
     """
     df = (  # five columns, not a copy of every advs column (the same rows, in the same order)
-        advs.select("patient_id", "date", "edss", "days", "on_treatment")
-        .join(adsl.select("patient_id", "base_edss_date"), on="patient_id", how="inner")
+        join_by_runs(advs.select("patient_id", "date", "edss", "days", "on_treatment"),
+                     adsl.select("patient_id", "base_edss_date"), "patient_id", "inner")
         .filter(
             pl.col("on_treatment")
             & pl.col("edss").is_not_null()

@@ -33,8 +33,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from msrwe.derive._columns import key_codes, require_columns
-from msrwe.derive._frames import look_up, run_heads
+from msrwe.derive._columns import in_order, key_codes, require_columns
+from msrwe.derive._frames import keep_rows, look_up, run_heads
 from msrwe.errors import InputError, OptionError
 from msrwe.schema import SERIOUS_CRITERIA
 
@@ -141,17 +141,26 @@ def derive_adae(
     # Each patient's doses in date order, numbered: sorted by an integer code of the patient
     # (no string comparisons; the last-dose search below needs dates sorted within each patient).
     row = pl.int_range(pl.len(), dtype=pl.Int64)
-    d = (
-        doses.select(pl.col(by).cast(pl.String), pl.col("date"))
-        .filter(pl.col("date").is_not_null())
-        .with_columns(key_codes([by], ["__code"]))
-        .sort("__code", "date")
-        .with_columns((pl.col("__code") != pl.col("__code").shift(1)).fill_null(True)
-                      .alias("__first"))
-        .with_columns((row - pl.when(pl.col("__first")).then(row).forward_fill() + 1)
-                      .alias("dose_number"))
-        .drop("__code", "__first")
-    )
+    dated = doses.select(pl.col(by).cast(pl.String), pl.col("date"))
+    dated = keep_rows(dated, dated.get_column("date").is_not_null())
+    if in_order(dated, [by, "date"]):
+        # the study's doses come in patient and date order (cohort.study_doses): numbered as
+        # they stand, with no codes and no sorted copy of a million patients' doses (each
+        # patient's rows in the same order; the order between patients plays no part below)
+        d = dated.with_columns(
+            (row - pl.when(pl.col(by) != pl.col(by).shift(1)).then(row).otherwise(0).cum_max()
+             + 1).alias("dose_number"))
+    else:
+        d = (
+            dated
+            .with_columns(key_codes([by], ["__code"]))
+            .sort("__code", "date")
+            .with_columns((pl.col("__code") != pl.col("__code").shift(1)).fill_null(True)
+                          .alias("__first"))
+            .with_columns((row - pl.when(pl.col("__first")).then(row).forward_fill() + 1)
+                          .alias("dose_number"))
+            .drop("__code", "__first")
+        )
     span = d.group_by(by).agg(
         pl.col("date").min().alias("first_dose"), pl.col("date").max().alias("last_dose")
     )

@@ -184,3 +184,14 @@ def test_empty_last_cells_and_short_rows_batched_as_whole(rows, size):
         lines += [",".join([p, d, e, f][:n]) for p, d, e, f, n in rows]
         (folder / "visits.csv").write_text("\n".join(lines) + "\n")
         _both(folder, monkeypatch, size)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 5), st.integers(0, 2**64 - 1)), max_size=60))
+def test_repeated_hashes_by_sort_as_is_duplicated(values):
+    # the key hashes that repeat, found by a sort: exactly Polars' is_duplicated
+    from msrwe.io._batched import repeated
+
+    frame = pl.DataFrame({"h": values}, schema={"h": pl.UInt64})
+    fast = frame.select(repeated(frame["h"]).alias("x"))["x"]
+    assert fast.to_list() == frame.select(pl.col("h").is_duplicated())["h"].to_list()

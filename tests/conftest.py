@@ -22,15 +22,17 @@ settings.register_profile(
 settings.register_profile("dev", max_examples=30, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
-#: Folders whose tests run on one worker together: they share a session-scoped service or dataset.
-ONE_WORKER = (
-    "tests/sources/omop/",  # a PostgreSQL server
-    "tests/spark/",  # a Spark session (a JVM)
-    "tests/report/",  # the demo store, its analysis and the full report
-    "tests/serve/",  # a store, a study and the app's users
-    "tests/study/",  # the demo analysis
-    "tests/endpoints/",  # the demo analysis with every endpoint
-)
+#: Folders whose tests run on one worker together (folder -> unit): they share a session-scoped
+#: service or dataset, or (Spark and Dask, 100,000 patients each) are not to run at once.
+ONE_WORKER = {
+    "tests/sources/omop/": "tests/sources/omop/",  # a PostgreSQL server
+    "tests/spark/": "tests/spark/ and tests/dask/",  # a Spark session (a JVM)
+    "tests/dask/": "tests/spark/ and tests/dask/",  # a local Dask cluster
+    "tests/report/": "tests/report/",  # the demo store, its analysis and the full report
+    "tests/serve/": "tests/serve/",  # a store, a study and the app's users
+    "tests/study/": "tests/study/",  # the demo analysis
+    "tests/endpoints/": "tests/endpoints/",  # the demo analysis with every endpoint
+}
 #: Files of independent long tests (each in a folder of its own), spread over the workers.
 SPREAD = ("tests/qa/test_docs_commands.py",)
 
@@ -40,8 +42,8 @@ def unit_of_work(nodeid: str) -> str:
 
     Examples
     --------
-    >>> unit_of_work("tests/spark/test_spark_engine.py::test_case1")
-    'tests/spark/'
+    >>> unit_of_work("tests/report/test_render.py::test_case1")
+    'tests/report/'
     >>> unit_of_work("tests/qa/test_docs_commands.py::test_case2[README.md:46]")
     'tests/qa/test_docs_commands.py::test_case2[README.md:46]'
     >>> unit_of_work("src/msrwe/_atomic.py::msrwe._atomic")
@@ -50,7 +52,7 @@ def unit_of_work(nodeid: str) -> str:
     where = nodeid.split("::", 1)[0]
     if where in SPREAD:
         return nodeid
-    return next((d for d in ONE_WORKER if where.startswith(d)), where)
+    return next((unit for d, unit in ONE_WORKER.items() if where.startswith(d)), where)
 
 
 def pytest_xdist_make_scheduler(config: Any, log: Any) -> Any:

@@ -5,8 +5,9 @@
 tests of one file, so that its module fixtures are made once. Each folder of :data:`ONE_WORKER`
 is one unit: its tests share a service or a session fixture (one PostgreSQL, one Spark JVM, one
 demo analysis or report per run, not one per worker). The tests of :data:`SPREAD` share nothing
-and are long: each is a unit of its own. A plain ``pytest`` (no ``-n``) runs everything in one
-process, as before.
+and are long: each is a unit of its own. The units are handed out longest first (those tests, then
+those folders, then the files in their order), so that no long unit is left for the end. A plain
+``pytest`` (no ``-n``) runs everything in one process, in the usual order.
 """
 
 from __future__ import annotations
@@ -55,6 +56,24 @@ def unit_of_work(nodeid: str) -> str:
     return next((unit for d, unit in ONE_WORKER.items() if where.startswith(d)), where)
 
 
+def _first(nodeid: str) -> int:
+    """0 for the long tests of SPREAD, 1 for the ONE_WORKER folders, 2 for the rest."""
+    where = nodeid.split("::", 1)[0]
+    if where in SPREAD:
+        return 0
+    return 1 if any(where.startswith(d) for d in ONE_WORKER) else 2
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """On a ``make test`` worker: the longest units are handed out first, the short files last.
+
+    Each worker collects the same list (the scheduler checks), so the order is the same on both;
+    within a file or folder the tests keep their order. Without ``-n`` nothing moves.
+    """
+    if getattr(config.option, "loadgroup", False):  # pytest-xdist sets it on its workers
+        items.sort(key=lambda item: _first(item.nodeid))
+
+
 def pytest_xdist_make_scheduler(config: Any, log: Any) -> Any:
     """With ``--dist loadgroup``, units of work by :func:`unit_of_work` (pytest-xdist's hook).
 
@@ -69,4 +88,5 @@ def pytest_xdist_make_scheduler(config: Any, log: Any) -> Any:
         def _split_scope(self, nodeid: str) -> str:
             return unit_of_work(nodeid)
 
+    config.option.loadscopereorder = False  # in the order pytest_collection_modifyitems gave
     return Units(config, log)

@@ -139,7 +139,7 @@ def per_visit_cost(total: int, repeat: int, lengths: tuple[int, ...] = (20, 200,
                    ) -> None:
     """Print ns per visit, kernel alone and whole call, as series grow (same visits in all)."""
     from msrwe.derive.outcomes.engine import run_prepared
-    from msrwe.derive.outcomes.kernel import scan_patients
+    from msrwe.derive.outcomes.kernel import event_buffers, scan_patients
     from msrwe.derive.outcomes.options import make_options
     from msrwe.derive.outcomes.prepare import codes, prepare
 
@@ -157,7 +157,8 @@ def per_visit_cost(total: int, repeat: int, lengths: tuple[int, ...] = (20, 200,
         for _ in range(repeat):
             t0, c0 = time.perf_counter(), time.process_time()
             scan_patients(0, npat, prep.off, prep.day, prep.value, prep.kernel_delta,
-                          prep.validconf, prep.roff, prep.rday, impu, iopt, fopt, win)
+                          prep.validconf, prep.roff, prep.rday, impu, iopt, fopt, win,
+                          *event_buffers(iopt, npat, len(prep.day)))
             t_k, c_k = min(t_k, time.perf_counter() - t0), min(c_k, time.process_time() - c0)
             t0, c0 = time.perf_counter(), time.process_time()
             nev = run_prepared(prepare(visits, relapses, opts), opts, threads=1).events.height
@@ -199,7 +200,7 @@ def stages(visits: pl.DataFrame, relapses: pl.DataFrame, repeat: int = 1) -> Non
     """Print each stage of one ``detect_events`` call per visit: prepare, scan, assembly."""
     from msrwe.derive.outcomes.assemble import build_events, build_summary
     from msrwe.derive.outcomes.engine import run_prepared
-    from msrwe.derive.outcomes.kernel import scan_patients
+    from msrwe.derive.outcomes.kernel import event_buffers, scan_patients
     from msrwe.derive.outcomes.options import make_options
     from msrwe.derive.outcomes.prepare import codes, prepare
 
@@ -214,7 +215,8 @@ def stages(visits: pl.DataFrame, relapses: pl.DataFrame, repeat: int = 1) -> Non
         iopt, fopt, win = codes(opts, threshold_code=prep.threshold_code)
         npat = len(prep.off) - 1
         out = scan_patients(0, npat, prep.off, prep.day, prep.value, prep.kernel_delta,
-                            prep.validconf, prep.roff, prep.rday, np.zeros(npat), iopt, fopt, win)
+                            prep.validconf, prep.roff, prep.rday, np.zeros(npat), iopt, fopt, win,
+                            *event_buffers(iopt, npat, len(prep.day)))
         marks.append((time.perf_counter(), time.process_time()))
         ev_i, ev_f = out[0][: out[2]], out[1][: out[2]]
         build_events(prep, ev_i, ev_f, opts)

@@ -161,3 +161,38 @@ def test_typed_parquet_batched_as_whole(rows, size):
             "patient_id": pl.String, "date": pl.Date, "edss": pl.Float64,
             "fs_pyramidal": pl.Int64}).write_parquet(folder / "visits.parquet")
         _both(folder, monkeypatch, size)
+
+
+_cell = st.sampled_from(["", " ", "6.0", "0.5", "2", "x"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["P1", "P2", "P9", ""]), st.sampled_from(["2015-01-01", ""]),
+                  _cell, _cell, st.integers(1, 4)),
+        max_size=25,
+    ),
+    st.integers(1, 6),
+)
+def test_empty_last_cells_and_short_rows_batched_as_whole(rows, size):
+    # empty last cells (streamed) among rows cut short (a whole read, which names them):
+    # the same chart either way
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as monkeypatch:
+        folder = Path(tmp)
+        (folder / "patients.csv").write_text(_patients_csv())
+        lines = ["patient_id,date,edss,fs_pyramidal"]
+        lines += [",".join([p, d, e, f][:n]) for p, d, e, f, n in rows]
+        (folder / "visits.csv").write_text("\n".join(lines) + "\n")
+        _both(folder, monkeypatch, size)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 5), st.integers(0, 2**64 - 1)), max_size=60))
+def test_repeated_hashes_by_sort_as_is_duplicated(values):
+    # the key hashes that repeat, found by a sort: exactly Polars' is_duplicated
+    from msrwe.io._batched import repeated
+
+    frame = pl.DataFrame({"h": values}, schema={"h": pl.UInt64})
+    fast = frame.select(repeated(frame["h"]).alias("x"))["x"]
+    assert fast.to_list() == frame.select(pl.col("h").is_duplicated())["h"].to_list()

@@ -15,7 +15,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from msrwe.derive.outcomes.kernel import scan_patients
+from msrwe.derive.outcomes.kernel import event_buffers, scan_patients
 from msrwe.derive.outcomes.options import make_options
 from msrwe.derive.outcomes.prepare import codes, prepare
 
@@ -86,9 +86,11 @@ OPTIONS = st.fixed_dictionaries({
 def _scan(kernel, prep, opts, impu, fix_direction):
     iopt, fopt, win = codes(opts, fix_direction=fix_direction)
     npat = len(prep.off) - 1
+    # the live scan writes into tables made by numpy; the former one made its own
+    out = event_buffers(iopt, npat, len(prep.day)) if kernel is scan_patients else ()
     ev_i, ev_f, n_ev, un_i, un_f, n_un = kernel(
         0, npat, prep.off, prep.day, prep.value, prep.delta, prep.validconf, prep.roff,
-        prep.rday, impu, iopt, fopt, win)
+        prep.rday, impu, iopt, fopt, win, *out)
     return ev_i[:n_ev], ev_f[:n_ev], un_i[:n_un], un_f[:n_un]
 
 

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from msrwe.derive.outcomes import assemble
 from msrwe.derive.outcomes.api import run_prepared
-from msrwe.derive.outcomes.kernel import scan_patients
+from msrwe.derive.outcomes.kernel import event_buffers, scan_patients
 from msrwe.derive.outcomes.options import make_options
 from msrwe.derive.outcomes.prepare import codes, prepare
 from msrwe.derive.outcomes.thresholds import POLICIES, kernel_code
@@ -149,7 +149,7 @@ def test_assembly_equals_the_former_arrow_assembly(data, rawpira, conf, event):
     npat = len(prep.off) - 1
     ev_i, ev_f, n_ev, un_i, un_f, n_un = scan_patients(
         0, npat, prep.off, prep.day, prep.value, prep.kernel_delta, prep.validconf, prep.roff,
-        prep.rday, np.zeros(npat), iopt, fopt, win)
+        prep.rday, np.zeros(npat), iopt, fopt, win, *event_buffers(iopt, npat, len(prep.day)))
     ev_i, ev_f, un_i, un_f = ev_i[:n_ev], ev_f[:n_ev], un_i[:n_un], un_f[:n_un]
     for new, old in ((assemble.build_events(prep, ev_i, ev_f, opts),
                       reference_assemble.build_events(prep, ev_i, ev_f, opts)),

@@ -63,7 +63,8 @@ def test_item2_db_that_is_a_csv_or_parquet_file_is_refused(tmp_path, name, conte
 
 
 def test_item6_injected_full_disk_at_commit_keeps_the_store_byte_identical(tmp_path, monkeypatch):
-    # Item 6: a write that fails late (at the commit) left DuckDB's blocks written into the store
+    # Item 6: a write that fails late (at the commit, or the staged copy's last checkpoint: an
+    # import commits each statement on the copy) left DuckDB's blocks written into the store
     # file; the store is byte for byte as before and no temporary file is left
     folder = _charts(tmp_path)
     db = tmp_path / "s.duckdb"
@@ -78,7 +79,7 @@ def test_item6_injected_full_disk_at_commit_keeps_the_store_byte_identical(tmp_p
             self._con = con
 
         def execute(self, sql, *args):
-            if sql == "commit":
+            if sql in ("commit", "checkpoint"):
                 raise OSError(28, "No space left on device")
             return self._con.execute(sql, *args)
 
@@ -87,7 +88,11 @@ def test_item6_injected_full_disk_at_commit_keeps_the_store_byte_identical(tmp_p
 
     import msrwe.store._write as w
 
-    monkeypatch.setattr(w.duckdb, "connect", lambda *a, **k: Failing(real(*a, **k)))
+    def connect(path, *a, **k):  # the staged copy (.s.duckdb.msrwe-XXXX) fails at its end
+        con = real(path, *a, **k)
+        return Failing(con) if ".msrwe-" in str(path) else con
+
+    monkeypatch.setattr(w.duckdb, "connect", connect)
     with pytest.raises(StoreError, match=r"disk holding .* is full"):
         import_folder(folder, db)
     monkeypatch.undo()

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from msrwe.derive._columns import strictly_sorted
+from msrwe.derive._columns import mark_sorted, strictly_sorted
 
-__all__ = ["keep_rows", "sort_unique_key"]
+__all__ = ["join_by_runs", "keep_rows", "look_up", "run_heads", "sort_unique_key"]
 
 
 def sort_unique_key(df: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
@@ -26,7 +26,7 @@ def sort_unique_key(df: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     Examples
     --------
     >>> df = pl.DataFrame({"patient_id": ["a", "a", "b"], "date": [1, 2, 1]})
-    >>> sort_unique_key(df, ["patient_id", "date"]) is df
+    >>> sort_unique_key(df, ["patient_id", "date"]).equals(df)
     True
     >>> sort_unique_key(df.reverse(), ["patient_id", "date"])["date"].to_list()
     [1, 2, 1]
@@ -35,7 +35,7 @@ def sort_unique_key(df: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     False
     """
     if strictly_sorted(df, *keys):
-        return df
+        return mark_sorted(df, keys[0])
     return df.sort(list(keys))
 
 
@@ -53,3 +53,89 @@ def keep_rows(df: pl.DataFrame, keep: pl.Series) -> pl.DataFrame:
     if keep.null_count() == 0 and bool(keep.all()):
         return df
     return df.filter(keep)
+
+
+
+def _ref_rows(keys: pl.Series, ref_keys: pl.Series) -> pl.Series:
+    """Per row of ``keys``, the row of ``ref_keys`` (unique) with that key; null when none.
+
+    Each run of equal neighbouring keys is looked up once: a per-visit table of a million
+    patients hashes a million identifiers instead of tens of millions. A missing key matches
+    nothing.
+    """
+    if keys.is_empty():
+        return pl.Series(keys.name, [], dtype=pl.UInt32)
+    new = keys.ne_missing(keys.shift(1))
+    new[0] = True
+    run = new.cum_sum() - 1
+    rank = pl.int_range(len(ref_keys), dtype=pl.UInt32, eager=True)
+    present = ref_keys.is_not_null()
+    row = keys.filter(new).replace_strict(
+        ref_keys.filter(present), rank.filter(present), default=None, return_dtype=pl.UInt32)
+    return row.gather(run)
+
+
+def look_up(
+    keys: pl.Series, ref_keys: pl.Series, values: Sequence[pl.Series]
+) -> list[pl.Series]:
+    """Per row of ``keys``, each of ``values`` at the row of ``ref_keys`` holding that key.
+
+    ``ref_keys`` holds each key once; a key it lacks (or a missing key) gets a missing value.
+    The values of a left join of ``keys`` with ``ref_keys`` (left order kept), but each run of
+    equal neighbouring keys (a patient's visits) is looked up once, and the row once for all
+    ``values``.
+
+    Examples
+    --------
+    >>> keys = pl.Series(["a", "a", "c", None, "b"])
+    >>> ref = pl.Series(["b", "a"])
+    >>> [s.to_list() for s in look_up(keys, ref, [pl.Series([2, 1]), pl.Series(["B", "A"])])]
+    [[1, 1, None, None, 2], ['A', 'A', None, None, 'B']]
+    """
+    at = _ref_rows(keys, ref_keys)
+    return [v.gather(at) for v in values]
+
+
+def join_by_runs(df: pl.DataFrame, ref: pl.DataFrame, on: str, how: str) -> pl.DataFrame:
+    """``df.join(ref, on=on, how=how, maintain_order="left")`` for ``how`` left or inner.
+
+    When ``ref`` holds each ``on`` value once (one row per patient) and shares no other column
+    with ``df``, its columns are looked up per run of ``df``'s keys (:func:`look_up`): the same
+    rows in the same order, without hashing every row's key nor copying ``df``'s columns for a
+    left join. Otherwise the join itself.
+
+    Examples
+    --------
+    >>> visits = pl.DataFrame({"patient_id": ["a", "a", "c"], "day": [1, 2, 3]})
+    >>> ref = pl.DataFrame({"patient_id": ["a", "b"], "group": ["X", "Y"]})
+    >>> join_by_runs(visits, ref, "patient_id", "inner")["group"].to_list()
+    ['X', 'X']
+    """
+    if how not in ("left", "inner"):
+        raise ValueError(f"join_by_runs: how must be 'left' or 'inner'; got {how!r}")
+    added = [c for c in ref.columns if c != on]
+    if (set(added) & set(df.columns) or ref[on].n_unique() != ref.height
+            or df.schema[on] != ref.schema[on]):
+        return df.join(ref, on=on, how=how, maintain_order="left")
+    at = _ref_rows(df.get_column(on), ref.get_column(on))
+    out = df.with_columns(ref.get_column(c).gather(at) for c in added)
+    return out.filter(at.is_not_null()) if how == "inner" else out
+
+
+def run_heads(values: pl.Series) -> pl.Series:
+    """The first value of each run of equal neighbours, in order (missing values included).
+
+    Every distinct value is the head of a run at its first appearance, so
+    ``run_heads(s).unique(maintain_order=True)`` is ``s.unique(maintain_order=True)``, hashing
+    one value per run (per patient, in a table in patient order) instead of one per row.
+
+    Examples
+    --------
+    >>> run_heads(pl.Series(["a", "a", "b", "a", None, None])).to_list()
+    ['a', 'b', 'a', None]
+    """
+    if values.is_empty():
+        return values
+    new = values.ne_missing(values.shift(1))
+    new[0] = True
+    return values.filter(new)

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
+from msrwe.derive._frames import look_up, run_heads
+
 __all__ = ["window_counts"]
 
 _SHIFT = np.int64(2**32)
@@ -42,19 +44,21 @@ def window_counts(windows: pl.DataFrame, bounds: Sequence[tuple[pl.Expr, pl.Expr
     [[2, 0, 0]]
     """
     # codes in order of first appearance, windows first: the windows' keys then mostly
-    # ascend, which keeps the binary searches in cache
-    codes = pl.concat([windows.select(pl.col(by)), dated.select(pl.col(by))],
-                      how="vertical_relaxed").unique(maintain_order=True).drop_nulls() \
-        .with_row_index("_code")
-    w = windows.select(pl.col(by)).join(codes, on=by, how="left", maintain_order="left")
-    d = dated.select(pl.col(by), pl.col(date).cast(pl.Date).alias("_d")) \
-        .drop_nulls().join(codes, on=by, how="inner")
+    # ascend, which keeps the binary searches in cache. A value first appears at the head of a
+    # run of equal neighbours, so the heads alone give the codes (a patient's rows hash once)
+    wk = windows.get_column(by)
+    d = dated.select(pl.col(by), pl.col(date).cast(pl.Date).alias("_d")).drop_nulls()
+    heads = pl.concat([run_heads(wk).to_frame(), run_heads(d.get_column(by)).to_frame()],
+                      how="vertical_relaxed").to_series().unique(maintain_order=True).drop_nulls()
+    rank = pl.int_range(len(heads), dtype=pl.UInt32, eager=True)
+    (w_code,) = look_up(wk, heads, [rank])
+    (d_code,) = look_up(d.get_column(by), heads, [rank])
     # a stable sort (the same integers in the same order) finds the runs the chart's patient
     # and date order leaves in the keys: several times faster than the default on such input
-    keys = np.sort(d["_code"].cast(pl.Int64).to_numpy() * _SHIFT
+    keys = np.sort(d_code.cast(pl.Int64).to_numpy() * _SHIFT
                    + d["_d"].cast(pl.Int32).cast(pl.Int64).to_numpy() + _OFFSET, kind="stable")
-    has_code = w["_code"].is_not_null().to_numpy()
-    code = w["_code"].cast(pl.Int64).fill_null(0).to_numpy() * _SHIFT
+    has_code = w_code.is_not_null().to_numpy()
+    code = w_code.cast(pl.Int64).fill_null(0).to_numpy() * _SHIFT
     out = []
     for lo, hi in bounds:
         ends = windows.select(lo.cast(pl.Date).cast(pl.Int32).cast(pl.Int64).alias("lo"),
@@ -66,3 +70,4 @@ def window_counts(windows: pl.DataFrame, bounds: Sequence[tuple[pl.Expr, pl.Expr
              - np.searchsorted(keys, lo_key, side="left"))
         out.append(np.where(ok, np.maximum(n, 0), 0).astype(np.int64))
     return out
+

@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 import polars as pl
 
 from msrwe.derive._columns import require_columns, sort_unless_sorted
+from msrwe.derive._frames import look_up
 from msrwe.errors import OptionError
 
 __all__ = ["derive_vars_baseline", "derive_vars_last_on_treatment"]
@@ -60,12 +61,13 @@ def _candidates(
     copied (twice) to keep a few of them.
     """
     ref = ref.filter(pl.col(by).is_not_null()).unique(by)
-    looked = {
-        c: pl.col(by).replace_strict(ref[by], ref[c], default=None, return_dtype=ref.schema[c])
-        for c in ref.columns if c != by
-    }
-    mask = visits.select(pl.col(value).is_not_null() & keep(looked)).to_series()
-    return visits.select(by, "date", value).filter(mask)
+    dates = [c for c in ref.columns if c != by]
+    rows = visits.select(by, "date", value)
+    found = look_up(rows[by], ref[by], [ref[c] for c in dates])
+    mask = rows.with_columns(s.alias(c) for c, s in zip(dates, found, strict=True)).select(
+        pl.col(value).is_not_null() & keep({c: pl.col(c) for c in dates})
+    ).to_series()
+    return rows.filter(mask)
 
 
 def derive_vars_baseline(

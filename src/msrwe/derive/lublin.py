@@ -41,9 +41,10 @@ onset in September confirmed in January 2025):
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
-from msrwe.derive._columns import require_columns
+from msrwe.derive._columns import require_columns, unique_rows
 from msrwe.derive._windows import window_counts
 
 __all__ = ["PROGRESSIVE", "derive_lublin_years"]
@@ -61,10 +62,15 @@ def _any_in(years: pl.DataFrame, dated: pl.DataFrame, by: str, date: str, name: 
     of the patient.
     """
     keys = [by, "year"]
+    return (years.select(*keys).filter(pl.Series(_counts(years, dated, by, date) > 0))
+            .select(*keys, pl.lit(1).alias(name)).unique(keys))
+
+
+def _counts(years: pl.DataFrame, dated: pl.DataFrame, by: str, date: str) -> np.ndarray:
+    """Per patient-year, how many dated rows lie in the year (ends inclusive)."""
     (n,) = window_counts(years, [(pl.col("period_start"), pl.col("period_end"))], dated, by=by,
                          date=date)
-    return (years.select(*keys).filter(pl.Series(n > 0))
-            .select(*keys, pl.lit(1).alias(name)).unique(keys))
+    return n
 
 
 def derive_lublin_years(
@@ -112,19 +118,25 @@ def derive_lublin_years(
     require_columns(relapses, "relapses", [by, "onset_date"])
     require_columns(events, "events", [by, "date"])
     keys = [by, "year"]
-    parts = (
-        _any_in(years, relapses, by, "onset_date", "_rel"),
-        _any_in(years, scans.filter(pl.col("active").fill_null(False)), by, "date", "_act"),
-        _any_in(years, scans.filter(pl.col("evaluable").fill_null(False)), by, "date", "_eval"),
-        _any_in(years, visits.select(by, "date", "edss").filter(pl.col("edss").is_not_null()),
-                by, "date", "_edss"),
-        _any_in(years, events, by, "date", "_cdw"),
+    counted = (
+        (relapses, "onset_date", "_rel"),
+        (scans.filter(pl.col("active").fill_null(False)), "date", "_act"),
+        (scans.filter(pl.col("evaluable").fill_null(False)), "date", "_eval"),
+        (visits.select(by, "date", "edss").filter(pl.col("edss").is_not_null()), "date", "_edss"),
+        (events, "date", "_cdw"),
     )
     out = years.drop([c for c in ("phenotype",) if c in years.columns]).join(
         phenotypes.select(by, "phenotype").unique(by, keep="first"), on=by, how="left",
         maintain_order="left")
-    for part in parts:
-        out = out.join(part, on=keys, how="left", maintain_order="left")
+    if unique_rows(years, keys):
+        # one row per patient-year, in the years' order: each count is the row's own (the
+        # left joins below, without them; a count is read as "any", like the joined 1 or null)
+        out = out.with_columns(pl.Series(name, _counts(years, d, by, c))
+                               for d, c, name in counted)
+    else:
+        for d, c, name in counted:
+            out = out.join(_any_in(years, d, by, c, name), on=keys, how="left",
+                           maintain_order="left")
     n = {c: pl.col(c).fill_null(0) > 0 for c in ("_rel", "_act", "_eval", "_edss", "_cdw")}
     activity = (
         pl.when(n["_rel"] | n["_act"]).then(pl.lit("active"))

@@ -52,9 +52,10 @@ months, no lesions; EDSS 3.0 throughout; brain volume falling 0.3% in year 1 and
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
-from msrwe.derive._columns import require_columns
+from msrwe.derive._columns import require_columns, unique_rows
 from msrwe.derive._windows import window_counts
 from msrwe.derive.relapse_rates import DAYS_PER_YEAR
 from msrwe.errors import OptionError
@@ -72,10 +73,16 @@ def _any_in_year(years: pl.DataFrame, dated: pl.DataFrame, by: str, date: str,
 
     Ends inclusive, counted by binary search (:func:`msrwe.derive._windows.window_counts`).
     """
-    (n,) = window_counts(years, [(pl.col("period_start"), pl.col("period_end"))], dated, by=by,
-                         date=date)
+    n = _counts(years, dated, by, date)
     return (years.select(by, "year").with_columns(pl.Series(name, n, dtype=pl.UInt32))
             .filter(pl.col(name) > 0))
+
+
+def _counts(years: pl.DataFrame, dated: pl.DataFrame, by: str, date: str) -> np.ndarray:
+    """Per patient-year, how many dated rows lie in the year (ends inclusive)."""
+    (n,) = window_counts(years, [(pl.col("period_start"), pl.col("period_end"))], dated, by=by,
+                         date=date)
+    return n
 
 
 def derive_neda_years(
@@ -131,9 +138,12 @@ def derive_neda_years(
     require_columns(events, "events", [by, "date"])
     tol = pl.duration(days=tolerance_days)
     keys = [by, "year"]
-    rel = _any_in_year(years, relapses, by, "onset_date", "_rel")
-    cdw = _any_in_year(years, events, by, "date", "_cdw")
-    act = _any_in_year(years, scans.filter(pl.col("active").fill_null(False)), by, "date", "_act")
+    counted = ((relapses, "onset_date", "_rel"), (events, "date", "_cdw"),
+               (scans.filter(pl.col("active").fill_null(False)), "date", "_act"))
+    # one row per patient-year: each count is the year's own row (no join needed)
+    aligned = unique_rows(years, keys)
+    if not aligned:
+        rel, cdw, act = (_any_in_year(years, d, by, c, name) for d, c, name in counted)
     cover = (
         years.select(*keys, "period_start", "period_end")
         .join(scans.filter(pl.col("new_enlarging_t2").is_not_null())
@@ -153,9 +163,19 @@ def derive_neda_years(
         .select(*keys, "mri_documented")
     )
     edss = _edss_documented(years, visits, by, tolerance_days)
-    out = years
-    for part in (rel, cdw, act, cover, edss, _apbvc(years, scans, by, tolerance_days)):
-        out = out.join(part, on=keys, how="left", maintain_order="left")
+    apbvc = _apbvc(years, scans, by, tolerance_days)
+    if aligned:
+        # the left joins below, without them: each count in its year's row (read as "any"
+        # like the joined count or null)
+        out = years.with_columns(pl.Series(name, _counts(years, d, by, c), dtype=pl.UInt32)
+                                 for d, c, name in counted)
+        out = out.join(cover, on=keys, how="left", maintain_order="left").with_columns(
+            edss.get_column("edss_documented"))
+        out = out.join(apbvc, on=keys, how="left", maintain_order="left")
+    else:
+        out = years
+        for part in (rel, cdw, act, cover, edss, apbvc):
+            out = out.join(part, on=keys, how="left", maintain_order="left")
     out = out.with_columns(
         (pl.col("_rel").fill_null(0) > 0).alias("relapse"),
         (pl.col("_cdw").fill_null(0) > 0).alias("cdw"),

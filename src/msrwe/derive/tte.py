@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from msrwe.derive._columns import strictly_sorted
+from msrwe.derive._frames import join_by_runs, run_heads
 
 if TYPE_CHECKING:
     from msrwe.derive.outcomes.options import OutcomeOptions
@@ -167,7 +168,8 @@ def _relapse_key(relapses: pl.DataFrame | None, visits: pl.DataFrame) -> pl.Data
         return None
     return (relapses.select("patient_id", pl.col("onset_date").cast(pl.Date))
             .drop_nulls().unique()
-            .filter(pl.col("patient_id").is_in(visits["patient_id"].unique().implode()))
+            # each patient once per run of its visits (the set is the same as of unique())
+            .filter(pl.col("patient_id").is_in(run_heads(visits["patient_id"]).implode()))
             .sort("patient_id", "onset_date"))
 
 
@@ -336,18 +338,12 @@ def derive_adtte(
     if adsl.is_empty():
         return pl.DataFrame(schema=ADTTE_SCHEMA)
     col, base_date = value, f"base_{value}_date"
-    searched = (
-        # lazy, three columns: a copy of every advs column is gigabytes at registry scale
-        advs.lazy().select("patient_id", "date", "on_treatment", col)
-        .filter(pl.col("on_treatment") & pl.col(col).is_not_null())
-        # in the visits' order, so that the same visits ask :func:`confirmable_visits` the
-        # same question (:func:`shared_confirmations`)
-        .join(adsl.lazy().select("patient_id", base_date), on="patient_id", how="inner",
-              maintain_order="left")
+    rows = advs.select("patient_id", "date").filter(  # two columns, not a copy of advs
+        advs.select(pl.col("on_treatment") & pl.col(col).is_not_null()).to_series())
+    # in the visits' order, so that the same visits ask :func:`confirmable_visits` the same
+    # question (:func:`shared_confirmations`)
+    searched = join_by_runs(rows, adsl.select("patient_id", base_date), "patient_id", "inner") \
         .filter(pl.col("date") >= pl.col(base_date))
-        .select("patient_id", "date", base_date)
-        .collect()
-    )
     last_seen = (
         searched.filter(pl.col("date") > pl.col(base_date))
         .group_by("patient_id")

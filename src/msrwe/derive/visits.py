@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from msrwe.derive._frames import keep_rows, sort_unique_key
+from msrwe.derive._frames import join_by_runs, keep_rows, sort_unique_key
 from msrwe.derive.outcomes.nhpt import derive_nhpt_harmonic
 
 __all__ = ["derive_advs", "derive_vars_adsl"]
@@ -69,9 +69,7 @@ def derive_advs(
     else:
         v = keep_rows(v, v["patient_id"].is_in(cohort["patient_id"].implode(), nulls_equal=False))
         v = sort_unique_key(v, ["patient_id", "date"])
-        looked_up = v.select("patient_id").join(cohort, on="patient_id", how="left",
-                                                maintain_order="left")
-        v = v.with_columns(looked_up.get_column(c) for c in ("group", "first_dose", "last_dose"))
+        v = join_by_runs(v, cohort, "patient_id", "left")  # shares the visit columns
     return (
         v
         .with_columns(

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import polars as pl
 
+from msrwe.derive._frames import look_up
 from msrwe.stats import KaplanMeierResult, kaplan_meier, km_median
 from msrwe.stats._survival import KM_TABLE_SCHEMA
 from msrwe.tables.formatting import plural
@@ -36,8 +37,8 @@ def per_group(
         return
     labels = adsl.select(pl.col("patient_id").cast(pl.String).alias("_key"),
                          pl.col(group).fill_null(MISSING_GROUP).alias("_label"))
-    label = (data.select(pl.col(by).cast(pl.String).alias("_key"))
-             .join(labels, on="_key", how="left", maintain_order="left")["_label"])
+    # one look-up per run of a patient's rows (the same labels as a left join on the id)
+    (label,) = look_up(data.get_column(by).cast(pl.String), labels["_key"], [labels["_label"]])
     for g, _ in groups[:-1]:
         yield g, data.filter(label == g)
     yield groups[-1][0], data.filter(label.is_not_null())

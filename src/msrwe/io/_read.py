@@ -238,7 +238,7 @@ def _read_raw(
 ) -> RawFile:
     """:func:`read_raw` without the file's hash."""
     from msrwe.io._excel import read_sheet
-    from msrwe.io._text import batched_text, gunzip, read_text
+    from msrwe.io._text import ShortRow, batched_text, gunzip, read_text
 
     encoding = "utf-8"
     header_row = 1
@@ -285,17 +285,13 @@ def _read_raw(
             return _read_raw(p, suffix, table, sheet, native=native, batched=False)
         inner = batches
 
-        text = suffix != ".parquet"
-        last = frame.columns[-1]
 
         def batches() -> Iterator[pl.DataFrame]:
-            for batch in inner():
-                batch = batch.rename(renamed)
-                # an empty last cell of a text file may be a row cut short, which only the
-                # whole-file reader tells (RawFile.problems)
-                if text and batch.width >= 2 and batch.height and batch[last].null_count():
-                    raise Unbatched("an empty last cell: perhaps a row cut short")
-                yield batch
+            try:
+                for batch in inner():
+                    yield batch.rename(renamed)
+            except ShortRow as exc:  # only the whole-file reader reports it (RawFile.problems)
+                raise Unbatched(str(exc)) from exc
     for c in blank:
         if frame[c].cast(pl.String).drop_nulls().str.strip_chars().str.len_chars().sum() == 0:
             frame = frame.drop(c)

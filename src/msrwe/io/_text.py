@@ -30,7 +30,7 @@ import polars as pl
 
 from msrwe.errors import ImportRefused
 
-__all__ = ["batched_text", "read_text"]
+__all__ = ["ShortRow", "batched_text", "read_text"]
 
 _HEAD = 1 << 16
 _MAX_HEADER_BYTES = 1 << 20
@@ -277,7 +277,9 @@ def _file_facts(path: Path, name: str) -> _Facts:
                     if carry_cr and not chunk.startswith(b"\n"):
                         lone_cr = True
                     body = chunk[:-1] if chunk.endswith(b"\r") else chunk
-                    lone_cr = lone_cr or body.count(b"\r") > body.count(b"\r\n")
+                    # counted only when there is a CR at all (two passes over the chunk)
+                    lone_cr = lone_cr or (
+                        b"\r" in body and body.count(b"\r") > body.count(b"\r\n"))
                     carry_cr = chunk.endswith(b"\r")
                 if utf8 and not (chunk.isascii() and not decoder.getstate()[0]):
                     # plain ASCII after a whole character is UTF-8 (no decoding needed)
@@ -362,6 +364,10 @@ def read_text(
     return frame, encoding if encoding == "utf-16" else decoded, problems
 
 
+class ShortRow(Exception):  # a signal to the importer, never shown to a user
+    """A batch of a text file may hold a row with too few cells: the whole-file reader names it."""
+
+
 def batched_text(
     path: Path, name: str, *, tab: bool, rows: int
 ) -> tuple[pl.DataFrame, Callable[[], Iterator[pl.DataFrame]]] | None:
@@ -369,7 +375,11 @@ def batched_text(
 
     Only for a file that the whole-file reader would give to Polars (UTF-8, no NUL byte, no old
     Mac line ends); ``None`` otherwise, or when Polars cannot read its header. A batch that
-    Polars refuses raises :class:`polars.exceptions.PolarsError` while the batches are read.
+    Polars refuses raises :class:`polars.exceptions.PolarsError` while the batches are read, and
+    a batch that may hold a row with fewer cells than the header (which Polars fills with empty
+    cells, and the whole-file reader reports) raises :class:`ShortRow`: a file without quotes
+    when one of its lines has too few separators, a file with quotes when a batch has an empty
+    last cell.
 
     Parameters
     ----------
@@ -400,11 +410,46 @@ def batched_text(
 
     def batches() -> Iterator[pl.DataFrame]:
         if facts.quote:  # a row may span lines: Polars finds the rows
-            yield from pl.scan_csv(path, **options).collect_batches(chunk_size=rows)
+            for frame in pl.scan_csv(path, **options).collect_batches(chunk_size=rows):
+                # an empty last cell may be a row cut short, which only the whole file tells
+                if frame.width >= 2 and frame.height and frame[frame.columns[-1]].null_count():
+                    raise ShortRow("an empty last cell: perhaps a row cut short")
+                yield frame
         else:
             yield from _line_batches(path, options, rows)
 
     return pl.DataFrame(schema=dict.fromkeys(names, pl.String())), batches
+
+
+_BLANK_LINE = frozenset(b" \t\r")
+
+
+def _short_line(piece: bytes, separator: str, width: int) -> bool:
+    r"""Whether a line of ``piece`` after its header may be a row of fewer than ``width`` cells.
+
+    ``piece`` is a header line and lines without quotes. Such a line has fewer separators than
+    ``width - 1`` and more than spaces (a line of spaces only is not a row cut short, as
+    :func:`_short_rows` reads it).
+
+    Examples
+    --------
+    >>> _short_line(b"a,b,c\n1,2,\n\n  \n", ",", 3), _short_line(b"a,b,c\n1,2\n", ",", 3)
+    (False, True)
+    """
+    import numpy as np
+
+    data = np.frombuffer(piece, dtype=np.uint8)
+    ends = np.flatnonzero(data == 10)
+    if not len(ends) or ends[-1] != len(data) - 1:
+        ends = np.append(ends, len(data))  # the last line has no line end
+    seps = np.flatnonzero(data == ord(separator))
+    counts = np.diff(np.searchsorted(seps, ends))  # separators of each line after the first
+    starts = ends[:-1] + 1
+    for i in np.flatnonzero(counts < width - 1):
+        line = piece[int(starts[i]):int(ends[i + 1])]
+        if not _BLANK_LINE.issuperset(line):
+            return True
+    return False
 
 
 #: The bytes of a text file read at once by :func:`_line_batches`.
@@ -417,7 +462,8 @@ def _line_batches(path: Path, options: dict[str, Any], rows: int) -> Iterator[pl
     Without quotes a line is a row, so the file is cut at line ends and each piece read by
     Polars with the header line before it, as the whole file would be read: only one piece is
     in memory at a time (Polars' own batched reader reads ahead of its consumer, up to the
-    whole file: gigabytes for a registry's visits).
+    whole file: gigabytes for a registry's visits). A row whose last cell is empty is a row
+    cut short only when its line has too few separators (:func:`_short_line`).
     """
     import numpy as np
 
@@ -441,12 +487,19 @@ def _line_batches(path: Path, options: dict[str, Any], rows: int) -> Iterator[pl
                     stop = len(data)
                 else:
                     break
-                piece, start = data[start:stop], stop
                 if header is None:  # the header line, read again before every later piece
+                    piece = data[start:stop]
                     header = piece[: int(ends[0]) + 1] if len(ends) else piece
-                else:
-                    piece = header + piece
+                else:  # one copy of the lines, after the header
+                    piece = b"".join((header, memoryview(data)[start:stop]))
+                start = stop
                 frame = pl.read_csv(piece, **options)
+                if (
+                    frame.width >= 2 and frame.height
+                    and frame[frame.columns[-1]].null_count()
+                    and _short_line(piece, options["separator"], frame.width)
+                ):
+                    raise ShortRow("a line with fewer cells than the header")
                 if frame.height:
                     yield frame
             if last:

@@ -18,6 +18,7 @@ import polars as pl
 
 from msrwe.analysis.base import Analysis, Context
 from msrwe.analysis.result import DATASET_NAMES, AnalysisResult, InForce, Provenance
+from msrwe.derive._columns import flag_if_sorted
 from msrwe.derive.tte import shared_confirmations
 from msrwe.derive.visits import derive_advs, derive_vars_adsl
 from msrwe.errors import StudyFileError
@@ -115,7 +116,8 @@ def _read_now(
     """
     wanted = [name for name in reads if name in released and tables.get(name) is None]
     if wanted:
-        tables.update(read_tables(store, wanted, narrow=ANALYSIS_TYPES))
+        read = read_tables(store, wanted, narrow=ANALYSIS_TYPES)
+        tables.update({name: flag_if_sorted(df) for name, df in read.items()})
         released.difference_update(wanted)
 
 
@@ -231,6 +233,8 @@ def analyze(
     # the tables the cohort is built from now; the others when the first analysis reading them
     # runs (a million patients' adverse events, scans and biomarkers need not wait in memory)
     tables = read_tables(store, (*COHORT_TABLES, "import_log"), narrow=ANALYSIS_TYPES)
+    # a store's tables come in patient order: flagged so, grouping by patient needs no hashing
+    tables = {name: flag_if_sorted(df) for name, df in tables.items()}
     present = set(table_names(store)) & set(CHART_TABLES)
     tables.update(dict.fromkeys(t for t in CHART_TABLES if t not in tables))
     import_log = tables["import_log"]

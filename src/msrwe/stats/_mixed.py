@@ -259,10 +259,18 @@ def _long_polars(
     num = df.select(pl.col(y).cast(pl.Float64), pl.col(time).cast(pl.Float64), pl.col(group))
     data = num.drop_nulls().filter(pl.col(y).is_not_nan() & pl.col(time).is_not_nan())
     ids = data[group]
-    first = ids.unique(maintain_order=True)
-    codes = (ids.to_frame("_id")
-             .join(first.to_frame("_id").with_row_index("_code"), on="_id", how="left",
-                   maintain_order="left", nulls_equal=True)["_code"].to_numpy())
+    if ids.is_empty():
+        return np.zeros(0, np.int64), 0, data[time].to_numpy(), data[y].to_numpy()
+    # A value first appears at the head of a run of equal neighbours (a patient's rows), so the
+    # heads alone give the first-appearance order; each run is then looked up once.
+    new = ids.ne_missing(ids.shift(1))
+    new[0] = True
+    run = new.cum_sum() - 1
+    first = ids.filter(new).unique(maintain_order=True)
+    code = ids.filter(new).to_frame("_id").join(
+        first.to_frame("_id").with_row_index("_code"), on="_id", how="left",
+        maintain_order="left", nulls_equal=True)["_code"]
+    codes = code.gather(run).to_numpy()
     return (codes.astype(np.int64), first.len(), data[time].to_numpy(),
             data[y].to_numpy())
 

@@ -38,6 +38,7 @@ from msrwe.analysis.base import (
     SummarySpec,
     reading,
 )
+from msrwe.derive._frames import join_by_runs, look_up
 from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
 from msrwe.derive.relapses import filter_confirmed_relapses
 from msrwe.derive.tte import ADTTE_SCHEMA, confirmation_rule
@@ -221,8 +222,8 @@ def add_slope(
     ``on_treatment`` and ``date >= base_edss_date``), time in years since the first dose.
     """
     df = (  # five columns, not a copy of every advs column (the same rows, in the same order)
-        advs.select("patient_id", "date", "edss", "days", "on_treatment")
-        .join(adsl.select("patient_id", "base_edss_date"), on="patient_id", how="inner")
+        join_by_runs(advs.select("patient_id", "date", "edss", "days", "on_treatment"),
+                     adsl.select("patient_id", "base_edss_date"), "patient_id", "inner")
         .filter(
             pl.col("on_treatment")
             & pl.col("edss").is_not_null()
@@ -230,8 +231,20 @@ def add_slope(
         )
         .with_columns((pl.col("days") / _DAYS_PER_YEAR).alias("years"))
     )
-    for group, sub in _groups(adsl):
-        part = df.join(sub.select("patient_id"), on="patient_id", how="semi")
+    groups = _groups(adsl)
+    labels: list[pl.Series] = []
+    if adsl.schema["group"] == pl.String and adsl["patient_id"].n_unique() == adsl.height:
+        # each row's group looked up once per run of the patient's rows, then one filter per
+        # group: the rows (in order) of the semi join below
+        labels = look_up(df.get_column("patient_id"), adsl["patient_id"],
+                         [adsl["group"], pl.repeat(True, adsl.height, eager=True)])
+    for i, (group, sub) in enumerate(groups):
+        if not labels:
+            part = df.join(sub.select("patient_id"), on="patient_id", how="semi")
+        elif i < len(groups) - 1:
+            part = df.filter((labels[0] == group).fill_null(False))
+        else:  # overall: every patient of adsl
+            part = df.filter(labels[1].fill_null(False))
         n_pat = part["patient_id"].n_unique()
         n_obs = part.height
         base = {"n": n_pat, "n_obs": n_obs}

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from msrwe.derive.outcomes.assemble import build_events, build_summary, build_unconfirmed
@@ -85,10 +86,9 @@ def run_prepared(prep: Prepared, opts: OutcomeOptions, *, threads: int | None = 
     -------
     OutcomeResult
     """
+    from msrwe.derive.outcomes._assemble_jit import COMPILED
     from msrwe.derive.outcomes.kernel import scan_patients  # numba only when events are sought
 
-    iopt, fopt, win = codes(opts, fix_direction=fix_direction,
-                            threshold_code=prep.threshold_code)
     npat = len(prep.off) - 1
     if 0 < opts.impute_last_visit < 1:
         impu = np.random.default_rng(opts.random_state).random(npat)
@@ -97,28 +97,38 @@ def run_prepared(prep: Prepared, opts: OutcomeOptions, *, threads: int | None = 
     if threads is None:
         threads = 2 if len(prep.day) >= _PARALLEL_MIN_VISITS else 1
     bounds = np.linspace(0, npat, max(1, min(threads, npat)) + 1).astype(np.int64)
-    args = (prep.off, prep.day, prep.value, prep.kernel_delta, prep.validconf, prep.roff,
-            prep.rday, impu, iopt, fopt, win)
-    chunks = list(itertools.pairwise(bounds))
-    with compile_notice(scan_patients):  # a first compile says so instead of a silent wait
-        if len(chunks) > 1:
+    chunks = [(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
+    # a first compile says so instead of a silent wait
+    with compile_notice(scan_patients, *COMPILED):
+        if len(chunks) > 1:  # each thread scans and assembles its own patients
             with ThreadPoolExecutor(len(chunks)) as ex:
-                outs = list(ex.map(lambda b: scan_patients(int(b[0]), int(b[1]), *args),
-                                   chunks))
+                parts = list(ex.map(
+                    lambda b: _scan_and_assemble(prep.patient_slice(*b), impu[b[0]:b[1]], opts,
+                                                 fix_direction), chunks))
         else:
-            outs = [scan_patients(int(chunks[0][0]), int(chunks[0][1]), *args)] if npat else []
-    ni, nf = 6 + 2 * len(opts.conf_days), 3 + 2 * len(opts.conf_days)
-    ev_i = np.concatenate([o[0][: o[2]] for o in outs]) if outs else np.zeros((0, ni), np.int32)
-    ev_f = np.concatenate([o[1][: o[2]] for o in outs]) if outs else np.zeros((0, nf))
-    events = build_events(prep, ev_i, ev_f, opts)
-    summary = build_summary(prep, ev_i, opts)
-    unconfirmed = None
-    if opts.return_unconfirmed:
-        un_i = (np.concatenate([o[3][: o[5]] for o in outs]) if outs
-                else np.zeros((0, 3), np.int32))
-        un_f = np.concatenate([o[4][: o[5]] for o in outs]) if outs else np.zeros((0, 4))
-        unconfirmed = build_unconfirmed(prep, un_i, un_f)
+            parts = [_scan_and_assemble(prep, impu, opts, fix_direction)]
+    events, summary, unconfirmed = (
+        pl.concat([part[k] for part in parts], how="vertical", rechunk=False)
+        if len(parts) > 1 and parts[0][k] is not None else parts[0][k] for k in range(3))
     return OutcomeResult(events, summary, unconfirmed, opts)
+
+
+def _scan_and_assemble(prep: Prepared, impu: npt.NDArray[np.float64], opts: OutcomeOptions,
+                       fix_direction: bool,
+                       ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
+    """Scan every patient of ``prep`` and assemble its events, summary and unconfirmed tables."""
+    from msrwe.derive.outcomes.kernel import event_buffers, scan_patients
+
+    iopt, fopt, win = codes(opts, fix_direction=fix_direction,
+                            threshold_code=prep.threshold_code)
+    npat = len(prep.off) - 1
+    out = scan_patients(0, npat, prep.off, prep.day, prep.value, prep.kernel_delta,
+                        prep.validconf, prep.roff, prep.rday, impu, iopt, fopt, win,
+                        *event_buffers(iopt, npat, len(prep.day)))
+    ev_i, ev_f = out[0][: out[2]], out[1][: out[2]]
+    unconfirmed = (build_unconfirmed(prep, out[3][: out[5]], out[4][: out[5]])
+                   if opts.return_unconfirmed else None)
+    return build_events(prep, ev_i, ev_f, opts), build_summary(prep, ev_i, opts), unconfirmed
 
 
 def run_engine(visits: Any, relapses: Any, options: OutcomeOptions, *,

@@ -64,6 +64,23 @@ class Prepared:
         """What the kernel reads as ``delta``: ``base`` under a kernel code, else :attr:`delta`."""
         return self.base if self.threshold_code >= 0 else self.delta
 
+    def patient_slice(self, start: int, stop: int) -> Prepared:
+        """The patients ``start:stop`` alone, as if prepared by themselves (arrays are views).
+
+        Scanning and assembling the slices of a cohort one by one and concatenating the tables
+        gives the tables of the whole cohort: every patient is scanned on its own.
+        """
+        v0, v1 = int(self.off[start]), int(self.off[stop])
+        r0, r1 = int(self.roff[start]), int(self.roff[stop])
+        sub = Prepared(self.patients.slice(start, stop - start),
+                       _readonly(self.off[start:stop + 1] - v0), self.day[v0:v1],
+                       self.value[v0:v1], self.base[v0:v1], self.validconf[v0:v1],
+                       _readonly(self.roff[start:stop + 1] - r0), self.rday[r0:r1],
+                       self.date_dtype, self.policy, self.threshold_code)
+        if "delta" in self.__dict__:  # a threshold function is not evaluated twice
+            sub.__dict__["delta"] = self.__dict__["delta"][v0:v1]
+        return sub
+
 
 def _readonly(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
     a = np.ascontiguousarray(a)
@@ -323,6 +340,10 @@ def _patient_order(pid: pl.Series, day: npt.NDArray[np.int32],
 def _index_in(values: pl.Series, ids: pl.Series) -> npt.NDArray[np.int64]:
     """Position of each value in ``ids`` (distinct), -1 when absent: one hash pass, no join."""
     dt = ids.dtype
+    if values.dtype == dt and values.len() and not values.null_count():
+        walked = _walk_in_order(values, ids)
+        if walked is not None:
+            return walked
     if dt == pl.String or dt.is_integer():
         import pyarrow.compute as pc
 
@@ -336,6 +357,52 @@ def _index_in(values: pl.Series, ids: pl.Series) -> npt.NDArray[np.int64]:
     return (values.alias("patient_id").to_frame()
             .join(order, on="patient_id", how="left", maintain_order="left")["pidx"]
             .fill_null(-1).to_numpy())
+
+
+_WALK_INTS = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32)
+
+
+def _frozen(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A read-only view: the compiled walks always see the same array types."""
+    a = a.view()
+    a.flags.writeable = False
+    return a
+
+
+def _text_buffers(s: pl.Series) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
+    """The Arrow offsets (int64, ``len(s) + 1``) and bytes of a String column, without a copy."""
+    arr = s.to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    _, offsets, data = arr.buffers()
+    off = np.frombuffer(offsets, dtype=np.int64, count=arr.offset + len(arr) + 1)[arr.offset:]
+    raw = np.zeros(0, np.uint8) if data is None else np.frombuffer(data, dtype=np.uint8)
+    return _frozen(off), _frozen(raw)
+
+
+def _walk_in_order(values: pl.Series, ids: pl.Series) -> npt.NDArray[np.int64] | None:
+    """Positions of ``values`` in ``ids`` when all are found walking forward, else None.
+
+    See :mod:`msrwe.derive.outcomes._walk`: one pass over both columns, no hash; None (then
+    the caller hashes) when the values are in another order or one is not among ``ids``.
+    """
+    if ids.dtype == pl.String:
+        from msrwe.derive.outcomes._walk import walk_text as fn
+
+        args: tuple[Any, ...] = (*_text_buffers(ids), *_text_buffers(values))
+    elif ids.dtype in _WALK_INTS:
+        from msrwe.derive.outcomes._walk import walk_ints as fn
+
+        args = (_frozen(ids.cast(pl.Int64).to_numpy()), _frozen(values.cast(pl.Int64).to_numpy()))
+    else:
+        return None
+    from msrwe.derive.outcomes.compile_notice import compile_notice
+
+    with compile_notice(fn):
+        pos, found = fn(*args)
+    return pos if found == len(pos) else None
 
 
 def _positions(pos: Any) -> npt.NDArray[np.int64]:
@@ -382,30 +449,25 @@ def _relapse_arrays(relapses: Any, ids: pl.Series, npat: int, pid_dtype: pl.Data
     # -1: a patient without visits (or no patient); one look-up per run of equal identifiers
     nrel = rpid.len()
     heads = np.r_[0, _run_starts(rpid)] if nrel else np.zeros(0, np.int64)
-    if len(heads) < nrel:
-        pos = np.repeat(_index_in(rpid[heads], ids), np.diff(np.r_[heads, nrel]))
-    else:
-        pos = _index_in(rpid, ids)
-    valid = pos >= 0
+    pos = _index_in(rpid[heads] if len(heads) < nrel else rpid, ids)
+    bounds = np.r_[heads, nrel]
+    ok = np.zeros(0, dtype=np.bool_)  # every row kept
     if onset.null_count():
-        valid &= onset.is_not_null().to_numpy()
+        ok = onset.is_not_null().to_numpy()
     if rd.null_count():
-        bad = rd.is_null().to_numpy() & valid
+        bad = rd.is_null().to_numpy() & np.repeat(pos >= 0, np.diff(bounds))
+        if len(ok):
+            bad &= ok
         if bad.any():  # raises with the value
             _as_days(rel.select("onset_date").filter(pl.Series(bad)), "onset_date", "relapses")
         rd = rd.fill_null(0)
-    rp_all, rd_all = pos, rd.to_numpy()
-    if not valid.all():
-        rp_all, rd_all = rp_all[valid], rd_all[valid]
-    if len(rp_all):
-        # one integer per (patient, day): sorting the keys sorts both (equal keys are equal rows)
-        key = ((rp_all.astype(np.uint64) << np.uint64(32))
-               | (rd_all.astype(np.int64) + 2**31).astype(np.uint64))
-        if len(key) > 1 and bool((key[1:] < key[:-1]).any()):
-            key.sort(kind="stable")  # runs of one patient: a merge sort is quickest
-        rp = (key >> np.uint64(32)).astype(np.int64)
-        np.cumsum(np.bincount(rp, minlength=npat), out=roff[1:])
-        rday = ((key & np.uint64(0xFFFFFFFF)).astype(np.int64) - 2**31).astype(np.int32)
+    from msrwe.derive.outcomes._relapse_jit import place_relapses
+    from msrwe.derive.outcomes.compile_notice import compile_notice
+
+    rday = np.empty(nrel, dtype=np.int32)
+    with compile_notice(place_relapses):
+        n = place_relapses(pos, bounds, _frozen(rd.to_numpy()), _frozen(ok), roff, rday)
+    rday = rday[:n]
     return _readonly(roff), _readonly(rday)
 
 

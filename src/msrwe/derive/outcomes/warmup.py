@@ -41,6 +41,9 @@ def warm_up() -> float:
     })
     relapses = pl.DataFrame({"patient_id": ["a"], "onset_date": [d0 + timedelta(days=100)]})
     detect_events(visits, relapses, event="multiple")
+    from msrwe.derive.outcomes.prepare import _walk_in_order
+
+    _walk_in_order(pl.Series([2]), pl.Series([1, 2]))  # the walk over integer identifiers
     from msrwe.derive.milestones import derive_milestone
 
     derive_milestone(visits, milestone=3.0, relapses=relapses)  # the milestone scan

@@ -223,3 +223,31 @@ def test_slope_groups_by_label_equal_the_semi_joins(n_pat: int, seed: int,
     assert len(fast) == len(plain)
     for f, p in zip(fast, plain, strict=True):
         assert_frame_equal(f, p)
+
+
+def _former_last_dose(ids: pl.Series, onset: pl.Series, d: pl.DataFrame,
+                      by: str) -> list[pl.Series]:
+    """The former as-of join of the events with the numbered doses."""
+    left = pl.DataFrame({by: ids, "onset_date": onset}).with_row_index("__i")
+    joined = left.sort(by, "onset_date").join_asof(
+        d.rename({"date": "__dose_date"}), left_on="onset_date", right_on="__dose_date", by=by,
+        strategy="backward", check_sortedness=False).sort("__i")
+    return [joined["__dose_date"], joined["dose_number"]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(events=st.lists(st.tuples(IDS, st.integers(0, 60)), max_size=12),
+       doses=st.lists(st.tuples(IDS, st.one_of(st.none(), st.integers(0, 60))), max_size=15))
+def test_last_dose_search_equals_the_asof_join(events: list, doses: list) -> None:
+    # doses on the same day, events before any dose, patients without doses, missing ids
+    from msrwe.derive import adverse_events
+
+    ae = pl.DataFrame([(p, _day(x), "t") for p, x in events],
+                      schema={"patient_id": pl.String, "onset_date": pl.Date, "term": pl.String},
+                      orient="row")
+    dz = pl.DataFrame([(p, _day(x)) for p, x in doses],
+                      schema={"patient_id": pl.String, "date": pl.Date}, orient="row")
+    fast = adverse_events.derive_adae(ae, dz)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(adverse_events, "_last_dose", _former_last_dose)
+        assert_frame_equal(fast, adverse_events.derive_adae(ae, dz))

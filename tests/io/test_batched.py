@@ -71,7 +71,7 @@ def test_batches_really_are_used(tmp_path, monkeypatch):
     assert result.summary.quarantined_by_rule == {"duplicate_row": 19}
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=65, deadline=None)
 @given(st.lists(st.one_of(messy_visit, valid_visit), max_size=30), st.integers(1, 9))
 def test_messy_visits_batched_as_whole(rows, size):
     with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as monkeypatch:
@@ -166,7 +166,7 @@ def test_typed_parquet_batched_as_whole(rows, size):
 _cell = st.sampled_from(["", " ", "6.0", "0.5", "2", "x"])
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(
     st.lists(
         st.tuples(st.sampled_from(["P1", "P2", "P9", ""]), st.sampled_from(["2015-01-01", ""]),
@@ -187,7 +187,7 @@ def test_empty_last_cells_and_short_rows_batched_as_whole(rows, size):
         _both(folder, monkeypatch, size)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.one_of(st.integers(0, 5), st.integers(0, 2**64 - 1)), max_size=60))
 def test_repeated_hashes_by_sort_as_is_duplicated(values):
     # the key hashes that repeat, found by a sort: exactly Polars' is_duplicated

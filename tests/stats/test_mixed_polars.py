@@ -57,3 +57,19 @@ def test_polars_and_pandas_inputs_give_the_same_fit(seed, n_pat, holes, int_ids,
         assert _same(getattr(got, name), getattr(want, name)), name
     assert (got.n_patients, got.n_obs, got.random_slope, got.converged, got.note) == (
         want.n_patients, want.n_obs, want.random_slope, want.converged, want.note)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_pat=st.integers(1, 40), holes=st.booleans(),
+       int_ids=st.booleans(), shuffle=st.booleans())
+def test_codes_of_patients_in_order_equal_factorize(seed, n_pat, holes, int_ids, shuffle):
+    # assessments in patient order are coded by counting patients (no join of the ids); others
+    # by the join: both are pandas' factorize, and the rows are its dropna's
+    from msrwe.stats._mixed import _long_pandas, _long_polars
+
+    df = _frame(seed, n_pat, holes, int_ids, shuffle)
+    got = _long_polars(df, "edss", "years", "patient_id")
+    want = _long_pandas(df.to_pandas(), "edss", "years", "patient_id")
+    assert got[1] == want[1]
+    for a, b in zip((got[0], got[2], got[3]), (want[0], want[2], want[3]), strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -4,7 +4,8 @@ Numbered cases: a column whose values fit is read as Int8 with the same values (
 with a value out of range is read as stored (case 2), an all-null or empty column and a
 non-integer column (case 3), ``as_stored`` restores the stored type and ``as_held`` the
 analysis's (case 4), the analysis's chart tables hold the carried visit columns as Int8
-(case 5); and a hypothesis test against the plain read on random values.
+(case 5), the administrations' drug, route and unit as categoricals with the same text (case 6);
+and a hypothesis test against the plain read on random values.
 """
 
 from __future__ import annotations
@@ -101,6 +102,21 @@ def test_case5_chart_tables_hold_carried_visit_columns_narrow(small_store: Path)
     for column, dtype in ANALYSIS_TYPES["visits"].items():
         assert visits.schema[column] == dtype, column
     assert_frame_equal(as_stored(visits), plain)
+
+
+def test_case6_administration_labels_are_read_as_categoricals(small_store: Path) -> None:
+    tables = read_chart_tables(small_store)
+    with Store(small_store) as store:
+        plain = store.read("administrations")
+    adm = tables["administrations"]
+    assert adm is not None
+    for column in ANALYSIS_TYPES["administrations"]:
+        assert isinstance(adm.schema[column], pl.Categorical), column
+    assert_frame_equal(as_stored(adm), plain)  # the same text, in every row
+    # a categorical of another column name, and text, are left as they are
+    other = pl.DataFrame({"term": ["x"]}, schema={"term": pl.Categorical})
+    assert as_stored(other) is other
+    assert as_held(plain).schema["drug"] == pl.String  # files read back: text
 
 
 @settings(max_examples=40, deadline=None,

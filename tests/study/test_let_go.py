@@ -4,7 +4,8 @@ Numbered cases: the union of the declared reads (case 1), a table nobody reads a
 go of and a narrowed one keeps its column buffers (case 2), reading a released table is a
 :class:`DefinitionError` naming it (case 3), every ``context.table`` call of the registered
 analyses reads a table its analysis declares (case 4), and the demo analysed with and without
-letting go gives the same results and datasets (case 5).
+letting go gives the same results and datasets (case 5), tables are read when first needed and
+the shared engine inputs are let go of after the last analysis running the engine (case 6).
 """
 
 from __future__ import annotations
@@ -149,7 +150,30 @@ def test_case6_tables_read_when_first_needed_and_shared_reads_end(
         return real(store, names, **kw)
 
     monkeypatch.setattr(run, "read_tables", spy)
-    run.analyze(db, study)
+    from msrwe.derive import tte
+    from msrwe.study import _engine
+
+    # whether the shared engine inputs and confirmations are held as each step starts
+    held: dict[str, tuple[bool, bool]] = {}
+
+    def progress(step: int, total: int, what: str) -> None:
+        held[what] = (_engine._SHARED.get() is not None, tte._SHARED.get() is not None)
+
+    result = run.analyze(db, study, progress=progress)
+    # the drug, route and unit held as categoricals during the run are text in the result
+    assert result.datasets["addose"].schema["drug"] == pl.String
+    assert not [n for n, df in result.datasets.items()
+                if any(isinstance(t, pl.Categorical) for t in df.schema.values())]
+    # the engine inputs are held through the last analysis running the engine (the first
+    # endpoint analysis builds endpoint_data), the confirmable assessments through the last
+    # deriving times to confirmed events; each is let go of after it
+    steps = list(held)
+    first, confirming, engine = (steps.index("disability outcomes"), steps.index(
+        "confirmed improvement, pira/raw, sdmt and composite endpoints"), steps.index("relapses"))
+    assert all(held[s][0] for s in steps[first:engine + 1])
+    assert not any(held[s][0] for s in steps[engine + 1:])
+    assert all(held[s][1] for s in steps[first:confirming + 1])
+    assert not any(held[s][1] for s in steps[confirming + 1:])
     assert reads[0] == (*run.COHORT_TABLES, "import_log")
     later = [name for names in reads[1:] for name in names]
     assert sorted(later) == sorted(set(later))  # each table read once

@@ -300,6 +300,26 @@ class Analysis:
         """
         return self.reads
 
+    def runs_engine(self, context: Context) -> bool:
+        """Whether it will still run the outcome engine in this run, given the context so far.
+
+        The runner shares the engine's inputs and the confirmable assessments among the analyses
+        that do (:func:`msrwe.study._engine.shared_engine_visits`,
+        :func:`msrwe.derive.tte.shared_confirmations`) and lets go of them after the last one
+        (a million patients' are gigabytes). One that runs the engine without saying so gets the
+        same results, computed anew. No by default.
+        """
+        return False
+
+    def censors_at_confirmable(self, context: Context) -> bool:
+        """Whether it will still derive times to confirmed events in this run.
+
+        The runner shares the confirmable assessments
+        (:func:`msrwe.derive.tte.confirmable_visits`) among the analyses that do and lets go of
+        them after the last one, as for :meth:`runs_engine`. No by default.
+        """
+        return False
+
     # -- settings -----------------------------------------------------------------------------
 
     def settings(self, study: Study) -> Mapping[str, Any]:

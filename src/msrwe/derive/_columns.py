@@ -13,8 +13,8 @@ import polars as pl
 from msrwe.errors import InputError
 
 __all__ = [
-    "flag_if_sorted", "key_codes", "mark_sorted", "require_columns", "sort_unless_sorted",
-    "strictly_sorted", "unique_rows",
+    "as_text", "flag_if_sorted", "in_order", "key_codes", "mark_sorted", "require_columns",
+    "sort_unless_sorted", "strictly_sorted", "unique_rows",
 ]
 
 
@@ -102,6 +102,19 @@ def sort_unless_sorted(df: pl.DataFrame, by: list[str]) -> pl.DataFrame:
     """
     if df.height < 2:
         return df.sort(by)
+    return mark_sorted(df, by[0]) if in_order(df, by) else df.sort(by)
+
+
+def in_order(df: pl.DataFrame, by: list[str]) -> bool:
+    """Whether ``df`` is in ascending order of ``by`` (ties allowed) with no missing key.
+
+    Examples
+    --------
+    >>> in_order(pl.DataFrame({"p": ["a", "a", "b"], "d": [1, 1, 0]}), ["p", "d"])
+    True
+    >>> in_order(pl.DataFrame({"p": ["b", "a"], "d": [1, 1]}), ["p", "d"])
+    False
+    """
     later = pl.lit(False)
     for col in reversed(by):
         prev = pl.col(col).shift(1)
@@ -109,8 +122,24 @@ def sort_unless_sorted(df: pl.DataFrame, by: list[str]) -> pl.DataFrame:
         later = later | ((pl.col(col) == prev) & pl.lit(col == by[-1]))
     no_null = pl.all_horizontal([pl.col(c).is_not_null() for c in by])
     first = pl.int_range(pl.len()) == 0
-    ok = df.select((no_null & (first | later.fill_null(False))).all()).item()
-    return mark_sorted(df, by[0]) if ok else df.sort(by)
+    return bool(df.select((no_null & (first | later.fill_null(False))).all()).item())
+
+
+def as_text(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with its categorical columns as text (``df`` itself when it has none).
+
+    The analysis holds a few chart columns as categoricals (``msrwe.store.ANALYSIS_TYPES``); a
+    derived table of a row per patient or per event holds them as text again, as the chart does.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"drug": ["rituximab"]}, schema={"drug": pl.Categorical})
+    >>> as_text(df).schema["drug"]
+    String
+    """
+    casts = [pl.col(c).cast(pl.String) for c, t in df.schema.items()
+             if isinstance(t, pl.Categorical)]
+    return df.with_columns(casts) if casts else df
 
 
 def mark_sorted(df: pl.DataFrame, key: str) -> pl.DataFrame:

@@ -14,7 +14,7 @@ import polars as pl
 
 from msrwe.derive._columns import mark_sorted, strictly_sorted
 
-__all__ = ["join_by_runs", "keep_rows", "look_up", "run_heads", "sort_unique_key"]
+__all__ = ["join_by_runs", "keep_rows", "look_up", "looked_up", "run_heads", "sort_unique_key"]
 
 
 def sort_unique_key(df: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
@@ -139,3 +139,32 @@ def run_heads(values: pl.Series) -> pl.Series:
     new = values.ne_missing(values.shift(1))
     new[0] = True
     return values.filter(new)
+
+
+def looked_up(
+    table: pl.DataFrame, key: str, columns: Sequence[str], keys: pl.Series
+) -> dict[str, pl.Series] | None:
+    """Per row of ``keys``, the ``columns`` of ``table``'s row with that key (null: none).
+
+    The values stand for an inner join with ``table`` (one row per key) without writing the
+    joined rows: a mask built from them keeps exactly the rows the join would match and the
+    filter then would keep, in their order (each run of equal keys looked up once,
+    :func:`look_up`). ``None`` when ``table`` has a key twice (the join would repeat rows: join
+    instead). A missing key matches nothing, as in a join.
+
+    Examples
+    --------
+    >>> cohort = pl.DataFrame({"p": ["a", "b"], "start": [5, 7]})
+    >>> visits = pl.DataFrame({"p": ["a", "c", "b"], "day": [6, 9, 6]})
+    >>> start = looked_up(cohort, "p", ["start"], visits["p"])["start"]
+    >>> visits.filter(pl.col("day") >= start)["p"].to_list()
+    ['a']
+    >>> looked_up(pl.DataFrame({"p": ["a", "a"], "start": [1, 2]}), "p", ["start"],
+    ...           visits["p"]) is None
+    True
+    """
+    ref = table.get_column(key)
+    if not ref.is_unique().all() or keys.dtype != ref.dtype:
+        return None
+    return dict(zip(columns, look_up(keys, ref, [table.get_column(c) for c in columns]),
+                    strict=True))

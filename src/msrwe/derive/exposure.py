@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from msrwe.derive._columns import key_codes, require_columns, sort_unless_sorted
+from msrwe.derive._columns import as_text, key_codes, require_columns, sort_unless_sorted
 from msrwe.derive._frames import look_up, run_heads
 from msrwe.errors import InputError, OptionError, StudyFileError
 
@@ -289,13 +289,13 @@ def derive_exposure_alerts(
     }
     frames = []
     # the drugs given, from the distinct names (not a lower-casing of every dose per limit)
-    given = set(addose["drug"].unique().drop_nulls().str.to_lowercase().to_list())
+    given = set(addose["drug"].unique().drop_nulls().cast(pl.String).str.to_lowercase().to_list())
     for lim in limits:
         if lim.basis not in ("mg", "mg_m2", "mg_kg"):
             raise OptionError(f"DoseLimit {lim.limit_id!r}: basis must be mg, mg_m2 or mg_kg.")
         if lim.drug not in given:
             continue
-        sub = addose.filter(pl.col("drug").str.to_lowercase() == lim.drug)
+        sub = addose.filter(pl.col("drug").cast(pl.String).str.to_lowercase() == lim.drug)
         if sub.height == 0:
             continue
         col = f"dose_{lim.basis}"
@@ -415,7 +415,7 @@ def derive_exposure(
             for b in ("mg", "mg_m2", "mg_kg")
         ],
     )
-    out = out.with_columns(
+    out = as_text(out).with_columns(  # one row per patient: the drug as text, as charted
         pl.when(pl.col("n_intervals") > 0)
         .then(100.0 * pl.col("n_intervals_in_window") / pl.col("n_intervals"))
         .alias("pct_intervals_in_window"),

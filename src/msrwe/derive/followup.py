@@ -23,6 +23,7 @@ from __future__ import annotations
 import polars as pl
 
 from msrwe.derive._columns import require_columns
+from msrwe.derive._frames import looked_up
 
 __all__ = ["derive_var_end_date"]
 
@@ -61,16 +62,23 @@ def derive_var_end_date(
     """
     require_columns(dataset, "dataset", [by, start, last_dose])
     require_columns(visits, "visits", [by, date])
-    last_seen = (
-        visits.select(by, date)
-        .join(dataset.select(by, start, last_dose), on=by, how="inner")
-        .filter(
+    ref = dataset.select(by, start, last_dose)
+    looked = looked_up(ref, by, [start, last_dose], visits.get_column(by))
+    if looked is not None:
+        # one row per patient (adsl): each visit looks up its patient's two dates, and only the
+        # visits kept are written, not a join's copy of a million patients' visits (the same
+        # visits as the inner join, filtered)
+        keep = visits.select(
+            (pl.col(date) >= pl.lit(looked[start]))
+            & (pl.col(date) <= pl.lit(looked[last_dose]) + pl.duration(days=lag_days))
+        ).to_series()
+        kept = visits.select(by, date).filter(keep)
+    else:
+        kept = visits.select(by, date).join(ref, on=by, how="inner").filter(
             (pl.col(date) >= pl.col(start))
             & (pl.col(date) <= pl.col(last_dose) + pl.duration(days=lag_days))
         )
-        .group_by(by)
-        .agg(pl.col(date).max().alias("_last_seen"))
-    )
+    last_seen = kept.group_by(by).agg(pl.col(date).max().alias("_last_seen"))
     return (
         dataset.drop([c for c in (new_var,) if c in dataset.columns])
         .join(last_seen, on=by, how="left", maintain_order="left")

@@ -27,6 +27,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import polars as pl
@@ -173,9 +174,18 @@ def derive_history_alerts(
     schema = {"patient_id": pl.String, "drug": pl.String, "limit_id": pl.String,
               "description": pl.String, "date": pl.Date}
     frames = []
-    adm = administrations.with_columns(pl.col("drug").str.to_lowercase())
+    # a drug's spellings are found once per distinct name, and only the limited drugs' rows are
+    # lowercased: a registry's administrations are gigabytes, mostly of other drugs (the same
+    # rows, in the same order, as lowercasing every row and filtering)
+    names = administrations.get_column("drug").unique().drop_nulls()  # text or categorical
+
+    def of_drugs(drugs: Collection[str]) -> pl.DataFrame:
+        spellings = names.filter(names.cast(pl.String).str.to_lowercase().is_in(list(drugs)))
+        return administrations.filter(pl.col("drug").is_in(spellings)).with_columns(
+            pl.col("drug").cast(pl.String).str.to_lowercase())
+
     for lim in limits:
-        sub = adm.filter(pl.col("drug") == lim.drug)
+        sub = of_drugs((lim.drug,))
         if sub.height == 0:
             continue
         first = pl.col("date").min().over("patient_id")
@@ -191,7 +201,8 @@ def derive_history_alerts(
         )
     if treatments is not None and treatments.height:
         require_columns(treatments, "treatments", ["patient_id", "drug", "start_date"])
-        firsts = adm.group_by("patient_id", "drug").agg(pl.col("date").min().alias("_first"))
+        firsts = of_drugs(LIFETIME_LIMIT_DRUGS).group_by("patient_id", "drug").agg(
+            pl.col("date").min().alias("_first"))
         prior = (
             treatments.with_columns(pl.col("drug").str.to_lowercase())
             .filter(pl.col("drug").is_in(list(LIFETIME_LIMIT_DRUGS)))

@@ -118,23 +118,27 @@ def next_treatment_start(
     if administrations is not None and {"patient_id", "date", "drug"} <= adm_cols:
         starts.append(administrations.select(pl.col("patient_id").cast(pl.String),
                                              pl.col("date").cast(pl.Date).alias("_start"),
-                                             pl.col("drug").cast(pl.String)))
+                                             "drug"))
     if treatments is not None and {"patient_id", "start_date", "drug"} <= set(treatments.columns):
         starts.append(treatments.select(pl.col("patient_id").cast(pl.String),
                                         pl.col("start_date").cast(pl.Date).alias("_start"),
-                                        pl.col("drug").cast(pl.String)))
+                                        "drug"))
     if not starts:
         return pl.DataFrame(schema=schema)
-    every = pl.concat(starts)
     # the study drug's spellings, decided once per distinct name rather than once per row
-    names = every.select(pl.col("drug").unique().drop_nulls())
+    # (a table's drug may be held as a categorical: text only once the rows are kept)
+    names = pl.concat([s.select(pl.col("drug").unique().drop_nulls().cast(pl.String))
+                       for s in starts])
     own = names.filter(
         pl.col("drug").str.strip_chars().str.to_lowercase().is_in(study_drugs)
     )["drug"]
-    other = every.filter(
+    # each table's other drugs, then together: the administrations are mostly the study drug's,
+    # and a million patients' are gigabytes not to copy whole (the same rows, in the same order,
+    # as filtering the two tables put together)
+    other = pl.concat([s.filter(
         pl.col("_start").is_not_null() & pl.col("drug").is_not_null()
         & ~pl.col("drug").is_in(own)
-    )
+    ).with_columns(pl.col("drug").cast(pl.String)) for s in starts])
     return (
         other.join(first, on="patient_id", how="inner")
         .filter(pl.col("_start") > pl.col("_first"))

@@ -342,7 +342,9 @@ def derive_adtte(
         advs.select(pl.col("on_treatment") & pl.col(col).is_not_null()).to_series())
     # in the visits' order, so that the same visits ask :func:`confirmable_visits` the same
     # question (:func:`shared_confirmations`)
-    searched = join_by_runs(rows, adsl.select("patient_id", base_date), "patient_id", "inner") \
+    # (a left look-up and one filter: the inner join's rows, copied once; a patient without a
+    # baseline date is dropped by the filter)
+    searched = join_by_runs(rows, adsl.select("patient_id", base_date), "patient_id", "left") \
         .filter(pl.col("date") >= pl.col(base_date))
     last_seen = (
         searched.filter(pl.col("date") > pl.col(base_date))

@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from msrwe.analysis.base import Analysis, Context, KeyFact, Output, Stat, reading
+from msrwe.derive._frames import keep_rows
 from msrwe.derive.relapses import filter_confirmed_relapses
 from msrwe.endpoints import run as ep
 from msrwe.endpoints._analysis_options import (
@@ -114,6 +115,10 @@ class _Endpoint(Analysis):
         if "endpoint_data" not in context.notes:
             return self.reads
         return {k: v for k, v in self.reads.items() if k not in _SHARED_READS}
+
+    def runs_engine(self, context: Context) -> bool:
+        """Until :func:`endpoint_data` is built (it searches every worsening)."""
+        return "endpoint_data" not in context.notes
 
     def _stats(self) -> tuple[Stat, ...]:
         return self.outputs[0].stats
@@ -501,9 +506,10 @@ class Persistence(_Endpoint):
                     tr.join(adsl.select("patient_id"), on="patient_id", how="semi"),
                     data_cut=cut, drug=context.in_force.drug)
                 context.datasets["adpersist"] = persist
+        # the cohort's administrations by a mask (every patient's, usually: no copy)
         alerts = derive_history_alerts(
-            adm.select("patient_id", "drug", "date").join(adsl.select("patient_id"),
-                                                          on="patient_id", how="semi")
+            keep_rows(adm.select("patient_id", "drug", "date"), adm.get_column("patient_id")
+                      .is_in(adsl.get_column("patient_id").implode(), nulls_equal=False))
             if adm is not None else pl.DataFrame(schema={"patient_id": pl.String,
                                                          "drug": pl.String, "date": pl.Date}),
             treatments=tr.join(adsl.select("patient_id"), on="patient_id", how="semi")

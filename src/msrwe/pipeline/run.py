@@ -11,6 +11,7 @@ analyses' own sentences; record the provenance.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import polars as pl
 
 from msrwe.analysis.base import Analysis, Context
 from msrwe.analysis.result import DATASET_NAMES, AnalysisResult, InForce, Provenance
-from msrwe.derive._columns import flag_if_sorted
+from msrwe.derive._columns import as_text, flag_if_sorted
 from msrwe.derive.tte import shared_confirmations
 from msrwe.derive.visits import derive_advs, derive_vars_adsl
 from msrwe.errors import StudyFileError
@@ -179,6 +180,20 @@ def let_go(
             tables[name] = df.select(c for c in df.columns if c in columns)
 
 
+def _end_sharing(
+    block: ExitStack,
+    remaining: Sequence[Analysis],
+    context: Context,
+    uses: Callable[[Analysis, Context], bool],
+) -> None:
+    """Leave ``block`` (what it shares is let go of) when no analysis of ``remaining`` uses it.
+
+    Leaving it again does nothing.
+    """
+    if not any(uses(a, context) for a in remaining):
+        block.close()
+
+
 def analyze(
     store: str | Path | Store,
     study: Study | str | Path | Mapping[str, Any] | None = None,
@@ -287,8 +302,12 @@ def analyze(
     # The censoring of several analyses asks the same question of the same visits (worsening and
     # improvement, PIRA/RAW, composites): it is answered once per run.
     # (and the engine's input of a measure is selected once: study._engine.shared_engine_visits)
-    with threadpool_limits(limits=1, user_api="blas"), shared_confirmations(), \
-            shared_engine_visits():
+    # Each is let go of after the last analysis using it (Analysis.censors_at_confirmable,
+    # Analysis.runs_engine).
+    with threadpool_limits(limits=1, user_api="blas"), ExitStack() as confirmations, \
+            ExitStack() as engine_inputs:
+        confirmations.enter_context(shared_confirmations())
+        engine_inputs.enter_context(shared_engine_visits())
         for i, analysis in enumerate(order):
             step(analysis.title.lower())
             reason = _skip_reason(analysis, present)
@@ -299,10 +318,15 @@ def analyze(
                 analysis.run(context, results)
                 ran.append(analysis)
             let_go(tables, order[i + 1:], released, context)
+            _end_sharing(confirmations, order[i + 1:], context,
+                         lambda a, c: a.censors_at_confirmable(c))
+            _end_sharing(engine_inputs, order[i + 1:], context, lambda a, c: a.runs_engine(c))
 
     step("methods and provenance")
     methods = [p for a in analyses if a in ran for p in a.methods(context)]
-    ds = context.datasets
+    # the columns held as categoricals during the run (drug, route, unit) are text again, as
+    # charted (msrwe.store.ANALYSIS_TYPES), once every analysis is done
+    ds = {n: as_text(df) for n, df in context.datasets.items()}
     datasets = {n: ds[n] for n in DATASET_NAMES if n in ds}
     datasets.update({n: df for n, df in ds.items() if n not in datasets})
     result = AnalysisResult(

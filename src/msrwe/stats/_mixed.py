@@ -257,7 +257,10 @@ def _long_polars(
     floats; a text id column is not turned into a million Python strings.
     """
     num = df.select(pl.col(y).cast(pl.Float64), pl.col(time).cast(pl.Float64), pl.col(group))
-    data = num.drop_nulls().filter(pl.col(y).is_not_nan() & pl.col(time).is_not_nan())
+    keep = num.select(pl.all_horizontal(pl.all().is_not_null())
+                      & pl.col(y).is_not_nan() & pl.col(time).is_not_nan()).to_series()
+    # every row kept (the usual case): the frame itself, not a copy of a registry's assessments
+    data = num if keep.all() else num.filter(keep)
     ids = data[group]
     if ids.is_empty():
         return np.zeros(0, np.int64), 0, data[time].to_numpy(), data[y].to_numpy()

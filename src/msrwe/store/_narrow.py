@@ -5,7 +5,9 @@ the ambulation score, stored as 64-bit integers, take 2.6 GB in memory though ev
 0-16 (``DATA_CONTRACT.md``, visits). No analysis computes with them; they are carried into the
 ``advs`` dataset. The analysis therefore reads them as 8-bit integers when every stored value fits
 (checked in the store first, so the values are exactly those stored), and the files written from
-its datasets hold the stored type again (:func:`as_stored`), so every output is unchanged.
+its datasets hold the stored type again (:func:`as_stored`), so every output is unchanged. The
+drug, route and unit of each administration are held as categoricals while the analysis runs
+(4 bytes a row instead of 16); its result holds them as text again, as every file does.
 
 Examples
 --------
@@ -16,6 +18,8 @@ Examples
 Int64
 >>> as_stored(advs.select("edss")).columns
 ['edss']
+>>> as_stored(pl.DataFrame({"drug": ["rituximab"]}, schema={"drug": pl.Categorical}))["drug"].dtype
+String
 """
 
 from __future__ import annotations
@@ -31,14 +35,21 @@ _CARRIED = (
     "fs_visual", "fs_cerebral", "ambulation",
 )
 
-#: Chart table -> column -> the type the analysis holds it in (when every stored value fits).
+#: Text columns of few distinct values on every administration: held as categoricals (4 bytes
+#: a row instead of 16; about 1.4 GB for a million patients' 40 million administrations).
+_LABELS = ("drug", "route", "dose_unit")
+
+#: Chart table -> column -> the type the analysis holds it in (an integer type when every
+#: stored value fits; a categorical for a text column).
 ANALYSIS_TYPES: Mapping[str, Mapping[str, pl.DataType]] = {
     "visits": {c: pl.Int8() for c in _CARRIED},
+    "administrations": {c: pl.Categorical() for c in _LABELS},
 }
 
 #: Column -> (type held by the analysis, type stored) for :func:`as_stored`.
 _STORED: dict[str, tuple[pl.DataType, pl.DataType]] = {
-    c: (t, pl.Int64()) for cols in ANALYSIS_TYPES.values() for c, t in cols.items()
+    **{c: (pl.Int8(), pl.Int64()) for c in _CARRIED},
+    **{c: (pl.Categorical(), pl.String()) for c in _LABELS},
 }
 
 _DUCKDB = {pl.Int8(): "TINYINT", pl.Int16(): "SMALLINT", pl.Int32(): "INTEGER"}
@@ -67,8 +78,12 @@ def as_stored(df: pl.DataFrame) -> pl.DataFrame:
     (exactly: every value fits both types); ``df`` itself when there is none.
     """
     casts = [pl.col(c).cast(_STORED[c][1]) for c, t in df.schema.items()
-             if c in _STORED and t == _STORED[c][0]]
+             if c in _STORED and _is(t, _STORED[c][0])]
     return df.with_columns(casts) if casts else df
+
+
+def _is(dtype: pl.DataType, held: pl.DataType) -> bool:
+    return isinstance(dtype, pl.Categorical) if isinstance(held, pl.Categorical) else dtype == held
 
 
 def as_held(df: pl.DataFrame) -> pl.DataFrame:
@@ -89,6 +104,8 @@ def as_held(df: pl.DataFrame) -> pl.DataFrame:
         if c not in _STORED or t != _STORED[c][1]:
             continue
         narrow = _STORED[c][0]
+        if isinstance(narrow, pl.Categorical):  # the analysis's result holds text again
+            continue
         _, low, high = duckdb_type(narrow)
         lo, hi = df[c].min(), df[c].max()
         if lo is None or (low <= lo and hi <= high):  # type: ignore[operator]

@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 
 from msrwe.derive._columns import strictly_sorted
+from msrwe.derive._frames import looked_up
 from msrwe.derive.outcomes.engine import run_engine as _run_options
 from msrwe.derive.outcomes.options import OutcomeOptions
 
@@ -95,14 +96,23 @@ def engine_visits(adsl: pl.DataFrame, advs: pl.DataFrame, col: str) -> pl.DataFr
         for seen_advs, seen_col, seen_bases, answer in memo:
             if seen_advs is advs and seen_col == col and seen_bases.equals(bases):
                 return answer
-    visits = (  # lazy: only the three columns are read, not a copy of every advs column
-        advs.lazy()
-        .filter(pl.col("on_treatment") & pl.col(col).is_not_null())
-        .join(bases.lazy(), on="patient_id", how="inner", maintain_order="left")
-        .filter(pl.col("date") >= pl.col(base_date))
-        .select("patient_id", "date", col)
-        .collect()
-    )
+    base = looked_up(bases, "patient_id", [base_date], advs.get_column("patient_id"))
+    if base is not None:
+        # each assessment looks up its patient's baseline date: only the kept rows of the three
+        # columns are written (the rows and order of the join below, without joining a million
+        # patients' assessments)
+        keep = advs.select(pl.col("on_treatment") & pl.col(col).is_not_null()
+                           & (pl.col("date") >= pl.lit(base[base_date]))).to_series()
+        visits = advs.select("patient_id", "date", col).filter(keep)
+    else:
+        visits = (  # lazy: only the three columns are read, not a copy of every advs column
+            advs.lazy()
+            .filter(pl.col("on_treatment") & pl.col(col).is_not_null())
+            .join(bases.lazy(), on="patient_id", how="inner", maintain_order="left")
+            .filter(pl.col("date") >= pl.col(base_date))
+            .select("patient_id", "date", col)
+            .collect()
+        )
     # advs comes in patient and date order: rows strictly in that order (no tie) are already
     # what the sort gives, and checking is one pass where a sort of text ids is n log n
     if not strictly_sorted(visits, "patient_id", "date"):

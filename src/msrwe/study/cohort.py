@@ -183,7 +183,7 @@ def study_doses(administrations: pl.DataFrame, drug: str, route: str | None) -> 
 def _lower_is(df: pl.DataFrame, column: str, value: str) -> pl.Expr:
     """``column.str.to_lowercase() == value``, decided once per distinct spelling."""
     names = df.select(pl.col(column).unique().drop_nulls())
-    spellings = names.filter(pl.col(column).str.to_lowercase() == value)[column]
+    spellings = names.filter(pl.col(column).cast(pl.String).str.to_lowercase() == value)[column]
     return pl.col(column).is_in(spellings)
 
 
@@ -246,7 +246,8 @@ def build_cohort(
     treatments = _empty_treatments() if treatments is None else treatments
     drug = crit.drug or most_given_drug(administrations)
     doses = study_doses(administrations, drug, crit.route)
-    if doses.height == 0 and not (administrations["drug"].str.to_lowercase() == drug).any():
+    if doses.height == 0 and not (
+            administrations["drug"].cast(pl.String).str.to_lowercase() == drug).any():
         raise StudyFileError(
             f"{study.source}: cohort.drug = {drug!r}, but no administration in the store is of "
             f"this drug. Drugs in the store: {_drug_summary(administrations)}."

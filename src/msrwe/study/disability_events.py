@@ -329,6 +329,14 @@ class DisabilityEvents(Analysis):
         ),
     )
 
+    def runs_engine(self, context: Context) -> bool:
+        """Yes: it searches each measure with the outcome engine."""
+        return True
+
+    def censors_at_confirmable(self, context: Context) -> bool:
+        """Yes: its times to event end at the last confirmable assessment."""
+        return True
+
     def run(self, context: Context, results: ResultsTable) -> None:
         """The rows the options ask for; datasets ``adttecdi``, ``adpiraraw``, ``adcomp``."""
         opts: DisabilityEventOptions = context.options(self)

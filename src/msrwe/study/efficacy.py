@@ -222,8 +222,10 @@ def add_slope(
     ``on_treatment`` and ``date >= base_edss_date``), time in years since the first dose.
     """
     df = (  # five columns, not a copy of every advs column (the same rows, in the same order)
+        # a left look-up and one filter: the rows of the inner join (a patient without a row
+        # in adsl has no baseline date, and the filter drops it), copied once, not twice
         join_by_runs(advs.select("patient_id", "date", "edss", "days", "on_treatment"),
-                     adsl.select("patient_id", "base_edss_date"), "patient_id", "inner")
+                     adsl.select("patient_id", "base_edss_date"), "patient_id", "left")
         .filter(
             pl.col("on_treatment")
             & pl.col("edss").is_not_null()
@@ -448,6 +450,14 @@ class Efficacy(Analysis):
             "worsening",
         ),
     )
+
+    def runs_engine(self, context: Context) -> bool:
+        """Yes: it searches each measure with the outcome engine."""
+        return True
+
+    def censors_at_confirmable(self, context: Context) -> bool:
+        """Yes: its times to event end at the last confirmable assessment."""
+        return True
 
     def run(self, context: Context, results: ResultsTable) -> None:
         """Efficacy rows; ``adtte``, ``adevents``; ``base_*``/``last_*`` columns of adsl."""

@@ -186,7 +186,7 @@ def add_exposure(
         else pl.DataFrame(schema={"patient_id": pl.String, "limit_id": pl.String})
     )
     drugs = (
-        set(addose["drug"].unique().drop_nulls().str.to_lowercase().to_list())
+        set(addose["drug"].unique().drop_nulls().cast(pl.String).str.to_lowercase().to_list())
         if ("drug" in addose.columns)
         else set()
     )

@@ -28,7 +28,8 @@ from msrwe.synth import write_cohort
 def _read(folder: Path, monkeypatch, *, batched: bool, rows: int = 3):
     with monkeypatch.context() as m:
         m.setattr(reader, "BATCH_BYTES", 0 if batched else 1 << 62)
-        m.setattr(reader, "BATCH_ROWS", rows)
+        # a Parquet file is read in batches from BATCH_ROWS rows on: whole means whole there too
+        m.setattr(reader, "BATCH_ROWS", rows if batched else 1 << 62)
         try:
             return read_chart_folder(folder)
         except ImportRefused as exc:

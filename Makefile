@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# make test's pytest workers (pytest-xdist); TEST_WORKERS=0 runs the suite in one process
+TEST_WORKERS ?= 2
 
 .PHONY: demo test lint bench clean venv
 
@@ -25,7 +27,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	bash scripts/ensure_system_deps.sh || true
 	$(BIN)/ruff check src tests bench
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup  # tests/conftest.py: units of work
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

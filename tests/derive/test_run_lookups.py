@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -86,7 +87,7 @@ def test_grouping_a_flagged_key_gives_the_same_aggregates(keys: list, values: li
         assert_frame_equal(agg(keep), agg(df.filter(pl.col("x") > 0)))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(keys=_keys(), data=st.data())
 def test_mixed_model_codes_equal_pandas_factorize(keys: list, data: st.DataObject) -> None:
     n = len(keys)
@@ -158,3 +159,95 @@ def test_neda_and_lublin_years_equal_the_joins(d: dict) -> None:
         assert_frame_equal(fast_neda, neda.derive_neda_years(d["years"], **common))
         assert_frame_equal(fast_lublin, lublin.derive_lublin_years(
             d["years"], phenotypes=d["phenotypes"], **common))
+
+
+_EDSS = st.one_of(st.integers(0, 19).map(lambda k: k / 2.0), st.floats(0, 9.9))
+_YEARS = st.one_of(st.integers(-400, 30000).map(lambda d: d / 365.25), st.floats(-2, 90))
+
+
+@settings(max_examples=60, deadline=None)
+@given(pairs=st.lists(st.tuples(_EDSS, _YEARS), max_size=30), grid=st.booleans())
+def test_severity_pair_counts_equal_the_grouping(pairs: list, grid: bool) -> None:
+    # counted over a grid of whole steps (EDSS halves, days over 365.25) or of ranks
+    from msrwe.derive.severity import _pair_counts
+
+    if grid:
+        pairs = [(round(e * 2) / 2.0, round(x * 365.25) / 365.25) for e, x in pairs]
+    e = np.array([p[0] for p in pairs], dtype=float) + 0.0
+    x = np.array([p[1] for p in pairs], dtype=float) + 0.0
+    want = pl.DataFrame({"e": e, "x": x}).group_by("e", "x").len().sort("e", "x")
+    assert_frame_equal(_pair_counts(e, x), want)
+
+
+@settings(max_examples=20, deadline=None)
+@given(n_pat=st.integers(2, 7), seed=st.integers(0, 10_000), null_group=st.booleans())
+def test_slope_groups_by_label_equal_the_semi_joins(n_pat: int, seed: int,
+                                                    null_group: bool) -> None:
+    # the EDSS slope rows per group from one label look-up equal those of a semi join per group
+    from msrwe.study import efficacy
+    from msrwe.study.config import Study
+    from msrwe.tables.results import ResultsTable
+
+    rng = np.random.default_rng(seed)
+    pids = [f"P{i}" for i in range(n_pat)]
+    groups = [None if null_group and i == 0 else ("A", "B")[i % 2] for i in range(n_pat)]
+    adsl = pl.DataFrame({"patient_id": pids, "group": groups,
+                         "base_edss_date": [D0] * n_pat}, schema_overrides={"group": pl.String})
+    rows = [(p, D0 + dt.timedelta(days=int(d)), float(rng.integers(0, 14)) / 2, int(d))
+            for p in pids for d in sorted(rng.choice(2000, size=int(rng.integers(1, 6)),
+                                                     replace=False))]
+    advs = pl.DataFrame(rows, schema={"patient_id": pl.String, "date": pl.Date,
+                                      "edss": pl.Float64, "days": pl.Int64}, orient="row") \
+        .with_columns(pl.lit(True).alias("on_treatment"))
+    study = Study.default_for("x")
+    seen: list[pl.DataFrame] = []
+
+    class Fit:  # stands for the mixed model: the rows each group's fit is given are compared
+        slope = ci_low = ci_high = 0.0
+        method = "stand-in"
+
+    def fit(part: pl.DataFrame, *args: object, **kwargs: object) -> Fit:
+        seen.append(part)
+        return Fit()
+
+    def parts() -> list[pl.DataFrame]:
+        seen.clear()
+        efficacy.add_slope(ResultsTable(), advs, adsl, study)
+        return list(seen)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(efficacy, "mixed_slope", fit)
+        fast = parts()
+        mp.setattr(efficacy, "look_up", lambda *a: [])
+        plain = parts()
+    assert len(fast) == len(plain)
+    for f, p in zip(fast, plain, strict=True):
+        assert_frame_equal(f, p)
+
+
+def _former_last_dose(ids: pl.Series, onset: pl.Series, d: pl.DataFrame,
+                      by: str) -> list[pl.Series]:
+    """The former as-of join of the events with the numbered doses."""
+    left = pl.DataFrame({by: ids, "onset_date": onset}).with_row_index("__i")
+    joined = left.sort(by, "onset_date").join_asof(
+        d.rename({"date": "__dose_date"}), left_on="onset_date", right_on="__dose_date", by=by,
+        strategy="backward", check_sortedness=False).sort("__i")
+    return [joined["__dose_date"], joined["dose_number"]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(events=st.lists(st.tuples(IDS, st.integers(0, 60)), max_size=12),
+       doses=st.lists(st.tuples(IDS, st.one_of(st.none(), st.integers(0, 60))), max_size=15))
+def test_last_dose_search_equals_the_asof_join(events: list, doses: list) -> None:
+    # doses on the same day, events before any dose, patients without doses, missing ids
+    from msrwe.derive import adverse_events
+
+    ae = pl.DataFrame([(p, _day(x), "t") for p, x in events],
+                      schema={"patient_id": pl.String, "onset_date": pl.Date, "term": pl.String},
+                      orient="row")
+    dz = pl.DataFrame([(p, _day(x)) for p, x in doses],
+                      schema={"patient_id": pl.String, "date": pl.Date}, orient="row")
+    fast = adverse_events.derive_adae(ae, dz)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(adverse_events, "_last_dose", _former_last_dose)
+        assert_frame_equal(fast, adverse_events.derive_adae(ae, dz))

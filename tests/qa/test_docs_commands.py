@@ -25,7 +25,8 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -140,25 +141,72 @@ def _msrwe(work: Path, *args: str) -> None:
     assert res.returncode == 0, f"setup: msrwe {' '.join(args)}\n{res.stdout}\n{res.stderr}"
 
 
+#: What a setup step made, by step: made once per test session (once per worker under
+#: ``make test``) in a folder of its own, then copied into the folder of each block that needs it.
+#: The steps make things that depend on nothing in that folder (charts, a store, site packages);
+#: a block may change its copy.
+_MADE: dict[str, Path] = {}
+
+
+def _once(key: str, make: Callable[[Path], None], work: Path,
+          rename: dict[str, str] | None = None) -> None:
+    """Copy what ``make`` made into ``work`` (``rename``: made name -> name there)."""
+    made = _MADE.get(key)
+    if made is None:
+        made = Path(tempfile.mkdtemp(prefix=f"msrwe-docs-{key}-"))
+        try:
+            make(made)
+        except BaseException:
+            shutil.rmtree(made, ignore_errors=True)
+            raise
+        _MADE[key] = made
+    for path in made.iterdir():
+        target = work / (rename or {}).get(path.name, path.name)
+        if path.is_dir():
+            shutil.copytree(path, target)
+        else:
+            shutil.copy2(path, target)
+
+
+@pytest.fixture(scope="session", autouse=True)  # session: the blocks run apart under -n
+def _forget_what_was_made() -> Iterator[None]:
+    yield
+    for made in _MADE.values():
+        shutil.rmtree(made, ignore_errors=True)
+    _MADE.clear()
+
+
 def _redcap_export(work: Path) -> None:
-    _msrwe(work, "redcap", "synth", "--out", "_redcap")
-    shutil.copy(work / "_redcap" / "msrwe_redcap_export.csv", work / "export.csv")
-    shutil.copy(work / "_redcap" / "msrwe_redcap_dictionary.csv", work / "dictionary.csv")
+    def make(folder: Path) -> None:
+        _msrwe(folder, "redcap", "synth", "--out", "_redcap")
+        shutil.copy(folder / "_redcap" / "msrwe_redcap_export.csv", folder / "export.csv")
+        shutil.copy(folder / "_redcap" / "msrwe_redcap_dictionary.csv", folder / "dictionary.csv")
+
+    _once("redcap", make, work)
 
 
 def _omop(work: Path) -> None:
-    _msrwe(work, "synth", "--format", "omop", "--out", "_omop")
-    shutil.copy(work / "_omop" / "cdm.duckdb", work / "cdm.duckdb")
+    def make(folder: Path) -> None:
+        _msrwe(folder, "synth", "--format", "omop", "--out", "_omop")
+        shutil.copy(folder / "_omop" / "cdm.duckdb", folder / "cdm.duckdb")
+
+    _once("omop", make, work)
 
 
 def _fhir(work: Path) -> None:
-    _msrwe(work, "synth", "--format", "fhir", "--out", "_fhir")
-    shutil.copy(work / "_fhir" / "bundle.json", work / "bundle.json")
+    def make(folder: Path) -> None:
+        _msrwe(folder, "synth", "--format", "fhir", "--out", "_fhir")
+        shutil.copy(folder / "_fhir" / "bundle.json", folder / "bundle.json")
+
+    _once("fhir", make, work)
 
 
 def _store(work: Path, name: str = "msrwe.duckdb") -> None:
-    _msrwe(work, "synth", "--out", "_charts")
-    _msrwe(work, "import", "_charts", "--db", name)
+    def make(folder: Path) -> None:
+        _msrwe(folder, "synth", "--out", "_charts")
+        _msrwe(folder, "import", "_charts", "--db", "store.duckdb")
+
+    _once("store", make, work, {"store.duckdb": name})
 
 
 def _study(work: Path, db: str = "msrwe.duckdb") -> None:
@@ -167,11 +215,16 @@ def _study(work: Path, db: str = "msrwe.duckdb") -> None:
 
 def _sites(work: Path, *names: str) -> None:
     """Site packages of other sites (other synthetic cohorts, the same drug)."""
-    for i, name in enumerate(names):
-        _msrwe(work, "synth", "--out", f"_site{i}", "--patients", "40", "--seed", str(11 + i))
-        _msrwe(work, "import", f"_site{i}", "--db", f"_site{i}.duckdb")
-        _msrwe(work, "analyze", "--db", f"_site{i}.duckdb", "--aggregate-only", "--site",
-               f"site {i + 2}", "--out", name)
+    made = [f"site-package-{i}" for i in range(len(names))]
+
+    def make(folder: Path) -> None:
+        for i, name in enumerate(made):
+            _msrwe(folder, "synth", "--out", f"_site{i}", "--patients", "40", "--seed", str(11 + i))
+            _msrwe(folder, "import", f"_site{i}", "--db", f"_site{i}.duckdb")
+            _msrwe(folder, "analyze", "--db", f"_site{i}.duckdb", "--aggregate-only", "--site",
+                   f"site {i + 2}", "--out", name)
+
+    _once(f"sites-{len(names)}", make, work, dict(zip(made, names, strict=True)))
 
 
 def _arms_store(work: Path) -> None:

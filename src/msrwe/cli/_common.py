@@ -30,6 +30,7 @@ from rich.text import Text
 from msrwe.errors import DefinitionError, MsrweError, OptionError
 
 __all__ = [
+    "MIN_CELL",
     "console",
     "err_console",
     "fail",
@@ -43,6 +44,14 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: The ``--min-cell`` option of ``analyze``, ``report`` and ``compare``, declared once.
+MIN_CELL: Any = typer.Option(
+    None, "--min-cell", min=2, max=1000,
+    help="Small-cell suppression: counts from 1 to N-1 are withheld (shown as <N) with "
+    "complementary suppression so no total gives them back (docs/privacy.md); overrides "
+    "the study's [privacy] min_cell.",
+)
 
 #: Characters never printed as they are: C0/C1 controls (terminal escape sequences start with
 #: ESC) and the bidirectional overrides that reorder text on screen.

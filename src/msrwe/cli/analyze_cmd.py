@@ -16,6 +16,7 @@ import typer
 
 from msrwe._outputs import check_out_file, check_out_folder
 from msrwe.cli._common import (
+    MIN_CELL,
     console,
     err_console,
     guard,
@@ -71,12 +72,7 @@ def analyze(
         "`msrwe pool` (docs/federated.md).",
     ),
     site: str = typer.Option("site", "--site", help="The site's label in its package."),
-    min_cell: int | None = typer.Option(
-        None, "--min-cell", min=2, max=1000,
-        help="Small-cell suppression: counts from 1 to N-1 are withheld (shown as <N) with "
-        "complementary suppression so no total gives them back (docs/privacy.md); overrides "
-        "the study's [privacy] min_cell.",
-    ),
+    min_cell: int | None = MIN_CELL,
 ) -> None:
     """Analyse a store: cohort and attrition, then every declared analysis, into one table."""
     from msrwe.pipeline.run import analyze as run_analysis

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from msrwe._atomic import atomic_path, check_output_path
 from msrwe._outputs import check_out_file
-from msrwe.cli._common import console, err_console, guard, out_folder, progress, shown
+from msrwe.cli._common import MIN_CELL, console, err_console, guard, out_folder, progress, shown
 
 __all__ = ["compare", "effect_table", "register", "write_atomic"]
 
@@ -64,12 +64,7 @@ def compare(
     study: Path = typer.Option(..., "--study", help="The study file (TOML) with [compare]."),
     out: Path = typer.Option(Path("results"), "--out", help="Folder for results.csv."),
     quiet: bool = typer.Option(False, "--quiet", help="Print only the path written."),
-    min_cell: int | None = typer.Option(
-        None, "--min-cell", min=2, max=1000,
-        help="Small-cell suppression: counts from 1 to N-1 are withheld (shown as <N) with "
-        "complementary suppression so no total gives them back (docs/privacy.md); overrides "
-        "the study's [privacy] min_cell.",
-    ),
+    min_cell: int | None = MIN_CELL,
 ) -> None:
     """Compare treatments (the study's compare section): matching or weighting, effects."""
     from msrwe.compare.run import run_comparison

@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 
 from msrwe._outputs import check_out_file, check_out_folder
-from msrwe.cli._common import console, guard, out_folder, progress, shown
+from msrwe.cli._common import MIN_CELL, console, guard, out_folder, progress, shown
 
 __all__ = ["register", "report"]
 
@@ -48,12 +48,7 @@ def report(
         help="Also export birth dates, free text and the chart's extra columns (names, "
         "record numbers, notes); by default they stay in the store.",
     ),
-    min_cell: int | None = typer.Option(
-        None, "--min-cell", min=2, max=1000,
-        help="Small-cell suppression: counts from 1 to N-1 are withheld (shown as <N) with "
-        "complementary suppression so no total gives them back (docs/privacy.md); overrides "
-        "the study's [privacy] min_cell.",
-    ),
+    min_cell: int | None = MIN_CELL,
     deidentify: bool = typer.Option(
         False, "--deidentify",
         help="Name patients by random pseudonyms wherever the report shows one (appendix, "

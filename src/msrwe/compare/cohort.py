@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from msrwe.compare.design import CompareDesign
+from msrwe.derive._columns import as_text
 from msrwe.derive.relapses import filter_confirmed_relapses
 from msrwe.errors import StudyFileError
 
@@ -209,7 +210,8 @@ def build_compare_cohort(
 ('b', 'y', datetime.date(2020, 2, 1), datetime.date(2022, 2, 1), 6.0)]
     """
     att = _Attrition()
-    adm = administrations
+    # the analysis holds drug, route and unit as categoricals (msrwe.store.ANALYSIS_TYPES)
+    adm = as_text(administrations)
     starts = _starts(adm, design)
     given = set(starts["arm"].unique().to_list())
     for arm in design.arms:

@@ -14,7 +14,7 @@ import polars as pl
 
 from msrwe.derive._columns import mark_sorted, strictly_sorted
 
-__all__ = ["join_by_runs", "keep_rows", "look_up", "looked_up", "sort_unique_key"]
+__all__ = ["join_by_runs", "keep_rows", "look_up", "looked_up", "run_heads", "sort_unique_key"]
 
 
 def sort_unique_key(df: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
@@ -120,6 +120,25 @@ def join_by_runs(df: pl.DataFrame, ref: pl.DataFrame, on: str, how: str) -> pl.D
     at = _ref_rows(df.get_column(on), ref.get_column(on))
     out = df.with_columns(ref.get_column(c).gather(at) for c in added)
     return out.filter(at.is_not_null()) if how == "inner" else out
+
+
+def run_heads(values: pl.Series) -> pl.Series:
+    """The first value of each run of equal neighbours, in order (missing values included).
+
+    Every distinct value is the head of a run at its first appearance, so
+    ``run_heads(s).unique(maintain_order=True)`` is ``s.unique(maintain_order=True)``, hashing
+    one value per run (per patient, in a table in patient order) instead of one per row.
+
+    Examples
+    --------
+    >>> run_heads(pl.Series(["a", "a", "b", "a", None, None])).to_list()
+    ['a', 'b', 'a', None]
+    """
+    if values.is_empty():
+        return values
+    new = values.ne_missing(values.shift(1))
+    new[0] = True
+    return values.filter(new)
 
 
 def looked_up(

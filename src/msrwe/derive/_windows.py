@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from msrwe.derive._frames import look_up
+from msrwe.derive._frames import look_up, run_heads
 
 __all__ = ["window_counts"]
 
@@ -48,7 +48,7 @@ def window_counts(windows: pl.DataFrame, bounds: Sequence[tuple[pl.Expr, pl.Expr
     # run of equal neighbours, so the heads alone give the codes (a patient's rows hash once)
     wk = windows.get_column(by)
     d = dated.select(pl.col(by), pl.col(date).cast(pl.Date).alias("_d")).drop_nulls()
-    heads = pl.concat([_run_heads(wk).to_frame(), _run_heads(d.get_column(by)).to_frame()],
+    heads = pl.concat([run_heads(wk).to_frame(), run_heads(d.get_column(by)).to_frame()],
                       how="vertical_relaxed").to_series().unique(maintain_order=True).drop_nulls()
     rank = pl.int_range(len(heads), dtype=pl.UInt32, eager=True)
     (w_code,) = look_up(wk, heads, [rank])
@@ -71,11 +71,3 @@ def window_counts(windows: pl.DataFrame, bounds: Sequence[tuple[pl.Expr, pl.Expr
         out.append(np.where(ok, np.maximum(n, 0), 0).astype(np.int64))
     return out
 
-
-def _run_heads(keys: pl.Series) -> pl.Series:
-    """The first value of each run of equal neighbours, in order."""
-    if keys.is_empty():
-        return keys
-    new = keys.ne_missing(keys.shift(1))
-    new[0] = True
-    return keys.filter(new)

@@ -30,10 +30,11 @@ Examples
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from msrwe.derive._columns import in_order, key_codes, require_columns
-from msrwe.derive._frames import keep_rows
+from msrwe.derive._frames import keep_rows, look_up, run_heads
 from msrwe.errors import InputError, OptionError
 from msrwe.schema import SERIOUS_CRITERIA
 
@@ -138,7 +139,7 @@ def derive_adae(
             "every adverse event needs an onset date."
         )
     # Each patient's doses in date order, numbered: sorted by an integer code of the patient
-    # (no string comparisons; the asof join below needs dates sorted within each patient only).
+    # (no string comparisons; the last-dose search below needs dates sorted within each patient).
     row = pl.int_range(pl.len(), dtype=pl.Int64)
     dated = doses.select(pl.col(by).cast(pl.String), pl.col("date"))
     dated = keep_rows(dated, dated.get_column("date").is_not_null())
@@ -164,14 +165,7 @@ def derive_adae(
         pl.col("date").min().alias("first_dose"), pl.col("date").max().alias("last_dose")
     )
     ae = ae.with_columns(pl.col(by).cast(pl.String)).join(span, on=by, how="left")
-    ae = ae.sort(by, "onset_date").join_asof(
-        d.rename({"date": "__dose_date"}),
-        left_on="onset_date",
-        right_on="__dose_date",
-        by=by,
-        strategy="backward",
-        check_sortedness=False,  # both sides' dates are sorted within each patient just above
-    )
+    ae = ae.with_columns(_last_dose(ae.get_column(by), ae.get_column("onset_date"), d, by))
     # "Life-threatening ; Hospitalisation" -> "life_threatening;hospitalization"
     crit = (
         pl.col("serious_criteria")
@@ -223,3 +217,41 @@ def derive_adae(
         ).alias("fatal_flag"),
     )
     return ae.sort("__row").drop("__row", "__dose_date")
+
+
+_SHIFT, _OFFSET = 32, 2**31  # a patient code above 32 bits of days (moved to 0 .. 2**32 - 1)
+
+
+def _last_dose(ids: pl.Series, onset: pl.Series, d: pl.DataFrame, by: str) -> list[pl.Series]:
+    """Per event, the patient's last dose on or before the onset: its date and number.
+
+    An as-of join ("backward", by patient) of the events with the numbered doses ``d`` (``by``,
+    ``date``, ``dose_number``, dates in order within each patient), done as a binary search on
+    one integer per dose, ``patient code << 32 | day``, instead of grouping by the text id. Of
+    two doses on one day the last row is found, as the as-of join finds it. Codes are given
+    per run of equal neighbours (:func:`msrwe.derive._frames.look_up`).
+    """
+    d = d.filter(pl.col(by).is_not_null())
+    heads = pl.concat([run_heads(d.get_column(by)).to_frame("k"),
+                       run_heads(ids).to_frame("k")]).to_series().unique(maintain_order=True) \
+        .drop_nulls()
+    rank = pl.int_range(len(heads), dtype=pl.UInt32, eager=True)
+    (d_code,) = look_up(d.get_column(by), heads, [rank])
+    (e_code,) = look_up(ids, heads, [rank])
+    d_day = d.get_column("date").cast(pl.Int32).cast(pl.Int64).to_numpy()
+    key = (d_code.cast(pl.Int64).to_numpy() << _SHIFT) + (d_day + _OFFSET)
+    order = np.arange(len(key))
+    if len(key) > 1 and not bool(np.all(key[1:] >= key[:-1])):
+        order = np.argsort(key, kind="stable")  # ties keep their order: the last row wins
+        key = key[order]
+    has = e_code.is_not_null().to_numpy() & onset.is_not_null().to_numpy()
+    code = e_code.cast(pl.Int64).fill_null(0).to_numpy()
+    target = (code << _SHIFT) + (onset.cast(pl.Int32).cast(pl.Int64).fill_null(0).to_numpy()
+                                 + _OFFSET)
+    at = np.searchsorted(key, target, side="right") - 1
+    safe = order[np.clip(at, 0, None)] if len(key) else np.zeros(len(at), dtype=np.int64)
+    found = has & (at >= 0) & ((key[np.clip(at, 0, None)] >> _SHIFT) == code if len(key)
+                               else False)
+    rows = pl.Series(np.where(found, safe, -1)).set(pl.Series(~found), None)
+    return [d.get_column("date").gather(rows).alias("__dose_date"),
+            d.get_column("dose_number").gather(rows)]

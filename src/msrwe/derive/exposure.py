@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from msrwe.derive._columns import as_text, key_codes, require_columns, sort_unless_sorted
+from msrwe.derive._frames import look_up, run_heads
 from msrwe.errors import InputError, OptionError, StudyFileError
 
 __all__ = [
@@ -165,7 +166,13 @@ def derive_vars_dose(
             df = df.with_columns(pl.lit(None, dtype=pl.Float64).alias(col))
     if "dose_unit" not in df.columns:
         df = df.with_columns(pl.lit(None, dtype=pl.String).alias("dose_unit"))
-    unit = pl.col("dose_unit").cast(pl.String).str.strip_chars().str.to_lowercase()
+    # the unit written as read (trimmed, lower case), worked out once per distinct spelling and
+    # looked up per run of equal neighbours (a patient's doses): not once per dose
+    given = df.get_column("dose_unit").cast(pl.String)
+    spelled = run_heads(given).unique().drop_nulls()
+    (norm,) = look_up(given, spelled, [spelled.str.strip_chars().str.to_lowercase()])
+    df = df.with_columns(norm.alias("__unit"))
+    unit = pl.col("__unit")
     bad = df.filter(unit.is_not_null() & ~unit.is_in(_KNOWN_UNITS))
     if bad.height:
         row = bad.row(0, named=True)
@@ -188,7 +195,7 @@ def derive_vars_dose(
         .when(unit == "mg/kg")
         .then(dose * wt_ok)
     )
-    df = df.with_columns(mg.alias("dose_mg"), unit.alias("__unit"))
+    df = df.with_columns(mg.alias("dose_mg"))
     df = df.with_columns(
         pl.when(pl.col("__unit") == "mg/m2")
         .then(dose)
@@ -211,7 +218,9 @@ def derive_vars_dose(
     row = pl.int_range(pl.len(), dtype=pl.Int64)
     first = pl.any_horizontal([pl.col(c) != pl.col(c).shift(1) for c in codes]).fill_null(True)
     part = part.with_columns(first.alias("__first")).with_columns(
-        pl.col("__first").cum_sum().alias("__history"),
+        # a running count: never decreasing, so flagged sorted (grouping over it compares
+        # neighbours instead of hashing; the same groups in the same order)
+        pl.col("__first").cum_sum().set_sorted().alias("__history"),
         (row - pl.when(pl.col("__first")).then(row).forward_fill() + 1).alias("dose_number"),
         pl.when(~pl.col("__first"))
         .then((pl.col("date") - pl.col("date").shift(1)).dt.total_days())

@@ -54,6 +54,7 @@ _EDSS_VALUES = tuple(float(c) for c in EDSS_COLUMNS)
 _MAX_MSSS_ROW = 30
 _ARMSS_AGES = (18, 75)
 _BAND = 2.0  # years either side: the pool of a local score (ms.sev)
+_DAYS_PER_YEAR = 365.25  # durations and ages are whole days over this
 _MAX_TABLE = 20_000_000  # cells of the (EDSS value x duration) table of running totals
 
 
@@ -215,6 +216,38 @@ def _floats(values: Sequence[float | None] | np.ndarray) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
+def _pair_counts(e: np.ndarray, x: np.ndarray) -> pl.DataFrame:
+    """``e, x, len``: each distinct (e, x) pair and its count, sorted by e then x.
+
+    ``pl.DataFrame({"e": e, "x": x}).group_by("e", "x").len().sort("e", "x")``, but counted by
+    integer pair codes, each row's pair one bin of a count over the grid of codes (already in
+    (e, x) order). When every EDSS is a multiple of 0.5 and every duration whole days over
+    365.25 (as the scores' durations are), the codes are those numbers of steps and each value
+    is the code's number of steps again, to the bit; otherwise the codes are ranks among the
+    distinct values. The values are finite and +0.0 for zero. A grid too large is grouped.
+    """
+    if len(e):
+        half, day = np.rint(e * 2.0), np.rint(x * _DAYS_PER_YEAR)
+        if np.array_equal(half / 2.0, e) and np.array_equal(day / _DAYS_PER_YEAR, x):
+            ce, cx = half.astype(np.int64), day.astype(np.int64)
+            e0, x0 = int(ce.min()), int(cx.min())
+            n_e, n_x = int(ce.max()) - e0 + 1, int(cx.max()) - x0 + 1
+            if n_e * n_x <= _MAX_TABLE:
+                counts = np.bincount((ce - e0) * n_x + (cx - x0), minlength=n_e * n_x)
+                seen = np.flatnonzero(counts)
+                return pl.DataFrame({"e": (seen // n_x + e0) / 2.0,
+                                     "x": (seen % n_x + x0) / _DAYS_PER_YEAR,
+                                     "len": counts[seen].astype(np.uint32)})
+    ue, ux = np.sort(pl.Series(e).unique().to_numpy()), np.sort(pl.Series(x).unique().to_numpy())
+    if len(ue) * len(ux) > _MAX_TABLE:
+        return pl.DataFrame({"e": e, "x": x}).group_by("e", "x").len().sort("e", "x")
+    cell = np.searchsorted(ue, e) * len(ux) + np.searchsorted(ux, x)
+    counts = np.bincount(cell, minlength=len(ue) * len(ux))
+    seen = np.flatnonzero(counts)
+    return pl.DataFrame({"e": ue[seen // len(ux)], "x": ux[seen % len(ux)],
+                         "len": counts[seen].astype(np.uint32)})
+
+
 class _LocalReference:
     """The reference assessments of the local scores, counted once for any number of queries.
 
@@ -229,8 +262,7 @@ class _LocalReference:
     def __init__(self, ref_e: np.ndarray, ref_x: np.ndarray) -> None:
         ok = np.isfinite(ref_e) & np.isfinite(ref_x) & (ref_e < 10)
         # + 0.0 makes -0.0 +0.0, so equal numbers are one key
-        ref = pl.DataFrame({"e": ref_e[ok] + 0.0, "x": ref_x[ok] + 0.0})
-        pairs = ref.group_by("e", "x").len().sort("e", "x")
+        pairs = _pair_counts(ref_e[ok] + 0.0, ref_x[ok] + 0.0)
         e_sorted = pairs["e"].to_numpy()
         self.values = np.unique(e_sorted)
         self.x_by_value = pairs["x"].to_numpy()
@@ -370,12 +402,13 @@ def derive_vars_severity(
     for t in timepoints:
         need += [f"{t}_edss", f"{t}_edss_date"]
     from msrwe.derive._columns import require_columns
+    from msrwe.derive._frames import join_by_runs
 
     require_columns(dataset, "dataset", need)
     require_columns(visits, "visits", [by, "date", "edss"])
     ref = (
-        visits.select(by, "date", "edss").filter(pl.col("edss").is_not_null())
-        .join(dataset.select(by, "ms_onset_date", "birth_date"), on=by, how="inner")
+        join_by_runs(visits.select(by, "date", "edss").filter(pl.col("edss").is_not_null()),
+                     dataset.select(by, "ms_onset_date", "birth_date"), by, "inner")
         .select(
             "edss",
             ((pl.col("date") - pl.col("ms_onset_date")).dt.total_days() / 365.25).alias("dd"),

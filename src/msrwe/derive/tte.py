@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 
 from msrwe.derive._columns import strictly_sorted
-from msrwe.derive._frames import join_by_runs
+from msrwe.derive._frames import join_by_runs, run_heads
 
 if TYPE_CHECKING:
     from msrwe.derive.outcomes.options import OutcomeOptions
@@ -168,7 +168,8 @@ def _relapse_key(relapses: pl.DataFrame | None, visits: pl.DataFrame) -> pl.Data
         return None
     return (relapses.select("patient_id", pl.col("onset_date").cast(pl.Date))
             .drop_nulls().unique()
-            .filter(pl.col("patient_id").is_in(visits["patient_id"].unique().implode()))
+            # each patient once per run of its visits (the set is the same as of unique())
+            .filter(pl.col("patient_id").is_in(run_heads(visits["patient_id"]).implode()))
             .sort("patient_id", "onset_date"))
 
 

@@ -277,7 +277,9 @@ def _file_facts(path: Path, name: str) -> _Facts:
                     if carry_cr and not chunk.startswith(b"\n"):
                         lone_cr = True
                     body = chunk[:-1] if chunk.endswith(b"\r") else chunk
-                    lone_cr = lone_cr or body.count(b"\r") > body.count(b"\r\n")
+                    # counted only when there is a CR at all (two passes over the chunk)
+                    lone_cr = lone_cr or (
+                        b"\r" in body and body.count(b"\r") > body.count(b"\r\n"))
                     carry_cr = chunk.endswith(b"\r")
                 if utf8 and not (chunk.isascii() and not decoder.getstate()[0]):
                     # plain ASCII after a whole character is UTF-8 (no decoding needed)
@@ -485,11 +487,12 @@ def _line_batches(path: Path, options: dict[str, Any], rows: int) -> Iterator[pl
                     stop = len(data)
                 else:
                     break
-                piece, start = data[start:stop], stop
                 if header is None:  # the header line, read again before every later piece
+                    piece = data[start:stop]
                     header = piece[: int(ends[0]) + 1] if len(ends) else piece
-                else:
-                    piece = header + piece
+                else:  # one copy of the lines, after the header
+                    piece = b"".join((header, memoryview(data)[start:stop]))
+                start = stop
                 frame = pl.read_csv(piece, **options)
                 if (
                     frame.width >= 2 and frame.height

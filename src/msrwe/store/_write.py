@@ -1,4 +1,4 @@
-"""Writing an import into the DuckDB store, in one transaction on a copy renamed over it.
+"""Writing an import into the DuckDB store, on a copy renamed over it only when all is written.
 
 The tables of the imported folder replace those of the store; their rows in ``quarantine``,
 ``import_warnings`` and ``import_log`` are replaced too; everything else is kept. Either all of
@@ -192,7 +192,7 @@ BESIDE_ROWS = 1_000_000
 
 
 class StagedImport:
-    """An import being written: the staged copy of the store, in one open transaction.
+    """An import being written: the staged copy of the store (each write commits on its own).
 
     :func:`staged_import` gives it. A chart table can be written as soon as it is checked
     (:meth:`spill`), so that an import never holds every table in memory at once; the rows the

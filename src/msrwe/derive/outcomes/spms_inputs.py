@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from msrwe.errors import InputError, OptionError
+from msrwe.schema import CONTRACT
 
 __all__ = [
     "FS_COLUMNS",
@@ -41,15 +42,10 @@ FS_COLUMNS: tuple[str, ...] = (
     "fs_cerebral",
 )
 
-#: The highest raw grade of each functional system (clinical-methods.md §1.3).
+#: The highest raw grade of each functional system (clinical-methods.md §1.3), as the data
+#: contract declares it (:data:`msrwe.schema.CONTRACT`, table ``visits``).
 FS_MAX: dict[str, int] = {
-    "fs_pyramidal": 6,
-    "fs_cerebellar": 5,
-    "fs_brainstem": 5,
-    "fs_sensory": 6,
-    "fs_bowel_bladder": 6,
-    "fs_visual": 6,
-    "fs_cerebral": 5,
+    name: int(CONTRACT["visits"].column(name).maximum or 0) for name in FS_COLUMNS
 }
 
 _VALID_EDSS = frozenset([0.0] + [x / 2 for x in range(2, 21)])

@@ -78,7 +78,11 @@ def read_chart_tables(store: str | Path | Store) -> dict[str, pl.DataFrame | Non
     StoreError
         When the store has no ``patients`` table.
     """
-    return read_tables(store, (*CHART_TABLES, "import_log"), narrow=ANALYSIS_TYPES)
+    # the integer narrowing only: a data report reads the text columns as text (the analysis
+    # itself holds the administrations' labels as categoricals while it runs)
+    integers = {t: {c: d for c, d in cols.items() if not isinstance(d, pl.Categorical)}
+                for t, cols in ANALYSIS_TYPES.items()}
+    return read_tables(store, (*CHART_TABLES, "import_log"), narrow=integers)
 
 
 def resolve_study(

@@ -6,7 +6,7 @@ Its columns (:func:`require_columns`), whether it is already sorted (:func:`stri
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import polars as pl
 
@@ -56,12 +56,20 @@ def strictly_sorted(df: pl.DataFrame, *keys: str) -> bool:
         return False
     if df.height < 2:
         return True
-    later: pl.Expr = pl.lit(False)
-    # lexicographic "row i > row i-1", built from the last key to the first
+    return bool(df.select(_after_previous(keys, ties=False).slice(1).all()).item())
+
+
+def _after_previous(keys: Sequence[str], *, ties: bool) -> pl.Expr:
+    """Whether each row comes after the row before it in the lexicographic order of ``keys``.
+
+    Built from the last key to the first; ``ties`` says whether a row equal to the one before
+    it on every key counts as after it. Null on the first row and where a key is missing.
+    """
+    later: pl.Expr = pl.lit(ties)
     for k in reversed(keys):
         cur, prev = pl.col(k), pl.col(k).shift(1)
         later = (cur > prev) | ((cur == prev) & later)
-    return bool(df.select(later.slice(1).all()).item())
+    return later
 
 
 def key_codes(keys: list[str], names: list[str]) -> list[pl.Expr]:
@@ -115,11 +123,7 @@ def in_order(df: pl.DataFrame, by: list[str]) -> bool:
     >>> in_order(pl.DataFrame({"p": ["b", "a"], "d": [1, 1]}), ["p", "d"])
     False
     """
-    later = pl.lit(False)
-    for col in reversed(by):
-        prev = pl.col(col).shift(1)
-        later = (pl.col(col) > prev) | ((pl.col(col) == prev) & later)
-        later = later | ((pl.col(col) == prev) & pl.lit(col == by[-1]))
+    later = _after_previous(by, ties=True)
     no_null = pl.all_horizontal([pl.col(c).is_not_null() for c in by])
     first = pl.int_range(pl.len()) == 0
     return bool(df.select((no_null & (first | later.fill_null(False))).all()).item())

@@ -55,7 +55,6 @@ def keep_rows(df: pl.DataFrame, keep: pl.Series) -> pl.DataFrame:
     return df.filter(keep)
 
 
-
 def _ref_rows(keys: pl.Series, ref_keys: pl.Series) -> pl.Series:
     """Per row of ``keys``, the row of ``ref_keys`` (unique) with that key; null when none.
 
@@ -65,8 +64,7 @@ def _ref_rows(keys: pl.Series, ref_keys: pl.Series) -> pl.Series:
     """
     if keys.is_empty():
         return pl.Series(keys.name, [], dtype=pl.UInt32)
-    new = keys.ne_missing(keys.shift(1))
-    new[0] = True
+    new = _run_starts(keys)
     run = new.cum_sum() - 1
     rank = pl.int_range(len(ref_keys), dtype=pl.UInt32, eager=True)
     present = ref_keys.is_not_null()
@@ -136,9 +134,14 @@ def run_heads(values: pl.Series) -> pl.Series:
     """
     if values.is_empty():
         return values
+    return values.filter(_run_starts(values))
+
+
+def _run_starts(values: pl.Series) -> pl.Series:
+    """Whether each value (of a non-empty series) starts a run of equal neighbours."""
     new = values.ne_missing(values.shift(1))
     new[0] = True
-    return values.filter(new)
+    return new
 
 
 def looked_up(

@@ -13,7 +13,8 @@ import polars as pl
 from msrwe.errors import InputError
 
 __all__ = [
-    "as_charted", "as_text", "flag_if_sorted", "in_order", "key_codes", "key_type", "mark_sorted", "require_columns",
+    "as_charted", "as_text", "flag_if_sorted", "in_order", "key_codes", "key_type", "mark_sorted",
+    "require_columns",
     "sort_unless_sorted", "strictly_sorted", "unique_rows",
 ]
 
@@ -164,7 +165,7 @@ def as_charted(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def key_type(*frames: pl.DataFrame | None, key: str = "patient_id") -> pl.DataType:
-    """The type to hold ``key`` in for joining ``frames``: an enum one of them holds it in, else text.
+    """The type to hold ``key`` in to join ``frames``: an enum one of them holds it in, or text.
 
     The analysis holds the patient identifiers as one enum (``msrwe.store.patient_id_enum``);
     a frame built with text identifiers is cast to it to be joined (and two frames of text

@@ -64,8 +64,11 @@ Types = Mapping[str, Mapping[str, pl.DataType]]
 
 
 def _held_types(ids: pl.Enum | None) -> Types:
-    """The types the analysis holds chart columns in: :data:`msrwe.store.ANALYSIS_TYPES`, and
-    every ``patient_id`` as the patients' enum (:func:`msrwe.store.patient_id_enum`)."""
+    """The types the analysis holds chart columns in.
+
+    :data:`msrwe.store.ANALYSIS_TYPES`, and every ``patient_id`` as the patients' enum
+    (:func:`msrwe.store.patient_id_enum`) when there is one.
+    """
     if ids is None:
         return ANALYSIS_TYPES
     return {t: {**ANALYSIS_TYPES.get(t, {}), "patient_id": ids} for t in CHART_TABLES}

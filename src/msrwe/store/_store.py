@@ -327,7 +327,8 @@ def patient_id_enum(db: str | Path | Store, checked: Iterable[str] = ()) -> pl.E
         if "patients" not in present:
             return None
         ids = con.sql('select patient_id from patients').pl().to_series()
-        if ids.is_empty() or ids.dtype != pl.String or ids.null_count() or not ids.is_unique().all():
+        if (ids.is_empty() or ids.dtype != pl.String or ids.null_count()
+                or not ids.is_unique().all()):
             return None
         for name in checked:
             if name not in present or "patient_id" not in con.sql(

@@ -172,7 +172,8 @@ def test_case6_tables_read_when_first_needed_and_shared_reads_end(
     assert not [n for n, df in result.datasets.items()
                 if any(isinstance(t, pl.Categorical) for t in df.schema.values())]
     # every table read held the patient identifiers as one enum; the result holds them as text
-    assert len(id_types) == 1 and isinstance(id_types.pop(), pl.Enum)
+    assert len(id_types) == 1
+    assert isinstance(id_types.pop(), pl.Enum)
     assert not [n for n, df in result.datasets.items()
                 if any(isinstance(t, pl.Enum) for t in df.schema.values())]
     assert result.datasets["advs"].schema["patient_id"] == pl.String

@@ -258,6 +258,8 @@ class Plan:
     #: The flags :func:`check_rows` adds: broke a rule (:data:`_BAD`), may repeat another row
     #: (:data:`_DUP`; a batch: the hash of the key instead), [a cast failed], [no measures].
     flags: list[pl.Expr]
+    #: The plausible span of every date (``make_plan``'s ``dates``).
+    dates: tuple[date, date] | None = None
 
     @property
     def date_columns(self) -> list[str]:
@@ -334,7 +336,7 @@ def make_plan(
             )
         )
     return Plan(table, tmap, file, header, frame, extras, present, native, value_cols, masks,
-                failed_casts, dup_cols, flags)
+                failed_casts, dup_cols, flags, dates)
 
 
 def check_rows(

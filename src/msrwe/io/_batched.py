@@ -174,7 +174,7 @@ def check_batches(plan: Plan, raw: RawFile, sink: RowSink | None = None) -> Chec
             if doses:
                 lifetime.append(dose_rows(checked).filter(
                     pl.col("drug").is_in(list(LIFETIME_LIMITS))))
-            texts.append(_date_text(checked, plan.date_columns))
+            texts.append(_date_text(checked, plan.date_columns, plan.native))
             index.append(checked.select(
                 ROW,
                 _HASH,

@@ -141,6 +141,8 @@ def check_batches(plan: Plan, raw: RawFile, sink: RowSink | None = None) -> Chec
     kept = _Kept()
     out = sink if sink is not None else kept
     slim = [c for c in ("patient_id", *table.date_columns) if c in table.column_names]
+    order = _order_columns(plan)
+    last: pl.DataFrame | None = None  # the order columns of the last row checked
     defaults = [c.name for c in table.columns if c.default is not None]
     doses = table.name == "administrations"
     index: list[pl.DataFrame] = []
@@ -175,6 +177,10 @@ def check_batches(plan: Plan, raw: RawFile, sink: RowSink | None = None) -> Chec
                 lifetime.append(dose_rows(checked).filter(
                     pl.col("drug").is_in(list(LIFETIME_LIMITS))))
             texts.append(_date_text(checked, plan.date_columns, plan.native))
+            if order and checked.height:
+                keys = checked.select(order)
+                order = order if _increasing(keys, last) else []
+                last = keys.tail(1)
             index.append(checked.select(
                 ROW,
                 _HASH,
@@ -197,7 +203,8 @@ def check_batches(plan: Plan, raw: RawFile, sink: RowSink | None = None) -> Chec
     del index
     date_text = pl.concat(texts)
     # The rules over several rows, on the rows whose key hashes like another's (few, as a rule).
-    maybe = rows.filter(repeated(rows.get_column(_HASH)) & ~pl.col(_BAD))
+    # (none when every row's key is after the one before's: no two rows repeat each other)
+    maybe = rows.head(0) if order else rows.filter(repeated(rows.get_column(_HASH)) & ~pl.col(_BAD))
     if maybe.height:
         found_rows = out.rows(maybe.get_column(ROW)).join(
             maybe.drop(_HASH), on=ROW, how="left", maintain_order="left")
@@ -221,6 +228,41 @@ def check_batches(plan: Plan, raw: RawFile, sink: RowSink | None = None) -> Chec
         raw.sha256,
         date_text,
     )
+
+
+def _order_columns(plan: Plan) -> list[str]:
+    """The typed columns whose order can show that no two rows of a file repeat each other.
+
+    The table's key, or else its patient and first date: every row compared by the rules of
+    repeated rows (:func:`~msrwe.io._rows_whole._duplicates`) has them among its values, so when
+    each row's are after the row before's (a file in patient and date order, as registries
+    export it), no two rows are the same and the hashes of the rows need no sort
+    (:func:`repeated`). Empty when the file does not give them.
+    """
+    table = plan.table
+    names = list(table.key) or ["patient_id", *table.date_columns[:1]]
+    if (len(names) < 2 and not table.key) or not plan.present.issuperset(names):
+        return []
+    return [typed_name(c) for c in names]
+
+
+def _increasing(keys: pl.DataFrame, last: pl.DataFrame | None) -> bool:
+    """Whether each row of ``keys`` is after the one before (and the first after ``last``).
+
+    Compared column by column, as a dictionary orders words; an empty cell is after nothing.
+
+    Examples
+    --------
+    >>> keys = pl.DataFrame({"p": ["A", "A", "B"], "d": [1, 2, 1]})
+    >>> _increasing(keys, None), _increasing(keys, keys.tail(1)), _increasing(keys[[0, 0]], None)
+    (True, False, False)
+    """
+    frame = keys if last is None else pl.concat([last, keys])
+    after = pl.lit(False)
+    for name in reversed(frame.columns):
+        col, before = pl.col(name), pl.col(name).shift()
+        after = (col > before) | ((col == before) & after)
+    return bool(frame.select(after.fill_null(False).slice(1).all()).item())
 
 
 def _hashing(plan: Plan) -> Plan:

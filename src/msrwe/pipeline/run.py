@@ -18,8 +18,14 @@ from typing import Any
 import polars as pl
 
 from msrwe.analysis.base import Analysis, Context
-from msrwe.analysis.result import DATASET_NAMES, AnalysisResult, InForce, Provenance
-from msrwe.derive._columns import as_charted, flag_if_sorted
+from msrwe.analysis.result import (
+    DATASET_NAMES,
+    AnalysisResult,
+    ChartedDatasets,
+    InForce,
+    Provenance,
+)
+from msrwe.derive._columns import flag_if_sorted
 from msrwe.derive.tte import shared_confirmations
 from msrwe.derive.visits import derive_advs, derive_vars_adsl
 from msrwe.errors import StudyFileError
@@ -396,14 +402,11 @@ def analyze(
 
     step("methods and provenance")
     methods = [p for a in analyses if a in ran for p in a.methods(context)]
-    # the columns held as categoricals during the run (drug, route, unit) are text again, as
-    # charted (msrwe.store.ANALYSIS_TYPES), once every analysis is done
-    # (and the patient identifiers held as an enum): one dataset at a time, each let go of as
-    # its text copy is made
-    ds = {}
-    for n in list(context.datasets):
-        ds[n] = as_charted(context.datasets.pop(n))
-    datasets = {n: ds[n] for n in DATASET_NAMES if n in ds}
+    # the columns held as categoricals during the run (drug, route, unit, the datasets' labels)
+    # and the patient identifiers held as an enum are text again in every dataset the result
+    # gives out, as charted: each made when asked for (ChartedDatasets)
+    ds = context.datasets
+    datasets = ChartedDatasets({n: ds[n] for n in DATASET_NAMES if n in ds})
     datasets.update({n: df for n, df in ds.items() if n not in datasets})
     result = AnalysisResult(
         study=st,

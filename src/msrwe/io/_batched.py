@@ -22,7 +22,7 @@ rules, so that an import's memory is bounded by a batch, not by the table.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import polars as pl
@@ -38,6 +38,7 @@ from msrwe.io._validate import (
     _date_text,
     _raw_problem_rows,
     check_rows,
+    make_plan,
     mask_findings,
     typed_output,
 )
@@ -131,16 +132,17 @@ def check_batches(plan: Plan, raw: RawFile, sink: RowSink | None = None) -> Chec
     """
     assert raw.batches is not None
     table = plan.table
-    # a batch's rows are flagged with the hash of their key, not whether it repeats in the batch
-    flags = list(plan.flags)
-    flags[1] = pl.struct(plan.dup_cols).hash().alias(_HASH)
-    plan = replace(plan, flags=flags)
+    plan = _hashing(plan)
     key_text = _key_text(plan)  # before reading: a key that cannot be rebuilt reads whole
+    parsed = _parsed_plan(plan, raw)
+    types = dict(parsed.native_types) if parsed is not None else None
     no_problems = _raw_problem_rows(raw, plan.header)
     first = raw.header_row + 1
     kept = _Kept()
     out = sink if sink is not None else kept
     slim = [c for c in ("patient_id", *table.date_columns) if c in table.column_names]
+    order = _order_columns(plan)
+    last: pl.DataFrame | None = None  # the order columns of the last row checked
     defaults = [c.name for c in table.columns if c.default is not None]
     doses = table.name == "administrations"
     index: list[pl.DataFrame] = []
@@ -149,10 +151,20 @@ def check_batches(plan: Plan, raw: RawFile, sink: RowSink | None = None) -> Chec
     texts: list[pl.DataFrame] = []
     lifetime: list[pl.DataFrame] = []
     try:
-        for batch in raw.batches():
-            checked = check_rows(plan, plan.prepare(batch), first, no_problems)
+        for item in raw.batches() if types is None else raw.batches(types):
+            batch, again = (item, None) if types is None else item
+            if parsed is not None and again is not None:
+                checked = check_rows(parsed.plan, parsed.plan.prepare(batch), first, no_problems)
+                if checked.height != batch.height or checked[_BAD].any():
+                    # a rule broken (whose message quotes cells as the file writes them) or a
+                    # blank row: the batch is read as text, and so is the rest of the file
+                    types.clear()
+                    batch = again()
+                    checked = check_rows(plan, plan.prepare(batch), first, no_problems)
+            else:
+                checked = check_rows(plan, plan.prepare(batch), first, no_problems)
             first += batch.height
-            del batch
+            del batch, again, item
             bad = checked[_BAD]
             any_bad = bool(bad.any())
             if any_bad:
@@ -164,7 +176,11 @@ def check_batches(plan: Plan, raw: RawFile, sink: RowSink | None = None) -> Chec
             if doses:
                 lifetime.append(dose_rows(checked).filter(
                     pl.col("drug").is_in(list(LIFETIME_LIMITS))))
-            texts.append(_date_text(checked, plan.date_columns))
+            texts.append(_date_text(checked, plan.date_columns, plan.native))
+            if order and checked.height:
+                keys = checked.select(order)
+                order = order if _increasing(keys, last) else []
+                last = keys.tail(1)
             index.append(checked.select(
                 ROW,
                 _HASH,
@@ -187,7 +203,8 @@ def check_batches(plan: Plan, raw: RawFile, sink: RowSink | None = None) -> Chec
     del index
     date_text = pl.concat(texts)
     # The rules over several rows, on the rows whose key hashes like another's (few, as a rule).
-    maybe = rows.filter(repeated(rows.get_column(_HASH)) & ~pl.col(_BAD))
+    # (none when every row's key is after the one before's: no two rows repeat each other)
+    maybe = rows.head(0) if order else rows.filter(repeated(rows.get_column(_HASH)) & ~pl.col(_BAD))
     if maybe.height:
         found_rows = out.rows(maybe.get_column(ROW)).join(
             maybe.drop(_HASH), on=ROW, how="left", maintain_order="left")
@@ -211,6 +228,87 @@ def check_batches(plan: Plan, raw: RawFile, sink: RowSink | None = None) -> Chec
         raw.sha256,
         date_text,
     )
+
+
+def _order_columns(plan: Plan) -> list[str]:
+    """The typed columns whose order can show that no two rows of a file repeat each other.
+
+    The table's key, or else its patient and first date: every row compared by the rules of
+    repeated rows (:func:`~msrwe.io._rows_whole._duplicates`) has them among its values, so when
+    each row's are after the row before's (a file in patient and date order, as registries
+    export it), no two rows are the same and the hashes of the rows need no sort
+    (:func:`repeated`). Empty when the file does not give them.
+    """
+    table = plan.table
+    names = list(table.key) or ["patient_id", *table.date_columns[:1]]
+    if (len(names) < 2 and not table.key) or not plan.present.issuperset(names):
+        return []
+    return [typed_name(c) for c in names]
+
+
+def _increasing(keys: pl.DataFrame, last: pl.DataFrame | None) -> bool:
+    """Whether each row of ``keys`` is after the one before (and the first after ``last``).
+
+    Compared column by column, as a dictionary orders words; an empty cell is after nothing.
+
+    Examples
+    --------
+    >>> keys = pl.DataFrame({"p": ["A", "A", "B"], "d": [1, 2, 1]})
+    >>> _increasing(keys, None), _increasing(keys, keys.tail(1)), _increasing(keys[[0, 0]], None)
+    (True, False, False)
+    """
+    frame = keys if last is None else pl.concat([last, keys])
+    after = pl.lit(False)
+    for name in reversed(frame.columns):
+        col, before = pl.col(name), pl.col(name).shift()
+        after = (col > before) | ((col == before) & after)
+    return bool(frame.select(after.fill_null(False).slice(1).all()).item())
+
+
+def _hashing(plan: Plan) -> Plan:
+    """``plan`` flagging each row with the hash of its key, not whether it repeats in the batch."""
+    flags = list(plan.flags)
+    flags[1] = pl.struct(plan.dup_cols).hash().alias(_HASH)
+    return replace(plan, flags=flags)
+
+
+#: The types in which Polars' reader parses the cells of a number or whole-number column.
+_PARSED: dict[str, pl.DataType] = {"number": pl.Float64(), "integer": pl.Int64()}
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """How to check a batch whose number columns Polars' reader parsed as it read the text."""
+
+    plan: Plan
+    native_types: dict[str, pl.DataType]
+
+
+def _parsed_plan(plan: Plan, raw: RawFile) -> _Parsed | None:
+    """The plan of a batch of a text file read with its number columns parsed, or ``None``.
+
+    Reading a number column of a large text file as text and parsing it again afterwards costs
+    about as much as reading the file; Polars' reader can parse it as it reads. Its values are
+    then those of the text path (``tests/io/test_parsed_batches.py`` compares them): where a
+    cell is one the reader does not parse (``3.0`` as a whole number, a word) the whole batch
+    is read as text, and where a row breaks a rule the batch is checked again as text too, so
+    that every message quotes the cell as the file writes it. Columns the mapping recodes are
+    read as text.
+    """
+    if not raw.typed_batches:
+        return None
+    table = plan.table
+    types: dict[str, pl.DataType] = {}
+    for column, name in plan.header.items():
+        dtype = _PARSED.get(table.column(name).dtype)
+        if (dtype is not None and name not in plan.tmap.values
+                and raw.frame.schema[column] == pl.String):
+            types[column] = dtype
+    if not types:
+        return None
+    header = raw.frame.with_columns(pl.col(c).cast(t) for c, t in types.items())
+    typed = make_plan(replace(raw, frame=header), table, plan.tmap, plan.dates)
+    return _Parsed(_hashing(typed), types)
 
 
 def _as_checked(

@@ -14,7 +14,8 @@ import polars as pl
 
 from msrwe.derive._columns import mark_sorted, strictly_sorted
 
-__all__ = ["join_by_runs", "keep_rows", "look_up", "looked_up", "run_heads", "sort_unique_key"]
+__all__ = ["each_once", "join_by_runs", "keep_rows", "look_up", "looked_up", "run_heads",
+           "sort_unique_key"]
 
 
 def sort_unique_key(df: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
@@ -101,8 +102,14 @@ def _sorted_rows(heads: pl.Series, ref_keys: pl.Series) -> pl.Series | None:
     return at.zip_with(found, pl.Series([None], dtype=pl.UInt32))
 
 
-def _each_once(values: pl.Series) -> bool:
-    """Whether no value (missing included) is in ``values`` twice; no hashing when in order."""
+def each_once(values: pl.Series) -> bool:
+    """``values.n_unique() == len(values)``, without hashing the values when they are in order.
+
+    Examples
+    --------
+    >>> each_once(pl.Series(["a", "b", "c"])), each_once(pl.Series(["b", "a", "b"]))
+    (True, False)
+    """
     if values.null_count() == 0 and _strictly_ascending(values):
         return True
     return values.n_unique() == len(values)
@@ -157,7 +164,7 @@ def join_by_runs(df: pl.DataFrame, ref: pl.DataFrame, on: str, how: str) -> pl.D
         raise ValueError(f"join_by_runs: how must be 'left' or 'inner'; got {how!r}")
     added = [c for c in ref.columns if c != on]
     if (set(added) & set(df.columns) or df.schema[on] != ref.schema[on]
-            or not _each_once(ref.get_column(on))):
+            or not each_once(ref.get_column(on))):
         return df.join(ref, on=on, how=how, maintain_order="left")
     at = _ref_rows(df.get_column(on), ref.get_column(on))
     out = df.with_columns(ref.get_column(c).gather(at) for c in added)
@@ -211,7 +218,7 @@ def looked_up(
     True
     """
     ref = table.get_column(key)
-    if keys.dtype != ref.dtype or not _each_once(ref):
+    if keys.dtype != ref.dtype or not each_once(ref):
         return None
     return dict(zip(columns, look_up(keys, ref, [table.get_column(c) for c in columns]),
                     strict=True))

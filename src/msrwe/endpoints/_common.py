@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import polars as pl
 
-from msrwe.derive._frames import look_up
+from msrwe.derive._frames import each_once, look_up
 from msrwe.stats import KaplanMeierResult, kaplan_meier, km_median
 from msrwe.stats._survival import KM_TABLE_SCHEMA
 from msrwe.tables.formatting import plural
@@ -30,7 +30,7 @@ def per_group(
     """
     groups = group_ids(adsl, group)
     fast = (len(groups) > 1 and adsl.schema[group] == pl.String
-            and adsl["patient_id"].n_unique() == adsl.height)
+            and each_once(adsl["patient_id"]))
     if not fast:
         for g, ids in groups:
             yield g, data.filter(pl.col(by).cast(pl.String).is_in(ids))

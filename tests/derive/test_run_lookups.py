@@ -65,8 +65,8 @@ def test_look_up_equals_replace_strict(keys: list, ref_ids: list) -> None:
 @settings(max_examples=80, deadline=None)
 @given(ref_ids=st.lists(st.sampled_from(["P1", "P2", "P10", "A", "b", "B2"]), unique=True,
                         max_size=6),
-       data=st.data(), as_int=st.booleans(), every=st.booleans())
-def test_sorted_search_equals_replace_strict(ref_ids: list, data: st.DataObject, as_int: bool,
+       data=st.data(), kind=st.sampled_from(["text", "int", "enum"]), every=st.booleans())
+def test_sorted_search_equals_replace_strict(ref_ids: list, data: st.DataObject, kind: str,
                                               every: bool) -> None:
     # both in key order (a store's tables, the cohort): the binary search of _sorted_rows,
     # or the single comparison when every reference key has rows, in place of the hash
@@ -76,9 +76,10 @@ def test_sorted_search_equals_replace_strict(ref_ids: list, data: st.DataObject,
              sorted(data.draw(st.lists(st.sampled_from(pool), unique=True, max_size=8))))
     runs = data.draw(st.lists(st.integers(1, 3), min_size=len(heads), max_size=len(heads)))
     keys = [k for k, n in zip(heads, runs, strict=True) for _ in range(n)]
-    dtype = pl.Int64 if as_int else pl.String
-    if as_int:
-        code = {k: i * 3 for i, k in enumerate(sorted({*pool, *ref_ids}))}
+    every_id = sorted({*pool, *ref_ids})
+    dtype = {"int": pl.Int64, "text": pl.String, "enum": pl.Enum(every_id)}[kind]
+    if kind == "int":
+        code = {k: i * 3 for i, k in enumerate(every_id)}
         keys, ref_ids = [code[k] for k in keys], [code[k] for k in ref_ids]
     s, ref = pl.Series("patient_id", keys, dtype=dtype), pl.Series(ref_ids, dtype=dtype)
     values = [pl.Series([f"v{i}" for i in range(len(ref_ids))], dtype=pl.String)]

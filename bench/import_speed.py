@@ -4,14 +4,18 @@ Writes a chart folder with N patients and a visits.csv of R rows, then, each in 
 subprocess (so peak RSS is that of one import alone):
 
 - reference: DuckDB's own unvalidated ``read_csv`` of visits.csv into a table;
-- msrwe: ``msrwe.io.import_folder`` (read, validate every rule, quarantine, store);
+- msrwe: the ``msrwe import FOLDER --db DB --json`` command, as users run it (read, validate
+  every rule, quarantine, store; with the allocator setting the command makes before Polars
+  loads), its rows counted from its own JSON summary;
 
 and the same two for the folder written as Parquet with typed columns (DuckDB's ``read_parquet``
-beside ``import_folder``, which validates the typed columns as they are).
+beside ``msrwe import``, which validates the typed columns as they are).
 
-It prints absolute rows/s, the ratio to the reference (time / reference time), the CPU seconds of
-the whole child process (imports included; a figure that other work on the machine does not
-inflate), and peak RSS, at two sizes (250k and 1M rows by default) so that memory scaling shows.
+Each side is a whole process, timed from its start to its end (start-up and imports included,
+about 0.1 s for DuckDB and 0.5 s for msrwe). It prints absolute rows/s, the ratio to the
+reference (time / reference time), the CPU seconds of the child process (user + system, from
+``wait4``; a figure that other work on the machine does not inflate, unlike the time), and peak
+RSS, at two sizes (250k and 1M rows by default) so that memory scaling shows.
 Target (issue 14): >= 1,000,000 rows/s, CSV and Parquet. The machine is shared: the 1-minute
 load average is printed with each size.
 
@@ -24,9 +28,10 @@ table unvalidated, in the same run.
 
 Chart folders (``--folders DIR ...``, e.g. ``msrwe synth --patients 100000 --clean [--format
 parquet]``): every chart file of each folder, DuckDB's own unvalidated ``read_csv`` /
-``read_parquet`` of each file into a table beside ``import_folder`` of the folder, in the same
-run; rows are all the folder's chart rows. ``--patients N`` writes such a folder (CSV and
-Parquet) first. The sizes and the OMOP source are skipped unless asked for as well.
+``read_parquet`` of each file into a table beside ``msrwe import`` of the folder, in the same
+run; rows are all the folder's chart rows, as the import's JSON summary counts them.
+``--patients N`` writes such a folder (CSV and Parquet) first. The sizes and the OMOP source
+are skipped unless asked for as well.
 
     .venv/bin/python bench/import_speed.py --patients 100000 --repeat 1
 """
@@ -36,56 +41,43 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+# The DuckDB references (and the OMOP importer), each run as its own process.
 CHILD = textwrap.dedent(
     """
-    import json, resource, sys, time
+    import sys
     from pathlib import Path
     mode, folder, db = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
     if mode == "omop-duckdb":
         import duckdb
-        t0 = time.perf_counter()
         con = duckdb.connect(str(db))
         con.execute(f"attach '{folder}' as cdm (read_only)")
         con.execute("create table measurement as select * from cdm.measurement")
         con.close()
-        elapsed = time.perf_counter() - t0
     elif mode == "omop-msrwe":
         from msrwe.sources.omop import import_omop
-        t0 = time.perf_counter()
         result = import_omop(folder, db)
-        elapsed = time.perf_counter() - t0
         m = next(c for c in result.sources if c.source == "measurement")
         assert m.read == m.imported, "the benchmark data should be valid"
     elif mode == "duckdb-folder":
         import duckdb
-        t0 = time.perf_counter()
         con = duckdb.connect(str(db))
         for f in sorted(folder.iterdir()):
             if f.suffix in (".csv", ".parquet") and f.stem != "dirty_manifest":
                 reader = "read_csv" if f.suffix == ".csv" else "read_parquet"
                 con.execute(f"create table {f.stem} as select * from {reader}(?)", [str(f)])
         con.close()
-        elapsed = time.perf_counter() - t0
-    elif mode == "msrwe-folder":
-        from msrwe.io import import_folder
-        t0 = time.perf_counter()
-        summary = import_folder(folder, db)
-        elapsed = time.perf_counter() - t0
-        rows = sum(t.read for t in summary.tables.values())
-        print(json.dumps({"rows": rows}))
     elif mode in ("duckdb", "duckdb-parquet"):
         import duckdb
-        t0 = time.perf_counter()
         con = duckdb.connect(str(db))
         reader, suffix = ("read_csv", "csv") if mode == "duckdb" else ("read_parquet", "parquet")
         con.execute(
@@ -93,18 +85,8 @@ CHILD = textwrap.dedent(
             [str(folder / f"visits.{suffix}")],
         )
         con.close()
-        elapsed = time.perf_counter() - t0
     else:
-        from msrwe.io import import_folder
-        t0 = time.perf_counter()
-        summary = import_folder(folder, db)
-        elapsed = time.perf_counter() - t0
-        v = summary.tables["visits"]
-        assert v.read == v.imported, "the benchmark data should be valid"
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    peak = usage.ru_maxrss * 1024
-    cpu = usage.ru_utime + usage.ru_stime
-    print(json.dumps({"seconds": elapsed, "peak_rss": peak, "cpu": cpu}))
+        raise SystemExit(f"unknown mode {mode}")
     """
 )
 
@@ -177,20 +159,46 @@ def write_omop(path: Path, rows: int, persons: int = 20_000) -> None:
     con.close()
 
 
+def _msrwe() -> list[str]:
+    """The ``msrwe`` command of this interpreter's environment (as users run it)."""
+    script = Path(sys.executable).with_name("msrwe")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "msrwe"]
+
+
+def run(argv: list[str]) -> tuple[dict[str, float], str]:
+    """Run ``argv`` as a process: its time, CPU seconds and peak RSS, and its output."""
+    with tempfile.TemporaryFile("w+") as out:
+        t0 = time.perf_counter()
+        child = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, text=True)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - t0
+        child.returncode = os.waitstatus_to_exitcode(status)
+        err = child.stderr.read() if child.stderr else ""
+        if child.returncode:
+            raise SystemExit(f"{' '.join(argv)} failed ({child.returncode}):\n{err}")
+        out.seek(0)
+        text = out.read()
+    cpu = usage.ru_utime + usage.ru_stime
+    return {"seconds": seconds, "cpu": cpu, "peak_rss": usage.ru_maxrss * 1024.0}, text
+
+
 def measure(mode: str, folder: Path, repeat: int) -> dict[str, float]:
-    """Best time and its peak RSS over ``repeat`` fresh subprocesses."""
+    """Best time (and its CPU and peak RSS) over ``repeat`` fresh processes.
+
+    ``msrwe`` runs ``msrwe import FOLDER --json`` and adds ``rows`` (every table's rows read,
+    from its JSON summary) and ``valid`` (no row quarantined); any other mode is a DuckDB child.
+    """
     best: dict[str, float] | None = None
     for i in range(repeat):
         db = folder.parent / f"{mode}-{i}.duckdb"
         db.unlink(missing_ok=True)
-        out = subprocess.run(
-            [sys.executable, "-c", CHILD, mode, str(folder), str(db)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        # the last JSON object of the child's output (a library may print before it)
-        result = json.loads(re.findall(r'\{"seconds".*?\}', out.stdout)[-1])
+        if mode == "msrwe":
+            result, out = run([*_msrwe(), "import", str(folder), "--db", str(db), "--json"])
+            tables = json.loads(out[out.index("{"):])["tables"]
+            result["rows"] = sum(t["read"] for t in tables.values())
+            result["valid"] = all(t["read"] == t["imported"] for t in tables.values())
+        else:
+            result, _ = run([sys.executable, "-c", CHILD, mode, str(folder), str(db)])
         if best is None or result["seconds"] < best["seconds"]:
             best = result
         db.unlink(missing_ok=True)
@@ -198,25 +206,13 @@ def measure(mode: str, folder: Path, repeat: int) -> dict[str, float]:
     return best
 
 
-def _rows_of(folder: Path) -> int:
-    """The chart rows of a folder (as ``import_folder`` counts them: blank rows left out)."""
-    db = folder.parent / f".rows-{folder.name}.duckdb"
-    db.unlink(missing_ok=True)
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, "msrwe-folder", str(folder), str(db)],
-        capture_output=True, text=True, check=True,
-    )
-    db.unlink(missing_ok=True)
-    return int(re.findall(r'\{"rows": \d+\}', out.stdout)[-1].split(":")[1].strip(" }"))
-
-
 def bench_folders(folders: list[Path], repeat: int) -> None:
-    """DuckDB's read of every chart file of each folder beside ``import_folder`` of it."""
+    """DuckDB's read of every chart file of each folder beside ``msrwe import`` of it."""
     for folder in folders:
-        rows = _rows_of(folder)
         kind = "parquet" if any(folder.glob("*.parquet")) else "csv"
         ref = measure("duckdb-folder", folder, repeat)
-        ours = measure("msrwe-folder", folder, repeat)
+        ours = measure("msrwe", folder, repeat)
+        rows = int(ours["rows"])
         for name, r in ((f"duckdb read_{kind} (all)", ref), (f"msrwe import ({kind})", ours)):
             print(
                 f"{rows:>9} {name:<22} {r['seconds']:>8.2f} {rows / r['seconds']:>11,.0f} "
@@ -273,6 +269,7 @@ def main() -> None:
                                             ("parquet", parquet, "duckdb-parquet")):
                 ref = measure(reference, where, args.repeat)
                 ours = measure("msrwe", where, args.repeat)
+                assert ours["valid"], "the benchmark data should be valid"
                 named = ((f"duckdb read_{label}", ref), (f"msrwe import ({label})", ours))
                 for name, r in named:
                     print(

@@ -244,3 +244,22 @@ def test_case6_commands_load_no_statistics(tmp_path, steps):
     loaded = set(ast.literal_eval(out.stdout.strip().splitlines()[-1]))
     heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in STATS_HEAVY))
     assert not heavy, f"msrwe {' / '.join(steps)} loaded {heavy}"
+
+
+#: Umbrella modules that load a whole library; msrwe imports the modules it uses instead.
+#: ``statsmodels.api`` loads statsmodels' time series, graphics and formula modules (about 0.3
+#: CPU-s of each ``msrwe demo`` that fits a propensity score or a negative binomial).
+UMBRELLAS = ("statsmodels.api",)
+
+
+# Case 7: no module of msrwe imports an umbrella module, wherever the import stands
+def test_case7_no_umbrella_imports():
+    found = []
+    for name, (text, _) in module_sources().items():
+        if not any(u.rsplit(".", 1)[-1] in text for u in UMBRELLAS):
+            continue  # parse only the files that could
+        for node in _imports(ast.parse(text)):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [f"{node.module}.{a.name}" for a in node.names] + [node.module or ""])
+            found += [f"{name} imports {n}" for n in names if n in UMBRELLAS]
+    assert not found, "\n".join(found)

@@ -193,7 +193,7 @@ def test_the_import_command_asks_polars_to_give_memory_back(command, given):
     env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env=env).stdout.strip()
-    assert out.endswith("dirty_decay_ms:0,muzzy_decay_ms:0") == given
+    assert out.endswith("muzzy_decay_ms:0,oversize_threshold:17179869184") == given
 
 
 _line = st.one_of(

@@ -182,3 +182,29 @@ def test_import_folder_stores_the_same(tmp_path, monkeypatch):
         (6, "edss", "NaN", "not_a_number"),
         (7, "edss", "NaN", "not_a_number"),
     ]
+
+
+def test_a_parquet_date_is_its_iso_text_on_every_day_not_compared():
+    # _date_text does not compare a Parquet date column's cells with their ISO form on these
+    # days (from year -768 to 4707): cast to text, each is that form
+    from msrwe.io._validate import _SAME_ISO_DAYS
+
+    days = pl.int_range(*_SAME_ISO_DAYS, dtype=pl.Int32, eager=True).cast(pl.Date)
+    differ = pl.DataFrame({"d": days}).select(
+        (pl.col("d").cast(pl.String) != pl.col("d").dt.to_string("%Y-%m-%d")).sum())
+    assert differ.item() == 0
+
+
+@pytest.mark.parametrize("days", [[0, None, 16_000], [None, None], [2_000_000, 1], [-1_000_001]])
+def test_parquet_dates_as_written_as_when_compared(days):
+    # with the date column native or not, the same rows and text (days beyond are compared)
+    from msrwe.io._frames import ROW
+    from msrwe.io._rules import typed_name
+    from msrwe.io._validate import _date_text
+
+    d = pl.Series(days, dtype=pl.Int32).cast(pl.Date)
+    checked = pl.DataFrame({"date": d, typed_name("date"): d,
+                            ROW: pl.int_range(2, len(days) + 2, eager=True)})
+    native = _date_text(checked, ["date"], frozenset({"date"}))
+    assert native.equals(_date_text(checked, ["date"]))
+    assert native.schema == _date_text(checked, ["date"]).schema

@@ -87,6 +87,7 @@ def test_case_03_store_exports():
         "connect",
         "has_table",
         "opened",
+        "patient_id_enum",
         "read_table",
         "read_tables",
         "table_names",

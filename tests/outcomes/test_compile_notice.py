@@ -92,3 +92,22 @@ def test_case6_real_first_compile(tmp_path):
     second = subprocess.run([sys.executable, "-c", wait_longer + code], env=env,
                             capture_output=True, text=True, check=True)
     assert cn.MESSAGE not in second.stderr
+
+
+# Case 7: the warm-up (make venv) also runs the compiled sums of the mixed model, so the first
+# annual slope of `msrwe analyze` / `msrwe demo` loads them from numba's cache instead of compiling
+# them (~1.5 CPU-s); the kernel is stopped at its first call, so the test neither loads nor fits
+def test_case7_warm_up_reaches_the_mixed_model_kernel(monkeypatch):
+    from msrwe.derive.outcomes import warmup
+    from msrwe.stats import _lmm_kernel
+
+    class Reached(Exception):
+        pass
+
+    def reached(*_args):
+        raise Reached
+
+    monkeypatch.setattr(warmup, "_engine_kernels", lambda *_: None)  # case 6 runs them
+    monkeypatch.setattr(_lmm_kernel, "fill1", reached)
+    with pytest.raises(Reached):
+        warmup.warm_up()

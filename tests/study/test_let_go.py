@@ -4,7 +4,8 @@ Numbered cases: the union of the declared reads (case 1), a table nobody reads a
 go of and a narrowed one keeps its column buffers (case 2), reading a released table is a
 :class:`DefinitionError` naming it (case 3), every ``context.table`` call of the registered
 analyses reads a table its analysis declares (case 4), and the demo analysed with and without
-letting go gives the same results and datasets (case 5), tables are read when first needed and
+letting go (and with the patient identifiers held as text, not as an enum) gives the same
+results and datasets (case 5), tables are read when first needed and
 the shared engine inputs are let go of after the last analysis running the engine (case 6).
 """
 
@@ -130,7 +131,9 @@ def test_case5_same_results_with_and_without_letting_go(
     monkeypatch.setattr(run, "let_go", spy)
     lean = run.analyze(db, study)
     assert {"patients", "adverse_events", "administrations"} <= set(released)
+    # and with the patient identifiers held as text throughout (no enum)
     monkeypatch.setattr(run, "let_go", lambda *args: None)
+    monkeypatch.setattr(run, "patient_id_enum", lambda *args, **kw: None)
     whole = run.analyze(db, study)
     assert_frame_equal(lean.results.to_polars(), whole.results.to_polars())
     assert list(lean.datasets) == list(whole.datasets)
@@ -143,11 +146,15 @@ def test_case6_tables_read_when_first_needed_and_shared_reads_end(
 ) -> None:
     db, study = demo_store
     reads: list[tuple[str, ...]] = []
+    id_types: set[pl.DataType] = set()
     real = run.read_tables
 
     def spy(store, names, **kw):  # type: ignore[no-untyped-def]
         reads.append(tuple(names))
-        return real(store, names, **kw)
+        out = real(store, names, **kw)
+        id_types.update(df.schema["patient_id"] for df in out.values()
+                        if df is not None and "patient_id" in df.columns)
+        return out
 
     monkeypatch.setattr(run, "read_tables", spy)
     from msrwe.derive import tte
@@ -164,6 +171,12 @@ def test_case6_tables_read_when_first_needed_and_shared_reads_end(
     assert result.datasets["addose"].schema["drug"] == pl.String
     assert not [n for n, df in result.datasets.items()
                 if any(isinstance(t, pl.Categorical) for t in df.schema.values())]
+    # every table read held the patient identifiers as one enum; the result holds them as text
+    assert len(id_types) == 1
+    assert isinstance(id_types.pop(), pl.Enum)
+    assert not [n for n, df in result.datasets.items()
+                if any(isinstance(t, pl.Enum) for t in df.schema.values())]
+    assert result.datasets["advs"].schema["patient_id"] == pl.String
     # the engine inputs are held through the last analysis running the engine (the first
     # endpoint analysis builds endpoint_data), the confirmable assessments through the last
     # deriving times to confirmed events; each is let go of after it

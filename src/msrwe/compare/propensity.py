@@ -235,7 +235,10 @@ def fit_propensity(
     >>> round(model.coefficients["age"], 3), 0 < model.equipoise <= 1
     (0.086, True)
     """
-    import statsmodels.api as sm
+    # the modules themselves, not statsmodels.api (which loads time series, graphics, ...)
+    from statsmodels.discrete.discrete_model import Logit
+    from statsmodels.genmod.families import Binomial
+    from statsmodels.genmod.generalized_linear_model import GLM
     from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
     pre = _prefix(label)
@@ -266,13 +269,13 @@ def fit_propensity(
         warnings.simplefilter("error", PerfectSeparationWarning)
         try:
             if penalty == 0:
-                res = sm.Logit(t, z).fit(disp=0, method="newton", maxiter=100)
+                res = Logit(t, z).fit(disp=0, method="newton", maxiter=100)
                 bz = np.asarray(res.params, dtype=float)
                 cov_z = np.asarray(res.cov_params(), dtype=float)
             else:
                 alpha = np.full(z.shape[1], float(penalty) / len(t))
                 alpha[0] = 0.0
-                res = sm.GLM(t, z, family=sm.families.Binomial()).fit_regularized(
+                res = GLM(t, z, family=Binomial()).fit_regularized(
                     alpha=alpha, L1_wt=0.0, maxiter=500
                 )
                 bz = np.asarray(res.params, dtype=float)

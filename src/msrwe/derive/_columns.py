@@ -13,7 +13,8 @@ import polars as pl
 from msrwe.errors import InputError
 
 __all__ = [
-    "as_text", "flag_if_sorted", "in_order", "key_codes", "mark_sorted", "require_columns",
+    "as_charted", "as_text", "flag_if_sorted", "in_order", "key_codes", "key_type", "mark_sorted",
+    "require_columns",
     "sort_unless_sorted", "strictly_sorted", "unique_rows",
 ]
 
@@ -144,6 +145,44 @@ def as_text(df: pl.DataFrame) -> pl.DataFrame:
     casts = [pl.col(c).cast(pl.String) for c, t in df.schema.items()
              if isinstance(t, pl.Categorical)]
     return df.with_columns(casts) if casts else df
+
+
+def as_charted(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with its categorical and enum columns as text (``df`` itself when it has none).
+
+    The analysis holds the patient identifiers as an enum (``msrwe.store.patient_id_enum``)
+    and a few labels as categoricals while it runs; its result holds them as text, as charted.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"patient_id": ["a"]}, schema={"patient_id": pl.Enum(["a"])})
+    >>> as_charted(df).schema["patient_id"]
+    String
+    """
+    casts = [pl.col(c).cast(pl.String) for c, t in df.schema.items()
+             if isinstance(t, pl.Categorical | pl.Enum)]
+    return df.with_columns(casts) if casts else df
+
+
+def key_type(*frames: pl.DataFrame | None, key: str = "patient_id") -> pl.DataType:
+    """The type to hold ``key`` in to join ``frames``: an enum one of them holds it in, or text.
+
+    The analysis holds the patient identifiers as one enum (``msrwe.store.patient_id_enum``);
+    a frame built with text identifiers is cast to it to be joined (and two frames of text
+    identifiers stay text, as any caller's frames do).
+
+    Examples
+    --------
+    >>> ids = pl.Enum(["a", "b"])
+    >>> key_type(pl.DataFrame({"patient_id": ["a"]}, schema={"patient_id": ids})) == ids
+    True
+    >>> key_type(pl.DataFrame({"patient_id": [1]}), None)
+    String
+    """
+    for df in frames:
+        if df is not None and isinstance(df.schema.get(key), pl.Enum):
+            return df.schema[key]
+    return pl.String()
 
 
 def mark_sorted(df: pl.DataFrame, key: str) -> pl.DataFrame:

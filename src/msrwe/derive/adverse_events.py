@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from msrwe.derive._columns import in_order, key_codes, require_columns
+from msrwe.derive._columns import in_order, key_codes, key_type, require_columns
 from msrwe.derive._frames import keep_rows, look_up, run_heads
 from msrwe.errors import InputError, OptionError
 from msrwe.schema import SERIOUS_CRITERIA
@@ -141,7 +141,8 @@ def derive_adae(
     # Each patient's doses in date order, numbered: sorted by an integer code of the patient
     # (no string comparisons; the last-dose search below needs dates sorted within each patient).
     row = pl.int_range(pl.len(), dtype=pl.Int64)
-    dated = doses.select(pl.col(by).cast(pl.String), pl.col("date"))
+    ids = key_type(doses, adverse_events, key=by)
+    dated = doses.select(pl.col(by).cast(ids), pl.col("date"))
     dated = keep_rows(dated, dated.get_column("date").is_not_null())
     if in_order(dated, [by, "date"]):
         # the study's doses come in patient and date order (cohort.study_doses): numbered as
@@ -164,7 +165,7 @@ def derive_adae(
     span = d.group_by(by).agg(
         pl.col("date").min().alias("first_dose"), pl.col("date").max().alias("last_dose")
     )
-    ae = ae.with_columns(pl.col(by).cast(pl.String)).join(span, on=by, how="left")
+    ae = ae.with_columns(pl.col(by).cast(ids)).join(span, on=by, how="left")
     ae = ae.with_columns(_last_dose(ae.get_column(by), ae.get_column("onset_date"), d, by))
     # "Life-threatening ; Hospitalisation" -> "life_threatening;hospitalization"
     crit = (

@@ -278,7 +278,7 @@ def derive_exposure_alerts(
         addose, "addose", [*keys, "drug", "date", "dose_mg_m2", "dose_mg_kg", "dose_mg"]
     )
     out_schema = {
-        "patient_id": pl.String,
+        "patient_id": addose.schema["patient_id"] if "patient_id" in keys else pl.String,
         "drug": pl.String,
         "limit_id": pl.String,
         "description": pl.String,
@@ -430,7 +430,8 @@ def derive_exposure(
     alerts = (
         derive_exposure_alerts(addose, limits=limits, by=by)
         if "drug" in addose.columns
-        else pl.DataFrame(schema={"patient_id": pl.String, "limit_id": pl.String})
+        else pl.DataFrame(schema={"patient_id": addose.schema.get("patient_id", pl.String),
+                                  "limit_id": pl.String})
     )
     akeys = [k for k in keys if k in alerts.columns]
     summary = alerts.group_by(akeys).agg(

@@ -10,6 +10,8 @@ import datetime as dt
 
 import polars as pl
 
+from msrwe.derive._columns import key_type
+
 __all__ = ["derive_risk_periods", "next_treatment_start"]
 
 _DAYS_PER_YEAR = 365.25
@@ -46,8 +48,9 @@ def derive_risk_periods(
         pl.col("date").max().alias("__last"),
         pl.len().cast(pl.Int64).alias("n_doses"),
     )
+    ids = key_type(adsl, doses, next_treatment)
     base = adsl.select(
-        pl.col("patient_id").cast(pl.String),
+        pl.col("patient_id").cast(ids),
         *([pl.col("death_date")] if "death_date" in adsl.columns else []),
     )
     out = base.join(span, on="patient_id", how="left", maintain_order="left")
@@ -57,7 +60,7 @@ def derive_risk_periods(
     if cutoff is not None:
         end = pl.min_horizontal(end, pl.lit(cutoff))
     if next_treatment is not None:  # an event on the new drug's first day is the new drug's
-        out = out.join(next_treatment.select(pl.col("patient_id").cast(pl.String),
+        out = out.join(next_treatment.select(pl.col("patient_id").cast(ids),
                                              "next_treatment_date"),
                        on="patient_id", how="left", maintain_order="left")
         end = pl.min_horizontal(end, pl.col("next_treatment_date") - pl.duration(days=1))
@@ -107,20 +110,21 @@ def next_treatment_start(
     >>> next_treatment_start(doses, adm, None).row(0)
     ('a', datetime.date(2020, 6, 1))
     """
-    schema = {"patient_id": pl.String, "next_treatment_date": pl.Date}
+    ids = key_type(doses, administrations, treatments)
+    schema = {"patient_id": ids, "next_treatment_date": pl.Date}
     if doses.is_empty() or "drug" not in doses.columns:
         return pl.DataFrame(schema=schema)
     study_drugs = [str(x).strip().lower() for x in doses["drug"].drop_nulls().unique()]
-    first = doses.group_by(pl.col("patient_id").cast(pl.String)).agg(
+    first = doses.group_by(pl.col("patient_id").cast(ids)).agg(
         pl.col("date").min().alias("_first"))
     starts = []
     adm_cols = set(administrations.columns) if administrations is not None else set()
     if administrations is not None and {"patient_id", "date", "drug"} <= adm_cols:
-        starts.append(administrations.select(pl.col("patient_id").cast(pl.String),
+        starts.append(administrations.select(pl.col("patient_id").cast(ids),
                                              pl.col("date").cast(pl.Date).alias("_start"),
                                              "drug"))
     if treatments is not None and {"patient_id", "start_date", "drug"} <= set(treatments.columns):
-        starts.append(treatments.select(pl.col("patient_id").cast(pl.String),
+        starts.append(treatments.select(pl.col("patient_id").cast(ids),
                                         pl.col("start_date").cast(pl.Date).alias("_start"),
                                         "drug"))
     if not starts:

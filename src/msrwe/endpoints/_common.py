@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import polars as pl
 
+from msrwe.derive._columns import key_type
 from msrwe.derive._frames import each_once, look_up
 from msrwe.stats import KaplanMeierResult, kaplan_meier, km_median
 from msrwe.stats._survival import KM_TABLE_SCHEMA
@@ -31,14 +32,17 @@ def per_group(
     groups = group_ids(adsl, group)
     fast = (len(groups) > 1 and adsl.schema[group] == pl.String
             and each_once(adsl["patient_id"]))
+    # the ids as the analysis holds them (an enum) when both tables hold them so; else as text
+    kind = key_type(adsl)
+    kind = kind if data.schema.get(by) == kind else pl.String()
     if not fast:
         for g, ids in groups:
-            yield g, data.filter(pl.col(by).cast(pl.String).is_in(ids))
+            yield g, data.filter(pl.col(by).cast(kind).is_in(ids.cast(kind).implode()))
         return
-    labels = adsl.select(pl.col("patient_id").cast(pl.String).alias("_key"),
+    labels = adsl.select(pl.col("patient_id").cast(kind).alias("_key"),
                          pl.col(group).fill_null(MISSING_GROUP).alias("_label"))
     # one look-up per run of a patient's rows (the same labels as a left join on the id)
-    (label,) = look_up(data.get_column(by).cast(pl.String), labels["_key"], [labels["_label"]])
+    (label,) = look_up(data.get_column(by).cast(kind), labels["_key"], [labels["_label"]])
     for g, _ in groups[:-1]:
         yield g, data.filter(label == g)
     yield groups[-1][0], data.filter(label.is_not_null())

@@ -22,7 +22,7 @@ rules, so that an import's memory is bounded by a batch, not by the table.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import polars as pl
@@ -38,6 +38,7 @@ from msrwe.io._validate import (
     _date_text,
     _raw_problem_rows,
     check_rows,
+    make_plan,
     mask_findings,
     typed_output,
 )
@@ -131,11 +132,10 @@ def check_batches(plan: Plan, raw: RawFile, sink: RowSink | None = None) -> Chec
     """
     assert raw.batches is not None
     table = plan.table
-    # a batch's rows are flagged with the hash of their key, not whether it repeats in the batch
-    flags = list(plan.flags)
-    flags[1] = pl.struct(plan.dup_cols).hash().alias(_HASH)
-    plan = replace(plan, flags=flags)
+    plan = _hashing(plan)
     key_text = _key_text(plan)  # before reading: a key that cannot be rebuilt reads whole
+    parsed = _parsed_plan(plan, raw)
+    types = dict(parsed.native_types) if parsed is not None else None
     no_problems = _raw_problem_rows(raw, plan.header)
     first = raw.header_row + 1
     kept = _Kept()
@@ -149,10 +149,20 @@ def check_batches(plan: Plan, raw: RawFile, sink: RowSink | None = None) -> Chec
     texts: list[pl.DataFrame] = []
     lifetime: list[pl.DataFrame] = []
     try:
-        for batch in raw.batches():
-            checked = check_rows(plan, plan.prepare(batch), first, no_problems)
+        for item in raw.batches() if types is None else raw.batches(types):
+            batch, again = (item, None) if types is None else item
+            if parsed is not None and again is not None:
+                checked = check_rows(parsed.plan, parsed.plan.prepare(batch), first, no_problems)
+                if checked.height != batch.height or checked[_BAD].any():
+                    # a rule broken (whose message quotes cells as the file writes them) or a
+                    # blank row: the batch is read as text, and so is the rest of the file
+                    types.clear()
+                    batch = again()
+                    checked = check_rows(plan, plan.prepare(batch), first, no_problems)
+            else:
+                checked = check_rows(plan, plan.prepare(batch), first, no_problems)
             first += batch.height
-            del batch
+            del batch, again, item
             bad = checked[_BAD]
             any_bad = bool(bad.any())
             if any_bad:
@@ -164,7 +174,7 @@ def check_batches(plan: Plan, raw: RawFile, sink: RowSink | None = None) -> Chec
             if doses:
                 lifetime.append(dose_rows(checked).filter(
                     pl.col("drug").is_in(list(LIFETIME_LIMITS))))
-            texts.append(_date_text(checked, plan.date_columns))
+            texts.append(_date_text(checked, plan.date_columns, plan.native))
             index.append(checked.select(
                 ROW,
                 _HASH,
@@ -211,6 +221,52 @@ def check_batches(plan: Plan, raw: RawFile, sink: RowSink | None = None) -> Chec
         raw.sha256,
         date_text,
     )
+
+
+def _hashing(plan: Plan) -> Plan:
+    """``plan`` flagging each row with the hash of its key, not whether it repeats in the batch."""
+    flags = list(plan.flags)
+    flags[1] = pl.struct(plan.dup_cols).hash().alias(_HASH)
+    return replace(plan, flags=flags)
+
+
+#: The types in which Polars' reader parses the cells of a number or whole-number column.
+_PARSED: dict[str, pl.DataType] = {"number": pl.Float64(), "integer": pl.Int64()}
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """How to check a batch whose number columns Polars' reader parsed as it read the text."""
+
+    plan: Plan
+    native_types: dict[str, pl.DataType]
+
+
+def _parsed_plan(plan: Plan, raw: RawFile) -> _Parsed | None:
+    """The plan of a batch of a text file read with its number columns parsed, or ``None``.
+
+    Reading a number column of a large text file as text and parsing it again afterwards costs
+    about as much as reading the file; Polars' reader can parse it as it reads. Its values are
+    then those of the text path (``tests/io/test_parsed_batches.py`` compares them): where a
+    cell is one the reader does not parse (``3.0`` as a whole number, a word) the whole batch
+    is read as text, and where a row breaks a rule the batch is checked again as text too, so
+    that every message quotes the cell as the file writes it. Columns the mapping recodes are
+    read as text.
+    """
+    if not raw.typed_batches:
+        return None
+    table = plan.table
+    types: dict[str, pl.DataType] = {}
+    for column, name in plan.header.items():
+        dtype = _PARSED.get(table.column(name).dtype)
+        if (dtype is not None and name not in plan.tmap.values
+                and raw.frame.schema[column] == pl.String):
+            types[column] = dtype
+    if not types:
+        return None
+    header = raw.frame.with_columns(pl.col(c).cast(t) for c, t in types.items())
+    typed = make_plan(replace(raw, frame=header), table, plan.tmap, plan.dates)
+    return _Parsed(_hashing(typed), types)
 
 
 def _as_checked(

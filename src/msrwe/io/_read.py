@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -76,7 +77,12 @@ class RawFile:
     problems: pl.DataFrame | None = None
     #: For a large CSV or Parquet file: a function giving its rows in batches (``frame`` then has
     #: the header and no rows), so that the file is never held as text in memory at once.
-    batches: Callable[[], Iterator[pl.DataFrame]] | None = None
+    batches: Callable[..., Iterator[pl.DataFrame]] | None = None
+    #: Whether :attr:`batches` also takes ``types`` (column -> type, which the caller may empty
+    #: as it goes) and then gives pairs: the batch with those columns parsed in those types by
+    #: Polars' reader where it reads every cell of them, and a function giving the same batch as
+    #: text (``None`` when it is text already). See :func:`msrwe.io._text.batched_text`.
+    typed_batches: bool = False
 
 
 class Unbatched(Exception):  # a signal to the importer, never shown to a user
@@ -245,6 +251,7 @@ def _read_raw(
     problems = None
     sheet_read = None
     batches = None
+    typed_batches = False
     digest = ""
     if suffix in (".xlsx", ".xls"):
         got = read_sheet(p, table, sheet)
@@ -262,6 +269,7 @@ def _read_raw(
             got = batched_text(p, str(p), tab=suffix.startswith(".tsv"), rows=BATCH_ROWS)
         if got is not None:
             frame, batches = got
+            typed_batches = True
         else:
             source = gunzip(p) if suffix.endswith(".gz") else p
             frame, encoding, problems = read_text(source, str(p), tab=suffix.startswith(".tsv"))
@@ -284,12 +292,16 @@ def _read_raw(
         if blank:  # whether such a column has content only the whole file says
             return _read_raw(p, suffix, table, sheet, native=native, batched=False)
         inner = batches
+        # types are given by the header's names: only when they are the file's own
+        typed_batches = typed_batches and all(old == new for old, new in renamed.items())
 
-
-        def batches() -> Iterator[pl.DataFrame]:
+        def batches(types: dict[str, pl.DataType] | None = None) -> Iterator[Any]:
             try:
-                for batch in inner():
-                    yield batch.rename(renamed)
+                if types is None:
+                    for batch in inner():
+                        yield batch.rename(renamed)
+                else:
+                    yield from inner(types)
             except ShortRow as exc:  # only the whole-file reader reports it (RawFile.problems)
                 raise Unbatched(str(exc)) from exc
     for c in blank:
@@ -300,7 +312,9 @@ def _read_raw(
             raise _refuse(p, f"column {position} has values but no name in the header row")
     if frame.width == 0:
         raise _refuse(p, "the file has no columns: a chart table needs a header row")
-    return RawFile(p, frame, encoding, digest, header_row, sheet_read, problems, batches)
+    return RawFile(
+        p, frame, encoding, digest, header_row, sheet_read, problems, batches, typed_batches
+    )
 
 
 def _cell_problems(sheet: object, frame: pl.DataFrame) -> pl.DataFrame:

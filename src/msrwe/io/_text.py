@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import gzip
 import io
 import zlib
@@ -408,13 +409,15 @@ def batched_text(
     except (pl.exceptions.PolarsError, ValueError):
         return None
 
-    def batches() -> Iterator[pl.DataFrame]:
-        if facts.quote:  # a row may span lines: Polars finds the rows
+    def batches(types: dict[str, pl.DataType] | None = None) -> Iterator[Any]:
+        if types is not None and not facts.quote:
+            yield from _line_batches(path, options, rows, types)
+        elif facts.quote:  # a row may span lines: Polars finds the rows
             for frame in pl.scan_csv(path, **options).collect_batches(chunk_size=rows):
                 # an empty last cell may be a row cut short, which only the whole file tells
                 if frame.width >= 2 and frame.height and frame[frame.columns[-1]].null_count():
                     raise ShortRow("an empty last cell: perhaps a row cut short")
-                yield frame
+                yield frame if types is None else (frame, None)
         else:
             yield from _line_batches(path, options, rows)
 
@@ -452,11 +455,27 @@ def _short_line(piece: bytes, separator: str, width: int) -> bool:
     return False
 
 
+def _typed_piece(
+    piece: bytes, options: dict[str, Any], types: dict[str, pl.DataType]
+) -> pl.DataFrame | None:
+    """A piece of a text file with the columns of ``types`` parsed in them, or ``None``.
+
+    ``None`` when Polars' reader refuses a cell in its type (``3.0`` as a whole number, ``6.5 ``
+    with a space after it, any word): the caller reads the piece as text instead.
+    """
+    try:
+        return pl.read_csv(piece, **options, schema_overrides=types)
+    except (pl.exceptions.PolarsError, ValueError):
+        return None
+
+
 #: The bytes of a text file read at once by :func:`_line_batches`.
 _BLOCK = 1 << 26
 
 
-def _line_batches(path: Path, options: dict[str, Any], rows: int) -> Iterator[pl.DataFrame]:
+def _line_batches(
+    path: Path, options: dict[str, Any], rows: int, types: dict[str, pl.DataType] | None = None
+) -> Iterator[Any]:
     """The rows of a text file without quotes, ``rows`` lines at a time, read as they are used.
 
     Without quotes a line is a row, so the file is cut at line ends and each piece read by
@@ -464,6 +483,11 @@ def _line_batches(path: Path, options: dict[str, Any], rows: int) -> Iterator[pl
     in memory at a time (Polars' own batched reader reads ahead of its consumer, up to the
     whole file: gigabytes for a registry's visits). A row whose last cell is empty is a row
     cut short only when its line has too few separators (:func:`_short_line`).
+
+    With ``types`` (column -> type, read at each piece: the caller may empty it), each piece is
+    given as a pair: its rows with those columns parsed by Polars' reader in those types (the
+    cells then need no second parse; ``None`` when Polars refuses a cell), and a function that
+    reads the same piece with every cell as text (``None`` when the rows are text already).
     """
     import numpy as np
 
@@ -493,15 +517,23 @@ def _line_batches(path: Path, options: dict[str, Any], rows: int) -> Iterator[pl
                 else:  # one copy of the lines, after the header
                     piece = b"".join((header, memoryview(data)[start:stop]))
                 start = stop
-                frame = pl.read_csv(piece, **options)
+                typed = _typed_piece(piece, options, types) if types else None
+                frame = typed if typed is not None else pl.read_csv(piece, **options)
                 if (
                     frame.width >= 2 and frame.height
                     and frame[frame.columns[-1]].null_count()
                     and _short_line(piece, options["separator"], frame.width)
                 ):
                     raise ShortRow("a line with fewer cells than the header")
-                if frame.height:
+                if not frame.height:
+                    continue
+                if types is None:
                     yield frame
+                elif typed is None:
+                    yield frame, None
+                else:
+                    yield frame, functools.partial(pl.read_csv, piece, **options)
+                del typed, frame
             if last:
                 return
             carry = data[start:]

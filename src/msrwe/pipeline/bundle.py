@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,6 +77,7 @@ __all__ = [
     "BUNDLE_MANIFEST",
     "BUNDLE_VERSION",
     "AnalysisBundle",
+    "BundleDatasets",
     "BundleError",
     "bundle_path",
     "check_bundle_folder",
@@ -116,6 +118,97 @@ class AnalysisBundle:
     quality: DataQuality
     path: Path
     manifest: dict[str, Any]
+
+
+class BundleDatasets(Mapping[str, pl.DataFrame]):
+    """A bundle's datasets, read from their Parquet files when asked for (issue 14, item 1).
+
+    A million patients' bundle holds 40 million administrations and as many visits: read whole
+    at once they took more than 20 GB. This mapping reads nothing when the bundle is opened.
+    ``datasets[name]`` reads that dataset whole, as :func:`load_analysis` always did (the
+    type the analysis held, :func:`msrwe.store.as_held`); it is not kept, so asking twice reads
+    twice. :meth:`scan` gives the dataset as a :class:`polars.LazyFrame`, so that a query
+    reads only the columns and rows it uses (the report's figures, ``msrwe report
+    --analysis``), and :meth:`columns` its column names from the file's schema alone.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> (folder / "datasets").mkdir()
+    >>> pl.DataFrame({"patient_id": ["1", "2"], "fs_visual": [0, 6], "edss": [2.0, 6.5]}
+    ...              ).write_parquet(folder / "datasets" / "advs.parquet")
+    >>> ds = BundleDatasets(folder, ["advs"])
+    >>> list(ds), "advs" in ds, "adae" in ds
+    (['advs'], True, False)
+    >>> ds.columns("advs")
+    ['patient_id', 'fs_visual', 'edss']
+    >>> ds.scan("advs").select("edss").collect()["edss"].to_list()
+    [2.0, 6.5]
+    >>> ds["advs"].schema["fs_visual"], ds.scan("advs").collect_schema()["fs_visual"]
+    (Int8, Int8)
+    """
+
+    def __init__(self, folder: str | Path, names: Sequence[str]) -> None:
+        self._folder = Path(folder)
+        self._names = tuple(names)
+
+    def _path(self, name: str) -> Path:
+        if name not in self._names:
+            raise KeyError(name)
+        return self._folder / "datasets" / f"{name}.parquet"
+
+    def _unreadable(self, name: str, exc: Exception) -> BundleError:
+        return BundleError(f"{self._path(name)}: the dataset {name} cannot be read ({exc}); "
+                           "run `msrwe analyze` again.")
+
+    def __getitem__(self, name: str) -> pl.DataFrame:
+        try:
+            return as_held(pl.read_parquet(self._path(name)))
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise self._unreadable(name, exc) from exc
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __repr__(self) -> str:
+        return f"BundleDatasets({str(self._folder)!r}, {list(self._names)!r})"
+
+    def columns(self, name: str) -> list[str]:
+        """The dataset's column names, from its file's schema (no row is read)."""
+        try:
+            return pl.read_parquet_schema(self._path(name)).names()
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise self._unreadable(name, exc) from exc
+
+    def scan(self, name: str) -> pl.LazyFrame:
+        """The dataset as a lazy query: what ``datasets[name]`` holds, read only as used.
+
+        The columns the analysis held narrower (:data:`msrwe.store.ANALYSIS_TYPES`) are cast
+        as :func:`msrwe.store.as_held` casts them, after one look at their smallest and
+        largest values.
+        """
+        try:
+            lf = pl.scan_parquet(self._path(name))
+            schema = lf.collect_schema()
+            # as_held casts a column of an empty frame whenever it may narrow it ...
+            maybe = [c for c, t in as_held(pl.DataFrame(schema=schema)).schema.items()
+                     if t != schema[c]]
+            if maybe:  # ... and decides from the column's smallest and largest values
+                ends = pl.concat([lf.select(pl.col(maybe).min()).collect(),
+                                  lf.select(pl.col(maybe).max()).collect()])
+                held = as_held(ends).schema
+                lf = lf.with_columns(pl.col(c).cast(held[c]) for c in maybe
+                                     if held[c] != schema[c])
+            return lf
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise self._unreadable(name, exc) from exc
 
 
 def save_analysis(
@@ -264,11 +357,16 @@ def _manifest(folder: Path) -> dict[str, Any]:
 def load_analysis(path: str | Path) -> AnalysisBundle:
     """Read a bundle back (the ``--out`` folder of ``msrwe analyze``, or the bundle itself).
 
+    The datasets are not read here: :attr:`AnalysisResult.datasets` is a
+    :class:`BundleDatasets`, which reads a dataset when it is asked for (whole, or as a lazy
+    scan of the columns and rows a query uses).
+
     Raises
     ------
     BundleError
         When the folder is missing, not a bundle (an export, a site package, another folder), of
-        another layout version, lacks a file, or names an analysis this msrwe does not have.
+        another layout version, lacks a file, or names an analysis this msrwe does not have; a
+        dataset's file that cannot be read raises it when the dataset is read.
     """
     from msrwe.report.dataquality import DataQuality
 
@@ -284,8 +382,7 @@ def load_analysis(path: str | Path) -> AnalysisBundle:
         text = {n: (folder / n).read_text(encoding="utf-8") for n in (
             "methods.txt", "study.toml", "in_force.json", "provenance.json")}
         results = pl.read_parquet(folder / "results.parquet")
-        datasets = {n: as_held(pl.read_parquet(folder / "datasets" / f"{n}.parquet"))
-                    for n in manifest.get("datasets", [])}
+        datasets = BundleDatasets(folder, manifest.get("datasets", []))
         attrition = pl.read_parquet(folder / "attrition.parquet")
         quality = {n: pl.read_parquet(folder / f"{n}.parquet")
                    if (folder / f"{n}.parquet").is_file() else None for n in _QUALITY}

@@ -19,12 +19,12 @@ import polars as pl
 
 from msrwe.analysis.base import Analysis, Context
 from msrwe.analysis.result import DATASET_NAMES, AnalysisResult, InForce, Provenance
-from msrwe.derive._columns import as_text, flag_if_sorted
+from msrwe.derive._columns import as_charted, flag_if_sorted
 from msrwe.derive.tte import shared_confirmations
 from msrwe.derive.visits import derive_advs, derive_vars_adsl
 from msrwe.errors import StudyFileError
 from msrwe.pipeline.registry import ANALYSES, check_study, run_order
-from msrwe.store import ANALYSIS_TYPES, Store, read_tables, table_names
+from msrwe.store import ANALYSIS_TYPES, Store, patient_id_enum, read_tables, table_names
 from msrwe.study._engine import shared_engine_visits
 from msrwe.study.cohort import build_cohort, most_given_drug
 from msrwe.study.config import Study
@@ -59,6 +59,25 @@ CHART_TABLES: tuple[str, ...] = (
 
 #: Chart tables the cohort is built from: read before it; the others when first needed.
 COHORT_TABLES: tuple[str, ...] = ("patients", "visits", "administrations", "treatments")
+
+Types = Mapping[str, Mapping[str, pl.DataType]]
+
+
+def _held_types(ids: pl.Enum | None) -> Types:
+    """The types the analysis holds chart columns in.
+
+    :data:`msrwe.store.ANALYSIS_TYPES`, and every ``patient_id`` as the patients' enum
+    (:func:`msrwe.store.patient_id_enum`) when there is one.
+    """
+    if ids is None:
+        return ANALYSIS_TYPES
+    return {t: {**ANALYSIS_TYPES.get(t, {}), "patient_id": ids} for t in CHART_TABLES}
+
+
+def _ids_as_text(df: pl.DataFrame | None) -> pl.DataFrame | None:
+    if df is None or not isinstance(df.schema.get("patient_id"), pl.Enum):
+        return df
+    return df.with_columns(pl.col("patient_id").cast(pl.String))
 
 
 def read_chart_tables(store: str | Path | Store) -> dict[str, pl.DataFrame | None]:
@@ -113,6 +132,7 @@ def _read_now(
     tables: MutableMapping[str, pl.DataFrame | None],
     reads: Mapping[str, tuple[str, ...] | None],
     released: set[str],
+    narrow: Types = ANALYSIS_TYPES,
 ) -> None:
     """Read the tables of ``reads`` the store has and the context does not hold yet.
 
@@ -121,7 +141,7 @@ def _read_now(
     """
     wanted = [name for name in reads if name in released and tables.get(name) is None]
     if wanted:
-        read = read_tables(store, wanted, narrow=ANALYSIS_TYPES)
+        read = read_tables(store, wanted, narrow=narrow)
         tables.update({name: flag_if_sorted(df) for name, df in read.items()})
         released.difference_update(wanted)
 
@@ -251,10 +271,21 @@ def analyze(
     step("reading the store")
     # the tables the cohort is built from now; the others when the first analysis reading them
     # runs (a million patients' adverse events, scans and biomarkers need not wait in memory)
-    tables = read_tables(store, (*COHORT_TABLES, "import_log"), narrow=ANALYSIS_TYPES)
+    # every patient_id as one enum of the patients' identifiers (4 bytes a row, not 16), when
+    # no table charts an unknown patient: the tables read later are checked in the store now,
+    # those read now as they are read
+    # (with a chart table missing, some analyses make an empty one of text identifiers: text)
+    present = set(table_names(store)) & set(CHART_TABLES)
+    later = [t for t in CHART_TABLES if t not in COHORT_TABLES]
+    ids = patient_id_enum(store, checked=later) if present == set(CHART_TABLES) else None
+    narrow = _held_types(ids)
+    tables = read_tables(store, (*COHORT_TABLES, "import_log"), narrow=narrow)
+    if ids is not None and any(
+            df is not None and df.schema.get("patient_id", ids) != ids for df in tables.values()):
+        ids, narrow = None, ANALYSIS_TYPES  # an unknown patient: identifiers as text
+        tables = {name: _ids_as_text(df) for name, df in tables.items()}
     # a store's tables come in patient order: flagged so, grouping by patient needs no hashing
     tables = {name: flag_if_sorted(df) for name, df in tables.items()}
-    present = set(table_names(store)) & set(CHART_TABLES)
     tables.update(dict.fromkeys(t for t in CHART_TABLES if t not in tables))
     import_log = tables["import_log"]
     st = resolve_study(study, tables["administrations"])
@@ -318,7 +349,7 @@ def analyze(
             if reason:
                 analysis.skip(results, reason)
             else:
-                _read_now(store, tables, analysis.reads_from(context), released)
+                _read_now(store, tables, analysis.reads_from(context), released, narrow)
                 analysis.run(context, results)
                 ran.append(analysis)
             let_go(tables, order[i + 1:], released, context)
@@ -330,7 +361,11 @@ def analyze(
     methods = [p for a in analyses if a in ran for p in a.methods(context)]
     # the columns held as categoricals during the run (drug, route, unit) are text again, as
     # charted (msrwe.store.ANALYSIS_TYPES), once every analysis is done
-    ds = {n: as_text(df) for n, df in context.datasets.items()}
+    # (and the patient identifiers held as an enum): one dataset at a time, each let go of as
+    # its text copy is made
+    ds = {}
+    for n in list(context.datasets):
+        ds[n] = as_charted(context.datasets.pop(n))
     datasets = {n: ds[n] for n in DATASET_NAMES if n in ds}
     datasets.update({n: df for n, df in ds.items() if n not in datasets})
     result = AnalysisResult(

@@ -121,6 +121,24 @@ def _spread(values: np.ndarray, k: int) -> np.ndarray:
     return values[np.unique(np.linspace(0, len(values) - 1, k).round().astype(int))]
 
 
+def _panels(df: pl.DataFrame, group: str | None) -> list[tuple[str, pl.Expr]]:
+    """The panels of :func:`_groups`, each as the filter that selects its rows.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"g": ["b", None, "a"]})
+    >>> [(n, df.filter(rows).height) for n, rows in _panels(df, "g")]
+    [('unknown', 1), ('a', 1), ('b', 1)]
+    """
+    if group is None or group not in df.columns:
+        return [("All patients", pl.lit(True))]
+    out = []
+    for g in sorted(df.get_column(group).unique().to_list(), key=str):
+        rows = pl.col(group).is_null() if g is None else pl.col(group) == g
+        out.append((MISSING_GROUP if g is None else str(g), rows))
+    return out
+
+
 def _groups(df: pl.DataFrame, group: str | None) -> list[tuple[str, pl.DataFrame]]:
     if group is None or group not in df.columns:
         return [("All patients", df)]

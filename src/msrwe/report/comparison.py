@@ -246,8 +246,9 @@ def add_comparison_figures(
     ``[analysis] km_min_at_risk``).
     """
     if "adcmpps" in datasets:
+        scores = datasets["adcmpps"]  # read once (a bundle reads a dataset when asked for it)
         for comp in design.comparators:
-            sec.figure(overlap_figure(datasets["adcmpps"], comp, design.reference))
+            sec.figure(overlap_figure(scores, comp, design.reference))
     if "adcmptte" in datasets:
         for fig in km_figures(datasets["adcmptte"], design.reference, labels=OUTCOMES,
                               min_at_risk=min_at_risk):

@@ -27,6 +27,7 @@ import numpy as np
 import polars as pl
 
 from msrwe.report._figure import PALETTE, ReportFigure, _encode, _new, _styled
+from msrwe.report.inputs import column_names
 
 __all__ = ["ACTIVITY_COLOURS", "course_strip_figure"]
 
@@ -38,26 +39,27 @@ ACTIVITY_COLOURS: dict[str, tuple[str, str]] = {
 }
 
 
-def _rows(adlublin: pl.DataFrame, groups: pl.DataFrame | None) -> pl.DataFrame:
+def _rows(adlublin: pl.LazyFrame, groups: pl.DataFrame | pl.LazyFrame | None) -> pl.DataFrame:
     """One row per patient in drawing order: group, then most active years first."""
     per = adlublin.group_by("patient_id").agg(
         (pl.col("activity") == "active").sum().alias("_active"),
         pl.col("year").max().alias("_years"),
     )
-    if groups is not None and {"patient_id", "group"} <= set(groups.columns):
-        per = per.join(groups.select("patient_id", pl.col("group").cast(pl.String)),
+    if groups is not None and {"patient_id", "group"} <= set(column_names(groups)):
+        per = per.join(groups.lazy().select("patient_id", pl.col("group").cast(pl.String)),
                        on="patient_id", how="left")
     else:
         per = per.with_columns(pl.lit(None, dtype=pl.String).alias("group"))
-    return per.sort(["group", "_active", "_years", "patient_id"],
-                    descending=[False, True, True, False], nulls_last=True)
+    return per.collect(engine="streaming").sort(
+        ["group", "_active", "_years", "patient_id"], descending=[False, True, True, False],
+        nulls_last=True)
 
 
 @_styled
 def course_strip_figure(
-    adlublin: pl.DataFrame | None,
+    adlublin: pl.DataFrame | pl.LazyFrame | None,
     *,
-    groups: pl.DataFrame | None = None,
+    groups: pl.DataFrame | pl.LazyFrame | None = None,
     fig_id: str = "fig-course-strip",
     title: str = "Disease course per patient and year (Lublin 2014)",
     max_patients: int = 80,
@@ -69,7 +71,9 @@ def course_strip_figure(
     adlublin
         Per patient-year: ``patient_id``, ``year`` (1, 2, ...), ``activity`` (``active``,
         ``not_active``, ``not_determined``) and ``progression`` (``with``, ``without``,
-        ``not_determined`` or empty for non-progressive courses).
+        ``not_determined`` or empty for non-progressive courses). A frame or a lazy query:
+        the drawing order is aggregated in the query and only the drawn patients' years
+        are collected.
     groups
         ``patient_id, group``: rows are sorted and labelled by group.
     fig_id, title
@@ -83,12 +87,15 @@ def course_strip_figure(
         ``None`` without patient-years.
     """
     need = {"patient_id", "year", "activity"}
-    if adlublin is None or adlublin.is_empty() or not need <= set(adlublin.columns):
+    if adlublin is None or not need <= set(column_names(adlublin)):
         return None
-    adl = adlublin
-    if "progression" not in adl.columns:
+    adl = adlublin.lazy().select("patient_id", "year", "activity", *(
+        ["progression"] if "progression" in column_names(adlublin) else []))
+    if "progression" not in column_names(adl):
         adl = adl.with_columns(pl.lit(None, dtype=pl.String).alias("progression"))
     order = _rows(adl, groups)
+    if order.is_empty():
+        return None
     n_all = order.height
     if n_all > max_patients:
         idx = np.unique(np.linspace(0, n_all - 1, max_patients).round().astype(int))
@@ -96,12 +103,13 @@ def course_strip_figure(
     n_rows = order.height
     row_of = order.select("patient_id", pl.int_range(n_rows).alias("_row"),
                           "group")
-    cells = adl.join(row_of, on="patient_id", how="inner")
+    cells = adl.filter(pl.col("patient_id").is_in(row_of["patient_id"].implode())).join(
+        row_of.lazy(), on="patient_id", how="inner", maintain_order="left").collect()
     x = cells["year"].cast(pl.Float64).to_numpy()
     y = (n_rows - 1 - cells["_row"].to_numpy()).astype(float)  # first row on top
     activity = cells["activity"].fill_null("not_determined").to_list()
     colours = [ACTIVITY_COLOURS.get(a, ACTIVITY_COLOURS["not_determined"])[0] for a in activity]
-    n_years = int(adl["year"].max())  # type: ignore[arg-type]
+    n_years = int(adl.select(pl.col("year").max()).collect().item())
 
     height = min(max(2.4, 0.09 * n_rows + 1.4), 9.5)
     width = min(max(4.0, 0.32 * n_years + 2.6), 7.0)

@@ -28,10 +28,12 @@ from msrwe.report._figure import (
     _encode,
     _groups,
     _new,
+    _panels,
     _sample_ids,
     _spread,
     _styled,
 )
+from msrwe.report.inputs import column_names
 from msrwe.report.timeline_figures import interval_figure, swimmer_figure
 from msrwe.stats import DEFAULT_MIN_AT_RISK
 from msrwe.stats import kaplan_meier as stats_kaplan_meier
@@ -47,7 +49,7 @@ __all__ = [
 
 @_styled
 def trajectory_figure(
-    visits: pl.DataFrame,
+    visits: pl.DataFrame | pl.LazyFrame,
     *,
     fig_id: str,
     title: str,
@@ -67,7 +69,8 @@ def trajectory_figure(
     ----------
     visits
         Columns ``patient_id``, ``days`` (since the first dose or first visit) and ``value``;
-        plus ``group`` when given. Rows with a missing value are ignored.
+        plus ``group`` when given. Rows with a missing value are ignored. A lazy query is
+        read as such: only the sampled patients' rows and the aggregates are collected.
     fig_id, title, ylabel
         HTML id, title and y-axis label.
     group
@@ -97,29 +100,43 @@ def trajectory_figure(
     ...                   fig_id="f", title="t", ylabel="y") is None
     True
     """
-    cols = ["patient_id", "days", "value"] + ([group] if group else [])
-    df = visits.select(cols).filter(pl.col("value").is_not_null() & pl.col("days").is_not_null())
-    df = df.with_columns(pl.col("value").cast(pl.Float64), pl.col("days").cast(pl.Float64))
+    by = [group] if group else []
+    lf = visits.lazy().select("patient_id", "days", "value", *by).filter(
+        pl.col("value").is_not_null() & pl.col("days").is_not_null()
+    ).with_columns(pl.col("value").cast(pl.Float64), pl.col("days").cast(pl.Float64))
     n_capped = 0
     if cap is not None:
-        n_capped = df.filter(pl.col("value") > cap).height
-        df = df.filter(pl.col("value") <= cap)
-    if df.is_empty():
+        n_capped = int(lf.filter(pl.col("value") > cap).select(pl.len()).collect().item())
+        lf = lf.filter(pl.col("value") <= cap)
+    # Only aggregates and the sampled patients' lines are collected: a registry's visits are
+    # read as a query, never held whole (issue 14).
+    who = lf.select("patient_id", *by).unique().collect(engine="streaming")
+    if who.is_empty():
         return None
-    panels = _groups(df, group)
+    panels = _panels(who, group)
     ncols = min(len(panels), 3)
     nrows = -(-len(panels) // ncols)
     fig, axes = _new(3.4 * ncols if ncols > 1 else 7.0, 3.0 * nrows + 0.4, nrows, ncols,
                      sharey=True)
-    n_total = df.get_column("patient_id").n_unique()
+    n_total = who.get_column("patient_id").n_unique()
+    kept = [_sample_ids(who.filter(rows).get_column("patient_id").unique().sort().to_list(),
+                        max_lines, seed) for _, rows in panels]
+    drawn = lf.filter(pl.col("patient_id").is_in(sorted({p for k in kept for p in k}))).collect()
+    medians = (
+        lf.with_columns((pl.col("days") / bin_days).floor().alias("_bin"))
+        .group_by(*by, "_bin")
+        .agg(pl.col("value").median().alias("m"), pl.col("patient_id").n_unique().alias("k"))
+        .filter(pl.col("k") >= min_per_bin)
+        .collect(engine="streaming")
+    )
     sampled_any = False
-    for i, (name, sub) in enumerate(panels):
+    for i, (name, rows) in enumerate(panels):
         ax = axes[i // ncols][i % ncols]
         color = PALETTE[i % len(PALETTE)]
-        ids = sub.get_column("patient_id").unique().sort().to_list()
-        keep = _sample_ids(ids, max_lines, seed)
-        sampled_any |= len(keep) < len(ids)
-        lines = sub.filter(pl.col("patient_id").is_in(keep)).sort("patient_id", "days")
+        n_ids = who.filter(rows).get_column("patient_id").n_unique()
+        keep = kept[i]
+        sampled_any |= len(keep) < n_ids
+        lines = drawn.filter(rows & pl.col("patient_id").is_in(keep)).sort("patient_id", "days")
         segs = [
             np.column_stack((p.get_column("days").to_numpy() / _DAYS_PER_YEAR,
                              p.get_column("value").to_numpy()))
@@ -127,13 +144,7 @@ def trajectory_figure(
         ]
         alpha = float(np.clip(2.0 / np.sqrt(max(len(keep), 1)), 0.12, 0.6))
         ax.add_collection(LineCollection(segs, colors=color, alpha=alpha, linewidths=0.8))
-        med = (
-            sub.with_columns((pl.col("days") / bin_days).floor().alias("_bin"))
-            .group_by("_bin")
-            .agg(pl.col("value").median().alias("m"), pl.col("patient_id").n_unique().alias("k"))
-            .filter(pl.col("k") >= min_per_bin)
-            .sort("_bin")
-        )
+        med = medians.filter(rows).sort("_bin")
         if med.height:
             x = (med.get_column("_bin").to_numpy() + 0.5) * bin_days / _DAYS_PER_YEAR
             ax.plot(x, med.get_column("m").to_numpy(), color="black", lw=2.2,
@@ -141,7 +152,7 @@ def trajectory_figure(
         ax.autoscale_view()
         if ylim:
             ax.set_ylim(*ylim)
-        ax.set_title(f"{name} (n = {len(ids)})", loc="left")
+        ax.set_title(f"{name} (n = {n_ids})", loc="left")
         ax.set_xlabel(xlabel)
         if i % ncols == 0:
             ax.set_ylabel(ylabel)
@@ -201,7 +212,7 @@ def _km_steps(time: np.ndarray, event: np.ndarray, min_at_risk: int = 0,
 
 @_styled
 def km_figure(
-    tte: pl.DataFrame,
+    tte: pl.DataFrame | pl.LazyFrame,
     *,
     fig_id: str = "fig-km",
     title: str = "Time to confirmed disability worsening",
@@ -218,7 +229,7 @@ def km_figure(
     ----------
     tte
         Columns ``time_days`` and ``event`` (1 or true for the event, 0 for censored); plus
-        ``group`` when given.
+        ``group`` when given. A frame or a lazy query (only these columns are collected).
     fig_id, title
         HTML id and title.
     group
@@ -251,7 +262,9 @@ def km_figure(
     >>> f.caption.split("; ")[-1]
     'below: numbers at risk at the start of each year.'
     """
-    df = tte.filter(pl.col("time_days").is_not_null() & pl.col("event").is_not_null())
+    by = [group] if group is not None and group in column_names(tte) else []
+    df = tte.lazy().select("time_days", "event", *by).filter(
+        pl.col("time_days").is_not_null() & pl.col("event").is_not_null()).collect()
     if df.is_empty():
         return None
     df = df.with_columns(pl.col("time_days").cast(pl.Float64) / _DAYS_PER_YEAR,

@@ -23,6 +23,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeAlias
 
 import polars as pl
 
@@ -33,6 +34,9 @@ __all__ = [
     "CHART_NAMES",
     "MEASURES",
     "FigureInputs",
+    "Frame",
+    "column_names",
+    "dataset_frame",
     "from_analysis",
     "from_charts",
     "from_store",
@@ -55,19 +59,66 @@ MEASURES: tuple[tuple[str, str, str, float | None], ...] = (
 )
 
 
-def _first_dates(df: pl.DataFrame, date: str = "date") -> pl.DataFrame:
+#: A frame the figures draw: in memory, or a lazy query (a bundle's dataset, read only as far
+#: as a figure asks; issue 14: a million patients' visits do not fit in memory many times).
+Frame: TypeAlias = pl.DataFrame | pl.LazyFrame
+
+
+def column_names(frame: Frame) -> list[str]:
+    """The columns of a frame or of a lazy query (from its schema: nothing is read).
+
+    Examples
+    --------
+    >>> column_names(pl.DataFrame({"a": [1]}).lazy())
+    ['a']
+    """
+    if isinstance(frame, pl.LazyFrame):
+        return frame.collect_schema().names()
+    return frame.columns
+
+
+def _is_empty(frame: Frame) -> bool:
+    if isinstance(frame, pl.LazyFrame):  # a scan counts its rows from the file's metadata
+        return int(frame.select(pl.len()).collect().item()) == 0
+    return frame.is_empty()
+
+
+def dataset_frame(datasets: Mapping[str, Any], name: str) -> pl.LazyFrame | None:
+    """One dataset of an analysis as a lazy query; ``None`` when the analysis has none.
+
+    A bundle's datasets (:class:`msrwe.pipeline.bundle.BundleDatasets`, anything with a
+    ``scan(name)`` method) are scanned, so a query reads only the columns and rows it uses;
+    a frame in memory is queried where it is.
+
+    Examples
+    --------
+    >>> dataset_frame({"adsl": pl.DataFrame({"patient_id": ["1"]})}, "adsl").collect().height
+    1
+    >>> dataset_frame({}, "adsl") is None
+    True
+    """
+    if name not in datasets:
+        return None
+    scan = getattr(datasets, "scan", None)
+    if callable(scan):
+        return scan(name)
+    df = datasets[name]
+    return None if df is None else df.lazy()
+
+
+def _first_dates(df: Frame, date: str = "date") -> Frame:
     return df.group_by("patient_id").agg(pl.col(date).min().alias("start"))
 
 
-def _with_days(df: pl.DataFrame | None, start: pl.DataFrame, date: str) -> pl.DataFrame | None:
+def _with_days(df: Frame | None, start: Frame, date: str) -> Frame | None:
     """Add ``days`` since each patient's start (keeps ``days`` when the frame has it)."""
-    if df is None or df.is_empty() or "patient_id" not in df.columns:
+    if df is None or "patient_id" not in column_names(df) or _is_empty(df):
         return None
-    if "days" in df.columns:
+    if "days" in column_names(df):
         return df
-    if date not in df.columns:
+    if date not in column_names(df):
         return None
-    return df.join(start, on="patient_id", how="inner").with_columns(
+    return df.join(start, on="patient_id", how="inner", maintain_order="left").with_columns(
         (pl.col(date) - pl.col("start")).dt.total_days().alias("days")
     )
 
@@ -75,6 +126,9 @@ def _with_days(df: pl.DataFrame | None, start: pl.DataFrame, date: str) -> pl.Da
 @dataclass(frozen=True)
 class FigureInputs:
     """What the figures draw; any frame may be ``None`` when the data lack it.
+
+    A frame is in memory (:func:`from_charts`) or a lazy query (:func:`from_analysis`): each
+    figure collects only what it draws, aggregating the rest in the query (issue 14, item 1).
 
     Attributes
     ----------
@@ -97,18 +151,19 @@ class FigureInputs:
         study's ``[analysis] km_min_at_risk``).
     """
 
-    visits: pl.DataFrame | None = None
-    tte: pl.DataFrame | None = None
-    doses: pl.DataFrame | None = None
-    adverse_events: pl.DataFrame | None = None
-    relapses: pl.DataFrame | None = None
-    followup: pl.DataFrame | None = None
+    visits: Frame | None = None
+    tte: Frame | None = None
+    doses: Frame | None = None
+    adverse_events: Frame | None = None
+    relapses: Frame | None = None
+    followup: Frame | None = None
     window: tuple[float, float] | None = None
     origin: str = "the first dose"
     notes: list[str] = field(default_factory=list)
     min_at_risk: int = DEFAULT_MIN_AT_RISK
     #: Every dataset of the analysis, by name (figures of analyses with their own datasets,
-    #: e.g. the comparison's ``adcmpps`` and ``adcmptte``).
+    #: e.g. the comparison's ``adcmpps`` and ``adcmptte``); read through
+    #: :func:`dataset_frame` to read only what a figure uses.
     datasets: Mapping[str, pl.DataFrame] = field(default_factory=dict)
     #: Patients are named by pseudonyms (``msrwe report --deidentify``): the swimmer plot
     #: labels its bars with them.
@@ -123,17 +178,20 @@ class FigureInputs:
     def build(
         cls,
         *,
-        start: pl.DataFrame,
-        visits: pl.DataFrame | None = None,
-        tte: pl.DataFrame | None = None,
-        doses: pl.DataFrame | None = None,
-        adverse_events: pl.DataFrame | None = None,
-        relapses: pl.DataFrame | None = None,
-        groups: pl.DataFrame | None = None,
-        followup_days: pl.DataFrame | None = None,
+        start: Frame,
+        visits: Frame | None = None,
+        tte: Frame | None = None,
+        doses: Frame | None = None,
+        adverse_events: Frame | None = None,
+        relapses: Frame | None = None,
+        groups: Frame | None = None,
+        followup_days: Frame | None = None,
         window: tuple[float, float] | None = None,
     ) -> FigureInputs:
         """Put every frame on one time axis (days since ``start``) and attach groups.
+
+        Frames in memory give frames in memory; lazy queries give lazy queries (nothing is
+        read here but the row counts of the frames given).
 
         Parameters
         ----------
@@ -154,9 +212,13 @@ class FigureInputs:
         -------
         FigureInputs
         """
+        given = (start, visits, tte, doses, adverse_events, relapses, groups, followup_days)
+        if any(isinstance(f, pl.LazyFrame) for f in given):  # one kind of frame throughout
+            (start, visits, tte, doses, adverse_events, relapses, groups, followup_days) = (
+                None if f is None else f.lazy() for f in given)
         v = _with_days(visits, start, "date")
         d = _with_days(doses, start, "date")
-        if d is not None and "interval_days" not in d.columns:
+        if d is not None and "interval_days" not in column_names(d):
             d = d.sort("patient_id", "days").with_columns(
                 pl.col("days").diff().over("patient_id").alias("interval_days")
             )
@@ -175,11 +237,12 @@ class FigureInputs:
             fu = fu.join(start.select("patient_id"), on="patient_id", how="semi")
         if groups is not None:
             g = groups.select("patient_id", pl.col("group").cast(pl.String))
-            if v is not None and "group" not in v.columns:
+            if v is not None and "group" not in column_names(v):
                 v = v.join(g, on="patient_id", how="left")
             if fu is not None:
                 fu = fu.join(g, on="patient_id", how="left")
-            if tte is not None and "group" not in tte.columns and "patient_id" in tte.columns:
+            if (tte is not None and "group" not in column_names(tte)
+                    and "patient_id" in column_names(tte)):
                 tte = tte.join(g, on="patient_id", how="left")
         return cls(visits=v, tte=tte, doses=d, adverse_events=ae, relapses=rel, followup=fu,
                    window=window)
@@ -286,8 +349,8 @@ def from_store(db: str | Path, *, study: dict | None = None) -> FigureInputs:
     return from_charts(charts, window=_window(study or {}))
 
 
-def _pick(df: pl.DataFrame, *candidates: str) -> str | None:
-    return next((c for c in candidates if c in df.columns), None)
+def _pick(df: Frame, *candidates: str) -> str | None:
+    return next((c for c in candidates if c in column_names(df)), None)
 
 
 def from_analysis(
@@ -311,34 +374,36 @@ def from_analysis(
     Returns
     -------
     FigureInputs
+        Lazy queries of the datasets: each figure reads what it draws (for a bundle, only
+        those columns of the files).
     """
-    adsl = datasets.get("adsl")
-    if adsl is None or adsl.is_empty():
+    adsl = dataset_frame(datasets, "adsl")
+    if adsl is None or _is_empty(adsl):
         return FigureInputs(notes=["The analysis returned no per-patient dataset."])
-    addose = datasets.get("addose")
+    addose = dataset_frame(datasets, "addose")
     first = _pick(adsl, "first_dose", "first_dose_date", "trtsdt")
     if first is not None:
         start = adsl.select("patient_id", pl.col(first).alias("start"))
-    elif addose is not None and "date" in addose.columns:
+    elif addose is not None and "date" in column_names(addose):
         start = _first_dates(addose)
     else:
         return FigureInputs(notes=["The analysis datasets give no first-dose date."])
-    groups = adsl.select("patient_id", "group") if "group" in adsl.columns else None
-    tte = datasets.get("adtte")
-    if tte is not None and not tte.is_empty() and "param" in tte.columns:
-        params = tte.get_column("param").unique().to_list()
+    groups = adsl.select("patient_id", "group") if "group" in column_names(adsl) else None
+    tte = dataset_frame(datasets, "adtte")
+    if tte is not None and "param" in column_names(tte) and not _is_empty(tte):
+        params = tte.select(pl.col("param").unique()).collect().get_column("param").to_list()
         cdw = sorted(str(p) for p in params if p and "cdw" in str(p).lower())
         edss = [p for p in cdw if "edss" in p.lower()]
         pick = (edss or cdw or sorted(str(p) for p in params if p is not None) or [None])[0]
         tte = tte.filter(pl.col("param") == pick)
-    if tte is not None and "event" in tte.columns and tte.schema["event"] == pl.Boolean:
+    if tte is not None and tte.collect_schema().get("event") == pl.Boolean:
         tte = tte.with_columns(pl.col("event").cast(pl.Int8))
-    adae = datasets.get("adae")
-    if adae is not None and "patient_id" not in adae.columns:
+    adae = dataset_frame(datasets, "adae")
+    if adae is not None and "patient_id" not in column_names(adae):
         adae = None
     fi = FigureInputs.build(
-        start=start, visits=datasets.get("advs"), tte=tte, doses=addose,
-        adverse_events=adae, relapses=datasets.get("adrel"), groups=groups,
+        start=start, visits=dataset_frame(datasets, "advs"), tte=tte, doses=addose,
+        adverse_events=adae, relapses=dataset_frame(datasets, "adrel"), groups=groups,
         window=(float(window[0]), float(window[1])) if window else None,
     )
-    return dataclasses.replace(fi, datasets=dict(datasets), min_at_risk=min_at_risk)
+    return dataclasses.replace(fi, datasets=datasets, min_at_risk=min_at_risk)

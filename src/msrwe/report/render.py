@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,13 @@ from msrwe.report._section import number_figures
 from msrwe.report.appendix import appendix_sections
 from msrwe.report.dataquality import DataQuality, overview_of
 from msrwe.report.formatting import fmt_int, fmt_num, small_cells
-from msrwe.report.inputs import FigureInputs, from_analysis, from_charts
+from msrwe.report.inputs import (
+    FigureInputs,
+    column_names,
+    dataset_frame,
+    from_analysis,
+    from_charts,
+)
 
 __all__ = ["RENDER_STEPS", "ProgressCallback", "key_facts", "render_report"]
 
@@ -114,10 +120,58 @@ def _renamed(frames: Mapping[str, Any], pseudonyms: Mapping[str, str]) -> dict[s
     out: dict[str, Any] = {}
     for name, df in frames.items():
         if isinstance(df, pl.DataFrame) and "patient_id" in df.columns:
-            df = df.with_columns(pl.col("patient_id").cast(pl.String)
-                                 .replace_strict(pseudonyms, default=None))
+            df = df.with_columns(_pseudonym_of(pseudonyms))
         out[name] = df
     return out
+
+
+def _pseudonym_of(pseudonyms: Mapping[str, str]) -> pl.Expr:
+    return pl.col("patient_id").cast(pl.String).replace_strict(pseudonyms, default=None)
+
+
+class _RenamedDatasets(Mapping[str, pl.DataFrame]):
+    """An analysis's datasets with ``patient_id`` replaced by its pseudonym, as they are read.
+
+    Lazy as the datasets it wraps: :meth:`scan` (what the figures read,
+    :func:`msrwe.report.inputs.dataset_frame`) renames inside the query, so a bundle's dataset
+    is still read only as far as a figure asks.
+    """
+
+    def __init__(self, datasets: Mapping[str, pl.DataFrame],
+                 pseudonyms: Mapping[str, str]) -> None:
+        self._datasets = datasets
+        self._pseudonyms = pseudonyms
+
+    def __getitem__(self, name: str) -> pl.DataFrame:
+        return _renamed({name: self._datasets[name]}, self._pseudonyms)[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._datasets
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._datasets)
+
+    def __len__(self) -> int:
+        return len(self._datasets)
+
+    def scan(self, name: str) -> pl.LazyFrame:
+        lf = dataset_frame(self._datasets, name)
+        if lf is None:
+            raise KeyError(name)
+        if "patient_id" in column_names(lf):
+            lf = lf.with_columns(_pseudonym_of(self._pseudonyms))
+        return lf
+
+
+def _patient_ids(datasets: Mapping[str, Any]) -> list[pl.Series]:
+    """Each dataset's distinct patients (as text, in order of first appearance)."""
+    ids = []
+    for name in datasets:
+        lf = dataset_frame(datasets, name)
+        if lf is not None and "patient_id" in column_names(lf):
+            ids.append(lf.select(pl.col("patient_id").cast(pl.String).unique(
+                maintain_order=True)).collect().get_column("patient_id"))
+    return ids
 
 
 def _pseudonyms(
@@ -132,10 +186,11 @@ def _pseudonyms(
     from msrwe.schema import CONTRACT
 
     ids: list[pl.Series] = []
-    frames = [*(charts or {}).values(), *((result.datasets.values()) if result else ())]
-    for df in frames:
+    for df in (charts or {}).values():
         if df is not None and "patient_id" in df.columns:
             ids.append(df.get_column("patient_id").cast(pl.String))
+    if result is not None:  # read one column of one dataset at a time (issue 14)
+        ids += _patient_ids(result.datasets)
     id_cols = [(t.name, c.name) for t in CONTRACT for c in t.columns if c.privacy == "identifier"]
     for rows in (quality.quarantine, quality.import_warnings):
         if rows is not None and rows.height and "column_name" in rows.columns:
@@ -252,11 +307,6 @@ def render_report(
     if result is not None:
         frame = result.results.to_polars()
         tell(1)
-        datasets = result.datasets if pseudonyms is None else _renamed(result.datasets,
-                                                                       pseudonyms)
-        fi = from_analysis(datasets, window=result.in_force.interval_days,
-                           min_at_risk=result.study.analysis.km_min_at_risk)
-        fi = dataclasses.replace(fi, pseudonymised=pseudonyms is not None)
         if min_cell is not None:
             from msrwe.privacy import display_frame
 
@@ -268,6 +318,12 @@ def render_report(
                 "cannot be recovered from a total or a percentage. Figures drawn from "
                 "patient-level data are left out (docs/privacy.md)."
             )
+        else:
+            datasets = (result.datasets if pseudonyms is None
+                        else _RenamedDatasets(result.datasets, pseudonyms))
+            fi = from_analysis(datasets, window=result.in_force.interval_days,
+                               min_at_risk=result.study.analysis.km_min_at_risk)
+            fi = dataclasses.replace(fi, pseudonymised=pseudonyms is not None)
         with small_cells(min_cell):
             body = [
                 sec.summary_section(result.summary()),

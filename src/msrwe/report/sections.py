@@ -34,7 +34,7 @@ from msrwe.report.appendix import appendix_sections, settings_text
 from msrwe.report.comparison import add_comparison_figures, add_comparison_tables
 from msrwe.report.course_strip import course_strip_figure
 from msrwe.report.formatting import MISSING, fmt_int
-from msrwe.report.inputs import MEASURES, FigureInputs
+from msrwe.report.inputs import MEASURES, FigureInputs, column_names, dataset_frame
 
 __all__ = [
     "FIGURES",
@@ -113,15 +113,17 @@ def _trajectories(sec: Section, fi: FigureInputs, *, edss: bool, performance: bo
     v = fi.visits
     if v is None:
         return
-    if edss and "edss" in v.columns:
+    names = column_names(v)
+    if edss and "edss" in names:
         sec.figure(fg.trajectory_figure(
             v.rename({"edss": "value"}), fig_id="fig-edss", title="EDSS over time",
-            ylabel="EDSS", group="group" if "group" in v.columns else None, ylim=(0, 10),
+            ylabel="EDSS", group="group" if "group" in names else None, ylim=(0, 10),
             xlabel=fi.years_label,
         ))
     if performance:
         def measured(col: str) -> bool:
-            return col in v.columns and v.get_column(col).drop_nulls().len() > 0
+            return col in names and v.lazy().select(pl.col(col).drop_nulls().len()).collect(
+                engine="streaming").item() > 0
 
         for col, label, unit, cap in MEASURES:
             if col.startswith("nhpt_") and col != "nhpt_s" and measured("nhpt_s"):
@@ -131,14 +133,15 @@ def _trajectories(sec: Section, fi: FigureInputs, *, edss: bool, performance: bo
                     v.drop("value", strict=False).rename({col: "value"}),
                     fig_id=f"fig-{col.replace('_', '-')}", title=label,
                     ylabel=f"{label.split(',')[0]}, {unit.lower()}",
-                    group="group" if "group" in v.columns else None, cap=cap,
+                    group="group" if "group" in names else None, cap=cap,
                     xlabel=fi.years_label,
                 ))
 
 
 def _swimmer(sec: Section, fi: FigureInputs) -> None:
-    if fi.followup is not None:
-        sec.figure(fg.swimmer_figure(fi.followup, doses=fi.doses,
+    if fi.followup is not None:  # one row per patient: collected (the events stay queries)
+        followup = fi.followup.lazy().collect(engine="streaming")
+        sec.figure(fg.swimmer_figure(followup, doses=fi.doses,
                                     adverse_events=fi.adverse_events, relapses=fi.relapses,
                                     labels=fi.pseudonymised, xlabel=fi.years_label))
 
@@ -210,13 +213,13 @@ RENDERERS: dict[str, Callable[..., None]] = {
 
 
 def _km(sec: Section, results: pl.DataFrame, fi: FigureInputs, analysis: Analysis) -> None:
-    if fi.tte is None or not {"time_days", "event"} <= set(fi.tte.columns):
+    if fi.tte is None or not {"time_days", "event"} <= set(column_names(fi.tte)):
         return
     first = next((o.name for o in analysis.outputs if o.display == "time_to_event"), "")
     tte = results.filter((pl.col("analysis") == first)
                          & (pl.col("group") == "overall") & (pl.col("level") == ""))
     got = dict(tte.select("stat", "value").iter_rows())
-    sec.figure(fg.km_figure(fi.tte, group="group" if "group" in fi.tte.columns else None,
+    sec.figure(fg.km_figure(fi.tte, group="group" if "group" in column_names(fi.tte) else None,
                             counts=(got.get("n"), got.get("events")) if got else None,
                             min_at_risk=fi.min_at_risk, xlabel=fi.years_label))
 
@@ -233,7 +236,7 @@ FIGURES: dict[str, Callable[[Section, pl.DataFrame, FigureInputs, Analysis], Non
                                                               performance=True),
     "comparison": _comparison_figures,
     "course_strip": lambda sec, results, fi, a: sec.figure(course_strip_figure(
-        fi.datasets.get("adlublin"), groups=fi.datasets.get("adsl"))),
+        dataset_frame(fi.datasets, "adlublin"), groups=dataset_frame(fi.datasets, "adsl"))),
 }
 
 

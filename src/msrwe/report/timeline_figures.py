@@ -18,11 +18,11 @@ __all__ = ["interval_figure", "swimmer_figure"]
 
 @_styled
 def swimmer_figure(
-    followup: pl.DataFrame,
+    followup: pl.DataFrame | pl.LazyFrame,
     *,
-    doses: pl.DataFrame | None = None,
-    adverse_events: pl.DataFrame | None = None,
-    relapses: pl.DataFrame | None = None,
+    doses: pl.DataFrame | pl.LazyFrame | None = None,
+    adverse_events: pl.DataFrame | pl.LazyFrame | None = None,
+    relapses: pl.DataFrame | pl.LazyFrame | None = None,
     fig_id: str = "fig-swimmer",
     title: str = "Every patient's doses, adverse events and relapses",
     max_patients: int = 150,
@@ -38,7 +38,7 @@ def swimmer_figure(
         ``group`` colours the bars.
     doses, adverse_events, relapses
         Columns ``patient_id`` and ``days``; ``adverse_events`` may carry a boolean
-        ``serious``.
+        ``serious``. Frames or lazy queries: only the drawn patients' rows are collected.
     fig_id, title
         HTML id and title.
     max_patients
@@ -62,7 +62,8 @@ def swimmer_figure(
     >>> "2 patients" in f.caption
     True
     """
-    fu = followup.filter(pl.col("end_days").is_not_null()).sort("end_days", "patient_id")
+    fu = followup.lazy().filter(pl.col("end_days").is_not_null()).sort(
+        "end_days", "patient_id").collect()
     if fu.is_empty():
         return None
     n_all = fu.height
@@ -86,12 +87,13 @@ def swimmer_figure(
     ax.hlines(y, 0, fu.get_column("end_days").to_numpy() / _DAYS_PER_YEAR, colors=bar_colors,
               lw=lw, alpha=0.35)
 
-    def place(df: pl.DataFrame | None) -> tuple[np.ndarray, np.ndarray, pl.DataFrame]:
-        if df is None or df.is_empty():
+    def place(df: pl.DataFrame | pl.LazyFrame | None,
+              ) -> tuple[np.ndarray, np.ndarray, pl.DataFrame]:
+        if df is None or (isinstance(df, pl.DataFrame) and df.is_empty()):
             return np.array([]), np.array([]), pl.DataFrame()
         # Only what happened from the start on (relapses before the first dose are left out).
-        sub = df.filter(pl.col("patient_id").is_in(ids) & pl.col("days").is_not_null()
-                        & (pl.col("days") >= 0))
+        sub = df.lazy().filter(pl.col("patient_id").is_in(ids) & pl.col("days").is_not_null()
+                               & (pl.col("days") >= 0)).collect()
         yy = np.array([pos[p] for p in sub.get_column("patient_id").to_list()], dtype=float)
         return sub.get_column("days").cast(pl.Float64).to_numpy() / _DAYS_PER_YEAR, yy, sub
 
@@ -147,7 +149,7 @@ def swimmer_figure(
 
 @_styled
 def interval_figure(
-    doses: pl.DataFrame,
+    doses: pl.DataFrame | pl.LazyFrame,
     *,
     window: tuple[float, float] | None = None,
     fig_id: str = "fig-intervals",
@@ -158,7 +160,8 @@ def interval_figure(
     Parameters
     ----------
     doses
-        Column ``interval_days`` (missing for a patient's first dose).
+        Column ``interval_days`` (missing for a patient's first dose); a frame or a lazy
+        query (only that column is collected).
     window
         The regimen's expected interval in days (low, high), shaded when given.
     fig_id, title
@@ -176,7 +179,8 @@ def interval_figure(
     >>> "56–77 days" in f.caption
     True
     """
-    iv = doses.get_column("interval_days").drop_nulls().cast(pl.Float64).to_numpy()
+    iv = (doses.lazy().select(pl.col("interval_days").drop_nulls().cast(pl.Float64))
+          .collect(engine="streaming").get_column("interval_days").to_numpy())
     if len(iv) == 0:
         return None
     fig, axes = _new(7.0, 3.0)

@@ -98,13 +98,13 @@ def _ml_statsmodels(
     Kept as the fallback of :func:`_ml_newton` (a dispersion at the search's bounds, or a
     Newton run that does not converge) and as its oracle in the tests.
     """
-    import statsmodels.api as sm
+    # the modules themselves, not statsmodels.api (which loads time series, graphics, ...)
+    from statsmodels.genmod.families import NegativeBinomial
+    from statsmodels.genmod.generalized_linear_model import GLM
     from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
     def glm(alpha: float, start: np.ndarray | None = None) -> object:
-        model = sm.GLM(
-            y, x, family=sm.families.NegativeBinomial(alpha=alpha), offset=offset, freq_weights=w
-        )
+        model = GLM(y, x, family=NegativeBinomial(alpha=alpha), offset=offset, freq_weights=w)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return model.fit(start_params=start, tol=1e-12, maxiter=200)

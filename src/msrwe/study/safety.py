@@ -30,7 +30,7 @@ from msrwe.analysis.base import (
     SummarySpec,
     reading,
 )
-from msrwe.derive._columns import require_columns
+from msrwe.derive._columns import key_type, require_columns
 from msrwe.derive.adverse_events import SERIOUS_CRITERIA, derive_adae
 from msrwe.derive.risk import derive_risk_periods as _derive_risk_periods
 from msrwe.derive.risk import next_treatment_start
@@ -209,9 +209,10 @@ def add_safety(
     hosp = hosp.with_columns(
         [pl.lit(None, dtype=t).alias(c) for c, t in _HOSP_SCHEMA.items() if c not in hosp.columns]
     )
-    ids_all = adsl["patient_id"].cast(pl.String)
-    ae_in = ae_in.filter(pl.col("patient_id").cast(pl.String).is_in(ids_all.to_list()))
-    hosp = hosp.filter(pl.col("patient_id").cast(pl.String).is_in(ids_all.to_list()))
+    ids = key_type(adsl, doses, ae_in, hosp)
+    ids_all = adsl["patient_id"].cast(ids).implode()
+    ae_in = ae_in.filter(pl.col("patient_id").cast(ids).is_in(ids_all))
+    hosp = hosp.filter(pl.col("patient_id").cast(ids).is_in(ids_all))
     cutoff = _max_date(
         [(doses, "date"), (ae_in, "onset_date"), (hosp, "admit_date"), (adsl, "last_edss_date")]
     )
@@ -222,7 +223,7 @@ def add_safety(
     adae = derive_adae(ae_in, doses, risk_window_days=window, group_by=grouping)
     if "group" in adsl.columns:
         adae = adae.join(
-            adsl.select(pl.col("patient_id").cast(pl.String), "group"),
+            adsl.select(pl.col("patient_id").cast(ids), "group"),
             on="patient_id",
             how="left",
             maintain_order="left",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from msrwe.derive._columns import require_columns
+from msrwe.derive._columns import key_type, require_columns
 
 __all__ = ["MISSING_GROUP", "OVERALL", "group_ids", "groups_of"]
 
@@ -47,6 +47,9 @@ def groups_of(adsl: pl.DataFrame, column: str | None = "group") -> list[tuple[st
 def group_ids(adsl: pl.DataFrame, column: str | None = "group") -> list[tuple[str, pl.Series]]:
     """:func:`groups_of` with each group's patient ids as a Polars string Series.
 
+    (Ids held as an enum, as the analysis holds them, stay in that enum: a filter of a table
+    of the analysis by them compares 4-byte codes.)
+
     The same groups in the same order with the same ids, found by column operations instead of
     Python lists (a ``filter(pl.col("patient_id").is_in(ids))`` with a Series does not convert
     a list of a million strings first).
@@ -58,10 +61,11 @@ def group_ids(adsl: pl.DataFrame, column: str | None = "group") -> list[tuple[st
     [('SPMS', ['a', 'c']), ('unknown', ['b']), ('overall', ['a', 'b', 'c'])]
     """
     require_columns(adsl, "adsl", ["patient_id"])
+    kind = key_type(adsl)
     if column is not None and column in adsl.columns and adsl[column].dtype != pl.String:
-        return [(g, pl.Series("patient_id", ids, dtype=pl.String))
+        return [(g, pl.Series("patient_id", ids, dtype=pl.String).cast(kind))
                 for g, ids in groups_of(adsl, column)]
-    ids = adsl["patient_id"].cast(pl.String).alias("patient_id")
+    ids = adsl["patient_id"].cast(kind).alias("patient_id")
     if column is None or column not in adsl.columns:
         return [(OVERALL, ids)]
     labels = adsl[column].fill_null(MISSING_GROUP)

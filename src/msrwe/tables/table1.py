@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from msrwe.derive._columns import key_type
 from msrwe.errors import InputError
 from msrwe.tables.groups import group_ids
 from msrwe.tables.results import ResultsTable
@@ -119,7 +120,7 @@ def compute_table1(
     if group is not None and group not in adsl.columns:
         raise InputError(f"adsl has no column '{group}' to group Table 1 by.")
     group = group or _first_present(adsl, GROUP_COLUMNS)
-    ids = adsl["patient_id"].cast(pl.String)
+    ids = adsl["patient_id"].cast(key_type(adsl))
     parts = [(g, adsl.filter(ids.is_in(members))) for g, members in group_ids(adsl, group)]
     out = ResultsTable()
     for g, sub in parts:

@@ -2,20 +2,28 @@
 
 ``make venv`` runs this once after installing, so the first ``msrwe`` command that seeks events
 does not wait ~20 s for numba (see :mod:`msrwe.derive.outcomes.compile_notice`). It runs the
-msprog engine, the milestone scan and each MSoutcomes scan on a two-patient cohort, which fills
-numba's on-disk cache (``NUMBA_CACHE_DIR`` when set, else ``__pycache__`` beside the modules).
+msprog engine, the milestone scan and each MSoutcomes scan on a two-patient cohort, then one
+mixed-model fit (the compiled sums of :mod:`msrwe.stats._lmm_kernel`, used by every annual EDSS
+slope: without it the first ``msrwe analyze`` or ``msrwe demo`` compiles them, about 1.5 CPU-s),
+which fills numba's on-disk cache (``NUMBA_CACHE_DIR`` when set, else ``__pycache__`` beside the
+modules).
 
 Examples
 --------
 >>> from msrwe.derive.outcomes.warmup import warm_up
 >>> warm_up() >= 0.0
 True
+>>> from msrwe.stats import _lmm_kernel  # the mixed model's sums, both passes
+>>> len(_lmm_kernel.fill1.signatures), len(_lmm_kernel.fill2.signatures)
+(1, 1)
 """
 
 from __future__ import annotations
 
 import time
 from datetime import date, timedelta
+
+import polars as pl
 
 __all__ = ["main", "warm_up"]
 
@@ -28,11 +36,14 @@ def warm_up() -> float:
     float
         Wall-clock seconds.
     """
-    import polars as pl
-
-    from msrwe.derive.outcomes import detect_events
-
     t0 = time.perf_counter()
+    visits, relapses = _two_patients()
+    _engine_kernels(visits, relapses)
+    _mixed_model_kernels(visits)
+    return time.perf_counter() - t0
+
+
+def _two_patients() -> tuple[pl.DataFrame, pl.DataFrame]:
     d0 = date(2020, 1, 1)
     visits = pl.DataFrame({
         "patient_id": ["a"] * 5 + ["b"] * 5,
@@ -40,20 +51,29 @@ def warm_up() -> float:
         "edss": [2.0, 3.0, 3.0, 3.5, 3.5, 4.0, 3.0, 3.0, 2.5, 2.5],
     })
     relapses = pl.DataFrame({"patient_id": ["a"], "onset_date": [d0 + timedelta(days=100)]})
-    detect_events(visits, relapses, event="multiple")
+    return visits, relapses
+
+
+def _engine_kernels(visits: pl.DataFrame, relapses: pl.DataFrame) -> None:
+    """The msprog engine, the walk over integer identifiers, the milestone and MSoutcomes scans."""
+    from msrwe.derive.milestones import derive_milestone
+    from msrwe.derive.outcomes import detect_events
+    from msrwe.derive.outcomes.msoutcomes import detect_msoutcomes_events
     from msrwe.derive.outcomes.prepare import _walk_in_order
 
-    _walk_in_order(pl.Series([2]), pl.Series([1, 2]))  # the walk over integer identifiers
-    from msrwe.derive.milestones import derive_milestone
-
-    derive_milestone(visits, milestone=3.0, relapses=relapses)  # the milestone scan
-    try:
-        from msrwe.derive.outcomes.msoutcomes import detect_msoutcomes_events
-    except ImportError:  # pragma: no cover - the MSoutcomes profile is part of the package
-        return time.perf_counter() - t0
+    detect_events(visits, relapses, event="multiple")
+    _walk_in_order(pl.Series([2]), pl.Series([1, 2]))
+    derive_milestone(visits, milestone=3.0, relapses=relapses)
     for event in ("CDW", "CDI", "CDEseq", "PIRA"):
         detect_msoutcomes_events(visits, relapses, event=event)
-    return time.perf_counter() - t0
+
+
+def _mixed_model_kernels(visits: pl.DataFrame) -> None:
+    """Both compiled passes of the REML sums (``fill1``, ``fill2``), through a real fit."""
+    from msrwe.stats import mixed_slope
+
+    years = visits.with_columns(years=pl.col("date").dt.year().cast(pl.Float64))
+    mixed_slope(years, "edss", "years", "patient_id")
 
 
 def main() -> None:

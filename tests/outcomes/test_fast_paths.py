@@ -29,8 +29,8 @@ def _hashed(values: pl.Series, ids: pl.Series) -> list[int]:
 
 @settings(max_examples=60, deadline=None)
 @given(n_ids=st.integers(0, 30), picks=st.lists(st.integers(0, 40), max_size=30),
-       in_order=st.booleans(), text=st.booleans(), sliced=st.booleans())
-def test_walk_equals_the_hash_look_up(n_ids, picks, in_order, text, sliced):
+       in_order=st.booleans(), text=st.booleans(), sliced=st.booleans(), enum=st.booleans())
+def test_walk_equals_the_hash_look_up(n_ids, picks, in_order, text, sliced, enum):
     ids = pl.Series(np.arange(n_ids, dtype=np.int64) * 3 + 1)
     # values outside the ids (picks >= n_ids) or out of order make the walk give up
     raw = sorted(picks) if in_order else picks
@@ -47,6 +47,10 @@ def test_walk_equals_the_hash_look_up(n_ids, picks, in_order, text, sliced):
     if all(w >= 0 for w in want) and distinct_ascending:
         assert walked is not None  # found in order: no hash needed
     assert _index_in(values, ids).tolist() == want
+    if enum:  # one Enum on both sides (msrwe analyze's ids): its codes give the same positions
+        labels = ids.cast(pl.String)
+        kind = pl.Enum(sorted(set(labels.to_list()) | set(values.cast(pl.String).to_list())))
+        assert _index_in(values.cast(pl.String).cast(kind), labels.cast(kind)).tolist() == want
 
 
 def test_walk_of_empty_and_repeated_values():

@@ -338,7 +338,14 @@ def _patient_order(pid: pl.Series, day: npt.NDArray[np.int32],
 
 
 def _index_in(values: pl.Series, ids: pl.Series) -> npt.NDArray[np.int64]:
-    """Position of each value in ``ids`` (distinct), -1 when absent: one hash pass, no join."""
+    """Position of each value in ``ids`` (distinct), -1 when absent: one hash pass, no join.
+
+    Identifiers held as one ``pl.Enum`` on both sides (as ``msrwe analyze`` holds them) are
+    compared by their codes, which are equal exactly when the text is, so the forward walk and
+    the integer look-up serve them too.
+    """
+    if isinstance(ids.dtype, pl.Enum) and values.dtype == ids.dtype:
+        values, ids = values.to_physical(), ids.to_physical()
     dt = ids.dtype
     if values.dtype == dt and values.len() and not values.null_count():
         walked = _walk_in_order(values, ids)

@@ -149,7 +149,7 @@ def _doc_layers() -> dict[str, int]:
 
 #: Used by every package; not in the layer table.
 _BASE = {"msrwe", "msrwe.errors", "msrwe._version", "msrwe._atomic", "msrwe._outputs",
-         "msrwe._csvsafe", "msrwe._validate", "msrwe._lazy", "msrwe._duckdb",
+         "msrwe._csvsafe", "msrwe._validate", "msrwe._lazy", "msrwe._duckdb", "msrwe._threads",
          "msrwe.outcomes"}
 
 

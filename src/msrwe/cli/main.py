@@ -90,6 +90,16 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
-    """Entry point of the ``msrwe`` console script."""
+    """Entry point of the ``msrwe`` console script.
+
+    When the command is done the process ends at once, without Python's teardown of every
+    object (:mod:`msrwe.cli._exit`); an error that is a bug still shows its traceback.
+    """
+    from msrwe.cli._exit import exit_now
+
     warnings.showwarning = show_warning  # a warning for the user is one plain line
-    app()
+    try:
+        app()
+    except SystemExit as exc:  # every command ends so (click's standalone mode)
+        exit_now(exc.code)
+    exit_now(0)

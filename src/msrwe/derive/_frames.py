@@ -14,7 +14,8 @@ import polars as pl
 
 from msrwe.derive._columns import mark_sorted, strictly_sorted
 
-__all__ = ["join_by_runs", "keep_rows", "look_up", "looked_up", "run_heads", "sort_unique_key"]
+__all__ = ["each_once", "join_by_runs", "keep_rows", "look_up", "looked_up", "run_heads",
+           "sort_unique_key"]
 
 
 def sort_unique_key(df: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
@@ -66,11 +67,65 @@ def _ref_rows(keys: pl.Series, ref_keys: pl.Series) -> pl.Series:
         return pl.Series(keys.name, [], dtype=pl.UInt32)
     new = _run_starts(keys)
     run = new.cum_sum() - 1
-    rank = pl.int_range(len(ref_keys), dtype=pl.UInt32, eager=True)
-    present = ref_keys.is_not_null()
-    row = keys.filter(new).replace_strict(
-        ref_keys.filter(present), rank.filter(present), default=None, return_dtype=pl.UInt32)
+    heads = keys.filter(new)
+    row = _sorted_rows(heads, ref_keys)
+    if row is None:
+        rank = pl.int_range(len(ref_keys), dtype=pl.UInt32, eager=True)
+        present = ref_keys.is_not_null()
+        row = heads.replace_strict(
+            ref_keys.filter(present), rank.filter(present), default=None,
+            return_dtype=pl.UInt32)
     return row.gather(run)
+
+
+def _sorted_rows(heads: pl.Series, ref_keys: pl.Series) -> pl.Series | None:
+    """The rows of ``heads`` in ``ref_keys`` by a binary search, when both are in key order.
+
+    A store's tables and the cohort come in patient order: then each key is found by a binary
+    search of ``ref_keys`` (no hash table of a million identifiers built per call, about 5x
+    less CPU), and when ``heads`` is ``ref_keys`` itself (every patient has rows) by a single
+    comparison. ``None`` (search by hashing instead) unless both are text, integers or one
+    ``pl.Enum`` (its codes searched) of one type, without missing values, ``ref_keys`` strictly
+    ascending and ``heads`` ascending.
+    """
+    if heads.dtype != ref_keys.dtype:
+        return None
+    if isinstance(heads.dtype, pl.Enum):  # one set of categories: their codes stand for them
+        heads, ref_keys = heads.to_physical(), ref_keys.to_physical()
+    if (not (heads.dtype == pl.String or heads.dtype.is_integer())
+            or heads.null_count() or ref_keys.null_count()
+            or not heads.is_sorted() or not _strictly_ascending(ref_keys)):
+        return None
+    n = len(ref_keys)
+    if len(heads) == n and heads.equals(ref_keys):
+        return pl.int_range(n, dtype=pl.UInt32, eager=True)
+    if n == 0:
+        return pl.Series(heads.name, [None] * len(heads), dtype=pl.UInt32)
+    at = ref_keys.search_sorted(heads, side="left").cast(pl.UInt32)
+    found = ref_keys.gather(at.clip(upper_bound=n - 1)) == heads
+    return at.zip_with(found, pl.Series([None], dtype=pl.UInt32))
+
+
+def each_once(values: pl.Series) -> bool:
+    """``values.n_unique() == len(values)``, without hashing the values when they are in order.
+
+    Examples
+    --------
+    >>> each_once(pl.Series(["a", "b", "c"])), each_once(pl.Series(["b", "a", "b"]))
+    (True, False)
+    """
+    if values.null_count() == 0 and _strictly_ascending(values):
+        return True
+    return values.n_unique() == len(values)
+
+
+def _strictly_ascending(values: pl.Series) -> bool:
+    """Whether ``values`` (without missing values) ascend with no value twice."""
+    if len(values) < 2:
+        return True
+    if not values.is_sorted():
+        return False
+    return not bool((values.slice(1) == values.slice(0, len(values) - 1)).any())
 
 
 def look_up(
@@ -112,8 +167,8 @@ def join_by_runs(df: pl.DataFrame, ref: pl.DataFrame, on: str, how: str) -> pl.D
     if how not in ("left", "inner"):
         raise ValueError(f"join_by_runs: how must be 'left' or 'inner'; got {how!r}")
     added = [c for c in ref.columns if c != on]
-    if (set(added) & set(df.columns) or ref[on].n_unique() != ref.height
-            or df.schema[on] != ref.schema[on]):
+    if (set(added) & set(df.columns) or df.schema[on] != ref.schema[on]
+            or not each_once(ref.get_column(on))):
         return df.join(ref, on=on, how=how, maintain_order="left")
     at = _ref_rows(df.get_column(on), ref.get_column(on))
     out = df.with_columns(ref.get_column(c).gather(at) for c in added)
@@ -167,7 +222,7 @@ def looked_up(
     True
     """
     ref = table.get_column(key)
-    if not ref.is_unique().all() or keys.dtype != ref.dtype:
+    if keys.dtype != ref.dtype or not each_once(ref):
         return None
     return dict(zip(columns, look_up(keys, ref, [table.get_column(c) for c in columns]),
                     strict=True))

@@ -25,6 +25,8 @@ _RC = {
     "font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
     "axes.titlesize": 10, "axes.titleweight": "bold", "axes.labelsize": 9,
     "legend.frameon": False, "legend.fontsize": 8, "svg.fonttype": "none",
+    # clip-path ids are hashed from this salt, not from a random one: the same design, the same file
+    "svg.hashsalt": "msrwe",
 }
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 
 from msrwe.derive._columns import key_type
-from msrwe.derive._frames import look_up
+from msrwe.derive._frames import each_once, look_up
 from msrwe.stats import KaplanMeierResult, kaplan_meier, km_median
 from msrwe.stats._survival import KM_TABLE_SCHEMA
 from msrwe.tables.formatting import plural
@@ -31,7 +31,7 @@ def per_group(
     """
     groups = group_ids(adsl, group)
     fast = (len(groups) > 1 and adsl.schema[group] == pl.String
-            and adsl["patient_id"].n_unique() == adsl.height)
+            and each_once(adsl["patient_id"]))
     # the ids as the analysis holds them (an enum) when both tables hold them so; else as text
     kind = key_type(adsl)
     kind = kind if data.schema.get(by) == kind else pl.String()

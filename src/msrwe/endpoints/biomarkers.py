@@ -24,10 +24,11 @@ import math
 
 import polars as pl
 
+from msrwe._threads import map_in_order
 from msrwe.derive._columns import require_columns
 from msrwe.derive.relapse_rates import DAYS_PER_YEAR
 from msrwe.endpoints._common import per_group
-from msrwe.stats import clopper_pearson, mixed_slope, summarize, wilcoxon_paired
+from msrwe.stats import SlopeResult, clopper_pearson, mixed_slope, summarize, wilcoxon_paired
 from msrwe.tables.results import ResultsTable
 
 __all__ = ["Z_THRESHOLD", "add_biomarker_change", "derive_biomarker_pairs"]
@@ -120,8 +121,11 @@ def add_biomarker_change(
             _samples_rows(results, marker, g, part, level, proximal_note)
         for g, part in per_group(adsl, m_pairs):
             _change_rows(results, marker, g, part, zero_method, p_method)
-        for g, part in per_group(adsl, m_on.filter(~pl.col("relapse_proximal"))):
-            _slope_rows(results, marker, g, part, level)
+        # the groups' fits are independent: two at a time (msrwe._threads), rows in order
+        parts = list(per_group(adsl, m_on.filter(~pl.col("relapse_proximal"))))
+        fits = map_in_order(lambda p: _slope_fit(p, level), [p for _, p in parts][::-1])[::-1]
+        for (g, _), res in zip(parts, fits, strict=True):
+            _slope_rows(results, marker, g, res)
 
 
 def _samples_rows(results: ResultsTable, marker: str, g: str, part: pl.DataFrame, level: float,
@@ -176,14 +180,16 @@ def _change_rows(results: ResultsTable, marker: str, g: str, part: pl.DataFrame,
     )
 
 
-def _slope_rows(results: ResultsTable, marker: str, g: str, part: pl.DataFrame,
-                level: float) -> None:
+def _slope_fit(part: pl.DataFrame, level: float) -> SlopeResult:
     data = part.filter(pl.col("value_pg_ml") > 0).with_columns(
         ((pl.col("date") - pl.col("first_dose")).dt.total_days() / DAYS_PER_YEAR).alias("years"),
         pl.col("value_pg_ml").log().alias("log_value"),
     )
-    res = mixed_slope(data.select("patient_id", "years", "log_value"), "log_value", "years",
-                      "patient_id", level=level)
+    return mixed_slope(data.select("patient_id", "years", "log_value"), "log_value", "years",
+                       "patient_id", level=level)
+
+
+def _slope_rows(results: ResultsTable, marker: str, g: str, res: SlopeResult) -> None:
     ok = not math.isnan(res.slope)
 
     def pct(b: float) -> float | None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from msrwe._threads import map_in_order
 from msrwe.derive._columns import require_columns
 from msrwe.endpoints._common import per_group
 from msrwe.stats import clopper_pearson, mixed_slope, poisson_rate_ci
@@ -122,9 +123,11 @@ def _add_brain_volume(
             (100 * pl.col("brain_volume_ml").log()).alias("log_bv"),
         )
     )
-    for g, part in per_group(adsl, bv):
-        res = mixed_slope(part.select("patient_id", "years", "log_bv"), "log_bv", "years",
-                          "patient_id", level=level)
+    # the groups' fits are independent: two at a time (msrwe._threads), rows in group order
+    parts = list(per_group(adsl, bv.select("patient_id", "years", "log_bv")))
+    fits = map_in_order(lambda p: mixed_slope(p, "log_bv", "years", "patient_id", level=level),
+                        [p for _, p in parts][::-1])[::-1]
+    for (g, _), res in zip(parts, fits, strict=True):
         ok = res.slope == res.slope
         model = "random intercept and slope" if res.random_slope else "random intercept"
         results.add_stats(

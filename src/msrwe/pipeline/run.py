@@ -18,8 +18,14 @@ from typing import Any
 import polars as pl
 
 from msrwe.analysis.base import Analysis, Context
-from msrwe.analysis.result import DATASET_NAMES, AnalysisResult, InForce, Provenance
-from msrwe.derive._columns import as_charted, flag_if_sorted
+from msrwe.analysis.result import (
+    DATASET_NAMES,
+    AnalysisResult,
+    ChartedDatasets,
+    InForce,
+    Provenance,
+)
+from msrwe.derive._columns import flag_if_sorted
 from msrwe.derive.tte import shared_confirmations
 from msrwe.derive.visits import derive_advs, derive_vars_adsl
 from msrwe.errors import StudyFileError
@@ -72,6 +78,38 @@ def _held_types(ids: pl.Enum | None) -> Types:
     if ids is None:
         return ANALYSIS_TYPES
     return {t: {**ANALYSIS_TYPES.get(t, {}), "patient_id": ids} for t in CHART_TABLES}
+
+
+#: A text column of a dataset with at most this many distinct values is held as a categorical.
+_FEW = 1000
+
+
+def _hold_labels(datasets: MutableMapping[str, pl.DataFrame],
+                names: Sequence[str] | None = None) -> None:
+    """Hold the label columns of the datasets ``names`` (default: all) as categoricals.
+
+    A per-visit, per-dose, per-year or per-event dataset repeats a few labels on every row (the
+    group, a parameter, an activity class, a marker): as text each costs 16 bytes a row, as a
+    categorical 4 (about 1.7 GB of a million patients' datasets). Text columns of at most
+    ``_FEW`` distinct values are cast; ``patient_id`` and ``adsl`` (which every analysis reads
+    by group) are left as they are. Categoricals sort, compare and group as text does; the
+    result holds them as text again (:func:`msrwe.derive._columns.as_charted`).
+
+    Examples
+    --------
+    >>> ds = {"advs": pl.DataFrame({"patient_id": ["a", "b"], "group": ["X", "X"]})}
+    >>> _hold_labels(ds)
+    >>> ds["advs"].schema["group"], ds["advs"].schema["patient_id"]
+    (Categorical, String)
+    """
+    for name in datasets if names is None else names:
+        df = datasets.get(name)
+        if name == "adsl" or df is None or df.height == 0:
+            continue
+        labels = [c for c, t in df.schema.items() if t == pl.String and c != "patient_id"
+                  and df[c].n_unique() <= _FEW]
+        if labels:
+            datasets[name] = df.with_columns(pl.col(c).cast(pl.Categorical) for c in labels)
 
 
 def _ids_as_text(df: pl.DataFrame | None) -> pl.DataFrame | None:
@@ -324,6 +362,7 @@ def analyze(
         released=released,
     )
     del advs
+    _hold_labels(context.datasets)
     results = ResultsTable()
     ran: list[Analysis] = []
     # The analyses' linear algebra is small (2x2 to 10x10 systems, vectors over patients): a
@@ -350,7 +389,11 @@ def analyze(
                 analysis.skip(results, reason)
             else:
                 _read_now(store, tables, analysis.reads_from(context), released, narrow)
+                before = dict(context.datasets)
                 analysis.run(context, results)
+                _hold_labels(context.datasets, [n for n, df in context.datasets.items()
+                                               if before.get(n) is not df])
+                del before
                 ran.append(analysis)
             let_go(tables, order[i + 1:], released, context)
             _end_sharing(confirmations, order[i + 1:], context,
@@ -359,14 +402,11 @@ def analyze(
 
     step("methods and provenance")
     methods = [p for a in analyses if a in ran for p in a.methods(context)]
-    # the columns held as categoricals during the run (drug, route, unit) are text again, as
-    # charted (msrwe.store.ANALYSIS_TYPES), once every analysis is done
-    # (and the patient identifiers held as an enum): one dataset at a time, each let go of as
-    # its text copy is made
-    ds = {}
-    for n in list(context.datasets):
-        ds[n] = as_charted(context.datasets.pop(n))
-    datasets = {n: ds[n] for n in DATASET_NAMES if n in ds}
+    # the columns held as categoricals during the run (drug, route, unit, the datasets' labels)
+    # and the patient identifiers held as an enum are text again in every dataset the result
+    # gives out, as charted: each made when asked for (ChartedDatasets)
+    ds = context.datasets
+    datasets = ChartedDatasets({n: ds[n] for n in DATASET_NAMES if n in ds})
     datasets.update({n: df for n, df in ds.items() if n not in datasets})
     result = AnalysisResult(
         study=st,

@@ -106,7 +106,8 @@ def trajectory_figure(
     ).with_columns(pl.col("value").cast(pl.Float64), pl.col("days").cast(pl.Float64))
     n_capped = 0
     if cap is not None:
-        n_capped = int(lf.filter(pl.col("value") > cap).select(pl.len()).collect().item())
+        n_capped = int(lf.filter(pl.col("value") > cap).select(pl.len())
+                       .collect(engine="streaming").item())
         lf = lf.filter(pl.col("value") <= cap)
     # Only aggregates and the sampled patients' lines are collected: a registry's visits are
     # read as a query, never held whole (issue 14).
@@ -122,13 +123,11 @@ def trajectory_figure(
     kept = [_sample_ids(who.filter(rows).get_column("patient_id").unique().sort().to_list(),
                         max_lines, seed) for _, rows in panels]
     drawn = lf.filter(pl.col("patient_id").is_in(sorted({p for k in kept for p in k}))).collect()
-    medians = (
-        lf.with_columns((pl.col("days") / bin_days).floor().alias("_bin"))
-        .group_by(*by, "_bin")
-        .agg(pl.col("value").median().alias("m"), pl.col("patient_id").n_unique().alias("k"))
-        .filter(pl.col("k") >= min_per_bin)
-        .collect(engine="streaming")
-    )
+    binned = lf.with_columns((pl.col("days") / bin_days).floor().alias("_bin"))
+    # patients per bin stream; a median does not, so each panel's medians are taken from its
+    # bins and values alone (two numbers a visit, not the visits)
+    per_bin = binned.group_by(*by, "_bin").agg(
+        pl.col("patient_id").n_unique().alias("k")).collect(engine="streaming")
     sampled_any = False
     for i, (name, rows) in enumerate(panels):
         ax = axes[i // ncols][i % ncols]
@@ -144,7 +143,13 @@ def trajectory_figure(
         ]
         alpha = float(np.clip(2.0 / np.sqrt(max(len(keep), 1)), 0.12, 0.6))
         ax.add_collection(LineCollection(segs, colors=color, alpha=alpha, linewidths=0.8))
-        med = medians.filter(rows).sort("_bin")
+        med = (
+            binned.filter(rows).select("_bin", "value").collect(engine="streaming")
+            .group_by("_bin").agg(pl.col("value").median().alias("m"))
+            .join(per_bin.filter(rows).select("_bin", "k"), on="_bin")
+            .filter(pl.col("k") >= min_per_bin)
+            .sort("_bin")
+        )
         if med.height:
             x = (med.get_column("_bin").to_numpy() + 0.5) * bin_days / _DAYS_PER_YEAR
             ax.plot(x, med.get_column("m").to_numpy(), color="black", lw=2.2,

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from msrwe._threads import map_in_order
 from msrwe.analysis.base import (
     Analysis,
     Column,
@@ -38,7 +39,7 @@ from msrwe.analysis.base import (
     SummarySpec,
     reading,
 )
-from msrwe.derive._frames import join_by_runs, look_up
+from msrwe.derive._frames import each_once, join_by_runs, look_up
 from msrwe.derive.baseline import derive_vars_baseline, derive_vars_last_on_treatment
 from msrwe.derive.relapses import filter_confirmed_relapses
 from msrwe.derive.tte import ADTTE_SCHEMA, confirmation_rule
@@ -235,35 +236,41 @@ def add_slope(
     )
     groups = _groups(adsl)
     labels: list[pl.Series] = []
-    if adsl.schema["group"] == pl.String and adsl["patient_id"].n_unique() == adsl.height:
+    if adsl.schema["group"] == pl.String and each_once(adsl["patient_id"]):
         # each row's group looked up once per run of the patient's rows, then one filter per
         # group: the rows (in order) of the semi join below
         labels = look_up(df.get_column("patient_id"), adsl["patient_id"],
                          [adsl["group"], pl.repeat(True, adsl.height, eager=True)])
-    for i, (group, sub) in enumerate(groups):
+
+    def fit(item: tuple[int, tuple[str, pl.DataFrame]]) -> tuple[dict[str, Any], Any]:
+        i, (_, sub) = item
         if not labels:
             part = df.join(sub.select("patient_id"), on="patient_id", how="semi")
         elif i < len(groups) - 1:
-            part = df.filter((labels[0] == group).fill_null(False))
+            part = df.filter((labels[0] == group_names[i]).fill_null(False))
         else:  # overall: every patient of adsl
             part = df.filter(labels[1].fill_null(False))
-        n_pat = part["patient_id"].n_unique()
-        n_obs = part.height
-        base = {"n": n_pat, "n_obs": n_obs}
-        reason = ""
-        if n_pat < 2 or n_obs < 3:
-            reason = "not computed: a mixed model needs at least 2 patients and 3 assessments"
-        if reason:
-            results.add_stats(
-                EDSS_SLOPE.name, group, "edss", "",
-                {**base, "slope": None, "ci_low": None, "ci_high": None},
-                label="EDSS points per year", method=reason,
-            )
-            continue
-        res = mixed_slope(
+        base = {"n": part["patient_id"].n_unique(), "n_obs": part.height}
+        if base["n"] < 2 or base["n_obs"] < 3:
+            return base, None
+        return base, mixed_slope(
             part.select("patient_id", "years", "edss"),
             "edss", "years", "patient_id", level=study.analysis.level,
         )
+
+    group_names = [g for g, _ in groups]
+    # the groups' fits are independent: two at a time (msrwe._threads), everyone's (the
+    # largest, last) started first; the rows in group order
+    fits = map_in_order(fit, list(enumerate(groups))[::-1])[::-1]
+    for group, (base, res) in zip(group_names, fits, strict=True):
+        if res is None:
+            results.add_stats(
+                EDSS_SLOPE.name, group, "edss", "",
+                {**base, "slope": None, "ci_low": None, "ci_high": None},
+                label="EDSS points per year",
+                method="not computed: a mixed model needs at least 2 patients and 3 assessments",
+            )
+            continue
         results.add_stats(
             EDSS_SLOPE.name, group, "edss", "",
             {**base, "slope": res.slope, "ci_low": res.ci_low, "ci_high": res.ci_high},

@@ -142,8 +142,12 @@ def as_text(df: pl.DataFrame) -> pl.DataFrame:
     >>> as_text(df).schema["drug"]
     String
     """
-    casts = [pl.col(c).cast(pl.String) for c, t in df.schema.items()
-             if isinstance(t, pl.Categorical)]
+    return _labels_as_text(df, pl.Categorical)
+
+
+def _labels_as_text(df: pl.DataFrame, kinds: type | tuple[type, ...]) -> pl.DataFrame:
+    """``df`` with its columns of the types ``kinds`` as text (``df`` itself when it has none)."""
+    casts = [pl.col(c).cast(pl.String) for c, t in df.schema.items() if isinstance(t, kinds)]
     return df.with_columns(casts) if casts else df
 
 
@@ -159,9 +163,7 @@ def as_charted(df: pl.DataFrame) -> pl.DataFrame:
     >>> as_charted(df).schema["patient_id"]
     String
     """
-    casts = [pl.col(c).cast(pl.String) for c, t in df.schema.items()
-             if isinstance(t, pl.Categorical | pl.Enum)]
-    return df.with_columns(casts) if casts else df
+    return _labels_as_text(df, (pl.Categorical, pl.Enum))
 
 
 def key_type(*frames: pl.DataFrame | None, key: str = "patient_id") -> pl.DataType:

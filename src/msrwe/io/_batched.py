@@ -27,6 +27,7 @@ from typing import Protocol
 
 import polars as pl
 
+from msrwe.derive._columns import strictly_sorted
 from msrwe.io._frames import ROW, Findings, empty_problems
 from msrwe.io._plausible import LIFETIME_LIMITS
 from msrwe.io._read import RawFile, Unbatched
@@ -249,7 +250,8 @@ def _order_columns(plan: Plan) -> list[str]:
 def _increasing(keys: pl.DataFrame, last: pl.DataFrame | None) -> bool:
     """Whether each row of ``keys`` is after the one before (and the first after ``last``).
 
-    Compared column by column, as a dictionary orders words; an empty cell is after nothing.
+    Compared column by column, as a dictionary orders words (:func:`strictly_sorted`, which
+    the derivations use on a store's tables); an empty cell is after nothing.
 
     Examples
     --------
@@ -258,11 +260,7 @@ def _increasing(keys: pl.DataFrame, last: pl.DataFrame | None) -> bool:
     (True, False, False)
     """
     frame = keys if last is None else pl.concat([last, keys])
-    after = pl.lit(False)
-    for name in reversed(frame.columns):
-        col, before = pl.col(name), pl.col(name).shift()
-        after = (col > before) | ((col == before) & after)
-    return bool(frame.select(after.fill_null(False).slice(1).all()).item())
+    return strictly_sorted(frame, *frame.columns)
 
 
 def _hashing(plan: Plan) -> Plan:

@@ -201,8 +201,8 @@ class BundleDatasets(Mapping[str, pl.DataFrame]):
             maybe = [c for c, t in as_held(pl.DataFrame(schema=schema)).schema.items()
                      if t != schema[c]]
             if maybe:  # ... and decides from the column's smallest and largest values
-                ends = pl.concat([lf.select(pl.col(maybe).min()).collect(),
-                                  lf.select(pl.col(maybe).max()).collect()])
+                ends = pl.concat([lf.select(pl.col(maybe).min()),
+                                  lf.select(pl.col(maybe).max())]).collect()
                 held = as_held(ends).schema
                 lf = lf.with_columns(pl.col(c).cast(held[c]) for c in maybe
                                      if held[c] != schema[c])

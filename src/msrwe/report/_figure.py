@@ -140,11 +140,5 @@ def _panels(df: pl.DataFrame, group: str | None) -> list[tuple[str, pl.Expr]]:
 
 
 def _groups(df: pl.DataFrame, group: str | None) -> list[tuple[str, pl.DataFrame]]:
-    if group is None or group not in df.columns:
-        return [("All patients", df)]
-    out = []
-    for (g,), sub in sorted(
-        df.partition_by(group, as_dict=True).items(), key=lambda kv: str(kv[0][0])
-    ):
-        out.append((MISSING_GROUP if g is None else str(g), sub))
-    return out
+    """The panels of :func:`_panels`, each with its rows."""
+    return [(name, df.filter(rows)) for name, rows in _panels(df, group)]

@@ -120,8 +120,9 @@ def trajectory_figure(
     fig, axes = _new(3.4 * ncols if ncols > 1 else 7.0, 3.0 * nrows + 0.4, nrows, ncols,
                      sharey=True)
     n_total = who.get_column("patient_id").n_unique()
-    kept = [_sample_ids(who.filter(rows).get_column("patient_id").unique().sort().to_list(),
-                        max_lines, seed) for _, rows in panels]
+    members = [who.filter(rows).get_column("patient_id").unique().sort().to_list()
+               for _, rows in panels]
+    kept = [_sample_ids(ids, max_lines, seed) for ids in members]
     drawn = lf.filter(pl.col("patient_id").is_in(sorted({p for k in kept for p in k}))).collect()
     binned = lf.with_columns((pl.col("days") / bin_days).floor().alias("_bin"))
     # patients per bin stream; a median does not, so each panel's medians are taken from its
@@ -132,7 +133,7 @@ def trajectory_figure(
     for i, (name, rows) in enumerate(panels):
         ax = axes[i // ncols][i % ncols]
         color = PALETTE[i % len(PALETTE)]
-        n_ids = who.filter(rows).get_column("patient_id").n_unique()
+        n_ids = len(members[i])
         keep = kept[i]
         sampled_any |= len(keep) < n_ids
         lines = drawn.filter(rows & pl.col("patient_id").is_in(keep)).sort("patient_id", "days")

@@ -53,6 +53,22 @@ def test_walk_equals_the_hash_look_up(n_ids, picks, in_order, text, sliced, enum
         assert _index_in(values.cast(pl.String).cast(kind), labels.cast(kind)).tolist() == want
 
 
+def test_enum_ids_are_walked_by_their_codes(monkeypatch):
+    """Ids held as one pl.Enum (msrwe analyze's) take the forward walk, not the join."""
+    from msrwe.derive.outcomes import prepare as prep
+
+    ids = pl.Series([f"P{i:07d}" for i in range(10)])
+    kind = pl.Enum(ids.to_list())
+    walked: list[pl.DataType] = []
+    walk = prep._walk_in_order
+    monkeypatch.setattr(prep, "_walk_in_order",
+                        lambda v, i: walked.append(i.dtype) or walk(v, i))
+    values = pl.Series(["P0000002", "P0000005"]).cast(kind)
+    assert prep._index_in(values, ids.cast(kind)).tolist() == [2, 5]
+    assert len(walked) == 1
+    assert walked[0].is_integer()
+
+
 def test_walk_of_empty_and_repeated_values():
     ids = pl.Series(["a", "b", "c"])
     assert _walk_in_order(pl.Series(["b", "b"]), ids) is None  # a patient twice: the hash
